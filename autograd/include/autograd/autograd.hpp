@@ -1,0 +1,13 @@
+// autograd.hpp — everything of the engine in one include.
+//
+// Read in this order: tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how
+// backward walks them), ops.hpp (every op and its derivative), gradcheck.hpp (how we know the
+// derivatives are right), random.hpp (reproducible initialisation).
+#pragma once
+
+#include "autograd/error.hpp"
+#include "autograd/gradcheck.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/random.hpp"
+#include "autograd/tape.hpp"
+#include "autograd/tensor.hpp"

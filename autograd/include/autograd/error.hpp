@@ -1,0 +1,45 @@
+// error.hpp — the exceptions tapegrad throws.
+//
+// Errors are for people: every op checks its inputs in the forward pass and throws one of these
+// with the op's name and the shapes involved, formatted with fmt. `assert` is kept for internal
+// invariants only. Catch `ag::Error` to catch them all.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ag {
+
+// The root of the hierarchy.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Shapes that do not fit: broadcasting, matmul, reshape, concat, an explicit gradient...
+struct ShapeError : Error {
+  using Error::Error;
+};
+
+// An axis, a slice bound or an index outside the tensor.
+struct IndexError : Error {
+  using Error::Error;
+};
+
+// Misuse of the tape: backward twice, a tensor from another live tape or from a tape that is gone,
+// grad() of a tensor that does not require grad, backward() of a non-scalar without a gradient.
+struct TapeError : Error {
+  using Error::Error;
+};
+
+// A value outside an op's domain that cannot be computed at all (not NaN-producing maths, which
+// DetectAnomalyGuard reports): e.g. a negative size.
+struct ValueError : Error {
+  using Error::Error;
+};
+
+// Raised under DetectAnomalyGuard by the first NaN or Inf produced in forward or backward.
+struct AnomalyError : Error {
+  using Error::Error;
+};
+
+}  // namespace ag

@@ -1,0 +1,150 @@
+// ops.hpp — every differentiable operation, with its derivative written as math.
+//
+// Each op checks its inputs, computes its result, and (when a tape is recording) appends a node
+// whose backward rule sits right beside the forward code in src/. The names follow PyTorch's
+// derivatives.yaml: `grad` is the gradient arriving at the result, `self` and `other` are the
+// inputs, `result` the output. docs/derivatives.md lists every rule on one line.
+//
+// Binary elementwise ops broadcast like NumPy: shapes are aligned from the right, and an axis of
+// size 1 (or a missing one) is stretched to match. The backward rule then sums the gradient over
+// the stretched axes, because every stretched copy of an element contributed to the loss.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace ag {
+
+// ----- elementwise, two inputs (broadcasting) ------------------------------------------------
+// add:      result = self + other      d self = grad            d other = grad
+Tensor add(const Tensor& self, const Tensor& other);
+// sub:      result = self - other      d self = grad            d other = -grad
+Tensor sub(const Tensor& self, const Tensor& other);
+// mul:      result = self * other      d self = grad * other    d other = grad * self
+Tensor mul(const Tensor& self, const Tensor& other);
+// div:      result = self / other      d self = grad / other    d other = -grad * self / other^2
+Tensor div(const Tensor& self, const Tensor& other);
+// pow:      result = self ^ other      d self = grad * other * self^(other-1)
+//                                      d other = grad * result * log(self)   (0 where self == 0)
+Tensor pow(const Tensor& self, const Tensor& exponent);
+// maximum:  result = max(self, other)  d self = grad where self > other, grad/2 where equal
+Tensor maximum(const Tensor& self, const Tensor& other);
+// minimum:  result = min(self, other)  d self = grad where self < other, grad/2 where equal
+Tensor minimum(const Tensor& self, const Tensor& other);
+
+// ----- elementwise, one input ----------------------------------------------------------------
+// neg:      result = -self             d self = -grad
+Tensor neg(const Tensor& self);
+// pow:      result = self ^ p          d self = grad * p * self^(p-1)
+Tensor pow(const Tensor& self, double exponent);
+// exp:      result = e^self            d self = grad * result
+Tensor exp(const Tensor& self);
+// log:      result = ln(self)          d self = grad / self
+Tensor log(const Tensor& self);
+// sqrt:     result = sqrt(self)        d self = grad / (2 * result)
+Tensor sqrt(const Tensor& self);
+// abs:      result = |self|            d self = grad * sign(self)        (0 at 0)
+Tensor abs(const Tensor& self);
+// tanh:     result = tanh(self)        d self = grad * (1 - result^2)
+Tensor tanh(const Tensor& self);
+// sigmoid:  result = 1 / (1 + e^-self) d self = grad * result * (1 - result)
+Tensor sigmoid(const Tensor& self);
+// relu:     result = max(self, 0)      d self = grad where self > 0, else 0
+Tensor relu(const Tensor& self);
+// leaky_relu: result = self > 0 ? self : slope * self
+//                                      d self = grad where self > 0, else slope * grad
+Tensor leaky_relu(const Tensor& self, double negative_slope = 0.01);
+// clamp:    result = min(max(self, lo), hi)
+//                                      d self = grad where lo <= self <= hi, else 0
+Tensor clamp(const Tensor& self, double lo, double hi);
+
+// ----- reductions ----------------------------------------------------------------------------
+// sum:      result = sum of all elements (a scalar)      d self = grad, broadcast back
+Tensor sum(const Tensor& self);
+// sum along one axis; keepdim keeps it as size 1         d self = grad, broadcast along axis
+Tensor sum(const Tensor& self, int64_t axis, bool keepdim = false);
+// mean:     result = sum(self) / n                        d self = grad / n, broadcast back
+Tensor mean(const Tensor& self);
+Tensor mean(const Tensor& self, int64_t axis, bool keepdim = false);
+// max along one axis: the largest value                   d self = grad at the (first) argmax
+Tensor max(const Tensor& self, int64_t axis, bool keepdim = false);
+// The index of the largest value along an axis (not differentiable: a plain vector).
+std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
+
+// ----- matrix multiply -----------------------------------------------------------------------
+// matmul:   result = self @ other     [M,K] @ [K,N] -> [M,N];  [B,M,K] @ [K,N] -> [B,M,N]
+//                                      d self = grad @ other^T     d other = self^T @ grad
+// Runs on OpenBLAS (cblas_dgemm); matmul_reference is the plain triple loop it is tested against.
+Tensor matmul(const Tensor& self, const Tensor& other);
+// C[m,n] = sum_k A[m,k] B[k,n] for row-major A (M x K), B (K x N); C is overwritten.
+void matmul_reference(const double* a, const double* b, double* c, int64_t m, int64_t k,
+                      int64_t n);
+// The same through cblas_dgemm (and C is overwritten).
+void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
+
+// ----- shape ---------------------------------------------------------------------------------
+// reshape:  same numbers, new shape (one axis may be -1: inferred)   d self = grad reshaped back
+Tensor reshape(const Tensor& self, Shape shape);
+// permute:  result axis i is self axis dims[i]            d self = grad permuted back
+Tensor permute(const Tensor& self, std::vector<int64_t> dims);
+// transpose: swap two axes (by default the last two)      d self = grad transposed back
+Tensor transpose(const Tensor& self, int64_t axis0 = -2, int64_t axis1 = -1);
+// slice:    self[start:end] along axis (end exclusive, negatives count from the end)
+//                                      d self = grad in the sliced range, 0 elsewhere
+Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end);
+// concat:   tensors joined along an existing axis         d each = its part of grad
+Tensor concat(const std::vector<Tensor>& tensors, int64_t axis = 0);
+// stack:    tensors joined along a new axis               d each = its slice of grad
+Tensor stack(const std::vector<Tensor>& tensors, int64_t axis = 0);
+// index_select: the entries `indices` along axis, in that order (repeats allowed)
+//                                      d self = grad added back at each index (+=, repeats add up)
+Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>& indices);
+// gather:   result[..i..] = self[..index[..i..]..] along axis (PyTorch's torch.gather); index is a
+//           tensor of whole numbers with self's rank     d self = grad scattered back (+=)
+Tensor gather(const Tensor& self, int64_t axis, const Tensor& index);
+
+// ----- softmax -------------------------------------------------------------------------------
+// log_softmax: result = self - log(sum(exp(self))) along axis (computed stably)
+//                                      d self = grad - exp(result) * sum(grad)
+Tensor log_softmax(const Tensor& self, int64_t axis = -1);
+// softmax:  result = exp(self) / sum(exp(self)) along axis
+//                                      d self = result * (grad - sum(grad * result))
+Tensor softmax(const Tensor& self, int64_t axis = -1);
+
+// ----- operators -----------------------------------------------------------------------------
+// A double on either side becomes a 0-d constant, which broadcasts.
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator-(const Tensor& a) { return neg(a); }
+inline Tensor operator+(const Tensor& a, double b) { return add(a, Tensor(b)); }
+inline Tensor operator-(const Tensor& a, double b) { return sub(a, Tensor(b)); }
+inline Tensor operator*(const Tensor& a, double b) { return mul(a, Tensor(b)); }
+inline Tensor operator/(const Tensor& a, double b) { return div(a, Tensor(b)); }
+inline Tensor operator+(double a, const Tensor& b) { return add(Tensor(a), b); }
+inline Tensor operator-(double a, const Tensor& b) { return sub(Tensor(a), b); }
+inline Tensor operator*(double a, const Tensor& b) { return mul(Tensor(a), b); }
+inline Tensor operator/(double a, const Tensor& b) { return div(Tensor(a), b); }
+// In-place-looking forms rebind the handle to a new recorded tensor (like `x = x + y`).
+inline Tensor& operator+=(Tensor& a, const Tensor& b) { return a = add(a, b); }
+inline Tensor& operator-=(Tensor& a, const Tensor& b) { return a = sub(a, b); }
+inline Tensor& operator*=(Tensor& a, const Tensor& b) { return a = mul(a, b); }
+inline Tensor& operator/=(Tensor& a, const Tensor& b) { return a = div(a, b); }
+
+// ----- creation (leaves: not recorded until used) --------------------------------------------
+Tensor zeros(Shape shape, bool requires_grad = false);
+Tensor ones(Shape shape, bool requires_grad = false);
+Tensor full(Shape shape, double value, bool requires_grad = false);
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+// A scalar (0-d) tensor; `scalar(2.0, true)` is micrograd's Value(2.0).
+Tensor scalar(double value, bool requires_grad = false);
+// From values and a shape (values.size() must equal the shape's element count).
+Tensor tensor(std::vector<double> values, Shape shape, bool requires_grad = false);
+// A 1-d tensor start, start + step, ... up to (not including) end.
+Tensor arange(double start, double end, double step = 1.0);
+
+}  // namespace ag

@@ -1,0 +1,180 @@
+// tape.hpp — the tape: every differentiable operation, in the order it ran.
+//
+// This is the heart of reverse mode. While a Tape object is alive (and no NoGradGuard is), every
+// op appends one Node: its name, the indices of its inputs' nodes, the tensor it produced, and the
+// function that pushes a gradient from that output back into the inputs. backward() seeds the
+// output's gradient with 1 and walks the list once, from the end to the start:
+//
+//     for (i = root; i-- > 0;) nodes[i].backward(...)
+//
+// Creation order is already a topological order (an op's inputs exist before it runs), so no
+// graph search, no recursion and no stack depth that grows with the graph: a chain of a million
+// ops is a loop of a million steps.
+//
+// Ownership: the tape owns its nodes and each node owns its output tensor. Inputs are named by
+// index, never by pointer, and a backward function owns nothing. Destroying the tape frees every
+// node; tensors the user still holds keep their values (but gradients cannot flow through them).
+//
+// What this file leaves out: higher-order gradients (backward functions compute with raw loops,
+// not with recorded ops) and multi-threaded recording (one current tape per thread).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace ag {
+
+class Tape;
+struct Node;
+
+// The gradient rule of one op: reads the node's output gradient and adds (+=) into its inputs'.
+using BackwardFn = void (*)(Tape& tape, const Node& node);
+
+struct Node {
+  std::shared_ptr<TensorImpl> out;  // the tensor this op produced (for a leaf: the leaf itself)
+  const char* op = "";              // "mul", "tanh", ... or "leaf" / "const" for inputs
+  BackwardFn backward = nullptr;    // null for leaves and constants
+  uint32_t first_input = 0;         // this node's inputs are tape.inputs()[first_input ...
+  uint32_t input_count = 0;         //                                  ... + input_count]
+  uint32_t scope = 0;               // index into tape.scopes(); 0 is the root scope ""
+  double attr[2] = {0.0, 0.0};      // an op's numeric settings: pow's exponent, clamp's bounds...
+  std::vector<int64_t> ints;        // its integer settings: axis, keepdim, slice bounds, indices...
+};
+
+struct BackwardOptions {
+  // Keep the graph so backward() may run again (PyTorch's retain_graph).
+  bool retain_graph = false;
+  // Also record, for every edge, the norm of the gradient that flowed along it (for graph
+  // dumps: edge pen width). Costs a copy of each input's gradient per node, so it is opt-in.
+  bool record_edge_grads = false;
+};
+
+class Tape {
+ public:
+  Tape();
+  ~Tape();
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  // The tape recording on this thread, or nullptr (none alive, or inside a NoGradGuard).
+  static Tape* current();
+
+  // --- looking at it ---
+  uint64_t id() const { return id_; }
+  size_t size() const { return nodes_.size(); }
+  const Node& node(size_t i) const { return nodes_[i]; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  // The node indices of node i's inputs.
+  std::span<const uint32_t> inputs_of(size_t i) const;
+  const std::string& scope_name(uint32_t scope) const { return scopes_[scope]; }
+  const std::vector<std::string>& scopes() const { return scopes_; }
+  // A handle to the tensor at node i (shares it; reading values after backward shows grads).
+  Tensor tensor(size_t i) const { return Tensor(nodes_[i].out); }
+  // Whether a backward pass has run (and, if it did not retain the graph, the tape is spent).
+  bool backward_done() const { return backward_runs_ > 0; }
+  // With record_edge_grads: norm of the gradient that flowed from node i into its k-th input;
+  // negative when not recorded (or no gradient flowed along that edge).
+  double edge_grad_norm(size_t i, size_t k) const;
+  // For a node whose output is a scalar: d output / d input_k, one entry per input element,
+  // computed by running the node's own backward rule with an output gradient of 1.
+  std::vector<std::vector<double>> local_derivatives(size_t i);
+
+  // The tape as a table: index, op, inputs, scope, shape, value summary, gradient summary.
+  std::string to_string(size_t max_rows = 200) const;
+  void print(std::FILE* out = stdout, size_t max_rows = 200) const;
+
+  // --- backward ---
+  // Seeds d root / d root = 1 (root must hold one element), then runs every node's backward
+  // rule from root down to the first node. Leaf gradients accumulate (+=) across calls and
+  // tapes; the gradients of non-leaf tensors are recomputed by each pass.
+  void backward(const Tensor& root, BackwardOptions options = {});
+  // The same, seeded with an explicit gradient of root's shape (vector-Jacobian product).
+  void backward(const Tensor& root, const Tensor& gradient, BackwardOptions options = {});
+
+  // --- recording (used by the ops, not usually by learners) ---
+  // Appends a node for `out` made by `op` from `inputs`, and stamps out with its place here.
+  // Returns the new node's index.
+  uint32_t record(const char* op, std::span<const Tensor> inputs,
+                  const std::shared_ptr<TensorImpl>& out, BackwardFn backward);
+  Node& last() { return nodes_.back(); }
+  // The node index for tensor t on this tape, appending a "leaf" or "const" node if t is not on
+  // it yet. Throws if t belongs to another live tape, or is a non-leaf of a tape that is gone.
+  uint32_t node_of(const Tensor& t, const char* op_for_error);
+
+  // --- used inside backward functions ---
+  TensorImpl& input(const Node& n, size_t k) { return *nodes_[inputs_[n.first_input + k]].out; }
+  // The gradient buffer of input k to add into, allocated (zeros) on first use;
+  // nullptr if that input does not require grad.
+  double* input_grad(const Node& n, size_t k);
+
+ private:
+  friend class ScopeGuard;
+  friend class NoGradGuard;
+  void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
+  uint32_t current_scope();
+
+  uint64_t id_;
+  Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
+  std::vector<double> edge_grad_norm_;  // parallel to inputs_, when recorded
+  std::vector<std::string> scopes_;     // scope names; scopes_[0] == ""
+  std::unordered_map<std::string, uint32_t> scope_index_;
+  uint64_t scope_version_seen_ = ~uint64_t{0};
+  uint32_t scope_cached_ = 0;
+  int backward_runs_ = 0;
+  bool retained_ = true;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Scopes: names for where a node was made, e.g. "lstm/t=3". Nested guards join with "/". The
+// graph dumps cluster and fold by them. A thread-local stack, so modules may open scopes whether
+// or not a tape is recording.
+class ScopeGuard {
+ public:
+  explicit ScopeGuard(std::string_view name);
+  ~ScopeGuard();
+  ScopeGuard(const ScopeGuard&) = delete;
+  ScopeGuard& operator=(const ScopeGuard&) = delete;
+  // The full current scope name ("" at top level).
+  static const std::string& current();
+
+ private:
+  size_t previous_length_;
+};
+
+// While alive, nothing is recorded on this thread (evaluation, optimizer updates).
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// While alive, the first NaN or Inf produced by an op (forward) or by a backward rule throws an
+// AnomalyError naming the op, its tape index and its scope.
+class DetectAnomalyGuard {
+ public:
+  DetectAnomalyGuard();
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+  static bool active();
+
+ private:
+  bool previous_;
+};
+
+}  // namespace ag

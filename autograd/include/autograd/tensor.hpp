@@ -1,0 +1,158 @@
+// tensor.hpp — the Tensor: a shape, contiguous row-major doubles, and (maybe) a gradient.
+//
+// A Tensor is a cheap handle (a shared pointer) to a TensorImpl, as in PyTorch: copying a Tensor
+// shares it. A scalar is simply a 0-d tensor (shape `[]`, one number); it converts from a double
+// and has `item()`, so micrograd-style code reads the same here.
+//
+// What this file leaves out: dtypes other than double, strides and views (every tensor is
+// contiguous; `transpose` copies), devices. Those matter for speed, not for understanding backprop.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ag {
+
+class Tape;
+
+// A shape lists the size of each axis, outermost first: a 2x3 matrix is {2, 3}, a scalar is {}.
+using Shape = std::vector<int64_t>;
+
+// Number of elements of a shape (1 for a scalar).
+int64_t numel(const Shape& shape);
+
+// "[2, 3]", the way error messages and the tape print a shape.
+std::string shape_str(const Shape& shape);
+
+// ---------------------------------------------------------------------------------------------
+// Buffer: the numbers of one tensor.
+//
+// A std::vector would do, but it allocates even for one number, and the scalar engine makes
+// tens of thousands of one-number tensors per training step. So a Buffer keeps a single number
+// inline and only goes to the heap for two or more (a "small-buffer optimisation").
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(size_t n, double fill = 0.0);
+  Buffer(const Buffer& other);
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer other) noexcept;
+  ~Buffer() { release(); }
+
+  double* data() { return size_ <= 1 ? &local_ : heap_; }
+  const double* data() const { return size_ <= 1 ? &local_ : heap_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  double& operator[](size_t i) { return data()[i]; }
+  double operator[](size_t i) const { return data()[i]; }
+  std::span<double> span() { return {data(), size_}; }
+  std::span<const double> span() const { return {data(), size_}; }
+  void clear() { release(); }
+
+ private:
+  void release();
+  double* heap_ = nullptr;
+  size_t size_ = 0;
+  double local_ = 0.0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// TensorImpl: what a Tensor handle points to.
+//
+// It does not point to the tape or to the tensors it was made from: the tape refers to it, never
+// the other way round, so nothing in a graph keeps itself alive. What it knows about the tape is
+// two numbers: which tape (by id) and which node there.
+struct TensorImpl {
+  Shape shape;
+  Buffer value;
+  Buffer grad;                 // empty until a backward pass writes into it
+  bool requires_grad = false;  // gradients flow into (or through) this tensor
+  bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
+  std::string name;            // optional: "lstm.layer0.W_ih", shown by the tape and the graphs
+  uint64_t tape_id = 0;        // the tape this tensor's latest node is on (0: none)
+  uint32_t node = 0;           // its index on that tape
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tensor: the handle learners use.
+class Tensor {
+ public:
+  // An empty handle (no tensor). Most functions reject it with a clear error.
+  Tensor() = default;
+  // A scalar constant (0-d tensor). Implicit, so `x * 2.0` and `Tensor t = 3.0;` read naturally.
+  Tensor(double value);  // NOLINT(google-explicit-constructor)
+  // A tensor from values and a shape; the value count must match the shape.
+  Tensor(std::vector<double> values, Shape shape, bool requires_grad = false);
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // --- what it is ---
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  int64_t numel() const { return static_cast<int64_t>(impl().value.size()); }
+  // Size along `axis`; negative axes count from the end, as in PyTorch.
+  int64_t size(int64_t axis) const;
+
+  // --- its numbers ---
+  std::span<const double> data() const { return impl().value.span(); }
+  // Writable access, for initialisers and optimizers: changes the value in place (not recorded).
+  std::span<double> mutable_data() { return impl().value.span(); }
+  std::vector<double> to_vector() const;
+  // The single number of a one-element tensor; an error for any other.
+  double item() const;
+  // Element at a multi-index, e.g. t.at({1, 2}); bounds-checked.
+  double at(std::initializer_list<int64_t> index) const;
+
+  // --- gradients ---
+  bool requires_grad() const { return impl().requires_grad; }
+  // Mark a leaf as a parameter (or not). Returns *this, like PyTorch's requires_grad_().
+  Tensor& requires_grad_(bool on = true);
+  bool is_leaf() const { return impl().is_leaf; }
+  // Whether a backward pass has written a gradient into this tensor.
+  bool has_grad() const { return !impl().grad.empty(); }
+  // A copy of the gradient (zeros if none has reached it yet). Error if !requires_grad().
+  Tensor grad() const;
+  std::span<const double> grad_data() const;
+  // Forget the accumulated gradient (for parameters between steps).
+  void zero_grad();
+  // Reverse-mode pass from this tensor over the tape that recorded it; see Tape::backward.
+  void backward(bool retain_graph = false) const;
+  void backward(const Tensor& gradient, bool retain_graph = false) const;
+  // A new leaf with the same numbers, cut off from the tape (no gradient flows through it).
+  Tensor detach() const;
+
+  // --- names and bookkeeping ---
+  const std::string& name() const { return impl().name; }
+  Tensor& set_name(std::string name);
+  // The tape and node index this tensor was recorded at (tape id 0: not recorded).
+  uint64_t tape_id() const { return impl().tape_id; }
+  uint32_t node_index() const { return impl().node; }
+  // One line for printing: "tensor([2, 3], [[1, 2, 3], [4, 5, 6]])" trimmed for large tensors.
+  std::string to_string() const;
+
+  // --- micrograd-style shorthands, each the free function of the same name ---
+  Tensor pow(double exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor sum() const;
+  Tensor mean() const;
+  Tensor reshape(Shape shape) const;
+  Tensor t() const;  // transpose of a matrix
+
+  TensorImpl& impl() const;
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool same(const Tensor& other) const { return impl_ == other.impl_; }
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+}  // namespace ag

@@ -1,0 +1,176 @@
+// internal.hpp — the machinery the op files share (not installed, not public).
+//
+// An op does three things: check its inputs (throwing with its name and their shapes), compute
+// its result, and hand the result to `record`, which appends a node to the recording tape, if
+// any. The templates below do this once for all elementwise ops, so that each op in
+// elementwise.cpp is just its formula and its derivative.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+#include "autograd/error.hpp"
+#include "autograd/tape.hpp"
+#include "autograd/tensor.hpp"
+
+namespace ag::detail {
+
+// A fresh tensor of the given shape, zero-filled, not yet recorded.
+inline std::shared_ptr<TensorImpl> make_impl(Shape shape) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->value = Buffer(static_cast<size_t>(numel(shape)));
+  impl->shape = std::move(shape);
+  return impl;
+}
+
+// Throws unless t is a tensor (not an empty handle).
+void check_defined(const char* op, const Tensor& t);
+
+// Appends `result`, made by `op` from `inputs`, to the recording tape and returns its node (for
+// the op to store its settings in); returns nullptr when nothing is recording. Also where
+// DetectAnomalyGuard looks at every result.
+Node* record(const char* op, std::initializer_list<Tensor> inputs,
+             const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
+Node* record(const char* op, std::span<const Tensor> inputs,
+             const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
+
+// An axis in [-rank, rank) made non-negative, or an IndexError naming the op and the shape.
+int64_t normalize_axis(const char* op, int64_t axis, int64_t rank);
+
+// Views a shape around one axis as [outer, n, inner]: outer is the product of the axes before
+// it, inner of those after. Reductions and slices along an axis are then three plain loops.
+struct AxisView {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+AxisView axis_view(const Shape& shape, int64_t axis);
+
+// The shape two shapes broadcast to (NumPy rules), or a ShapeError naming the op and both.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+// Calls f(i, ia, ib) for every element i of the broadcast result `out`, with ia and ib the flat
+// offsets of the elements of a and b that it reads. A stretched axis has stride 0 in its input,
+// so the same element is read again; in backward the same offsets make `+=` sum over it.
+template <class F>
+void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
+  const int64_t n = numel(out);
+  if (a == out && b == out) {  // the common case: same shapes
+    for (int64_t i = 0; i < n; ++i) f(i, i, i);
+    return;
+  }
+  if (a == out && numel(b) == 1) {  // tensor op scalar
+    for (int64_t i = 0; i < n; ++i) f(i, i, int64_t{0});
+    return;
+  }
+  if (numel(a) == 1 && b == out) {  // scalar op tensor
+    for (int64_t i = 0; i < n; ++i) f(i, int64_t{0}, i);
+    return;
+  }
+  // General case: walk the result's multi-index like an odometer, carrying both offsets.
+  const size_t rank = out.size();
+  std::vector<int64_t> stride_a(rank, 0), stride_b(rank, 0), counter(rank, 0);
+  for (int64_t r = static_cast<int64_t>(rank) - 1, sa = 1, sb = 1; r >= 0; --r) {
+    const size_t ra = a.size() - (rank - r), rb = b.size() - (rank - r);
+    const bool has_a = rank - r <= a.size(), has_b = rank - r <= b.size();
+    if (has_a && a[ra] != 1) stride_a[r] = sa;
+    if (has_b && b[rb] != 1) stride_b[r] = sb;
+    if (has_a) sa *= a[ra];
+    if (has_b) sb *= b[rb];
+  }
+  int64_t ia = 0, ib = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    f(i, ia, ib);
+    for (int64_t r = static_cast<int64_t>(rank) - 1; r >= 0; --r) {  // advance the odometer
+      ++counter[r];
+      ia += stride_a[r];
+      ib += stride_b[r];
+      if (counter[r] < out[r]) break;
+      ia -= stride_a[r] * out[r];
+      ib -= stride_b[r] * out[r];
+      counter[r] = 0;
+    }
+  }
+}
+
+// Calls an elementwise formula with the op's settings only if it takes them: `exp` is written
+// [](double x) {...}, `leaky_relu` [](double x, const double* attr) {...}.
+template <class F, class... Args>
+double call(F f, const double* attr, Args... args) {
+  if constexpr (std::is_invocable_v<F, Args..., const double*>) {
+    return f(args..., attr);
+  } else {
+    return f(args...);
+  }
+}
+
+// --- one input -------------------------------------------------------------------------------
+// Forward: result = f(self). Backward: d self += grad * df(self, result).
+// df gives the *local* derivative d result / d self, element by element.
+template <class F, class DF>
+void unary_backward(Tape& tape, const Node& node) {
+  const TensorImpl& self = tape.input(node, 0);
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const double* x = self.value.data();
+  const double* y = node.out->value.data();
+  const double* grad = node.out->grad.data();
+  const size_t n = self.value.size();
+  for (size_t i = 0; i < n; ++i) gself[i] += grad[i] * call(DF{}, node.attr, x[i], y[i]);
+}
+
+template <class F, class DF>
+Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
+                double attr1 = 0.0) {
+  check_defined(op, self);
+  const double attr[2] = {attr0, attr1};
+  auto result = make_impl(self.shape());
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  const size_t n = result->value.size();
+  for (size_t i = 0; i < n; ++i) y[i] = call(F{}, attr, x[i]);
+  if (Node* node = record(op, {self}, result, &unary_backward<F, DF>)) {
+    node->attr[0] = attr0;
+    node->attr[1] = attr1;
+  }
+  return Tensor(result);
+}
+
+// --- two inputs, broadcasting ----------------------------------------------------------------
+// Forward: result = f(self, other). Backward: d self += grad * dself(self, other, result), and
+// likewise for other, each at the offsets broadcasting gave it.
+template <class F, class DSelf, class DOther>
+void binary_backward(Tape& tape, const Node& node) {
+  const TensorImpl& self = tape.input(node, 0);
+  const TensorImpl& other = tape.input(node, 1);
+  double* gself = tape.input_grad(node, 0);
+  double* gother = tape.input_grad(node, 1);
+  const double* a = self.value.data();
+  const double* b = other.value.data();
+  const double* y = node.out->value.data();
+  const double* grad = node.out->grad.data();
+  for_each_broadcast(node.out->shape, self.shape, other.shape,
+                     [&](int64_t i, int64_t ia, int64_t ib) {
+                       if (gself) gself[ia] += grad[i] * DSelf{}(a[ia], b[ib], y[i]);
+                       if (gother) gother[ib] += grad[i] * DOther{}(a[ia], b[ib], y[i]);
+                     });
+}
+
+template <class F, class DSelf, class DOther>
+Tensor binary_op(const char* op, const Tensor& self, const Tensor& other, F, DSelf, DOther) {
+  check_defined(op, self);
+  check_defined(op, other);
+  auto result = make_impl(broadcast_shapes(op, self.shape(), other.shape()));
+  const double* a = self.impl().value.data();
+  const double* b = other.impl().value.data();
+  double* y = result->value.data();
+  for_each_broadcast(result->shape, self.shape(), other.shape(),
+                     [&](int64_t i, int64_t ia, int64_t ib) { y[i] = F{}(a[ia], b[ib]); });
+  record(op, {self, other}, result, &binary_backward<F, DSelf, DOther>);
+  return Tensor(result);
+}
+
+}  // namespace ag::detail

@@ -1,0 +1,91 @@
+// matmul.cpp — matrix multiply, on OpenBLAS, with the triple loop beside it.
+//
+//   result[m, n] = sum_k self[m, k] * other[k, n]
+//   d self  = grad @ other^T       (each self[m, k] met every other[k, n] along row m)
+//   d other = self^T @ grad
+//
+// A batched [B, M, K] @ [K, N] is the same thing: contiguous rows make it one [B*M, K] matrix.
+// The readable reference is matmul_reference; the op calls cblas_dgemm, and a test holds the two
+// equal. Backward calls dgemm with its transpose flags and beta = 1, which is exactly `+=`.
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+void matmul_reference(const double* a, const double* b, double* c, int64_t m, int64_t k,
+                      int64_t n) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double total = 0.0;
+      for (int64_t p = 0; p < k; ++p) total += a[i * k + p] * b[p * n + j];
+      c[i * n + j] = total;
+    }
+}
+
+namespace {
+// C = alpha * op(A) @ op(B) + beta * C for row-major matrices, where op transposes when asked.
+// C is rows x cols; `depth` is the summed dimension. BLAS wants leading dimensions of at least 1
+// even for empty matrices, and nothing to do when C is empty.
+void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth, const double* a,
+          const double* b, double beta, double* c) {
+  if (rows == 0 || cols == 0) return;
+  const int64_t lda = std::max<int64_t>(trans_a ? rows : depth, 1);
+  const int64_t ldb = std::max<int64_t>(trans_b ? depth : cols, 1);
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(rows), static_cast<int>(cols),
+              static_cast<int>(depth), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb),
+              beta, c, static_cast<int>(cols));
+}
+
+// The rows of self: every axis but the last, multiplied (all batches together).
+int64_t rows_of(const Shape& self) {
+  int64_t rows = 1;
+  for (size_t r = 0; r + 1 < self.size(); ++r) rows *= self[r];
+  return rows;
+}
+
+void matmul_backward(Tape& tape, const Node& node) {
+  const TensorImpl& self = tape.input(node, 0);
+  const TensorImpl& other = tape.input(node, 1);
+  const int64_t m = rows_of(self.shape), k = other.shape[0], n = other.shape[1];
+  const double* grad = node.out->grad.data();
+  if (double* gself = tape.input_grad(node, 0)) {  // d self += grad @ other^T   [M,N]@[N,K]
+    gemm(false, true, m, k, n, grad, other.value.data(), 1.0, gself);
+  }
+  if (double* gother = tape.input_grad(node, 1)) {  // d other += self^T @ grad  [K,M]@[M,N]
+    gemm(true, false, k, n, m, self.value.data(), grad, 1.0, gother);
+  }
+}
+}  // namespace
+
+void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n) {
+  if (k == 0) {
+    std::fill_n(c, m * n, 0.0);
+    return;
+  }
+  gemm(false, false, m, n, k, a, b, 0.0, c);
+}
+
+Tensor matmul(const Tensor& self, const Tensor& other) {
+  detail::check_defined("matmul", self);
+  detail::check_defined("matmul", other);
+  const Shape& a = self.shape();
+  const Shape& b = other.shape();
+  if ((a.size() != 2 && a.size() != 3) || b.size() != 2 || a.back() != b[0]) {
+    throw ShapeError(fmt::format(
+        "matmul: shapes {} and {} do not fit ([M, K] @ [K, N] or [B, M, K] @ [K, N])",
+        shape_str(a), shape_str(b)));
+  }
+  Shape shape = a;
+  shape.back() = b[1];
+  auto result = detail::make_impl(std::move(shape));
+  matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(),
+              rows_of(a), b[0], b[1]);
+  detail::record("matmul", {self, other}, result, &matmul_backward);
+  return Tensor(result);
+}
+
+}  // namespace ag

@@ -1,0 +1,162 @@
+// reduce.cpp — sum, mean and max: many numbers in, fewer out.
+//
+// Along an axis, a tensor is viewed as [outer, n, inner] (internal.hpp): the reduction runs over
+// the middle index. In backward every reduced element gets its share of the one gradient that
+// came out: all of it for sum, 1/n of it for mean, all of it for the argmax only for max.
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+using detail::axis_view;
+using detail::make_impl;
+using detail::normalize_axis;
+using detail::record;
+
+namespace {
+
+// The shape after reducing `axis`: removed, or kept as 1.
+Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
+  Shape out = shape;
+  if (keepdim) {
+    out[axis] = 1;
+  } else {
+    out.erase(out.begin() + axis);
+  }
+  return out;
+}
+
+// Backward of sum and mean: d self[o, j, i] += scale * grad[o, i] for every j.
+// ints[0] = axis (or -1: all elements); attr[0] = scale (1 for sum, 1/n for mean).
+void sum_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const TensorImpl& self = tape.input(node, 0);
+  const double* grad = node.out->grad.data();
+  const double scale = node.attr[0];
+  if (node.ints[0] < 0) {
+    for (size_t j = 0; j < self.value.size(); ++j) gself[j] += scale * grad[0];
+    return;
+  }
+  const auto v = axis_view(self.shape, node.ints[0]);
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t j = 0; j < v.n; ++j)
+      for (int64_t i = 0; i < v.inner; ++i)
+        gself[(o * v.n + j) * v.inner + i] += scale * grad[o * v.inner + i];
+}
+
+// sum (scale 1) or mean (scale 1/n) over all elements, or along one axis.
+Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool keepdim,
+              bool mean) {
+  detail::check_defined(op, self);
+  const double* x = self.impl().value.data();
+  if (all) {
+    const int64_t n = self.numel();
+    auto result = make_impl({});
+    double total = 0.0;
+    for (int64_t j = 0; j < n; ++j) total += x[j];
+    const double scale = mean ? 1.0 / static_cast<double>(n) : 1.0;
+    result->value[0] = total * scale;
+    if (Node* node = record(op, {self}, result, &sum_backward)) {
+      node->ints = {-1};
+      node->attr[0] = scale;
+    }
+    return Tensor(result);
+  }
+  axis = normalize_axis(op, axis, self.dim());
+  const auto v = axis_view(self.shape(), axis);
+  auto result = make_impl(reduced_shape(self.shape(), axis, keepdim));
+  double* y = result->value.data();
+  const double scale = mean ? 1.0 / static_cast<double>(v.n) : 1.0;
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      double total = 0.0;
+      for (int64_t j = 0; j < v.n; ++j) total += x[(o * v.n + j) * v.inner + i];
+      y[o * v.inner + i] = total * scale;
+    }
+  if (Node* node = record(op, {self}, result, &sum_backward)) {
+    node->ints = {axis};
+    node->attr[0] = scale;
+  }
+  return Tensor(result);
+}
+
+// Backward of max: the whole gradient goes to the element that was the max.
+// ints = the flat index in self of each result element's argmax.
+void max_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const double* grad = node.out->grad.data();
+  for (size_t r = 0; r < node.ints.size(); ++r) gself[node.ints[r]] += grad[r];
+}
+
+}  // namespace
+
+// sum: result = sum_j self[j]          d self[j] = grad
+Tensor sum(const Tensor& self) { return sum_op("sum", self, 0, true, false, false); }
+Tensor sum(const Tensor& self, int64_t axis, bool keepdim) {
+  return sum_op("sum", self, axis, false, keepdim, false);
+}
+
+// mean: result = sum_j self[j] / n     d self[j] = grad / n
+Tensor mean(const Tensor& self) {
+  if (self.defined() && self.numel() == 0) {
+    throw ShapeError(fmt::format("mean: the tensor of shape {} is empty", shape_str(self.shape())));
+  }
+  return sum_op("mean", self, 0, true, false, true);
+}
+Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
+  return sum_op("mean", self, axis, false, keepdim, true);
+}
+
+// max along an axis: result = max_j self[j]     d self[argmax] = grad, 0 elsewhere.
+// Ties go to the first maximum, as PyTorch's max(dim) does on CPU.
+Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
+  detail::check_defined("max", self);
+  axis = normalize_axis("max", axis, self.dim());
+  const auto v = axis_view(self.shape(), axis);
+  if (v.n == 0) {
+    throw ShapeError(fmt::format("max: axis {} of shape {} is empty", axis,
+                                 shape_str(self.shape())));
+  }
+  auto result = make_impl(reduced_shape(self.shape(), axis, keepdim));
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  std::vector<int64_t> where(static_cast<size_t>(v.outer * v.inner));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      int64_t best = o * v.n * v.inner + i;
+      for (int64_t j = 1; j < v.n; ++j) {
+        const int64_t at = (o * v.n + j) * v.inner + i;
+        if (x[at] > x[best]) best = at;
+      }
+      y[o * v.inner + i] = x[best];
+      where[o * v.inner + i] = best;
+    }
+  if (Node* node = record("max", {self}, result, &max_backward)) node->ints = std::move(where);
+  return Tensor(result);
+}
+
+std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
+  detail::check_defined("argmax", self);
+  axis = normalize_axis("argmax", axis, self.dim());
+  const auto v = axis_view(self.shape(), axis);
+  if (v.n == 0) {
+    throw ShapeError(fmt::format("argmax: axis {} of shape {} is empty", axis,
+                                 shape_str(self.shape())));
+  }
+  const double* x = self.impl().value.data();
+  std::vector<int64_t> out(static_cast<size_t>(v.outer * v.inner));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < v.n; ++j)
+        if (x[(o * v.n + j) * v.inner + i] > x[(o * v.n + best) * v.inner + i]) best = j;
+      out[o * v.inner + i] = best;
+    }
+  return out;
+}
+
+}  // namespace ag

@@ -1,0 +1,348 @@
+// shape_ops.cpp — ops that move numbers without changing them: reshape, permute, slice,
+// concat, stack, index_select, gather.
+//
+// Every one of them is a copy from some positions of the input to positions of the result. Its
+// backward is the same map read the other way: add (+=) the result's gradient back into the
+// input position it came from. Where a position was read twice (index_select with repeats), its
+// two contributions add up.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "autograd/ops.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+using detail::axis_view;
+using detail::make_impl;
+using detail::normalize_axis;
+using detail::record;
+
+// ----- reshape ---------------------------------------------------------------------------------
+namespace {
+// Same layout, same order: d self[i] += grad[i].
+void copy_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const double* grad = node.out->grad.data();
+  for (size_t i = 0; i < node.out->grad.size(); ++i) gself[i] += grad[i];
+}
+}  // namespace
+
+Tensor reshape(const Tensor& self, Shape shape) {
+  detail::check_defined("reshape", self);
+  int64_t known = 1, inferred = -1;
+  for (size_t r = 0; r < shape.size(); ++r) {
+    if (shape[r] == -1 && inferred < 0) {
+      inferred = static_cast<int64_t>(r);
+    } else if (shape[r] < 0) {
+      throw ValueError(fmt::format("reshape: invalid target shape {} for a tensor of shape {}",
+                                   shape_str(shape), shape_str(self.shape())));
+    } else {
+      known *= shape[r];
+    }
+  }
+  if (inferred >= 0 && known > 0 && self.numel() % known == 0) shape[inferred] = self.numel() / known;
+  if (numel(shape) != self.numel() || (inferred >= 0 && shape[inferred] < 0)) {
+    throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as {}",
+                                 shape_str(self.shape()), self.numel(), shape_str(shape)));
+  }
+  auto result = make_impl(std::move(shape));
+  result->value = self.impl().value;
+  record("reshape", {self}, result, &copy_backward);
+  return Tensor(result);
+}
+
+// ----- permute / transpose ---------------------------------------------------------------------
+namespace {
+// For result element i (row-major in the result's shape), the flat offset of the input element it
+// copies. perm[r] names the input axis that result axis r comes from.
+std::vector<int64_t> permuted_offsets(const Shape& in, const std::vector<int64_t>& perm) {
+  const size_t rank = in.size();
+  std::vector<int64_t> in_stride(rank, 1);
+  for (size_t r = rank; r-- > 1;) in_stride[r - 1] = in_stride[r] * in[r];
+  Shape out(rank);
+  std::vector<int64_t> stride(rank);
+  for (size_t r = 0; r < rank; ++r) {
+    out[r] = in[perm[r]];
+    stride[r] = in_stride[perm[r]];
+  }
+  std::vector<int64_t> offsets(static_cast<size_t>(numel(in)));
+  std::vector<int64_t> counter(rank, 0);
+  int64_t at = 0;
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    offsets[i] = at;
+    for (size_t r = rank; r-- > 0;) {  // odometer over the result's multi-index
+      at += stride[r];
+      if (++counter[r] < out[r]) break;
+      at -= stride[r] * out[r];
+      counter[r] = 0;
+    }
+  }
+  return offsets;
+}
+
+// ints = the permutation;  d self[offset(i)] += grad[i]
+void permute_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto offsets = permuted_offsets(tape.input(node, 0).shape, node.ints);
+  const double* grad = node.out->grad.data();
+  for (size_t i = 0; i < offsets.size(); ++i) gself[offsets[i]] += grad[i];
+}
+
+Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims) {
+  detail::check_defined(op, self);
+  const int64_t rank = self.dim();
+  if (static_cast<int64_t>(dims.size()) != rank) {
+    throw IndexError(fmt::format("{}: {} axes given for a tensor of shape {}", op, dims.size(),
+                                 shape_str(self.shape())));
+  }
+  std::vector<bool> seen(rank, false);
+  for (int64_t& d : dims) {
+    d = normalize_axis(op, d, rank);
+    if (seen[d]) {
+      throw IndexError(fmt::format("{}: axis {} repeats in [{}]", op, d, fmt::join(dims, ", ")));
+    }
+    seen[d] = true;
+  }
+  Shape shape(rank);
+  for (int64_t r = 0; r < rank; ++r) shape[r] = self.shape()[dims[r]];
+  auto result = make_impl(std::move(shape));
+  const auto offsets = permuted_offsets(self.shape(), dims);
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  for (size_t i = 0; i < offsets.size(); ++i) y[i] = x[offsets[i]];
+  if (Node* node = record(op, {self}, result, &permute_backward)) node->ints = std::move(dims);
+  return Tensor(result);
+}
+}  // namespace
+
+Tensor permute(const Tensor& self, std::vector<int64_t> dims) {
+  return permute_op("permute", self, std::move(dims));
+}
+
+Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
+  detail::check_defined("transpose", self);
+  const int64_t rank = self.dim();
+  if (rank < 2) {
+    throw IndexError(fmt::format("transpose: needs at least 2 axes, got shape {}",
+                                 shape_str(self.shape())));
+  }
+  axis0 = normalize_axis("transpose", axis0, rank);
+  axis1 = normalize_axis("transpose", axis1, rank);
+  std::vector<int64_t> dims(rank);
+  for (int64_t r = 0; r < rank; ++r) dims[r] = r;
+  std::swap(dims[axis0], dims[axis1]);
+  return permute_op("transpose", self, std::move(dims));
+}
+
+// ----- slice -----------------------------------------------------------------------------------
+namespace {
+// ints = {axis, start, end}:  d self[o, start + j, i] += grad[o, j, i]
+void slice_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
+  const int64_t start = node.ints[1], len = node.ints[2] - node.ints[1];
+  const double* grad = node.out->grad.data();
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t j = 0; j < len; ++j)
+      for (int64_t i = 0; i < v.inner; ++i)
+        gself[(o * v.n + start + j) * v.inner + i] += grad[(o * len + j) * v.inner + i];
+}
+}  // namespace
+
+Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
+  detail::check_defined("slice", self);
+  axis = normalize_axis("slice", axis, self.dim());
+  const int64_t n = self.shape()[axis];
+  const int64_t s = start < 0 ? start + n : start, e = end < 0 ? end + n : end;
+  if (s < 0 || e > n || s > e) {
+    throw IndexError(fmt::format("slice: range [{}, {}) is outside axis {} of shape {}", start, end,
+                                 axis, shape_str(self.shape())));
+  }
+  Shape shape = self.shape();
+  shape[axis] = e - s;
+  auto result = make_impl(std::move(shape));
+  const auto v = axis_view(self.shape(), axis);
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  for (int64_t o = 0; o < v.outer; ++o)
+    std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
+  if (Node* node = record("slice", {self}, result, &slice_backward)) node->ints = {axis, s, e};
+  return Tensor(result);
+}
+
+// ----- concat and stack ------------------------------------------------------------------------
+// Both lay their inputs side by side: the result is [outer, total, inner] and input k fills
+// [outer, size_k, inner] of it, starting where input k-1 ended. Stack is concat along a new
+// axis of size 1 per input, so one backward rule serves both.
+namespace {
+// ints = {outer, inner}; input k's size along the axis is its numel / (outer * inner).
+void concat_backward(Tape& tape, const Node& node) {
+  const int64_t outer = node.ints[0], inner = node.ints[1];
+  if (outer * inner == 0) return;  // nothing was copied
+  const double* grad = node.out->grad.data();
+  const int64_t total = static_cast<int64_t>(node.out->value.size()) / (outer * inner);
+  int64_t offset = 0;
+  for (size_t k = 0; k < node.input_count; ++k) {
+    const int64_t size = static_cast<int64_t>(tape.input(node, k).value.size()) / (outer * inner);
+    if (double* g = tape.input_grad(node, k)) {
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < size * inner; ++j)
+          g[o * size * inner + j] += grad[(o * total + offset) * inner + j];
+    }
+    offset += size;
+  }
+}
+
+Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bool new_axis) {
+  if (tensors.empty()) throw ValueError(fmt::format("{}: needs at least one tensor", op));
+  for (const Tensor& t : tensors) detail::check_defined(op, t);
+  const Shape& first = tensors[0].shape();
+  const int64_t rank = static_cast<int64_t>(first.size());
+  axis = normalize_axis(op, axis, new_axis ? rank + 1 : rank);
+  Shape shape = first;
+  if (new_axis) shape.insert(shape.begin() + axis, 0);
+  for (size_t k = 0; k < tensors.size(); ++k) {
+    Shape s = tensors[k].shape();
+    bool fits = static_cast<int64_t>(s.size()) == rank;
+    for (int64_t r = 0; fits && r < rank; ++r) {
+      fits = (!new_axis && r == axis) || s[r] == first[r];  // concat's own axis may differ
+    }
+    if (!fits) {
+      throw ShapeError(fmt::format("{}: tensor {} has shape {}, which does not fit {} along axis {}",
+                                   op, k, shape_str(s), shape_str(first), axis));
+    }
+    shape[axis] += new_axis ? 1 : s[axis];
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t r = 0; r < static_cast<int64_t>(shape.size()); ++r) {
+    if (r < axis) outer *= shape[r];
+    if (r > axis) inner *= shape[r];
+  }
+  auto result = make_impl(shape);
+  double* y = result->value.data();
+  const int64_t total = shape[axis];
+  int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    const int64_t size = new_axis ? 1 : t.shape()[axis];
+    const double* x = t.impl().value.data();
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(x + o * size * inner, size * inner, y + (o * total + offset) * inner);
+    offset += size;
+  }
+  if (Node* node = record(op, std::span<const Tensor>(tensors), result, &concat_backward)) {
+    node->ints = {outer, inner};
+  }
+  return Tensor(result);
+}
+}  // namespace
+
+Tensor concat(const std::vector<Tensor>& tensors, int64_t axis) {
+  return join("concat", tensors, axis, false);
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
+  return join("stack", tensors, axis, true);
+}
+
+// ----- index_select and gather -----------------------------------------------------------------
+namespace {
+// ints = {axis, indices...}:  d self[o, indices[j], i] += grad[o, j, i]
+void index_select_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
+  const int64_t count = static_cast<int64_t>(node.ints.size()) - 1;
+  const double* grad = node.out->grad.data();
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t i = 0; i < v.inner; ++i)
+        gself[(o * v.n + node.ints[1 + j]) * v.inner + i] += grad[(o * count + j) * v.inner + i];
+}
+
+// ints = the flat offset in self that each result element was read from.
+void gather_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const double* grad = node.out->grad.data();
+  for (size_t r = 0; r < node.ints.size(); ++r) gself[node.ints[r]] += grad[r];
+}
+}  // namespace
+
+Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>& indices) {
+  detail::check_defined("index_select", self);
+  axis = normalize_axis("index_select", axis, self.dim());
+  const auto v = axis_view(self.shape(), axis);
+  for (int64_t idx : indices) {
+    if (idx < 0 || idx >= v.n) {
+      throw IndexError(fmt::format("index_select: index {} is out of range for axis {} of shape {}",
+                                   idx, axis, shape_str(self.shape())));
+    }
+  }
+  Shape shape = self.shape();
+  shape[axis] = static_cast<int64_t>(indices.size());
+  auto result = make_impl(std::move(shape));
+  const int64_t count = static_cast<int64_t>(indices.size());
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t j = 0; j < count; ++j)
+      std::copy_n(x + (o * v.n + indices[j]) * v.inner, v.inner, y + (o * count + j) * v.inner);
+  if (Node* node = record("index_select", {self}, result, &index_select_backward)) {
+    node->ints.reserve(indices.size() + 1);
+    node->ints.push_back(axis);
+    node->ints.insert(node->ints.end(), indices.begin(), indices.end());
+  }
+  return Tensor(result);
+}
+
+Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
+  detail::check_defined("gather", self);
+  detail::check_defined("gather", index);
+  axis = normalize_axis("gather", axis, self.dim());
+  const Shape& s = self.shape();
+  const Shape& is = index.shape();
+  bool fits = is.size() == s.size();
+  for (size_t r = 0; fits && r < s.size(); ++r) fits = static_cast<int64_t>(r) == axis || is[r] <= s[r];
+  if (!fits) {
+    throw ShapeError(fmt::format("gather: index of shape {} does not fit input of shape {} "
+                                 "(same rank, no larger except along axis {})",
+                                 shape_str(is), shape_str(s), axis));
+  }
+  const size_t rank = s.size();
+  std::vector<int64_t> stride(rank, 1);
+  for (size_t r = rank; r-- > 1;) stride[r - 1] = stride[r] * s[r];
+  auto result = make_impl(is);
+  std::vector<int64_t> from(static_cast<size_t>(index.numel()));
+  std::vector<int64_t> counter(rank, 0);
+  const double* idx = index.impl().value.data();
+  for (size_t e = 0; e < from.size(); ++e) {
+    const double want = idx[e];
+    if (want != static_cast<double>(static_cast<int64_t>(want)) || want < 0 ||
+        want >= static_cast<double>(s[axis])) {
+      throw IndexError(fmt::format("gather: index value {} is not a whole number in [0, {}) for "
+                                   "axis {} of shape {}",
+                                   want, s[axis], axis, shape_str(s)));
+    }
+    int64_t at = 0;
+    for (size_t r = 0; r < rank; ++r)
+      at += (static_cast<int64_t>(r) == axis ? static_cast<int64_t>(want) : counter[r]) * stride[r];
+    from[e] = at;
+    for (size_t r = rank; r-- > 0;) {  // next multi-index of the index tensor
+      if (++counter[r] < is[r]) break;
+      counter[r] = 0;
+    }
+  }
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
+  if (Node* node = record("gather", {self}, result, &gather_backward)) node->ints = std::move(from);
+  return Tensor(result);
+}
+
+}  // namespace ag

@@ -1,0 +1,92 @@
+// softmax.cpp — softmax and log_softmax along an axis, computed stably.
+//
+// softmax(x)_j = e^{x_j} / sum_i e^{x_i}. Computed as written, e^{x_j} overflows for x_j > 709.
+// Subtracting the max first changes nothing mathematically (it cancels) and keeps every
+// exponent <= 0:   log_softmax(x)_j = (x_j - m) - log(sum_i e^{x_i - m}),   m = max_i x_i.
+//
+// Derivatives (along the axis, with s = softmax(x)):
+//   log_softmax:  d x_j = grad_j - s_j * sum_i grad_i
+//   softmax:      d x_j = s_j * (grad_j - sum_i grad_i * s_i)
+#include <cmath>
+
+#include "autograd/ops.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+using detail::axis_view;
+
+namespace {
+
+// For each [o, :, i] fiber along the axis, call f(base, stride): element j is x[base + j*stride].
+template <class F>
+void for_each_fiber(const detail::AxisView& v, F f) {
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) f(o * v.n * v.inner + i, v.inner);
+}
+
+// ints[0] = axis
+void log_softmax_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto v = axis_view(node.out->shape, node.ints[0]);
+  const double* y = node.out->value.data();
+  const double* grad = node.out->grad.data();
+  for_each_fiber(v, [&](int64_t base, int64_t stride) {
+    double total = 0.0;
+    for (int64_t j = 0; j < v.n; ++j) total += grad[base + j * stride];
+    for (int64_t j = 0; j < v.n; ++j) {
+      const int64_t at = base + j * stride;
+      gself[at] += grad[at] - std::exp(y[at]) * total;
+    }
+  });
+}
+
+void softmax_backward(Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto v = axis_view(node.out->shape, node.ints[0]);
+  const double* y = node.out->value.data();
+  const double* grad = node.out->grad.data();
+  for_each_fiber(v, [&](int64_t base, int64_t stride) {
+    double dot = 0.0;
+    for (int64_t j = 0; j < v.n; ++j) dot += grad[base + j * stride] * y[base + j * stride];
+    for (int64_t j = 0; j < v.n; ++j) {
+      const int64_t at = base + j * stride;
+      gself[at] += y[at] * (grad[at] - dot);
+    }
+  });
+}
+
+Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
+  detail::check_defined(op, self);
+  axis = detail::normalize_axis(op, axis, self.dim());
+  const auto v = axis_view(self.shape(), axis);
+  auto result = detail::make_impl(self.shape());
+  const double* x = self.impl().value.data();
+  double* y = result->value.data();
+  for_each_fiber(v, [&](int64_t base, int64_t stride) {
+    double m = -INFINITY;
+    for (int64_t j = 0; j < v.n; ++j) m = std::max(m, x[base + j * stride]);
+    double total = 0.0;
+    for (int64_t j = 0; j < v.n; ++j) total += std::exp(x[base + j * stride] - m);
+    const double log_total = std::log(total);
+    for (int64_t j = 0; j < v.n; ++j) {
+      const int64_t at = base + j * stride;
+      y[at] = log ? (x[at] - m) - log_total : std::exp(x[at] - m) / total;
+    }
+  });
+  BackwardFn backward = log ? &log_softmax_backward : &softmax_backward;
+  if (Node* node = detail::record(op, {self}, result, backward)) node->ints = {axis};
+  return Tensor(result);
+}
+
+}  // namespace
+
+Tensor log_softmax(const Tensor& self, int64_t axis) {
+  return softmax_op("log_softmax", self, axis, true);
+}
+
+Tensor softmax(const Tensor& self, int64_t axis) { return softmax_op("softmax", self, axis, false); }
+
+}  // namespace ag

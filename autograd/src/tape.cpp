@@ -1,0 +1,406 @@
+// tape.cpp — recording nodes, the reverse loop, scopes, guards, and the tape as a table.
+#include "autograd/tape.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <unordered_map>
+
+#include "autograd/error.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+// ----- which tapes exist -------------------------------------------------------------------------
+// Each thread has at most one recording tape (the innermost alive), plus the flags of its guards.
+namespace {
+thread_local Tape* g_current = nullptr;
+thread_local bool g_no_grad = false;
+thread_local bool g_detect_anomaly = false;
+thread_local std::string g_scope;           // the current scope name, "a/b/c"
+thread_local uint64_t g_scope_version = 0;  // changes whenever g_scope does
+
+// Every live tape by id, so a tensor's tape id can be turned back into its tape (for backward)
+// or recognised as gone (a clear error instead of a dangling pointer). Touched only when a tape
+// is made or destroyed and on the rare paths below, so one lock is enough.
+std::mutex g_live_mutex;
+std::unordered_map<uint64_t, Tape*> g_live;
+std::atomic<uint64_t> g_next_id{1};
+
+Tape* find_live(uint64_t id) {
+  std::lock_guard lock(g_live_mutex);
+  auto it = g_live.find(id);
+  return it == g_live.end() ? nullptr : it->second;
+}
+}  // namespace
+
+Tape::Tape() : id_(g_next_id++), previous_(g_current) {
+  scopes_.emplace_back("");
+  scope_index_.emplace("", 0);
+  {
+    std::lock_guard lock(g_live_mutex);
+    g_live.emplace(id_, this);
+  }
+  g_current = this;
+}
+
+Tape::~Tape() {
+  if (g_current == this) g_current = previous_;
+  std::lock_guard lock(g_live_mutex);
+  g_live.erase(id_);
+}
+
+Tape* Tape::current() { return g_no_grad ? nullptr : g_current; }
+
+std::span<const uint32_t> Tape::inputs_of(size_t i) const {
+  const Node& n = nodes_[i];
+  return {inputs_.data() + n.first_input, n.input_count};
+}
+
+// ----- recording ---------------------------------------------------------------------------------
+uint32_t Tape::current_scope() {
+  if (scope_version_seen_ == g_scope_version) return scope_cached_;
+  auto [it, added] = scope_index_.emplace(g_scope, static_cast<uint32_t>(scopes_.size()));
+  if (added) scopes_.push_back(g_scope);
+  scope_version_seen_ = g_scope_version;
+  scope_cached_ = it->second;
+  return scope_cached_;
+}
+
+uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
+  TensorImpl& impl = t.impl();
+  if (impl.tape_id == id_) return impl.node;  // already on this tape
+  // A non-leaf that needs gradients belongs to the tape that made it: the chain back to its
+  // leaves is recorded there, not here.
+  if (impl.tape_id != 0 && !impl.is_leaf && impl.requires_grad) {
+    if (find_live(impl.tape_id) != nullptr) {
+      throw TapeError(fmt::format(
+          "{}: an input of shape {} was recorded on another live tape (#{}), this is tape #{}; "
+          "gradients cannot flow between tapes (detach() it, or compute it on this tape)",
+          op_for_error, shape_str(impl.shape), impl.tape_id, id_));
+    }
+    throw TapeError(fmt::format(
+        "{}: an input of shape {} was computed on a tape that is gone (#{}); gradients cannot "
+        "flow back through it. Call detach() to use its value as a constant",
+        op_for_error, shape_str(impl.shape), impl.tape_id));
+  }
+  // First use of a leaf here (a parameter or a constant): give it a node of its own.
+  const auto index = static_cast<uint32_t>(nodes_.size());
+  Node& n = nodes_.emplace_back();
+  n.out = t.impl_ptr();
+  n.op = impl.requires_grad ? "leaf" : "const";
+  n.first_input = static_cast<uint32_t>(inputs_.size());
+  n.scope = current_scope();
+  impl.tape_id = id_;
+  impl.node = index;
+  return index;
+}
+
+uint32_t Tape::record(const char* op, std::span<const Tensor> inputs,
+                      const std::shared_ptr<TensorImpl>& out, BackwardFn backward) {
+  // Inputs first (they may append leaf nodes), then this op's node after all of them.
+  const auto first = static_cast<uint32_t>(inputs_.size());
+  bool requires_grad = false;
+  for (const Tensor& t : inputs) {
+    const uint32_t in = node_of(t, op);
+    inputs_.push_back(in);
+    requires_grad = requires_grad || nodes_[in].out->requires_grad;
+  }
+  const auto index = static_cast<uint32_t>(nodes_.size());
+  Node& n = nodes_.emplace_back();
+  n.out = out;
+  n.op = op;
+  n.backward = backward;
+  n.first_input = first;
+  n.input_count = static_cast<uint32_t>(inputs.size());
+  n.scope = current_scope();
+  out->requires_grad = requires_grad;
+  out->is_leaf = false;
+  out->tape_id = id_;
+  out->node = index;
+  return index;
+}
+
+double* Tape::input_grad(const Node& n, size_t k) {
+  TensorImpl& in = input(n, k);
+  if (!in.requires_grad) return nullptr;
+  if (in.grad.empty()) in.grad = Buffer(in.value.size(), 0.0);
+  return in.grad.data();
+}
+
+// ----- backward: one reverse loop ----------------------------------------------------------------
+namespace {
+bool all_finite(const Buffer& b) {
+  for (double v : b.span()) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void Tape::backward(const Tensor& root, BackwardOptions options) {
+  detail::check_defined("backward", root);
+  if (root.numel() != 1) {
+    throw TapeError(fmt::format(
+        "backward(): the tensor has shape {}; only a one-element tensor (a loss) can start "
+        "backward without an explicit gradient (pass one of the same shape)",
+        shape_str(root.shape())));
+  }
+  run_backward(root, Buffer(1, 1.0), options);
+}
+
+void Tape::backward(const Tensor& root, const Tensor& gradient, BackwardOptions options) {
+  detail::check_defined("backward", root);
+  detail::check_defined("backward", gradient);
+  if (gradient.shape() != root.shape()) {
+    throw ShapeError(fmt::format("backward(): gradient of shape {} for a tensor of shape {}",
+                                 shape_str(gradient.shape()), shape_str(root.shape())));
+  }
+  run_backward(root, gradient.impl().value, options);
+}
+
+void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardOptions options) {
+  const TensorImpl& r = root_tensor.impl();
+  if (r.tape_id != id_ || r.node >= nodes_.size() || nodes_[r.node].out.get() != &r) {
+    throw TapeError(fmt::format("backward(): the {} tensor was not recorded on this tape (#{})",
+                                shape_str(r.shape), id_));
+  }
+  if (!r.requires_grad) {
+    throw TapeError(fmt::format(
+        "backward(): the {} tensor does not require grad: no input it was computed from "
+        "requires grad",
+        shape_str(r.shape)));
+  }
+  if (backward_runs_ > 0 && !retained_) {
+    throw TapeError(fmt::format(
+        "backward(): called a second time on tape #{}, whose graph was freed by the first call; "
+        "pass retain_graph = true to the first call to run it again",
+        id_));
+  }
+  const uint32_t root = r.node;
+
+  // Gradients of op results are recomputed by every pass; leaves accumulate into theirs.
+  for (uint32_t i = 0; i <= root; ++i) {
+    if (nodes_[i].backward != nullptr) nodes_[i].out->grad.clear();
+  }
+  TensorImpl& root_impl = *nodes_[root].out;
+  if (root_impl.grad.empty()) root_impl.grad = Buffer(seed.size(), 0.0);
+  for (size_t j = 0; j < seed.size(); ++j) root_impl.grad[j] += seed[j];
+  if (options.record_edge_grads) edge_grad_norm_.assign(inputs_.size(), -1.0);
+
+  // The reverse loop. Creation order is a topological order, so when node i runs, every node
+  // that used its result (all after it) has already added its share into node i's gradient.
+  std::vector<Buffer> before;
+  for (uint32_t i = root + 1; i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
+    if (options.record_edge_grads) {
+      before.clear();
+      for (size_t k = 0; k < n.input_count; ++k) before.push_back(input(n, k).grad);
+    }
+    n.backward(*this, n);
+    if (options.record_edge_grads) {
+      for (size_t k = 0; k < n.input_count; ++k) {
+        const Buffer& after = input(n, k).grad;
+        if (after.empty()) continue;
+        double sq = 0.0;
+        for (size_t j = 0; j < after.size(); ++j) {
+          const double d = after[j] - (before[k].empty() ? 0.0 : before[k][j]);
+          sq += d * d;
+        }
+        edge_grad_norm_[n.first_input + k] = std::sqrt(sq);
+      }
+    }
+    if (g_detect_anomaly) {
+      for (size_t k = 0; k < n.input_count; ++k) {
+        if (!all_finite(input(n, k).grad)) {
+          throw AnomalyError(fmt::format(
+              "anomaly: the backward rule of '{}' (tape index {}, scope '{}') produced NaN or "
+              "Inf in the gradient of its input {} (shape {})",
+              n.op, i, scopes_[n.scope], k, shape_str(input(n, k).shape)));
+        }
+      }
+    }
+  }
+  ++backward_runs_;
+  retained_ = options.retain_graph;
+}
+
+double Tape::edge_grad_norm(size_t i, size_t k) const {
+  const size_t e = nodes_[i].first_input + k;
+  return e < edge_grad_norm_.size() ? edge_grad_norm_[e] : -1.0;
+}
+
+std::vector<std::vector<double>> Tape::local_derivatives(size_t i) {
+  const Node& n = nodes_[i];
+  std::vector<std::vector<double>> result(n.input_count);
+  if (n.backward == nullptr || n.out->value.size() != 1) return result;
+  // Run the node's own rule on a seed of 1 with its inputs' gradients zeroed, read them, and put
+  // everything back as it was.
+  Buffer saved_out = n.out->grad;
+  std::vector<Buffer> saved_in;
+  for (size_t k = 0; k < n.input_count; ++k) {
+    saved_in.push_back(input(n, k).grad);
+    input(n, k).grad.clear();
+  }
+  n.out->grad = Buffer(1, 1.0);
+  n.backward(*this, n);
+  for (size_t k = 0; k < n.input_count; ++k) {
+    const Buffer& g = input(n, k).grad;
+    result[k].assign(g.span().begin(), g.span().end());
+  }
+  for (size_t k = n.input_count; k-- > 0;) input(n, k).grad = saved_in[k];
+  n.out->grad = saved_out;
+  return result;
+}
+
+// ----- the tape as a table -----------------------------------------------------------------------
+namespace {
+std::string summary(const Buffer& b) {
+  if (b.empty()) return "-";
+  if (b.size() <= 3) return fmt::format("{:.4g}", fmt::join(b.span(), ", "));
+  double sq = 0.0;
+  for (double v : b.span()) sq += v * v;
+  return fmt::format("|{:.4g}|", std::sqrt(sq));  // the 2-norm, for a tensor
+}
+}  // namespace
+
+std::string Tape::to_string(size_t max_rows) const {
+  std::string out = fmt::format("Tape #{}: {} nodes\n", id_, nodes_.size());
+  out += fmt::format("{:>6}  {:<12} {:<14} {:<18} {:<10} {:<22} {}\n", "index", "op", "inputs",
+                     "scope", "shape", "value", "grad");
+  const size_t n = nodes_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (n > max_rows && i == max_rows / 2) {
+      out += fmt::format("{:>6}  ... {} nodes not shown ...\n", "", n - max_rows);
+      i = n - max_rows / 2;
+    }
+    const Node& node = nodes_[i];
+    std::string op = node.op;
+    if (!node.out->name.empty()) op += " " + node.out->name;
+    out += fmt::format("{:>6}  {:<12} {:<14} {:<18} {:<10} {:<22} {}\n", i, op,
+                       fmt::format("{}", fmt::join(inputs_of(i), ",")), scopes_[node.scope],
+                       shape_str(node.out->shape), summary(node.out->value),
+                       summary(node.out->grad));
+  }
+  return out;
+}
+
+void Tape::print(std::FILE* out, size_t max_rows) const {
+  fmt::print(out, "{}", to_string(max_rows));
+}
+
+// ----- Tensor::backward finds its tape by id ------------------------------------------------------
+static Tape& tape_of(const Tensor& t) {
+  detail::check_defined("backward", t);
+  const uint64_t id = t.impl().tape_id;
+  Tape* tape = id == 0 ? nullptr : find_live(id);
+  if (tape == nullptr && id == 0) {
+    throw TapeError(fmt::format(
+        "backward(): the {} tensor was not recorded on any tape (was a Tape alive, outside any "
+        "NoGradGuard, when it was computed?)",
+        shape_str(t.shape())));
+  }
+  if (tape == nullptr) {
+    throw TapeError(fmt::format("backward(): the {} tensor was recorded on a tape that is gone",
+                                shape_str(t.shape())));
+  }
+  return *tape;
+}
+
+void Tensor::backward(bool retain_graph) const {
+  tape_of(*this).backward(*this, BackwardOptions{.retain_graph = retain_graph});
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  tape_of(*this).backward(*this, gradient, BackwardOptions{.retain_graph = retain_graph});
+}
+
+// ----- scopes and guards -------------------------------------------------------------------------
+ScopeGuard::ScopeGuard(std::string_view name) : previous_length_(g_scope.size()) {
+  if (!g_scope.empty()) g_scope += '/';
+  g_scope += name;
+  ++g_scope_version;
+}
+
+ScopeGuard::~ScopeGuard() {
+  g_scope.resize(previous_length_);
+  ++g_scope_version;
+}
+
+const std::string& ScopeGuard::current() { return g_scope; }
+
+NoGradGuard::NoGradGuard() : previous_(g_no_grad) { g_no_grad = true; }
+NoGradGuard::~NoGradGuard() { g_no_grad = previous_; }
+
+DetectAnomalyGuard::DetectAnomalyGuard() : previous_(g_detect_anomaly) { g_detect_anomaly = true; }
+DetectAnomalyGuard::~DetectAnomalyGuard() { g_detect_anomaly = previous_; }
+bool DetectAnomalyGuard::active() { return g_detect_anomaly; }
+
+// ----- the helpers every op uses -----------------------------------------------------------------
+namespace detail {
+
+void check_defined(const char* op, const Tensor& t) {
+  if (!t.defined()) throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
+}
+
+Node* record(const char* op, std::span<const Tensor> inputs,
+             const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
+  Tape* tape = Tape::current();
+  Node* node = nullptr;
+  if (tape != nullptr) {
+    tape->record(op, inputs, result, backward);
+    node = &tape->last();
+  }
+  if (g_detect_anomaly && !all_finite(result->value)) {
+    throw AnomalyError(fmt::format(
+        "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}",
+        op, tape ? fmt::format("{}", result->node) : std::string("not recorded"), g_scope,
+        shape_str(result->shape)));
+  }
+  return node;
+}
+
+Node* record(const char* op, std::initializer_list<Tensor> inputs,
+             const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
+  return record(op, std::span<const Tensor>(inputs.begin(), inputs.size()), result, backward);
+}
+
+int64_t normalize_axis(const char* op, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    throw IndexError(fmt::format("{}: axis {} is out of range for a tensor of rank {}", op, axis,
+                                 rank));
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+AxisView axis_view(const Shape& shape, int64_t axis) {
+  AxisView v;
+  for (int64_t r = 0; r < static_cast<int64_t>(shape.size()); ++r) {
+    if (r < axis) v.outer *= shape[r];
+    if (r == axis) v.n = shape[r];
+    if (r > axis) v.inner *= shape[r];
+  }
+  return v;
+}
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  const size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {  // aligned from the right
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError(fmt::format("{}: shapes {} and {} cannot be broadcast together", op,
+                                   shape_str(a), shape_str(b)));
+    }
+    out[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace ag

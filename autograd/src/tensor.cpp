@@ -1,0 +1,180 @@
+// tensor.cpp — Buffer and the Tensor handle: construction, element access, gradients, printing.
+#include "autograd/tensor.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "autograd/error.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+#include "internal.hpp"
+
+namespace ag {
+
+int64_t numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+
+// ----- Buffer ----------------------------------------------------------------------------------
+Buffer::Buffer(size_t n, double fill) : size_(n), local_(fill) {
+  if (n > 1) {
+    heap_ = new double[n];
+    std::fill_n(heap_, n, fill);
+  }
+}
+
+Buffer::Buffer(const Buffer& other) : size_(other.size_), local_(other.local_) {
+  if (size_ > 1) {
+    heap_ = new double[size_];
+    std::memcpy(heap_, other.heap_, size_ * sizeof(double));
+  }
+}
+
+Buffer::Buffer(Buffer&& other) noexcept
+    : heap_(other.heap_), size_(other.size_), local_(other.local_) {
+  other.heap_ = nullptr;
+  other.size_ = 0;
+}
+
+Buffer& Buffer::operator=(Buffer other) noexcept {
+  std::swap(heap_, other.heap_);
+  std::swap(size_, other.size_);
+  std::swap(local_, other.local_);
+  return *this;
+}
+
+void Buffer::release() {
+  delete[] heap_;
+  heap_ = nullptr;
+  size_ = 0;
+}
+
+// ----- Tensor ----------------------------------------------------------------------------------
+Tensor::Tensor(double value) : impl_(detail::make_impl({})) { impl_->value[0] = value; }
+
+Tensor::Tensor(std::vector<double> values, Shape shape, bool requires_grad) {
+  for (int64_t d : shape) {
+    if (d < 0) throw ValueError(fmt::format("tensor: negative size in shape {}", shape_str(shape)));
+  }
+  if (static_cast<int64_t>(values.size()) != ag::numel(shape)) {
+    throw ShapeError(fmt::format("tensor: {} values do not fill shape {} ({} elements)",
+                                 values.size(), shape_str(shape), ag::numel(shape)));
+  }
+  impl_ = detail::make_impl(std::move(shape));
+  std::copy(values.begin(), values.end(), impl_->value.data());
+  impl_->requires_grad = requires_grad;
+}
+
+TensorImpl& Tensor::impl() const {
+  if (!impl_) throw Error("tensor: this Tensor handle is empty (default-constructed)");
+  return *impl_;
+}
+
+const Shape& Tensor::shape() const { return impl().shape; }
+
+int64_t Tensor::size(int64_t axis) const {
+  return shape()[detail::normalize_axis("size", axis, dim())];
+}
+
+std::vector<double> Tensor::to_vector() const { return {data().begin(), data().end()}; }
+
+double Tensor::item() const {
+  if (numel() != 1) {
+    throw ShapeError(
+        fmt::format("item(): needs a tensor with one element, got shape {}", shape_str(shape())));
+  }
+  return impl().value[0];
+}
+
+double Tensor::at(std::initializer_list<int64_t> index) const {
+  const Shape& s = shape();
+  if (index.size() != s.size()) {
+    throw IndexError(fmt::format("at(): {} indices for a tensor of shape {}", index.size(),
+                                 shape_str(s)));
+  }
+  int64_t flat = 0, r = 0;
+  for (int64_t i : index) {
+    if (i < 0 || i >= s[r]) {
+      throw IndexError(fmt::format("at(): index {} out of range for axis {} of shape {}", i, r,
+                                   shape_str(s)));
+    }
+    flat = flat * s[r++] + i;
+  }
+  return impl().value[flat];
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+  if (!impl().is_leaf) {
+    throw TapeError(fmt::format(
+        "requires_grad_(): only a leaf tensor can change it; this {} tensor was made by an op "
+        "(use detach() first)",
+        shape_str(shape())));
+  }
+  impl().requires_grad = on;
+  return *this;
+}
+
+static void check_requires_grad(const char* what, const TensorImpl& impl) {
+  if (!impl.requires_grad) {
+    throw TapeError(fmt::format(
+        "{}: this {} tensor does not require grad (make a leaf with requires_grad = true, or "
+        "call requires_grad_())",
+        what, shape_str(impl.shape)));
+  }
+}
+
+Tensor Tensor::grad() const {
+  check_requires_grad("grad()", impl());
+  auto g = detail::make_impl(shape());
+  if (has_grad()) g->value = impl().grad;
+  return Tensor(g);
+}
+
+std::span<const double> Tensor::grad_data() const {
+  check_requires_grad("grad_data()", impl());
+  return impl().grad.span();
+}
+
+void Tensor::zero_grad() { impl().grad.clear(); }
+
+Tensor Tensor::detach() const {
+  auto d = detail::make_impl(shape());
+  d->value = impl().value;
+  return Tensor(d);
+}
+
+Tensor& Tensor::set_name(std::string name) {
+  impl().name = std::move(name);
+  return *this;
+}
+
+std::string Tensor::to_string() const {
+  if (!impl_) return "tensor(undefined)";
+  const auto v = data();
+  constexpr size_t kShown = 8;
+  std::string values = fmt::format("{:.6g}", fmt::join(v.first(std::min(v.size(), kShown)), ", "));
+  if (v.size() > kShown) values += fmt::format(", ... ({} more)", v.size() - kShown);
+  if (dim() == 0) return fmt::format("tensor({:.6g})", v[0]);
+  return fmt::format("tensor({}, [{}])", shape_str(shape()), values);
+}
+
+// The shorthands: each is the free function of the same name.
+Tensor Tensor::pow(double exponent) const { return ag::pow(*this, exponent); }
+Tensor Tensor::exp() const { return ag::exp(*this); }
+Tensor Tensor::log() const { return ag::log(*this); }
+Tensor Tensor::tanh() const { return ag::tanh(*this); }
+Tensor Tensor::sigmoid() const { return ag::sigmoid(*this); }
+Tensor Tensor::relu() const { return ag::relu(*this); }
+Tensor Tensor::sum() const { return ag::sum(*this); }
+Tensor Tensor::mean() const { return ag::mean(*this); }
+Tensor Tensor::reshape(Shape shape) const { return ag::reshape(*this, std::move(shape)); }
+Tensor Tensor::t() const { return ag::transpose(*this); }
+
+}  // namespace ag

@@ -1,0 +1,36 @@
+// tests for autograd/src/tensor.cpp: Buffer, construction, element access, item, grad access.
+#include <catch2/catch.hpp>
+
+#include <autograd/autograd.hpp>
+
+using namespace ag;
+
+TEST_CASE("a scalar is a 0-d tensor", "[tensor]") {
+  Tensor a = 2.5;
+  CHECK(a.shape().empty());
+  CHECK(a.numel() == 1);
+  CHECK(a.item() == 2.5);
+  CHECK(shape_str(a.shape()) == "[]");
+}
+
+TEST_CASE("tensor from values and shape", "[tensor]") {
+  Tensor t = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  CHECK(shape_str(t.shape()) == "[2, 3]");
+  CHECK(t.at({1, 2}) == 6);
+  CHECK(t.at({0, 1}) == 2);
+  CHECK_THROWS_AS(t.at({2, 0}), IndexError);
+  CHECK_THROWS_WITH(tensor({1, 2, 3}, {2, 2}), Catch::Contains("3 values") && Catch::Contains("[2, 2]"));
+  CHECK_THROWS_WITH(t.item(), Catch::Contains("item()") && Catch::Contains("[2, 3]"));
+}
+
+TEST_CASE("Buffer keeps one number inline and copies deeply", "[tensor]") {
+  Buffer one(1, 3.0);
+  Buffer many(5, 2.0);
+  Buffer copy = many;
+  copy[0] = 7.0;
+  CHECK(many[0] == 2.0);
+  CHECK(one[0] == 3.0);
+  Buffer moved = std::move(copy);
+  CHECK(moved.size() == 5);
+  CHECK(moved[0] == 7.0);
+}
