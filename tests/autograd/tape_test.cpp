@@ -5,7 +5,7 @@
 
 using namespace ag;
 
-TEST_CASE("gradients accumulate: b = a + a; c = b + b gives dc/da = 4", "[tape]") {
+TEST_CASE("gradients accumulate: b = a + a, c = b + b gives dc/da = 4", "[tape]") {
   Tape tape;
   Tensor a = scalar(3.0, true);
   Tensor b = a + a;
