@@ -17,12 +17,16 @@
 #include "autograd/error.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
+#include "pool.hpp"
 
 namespace ag::detail {
 
 // A fresh tensor of the given shape, zero-filled, not yet recorded.
+// (Allocated from a pool: see pool.hpp for why; std::make_shared<TensorImpl>() would do the same.)
 inline std::shared_ptr<TensorImpl> make_impl(Shape shape) {
-  auto impl = std::make_shared<TensorImpl>();
+  // The control block of allocate_shared holds the TensorImpl plus two counts and a vtable.
+  static_assert(sizeof(TensorImpl) + 32 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
+  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{});
   impl->value = Buffer(static_cast<size_t>(numel(shape)));
   impl->shape = std::move(shape);
   return impl;

@@ -1,9 +1,15 @@
-// tests for autograd/src/tape.cpp: recording, the reverse loop, accumulation, scopes, guards.
+// tests for autograd/src/tape.cpp: recording, the reverse loop, accumulation, scopes, guards,
+// the errors of tape misuse, and that a tape frees what it recorded.
+#include <pthread.h>
+
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <memory>
 
 #include <autograd/autograd.hpp>
 
 using namespace ag;
+using Catch::Contains;
 
 TEST_CASE("gradients accumulate: b = a + a, c = b + b gives dc/da = 4", "[tape]") {
   Tape tape;
@@ -14,7 +20,7 @@ TEST_CASE("gradients accumulate: b = a + a, c = b + b gives dc/da = 4", "[tape]"
   CHECK(a.grad().item() == 4.0);
 }
 
-TEST_CASE("micrograd's example", "[tape]") {
+TEST_CASE("micrograd's README example gives micrograd's numbers", "[tape]") {
   Tape tape;
   Tensor a = scalar(-4.0, true), b = scalar(2.0, true);
   Tensor c = a + b;
@@ -28,7 +34,244 @@ TEST_CASE("micrograd's example", "[tape]") {
   Tensor g = f / 2.0;
   g = g + 10.0 / f;
   g.backward();
+  // The values micrograd's README prints (and PyTorch agrees with).
   CHECK(g.item() == Approx(24.70408163265306).epsilon(1e-12));
   CHECK(a.grad().item() == Approx(138.83381924198252).epsilon(1e-12));
   CHECK(b.grad().item() == Approx(645.5772594752186).epsilon(1e-12));
+}
+
+TEST_CASE("the tape records in creation order, leaves first use included", "[tape]") {
+  Tape tape;
+  Tensor x = scalar(2.0, true).set_name("x");
+  Tensor y = x * 3.0;
+  REQUIRE(tape.size() == 3);
+  CHECK(std::string(tape.node(0).op) == "leaf");
+  CHECK(std::string(tape.node(1).op) == "const");
+  CHECK(std::string(tape.node(2).op) == "mul");
+  CHECK(tape.inputs_of(2).size() == 2);
+  CHECK(tape.inputs_of(2)[0] == 0);
+  CHECK(tape.inputs_of(2)[1] == 1);
+  // A tensor used again keeps its node: no second leaf for x.
+  Tensor z = y + x;
+  CHECK(tape.size() == 4);
+  CHECK(tape.inputs_of(3)[1] == 0);
+}
+
+namespace {
+// Runs f on a thread with a small stack (256 KiB): a recursive walk of a million nodes would
+// overflow it; one flat loop does not.
+void on_small_stack(void (*f)()) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t thread;
+  REQUIRE(pthread_create(&thread, &attr, [](void* g) -> void* {
+            reinterpret_cast<void (*)()>(g)();
+            return nullptr;
+          }, reinterpret_cast<void*>(f)) == 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+double g_chain_grad = 0.0;
+size_t g_chain_nodes = 0;
+
+void million_node_chain() {
+  Tape tape;
+  Tensor x0 = scalar(1.0, true);
+  Tensor x = x0;
+  for (int i = 0; i < 500000; ++i) x = x * 1.0000001 + 0.0;  // 4 nodes each: 2 consts, mul, add
+  x.backward();
+  g_chain_nodes = tape.size();
+  g_chain_grad = x0.grad().item();
+}
+}  // namespace
+
+TEST_CASE("a chain of a million op nodes runs forward and backward on a 256 KiB stack", "[tape]") {
+  on_small_stack(&million_node_chain);
+  CHECK(g_chain_nodes >= 2000000);  // 1,000,000 op nodes and their constants
+  // d x / d x0 = 1.0000001 ^ 500000
+  CHECK(g_chain_grad == Approx(std::pow(1.0000001, 500000)).epsilon(1e-9));
+}
+
+TEST_CASE("backward twice is an error unless the graph was retained", "[tape][errors]") {
+  Tensor w = scalar(3.0, true);
+  {
+    Tape tape;
+    Tensor y = w * w;
+    y.backward();
+    CHECK_THROWS_AS(y.backward(), TapeError);
+    CHECK_THROWS_WITH(y.backward(), Contains("second time") && Contains("retain_graph"));
+  }
+  w.zero_grad();
+  {
+    Tape tape;
+    Tensor y = w * w;
+    y.backward(/*retain_graph=*/true);
+    y.backward();
+    CHECK(w.grad().item() == 12.0);  // 6 + 6: leaf gradients accumulate across passes
+  }
+}
+
+TEST_CASE("parameters outlive tapes and accumulate over them", "[tape]") {
+  Tensor w = tensor({1.0, 2.0}, {2}, true);
+  for (int step = 0; step < 3; ++step) {
+    Tape tape;
+    sum(w * w).backward();
+  }
+  CHECK(w.grad().to_vector() == std::vector<double>{6.0, 12.0});
+  w.zero_grad();
+  CHECK_FALSE(w.has_grad());
+  CHECK(w.grad().to_vector() == std::vector<double>{0.0, 0.0});
+}
+
+TEST_CASE("non-scalar backward needs an explicit gradient", "[tape][errors]") {
+  Tape tape;
+  Tensor x = ones({2, 3}, true);
+  Tensor y = x * 2.0;
+  CHECK_THROWS_AS(y.backward(), TapeError);
+  CHECK_THROWS_WITH(y.backward(), Contains("[2, 3]") && Contains("explicit gradient"));
+  CHECK_THROWS_WITH(y.backward(ones({3, 2})), Contains("[3, 2]") && Contains("[2, 3]"));
+  y.backward(full({2, 3}, 0.5));
+  CHECK(x.grad().to_vector() == std::vector<double>(6, 1.0));
+}
+
+TEST_CASE("grad() of a tensor that does not require grad is an error", "[tape][errors]") {
+  Tensor c = tensor({1, 2, 3}, {3});
+  CHECK_THROWS_AS(c.grad(), TapeError);
+  CHECK_THROWS_WITH(c.grad(), Contains("grad()") && Contains("[3]") &&
+                                  Contains("does not require grad"));
+}
+
+TEST_CASE("tensors of two live tapes do not mix", "[tape][errors]") {
+  Tensor x = scalar(1.0, true);
+  Tape outer;
+  Tensor y = x * 2.0;
+  Tape inner;
+  CHECK_THROWS_AS(y * 3.0, TapeError);
+  CHECK_THROWS_WITH(y * 3.0, Contains("mul") && Contains("another live tape"));
+  // A leaf (parameter) may be used on any tape.
+  Tensor z = x * 3.0;
+  CHECK(z.tape_id() == inner.id());
+}
+
+TEST_CASE("a non-leaf cannot be used after its tape is gone, but its value can be", "[tape][errors]") {
+  Tensor x = scalar(2.0, true);
+  Tensor y;
+  {
+    Tape tape;
+    y = x * 2.0;
+  }
+  CHECK(y.item() == 4.0);  // values stay readable
+  Tape tape;
+  CHECK_THROWS_AS(y + 1.0, TapeError);
+  CHECK_THROWS_WITH(y + 1.0, Contains("add") && Contains("gone") && Contains("detach()"));
+  CHECK_THROWS_WITH(y.backward(), Contains("gone"));
+  Tensor ok = y.detach() + 1.0;  // as a constant it is fine
+  CHECK(ok.item() == 5.0);
+}
+
+TEST_CASE("nothing is recorded outside a tape or under NoGradGuard", "[tape]") {
+  Tensor x = scalar(2.0, true);
+  Tensor outside = x * x;
+  CHECK_FALSE(outside.requires_grad());
+  CHECK(outside.tape_id() == 0);
+  CHECK_THROWS_WITH(outside.backward(), Contains("not recorded on any tape"));
+
+  Tape tape;
+  Tensor y = x * x;
+  const size_t before = tape.size();
+  {
+    NoGradGuard no_grad;
+    Tensor z = y * 3.0;
+    CHECK(z.item() == 12.0);
+    CHECK_FALSE(z.requires_grad());
+  }
+  CHECK(tape.size() == before);
+  Tensor w = y * 3.0;  // recording again after the guard
+  CHECK(tape.size() == before + 2);
+}
+
+TEST_CASE("scopes tag nodes and nest with a slash", "[tape]") {
+  Tape tape;
+  Tensor x = scalar(1.0, true);
+  Tensor a, b;
+  {
+    ScopeGuard lstm("lstm");
+    a = x.tanh();
+    {
+      ScopeGuard step("t=3");
+      CHECK(ScopeGuard::current() == "lstm/t=3");
+      b = a.sigmoid();
+    }
+  }
+  Tensor c = b * 2.0;
+  CHECK(tape.scope_name(tape.node(a.node_index()).scope) == "lstm");
+  CHECK(tape.scope_name(tape.node(b.node_index()).scope) == "lstm/t=3");
+  CHECK(tape.scope_name(tape.node(c.node_index()).scope).empty());
+  CHECK(ScopeGuard::current().empty());
+}
+
+TEST_CASE("the tape prints as a table", "[tape]") {
+  Tape tape;
+  Tensor x = scalar(2.0, true).set_name("x");
+  Tensor y;
+  {
+    ScopeGuard s("layer");
+    y = (x * x).tanh();
+  }
+  y.backward();
+  const std::string text = tape.to_string();
+  CHECK_THAT(text, Contains("index") && Contains("op") && Contains("scope") &&
+                       Contains("grad"));
+  CHECK_THAT(text, Contains("leaf x") && Contains("mul") && Contains("tanh") &&
+                       Contains("layer"));
+}
+
+TEST_CASE("DetectAnomalyGuard names the op that made the first NaN or Inf", "[tape][errors]") {
+  Tape tape;
+  Tensor x = tensor({1.0, -1.0}, {2}, true);
+  {
+    DetectAnomalyGuard anomaly;
+    ScopeGuard s("head");
+    CHECK_THROWS_AS(log(x), AnomalyError);
+    CHECK_THROWS_WITH(log(x), Contains("'log'") && Contains("tape index") &&
+                                  Contains("'head'"));
+  }
+  Tensor y = log(x);  // without the guard: NaN, silently, as in PyTorch
+  CHECK(std::isnan(y.data()[1]));
+
+  Tape tape2;
+  Tensor z = scalar(0.0, true);
+  Tensor r = sqrt(z);  // forward is fine (0); backward is 1 / (2 * 0) = inf
+  DetectAnomalyGuard anomaly;
+  CHECK_THROWS_WITH(r.backward(), Contains("backward rule of 'sqrt'") && Contains("tape index"));
+}
+
+TEST_CASE("destroying a tape frees every node it made", "[tape]") {
+  Tensor w = scalar(0.5, true);
+  std::weak_ptr<TensorImpl> intermediate;
+  {
+    Tape tape;
+    Tensor h = (w * 2.0).tanh();
+    intermediate = h.impl_ptr();
+    (h * h).backward();
+  }
+  CHECK(intermediate.expired());
+  CHECK(w.has_grad());  // the parameter keeps its gradient
+}
+
+TEST_CASE("edge gradient norms and local derivatives", "[tape]") {
+  Tape tape;
+  Tensor a = scalar(3.0, true), b = scalar(-2.0, true);
+  Tensor c = a * b;
+  tape.backward(c, BackwardOptions{.record_edge_grads = true});
+  // dc/da = b = -2 flowed along edge 0 of c, dc/db = a = 3 along edge 1.
+  CHECK(tape.edge_grad_norm(c.node_index(), 0) == 2.0);
+  CHECK(tape.edge_grad_norm(c.node_index(), 1) == 3.0);
+  auto local = tape.local_derivatives(c.node_index());
+  REQUIRE(local.size() == 2);
+  CHECK(local[0] == std::vector<double>{-2.0});
+  CHECK(local[1] == std::vector<double>{3.0});
+  CHECK(a.grad().item() == -2.0);  // unchanged by asking for local derivatives
 }
