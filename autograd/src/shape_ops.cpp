@@ -205,8 +205,14 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
   const Shape& first = tensors[0].shape();
   const int64_t rank = static_cast<int64_t>(first.size());
   axis = normalize_axis(op, axis, new_axis ? rank + 1 : rank);
+  // The joined axis starts at 0 and grows by each input's share below (1 for stack, its size
+  // along the axis for concat), the first input's included.
   Shape shape = first;
-  if (new_axis) shape.insert(shape.begin() + axis, 0);
+  if (new_axis) {
+    shape.insert(shape.begin() + axis, 0);
+  } else {
+    shape[axis] = 0;
+  }
   for (size_t k = 0; k < tensors.size(); ++k) {
     Shape s = tensors[k].shape();
     bool fits = static_cast<int64_t>(s.size()) == rank;

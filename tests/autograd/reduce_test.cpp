@@ -1,0 +1,94 @@
+// tests for autograd/src/reduce.cpp: sum, mean, max and argmax along axes, their shapes, where
+// the gradient goes, and the errors.
+#include <catch2/catch.hpp>
+
+#include <autograd/autograd.hpp>
+
+#include <vector>
+
+using namespace ag;
+
+namespace {
+// x[i, j, k] = 100 i + 10 j + k: every element distinct, so max has no ties
+Tensor numbered(bool requires_grad = false) {
+  std::vector<double> v;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 4; ++k) v.push_back(100 * i + 10 * j + k);
+  return tensor(v, {2, 3, 4}, requires_grad);
+}
+}  // namespace
+
+TEST_CASE("sum and mean along an axis, with and without keepdim", "[reduce][ops]") {
+  Tensor x = numbered();
+  CHECK(shape_str(sum(x).shape()) == "[]");
+  CHECK(shape_str(sum(x, 1).shape()) == "[2, 4]");
+  CHECK(shape_str(sum(x, 1, true).shape()) == "[2, 1, 4]");
+  CHECK(shape_str(mean(x, -1).shape()) == "[2, 3]");
+  CHECK(shape_str(mean(x, 0, true).shape()) == "[1, 3, 4]");
+
+  double total = 0;
+  for (double v : x.data()) total += v;
+  CHECK(sum(x).item() == total);
+  CHECK(mean(x).item() == Approx(total / 24).epsilon(1e-15));
+
+  Tensor s1 = sum(x, 1);
+  Tensor m1 = mean(x, 1);
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t k = 0; k < 4; ++k) {
+      double expect = 0;
+      for (int64_t j = 0; j < 3; ++j) expect += x.at({i, j, k});
+      CHECK(s1.at({i, k}) == expect);
+      CHECK(m1.at({i, k}) == Approx(expect / 3).epsilon(1e-15));
+    }
+}
+
+TEST_CASE("sum and mean send grad (or grad / n) to every reduced element", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = numbered(true);
+  Tensor w = tensor({1, 2, 3, 4, 5, 6, 7, 8}, {2, 4});
+  sum(mul(sum(x, 1), w)).backward();
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      for (int64_t k = 0; k < 4; ++k) CHECK(x.grad().at({i, j, k}) == w.at({i, k}));
+
+  Tape tape2;
+  Tensor y = numbered(true);
+  sum(mean(y, 2, true)).backward();
+  for (double g : y.grad_data()) CHECK(g == Approx(0.25).epsilon(1e-15));
+}
+
+TEST_CASE("max takes the largest value and sends grad only to it", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = tensor({3, -1, 7, 2, 9, 4}, {2, 3}, true);
+  Tensor m = max(x, 1);
+  CHECK(shape_str(m.shape()) == "[2]");
+  CHECK(m.at({0}) == 7);
+  CHECK(m.at({1}) == 9);
+  CHECK(argmax(x, 1) == std::vector<int64_t>{2, 1});
+  CHECK(argmax(x, 0) == std::vector<int64_t>{0, 1, 0});
+  CHECK(shape_str(max(x, 0, true).shape()) == "[1, 3]");
+  sum(m * tensor({10, 20}, {2})).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0, 0, 10, 0, 20, 0});
+}
+
+TEST_CASE("max on a tie sends grad to the first maximum, as PyTorch's CPU max(dim)", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = tensor({5, 1, 5}, {3}, true);
+  sum(max(x, 0)).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{1, 0, 0});
+  CHECK(argmax(x, 0) == std::vector<int64_t>{0});
+}
+
+TEST_CASE("reductions reject bad axes and empty inputs", "[reduce][ops][errors]") {
+  Tensor x = zeros({2, 3});
+  CHECK_THROWS_AS(sum(x, 2), IndexError);
+  CHECK_THROWS_WITH(sum(x, 2), Catch::Contains("sum") && Catch::Contains("axis 2"));
+  CHECK_THROWS_WITH(mean(x, -3), Catch::Contains("mean") && Catch::Contains("axis -3"));
+  CHECK_THROWS_AS(max(x, 5), IndexError);
+  CHECK_THROWS_AS(argmax(x, -3), IndexError);
+  CHECK_THROWS_AS(max(zeros({2, 0}), 1), ShapeError);
+  CHECK_THROWS_WITH(max(zeros({2, 0}), 1), Catch::Contains("max") && Catch::Contains("[2, 0]"));
+  CHECK_THROWS_AS(mean(zeros({0})), ShapeError);
+  CHECK(sum(zeros({0, 3})).item() == 0.0);  // an empty sum is 0, as in PyTorch
+}
