@@ -13,9 +13,7 @@
 namespace ag {
 
 Tensor full(Shape shape, double value, bool requires_grad) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ValueError(fmt::format("full: negative size in shape {}", shape_str(shape)));
-  }
+  detail::check_sizes("full", shape);
   auto impl = detail::make_impl(std::move(shape));
   std::fill_n(impl->value.data(), impl->value.size(), value);
   impl->requires_grad = requires_grad;

@@ -91,7 +91,10 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   for (size_t k = 0; k < inputs.size(); ++k) inputs[k].impl().grad = saved[k];
 
   if (result.element < 0) {
-    result.message = "gradcheck: no input requires grad, nothing to check";
+    // Like PyTorch's gradcheck, refuse rather than pass: a check that checked nothing would let
+    // a test that forgot requires_grad pass silently.
+    result.ok = false;
+    result.message = "gradcheck FAILED: no input requires grad, nothing to check";
   } else {
     result.message = fmt::format(
         "gradcheck {}: worst element is input {} at [{}]: analytic {:.10g}, numeric {:.10g}, "

@@ -32,6 +32,9 @@ inline std::shared_ptr<TensorImpl> make_impl(Shape shape) {
   return impl;
 }
 
+// Throws a ValueError naming the op unless every size in shape is >= 0.
+void check_sizes(const char* op, const Shape& shape);
+
 // Throws unless t is a tensor (not an empty handle).
 void check_defined(const char* op, const Tensor& t);
 
@@ -44,7 +47,11 @@ Node* record(const char* op, std::span<const Tensor> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
 
 // An axis in [-rank, rank) made non-negative, or an IndexError naming the op and the shape.
-int64_t normalize_axis(const char* op, int64_t axis, int64_t rank);
+// `rank` is usually shape.size(); stack passes one more (it may insert a new last axis).
+int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank);
+inline int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape) {
+  return normalize_axis(op, axis, shape, static_cast<int64_t>(shape.size()));
+}
 
 // Views a shape around one axis as [outer, n, inner]: outer is the product of the axes before
 // it, inner of those after. Reductions and slices along an axis are then three plain loops.

@@ -35,9 +35,7 @@ int64_t Generator::randint(int64_t n) {
 }
 
 Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_grad) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ValueError(fmt::format("uniform: negative size in shape {}", shape_str(shape)));
-  }
+  detail::check_sizes("uniform", shape);
   auto impl = detail::make_impl(std::move(shape));
   for (double& v : impl->value.span()) v = gen.uniform(lo, hi);
   impl->requires_grad = requires_grad;
@@ -45,9 +43,7 @@ Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_
 }
 
 Tensor normal(Shape shape, double mean, double stddev, Generator& gen, bool requires_grad) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ValueError(fmt::format("normal: negative size in shape {}", shape_str(shape)));
-  }
+  detail::check_sizes("normal", shape);
   auto impl = detail::make_impl(std::move(shape));
   for (double& v : impl->value.span()) v = gen.normal(mean, stddev);
   impl->requires_grad = requires_grad;

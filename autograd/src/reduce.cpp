@@ -65,7 +65,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
     }
     return Tensor(result);
   }
-  axis = normalize_axis(op, axis, self.dim());
+  axis = normalize_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   auto result = make_impl(reduced_shape(self.shape(), axis, keepdim));
   double* y = result->value.data();
@@ -115,7 +115,7 @@ Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
 // Ties go to the first maximum, as PyTorch's max(dim) does on CPU.
 Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
   detail::check_defined("max", self);
-  axis = normalize_axis("max", axis, self.dim());
+  axis = normalize_axis("max", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   if (v.n == 0) {
     throw ShapeError(fmt::format("max: axis {} of shape {} is empty", axis,
@@ -141,7 +141,7 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
 
 std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
   detail::check_defined("argmax", self);
-  axis = normalize_axis("argmax", axis, self.dim());
+  axis = normalize_axis("argmax", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   if (v.n == 0) {
     throw ShapeError(fmt::format("argmax: axis {} of shape {} is empty", axis,

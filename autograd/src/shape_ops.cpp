@@ -102,7 +102,7 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
   }
   std::vector<bool> seen(rank, false);
   for (int64_t& d : dims) {
-    d = normalize_axis(op, d, rank);
+    d = normalize_axis(op, d, self.shape());
     if (seen[d]) {
       throw IndexError(fmt::format("{}: axis {} repeats in [{}]", op, d, fmt::join(dims, ", ")));
     }
@@ -131,8 +131,8 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
     throw IndexError(fmt::format("transpose: needs at least 2 axes, got shape {}",
                                  shape_str(self.shape())));
   }
-  axis0 = normalize_axis("transpose", axis0, rank);
-  axis1 = normalize_axis("transpose", axis1, rank);
+  axis0 = normalize_axis("transpose", axis0, self.shape());
+  axis1 = normalize_axis("transpose", axis1, self.shape());
   std::vector<int64_t> dims(rank);
   for (int64_t r = 0; r < rank; ++r) dims[r] = r;
   std::swap(dims[axis0], dims[axis1]);
@@ -157,7 +157,7 @@ void slice_backward(Tape& tape, const Node& node) {
 
 Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   detail::check_defined("slice", self);
-  axis = normalize_axis("slice", axis, self.dim());
+  axis = normalize_axis("slice", axis, self.shape());
   const int64_t n = self.shape()[axis];
   const int64_t s = start < 0 ? start + n : start, e = end < 0 ? end + n : end;
   if (s < 0 || e > n || s > e) {
@@ -204,7 +204,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
   for (const Tensor& t : tensors) detail::check_defined(op, t);
   const Shape& first = tensors[0].shape();
   const int64_t rank = static_cast<int64_t>(first.size());
-  axis = normalize_axis(op, axis, new_axis ? rank + 1 : rank);
+  axis = normalize_axis(op, axis, first, new_axis ? rank + 1 : rank);
   // The joined axis starts at 0 and grows by each input's share below (1 for stack, its size
   // along the axis for concat), the first input's included.
   Shape shape = first;
@@ -282,7 +282,7 @@ void gather_backward(Tape& tape, const Node& node) {
 
 Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>& indices) {
   detail::check_defined("index_select", self);
-  axis = normalize_axis("index_select", axis, self.dim());
+  axis = normalize_axis("index_select", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   for (int64_t idx : indices) {
     if (idx < 0 || idx >= v.n) {
@@ -310,7 +310,7 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
 Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   detail::check_defined("gather", self);
   detail::check_defined("gather", index);
-  axis = normalize_axis("gather", axis, self.dim());
+  axis = normalize_axis("gather", axis, self.shape());
   const Shape& s = self.shape();
   const Shape& is = index.shape();
   bool fits = is.size() == s.size();

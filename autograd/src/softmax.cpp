@@ -60,7 +60,7 @@ void softmax_backward(Tape& tape, const Node& node) {
 
 Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
   detail::check_defined(op, self);
-  axis = detail::normalize_axis(op, axis, self.dim());
+  axis = detail::normalize_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   auto result = detail::make_impl(self.shape());
   const double* x = self.impl().value.data();

@@ -386,10 +386,16 @@ Node* record(const char* op, std::initializer_list<Tensor> inputs,
   return record(op, std::span<const Tensor>(inputs.begin(), inputs.size()), result, backward);
 }
 
-int64_t normalize_axis(const char* op, int64_t axis, int64_t rank) {
+void check_sizes(const char* op, const Shape& shape) {
+  for (int64_t d : shape) {
+    if (d < 0) throw ValueError(fmt::format("{}: negative size in shape {}", op, shape_str(shape)));
+  }
+}
+
+int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank) {
   if (axis < -rank || axis >= rank) {
-    throw IndexError(fmt::format("{}: axis {} is out of range for a tensor of rank {}", op, axis,
-                                 rank));
+    throw IndexError(fmt::format("{}: axis {} is out of range for shape {} (axes {} to {})", op,
+                                 axis, shape_str(shape), -rank, rank - 1));
   }
   return axis < 0 ? axis + rank : axis;
 }

@@ -60,9 +60,7 @@ void Buffer::release() {
 Tensor::Tensor(double value) : impl_(detail::make_impl({})) { impl_->value[0] = value; }
 
 Tensor::Tensor(std::vector<double> values, Shape shape, bool requires_grad) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ValueError(fmt::format("tensor: negative size in shape {}", shape_str(shape)));
-  }
+  detail::check_sizes("tensor", shape);
   if (static_cast<int64_t>(values.size()) != ag::numel(shape)) {
     throw ShapeError(fmt::format("tensor: {} values do not fill shape {} ({} elements)",
                                  values.size(), shape_str(shape), ag::numel(shape)));
@@ -80,7 +78,7 @@ TensorImpl& Tensor::impl() const {
 const Shape& Tensor::shape() const { return impl().shape; }
 
 int64_t Tensor::size(int64_t axis) const {
-  return shape()[detail::normalize_axis("size", axis, dim())];
+  return shape()[detail::normalize_axis("size", axis, shape())];
 }
 
 std::vector<double> Tensor::to_vector() const { return {data().begin(), data().end()}; }

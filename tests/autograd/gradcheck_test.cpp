@@ -226,5 +226,6 @@ TEST_CASE("gradcheck checks only the inputs that require grad", "[gradcheck]") {
 
   const auto none = gradcheck([](const std::vector<Tensor>& in) { return exp(in[0]); }, {c});
   CHECK(none.element == -1);
+  CHECK_FALSE(none.ok);  // a check that checked nothing must not pass
   CHECK_THAT(none.message, Catch::Contains("nothing to check"));
 }

@@ -35,7 +35,8 @@ struct GradcheckResult {
 };
 
 // f must be a function of the given inputs only. The inputs' values are restored afterwards and
-// their gradients are left as they were. Inputs that do not require grad are not checked.
+// their gradients are left as they were. Inputs that do not require grad are not checked; if no
+// input requires grad, the result is a failure (nothing was checked).
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, GradcheckOptions options = {});
 
