@@ -32,16 +32,16 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------------------------------------
   t.section("1. Recording");
   ag::Tape tape;
-  ag::Tensor a = ag::scalar(3.0, true).set_name("a");
+  ag::Tensor a = ag::scalar(0.5, true).set_name("a");
   ag::Tensor x = ag::scalar(-2.0, true).set_name("x");
-  fmt::print("  a = 3, x = -2: nothing recorded yet, tape has {} nodes\n", tape.size());
+  fmt::print("  a = 0.5, x = -2: nothing recorded yet, tape has {} nodes\n", tape.size());
   ag::Tensor y = a * x;
-  fmt::print("  y = a * x      tape has {} nodes (a and x appear when first used, then mul)\n",
+  fmt::print("  y = a * x        tape has {} nodes (a and x appear when first used, then mul)\n",
              tape.size());
   ag::Tensor z = y + a;
-  fmt::print("  z = y + a      tape has {} nodes (a is already there: no new leaf)\n", tape.size());
+  fmt::print("  z = y + a        tape has {} nodes (a is already there: no new leaf)\n", tape.size());
   ag::Tensor L = z.tanh();
-  fmt::print("  L = tanh(z)    tape has {} nodes\n\n", tape.size());
+  fmt::print("  L = tanh(z)      tape has {} nodes\n\n", tape.size());
 
   // ---------------------------------------------------------------------------------------------
   t.section("2. The reverse loop, step by step");

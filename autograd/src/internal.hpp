@@ -147,7 +147,7 @@ Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
     node->attr[0] = attr0;
     node->attr[1] = attr1;
   }
-  return Tensor(result);
+  return Tensor(std::move(result));
 }
 
 // --- two inputs, broadcasting ----------------------------------------------------------------
@@ -181,7 +181,7 @@ Tensor binary_op(const char* op, const Tensor& self, const Tensor& other, F, DSe
   for_each_broadcast(result->shape, self.shape(), other.shape(),
                      [&](int64_t i, int64_t ia, int64_t ib) { y[i] = F{}(a[ia], b[ib]); });
   record(op, {self, other}, result, &binary_backward<F, DSelf, DOther>);
-  return Tensor(result);
+  return Tensor(std::move(result));
 }
 
 }  // namespace ag::detail
