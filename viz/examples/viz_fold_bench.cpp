@@ -1,0 +1,64 @@
+// viz_fold_bench.cpp — how long a big unrolled LSTM takes to draw, folded and in full.
+//
+//   viz_fold_bench [steps=100] [hidden=32] [--full] [--out DIR]
+//
+// Builds the LSTM of example_graphs.hpp, runs backward with edge gradients, then times the
+// folded view (one box per time step) rendered to SVG and, with --full, the full view (every
+// tape node). Prints one "benchmark:" line per measurement. Not a test: CTest runs the viz tests'
+// small smoke version instead, because timings on a shared machine are not pass/fail material.
+#include <viz/viz.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "example_graphs.hpp"
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  int steps = 100, hidden = 32, positional = 0;
+  bool full = false;
+  std::string out = ".";
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg == "--full") {
+      full = true;
+    } else if (arg == "--out" && a + 1 < argc) {
+      out = argv[++a];
+    } else if (positional++ == 0) {
+      steps = std::atoi(arg.c_str());
+    } else {
+      hidden = std::atoi(arg.c_str());
+    }
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  ag::Tape tape;
+  ag::Tensor loss = ag::viz::examples::lstm(steps, hidden);
+  tape.backward(loss, {.record_edge_grads = true});
+  fmt::print("benchmark: lstm steps={} hidden={}: {} tape nodes, forward+backward {:.3f} s\n",
+             steps, hidden, tape.size(), seconds_since(start));
+
+  start = std::chrono::steady_clock::now();
+  ag::viz::render(tape, out + "/lstm_folded_bench.svg",
+                  {.view = ag::viz::View::folded, .fold_depth = 2});
+  fmt::print("benchmark: folded view (one box per step) to SVG: {:.3f} s\n", seconds_since(start));
+
+  start = std::chrono::steady_clock::now();
+  const auto flow = ag::viz::gradient_flow(tape, 2);
+  ag::viz::render_flow(flow, out + "/lstm_flow_bench.svg");
+  fmt::print("benchmark: gradient-flow strip to SVG: {:.3f} s\n", seconds_since(start));
+
+  if (full) {
+    start = std::chrono::steady_clock::now();
+    ag::viz::render(tape, out + "/lstm_full_bench.svg");
+    fmt::print("benchmark: full view ({} nodes) to SVG: {:.3f} s\n", tape.size(),
+               seconds_since(start));
+  }
+  return 0;
+}

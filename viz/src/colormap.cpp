@@ -1,0 +1,180 @@
+// colormap.cpp — from a gradient's norm to a colour, a border and a legend.
+//
+// The one idea of this file: gradients that vanish or explode differ from healthy ones by
+// *orders of magnitude*, so the colour encodes log10 |grad|, not |grad|. A linear scale would
+// paint 1e-3 and 1e-9 the same colour; on a log scale they are six steps apart.
+//
+// The colour map is viridis (Smith & van der Walt, 2015; matplotlib's default since 2.0): it is
+// perceptually uniform (equal steps in log10 |grad| look like equal steps in colour), still
+// ordered when printed in grey, and readable by the common forms of colour blindness. It runs
+// from dark purple (here: vanished) through green (healthy) to yellow (exploding).
+//
+// Gradients the scale cannot show get marks of their own, outside the colour map:
+//   exactly zero   light grey, dashed border (a dead ReLU, a path that multiplies by 0)
+//   NaN or Inf     red, double bold border   (an overflow, log of 0, a division by 0)
+//   no gradient    white, dotted border      (before backward, or not on the loss's path)
+//   constant       pale grey, small text     (needs no gradient: an input, a literal)
+//
+// What this file leaves out: other colour maps, and any choice of scale from the data (the scale
+// is fixed by Options so that two pictures, say before and after a fix, compare by eye).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "internal.hpp"
+
+namespace ag::viz::detail {
+
+// ----- the gradient of one tensor, summarised ----------------------------------------------------
+
+GradSummary summarize_grad(const TensorImpl& t) {
+  if (!t.requires_grad) return {GradState::constant, 0.0};
+  if (t.grad.empty()) return {GradState::no_gradient, 0.0};
+  double sq = 0.0;
+  for (double g : t.grad.span()) sq += g * g;
+  return summarize_norm(std::sqrt(sq), true);
+}
+
+GradSummary summarize_norm(double norm, bool reached) {
+  if (!reached) return {GradState::no_gradient, 0.0};
+  if (!std::isfinite(norm)) return {GradState::nonfinite, norm};
+  if (norm == 0.0) return {GradState::zero, 0.0};
+  return {GradState::finite, norm};
+}
+
+// ----- the colour scale ------------------------------------------------------------------------
+
+double scale_position(double norm, const Options& options) {
+  if (!(norm > 0.0)) return 0.0;
+  const double span = options.log10_max - options.log10_min;
+  if (!(span > 0.0)) return 0.5;  // a degenerate scale: every norm is "the middle"
+  return std::clamp((std::log10(norm) - options.log10_min) / span, 0.0, 1.0);
+}
+
+// Viridis at 11 evenly spaced stops, t = 0, 0.1, ..., 1 (matplotlib's table, as sampled by R's
+// viridisLite::viridis(11)); between stops we interpolate linearly in RGB, which at this spacing
+// differs from the full 256-entry table by less than the eye can tell.
+namespace {
+constexpr std::array<uint32_t, 11> kViridis = {
+    0x440154, 0x482576, 0x414487, 0x35608D, 0x2A788E, 0x21908C,
+    0x22A884, 0x43BF71, 0x7AD151, 0xBBDF27, 0xFDE725,
+};
+
+int channel(uint32_t rgb, int shift) { return static_cast<int>((rgb >> shift) & 0xFF); }
+}  // namespace
+
+std::string viridis(double t) {
+  t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
+  const double x = t * (kViridis.size() - 1);
+  const size_t lo = std::min(static_cast<size_t>(x), kViridis.size() - 2);
+  const double f = x - static_cast<double>(lo);
+  auto mix = [&](int shift) {
+    const double a = channel(kViridis[lo], shift), b = channel(kViridis[lo + 1], shift);
+    return static_cast<int>(std::lround(a + f * (b - a)));
+  };
+  return fmt::format("#{:02x}{:02x}{:02x}", mix(16), mix(8), mix(0));
+}
+
+// The marks outside the colour map, used by node_look and by the legend.
+namespace {
+constexpr const char* kZeroFill = "#d9d9d9";
+constexpr const char* kNonfiniteFill = "#d62728";
+constexpr const char* kConstantFill = "#f4f4f4";
+}  // namespace
+
+NodeLook node_look(const GradSummary& g, const Options& options) {
+  switch (g.state) {
+    case GradState::constant:
+      return {kConstantFill, "#888888", "#bbbbbb", "rounded,filled", 1.0, 1};
+    case GradState::no_gradient:
+      return {"#ffffff", "#333333", "#666666", "rounded,filled,dotted", 1.2, 1};
+    case GradState::zero:
+      return {kZeroFill, "#000000", "#444444", "rounded,filled,dashed", 1.5, 1};
+    case GradState::nonfinite:
+      return {kNonfiniteFill, "#ffffff", "#7f0000", "rounded,filled,bold", 2.5, 2};
+    case GradState::finite: break;
+  }
+  const double t = scale_position(g.norm, options);
+  // White text on the dark (purple, blue) half of viridis, black on the light (green, yellow).
+  return {viridis(t), t < 0.55 ? "#ffffff" : "#000000", "#333333", "rounded,filled", 1.0, 1};
+}
+
+double edge_penwidth(double norm, const Options& options) {
+  if (norm < 0.0 || norm == 0.0) return 0.6;  // not recorded, or nothing flowed
+  if (!std::isfinite(norm)) return 6.0;
+  // 0.6 for the bottom of the scale up to 6 for the top: wide enough apart to see at a glance.
+  return 0.6 + 5.4 * scale_position(norm, options);
+}
+
+// ----- the legend ------------------------------------------------------------------------------
+// One cell per power of ten on the scale, coloured as a node with that norm would be, and a row
+// for the special marks. The words "vanished / healthy / exploding" are a reading aid over the
+// lower 30%, middle and top 20% of the scale, not thresholds.
+std::string legend_html(const Options& options, std::string_view fill_meaning,
+                        EdgeLegend edges) {
+  const int lo = static_cast<int>(std::ceil(options.log10_min));
+  const int hi = static_cast<int>(std::floor(options.log10_max));
+  const int cells = std::max(hi - lo + 1, 1);
+  std::string decades;
+  for (int p = lo; p <= std::max(hi, lo); ++p) {
+    const double t = scale_position(std::pow(10.0, p), options);
+    const std::string prefix = p == lo ? "&le;" : p == hi ? "&ge;" : "";
+    decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{}</FONT></TD>)", viridis(t),
+                           t < 0.55 ? "#ffffff" : "#000000", prefix, p);
+  }
+  const int vanished = std::max(1, static_cast<int>(std::lround(cells * 0.3)));
+  const int exploding = std::max(1, static_cast<int>(std::lround(cells * 0.2)));
+  const int healthy = cells - vanished - exploding;
+  std::string words = fmt::format(R"(<TD COLSPAN="{}">&larr; vanished</TD>)", vanished);
+  if (healthy > 0) words += fmt::format(R"(<TD COLSPAN="{}">healthy</TD>)", healthy);
+  words += fmt::format(R"(<TD COLSPAN="{}">exploding &rarr;</TD>)", exploding);
+
+  // The special marks share the row: four cells spread over the decades' columns.
+  const int q = std::max(cells / 4, 1);
+  const int last = std::max(cells - 3 * q, 1);
+  const std::string marks = fmt::format(
+      R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0 (dashed)</TD>)"
+      R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
+      R"(<TD COLSPAN="{0}" BGCOLOR="#ffffff">no gradient (dotted)</TD>)"
+      R"(<TD COLSPAN="{1}" BGCOLOR="{4}"><FONT COLOR="#888888">constant</FONT></TD>)",
+      q, last, kZeroFill, kNonfiniteFill, kConstantFill);
+  std::string edge_row;
+  if (edges == EdgeLegend::recorded) {
+    edge_row = "edge width: |grad| that flowed along the edge (same log scale)";
+  } else if (edges == EdgeLegend::not_recorded) {
+    edge_row = "edge widths off: run backward with {.record_edge_grads = true}";
+  }
+  if (!edge_row.empty()) edge_row = fmt::format(R"(<TR><TD COLSPAN="{}">{}</TD></TR>)", cells, edge_row);
+  return fmt::format(
+      R"(<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">)"
+      R"(<TR><TD COLSPAN="{0}"><B>{1}</B>: log10 of the gradient's norm</TD></TR>)"
+      R"(<TR>{2}</TR><TR>{3}</TR><TR>{4}</TR>{5}</TABLE>)",
+      cells, html_escape(fill_meaning), decades, words, marks, edge_row);
+}
+
+// ----- small formatting helpers ----------------------------------------------------------------
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string num(double x) { return fmt::format("{:.4g}", x); }
+std::string sci(double x) {
+  if (!std::isfinite(x)) return std::isnan(x) ? "NaN" : (x > 0 ? "Inf" : "-Inf");
+  return fmt::format("{:.2g}", x);
+}
+
+}  // namespace ag::viz::detail

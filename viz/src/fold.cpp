@@ -1,0 +1,426 @@
+// fold.cpp — views for graphs too big to read: scopes folded into boxes, and the gradient flow.
+//
+// An LSTM unrolled over 100 time steps is a few thousand tape nodes; nobody reads that picture.
+// What a learner wants from it is one number per time step: how much gradient made it back that
+// far. Scopes give the grouping for free (every node knows the scope it was made in, e.g.
+// "lstm/t=37"), so this file:
+//
+//   1. groups the tape's nodes by their scope cut to a depth ("lstm/t=37/gates" -> "lstm/t=37"),
+//   2. measures the gradient *leaving* each group in the backward pass: the gradient it sends
+//      to earlier groups and into parameters, sqrt(sum |g_e|^2) over the edges e that enter the
+//      group from outside (or from a parameter),
+//   3. draws that as one box per group (the folded view), as a strip of squares, as terminal
+//      bars and as CSV.
+//
+// Nodes outside every scope (the loss) stay individual boxes in the folded view. Parameters are
+// never folded into a group (what flows into them is part of the gradient leaving the group);
+// they are drawn only on request, since a weight shared by every step would tie every box to it.
+//
+// A long chain of boxes (100 time steps) is wrapped into rows of Options::columns, top to bottom,
+// so that it fits on a page: each row is a rank=same subgraph, its boxes in tape order.
+//
+// What this file leaves out: folding by anything other than scope names (e.g. by op kind), and
+// any statistics beyond norms (histograms of gradients are a different picture).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "internal.hpp"
+
+namespace ag::viz::detail {
+
+// ----- grouping ----------------------------------------------------------------------------------
+namespace {
+
+bool is_parameter(const Node& node) { return std::strcmp(node.op, "leaf") == 0; }
+
+struct Group {
+  std::string scope;
+  size_t first_node = 0;
+  size_t node_count = 0;
+  double sq = 0.0;        // sum of squared norms of the gradient leaving it
+  bool reached = false;   // some gradient left it
+  // For the marker: units of sigmoid/tanh (and how many saturated), units of relu (how many dead).
+  double squashing_units = 0, saturated = 0, relu_units = 0, dead = 0;
+};
+
+struct Grouping {
+  std::vector<long> group_of;  // per tape node: its group, or -1 (drawn on its own)
+  std::vector<Group> groups;   // in the order the tape first entered them
+  bool from_edges = false;
+};
+
+Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
+  Grouping result;
+  result.group_of.assign(tape.size(), -1);
+  std::unordered_map<std::string, long> index;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const Node& node = tape.node(i);
+    const std::string scope = truncate_scope(tape.scope_name(node.scope), depth);
+    if (scope.empty() || is_parameter(node)) continue;
+    auto [it, added] = index.emplace(scope, static_cast<long>(result.groups.size()));
+    if (added) result.groups.push_back(Group{scope, i});
+    result.group_of[i] = it->second;
+    Group& group = result.groups[it->second];
+    ++group.node_count;
+
+    // Why gradients may die inside: the same counts node_marker reports for one node.
+    const std::string_view op = node.op;
+    for (double r : node.out->value.span()) {
+      if (op == "relu") {
+        group.relu_units += 1;
+        group.dead += r <= 0.0 ? 1 : 0;
+      } else if (op == "sigmoid" || op == "tanh") {
+        const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
+        group.squashing_units += 1;
+        group.saturated += d < options.saturation_threshold ? 1 : 0;
+      }
+    }
+  }
+
+  // The gradient leaving each group: over the edges that enter it from outside or from a
+  // parameter. With recorded edge gradients, their norms; without, the gradient at the nodes
+  // those edges enter (an approximation: it also counts what stays inside).
+  result.from_edges = edges_recorded(tape);
+  std::vector<bool> entry_counted(tape.size(), false);
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const long gi = result.group_of[i];
+    if (gi < 0) continue;
+    Group& group = result.groups[gi];
+    const auto inputs = tape.inputs_of(i);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (result.group_of[inputs[k]] == gi) continue;  // an edge inside the group
+      if (result.from_edges) {
+        const double norm = tape.edge_grad_norm(i, k);
+        if (norm < 0.0) continue;  // no gradient along it (e.g. from a constant)
+        group.sq += norm * norm;
+        group.reached = true;
+      } else if (!entry_counted[i]) {
+        entry_counted[i] = true;
+        const GradSummary g = summarize_grad(*tape.node(i).out);
+        if (g.state == GradState::constant || g.state == GradState::no_gradient) continue;
+        group.sq += g.norm * g.norm;
+        group.reached = true;
+      }
+    }
+  }
+  return result;
+}
+
+std::string last_component(const std::string& scope) {
+  const size_t slash = scope.rfind('/');
+  return slash == std::string::npos ? scope : scope.substr(slash + 1);
+}
+
+std::string parent_scope(const std::string& scope) {
+  const size_t slash = scope.rfind('/');
+  return slash == std::string::npos ? "" : scope.substr(0, slash);
+}
+
+std::string percent(double part, double whole) {
+  const double f = part / whole;
+  if (f > 0.0 && f < 0.005) return "<1%";
+  return fmt::format("{:.0f}%", 100.0 * f);
+}
+
+}  // namespace
+
+// ----- gradient flow -----------------------------------------------------------------------------
+}  // namespace ag::viz::detail
+
+namespace ag::viz {
+
+std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth) {
+  const detail::Grouping grouping = detail::group_nodes(tape, depth, Options{});
+  std::vector<FlowEntry> flow;
+  flow.reserve(grouping.groups.size());
+  for (const detail::Group& g : grouping.groups) {
+    flow.push_back(FlowEntry{g.scope, g.first_node, g.node_count, std::sqrt(g.sq), g.reached,
+                             grouping.from_edges});
+  }
+  return flow;
+}
+
+}  // namespace ag::viz
+
+namespace ag::viz::detail {
+
+// ----- the folded view ---------------------------------------------------------------------------
+GraphPtr build_folded(const Tape& tape, const Options& options) {
+  GraphPtr graph = new_graph("tape_folded", options);
+  Agraph_t* root = graph.get();
+  if (tape.size() == 0) {
+    add_note(root, "empty tape: no op was recorded while it was alive");
+    return graph;
+  }
+  std::vector<bool> keep = selected_nodes(tape, options);
+  const Grouping grouping = group_nodes(tape, options.fold_depth, options);
+  const size_t group_count = grouping.groups.size();
+  if (!options.fold_show_parameters) {
+    for (size_t i = 0; i < tape.size(); ++i) keep[i] = keep[i] && !is_parameter(tape.node(i));
+  }
+  // Wrapping: rows of `columns` boxes, counted per cluster, top to bottom.
+  const size_t columns = static_cast<size_t>(std::max(options.columns, 0));
+  const bool wrap = columns > 0 && group_count > columns;
+  if (wrap) set(root, "rankdir", "TB");
+  std::map<Agraph_t*, size_t> boxes_in;    // boxes placed so far in each cluster
+  std::map<Agraph_t*, Agraph_t*> row_of;   // each cluster's current row subgraph
+
+  // A "unit" is what one box stands for: group k is unit k, lone tape node i is group_count + i.
+  auto unit_of = [&](size_t i) {
+    const long g = grouping.group_of[i];
+    return g >= 0 ? static_cast<size_t>(g) : group_count + i;
+  };
+  std::vector<Agnode_t*> box(group_count + tape.size(), nullptr);
+
+  Clusters clusters(root);
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (!keep[i] || box[unit_of(i)] != nullptr) continue;
+    const long gi = grouping.group_of[i];
+    if (gi < 0) {  // a lone node: drawn as in the full view, outside any cluster
+      box[unit_of(i)] = add_node(root, fmt::format("n{}", i));
+      style_tape_node(box[unit_of(i)], tape, i, options);
+      continue;
+    }
+    const Group& group = grouping.groups[gi];
+    Agraph_t* home = options.cluster_scopes ? clusters.get(parent_scope(group.scope)) : root;
+    if (wrap) {
+      const size_t placed = boxes_in[home]++;
+      if (placed % columns == 0) {
+        const std::string name = fmt::format("row_{}_{}", agnameof(home), placed / columns);
+        row_of[home] = agsubg(home, const_cast<char*>(name.c_str()), 1);
+        set(row_of[home], "rank", "same");
+      }
+      home = row_of[home];
+    }
+    Agnode_t* n = add_node(home, fmt::format("g{}", gi));
+    box[gi] = n;
+
+    const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
+    const NodeLook look = node_look(g, options);
+    set(n, "fillcolor", look.fill);
+    set(n, "fontcolor", look.fontcolor);
+    set(n, "color", look.color);
+    set(n, "style", look.style);
+    if (look.penwidth != 1.0) set(n, "penwidth", num(look.penwidth));
+    if (look.peripheries != 1) set(n, "peripheries", fmt::format("{}", look.peripheries));
+    set(n, "tooltip", fmt::format("scope '{}': tape nodes #{}..., {} nodes", group.scope,
+                                  group.first_node, group.node_count));
+
+    const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
+    std::string grad = g.state == GradState::no_gradient ? "no gradient"
+                       : g.state == GradState::zero      ? "grad out 0"
+                                                         : "grad out " + sci(g.norm);
+    std::string rows = fmt::format("<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
+                                   "<TR><TD>{}</TD></TR>",
+                                   html_escape(name), group.node_count, grad);
+    std::string marker;
+    bool alarming = false;
+    if (group.squashing_units > 0 && group.saturated > 0) {
+      marker = "saturated " + percent(group.saturated, group.squashing_units);
+      alarming = group.saturated / group.squashing_units >= 0.5;
+    }
+    if (group.relu_units > 0) {
+      marker += (marker.empty() ? "" : ", ") + ("dead " + percent(group.dead, group.relu_units));
+      alarming = alarming || group.dead / group.relu_units >= 0.5;
+    }
+    if (!marker.empty()) {
+      rows += fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="{}">{}</FONT></TD></TR>)",
+                          alarming ? "#c00000" : "#000000", marker);
+    }
+    set_html(n, "label", R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" +
+                             rows + "</TABLE>");
+  }
+
+  // Edges between boxes: all tape edges from one unit to another become one edge, whose width
+  // is the norm of everything that flowed back along them, sqrt(sum |g_e|^2).
+  struct Link {
+    size_t from, to;
+    double sq = 0.0;
+    bool recorded = false;
+  };
+  std::vector<Link> links;
+  std::unordered_map<uint64_t, size_t> link_index;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (!keep[i]) continue;
+    const auto inputs = tape.inputs_of(i);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const size_t from = unit_of(inputs[k]), to = unit_of(i);
+      if (from == to || !keep[inputs[k]]) continue;
+      const uint64_t key = (static_cast<uint64_t>(from) << 32) | to;
+      auto [it, added] = link_index.emplace(key, links.size());
+      if (added) links.push_back(Link{from, to});
+      const double norm = grouping.from_edges ? tape.edge_grad_norm(i, k) : -1.0;
+      if (norm >= 0.0 || std::isnan(norm)) {
+        links[it->second].sq += norm * norm;
+        links[it->second].recorded = true;
+      }
+    }
+  }
+  for (const Link& link : links) {
+    Agedge_t* e = add_edge(root, box[link.from], box[link.to]);
+    const double norm = link.recorded ? std::sqrt(link.sq) : -1.0;
+    set(e, "penwidth", num(edge_penwidth(norm, options)));
+    if (link.recorded) set(e, "tooltip", "|grad| along these edges: " + sci(norm));
+    if (link.recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
+    // A parameter feeds every step; let the steps, not the parameters, set the layout.
+    const bool from_parameter =
+        link.from >= group_count && is_parameter(tape.node(link.from - group_count));
+    if (from_parameter) {
+      set(e, "color", "#9e9e9e");
+      set(e, "constraint", "false");
+    }
+    if (link.from >= group_count && !tape.node(link.from - group_count).out->requires_grad) {
+      set(e, "color", "#bbbbbb");
+    }
+  }
+  if (options.legend) {
+    add_legend(root, options, "fill (a scope's box: the gradient leaving it)",
+               grouping.from_edges ? EdgeLegend::recorded : EdgeLegend::not_recorded);
+  }
+  return graph;
+}
+
+// ----- the gradient-flow strip -------------------------------------------------------------------
+// One square per entry, its side growing with log10 |grad| (from 10 to 50 points) and its colour
+// the same as a box with that gradient. Rows of Options::columns, laid out top to bottom.
+GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
+  Options strip = options;
+  strip.rankdir = "TB";
+  if (strip.title.empty()) strip.title = "gradient leaving each scope";
+  GraphPtr graph = new_graph("gradient_flow", strip);
+  Agraph_t* root = graph.get();
+  if (flow.empty()) {
+    add_note(root, "no scopes: open ag::ScopeGuard(\"layer0\") etc. around the forward pass");
+    return graph;
+  }
+  set(root, "nodesep", "0.05");
+  const size_t columns = static_cast<size_t>(std::max(options.columns, 1));
+  Agnode_t* previous = nullptr;
+  Agnode_t* row_start = nullptr;
+  Agraph_t* row = nullptr;
+  for (size_t k = 0; k < flow.size(); ++k) {
+    const FlowEntry& entry = flow[k];
+    if (k % columns == 0) {  // a new row: a rank=same subgraph under the previous one
+      row = agsubg(root, const_cast<char*>(fmt::format("row{}", k / columns).c_str()), 1);
+      set(row, "rank", "same");
+    }
+    Agnode_t* n = add_node(row, fmt::format("f{}", k));
+    const GradSummary g = summarize_norm(entry.norm, entry.has_gradient);
+    const NodeLook look = node_look(g, options);
+    const double t = g.state == GradState::finite ? scale_position(g.norm, options)
+                     : g.state == GradState::nonfinite ? 1.0
+                                                       : 0.0;
+    const int side = static_cast<int>(std::lround(10 + 40 * t));
+    const std::string value = g.state == GradState::no_gradient ? "none"
+                              : g.state == GradState::zero      ? "0"
+                                                                : sci(g.norm);
+    set(n, "shape", "plaintext");
+    set(n, "margin", "0");
+    set(n, "fontsize", "9");
+    set(n, "tooltip", fmt::format("{}: {}", entry.scope, value));
+    set_html(n, "label",
+             fmt::format(R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="0">)"
+                         R"(<TR><TD>{}</TD></TR>)"
+                         R"(<TR><TD FIXEDSIZE="TRUE" WIDTH="{}" HEIGHT="{}" BGCOLOR="{}" )"
+                         R"(BORDER="1" COLOR="{}"></TD></TR>)"
+                         R"(<TR><TD>{}</TD></TR></TABLE>)",
+                         html_escape(last_component(entry.scope)), side, side, look.fill,
+                         look.color, value));
+    // Invisible edges keep the order: along a row, and from each row's start to the next's.
+    if (k % columns == 0) {
+      if (row_start != nullptr) set(add_edge(root, row_start, n), "style", "invis");
+      row_start = n;
+    } else {
+      set(add_edge(root, previous, n), "style", "invis");
+    }
+    previous = n;
+  }
+  if (options.legend) add_legend(root, options, "square", EdgeLegend::none);
+  return graph;
+}
+
+}  // namespace ag::viz::detail
+
+// ----- the same numbers as text ------------------------------------------------------------------
+namespace ag::viz {
+
+namespace {
+// The value column shared by bars and CSV readers: "2.1e-05", "0", "no gradient", "NaN".
+std::string value_text(const FlowEntry& e) {
+  if (!e.has_gradient) return "no gradient";
+  if (!std::isfinite(e.norm)) return detail::sci(e.norm);
+  if (e.norm == 0.0) return "0";
+  return fmt::format("{:.2e}", e.norm);
+}
+}  // namespace
+
+std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, int width) {
+  // Eighth blocks: a bar of 8 * width steps, the last character partly filled.
+  static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  width = std::max(width, 1);
+  size_t name_width = 5;
+  for (const FlowEntry& e : flow) name_width = std::max(name_width, e.scope.size());
+  std::string out = fmt::format("{:<{}}  log10 |grad| from {:g} (no bar) to {:g} (full bar)\n",
+                                "scope", name_width, options.log10_min, options.log10_max);
+  for (const FlowEntry& e : flow) {
+    int steps = 0;
+    std::string bar;
+    if (e.has_gradient && std::isfinite(e.norm)) {
+      steps = static_cast<int>(std::lround(detail::scale_position(e.norm, options) * width * 8));
+    }
+    for (int full = 0; full < steps / 8; ++full) bar += "█";
+    bar += kEighths[steps % 8];
+    const int used = steps / 8 + (steps % 8 != 0 ? 1 : 0);
+    if (e.has_gradient && !std::isfinite(e.norm)) {
+      bar = "!!! NaN/Inf";  // its own mark: a bar length would claim a size
+    } else {
+      bar += std::string(static_cast<size_t>(width - used), ' ');
+    }
+    out += fmt::format("{:<{}}  {}  {}\n", e.scope, name_width, bar, value_text(e));
+  }
+  return out;
+}
+
+std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options) {
+  static constexpr const char* kLevels[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  std::string out;
+  for (const FlowEntry& e : flow) {
+    if (!e.has_gradient) {
+      out += "·";
+    } else if (!std::isfinite(e.norm)) {
+      out += "!";
+    } else if (e.norm == 0.0) {
+      out += "_";
+    } else {
+      const double t = detail::scale_position(e.norm, options);
+      out += kLevels[std::min(7, static_cast<int>(t * 8))];
+    }
+  }
+  return out;
+}
+
+std::string flow_csv(std::span<const FlowEntry> flow) {
+  std::string out = "index,scope,nodes,grad_norm,log10_grad_norm\n";
+  for (size_t k = 0; k < flow.size(); ++k) {
+    const FlowEntry& e = flow[k];
+    // A scope with a comma or quote is quoted, quotes doubled (RFC 4180).
+    std::string scope = e.scope;
+    if (scope.find_first_of(",\"\n") != std::string::npos) {
+      std::string quoted = "\"";
+      for (char ch : scope) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      scope = quoted + "\"";
+    }
+    std::string norm, log10_norm;
+    if (e.has_gradient) {
+      norm = std::isnan(e.norm) ? "nan" : fmt::format("{:.6g}", e.norm);
+      if (e.norm > 0.0 && std::isfinite(e.norm)) log10_norm = fmt::format("{:.4f}", std::log10(e.norm));
+    }
+    out += fmt::format("{},{},{},{},{}\n", k, scope, e.node_count, norm, log10_norm);
+  }
+  return out;
+}
+
+}  // namespace ag::viz

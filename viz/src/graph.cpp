@@ -1,0 +1,453 @@
+// graph.cpp — the full view: every tape node as a box, every input as an edge.
+//
+// Reading order: the cgraph helpers every view uses (a graph with deterministic IDs, attributes,
+// nested clusters, legend), which nodes to draw (pruning, paths), what each box says (label and
+// marker), then build_full, which walks the tape once in creation order and builds the graph.
+//
+// A box says what micrograd's draw_dot says (data | grad for a scalar) and a little more: the op,
+// its tape index (so it can be found in tape.print()), its shape, norms for a tensor, and a
+// marker for ops that are the usual suspects when a gradient dies:
+//
+//   relu        dead 40%                     units with x <= 0 pass back exactly 0
+//   sigmoid     σ' mean 0.19, saturated 3%   σ'(x) = σ(1 - σ) <= 1/4: each layer shrinks it
+//   tanh        tanh' mean 0.61              tanh'(x) = 1 - tanh^2 <= 1
+//   leaky_relu  slope 0.01, on slope 40%     the negative side passes back slope * grad
+//   clamp       clamped 30%                  units outside [lo, hi] pass back 0
+//
+// In a scalar graph each edge also carries d out / d in, the factor the chain rule multiplies by
+// when the gradient crosses it: along a path, the gradient is visibly a product of these labels.
+//
+// What this file leaves out: layout (Graphviz's dot does it) and output (render.cpp).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "autograd/error.hpp"
+#include "internal.hpp"
+
+namespace ag::viz::detail {
+
+// ----- cgraph helpers ----------------------------------------------------------------------------
+// Graphviz takes `char*` for strings it only reads and copies into its own string pool, so the
+// const_casts below are safe; they live here and nowhere else.
+namespace {
+char* c(const char* s) { return const_cast<char*>(s); }
+char* c(const std::string& s) { return const_cast<char*>(s.c_str()); }
+}  // namespace
+
+// Deterministic IDs. cgraph's default ID discipline makes a named object's ID the address of its
+// interned name string, and Graphviz 2.43 keeps subgraphs ordered by ID: clusters would come out
+// of agwrite in an order that depends on the heap, and the DOT text would change from run to run.
+// This discipline numbers named objects in creation order instead (even IDs, as cgraph expects of
+// named objects; anonymous ones, such as edges, get odd IDs), so subgraphs are written in the
+// order they were made. Names are still interned with agstrdup, because cgraph's writer looks at
+// the string pool's header of a name (is it HTML?); agclose frees the pool, and the table below
+// with ids_close.
+namespace {
+struct NameIds {
+  Agraph_t* graph = nullptr;
+  std::map<std::string, IDTYPE, std::less<>> id_of;
+  std::map<IDTYPE, char*> name_of;  // pooled strings, owned by the graph's string pool
+  IDTYPE next_named = 2, next_anonymous = 1;
+};
+
+void* ids_open(Agraph_t* g, Agdisc_t*) {
+  auto* ids = new NameIds;
+  ids->graph = g;
+  return ids;
+}
+
+long ids_map(void* state, int, char* str, IDTYPE* id, int createflag) {
+  auto* ids = static_cast<NameIds*>(state);
+  if (str == nullptr) {  // an anonymous object
+    *id = ids->next_anonymous;
+    ids->next_anonymous += 2;
+    return 1;
+  }
+  auto it = ids->id_of.find(std::string_view(str));
+  if (it == ids->id_of.end()) {
+    if (!createflag) {
+      *id = 0;  // no object has ID 0: the lookup that follows finds nothing
+      return 1;
+    }
+    it = ids->id_of.emplace(str, ids->next_named).first;
+    ids->name_of.emplace(ids->next_named, agstrdup(ids->graph, str));
+    ids->next_named += 2;
+  }
+  *id = it->second;
+  return 1;
+}
+
+long ids_alloc(void*, int, IDTYPE) { return 0; }  // no caller-chosen IDs, as in the default
+void ids_free(void*, int, IDTYPE) {}              // names are kept until the graph closes
+
+char* ids_print(void* state, int, IDTYPE id) {
+  auto* ids = static_cast<NameIds*>(state);
+  auto it = ids->name_of.find(id);
+  return it == ids->name_of.end() ? nullptr : it->second;
+}
+
+void ids_close(void* state) { delete static_cast<NameIds*>(state); }
+void ids_register(void*, int, void*) {}
+
+Agiddisc_t kCreationOrderIds = {ids_open,  ids_map,   ids_alloc,   ids_free,
+                                ids_print, ids_close, ids_register};
+Agdisc_t kDiscipline = {&AgMemDisc, &kCreationOrderIds, &AgIoDisc};
+}  // namespace
+
+GraphPtr new_graph(const char* name, const Options& options) {
+  GraphPtr graph(agopen(c(name), Agdirected, &kDiscipline));
+  if (!graph) throw VizError(fmt::format("viz: Graphviz could not create the graph '{}'", name));
+  Agraph_t* g = graph.get();
+  // Defaults, declared once and in a fixed order (the DOT text lists them in this order).
+  // Graph attributes are set on the root only (agsafeset declares them with an empty default),
+  // so that clusters do not inherit the title.
+  auto graph_attr = [&](const char* key, const std::string& value) {
+    agsafeset(g, c(key), c(value), c(""));
+  };
+  graph_attr("rankdir", options.rankdir);
+  graph_attr("fontname", "Helvetica");
+  graph_attr("fontsize", "12");
+  graph_attr("nodesep", "0.2");
+  graph_attr("ranksep", "0.3");
+  if (!options.title.empty()) {
+    graph_attr("label", options.title);
+    graph_attr("labelloc", "t");
+  }
+  // gvContext() sets a process-wide default node label ("\N", the node's name) for graphs made
+  // after it; declaring it here makes the DOT the same whether or not one was ever made.
+  agattr(g, AGNODE, c("label"), c("\\N"));
+  agattr(g, AGNODE, c("shape"), c("box"));
+  agattr(g, AGNODE, c("fontname"), c("Helvetica"));
+  agattr(g, AGNODE, c("fontsize"), c("10"));
+  agattr(g, AGNODE, c("margin"), c("0.06,0.03"));
+  agattr(g, AGEDGE, c("color"), c("#555555"));
+  agattr(g, AGEDGE, c("arrowsize"), c("0.6"));
+  agattr(g, AGEDGE, c("fontname"), c("Helvetica"));
+  agattr(g, AGEDGE, c("fontsize"), c("9"));
+  return graph;
+}
+
+void set(void* obj, const char* name, const std::string& value) {
+  agsafeset(obj, c(name), c(value), c(""));
+}
+
+void set_html(void* obj, const char* name, const std::string& html) {
+  // An HTML-like string is a pooled string with a flag; agsafeset keeps the flag.
+  Agraph_t* root = agroot(obj);
+  char* s = agstrdup_html(root, c(html));
+  agsafeset(obj, c(name), s, c(""));
+  agstrfree(root, s);
+}
+
+Agnode_t* add_node(Agraph_t* g, const std::string& name) { return agnode(g, c(name), 1); }
+
+Agedge_t* add_edge(Agraph_t* g, Agnode_t* tail, Agnode_t* head) {
+  // No name: in a non-strict graph every call makes a new edge, so a * a gets two.
+  return agedge(g, tail, head, nullptr, 1);
+}
+
+Agraph_t* Clusters::get(const std::string& scope) {
+  if (scope.empty()) return root_;
+  Agraph_t* parent = root_;
+  size_t start = 0;
+  while (true) {
+    const size_t end = scope.find('/', start);
+    const std::string prefix = scope.substr(0, end);
+    auto it = made_.find(prefix);
+    if (it == made_.end()) {
+      // Graphviz draws a subgraph as a box only if its name starts with "cluster".
+      Agraph_t* sub = agsubg(parent, c("cluster_" + prefix), 1);
+      const std::string part = scope.substr(start, end == std::string::npos ? end : end - start);
+      set(sub, "label", part);
+      set(sub, "style", "rounded");
+      set(sub, "color", "#9e9e9e");
+      set(sub, "fontcolor", "#555555");
+      set(sub, "fontname", "Helvetica");
+      set(sub, "fontsize", "11");
+      set(sub, "tooltip", prefix);
+      it = made_.emplace(prefix, sub).first;
+    }
+    parent = it->second;
+    if (end == std::string::npos) return parent;
+    start = end + 1;
+  }
+}
+
+void add_legend(Agraph_t* g, const Options& options, std::string_view fill_meaning,
+                EdgeLegend edges) {
+  Agnode_t* n = add_node(g, "legend");
+  set(n, "shape", "plaintext");
+  set(n, "margin", "0");
+  set(n, "fontsize", "9");
+  set_html(n, "label", legend_html(options, fill_meaning, edges));
+}
+
+void add_note(Agraph_t* g, const std::string& text) {
+  Agnode_t* n = add_node(g, "note");
+  set(n, "shape", "note");
+  set(n, "label", text);
+}
+
+// ----- which nodes to draw -----------------------------------------------------------------------
+// Path filters are two flat loops over the tape, no graph search: creation order is a topological
+// order, so "downstream of a" is one forward sweep and "upstream of b" one backward sweep.
+std::vector<bool> selected_nodes(const Tape& tape, const Options& options) {
+  const size_t n = tape.size();
+  std::vector<bool> keep(n, true);
+  auto check = [&](const std::optional<size_t>& index, const char* what) {
+    if (index && *index >= n) {
+      throw IndexError(fmt::format("viz: Options::{} = {} is not a node of this tape ({} nodes)",
+                                   what, *index, n));
+    }
+  };
+  check(options.path_from, "path_from");
+  check(options.path_to, "path_to");
+
+  if (options.prune_constants) {
+    for (size_t i = 0; i < n; ++i) keep[i] = std::strcmp(tape.node(i).op, "const") != 0;
+  }
+  if (options.path_from) {  // downstream: a node is reached if one of its inputs is
+    std::vector<bool> down(n, false);
+    down[*options.path_from] = true;
+    for (size_t i = *options.path_from + 1; i < n; ++i) {
+      for (uint32_t in : tape.inputs_of(i)) down[i] = down[i] || down[in];
+    }
+    for (size_t i = 0; i < n; ++i) keep[i] = keep[i] && down[i];
+  }
+  if (options.path_to) {  // upstream: a reached node reaches its inputs
+    std::vector<bool> up(n, false);
+    up[*options.path_to] = true;
+    for (size_t i = *options.path_to + 1; i-- > 0;) {
+      if (!up[i]) continue;
+      for (uint32_t in : tape.inputs_of(i)) up[in] = true;
+    }
+    for (size_t i = 0; i < n; ++i) keep[i] = keep[i] && up[i];
+  }
+  return keep;
+}
+
+bool edges_recorded(const Tape& tape) {
+  for (size_t i = 0; i < tape.size(); ++i) {
+    for (size_t k = 0; k < tape.node(i).input_count; ++k) {
+      if (tape.edge_grad_norm(i, k) >= 0.0) return true;
+    }
+  }
+  return false;
+}
+
+std::string truncate_scope(const std::string& scope, int depth) {
+  if (depth <= 0) return "";
+  int seen = 0;
+  for (size_t j = 0; j < scope.size(); ++j) {
+    if (scope[j] == '/' && ++seen == depth) return scope.substr(0, j);
+  }
+  return scope;
+}
+
+// ----- what a box says ---------------------------------------------------------------------------
+namespace {
+std::string percent(double fraction) {
+  if (fraction > 0.0 && fraction < 0.005) return "<1%";
+  return fmt::format("{:.0f}%", 100.0 * fraction);
+}
+
+double norm_of(const Buffer& b) {
+  double sq = 0.0;
+  for (double v : b.span()) sq += v * v;
+  return std::sqrt(sq);
+}
+}  // namespace
+
+std::string node_marker(const Tape& tape, size_t i, const Options& options, bool& alarming) {
+  alarming = false;
+  const Node& node = tape.node(i);
+  const std::string_view op = node.op;
+  const auto values = node.out->value.span();
+  const double count = static_cast<double>(values.size());
+  if (values.empty()) return "";
+
+  if (op == "relu") {
+    // relu(x) = max(x, 0) is 0 exactly where x <= 0, and there its derivative is 0 too.
+    double dead = 0;
+    for (double r : values) dead += r <= 0.0 ? 1 : 0;
+    alarming = dead / count >= 0.5;
+    if (count == 1) return dead > 0 ? "dead (x &le; 0)" : "";
+    return "dead " + percent(dead / count);
+  }
+  if (op == "sigmoid" || op == "tanh") {
+    // The local derivative from the result alone: σ' = r (1 - r), tanh' = 1 - r^2.
+    const bool is_sigmoid = op == "sigmoid";
+    double sum = 0, saturated = 0;
+    for (double r : values) {
+      const double d = is_sigmoid ? r * (1.0 - r) : 1.0 - r * r;
+      sum += d;
+      saturated += d < options.saturation_threshold ? 1 : 0;
+    }
+    alarming = saturated / count >= 0.5;
+    std::string text = fmt::format("{} {} {}", is_sigmoid ? "σ'" : "tanh'",
+                                   count == 1 ? "=" : "mean", num(sum / count));
+    if (saturated > 0) {
+      text += count == 1 ? ", saturated" : ", saturated " + percent(saturated / count);
+    }
+    return text;
+  }
+  if (op == "leaky_relu") {
+    double negative = 0;
+    for (double r : values) negative += r < 0.0 ? 1 : 0;
+    std::string text = fmt::format("slope {}", num(node.attr[0]));
+    if (count > 1) text += ", on slope " + percent(negative / count);
+    return text;
+  }
+  if (op == "clamp" && node.input_count == 1) {
+    // clamp passes back 0 outside [lo, hi]: read its input to count those units.
+    const auto x = tape.node(tape.inputs_of(i)[0]).out->value.span();
+    double clamped = 0;
+    for (double v : x) clamped += (v < node.attr[0] || v > node.attr[1]) ? 1 : 0;
+    alarming = clamped / count >= 0.5;
+    return "clamped " + percent(clamped / count);
+  }
+  return "";
+}
+
+std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options) {
+  const Node& node = tape.node(i);
+  const TensorImpl& t = *node.out;
+  const bool is_input = node.backward == nullptr;  // "leaf" or "const"
+
+  // Title: a parameter is known by its module-qualified name, anything else by its op.
+  std::string title;
+  if (!t.name.empty()) {
+    title = is_input ? fmt::format("<B>{}</B>", html_escape(t.name))
+                     : fmt::format("<B>{}</B> {}", html_escape(node.op), html_escape(t.name));
+  } else {
+    title = fmt::format("<B>{}</B>", html_escape(node.op));
+  }
+  title += fmt::format(R"( <FONT POINT-SIZE="8">#{}</FONT>)", i);
+
+  std::string rows = fmt::format("<TR><TD>{}</TD></TR>", title);
+  const bool scalar = t.value.size() == 1;
+  if (!t.shape.empty()) rows += fmt::format("<TR><TD>{}</TD></TR>", shape_str(t.shape));
+
+  // data | grad, as micrograd prints them, for a scalar; norms for a tensor.
+  std::string grad;
+  switch (g.state) {
+    case GradState::constant: break;
+    case GradState::no_gradient: grad = "no gradient"; break;
+    case GradState::nonfinite:
+      grad = scalar ? "grad " + sci(t.grad[0]) : "|grad| " + sci(g.norm);
+      break;
+    case GradState::zero: grad = scalar ? "grad 0" : "|grad| 0"; break;
+    case GradState::finite:
+      grad = scalar ? "grad " + num(t.grad[0]) : "|grad| " + sci(g.norm);
+      break;
+  }
+  const std::string data =
+      t.value.empty() ? "" : scalar ? "data " + num(t.value[0]) : "|data| " + sci(norm_of(t.value));
+  rows += fmt::format("<TR><TD>{}{}{}</TD></TR>", data, grad.empty() ? "" : " | ", grad);
+
+  bool alarming = false;
+  const std::string marker = node_marker(tape, i, options, alarming);
+  if (!marker.empty()) {
+    // On a white cell, so that it reads the same on any fill colour.
+    rows += fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="{}">{}{}{}</FONT></TD></TR>)",
+                        alarming ? "#c00000" : "#000000", alarming ? "<B>" : "", marker,
+                        alarming ? "</B>" : "");
+  }
+  return R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" + rows +
+         "</TABLE>";
+}
+
+void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& options) {
+  const Node& node = tape.node(i);
+  const GradSummary g = summarize_grad(*node.out);
+  const NodeLook look = node_look(g, options);
+  set(n, "fillcolor", look.fill);
+  set(n, "fontcolor", look.fontcolor);
+  set(n, "color", look.color);
+  set(n, "style", look.style);
+  if (look.penwidth != 1.0) set(n, "penwidth", num(look.penwidth));
+  if (look.peripheries != 1) set(n, "peripheries", fmt::format("{}", look.peripheries));
+  if (g.state == GradState::constant) set(n, "fontsize", "8");
+  set_html(n, "label", node_label(tape, i, g, options));
+  const std::string& scope = tape.scope_name(node.scope);
+  set(n, "tooltip", fmt::format("#{} {} in scope '{}'", i, node.op, scope));
+}
+
+// ----- the full view -----------------------------------------------------------------------------
+GraphPtr build_full(Tape& tape, const Options& options) {
+  GraphPtr graph = new_graph("tape", options);
+  Agraph_t* root = graph.get();
+  if (tape.size() == 0) {
+    add_note(root, "empty tape: no op was recorded while it was alive");
+    return graph;
+  }
+  const std::vector<bool> keep = selected_nodes(tape, options);
+  const bool recorded = edges_recorded(tape);
+
+  // Nodes, in tape order, each inside the cluster of its scope.
+  Clusters clusters(root);
+  std::vector<Agnode_t*> drawn(tape.size(), nullptr);
+  size_t kept = 0;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (!keep[i]) continue;
+    Agraph_t* home =
+        options.cluster_scopes ? clusters.get(tape.scope_name(tape.node(i).scope)) : root;
+    drawn[i] = add_node(home, fmt::format("n{}", i));
+    style_tape_node(drawn[i], tape, i, options);
+    ++kept;
+  }
+  if (kept == 0) {
+    add_note(root, "no node is left to draw: every node was pruned, or none lies on a path "
+                   "between path_from and path_to");
+    return graph;
+  }
+
+  // Edges, from each input to the op that used it (the forward direction; gradients flow back).
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (drawn[i] == nullptr) continue;
+    const Node& node = tape.node(i);
+    const auto inputs = tape.inputs_of(i);
+    std::vector<std::vector<double>> local;
+    if (options.edge_local_derivatives && node.backward != nullptr && node.out->value.size() == 1)
+      local = tape.local_derivatives(i);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (drawn[inputs[k]] == nullptr) continue;
+      Agedge_t* e = add_edge(root, drawn[inputs[k]], drawn[i]);
+      const double norm = recorded ? tape.edge_grad_norm(i, k) : -1.0;
+      const bool from_constant = !tape.node(inputs[k]).out->requires_grad;
+      set(e, "penwidth", num(edge_penwidth(norm, options)));
+      if (from_constant) {
+        set(e, "color", "#bbbbbb");
+      } else if (recorded && !std::isfinite(norm)) {
+        set(e, "color", "#d62728");
+      } else if (recorded && norm <= 0.0) {
+        set(e, "style", "dashed");  // nothing (or exactly zero) flowed back along it
+      }
+      if (recorded && norm >= 0.0) set(e, "tooltip", "|grad| along this edge: " + sci(norm));
+
+      // d out / d in, where both ends are one number. An op that uses the same tensor twice
+      // (a * a) gets the summed derivative from the engine, so it is written once, on the first
+      // of the edges, as "(both)".
+      if (k < local.size() && local[k].size() == 1) {
+        bool repeated = false, first = true;
+        for (size_t j = 0; j < inputs.size(); ++j) {
+          if (j != k && inputs[j] == inputs[k]) {
+            repeated = true;
+            first = first && j > k;
+          }
+        }
+        if (!repeated) set(e, "label", "∂ " + num(local[k][0]));
+        if (repeated && first) set(e, "label", "∂ " + num(local[k][0]) + " (both)");
+      }
+    }
+  }
+  if (options.legend) {
+    add_legend(root, options, "node fill",
+               recorded ? EdgeLegend::recorded : EdgeLegend::not_recorded);
+  }
+  return graph;
+}
+
+}  // namespace ag::viz::detail
