@@ -122,7 +122,7 @@ double call(F f, const double* attr, Args... args) {
 // Forward: result = f(self). Backward: d self += grad * df(self, result).
 // df gives the *local* derivative d result / d self, element by element.
 template <class F, class DF>
-void unary_backward(Tape& tape, const Node& node) {
+void unary_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
@@ -154,7 +154,7 @@ Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
 // Forward: result = f(self, other). Backward: d self += grad * dself(self, other, result), and
 // likewise for other, each at the offsets broadcasting gave it.
 template <class F, class DSelf, class DOther>
-void binary_backward(Tape& tape, const Node& node) {
+void binary_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
   const TensorImpl& other = tape.input(node, 1);
   double* gself = tape.input_grad(node, 0);

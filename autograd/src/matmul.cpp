@@ -47,7 +47,7 @@ int64_t rows_of(const Shape& self) {
   return rows;
 }
 
-void matmul_backward(Tape& tape, const Node& node) {
+void matmul_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
   const TensorImpl& other = tape.input(node, 1);
   const int64_t m = rows_of(self.shape), k = other.shape[0], n = other.shape[1];

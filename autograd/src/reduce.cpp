@@ -30,7 +30,7 @@ Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
 
 // Backward of sum and mean: d self[o, j, i] += scale * grad[o, i] for every j.
 // ints[0] = axis (or -1: all elements); attr[0] = scale (1 for sum, 1/n for mean).
-void sum_backward(Tape& tape, const Node& node) {
+void sum_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const TensorImpl& self = tape.input(node, 0);
@@ -85,7 +85,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
 
 // Backward of max: the whole gradient goes to the element that was the max.
 // ints = the flat index in self of each result element's argmax.
-void max_backward(Tape& tape, const Node& node) {
+void max_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const double* grad = node.out->grad.data();

@@ -23,7 +23,7 @@ using detail::record;
 // ----- reshape ---------------------------------------------------------------------------------
 namespace {
 // Same layout, same order: d self[i] += grad[i].
-void copy_backward(Tape& tape, const Node& node) {
+void copy_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const double* grad = node.out->grad.data();
@@ -85,7 +85,7 @@ std::vector<int64_t> permuted_offsets(const Shape& in, const std::vector<int64_t
 }
 
 // ints = the permutation;  d self[offset(i)] += grad[i]
-void permute_backward(Tape& tape, const Node& node) {
+void permute_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const auto offsets = permuted_offsets(tape.input(node, 0).shape, node.ints);
@@ -142,7 +142,7 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
 // ----- slice -----------------------------------------------------------------------------------
 namespace {
 // ints = {axis, start, end}:  d self[o, start + j, i] += grad[o, j, i]
-void slice_backward(Tape& tape, const Node& node) {
+void slice_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
@@ -182,7 +182,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
 // axis of size 1 per input, so one backward rule serves both.
 namespace {
 // ints = {outer, inner}; input k's size along the axis is its numel / (outer * inner).
-void concat_backward(Tape& tape, const Node& node) {
+void concat_backward(const Tape& tape, const Node& node) {
   const int64_t outer = node.ints[0], inner = node.ints[1];
   if (outer * inner == 0) return;  // nothing was copied
   const double* grad = node.out->grad.data();
@@ -259,7 +259,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
 // ----- index_select and gather -----------------------------------------------------------------
 namespace {
 // ints = {axis, indices...}:  d self[o, indices[j], i] += grad[o, j, i]
-void index_select_backward(Tape& tape, const Node& node) {
+void index_select_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
@@ -272,7 +272,7 @@ void index_select_backward(Tape& tape, const Node& node) {
 }
 
 // ints = the flat offset in self that each result element was read from.
-void gather_backward(Tape& tape, const Node& node) {
+void gather_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const double* grad = node.out->grad.data();

@@ -26,7 +26,7 @@ void for_each_fiber(const detail::AxisView& v, F f) {
 }
 
 // ints[0] = axis
-void log_softmax_backward(Tape& tape, const Node& node) {
+void log_softmax_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const auto v = axis_view(node.out->shape, node.ints[0]);
@@ -42,7 +42,7 @@ void log_softmax_backward(Tape& tape, const Node& node) {
   });
 }
 
-void softmax_backward(Tape& tape, const Node& node) {
+void softmax_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const auto v = axis_view(node.out->shape, node.ints[0]);

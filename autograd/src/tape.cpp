@@ -138,7 +138,7 @@ uint32_t Tape::record(const char* op, std::span<const Tensor> inputs,
   return index;
 }
 
-double* Tape::input_grad(const Node& n, size_t k) {
+double* Tape::input_grad(const Node& n, size_t k) const {
   TensorImpl& in = input(n, k);
   if (!in.requires_grad) return nullptr;
   if (in.grad.empty()) in.grad = Buffer(in.value.size(), 0.0);
@@ -206,7 +206,11 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
   TensorImpl& root_impl = *nodes_[root].out;
   if (root_impl.grad.empty()) root_impl.grad = Buffer(seed.size(), 0.0);
   for (size_t j = 0; j < seed.size(); ++j) root_impl.grad[j] += seed[j];
-  if (options.record_edge_grads) edge_grad_norm_.assign(inputs_.size(), -1.0);
+  if (options.record_edge_grads) {
+    edge_grad_norm_.assign(inputs_.size(), -1.0);
+  } else {
+    edge_grad_norm_.clear();  // the norms of an earlier pass would no longer be true
+  }
 
   // The reverse loop. Creation order is a topological order, so when node i runs, every node
   // that used its result (all after it) has already added its share into node i's gradient.
@@ -251,7 +255,7 @@ double Tape::edge_grad_norm(size_t i, size_t k) const {
   return e < edge_grad_norm_.size() ? edge_grad_norm_[e] : -1.0;
 }
 
-std::vector<std::vector<double>> Tape::local_derivatives(size_t i) {
+std::vector<std::vector<double>> Tape::local_derivatives(size_t i) const {
   const Node& n = nodes_[i];
   std::vector<std::vector<double>> result(n.input_count);
   if (n.backward == nullptr || n.out->value.size() != 1) return result;

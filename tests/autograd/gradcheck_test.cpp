@@ -49,7 +49,7 @@ Tensor make_input(const Shape& shape, Domain domain, Generator& gen) {
 }
 
 // A bad op: result = self^2 with the backward rule 3 self (instead of 2 self).
-void bad_square_backward(Tape& tape, const Node& node) {
+void bad_square_backward(const Tape& tape, const Node& node) {
   double* g = tape.input_grad(node, 0);
   if (g == nullptr) return;
   const double* x = tape.input(node, 0).value.data();

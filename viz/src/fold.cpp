@@ -83,7 +83,7 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
   // The gradient leaving each group: over the edges that enter it from outside or from a
   // parameter. With recorded edge gradients, their norms; without, the gradient at the nodes
   // those edges enter (an approximation: it also counts what stays inside).
-  result.from_edges = edges_recorded(tape);
+  result.from_edges = tape.edge_grads_recorded();
   std::vector<bool> entry_counted(tape.size(), false);
   for (size_t i = 0; i < tape.size(); ++i) {
     const long gi = result.group_of[i];

@@ -228,15 +228,6 @@ std::vector<bool> selected_nodes(const Tape& tape, const Options& options) {
   return keep;
 }
 
-bool edges_recorded(const Tape& tape) {
-  for (size_t i = 0; i < tape.size(); ++i) {
-    for (size_t k = 0; k < tape.node(i).input_count; ++k) {
-      if (tape.edge_grad_norm(i, k) >= 0.0) return true;
-    }
-  }
-  return false;
-}
-
 std::string truncate_scope(const std::string& scope, int depth) {
   if (depth <= 0) return "";
   int seen = 0;
@@ -376,7 +367,7 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
 }
 
 // ----- the full view -----------------------------------------------------------------------------
-GraphPtr build_full(Tape& tape, const Options& options) {
+GraphPtr build_full(const Tape& tape, const Options& options) {
   GraphPtr graph = new_graph("tape", options);
   Agraph_t* root = graph.get();
   if (tape.size() == 0) {
@@ -384,7 +375,7 @@ GraphPtr build_full(Tape& tape, const Options& options) {
     return graph;
   }
   const std::vector<bool> keep = selected_nodes(tape, options);
-  const bool recorded = edges_recorded(tape);
+  const bool recorded = tape.edge_grads_recorded();
 
   // Nodes, in tape order, each inside the cluster of its scope.
   Clusters clusters(root);

@@ -119,8 +119,6 @@ void add_note(Agraph_t* g, const std::string& text);
 
 // Which tape nodes to draw, after prune_constants and path_from / path_to.
 std::vector<bool> selected_nodes(const Tape& tape, const Options& options);
-// Whether backward ran with record_edge_grads (some edge has a norm >= 0).
-bool edges_recorded(const Tape& tape);
 // The HTML label of tape node i: op or name, shape, data and grad, and its marker.
 std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options);
 // Why a gradient may die here, in words ("dead 40%", "σ' mean 0.19, saturated 3%"); "" if the
@@ -132,7 +130,7 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
 std::string truncate_scope(const std::string& scope, int depth);
 
 // ----- the views -------------------------------------------------------------------------------
-GraphPtr build_full(Tape& tape, const Options& options);         // graph.cpp
+GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp
 GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp
 GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  // fold.cpp
 

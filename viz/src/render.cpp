@@ -198,22 +198,22 @@ Format format_from_path(const std::string& path) {
 }
 
 namespace {
-detail::GraphPtr build(Tape& tape, const Options& options) {
+detail::GraphPtr build(const Tape& tape, const Options& options) {
   return options.view == View::folded ? detail::build_folded(tape, options)
                                       : detail::build_full(tape, options);
 }
 }  // namespace
 
-void render(Tape& tape, const std::string& path, const Options& options) {
+void render(const Tape& tape, const std::string& path, const Options& options) {
   format_from_path(path);  // an unknown extension fails before any work
   detail::graph_file(build(tape, options).get(), path);
 }
 
-std::string render_data(Tape& tape, Format format, const Options& options) {
+std::string render_data(const Tape& tape, Format format, const Options& options) {
   return detail::graph_data(build(tape, options).get(), format);
 }
 
-std::string to_dot(Tape& tape, const Options& options) {
+std::string to_dot(const Tape& tape, const Options& options) {
   return render_data(tape, Format::dot, options);
 }
 

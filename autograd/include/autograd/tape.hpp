@@ -36,7 +36,7 @@ class Tape;
 struct Node;
 
 // The gradient rule of one op: reads the node's output gradient and adds (+=) into its inputs'.
-using BackwardFn = void (*)(Tape& tape, const Node& node);
+using BackwardFn = void (*)(const Tape& tape, const Node& node);
 
 struct Node {
   std::shared_ptr<TensorImpl> out;  // the tensor this op produced (for a leaf: the leaf itself)
@@ -83,9 +83,13 @@ class Tape {
   // With record_edge_grads: norm of the gradient that flowed from node i into its k-th input;
   // negative when not recorded (or no gradient flowed along that edge).
   double edge_grad_norm(size_t i, size_t k) const;
+  // Whether the last backward pass recorded edge gradient norms.
+  bool edge_grads_recorded() const { return !edge_grad_norm_.empty(); }
   // For a node whose output is a scalar: d output / d input_k, one entry per input element,
-  // computed by running the node's own backward rule with an output gradient of 1.
-  std::vector<std::vector<double>> local_derivatives(size_t i);
+  // computed by running the node's own backward rule with an output gradient of 1. Every
+  // gradient is put back as it was, so the tape is unchanged (hence const). If one tensor is
+  // both inputs (a * a), each entry holds the sum of both paths (2a).
+  std::vector<std::vector<double>> local_derivatives(size_t i) const;
 
   // The tape as a table: index, op, inputs, scope, shape, value summary, gradient summary.
   std::string to_string(size_t max_rows = 200) const;
@@ -110,10 +114,11 @@ class Tape {
   uint32_t node_of(const Tensor& t, const char* op_for_error);
 
   // --- used inside backward functions ---
-  TensorImpl& input(const Node& n, size_t k) { return *nodes_[inputs_[n.first_input + k]].out; }
+  // (The tape owns its nodes, not the tensors' numbers: a const tape still hands out tensors.)
+  TensorImpl& input(const Node& n, size_t k) const { return *nodes_[inputs_[n.first_input + k]].out; }
   // The gradient buffer of input k to add into, allocated (zeros) on first use;
   // nullptr if that input does not require grad.
-  double* input_grad(const Node& n, size_t k);
+  double* input_grad(const Node& n, size_t k) const;
 
  private:
   friend class ScopeGuard;

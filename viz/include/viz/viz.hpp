@@ -23,7 +23,7 @@
 //
 // What this file leaves out: interactive viewers, animation over training steps, and colour maps
 // other than viridis. Everything here reads the tape; nothing changes it (local derivatives rerun
-// a node's own backward rule and put every gradient back, which is why some calls take a Tape&).
+// a node's own backward rule and put every gradient back).
 #pragma once
 
 #include <cstddef>
@@ -99,13 +99,13 @@ Format format_from_path(const std::string& path);
 // Throws VizError if the extension is unknown or the file cannot be written; IndexError if a
 // path_from / path_to index is not on the tape. A tape before backward() renders every node as
 // "no gradient"; an empty tape renders a note saying so.
-void render(Tape& tape, const std::string& path, const Options& options = {});
+void render(const Tape& tape, const std::string& path, const Options& options = {});
 
 // The same picture in memory (PNG and PDF bytes are binary, held in the string).
-std::string render_data(Tape& tape, Format format, const Options& options = {});
+std::string render_data(const Tape& tape, Format format, const Options& options = {});
 
 // The DOT text of the picture (render_data with Format::dot).
-std::string to_dot(Tape& tape, const Options& options = {});
+std::string to_dot(const Tape& tape, const Options& options = {});
 
 // ---------------------------------------------------------------------------------------------
 // Gradient flow: one number per scope (per layer, per time step).
