@@ -6,6 +6,7 @@
 // chain rule by hand.
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
+#include <viz/viz.hpp>
 
 #include <cmath>
 
@@ -33,7 +34,9 @@ int main(int argc, char** argv) {
   ag::Tensor x2w2 = x2 * w2;
   ag::Tensor n = x1w1 + x2w2 + b;
   ag::Tensor o = n.tanh();
-  o.backward();
+  const std::string before = t.out_path("neuron_before_backward.svg");
+  ag::viz::render(tape, before, {.title = "before backward(): values only"});
+  tape.backward(o, {.record_edge_grads = true});  // o.backward(), also noting each edge's gradient
 
   t.section("Values and gradients");
   fmt::print("  {:<4} {:>10} {:>12}\n", "", "value", "d o / d .");
@@ -48,6 +51,17 @@ int main(int argc, char** argv) {
       "used; 'inputs' are the rows a node was computed from. backward() visits the rows from the "
       "last to the first and, at each, adds grad * (local derivative) into the rows it names.");
   tape.print();
+
+  t.section("The picture");
+  const std::string after = t.out_path("neuron.svg");
+  ag::viz::render(tape, after, {.title = "o = tanh(x1 w1 + x2 w2 + b)"});
+  t.paragraph(fmt::format(
+      "{} shows the same tape as a graph, micrograd-style: each box is 'data | grad', and each "
+      "edge is labelled with the local derivative d out / d in that backward multiplied by. "
+      "Follow x1: grad(o) = 1, times tanh' = 0.5, times 1 (two adds), times w1 = -3 gives -1.5. "
+      "The colour is log10 |grad|; w2, whose gradient is exactly 0 (x2 = 0), is drawn dashed "
+      "grey. ({} is the tape before backward: no gradients yet.)",
+      after, before));
 
   t.section("Checking against the chain rule");
   t.paragraph(

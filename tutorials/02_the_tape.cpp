@@ -5,6 +5,7 @@
 // (3) because it is a loop and not a recursion, a chain of a million ops is no problem.
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
+#include <viz/viz.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -67,6 +68,10 @@ int main(int argc, char** argv) {
     }
   }
   fmt::print("\n");
+  const std::string picture = t.out_path("reverse_loop.svg");
+  ag::viz::render(tape, picture, {.title = "L = tanh(a * x + a)"});
+  t.paragraph(fmt::format("The same five nodes as a graph, each edge labelled with its local "
+                          "derivative: {}", picture));
   const double expect_a = (1 - std::pow(std::tanh(z.item()), 2)) * (x.item() + 1.0);
   t.paragraph(fmt::format(
       "a was used twice (in a*x and in y+a), so it received two contributions, and they add up: "

@@ -6,6 +6,7 @@
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <viz/viz.hpp>
 
 #include <cmath>
 
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
   fmt::print("  x @ W has shape {}, b has shape {}: the sum has shape {}\n\n",
              ag::shape_str(xW.shape()), ag::shape_str(b.shape()), ag::shape_str(y.shape()));
   tape.print();
+  const std::string picture = t.out_path("linear_layer.svg");
+  ag::viz::render(tape, picture, {.title = "mean((x @ W + b - target)^2)"});
+  fmt::print("\n  the graph, with tensor norms |data| and |grad| in each box: {}\n", picture);
 
   t.section("2. The gradient of a broadcast input sums over the stretched axis");
   t.paragraph(
