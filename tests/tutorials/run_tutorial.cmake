@@ -1,0 +1,39 @@
+# Runs one tutorial in --quick mode and checks what it drew against the pictures in the docs.
+#
+#   cmake -DTUTORIAL=<exe> -DNAME=<NN_name> -DOUT=<dir> -DDOCS=<source>/docs/img/tutorials -P ...
+#
+# Fails when the tutorial exits non-zero (a claim did not reproduce), and when an SVG it writes
+# differs from the one committed under docs/img/tutorials/<NN_name>/, or is missing there: the
+# docs pages show those files, so they must be what the program draws today.
+# To refresh the committed pictures after a deliberate change, run with -DUPDATE=1 (or set the
+# environment variable TAPEGRAD_UPDATE_DOCS=1 when running ctest).
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${TUTORIAL} --quick --out ${OUT} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NAME} --quick exited with ${rc}: a claim did not reproduce (see above)")
+endif()
+if(DEFINED ENV{TAPEGRAD_UPDATE_DOCS})
+  set(UPDATE 1)
+endif()
+file(GLOB drawn RELATIVE ${OUT} ${OUT}/*.svg)
+set(stale "")
+foreach(svg ${drawn})
+  set(committed ${DOCS}/${NAME}/${svg})
+  if(UPDATE)
+    file(COPY ${OUT}/${svg} DESTINATION ${DOCS}/${NAME})
+    continue()
+  endif()
+  if(NOT EXISTS ${committed})
+    list(APPEND stale "${svg} (not in docs)")
+    continue()
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT}/${svg} ${committed}
+                  RESULT_VARIABLE differs)
+  if(differs)
+    list(APPEND stale ${svg})
+  endif()
+endforeach()
+if(stale)
+  message(FATAL_ERROR "${NAME}: docs/img/tutorials/${NAME}/ is not what the tutorial draws now: "
+    "${stale}. Rerun with TAPEGRAD_UPDATE_DOCS=1 to refresh, and check the pictures.")
+endif()
