@@ -1,0 +1,79 @@
+// activation.hpp — activation functions as modules, each one or two engine ops.
+//
+// A module here is only a name (its scope on the tape) around an engine op: its gradient is
+// that op's backward rule, written once in autograd/. They exist so a Sequential can hold them
+// and so the graph shows "mlp/1" around the relu node.
+//
+//   ReLU        relu(x) = max(x, 0)
+//   LeakyReLU   x for x > 0, slope * x otherwise; for 0 <= slope <= 1 that is max(x, slope * x)
+//   Sigmoid     1 / (1 + e^-x)
+//   Tanh        tanh(x)
+//   Hardsigmoid clamp(x / 6 + 1/2, 0, 1), PyTorch's relu6(x + 3) / 6: a sigmoid made of straight
+//               lines, cheap and with gradient 1/6 or 0
+//
+// LeakyReLU's default slope is PyTorch's 0.01. Keras's LeakyReLU defaults to alpha = 0.3, so a
+// model ported from Keras must pass 0.3 explicitly.
+//
+// What this file leaves out: the many other activations (GELU, ELU, Softplus...), which any
+// learner can add the same way, from engine ops.
+#pragma once
+
+#include "nn/module.hpp"
+
+namespace ag::nn {
+
+// hard_sigmoid(x) = clamp(x / 6 + 1/2, 0, 1), as PyTorch's F.hardsigmoid. Two engine ops
+// (a multiply-add and clamp): the gradient is 1/6 inside (-3, 3) and 0 outside.
+Tensor hard_sigmoid(const Tensor& x);
+
+class ReLU : public Module {
+ public:
+  ReLU() : Module("relu") {}
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  std::string type_name() const override { return "ReLU"; }
+};
+
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : Module("leaky_relu"), slope_(negative_slope) {}
+  Tensor forward(const Tensor& input) override;
+  double negative_slope() const { return slope_; }
+
+ protected:
+  std::string type_name() const override { return "LeakyReLU"; }
+  std::string extra_repr() const override;
+
+ private:
+  double slope_;
+};
+
+class Sigmoid : public Module {
+ public:
+  Sigmoid() : Module("sigmoid") {}
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  std::string type_name() const override { return "Sigmoid"; }
+};
+
+class Tanh : public Module {
+ public:
+  Tanh() : Module("tanh") {}
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  std::string type_name() const override { return "Tanh"; }
+};
+
+class Hardsigmoid : public Module {
+ public:
+  Hardsigmoid() : Module("hardsigmoid") {}
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  std::string type_name() const override { return "Hardsigmoid"; }
+};
+
+}  // namespace ag::nn

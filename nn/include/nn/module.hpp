@@ -1,0 +1,128 @@
+// module.hpp — Module: a named bag of parameters and child modules, and Sequential.
+//
+// A layer is a function of its input and of some parameters. The parameters are ordinary leaf
+// tensors with requires_grad, so the engine treats them like any other input: each forward pass
+// records the ops that use them on the current tape, and backward() adds their gradients (+=)
+// into `.grad()`. A Module only keeps them together, gives them names, and hands them to an
+// optimizer.
+//
+// Names. Every module has a short name ("lstm", "layer0", "0") and a dotted path from the root
+// module ("lstm.layer0"). A parameter's name is its module's path and its own name,
+// "lstm.layer0.W_ih"; the tensor carries it (Tensor::set_name), so tape dumps and graphs show it.
+// The order of parameters is stable: a module's own parameters in the order it registered them,
+// then each child's, in the order the children were registered (like PyTorch).
+//
+// Scopes. Each forward pass runs inside an ag::ScopeGuard named after the module, so every node
+// it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by it.
+//
+// What this file leaves out: buffers (non-parameter state such as batch-norm statistics),
+// hooks, train/eval modes, and moving modules (a parent keeps pointers to its children, so a
+// Module can be neither copied nor moved; make it where it lives, or hold it in a shared_ptr).
+#pragma once
+
+#include <autograd/autograd.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ag::nn {
+
+// A parameter with its full dotted name.
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
+class Module {
+ public:
+  explicit Module(std::string name);
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // The short name: the scope its forward pass runs in, and its part of the dotted path.
+  const std::string& name() const { return name_; }
+  // The dotted path from the root module: "lstm.layer0".
+  const std::string& path() const { return path_; }
+  // Rename a root module (a child is named by its parent when registered). Parameter names
+  // follow: Linear "fc" has "fc.weight" and "fc.bias".
+  void set_name(std::string name);
+
+  // Every parameter of this module and its children, in the stable order described above.
+  std::vector<Tensor> parameters() const;
+  std::vector<NamedTensor> named_parameters() const;
+  // The total number of parameter elements (weights and biases).
+  int64_t num_parameters() const;
+  // The direct children, in registration order.
+  const std::vector<Module*>& children() const { return children_; }
+  // Forget every parameter's accumulated gradient (call between training steps).
+  void zero_grad();
+
+  // The forward pass of a module with one input and one output (what Sequential chains).
+  // Modules with other signatures (RNN, LSTM) do not override it; calling it on them throws.
+  virtual Tensor forward(const Tensor& input);
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  // "Linear(in_features=2, out_features=16, bias=true)" and, indented, its children: the tree
+  // a PyTorch user gets from print(model).
+  std::string to_string() const;
+
+ protected:
+  // The settings shown by to_string() between the parentheses; empty by default.
+  virtual std::string extra_repr() const { return ""; }
+  // The class name shown by to_string().
+  virtual std::string type_name() const { return "Module"; }
+
+  // Makes `value` a parameter of this module: a leaf with requires_grad, named
+  // "<path>.<name>". Returns the same handle, so a constructor reads
+  //     weight = register_parameter("weight", init::...(...));
+  Tensor register_parameter(const std::string& name, Tensor value);
+  // Makes `child` a child named `name` (its scope and its part of the parameter names).
+  // The child must outlive this module's use of it: usually it is a member, or owned by it.
+  void register_module(const std::string& name, Module& child);
+
+ private:
+  // Sets this module's path and renames its parameters and, recursively, its children's.
+  void set_path(const std::string& path);
+  void collect(std::vector<NamedTensor>& out) const;
+  void print_tree(std::string& out, int indent) const;
+
+  std::string name_;
+  std::string path_;
+  std::vector<std::pair<std::string, Tensor>> params_;  // short name, tensor
+  std::vector<Module*> children_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Sequential: modules applied one after the other, each to the previous one's output.
+//
+//     auto mlp = Sequential("mlp", {std::make_shared<Linear>(2, 16, gen),
+//                                   std::make_shared<ReLU>(), ...});
+//
+// The children are named "0", "1", ... (parameters "mlp.0.weight"), and run in scopes
+// "mlp/0", "mlp/1", ...
+class Sequential : public Module {
+ public:
+  explicit Sequential(std::string name = "sequential");
+  Sequential(std::string name, std::initializer_list<std::shared_ptr<Module>> modules);
+
+  // Appends a module (named by its position); returns *this to chain adds.
+  Sequential& add(std::shared_ptr<Module> module);
+  size_t size() const { return modules_.size(); }
+  Module& operator[](size_t i) const;
+
+  // x -> modules[0](x) -> modules[1](...) -> ...
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  std::string type_name() const override { return "Sequential"; }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+
+}  // namespace ag::nn

@@ -1,0 +1,44 @@
+// linear.cpp — Linear: y = x W^T + b, made of transpose, matmul and add.
+#include "nn/linear.hpp"
+
+#include <fmt/format.h>
+
+#include "nn/init.hpp"
+
+namespace ag::nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias, Generator& gen)
+    : Module("linear"), in_(in_features), out_(out_features) {
+  if (in_features < 0 || out_features < 0) {
+    throw ValueError(fmt::format("Linear: negative size (in_features = {}, out_features = {})",
+                                 in_features, out_features));
+  }
+  weight = register_parameter("weight", init::default_uniform(ag::zeros({out_, in_}), in_, gen));
+  if (with_bias) bias = register_parameter("bias", init::default_uniform(ag::zeros({out_}), in_, gen));
+}
+
+Tensor Linear::forward(const Tensor& input) {
+  ScopeGuard scope(name());
+  if (!input.defined() || input.dim() < 1 || input.size(-1) != in_) {
+    throw ShapeError(fmt::format("Linear '{}': input has width {}, expected {} (input shape {})",
+                                 path(), input.defined() && input.dim() > 0 ? input.size(-1) : 0,
+                                 in_, input.defined() ? shape_str(input.shape()) : "undefined"));
+  }
+  // matmul takes [M, K] or [B, M, K]; other ranks are flattened to rows [N, in] and back.
+  const bool flatten = input.dim() != 2 && input.dim() != 3;
+  Tensor x = flatten ? reshape(input, {-1, in_}) : input;
+  Tensor y = matmul(x, transpose(weight));  // [N, in] @ [in, out] -> [N, out]
+  if (bias.defined()) y = y + bias;         // [N, out] + [out]: the bias broadcasts over rows
+  if (flatten) {
+    Shape shape = input.shape();
+    shape.back() = out_;
+    y = reshape(y, shape);
+  }
+  return y;
+}
+
+std::string Linear::extra_repr() const {
+  return fmt::format("in_features={}, out_features={}, bias={}", in_, out_, bias.defined());
+}
+
+}  // namespace ag::nn

@@ -1,0 +1,129 @@
+// module.cpp — parameter registration, dotted names, the module tree, and Sequential.
+#include "nn/module.hpp"
+
+#include <fmt/format.h>
+
+namespace ag::nn {
+
+Module::Module(std::string name) : name_(std::move(name)), path_(name_) {}
+
+void Module::set_name(std::string name) {
+  name_ = std::move(name);
+  set_path(name_);
+}
+
+// ----- registration ------------------------------------------------------------------------------
+Tensor Module::register_parameter(const std::string& name, Tensor value) {
+  if (!value.defined()) {
+    throw ValueError(fmt::format("{}: parameter '{}' is an empty Tensor handle", path_, name));
+  }
+  if (!value.is_leaf()) {
+    // A parameter must be a leaf: its gradient accumulates across tapes. An op result would
+    // carry a link to the tape that made it.
+    throw ValueError(fmt::format("{}: parameter '{}' was made by an op; pass a leaf (detach() it)",
+                                 path_, name));
+  }
+  value.requires_grad_(true);
+  value.set_name(path_.empty() ? name : path_ + "." + name);
+  params_.emplace_back(name, value);
+  return value;
+}
+
+void Module::register_module(const std::string& name, Module& child) {
+  child.name_ = name;
+  child.set_path(path_.empty() ? name : path_ + "." + name);
+  children_.push_back(&child);
+}
+
+void Module::set_path(const std::string& path) {
+  path_ = path;
+  for (auto& [name, tensor] : params_) tensor.set_name(path_ + "." + name);
+  for (Module* child : children_) child->set_path(path_ + "." + child->name_);
+}
+
+// ----- looking at the tree -----------------------------------------------------------------------
+void Module::collect(std::vector<NamedTensor>& out) const {
+  for (const auto& [name, tensor] : params_) out.push_back({tensor.name(), tensor});
+  for (const Module* child : children_) child->collect(out);
+}
+
+std::vector<NamedTensor> Module::named_parameters() const {
+  std::vector<NamedTensor> out;
+  collect(out);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (NamedTensor& p : named_parameters()) out.push_back(std::move(p.tensor));
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t total = 0;
+  for (const Tensor& p : parameters()) total += p.numel();
+  return total;
+}
+
+void Module::zero_grad() {
+  for (Tensor& p : parameters()) p.zero_grad();
+}
+
+Tensor Module::forward(const Tensor& input) {
+  throw ValueError(fmt::format(
+      "{} '{}': has no one-tensor forward (input shape {}); call its own forward, e.g. "
+      "lstm.forward(x) returning output and state",
+      type_name(), path_, input.defined() ? shape_str(input.shape()) : "undefined"));
+}
+
+void Module::print_tree(std::string& out, int indent) const {
+  out += fmt::format("{}({})", type_name(), extra_repr());
+  if (children_.empty()) return;
+  out.pop_back();  // reopen the parenthesis to list the children inside it
+  if (!extra_repr().empty()) out += ",";
+  out += "\n";
+  for (const Module* child : children_) {
+    out += fmt::format("{:{}}({}): ", "", indent + 2, child->name_);
+    child->print_tree(out, indent + 2);
+    out += "\n";
+  }
+  out += fmt::format("{:{}})", "", indent);
+}
+
+std::string Module::to_string() const {
+  std::string out;
+  print_tree(out, 0);
+  return out;
+}
+
+// ----- Sequential --------------------------------------------------------------------------------
+Sequential::Sequential(std::string name) : Module(std::move(name)) {}
+
+Sequential::Sequential(std::string name, std::initializer_list<std::shared_ptr<Module>> modules)
+    : Module(std::move(name)) {
+  for (const auto& m : modules) add(m);
+}
+
+Sequential& Sequential::add(std::shared_ptr<Module> module) {
+  if (!module) throw ValueError(fmt::format("Sequential '{}': add() got a null module", path()));
+  register_module(std::to_string(modules_.size()), *module);
+  modules_.push_back(std::move(module));
+  return *this;
+}
+
+Module& Sequential::operator[](size_t i) const {
+  if (i >= modules_.size()) {
+    throw IndexError(fmt::format("Sequential '{}': index {} out of range ({} modules)", path(), i,
+                                 modules_.size()));
+  }
+  return *modules_[i];
+}
+
+Tensor Sequential::forward(const Tensor& input) {
+  ScopeGuard scope(name());
+  Tensor x = input;
+  for (const auto& m : modules_) x = m->forward(x);
+  return x;
+}
+
+}  // namespace ag::nn

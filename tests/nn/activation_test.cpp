@@ -1,0 +1,56 @@
+// tests for nn/src/activation.cpp: each activation is its engine op(s), in its scope.
+#include <catch2/catch.hpp>
+
+#include <nn/nn.hpp>
+
+using namespace ag;
+using namespace ag::nn;
+
+namespace {
+const Tensor kX({-3.5, -1.0, -0.25, 0.4, 2.0, 3.25}, {2, 3});
+}
+
+TEST_CASE("ReLU, Sigmoid and Tanh are the engine's ops", "[activation]") {
+  CHECK(ReLU()(kX).to_vector() == relu(kX).to_vector());
+  CHECK(Sigmoid()(kX).to_vector() == sigmoid(kX).to_vector());
+  CHECK(Tanh()(kX).to_vector() == tanh(kX).to_vector());
+}
+
+TEST_CASE("LeakyReLU defaults to PyTorch's slope 0.01 and is max(x, slope * x)", "[activation]") {
+  LeakyReLU leaky;
+  CHECK(leaky.negative_slope() == 0.01);
+  CHECK(leaky(kX).to_vector() == leaky_relu(kX, 0.01).to_vector());
+  LeakyReLU keras_like(0.3);
+  CHECK(keras_like(kX).at({0, 0}) == Approx(-1.05));
+  // Built from a multiply and a maximum: both show on the tape.
+  Tape tape;
+  Tensor x = kX.detach().requires_grad_();
+  keras_like(x);
+  CHECK(std::string(tape.node(tape.size() - 1).op) == "maximum");
+  CHECK(tape.scope_name(tape.node(tape.size() - 1).scope) == "leaky_relu");
+  // A slope above 1 cannot use the max trick: it still computes x for x > 0.
+  LeakyReLU steep(2.0);
+  CHECK(steep(kX).at({1, 1}) == 2.0);
+  CHECK(steep(kX).at({0, 0}) == -7.0);
+}
+
+TEST_CASE("hard_sigmoid is clamp(x / 6 + 1/2, 0, 1)", "[activation]") {
+  const Tensor y = hard_sigmoid(kX);
+  CHECK(y.at({0, 0}) == 0.0);
+  CHECK(y.at({0, 1}) == Approx(1.0 / 3.0));
+  CHECK(y.at({1, 2}) == 1.0);
+  CHECK(Hardsigmoid()(kX).to_vector() == y.to_vector());
+}
+
+TEST_CASE("gradcheck of every activation module", "[activation]") {
+  std::vector<std::shared_ptr<Module>> modules = {
+      std::make_shared<ReLU>(), std::make_shared<LeakyReLU>(), std::make_shared<LeakyReLU>(0.3),
+      std::make_shared<LeakyReLU>(1.5), std::make_shared<Sigmoid>(), std::make_shared<Tanh>(),
+      std::make_shared<Hardsigmoid>()};
+  for (auto& m : modules) {
+    Tensor x = kX.detach().requires_grad_();
+    auto r = gradcheck([&](const std::vector<Tensor>& in) { return m->forward(in[0]); }, {x});
+    INFO(m->to_string() << ": " << r.message);
+    CHECK(r.ok);
+  }
+}

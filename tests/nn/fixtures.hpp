@@ -1,0 +1,77 @@
+// fixtures.hpp — reading tests/reference/nn.json (written by PyTorch, see fixtures_nn.py).
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <autograd/autograd.hpp>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include <nn/module.hpp>
+
+namespace fixtures {
+
+using nlohmann::json;
+
+inline const json& nn() {
+  static const json data = [] {
+    std::ifstream in(TAPEGRAD_SOURCE_DIR "/tests/reference/nn.json");
+    if (!in) throw std::runtime_error("cannot open tests/reference/nn.json");
+    return json::parse(in);
+  }();
+  return data;
+}
+
+// {"shape": [...], "values": [...]} -> a Tensor (a leaf; a parameter if requires_grad).
+inline ag::Tensor tensor(const json& j, bool requires_grad = false) {
+  return ag::Tensor(j.at("values").get<std::vector<double>>(), j.at("shape").get<ag::Shape>(),
+                    requires_grad);
+}
+
+// The largest |actual - expected| (infinity if the shapes differ).
+inline double max_abs_diff(std::span<const double> actual, const ag::Shape& actual_shape,
+                           const json& expected) {
+  if (actual_shape != expected.at("shape").get<ag::Shape>()) return INFINITY;
+  const auto values = expected.at("values").get<std::vector<double>>();
+  double worst = 0.0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double d = std::abs(actual[i] - values[i]);
+    worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+  }
+  return worst;
+}
+
+inline void check_values(const std::string& what, const ag::Tensor& actual, const json& expected,
+                         double tol = 1e-10) {
+  INFO(what << ": shape " << ag::shape_str(actual.shape()) << " vs fixture "
+            << expected.at("shape").dump());
+  CHECK(max_abs_diff(actual.data(), actual.shape(), expected) <= tol);
+}
+
+inline void check_grad(const std::string& what, const ag::Tensor& param, const json& expected,
+                       double tol = 1e-10) {
+  INFO(what << " (gradient)");
+  REQUIRE(param.has_grad());
+  CHECK(max_abs_diff(param.grad_data(), param.shape(), expected) <= tol);
+}
+
+// Copies fixture parameters {"layer0.W_ih": ...} into a module whose parameter names are
+// "<root>.layer0.W_ih": the names match once the root's prefix is removed.
+inline void load_params(ag::nn::Module& module, const json& params) {
+  size_t copied = 0;
+  for (auto& p : module.named_parameters()) {
+    const std::string key = p.name.substr(module.path().size() + 1);
+    INFO("parameter " << p.name);
+    REQUIRE(params.contains(key));
+    ag::Tensor value = tensor(params.at(key));
+    REQUIRE(value.shape() == p.tensor.shape());
+    std::copy(value.data().begin(), value.data().end(), p.tensor.mutable_data().begin());
+    ++copied;
+  }
+  REQUIRE(copied == params.size());
+}
+
+}  // namespace fixtures

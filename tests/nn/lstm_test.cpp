@@ -1,0 +1,189 @@
+// tests for nn/src/lstm.cpp: against torch.nn.LSTM (both ways), batch_first, gradcheck of every
+// option, the tape it records, errors.
+#include <catch2/catch.hpp>
+
+#include <nn/nn.hpp>
+
+#include <map>
+#include <set>
+
+#include "fixtures.hpp"
+
+using namespace ag;
+using namespace ag::nn;
+
+namespace {
+// Runs `lstm` on a fixture case and checks every output, final state and gradient.
+void check_case(LSTM& lstm, const fixtures::json& c) {
+  Tensor x = fixtures::tensor(c.at("x"), true);
+  Tensor h0 = fixtures::tensor(c.at("h0"), true);
+  Tensor c0 = fixtures::tensor(c.at("c0"), true);
+  Tape tape;
+  LSTMOutput out = lstm.forward(x, {h0, c0});
+  fixtures::check_values("output", out.output, c.at("output"));
+  fixtures::check_values("h", out.h, c.at("h"));
+  fixtures::check_values("c", out.c, c.at("c"));
+  Tensor loss = sum(out.output * fixtures::tensor(c.at("w_output"))) +
+                sum(out.h * fixtures::tensor(c.at("w_h"))) +
+                sum(out.c * fixtures::tensor(c.at("w_c")));
+  CHECK(loss.item() == Approx(c.at("loss").get<double>()).epsilon(1e-12));
+  loss.backward();
+  fixtures::check_grad("x", x, c.at("grad_x"));
+  fixtures::check_grad("h0", h0, c.at("grad_h0"));
+  fixtures::check_grad("c0", c0, c.at("grad_c0"));
+  for (const auto& p : lstm.named_parameters()) {
+    fixtures::check_grad(p.name, p.tensor, c.at("grads").at(p.name.substr(5)));
+  }
+}
+}  // namespace
+
+TEST_CASE("LSTM (2 layers, T=7, batch 3) matches torch.nn.LSTM with torch's weights", "[lstm]") {
+  const auto& c = fixtures::nn().at("lstm");
+  Generator gen(0);
+  LSTM lstm(4, 5, gen, {.num_layers = 2});
+  fixtures::load_params(lstm, c.at("params"));
+  check_case(lstm, c);
+}
+
+TEST_CASE("LSTM with tapegrad's seeded init matches torch run on the same weights", "[lstm]") {
+  const auto& c = fixtures::nn().at("lstm_ours");
+  Generator gen(c.at("seed").get<uint64_t>());
+  LSTM lstm(4, 5, gen, {.num_layers = 2});
+  for (const auto& p : lstm.named_parameters()) {
+    fixtures::check_values(p.name, p.tensor, c.at("params").at(p.name.substr(5)), 0.0);
+  }
+  check_case(lstm, c);
+}
+
+TEST_CASE("LSTM batch_first gives the same numbers, transposed", "[lstm]") {
+  const auto& c = fixtures::nn().at("lstm");
+  Generator gen(0);
+  LSTM lstm(4, 5, gen, {.num_layers = 2, .batch_first = true});
+  fixtures::load_params(lstm, c.at("params"));
+  Tensor x = permute(fixtures::tensor(c.at("x")), {1, 0, 2});  // [B, T, I]
+  LSTMOutput out = lstm.forward(x, {fixtures::tensor(c.at("h0")), fixtures::tensor(c.at("c0"))});
+  CHECK(out.output.shape() == Shape{3, 7, 5});
+  fixtures::check_values("output", permute(out.output, {1, 0, 2}), c.at("output"));
+  fixtures::check_values("h", out.h, c.at("h"));
+  fixtures::check_values("c", out.c, c.at("c"));
+}
+
+TEST_CASE("LSTM without a state starts from zeros; LSTMCell is one step", "[lstm]") {
+  Generator gen(2);
+  LSTM lstm(3, 4, gen);
+  Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);
+  LSTMOutput a = lstm.forward(x);
+  LSTMOutput b = lstm.forward(x, {ag::zeros({1, 2, 4}), ag::zeros({1, 2, 4})});
+  CHECK(a.output.to_vector() == b.output.to_vector());
+  CHECK(a.c.to_vector() == b.c.to_vector());
+  LSTMState s1 = lstm.layer(0).forward(reshape(slice(x, 0, 0, 1), {2, 3}));
+  CHECK(s1.h.to_vector() == reshape(slice(a.output, 0, 0, 1), {2, 4}).to_vector());
+  // The last output step is the final h of the (only) layer.
+  CHECK(reshape(slice(a.output, 0, 4, 5), {2, 4}).to_vector() == reshape(a.h, {2, 4}).to_vector());
+}
+
+TEST_CASE("gradcheck of LSTMCell for every option combination", "[lstm]") {
+  Generator gen(11);
+  for (auto gate : {GateActivation::sigmoid, GateActivation::relu, GateActivation::hard_sigmoid}) {
+    for (auto cell_act : {CellActivation::tanh, CellActivation::relu}) {
+      for (double forget_bias : {0.0, 1.0}) {
+        LSTMCell cell(3, 4, gen,
+                      {.gate_activation = gate, .cell_activation = cell_act,
+                       .forget_bias = forget_bias});
+        Tensor x = ag::normal({2, 3}, 0.0, 1.0, gen, true);
+        Tensor h = ag::normal({2, 4}, 0.0, 1.0, gen, true);
+        Tensor c = ag::normal({2, 4}, 0.0, 1.0, gen, true);
+        std::vector<Tensor> inputs = {x, h, c, cell.W_ih, cell.W_hh, cell.b_ih, cell.b_hh};
+        auto r = gradcheck(
+            [&](const std::vector<Tensor>& in) {
+              LSTMState s = cell.forward(in[0], {in[1], in[2]});
+              return concat({s.h, s.c}, 1);
+            },
+            inputs);
+        INFO(cell.to_string() << ": " << r.message);
+        CHECK(r.ok);
+      }
+    }
+  }
+}
+
+TEST_CASE("gradcheck of a 2-layer LSTM through time", "[lstm]") {
+  Generator gen(12);
+  LSTM lstm(2, 3, gen, {.num_layers = 2, .batch_first = true});
+  Tensor x = ag::normal({2, 4, 2}, 0.0, 1.0, gen, true);
+  std::vector<Tensor> inputs = lstm.parameters();
+  inputs.push_back(x);
+  auto r = gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        LSTMOutput out = lstm.forward(in.back());
+        return concat({reshape(out.output, {-1}), reshape(out.h, {-1}), reshape(out.c, {-1})});
+      },
+      inputs);
+  INFO(r.message);
+  CHECK(r.ok);
+}
+
+TEST_CASE("forget_bias adds to the forget gate's part of b_ih only", "[lstm]") {
+  Generator a(3), b(3);
+  LSTMCell plain(2, 3, a);
+  LSTMCell remember(2, 3, b, {.forget_bias = 1.0});
+  for (int64_t j = 0; j < 12; ++j) {
+    const double expected = plain.b_ih.at({j}) + (j >= 3 && j < 6 ? 1.0 : 0.0);
+    CHECK(remember.b_ih.at({j}) == expected);
+  }
+  CHECK(remember.b_hh.to_vector() == plain.b_hh.to_vector());
+  CHECK(remember.W_ih.to_vector() == plain.W_ih.to_vector());
+}
+
+TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {
+  Generator gen(0);
+  LSTM lstm(2, 3, gen, {.num_layers = 2});
+  Tape tape;
+  LSTMOutput out = lstm.forward(ag::normal({5, 4, 2}, 0.0, 1.0, gen));
+  sum(out.output).backward();
+  // Count the ops of one step of one layer.
+  std::map<std::string, int> ops;
+  std::set<std::string> scopes;
+  for (const Node& n : tape.nodes()) {
+    scopes.insert(tape.scope_name(n.scope));
+    if (tape.scope_name(n.scope) == "lstm/t=3/layer1") ++ops[n.op];
+  }
+  CHECK(ops["matmul"] == 2);   // x W_ih^T and h W_hh^T
+  CHECK(ops["slice"] == 4);    // i, f, g, o
+  CHECK(ops["sigmoid"] == 3);  // i, f, o
+  CHECK(ops["tanh"] == 2);     // g and tanh(c)
+  CHECK(ops["mul"] == 3);      // f * c, i * g, o * tanh(c)
+  CHECK(ops["add"] == 3);      // x W_ih^T + h W_hh^T, + b, c = f c + i g
+  CHECK(scopes.count("lstm/layer0") == 1);  // W^T and b_ih + b_hh, once per sequence
+  CHECK(scopes.count("lstm/t=0/layer0") == 1);
+  CHECK(scopes.count("lstm/t=4/layer1") == 1);
+  // The parameters appear on the tape under their names.
+  bool named = false;
+  for (const Node& n : tape.nodes()) named = named || n.out->name == "lstm.layer1.W_hh";
+  CHECK(named);
+  CHECK(lstm.layer(1).W_hh.has_grad());
+}
+
+TEST_CASE("LSTM errors name the module and the shapes", "[lstm]") {
+  Generator gen(0);
+  LSTM lstm(4, 5, gen, {.num_layers = 2});
+  CHECK_THROWS_WITH(lstm.forward(ag::zeros({7, 3, 3})),
+                    "LSTM 'lstm': input has width 3, expected 4 (input shape [7, 3, 3], "
+                    "[time, batch, input])");
+  CHECK_THROWS_WITH(lstm.forward(ag::zeros({3, 4})),
+                    "LSTM 'lstm': input must have rank 3, [time, batch, input], got shape [3, 4] "
+                    "(for one time step use the cell, or reshape to add an axis)");
+  CHECK_THROWS_AS(lstm.forward(ag::zeros({1, 7, 3, 4})), ShapeError);
+  CHECK_THROWS_WITH(lstm.forward(ag::zeros({7, 3, 4}), {ag::zeros({2, 2, 5}), ag::zeros({2, 3, 5})}),
+                    "LSTM 'lstm': initial h has shape [2, 2, 5], expected [2, 3, 5] (layers, "
+                    "batch, hidden) for input shape [7, 3, 4]");
+  CHECK_THROWS_AS(lstm.forward(ag::zeros({7, 3, 4}), {ag::zeros({2, 3, 5}), Tensor()}), ShapeError);
+  CHECK_THROWS_WITH(LSTM(4, -5, gen), "LSTM: negative size (input_size = 4, hidden_size = -5)");
+  CHECK_THROWS_AS(LSTM(4, 5, gen, {.num_layers = 0}), ValueError);
+  CHECK_THROWS_AS(LSTMCell(-1, 5, gen), ValueError);
+  LSTMCell cell(4, 5, gen);
+  CHECK_THROWS_WITH(cell.forward(ag::zeros({3, 4}), {ag::zeros({2, 5}), ag::zeros({3, 5})}),
+                    "LSTMCell 'lstm_cell': state h has shape [2, 5], expected [3, 5] (batch, "
+                    "hidden) for input shape [3, 4]");
+  CHECK_THROWS_AS(cell.forward(ag::zeros({3, 2})), ShapeError);
+}

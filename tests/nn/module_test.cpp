@@ -1,0 +1,119 @@
+// tests for nn/src/module.cpp: parameter names and order, children, zero_grad, scopes, Sequential.
+#include <catch2/catch.hpp>
+
+#include <nn/nn.hpp>
+
+using namespace ag;
+using namespace ag::nn;
+
+namespace {
+std::shared_ptr<Sequential> make_mlp(Generator& gen) {
+  return std::make_shared<Sequential>(
+      "mlp", std::initializer_list<std::shared_ptr<Module>>{
+                 std::make_shared<Linear>(2, 3, gen), std::make_shared<ReLU>(),
+                 std::make_shared<Linear>(3, 1, gen)});
+}
+}  // namespace
+
+TEST_CASE("parameters have dotted names in a stable order", "[module]") {
+  Generator gen(0);
+  auto mlp = make_mlp(gen);
+  std::vector<std::string> names;
+  for (const auto& p : mlp->named_parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"});
+  // The tensors carry their names, so the tape and graph dumps show them.
+  CHECK(mlp->parameters()[2].name() == "mlp.2.weight");
+  CHECK(mlp->num_parameters() == 2 * 3 + 3 + 3 * 1 + 1);
+  for (const Tensor& p : mlp->parameters()) {
+    CHECK(p.requires_grad());
+    CHECK(p.is_leaf());
+  }
+  CHECK(mlp->children().size() == 3);
+  CHECK((*mlp)[1].name() == "1");
+  CHECK((*mlp)[2].path() == "mlp.2");
+}
+
+TEST_CASE("LSTM parameters are named lstm.layer0.W_ih and so on", "[module]") {
+  Generator gen(0);
+  LSTM lstm(3, 4, gen, {.num_layers = 2});
+  std::vector<std::string> names;
+  for (const auto& p : lstm.named_parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"lstm.layer0.W_ih", "lstm.layer0.W_hh", "lstm.layer0.b_ih",
+                                          "lstm.layer0.b_hh", "lstm.layer1.W_ih", "lstm.layer1.W_hh",
+                                          "lstm.layer1.b_ih", "lstm.layer1.b_hh"});
+  lstm.set_name("encoder");
+  CHECK(lstm.parameters()[0].name() == "encoder.layer0.W_ih");
+  CHECK(lstm.layer(1).path() == "encoder.layer1");
+}
+
+TEST_CASE("a module added to a parent takes the parent's prefix", "[module]") {
+  Generator gen(0);
+  auto inner = std::make_shared<Sequential>("inner");
+  inner->add(std::make_shared<Linear>(2, 2, gen));
+  Sequential outer("outer");
+  outer.add(std::make_shared<Linear>(2, 2, gen)).add(inner);
+  std::vector<std::string> names;
+  for (const auto& p : outer.named_parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"outer.0.weight", "outer.0.bias", "outer.1.0.weight",
+                                          "outer.1.0.bias"});
+}
+
+TEST_CASE("zero_grad clears every parameter's accumulated gradient", "[module]") {
+  Generator gen(0);
+  auto mlp = make_mlp(gen);
+  for (int pass = 0; pass < 2; ++pass) {
+    Tape tape;
+    sum(mlp->forward(ag::ones({4, 2}))).backward();
+  }
+  for (const Tensor& p : mlp->parameters()) CHECK(p.has_grad());
+  mlp->zero_grad();
+  for (const Tensor& p : mlp->parameters()) CHECK_FALSE(p.has_grad());
+}
+
+TEST_CASE("gradients accumulate across tapes until zero_grad", "[module]") {
+  Generator gen(1);
+  Linear lin(2, 1, gen);
+  const Tensor x({1.0, 2.0}, {1, 2});
+  for (int pass = 0; pass < 2; ++pass) {
+    Tape tape;
+    sum(lin(x)).backward();
+  }
+  // d sum(x W^T + b) / d W = x, twice
+  CHECK(lin.weight.grad().to_vector() == std::vector<double>{2.0, 4.0});
+  CHECK(lin.bias.grad().item() == 2.0);
+}
+
+TEST_CASE("each module's forward runs in its own scope", "[module]") {
+  Generator gen(0);
+  auto mlp = make_mlp(gen);
+  Tape tape;
+  Tensor y = mlp->forward(ag::ones({4, 2}));
+  std::vector<std::string> scope_of_ops;
+  for (const Node& n : tape.nodes()) {
+    if (std::string(n.op) == "matmul" || std::string(n.op) == "relu") {
+      scope_of_ops.push_back(std::string(n.op) + "@" + tape.scope_name(n.scope));
+    }
+  }
+  CHECK(scope_of_ops == std::vector<std::string>{"matmul@mlp/0", "relu@mlp/1", "matmul@mlp/2"});
+}
+
+TEST_CASE("a module without a one-tensor forward says so", "[module]") {
+  Generator gen(0);
+  LSTM lstm(3, 4, gen);
+  Module& as_module = lstm;
+  CHECK_THROWS_AS(as_module.forward(ag::zeros({5, 2, 3})), ValueError);
+  Sequential seq("seq");
+  CHECK_THROWS_AS(seq[0], IndexError);
+  CHECK_THROWS_AS(seq.add(nullptr), ValueError);
+}
+
+TEST_CASE("to_string prints the module tree like PyTorch", "[module]") {
+  Generator gen(0);
+  auto mlp = make_mlp(gen);
+  CHECK(mlp->to_string() ==
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=true)\n"
+        "  (1): ReLU()\n"
+        "  (2): Linear(in_features=3, out_features=1, bias=true)\n"
+        ")");
+}
