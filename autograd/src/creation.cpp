@@ -14,7 +14,7 @@ namespace ag {
 
 Tensor full(Shape shape, double value, bool requires_grad) {
   detail::check_sizes("full", shape);
-  auto impl = detail::make_impl(std::move(shape));
+  auto impl = detail::make_result(std::move(shape));
   std::fill_n(impl->value.data(), impl->value.size(), value);
   impl->requires_grad = requires_grad;
   return Tensor(impl);
@@ -37,7 +37,7 @@ Tensor arange(double start, double end, double step) {
   }
   const double count = std::ceil((end - start) / step);
   const auto n = static_cast<int64_t>(count > 0 ? count : 0);
-  auto impl = detail::make_impl({n});
+  auto impl = detail::make_result({n});
   for (int64_t i = 0; i < n; ++i) impl->value[i] = start + static_cast<double>(i) * step;
   return Tensor(impl);
 }

@@ -23,13 +23,23 @@ namespace ag::detail {
 
 // A fresh tensor of the given shape, zero-filled, not yet recorded.
 // (Allocated from a pool: see pool.hpp for why; std::make_shared<TensorImpl>() would do the same.)
-inline std::shared_ptr<TensorImpl> make_impl(Shape shape) {
+inline std::shared_ptr<TensorImpl> make_impl(Shape shape, Buffer value) {
   // The control block of allocate_shared holds the TensorImpl plus two counts and a vtable.
   static_assert(sizeof(TensorImpl) + 32 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{});
-  impl->value = Buffer(static_cast<size_t>(numel(shape)));
+  impl->value = std::move(value);
   impl->shape = std::move(shape);
   return impl;
+}
+inline std::shared_ptr<TensorImpl> make_impl(Shape shape) {
+  Buffer zeros(static_cast<size_t>(numel(shape)));
+  return make_impl(std::move(shape), std::move(zeros));
+}
+
+// The result of an op that writes every one of its elements: its numbers are not zeroed first.
+inline std::shared_ptr<TensorImpl> make_result(Shape shape) {
+  Buffer value = Buffer::uninitialized(static_cast<size_t>(numel(shape)));
+  return make_impl(std::move(shape), std::move(value));
 }
 
 // Throws a ValueError naming the op unless every size in shape is >= 0.
@@ -63,6 +73,19 @@ AxisView axis_view(const Shape& shape, int64_t axis);
 // The shape two shapes broadcast to (NumPy rules), or a ShapeError naming the op and both.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 
+// Whether `part`, leading 1s aside, is the last axes of `whole` ([4] or [1, 4] of [3, 4]): then
+// it repeats as one contiguous block, and element i of whole reads element i % numel(part).
+inline bool is_trailing_block(const Shape& part, const Shape& whole) {
+  size_t skip = 0;
+  while (skip < part.size() && part[skip] == 1) ++skip;
+  const size_t len = part.size() - skip;
+  if (len > whole.size() || numel(part) == 0) return false;
+  for (size_t r = 0; r < len; ++r) {
+    if (part[skip + r] != whole[whole.size() - len + r]) return false;
+  }
+  return true;
+}
+
 // Calls f(i, ia, ib) for every element i of the broadcast result `out`, with ia and ib the flat
 // offsets of the elements of a and b that it reads. A stretched axis has stride 0 in its input,
 // so the same element is read again; in backward the same offsets make `+=` sum over it.
@@ -79,6 +102,16 @@ void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
   }
   if (numel(a) == 1 && b == out) {  // scalar op tensor
     for (int64_t i = 0; i < n; ++i) f(i, int64_t{0}, i);
+    return;
+  }
+  if (a == out && is_trailing_block(b, out)) {  // [B, N] op [N]: a bias added to every row
+    const int64_t nb = numel(b);
+    for (int64_t i = 0; i < n; ++i) f(i, i, i % nb);
+    return;
+  }
+  if (b == out && is_trailing_block(a, out)) {
+    const int64_t na = numel(a);
+    for (int64_t i = 0; i < n; ++i) f(i, i % na, i);
     return;
   }
   // General case: walk the result's multi-index like an odometer, carrying both offsets.
@@ -138,7 +171,7 @@ Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
                 double attr1 = 0.0) {
   check_defined(op, self);
   const double attr[2] = {attr0, attr1};
-  auto result = make_impl(self.shape());
+  auto result = make_result(self.shape());
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   const size_t n = result->value.size();
@@ -174,7 +207,7 @@ template <class F, class DSelf, class DOther>
 Tensor binary_op(const char* op, const Tensor& self, const Tensor& other, F, DSelf, DOther) {
   check_defined(op, self);
   check_defined(op, other);
-  auto result = make_impl(broadcast_shapes(op, self.shape(), other.shape()));
+  auto result = make_result(broadcast_shapes(op, self.shape(), other.shape()));
   const double* a = self.impl().value.data();
   const double* b = other.impl().value.data();
   double* y = result->value.data();

@@ -1,4 +1,14 @@
-// pool.hpp — a free list for the many small TensorImpls the scalar engine makes (not public).
+// pool.hpp — recycled memory for tensors (not public). Two pools, one reason.
+//
+// Training makes the same tensors every step: a new tape, the same ops, the same shapes, all
+// freed when the step ends. Going back to malloc for each of them costs more than the arithmetic
+// for small tensors, and for large ones the C library hands freed memory back to the system at
+// the end of each step and page-faults it in again at the next (the nn benchmarks spent about a
+// fifth of their time there). So freed memory is kept, per thread, for the next step:
+//
+//   BlockPool  one size of block, for TensorImpl objects (one per op);
+//   ArrayPool  the number arrays of tensors with two or more elements, kept by exact size
+//              (a training step asks for the same sizes again), up to kMaxCachedBytes.
 //
 // Why it exists: micrograd-style code makes one tensor per scalar op, tens of thousands per
 // training step, and frees them all when the step's tape ends. With plain `new`, each op pays for
@@ -15,6 +25,7 @@
 #include <cstddef>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 namespace ag::detail {
@@ -69,6 +80,58 @@ class BlockPool {
   static std::mutex& slabs_mutex() {
     static auto* m = new std::mutex();
     return *m;
+  }
+};
+
+// Arrays of doubles, recycled by exact size. Memory parked here was touched in an earlier step
+// and is wanted again, so keeping it does not raise the peak memory of a training loop; the cap
+// stops a one-off giant tensor from being held forever.
+class ArrayPool {
+ public:
+  static constexpr size_t kMaxCachedBytes = size_t{256} << 20;
+
+  static double* allocate(size_t n) {
+    Local* local = local_pool();
+    if (local != nullptr) {
+      auto it = local->free.find(n);
+      if (it != local->free.end() && !it->second.empty()) {
+        double* p = it->second.back();
+        it->second.pop_back();
+        local->cached_bytes -= n * sizeof(double);
+        return p;
+      }
+    }
+    return new double[n];
+  }
+
+  static void deallocate(double* p, size_t n) {
+    Local* local = local_pool();
+    if (local == nullptr || local->cached_bytes + n * sizeof(double) > kMaxCachedBytes) {
+      delete[] p;
+      return;
+    }
+    local->free[n].push_back(p);
+    local->cached_bytes += n * sizeof(double);
+  }
+
+ private:
+  struct Local {
+    std::unordered_map<size_t, std::vector<double*>> free;
+    size_t cached_bytes = 0;
+    ~Local() {
+      for (auto& [n, list] : free)
+        for (double* p : list) delete[] p;
+      gone() = true;  // tensors freed after this (statics at exit) go straight to delete[]
+    }
+  };
+  static bool& gone() {
+    thread_local bool flag = false;  // trivially destructible: still readable after ~Local
+    return flag;
+  }
+  static Local* local_pool() {
+    if (gone()) return nullptr;
+    thread_local Local local;
+    return &local;
   }
 };
 

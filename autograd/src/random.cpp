@@ -36,7 +36,7 @@ int64_t Generator::randint(int64_t n) {
 
 Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_grad) {
   detail::check_sizes("uniform", shape);
-  auto impl = detail::make_impl(std::move(shape));
+  auto impl = detail::make_result(std::move(shape));
   for (double& v : impl->value.span()) v = gen.uniform(lo, hi);
   impl->requires_grad = requires_grad;
   return Tensor(impl);
@@ -44,7 +44,7 @@ Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_
 
 Tensor normal(Shape shape, double mean, double stddev, Generator& gen, bool requires_grad) {
   detail::check_sizes("normal", shape);
-  auto impl = detail::make_impl(std::move(shape));
+  auto impl = detail::make_result(std::move(shape));
   for (double& v : impl->value.span()) v = gen.normal(mean, stddev);
   impl->requires_grad = requires_grad;
   return Tensor(impl);

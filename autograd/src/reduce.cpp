@@ -12,6 +12,7 @@ namespace ag {
 
 using detail::axis_view;
 using detail::make_impl;
+using detail::make_result;
 using detail::normalize_axis;
 using detail::record;
 
@@ -67,7 +68,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
   }
   axis = normalize_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
-  auto result = make_impl(reduced_shape(self.shape(), axis, keepdim));
+  auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
   double* y = result->value.data();
   const double scale = mean ? 1.0 / static_cast<double>(v.n) : 1.0;
   for (int64_t o = 0; o < v.outer; ++o)
@@ -121,7 +122,7 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
     throw ShapeError(fmt::format("max: axis {} of shape {} is empty", axis,
                                  shape_str(self.shape())));
   }
-  auto result = make_impl(reduced_shape(self.shape(), axis, keepdim));
+  auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   std::vector<int64_t> where(static_cast<size_t>(v.outer * v.inner));

@@ -17,6 +17,7 @@ namespace ag {
 
 using detail::axis_view;
 using detail::make_impl;
+using detail::make_result;
 using detail::normalize_axis;
 using detail::record;
 
@@ -49,8 +50,7 @@ Tensor reshape(const Tensor& self, Shape shape) {
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as {}",
                                  shape_str(self.shape()), self.numel(), shape_str(shape)));
   }
-  auto result = make_impl(std::move(shape));
-  result->value = self.impl().value;
+  auto result = make_impl(std::move(shape), self.impl().value);  // the same numbers, copied
   record("reshape", {self}, result, &copy_backward);
   return Tensor(result);
 }
@@ -110,7 +110,7 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
   }
   Shape shape(rank);
   for (int64_t r = 0; r < rank; ++r) shape[r] = self.shape()[dims[r]];
-  auto result = make_impl(std::move(shape));
+  auto result = make_result(std::move(shape));
   const auto offsets = permuted_offsets(self.shape(), dims);
   const double* x = self.impl().value.data();
   double* y = result->value.data();
@@ -166,7 +166,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   }
   Shape shape = self.shape();
   shape[axis] = e - s;
-  auto result = make_impl(std::move(shape));
+  auto result = make_result(std::move(shape));
   const auto v = axis_view(self.shape(), axis);
   const double* x = self.impl().value.data();
   double* y = result->value.data();
@@ -230,7 +230,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
     if (r < axis) outer *= shape[r];
     if (r > axis) inner *= shape[r];
   }
-  auto result = make_impl(shape);
+  auto result = make_result(shape);
   double* y = result->value.data();
   const int64_t total = shape[axis];
   int64_t offset = 0;
@@ -292,7 +292,7 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
   }
   Shape shape = self.shape();
   shape[axis] = static_cast<int64_t>(indices.size());
-  auto result = make_impl(std::move(shape));
+  auto result = make_result(std::move(shape));
   const int64_t count = static_cast<int64_t>(indices.size());
   const double* x = self.impl().value.data();
   double* y = result->value.data();
@@ -323,7 +323,7 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const size_t rank = s.size();
   std::vector<int64_t> stride(rank, 1);
   for (size_t r = rank; r-- > 1;) stride[r - 1] = stride[r] * s[r];
-  auto result = make_impl(is);
+  auto result = make_result(is);
   std::vector<int64_t> from(static_cast<size_t>(index.numel()));
   std::vector<int64_t> counter(rank, 0);
   const double* idx = index.impl().value.data();

@@ -62,7 +62,7 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
   detail::check_defined(op, self);
   axis = detail::normalize_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
-  auto result = detail::make_impl(self.shape());
+  auto result = detail::make_result(self.shape());
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for_each_fiber(v, [&](int64_t base, int64_t stride) {

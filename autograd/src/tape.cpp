@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <mutex>
@@ -290,22 +291,36 @@ std::string summary(const Buffer& b) {
 }  // namespace
 
 std::string Tape::to_string(size_t max_rows) const {
-  std::string out = fmt::format("Tape #{}: {} nodes\n", id_, nodes_.size());
-  out += fmt::format("{:>6}  {:<12} {:<14} {:<18} {:<10} {:<22} {}\n", "index", "op", "inputs",
-                     "scope", "shape", "value", "grad");
+  // Rows first, then each column as wide as its widest cell (parameter names can be long).
+  using Row = std::array<std::string, 7>;
+  std::vector<Row> rows = {{"index", "op", "inputs", "scope", "shape", "value", "grad"}};
   const size_t n = nodes_.size();
+  size_t skipped_at = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (n > max_rows && i == max_rows / 2) {
-      out += fmt::format("{:>6}  ... {} nodes not shown ...\n", "", n - max_rows);
+    if (n > max_rows && i == max_rows / 2) {  // long tapes: the first and last rows only
+      skipped_at = rows.size();
       i = n - max_rows / 2;
     }
     const Node& node = nodes_[i];
     std::string op = node.op;
     if (!node.out->name.empty()) op += " " + node.out->name;
-    out += fmt::format("{:>6}  {:<12} {:<14} {:<18} {:<10} {:<22} {}\n", i, op,
-                       fmt::format("{}", fmt::join(inputs_of(i), ",")), scopes_[node.scope],
-                       shape_str(node.out->shape), summary(node.out->value),
-                       summary(node.out->grad));
+    rows.push_back({fmt::format("{}", i), op, fmt::format("{}", fmt::join(inputs_of(i), ",")),
+                    scopes_[node.scope], shape_str(node.out->shape), summary(node.out->value),
+                    summary(node.out->grad)});
+  }
+  std::array<size_t, 7> width{};
+  for (const Row& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+
+  std::string out = fmt::format("Tape #{}: {} nodes\n", id_, n);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (r == skipped_at && skipped_at > 0) {
+      out += fmt::format("{:>{}}  ... {} nodes not shown ...\n", "", width[0], n - max_rows);
+    }
+    const Row& row = rows[r];
+    out += fmt::format("{:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0],
+                       row[1], width[1], row[2], width[2], row[3], width[3], row[4], width[4],
+                       row[5], width[5], row[6]);
   }
   return out;
 }

@@ -25,14 +25,21 @@ std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join
 // ----- Buffer ----------------------------------------------------------------------------------
 Buffer::Buffer(size_t n, double fill) : size_(n), local_(fill) {
   if (n > 1) {
-    heap_ = new double[n];
+    heap_ = detail::ArrayPool::allocate(n);
     std::fill_n(heap_, n, fill);
   }
 }
 
+Buffer Buffer::uninitialized(size_t n) {
+  Buffer b;
+  b.size_ = n;
+  if (n > 1) b.heap_ = detail::ArrayPool::allocate(n);
+  return b;
+}
+
 Buffer::Buffer(const Buffer& other) : size_(other.size_), local_(other.local_) {
   if (size_ > 1) {
-    heap_ = new double[size_];
+    heap_ = detail::ArrayPool::allocate(size_);
     std::memcpy(heap_, other.heap_, size_ * sizeof(double));
   }
 }
@@ -51,7 +58,7 @@ Buffer& Buffer::operator=(Buffer other) noexcept {
 }
 
 void Buffer::release() {
-  delete[] heap_;
+  if (heap_ != nullptr) detail::ArrayPool::deallocate(heap_, size_);
   heap_ = nullptr;
   size_ = 0;
 }
@@ -65,7 +72,7 @@ Tensor::Tensor(std::vector<double> values, Shape shape, bool requires_grad) {
     throw ShapeError(fmt::format("tensor: {} values do not fill shape {} ({} elements)",
                                  values.size(), shape_str(shape), ag::numel(shape)));
   }
-  impl_ = detail::make_impl(std::move(shape));
+  impl_ = detail::make_result(std::move(shape));
   std::copy(values.begin(), values.end(), impl_->value.data());
   impl_->requires_grad = requires_grad;
 }
@@ -130,7 +137,7 @@ static void check_requires_grad(const char* what, const TensorImpl& impl) {
 
 Tensor Tensor::grad() const {
   check_requires_grad("grad()", impl());
-  auto g = detail::make_impl(shape());
+  auto g = detail::make_impl(shape());  // zeros, unless a gradient has arrived
   if (has_grad()) g->value = impl().grad;
   return Tensor(g);
 }
@@ -143,8 +150,7 @@ std::span<const double> Tensor::grad_data() const {
 void Tensor::zero_grad() { impl().grad.clear(); }
 
 Tensor Tensor::detach() const {
-  auto d = detail::make_impl(shape());
-  d->value = impl().value;
+  auto d = detail::make_impl(shape(), impl().value);
   return Tensor(d);
 }
 

@@ -39,6 +39,8 @@ class Buffer {
  public:
   Buffer() = default;
   explicit Buffer(size_t n, double fill = 0.0);
+  // n numbers left unset, for an op that is about to write every one of them.
+  static Buffer uninitialized(size_t n);
   Buffer(const Buffer& other);
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer other) noexcept;

@@ -59,8 +59,8 @@ struct Options {
   bool prune_constants = false;
   // Keep only the nodes on some path from tape index `path_from` to `path_to` (either may be
   // left empty: then everything downstream of path_from, or upstream of path_to).
-  std::optional<size_t> path_from;
-  std::optional<size_t> path_to;
+  std::optional<size_t> path_from{};
+  std::optional<size_t> path_to{};
 
   // --- how values become colours and widths ---
   // The colour scale runs over log10 |grad| in [log10_min, log10_max]; norms outside it take the
