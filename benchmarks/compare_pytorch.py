@@ -1,0 +1,512 @@
+#!/usr/bin/python3
+"""compare_pytorch.py — tapegrad's benchmark programs and the same workloads in PyTorch, side by side.
+
+One run measures both sides on the same machine, under the same load, alternating: each round
+runs every workload once on each side (in a rotating order), and the table shows the median over
+rounds. Ratios are taken between those medians, so "5x" means five times fewer milliseconds per
+step than the other side, in the same run.
+
+Workloads (each the same step on both sides; float64, one thread, OpenBLAS under both):
+  moons    micrograd's demo step: MLP 2-16-16-1 of scalars, 100 points, hinge loss + 1e-4 L2,
+           SGD. The other side is micrograd itself, in pure Python (re-implemented below: micrograd
+           is not installable here).
+  lstm     zero grads, LSTM over T steps, Linear head on the last h, MSE, backward, SGD. PyTorch
+           twice: its fused torch.nn.LSTM, and an LSTM cell composed of primitive ops in a Python
+           loop (what tapegrad's nn::LSTM is: engine ops, one node each).
+  matmul   C = A @ B with n x n matrices, then C.backward(G): three dgemm calls, 6 n^3 flops.
+
+Usage:
+  /usr/bin/python3 benchmarks/compare_pytorch.py [--build build-bench] [--rounds 5] [--quick]
+
+It says so and exits 0 when PyTorch is not installed. The environment it runs under (and passes
+to the C++ programs) is printed first: OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1 are set here;
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as they are, and shown.
+"""
+import os
+
+# Before torch (and its BLAS) is loaded: one thread for every library, on both sides.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
+
+import argparse
+import ctypes
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# micrograd, re-implemented for timing.
+#
+# micrograd (github.com/karpathy/micrograd, MIT licence, Andrej Karpathy) is not installable on
+# this machine, so this is a re-implementation written from its algorithm, not a copy of its
+# file: a Value holds a number, its gradient, its inputs and a closure that pushes the gradient
+# into them (+=); backward() sorts the graph topologically with a recursive depth-first search
+# and calls the closures in reverse. Neuron, Layer and MLP are micrograd's nn.py: weights
+# uniform(-1, 1), bias 0, act = sum(w_i x_i, start=b), relu except in the last layer. Only the
+# operations the demo uses are here.
+class Value:
+    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
+
+    def __init__(self, data, children=(), op=""):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(children)
+        self._op = op
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(0.0 if self.data < 0 else self.data, (self,), "ReLU")
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def backward(self):
+        topo, visited = [], set()
+
+        def build(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+
+        build(self)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+
+
+class Neuron:
+    def __init__(self, nin, nonlin=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.nonlin = nonlin
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer:
+    def __init__(self, nin, nout, nonlin):
+        self.neurons = [Neuron(nin, nonlin) for _ in range(nout)]
+
+    def __call__(self, x):
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self):
+        return [p for n in self.neurons for p in n.parameters()]
+
+
+class MLP:
+    def __init__(self, nin, nouts):
+        sizes = [nin] + nouts
+        self.layers = [Layer(sizes[i], sizes[i + 1], i != len(nouts) - 1) for i in range(len(nouts))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
+def moons(n, noise, rng):
+    """Two interleaving half circles (as sklearn's make_moons), labels -1 / +1."""
+    import math
+    pts = []
+    for k in range(n):
+        upper = k < n // 2
+        m = n // 2 if upper else n - n // 2
+        idx = k if upper else k - n // 2
+        t = math.pi * idx / max(m - 1, 1)
+        x, y = (math.cos(t), math.sin(t)) if upper else (1 - math.cos(t), 1 - math.sin(t) - 0.5)
+        pts.append(([x + rng.gauss(0, noise), y + rng.gauss(0, noise)], -1.0 if upper else 1.0))
+    rng.shuffle(pts)
+    return pts
+
+
+class MicrogradDemo:
+    """The demo notebook's training step, timed: forward over all points, backward, SGD.
+
+    In demo.ipynb the points come from sklearn's make_moons as a NumPy array, so every Value made
+    from them holds a numpy.float64, and so does every result computed from them: micrograd's
+    arithmetic then runs on NumPy scalars, which is slower than on Python floats. numpy_data=True
+    does the same (the demo as it is); numpy_data=False gives micrograd plain floats (its best case).
+    """
+
+    def __init__(self, numpy_data):
+        random.seed(1337)
+        points = moons(100, 0.1, random.Random(1337))
+        if numpy_data:
+            import numpy as np
+            self.X = np.array([x for x, _ in points])
+            self.y = np.array([int(y) for _, y in points])
+        else:
+            self.X = [x for x, _ in points]
+            self.y = [y for _, y in points]
+        self.model = MLP(2, [16, 16, 1])
+        self.k = 0
+
+    def step(self):
+        model = self.model
+        inputs = [list(map(Value, xrow)) for xrow in self.X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        model_params = model.parameters()
+        for p in model_params:  # model.zero_grad()
+            p.grad = 0.0
+        total.backward()
+        lr = 1.0 - 0.9 * self.k / 100
+        for p in model_params:
+            p.data -= lr * p.grad
+        self.k += 1
+        return total.data
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch workloads. Each returns a function doing one step.
+def torch_lstm_fused(torch, T, B, I, H):
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(I, H).double()
+    head = torch.nn.Linear(H, 1).double()
+    opt = torch.optim.SGD(list(lstm.parameters()) + list(head.parameters()), lr=0.01)
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    target = torch.randn(B, 1, dtype=torch.float64)
+
+    def step():
+        opt.zero_grad()
+        _, (h, _) = lstm(x)
+        loss = torch.nn.functional.mse_loss(head(h[-1]), target)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_lstm_composed(torch, T, B, I, H):
+    """The LSTM step of tapegrad's nn::LSTM (lstm.hpp), op for op, as PyTorch primitives."""
+    torch.manual_seed(0)
+    k = 1.0 / H ** 0.5
+    def param(*shape):
+        return (torch.rand(*shape, dtype=torch.float64) * 2 * k - k).requires_grad_()
+    W_ih, W_hh, b_ih, b_hh = param(4 * H, I), param(4 * H, H), param(4 * H), param(4 * H)
+    head = torch.nn.Linear(H, 1).double()
+    opt = torch.optim.SGD([W_ih, W_hh, b_ih, b_hh] + list(head.parameters()), lr=0.01)
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    target = torch.randn(B, 1, dtype=torch.float64)
+
+    def step():
+        opt.zero_grad()
+        W_ih_t, W_hh_t, b = W_ih.t(), W_hh.t(), b_ih + b_hh  # once per sequence
+        h = torch.zeros(B, H, dtype=torch.float64)
+        c = torch.zeros(B, H, dtype=torch.float64)
+        for t in range(T):
+            gates = x[t] @ W_ih_t
+            gates = gates + h @ W_hh_t
+            gates = gates + b
+            i = torch.sigmoid(gates[:, 0 * H:1 * H])
+            f = torch.sigmoid(gates[:, 1 * H:2 * H])
+            g = torch.tanh(gates[:, 2 * H:3 * H])
+            o = torch.sigmoid(gates[:, 3 * H:4 * H])
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+        loss = torch.nn.functional.mse_loss(head(h), target)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_matmul(torch, n):
+    torch.manual_seed(0)
+    a = torch.randn(n, n, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(n, n, dtype=torch.float64, requires_grad=True)
+    g = torch.ones(n, n, dtype=torch.float64)
+
+    def rep():
+        a.grad = None
+        b.grad = None
+        c = a @ b
+        c.backward(g)
+
+    return rep
+
+
+def time_steps(step, steps, warmup):
+    """Median milliseconds per call of step() over `steps` calls, after `warmup` untimed ones:
+    on the wall clock and in CPU time of this process (as bench_common.hpp measures the C++)."""
+    for _ in range(warmup):
+        step()
+    wall, cpu = [], []
+    for _ in range(steps):
+        c0, w0 = time.process_time(), time.perf_counter()
+        step()
+        w1, c1 = time.perf_counter(), time.process_time()
+        wall.append(1e3 * (w1 - w0))
+        cpu.append(1e3 * (c1 - c0))
+    return {"ms_per_step": statistics.median(wall), "cpu_ms_per_step": statistics.median(cpu)}
+
+
+def gflops_of(n, times):
+    return {"gflops": 6.0 * n ** 3 / (times["ms_per_step"] * 1e-3) / 1e9,
+            "cpu_gflops": 6.0 * n ** 3 / (times["cpu_ms_per_step"] * 1e-3) / 1e9}
+
+
+# ---------------------------------------------------------------------------------------------
+# tapegrad's programs: run, and read their last line "BENCH name key=value ...".
+def run_bench(build, name, args):
+    exe = build / "benchmarks" / name
+    out = subprocess.run([str(exe)] + [str(a) for a in args], capture_output=True, text=True,
+                         env=os.environ.copy(), check=True).stdout
+    line = [l for l in out.splitlines() if l.startswith("BENCH ")][-1]
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([-+.\deE]+)", line)}
+
+
+def machine_info(torch):
+    info = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info["cores"] = os.cpu_count()
+    info["python"] = platform.python_version()
+    info["torch"] = torch.__version__
+    try:
+        ob = ctypes.CDLL("libopenblas.so.0")
+        ob.openblas_get_config.restype = ctypes.c_char_p
+        ob.openblas_get_corename.restype = ctypes.c_char_p
+        info["openblas"] = ob.openblas_get_config().decode()
+        info["openblas core"] = ob.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        info["openblas"] = "(libopenblas.so.0 not found)"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        info[var] = os.environ.get(var, "(unset)")
+    info["torch threads"] = torch.get_num_threads()
+    return info
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default=str(REPO / "build-bench"),
+                        help="CMake build folder holding benchmarks/bench_* (Release)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians over them)")
+    parser.add_argument("--micrograd-steps", type=int, default=2,
+                        help="micrograd steps timed per round (each takes about 2 s)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one round: checks it runs")
+    args = parser.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed for this Python (apt-get install python3-torch); "
+              "nothing to compare against. Skipping.")
+        return 0
+    torch.set_num_threads(1)
+    build = Path(args.build)
+    sys.setrecursionlimit(10000)  # micrograd's recursive topological sort
+
+    if args.quick:
+        args.rounds, args.micrograd_steps = 1, 1
+        small, large, n = (5, 2, 2, 4), (5, 4, 3, 8), 32
+        lstm_steps, mm_reps, moons_steps = (3, 3), 3, 3
+    else:
+        small, large, n = (50, 16, 8, 32), (100, 64, 32, 128), 512
+        lstm_steps, mm_reps, moons_steps = (40, 10), 20, 100
+
+    info = machine_info(torch)
+    print("Machine and environment (both sides):")
+    for k, v in info.items():
+        print(f"  {k}: {v}")
+    load_before = os.getloadavg()
+    print(f"  load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    print()
+
+    results = {}  # key -> list of per-round medians
+
+    def add(key, value):
+        results.setdefault(key, []).append(value)
+
+    demo_numpy, demo_float = MicrogradDemo(numpy_data=True), MicrogradDemo(numpy_data=False)
+    lstm_cases = [("small", small, lstm_steps[0]), ("large", large, lstm_steps[1])]
+    torch_steps = {}
+    for name, (T, B, I, H), _ in lstm_cases:
+        torch_steps[name] = (torch_lstm_fused(torch, T, B, I, H), torch_lstm_composed(torch, T, B, I, H))
+    mm = torch_matmul(torch, n)
+
+    for r in range(args.rounds):
+        print(f"round {r + 1}/{args.rounds} ...", flush=True)
+        # Rotate who goes first, so neither side always gets the quieter moment.
+        jobs = []
+        jobs.append([
+            lambda: add("moons/tapegrad", run_bench(build, "bench_moons", ["--steps", moons_steps])),
+            lambda: add("moons/micrograd", time_steps(demo_numpy.step, args.micrograd_steps, 0)),
+            lambda: add("moons/micrograd-floats", time_steps(demo_float.step, args.micrograd_steps, 0)),
+        ])
+        for name, (T, B, I, H), steps in lstm_cases:
+            fused, composed = torch_steps[name]
+            warm = 1 if name == "large" else 3
+            jobs.append([
+                lambda name=name, T=T, B=B, I=I, H=H, steps=steps, warm=warm: add(
+                    f"lstm-{name}/tapegrad",
+                    run_bench(build, "bench_lstm", ["--seq", T, "--batch", B, "--input", I, "--hidden", H,
+                                                    "--steps", steps, "--warmup", warm])),
+                lambda name=name, fused=fused, steps=steps, warm=warm: add(
+                    f"lstm-{name}/fused", time_steps(fused, steps, warm)),
+                lambda name=name, composed=composed, steps=steps, warm=warm: add(
+                    f"lstm-{name}/composed", time_steps(composed, steps, warm)),
+            ])
+        jobs.append([
+            lambda: add("matmul/tapegrad", run_bench(build, "bench_matmul", ["--n", n, "--reps", mm_reps])),
+            lambda: add("matmul/torch", gflops_of(n, time_steps(mm, mm_reps, 3))),
+        ])
+        for group in jobs:
+            k = r % len(group)
+            for job in group[k:] + group[:k]:
+                job()
+
+    load_after = os.getloadavg()
+
+    def field(key, f):
+        return statistics.median(v[f] for v in results[key])
+
+    def pair(key, unit="ms"):
+        """(wall, cpu) medians over rounds of one workload on one side."""
+        if unit == "ms":
+            return field(key, "ms_per_step"), field(key, "cpu_ms_per_step")
+        return field(key, "gflops"), field(key, "cpu_gflops")
+
+    def show(p, fmt="{:.2f}"):
+        return f"{fmt.format(p[0])} ({fmt.format(p[1])})"
+
+    # Each row: workload, tapegrad, reference(s), ratio on the wall clock, ratio in CPU time,
+    # target, verdict. Verdicts are judged on CPU time, which the load on this shared machine
+    # does not inflate (see the load averages printed with the table), and say when the
+    # wall-clock ratio would judge otherwise.
+    rows = []
+    ours = pair("moons/tapegrad")
+    nodes = int(field("moons/tapegrad", "nodes_per_step"))
+    acc = field("moons/tapegrad", "accuracy")
+    for key, what in (("moons/micrograd", "micrograd, demo as is (NumPy data)"),
+                      ("moons/micrograd-floats", "micrograd, Python floats")):
+        mg = pair(key)
+        r = (mg[0] / ours[0], mg[1] / ours[1])
+        rows.append(("micrograd demo step, ms", show(ours), f"{what} {show(mg, '{:.0f}')}",
+                     f"{r[0]:.0f}x", f"{r[1]:.0f}x", ">= 300x micrograd", verdict(r, 300)))
+    rss = {}
+    for name, (T, B, I, H), _ in lstm_cases:
+        ours = pair(f"lstm-{name}/tapegrad")
+        rss[name] = field(f"lstm-{name}/tapegrad", "peak_rss_mb")
+        fused = pair(f"lstm-{name}/fused")
+        comp = pair(f"lstm-{name}/composed")
+        rf = (fused[0] / ours[0], fused[1] / ours[1])
+        rc = (comp[0] / ours[0], comp[1] / ours[1])
+        label = f"LSTM step T={T} B={B} I={I} H={H}, ms"
+        if name == "small":
+            rows.append((label, show(ours), f"nn.LSTM {show(fused)}", f"{rf[0]:.1f}x", f"{rf[1]:.1f}x",
+                         ">= 5x nn.LSTM", verdict(rf, 5)))
+            rows.append((label, show(ours), f"composed {show(comp)}", f"{rc[0]:.1f}x", f"{rc[1]:.1f}x",
+                         ">= 5x composed", verdict(rc, 5)))
+        else:
+            rows.append((label, show(ours), f"nn.LSTM {show(fused)}", f"{rf[0]:.2f}x", f"{rf[1]:.2f}x",
+                         ">= 1x nn.LSTM", verdict(rf, 1)))
+            rows.append((label, show(ours), f"composed {show(comp)}", f"{rc[0]:.2f}x", f"{rc[1]:.2f}x",
+                         "(no target)", "-"))
+            rows.append((f"LSTM T={T} B={B} I={I} H={H}, peak RSS MB", f"{rss[name]:.0f}", "-", "-", "-",
+                         "< 250 MB", "met" if rss[name] < 250 else f"MISSED by {rss[name] - 250:.0f} MB"))
+    ours = pair("matmul/tapegrad", "gflops")
+    theirs = pair("matmul/torch", "gflops")
+    r = (ours[0] / theirs[0], ours[1] / theirs[1])
+    rows.append((f"matmul n={n} fwd+bwd, GFLOP/s", show(ours), f"torch {show(theirs)}",
+                 f"{r[0]:.0%}", f"{r[1]:.0%}", ">= 90% of torch", verdict(r, 0.9, percent=True)))
+
+    print()
+    print(f"Medians over {args.rounds} alternating rounds; load average at start "
+          f"{load_before[0]:.2f}, at end {load_after[0]:.2f} ({info['cores']} cores).")
+    print(f"moons: {nodes} tape nodes per step, final accuracy {acc:.0%}; LSTM peak RSS: "
+          + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    print()
+    print("Times are wall clock (CPU time in parentheses); a ratio is how many times faster tapegrad")
+    print("is (for GFLOP/s: tapegrad's rate as a share of torch's).")
+    print()
+    header = ("workload", "tapegrad", "reference", "ratio (wall)", "ratio (CPU)", "target", "verdict")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+    print("Per-round values:")
+    for key, values in results.items():
+        main_key = "gflops" if "gflops" in values[0] else "ms_per_step"
+        cpu_key = "cpu_" + main_key
+        print(f"  {key}: " + ", ".join(f"{v[main_key]:.2f} ({v[cpu_key]:.2f})" for v in values))
+    return 0
+
+
+def verdict(ratios, target, percent=False):
+    """Met or missed, judged on the CPU-time ratio; says how far off, and whether the wall clock agrees."""
+    wall, cpu = ratios
+    show = (lambda x: f"{x:.0%}") if percent else (lambda x: f"{x:.3g}x")
+    if cpu >= target:
+        text = "met"
+    else:
+        text = f"MISSED: {cpu / target:.0%} of target"
+    if (wall >= target) != (cpu >= target):
+        text += f" (wall clock {show(wall)}: {'met' if wall >= target else 'missed'})"
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())
