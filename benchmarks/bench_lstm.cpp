@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
       Tensor h_last = ag::reshape(out.h, {B, H});  // the last step's h: [1, B, H] -> [B, H]
       Tensor pred = head(h_last);                  // [B, 1]
       Tensor loss = ag::nn::mse_loss(pred, target);
-      tape.backward(loss);
+      // A training step needs only the parameters' gradients: let each op result's gradient go
+      // as soon as its rule has used it (ag::BackwardOptions::keep_grads, as in PyTorch).
+      tape.backward(loss, {.keep_grads = false});
       loss_value = loss.item();
       nodes = tape.size();
     }

@@ -51,9 +51,9 @@ void check_defined(const char* op, const Tensor& t);
 // Appends `result`, made by `op` from `inputs`, to the recording tape and returns its node (for
 // the op to store its settings in); returns nullptr when nothing is recording. Also where
 // DetectAnomalyGuard looks at every result.
-Node* record(const char* op, std::initializer_list<Tensor> inputs,
+Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
-Node* record(const char* op, std::span<const Tensor> inputs,
+Node* record(const char* op, std::span<const Tensor* const> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
 
 // An axis in [-rank, rank) made non-negative, or an IndexError naming the op and the shape.
@@ -106,12 +106,14 @@ void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
   }
   if (a == out && is_trailing_block(b, out)) {  // [B, N] op [N]: a bias added to every row
     const int64_t nb = numel(b);
-    for (int64_t i = 0; i < n; ++i) f(i, i, i % nb);
+    for (int64_t row = 0, i = 0; row < n / nb; ++row)
+      for (int64_t j = 0; j < nb; ++j, ++i) f(i, i, j);
     return;
   }
   if (b == out && is_trailing_block(a, out)) {
     const int64_t na = numel(a);
-    for (int64_t i = 0; i < n; ++i) f(i, i % na, i);
+    for (int64_t row = 0, i = 0; row < n / na; ++row)
+      for (int64_t j = 0; j < na; ++j, ++i) f(i, j, i);
     return;
   }
   // General case: walk the result's multi-index like an odometer, carrying both offsets.
@@ -176,7 +178,7 @@ Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
   double* y = result->value.data();
   const size_t n = result->value.size();
   for (size_t i = 0; i < n; ++i) y[i] = call(F{}, attr, x[i]);
-  if (Node* node = record(op, {self}, result, &unary_backward<F, DF>)) {
+  if (Node* node = record(op, {&self}, result, &unary_backward<F, DF>)) {
     node->attr[0] = attr0;
     node->attr[1] = attr1;
   }
@@ -213,7 +215,7 @@ Tensor binary_op(const char* op, const Tensor& self, const Tensor& other, F, DSe
   double* y = result->value.data();
   for_each_broadcast(result->shape, self.shape(), other.shape(),
                      [&](int64_t i, int64_t ia, int64_t ib) { y[i] = F{}(a[ia], b[ib]); });
-  record(op, {self, other}, result, &binary_backward<F, DSelf, DOther>);
+  record(op, {&self, &other}, result, &binary_backward<F, DSelf, DOther>);
   return Tensor(std::move(result));
 }
 

@@ -84,7 +84,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   auto result = detail::make_result(std::move(shape));  // matmul_blas writes it all
   matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(),
               rows_of(a), b[0], b[1]);
-  detail::record("matmul", {self, other}, result, &matmul_backward);
+  detail::record("matmul", {&self, &other}, result, &matmul_backward);
   return Tensor(result);
 }
 

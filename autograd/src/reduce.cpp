@@ -60,7 +60,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
     for (int64_t j = 0; j < n; ++j) total += x[j];
     const double scale = mean ? 1.0 / static_cast<double>(n) : 1.0;
     result->value[0] = total * scale;
-    if (Node* node = record(op, {self}, result, &sum_backward)) {
+    if (Node* node = record(op, {&self}, result, &sum_backward)) {
       node->ints = {-1};
       node->attr[0] = scale;
     }
@@ -77,7 +77,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
       for (int64_t j = 0; j < v.n; ++j) total += x[(o * v.n + j) * v.inner + i];
       y[o * v.inner + i] = total * scale;
     }
-  if (Node* node = record(op, {self}, result, &sum_backward)) {
+  if (Node* node = record(op, {&self}, result, &sum_backward)) {
     node->ints = {axis};
     node->attr[0] = scale;
   }
@@ -136,7 +136,7 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
     }
-  if (Node* node = record("max", {self}, result, &max_backward)) node->ints = std::move(where);
+  if (Node* node = record("max", {&self}, result, &max_backward)) node->ints = std::move(where);
   return Tensor(result);
 }
 

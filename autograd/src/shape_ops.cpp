@@ -51,7 +51,7 @@ Tensor reshape(const Tensor& self, Shape shape) {
                                  shape_str(self.shape()), self.numel(), shape_str(shape)));
   }
   auto result = make_impl(std::move(shape), self.impl().value);  // the same numbers, copied
-  record("reshape", {self}, result, &copy_backward);
+  record("reshape", {&self}, result, &copy_backward);
   return Tensor(result);
 }
 
@@ -115,7 +115,7 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t i = 0; i < offsets.size(); ++i) y[i] = x[offsets[i]];
-  if (Node* node = record(op, {self}, result, &permute_backward)) node->ints = std::move(dims);
+  if (Node* node = record(op, {&self}, result, &permute_backward)) node->ints = std::move(dims);
   return Tensor(result);
 }
 }  // namespace
@@ -172,7 +172,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
     std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
-  if (Node* node = record("slice", {self}, result, &slice_backward)) node->ints = {axis, s, e};
+  if (Node* node = record("slice", {&self}, result, &slice_backward)) node->ints = {axis, s, e};
   return Tensor(result);
 }
 
@@ -241,7 +241,9 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
       std::copy_n(x + o * size * inner, size * inner, y + (o * total + offset) * inner);
     offset += size;
   }
-  if (Node* node = record(op, std::span<const Tensor>(tensors), result, &concat_backward)) {
+  std::vector<const Tensor*> inputs;
+  for (const Tensor& t : tensors) inputs.push_back(&t);
+  if (Node* node = record(op, inputs, result, &concat_backward)) {
     node->ints = {outer, inner};
   }
   return Tensor(result);
@@ -299,7 +301,7 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < count; ++j)
       std::copy_n(x + (o * v.n + indices[j]) * v.inner, v.inner, y + (o * count + j) * v.inner);
-  if (Node* node = record("index_select", {self}, result, &index_select_backward)) {
+  if (Node* node = record("index_select", {&self}, result, &index_select_backward)) {
     node->ints.reserve(indices.size() + 1);
     node->ints.push_back(axis);
     node->ints.insert(node->ints.end(), indices.begin(), indices.end());
@@ -347,7 +349,7 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
-  if (Node* node = record("gather", {self}, result, &gather_backward)) node->ints = std::move(from);
+  if (Node* node = record("gather", {&self}, result, &gather_backward)) node->ints = std::move(from);
   return Tensor(result);
 }
 

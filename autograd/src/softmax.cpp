@@ -77,7 +77,7 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
     }
   });
   BackwardFn backward = log ? &log_softmax_backward : &softmax_backward;
-  if (Node* node = detail::record(op, {self}, result, backward)) node->ints = {axis};
+  if (Node* node = detail::record(op, {&self}, result, backward)) node->ints = {axis};
   return Tensor(result);
 }
 

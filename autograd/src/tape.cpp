@@ -114,13 +114,13 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   return index;
 }
 
-uint32_t Tape::record(const char* op, std::span<const Tensor> inputs,
+uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
                       const std::shared_ptr<TensorImpl>& out, BackwardFn backward) {
   // Inputs first (they may append leaf nodes), then this op's node after all of them.
   const auto first = static_cast<uint32_t>(inputs_.size());
   bool requires_grad = false;
-  for (const Tensor& t : inputs) {
-    const uint32_t in = node_of(t, op);
+  for (const Tensor* t : inputs) {
+    const uint32_t in = node_of(*t, op);
     inputs_.push_back(in);
     requires_grad = requires_grad || nodes_[in].out->requires_grad;
   }
@@ -246,6 +246,7 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
         }
       }
     }
+    if (!options.keep_grads) n.out->grad.clear();  // nothing after this needs it
   }
   ++backward_runs_;
   retained_ = options.retain_graph;
@@ -383,7 +384,7 @@ void check_defined(const char* op, const Tensor& t) {
   if (!t.defined()) throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
 }
 
-Node* record(const char* op, std::span<const Tensor> inputs,
+Node* record(const char* op, std::span<const Tensor* const> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
   Tape* tape = Tape::current();
   Node* node = nullptr;
@@ -400,9 +401,10 @@ Node* record(const char* op, std::span<const Tensor> inputs,
   return node;
 }
 
-Node* record(const char* op, std::initializer_list<Tensor> inputs,
+Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
-  return record(op, std::span<const Tensor>(inputs.begin(), inputs.size()), result, backward);
+  return record(op, std::span<const Tensor* const>(inputs.begin(), inputs.size()), result,
+                backward);
 }
 
 void check_sizes(const char* op, const Shape& shape) {

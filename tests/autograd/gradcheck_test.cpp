@@ -63,7 +63,7 @@ Tensor bad_square(const Tensor& self) {
   out->value = Buffer(self.impl().value.size());
   for (size_t i = 0; i < out->value.size(); ++i) out->value[i] = self.data()[i] * self.data()[i];
   if (Tape* tape = Tape::current()) {
-    const Tensor in[] = {self};
+    const Tensor* in[] = {&self};
     tape->record("bad_square", in, out, &bad_square_backward);
   }
   return Tensor(out);

@@ -275,3 +275,24 @@ TEST_CASE("edge gradient norms and local derivatives", "[tape]") {
   CHECK(local[1] == std::vector<double>{3.0});
   CHECK(a.grad().item() == -2.0);  // unchanged by asking for local derivatives
 }
+
+TEST_CASE("keep_grads = false frees the gradients of op results but not of parameters", "[tape]") {
+  Tensor w = tensor({0.5, -1.0}, {2}, true);
+  Tensor kept_grad;
+  {
+    Tape tape;
+    Tensor h = tanh(w * 3.0);
+    Tensor loss = sum(h * h);
+    tape.backward(loss, BackwardOptions{.keep_grads = true});
+    kept_grad = w.grad();
+    CHECK(h.has_grad());
+  }
+  w.zero_grad();
+  Tape tape;
+  Tensor h = tanh(w * 3.0);
+  Tensor loss = sum(h * h);
+  tape.backward(loss, BackwardOptions{.keep_grads = false});
+  CHECK_FALSE(h.has_grad());     // freed once tanh's rule had used it
+  CHECK_FALSE(loss.has_grad());
+  CHECK(w.grad().to_vector() == kept_grad.to_vector());  // the parameter's is the same
+}

@@ -55,6 +55,11 @@ struct BackwardOptions {
   // Also record, for every edge, the norm of the gradient that flowed along it (for graph
   // dumps: edge pen width). Costs a copy of each input's gradient per node, so it is opt-in.
   bool record_edge_grads = false;
+  // Keep the gradient of every op result after the pass, for printing and pictures. A training
+  // loop that needs only its parameters' gradients can pass false: each op result's gradient is
+  // then freed as soon as its own rule has used it (as PyTorch does by default), which about
+  // halves the memory a pass holds at its end. Leaves (parameters) keep theirs either way.
+  bool keep_grads = true;
 };
 
 class Tape {
@@ -106,7 +111,9 @@ class Tape {
   // --- recording (used by the ops, not usually by learners) ---
   // Appends a node for `out` made by `op` from `inputs`, and stamps out with its place here.
   // Returns the new node's index.
-  uint32_t record(const char* op, std::span<const Tensor> inputs,
+  // (Inputs are passed by pointer: copying a Tensor handle costs two atomic counter updates,
+  // which the scalar engine would pay on every op.)
+  uint32_t record(const char* op, std::span<const Tensor* const> inputs,
                   const std::shared_ptr<TensorImpl>& out, BackwardFn backward);
   Node& last() { return nodes_.back(); }
   // The node index for tensor t on this tape, appending a "leaf" or "const" node if t is not on

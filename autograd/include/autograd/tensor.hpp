@@ -44,7 +44,9 @@ class Buffer {
   Buffer(const Buffer& other);
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer other) noexcept;
-  ~Buffer() { release(); }
+  ~Buffer() {
+    if (heap_ != nullptr) release();  // a one-number buffer has nothing to free: no call
+  }
 
   double* data() { return size_ <= 1 ? &local_ : heap_; }
   const double* data() const { return size_ <= 1 ? &local_ : heap_; }
@@ -70,6 +72,9 @@ class Buffer {
 // the other way round, so nothing in a graph keeps itself alive. What it knows about the tape is
 // two numbers: which tape (by id) and which node there.
 struct TensorImpl {
+  // Written out (not `= default`) so that making one does not first zero all its bytes: every
+  // member below has its own initialiser anyway.
+  TensorImpl() {}  // NOLINT(modernize-use-equals-default)
   Shape shape;
   Buffer value;
   Buffer grad;                 // empty until a backward pass writes into it
