@@ -98,7 +98,7 @@ class LSTMCell : public Module {
 struct LSTMOptions {
   int64_t num_layers = 1;
   bool batch_first = false;  // input and output [B, T, *] instead of [T, B, *]
-  LSTMCellOptions cell;      // bias, activations, forget_bias: the same for every layer
+  LSTMCellOptions cell{};    // bias, activations, forget_bias: the same for every layer
 };
 
 struct LSTMOutput {
