@@ -215,27 +215,13 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
 
   // The reverse loop. Creation order is a topological order, so when node i runs, every node
   // that used its result (all after it) has already added its share into node i's gradient.
-  std::vector<Buffer> before;
+  std::vector<Buffer> set_aside;
   for (uint32_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
-    if (options.record_edge_grads) {
-      before.clear();
-      for (size_t k = 0; k < n.input_count; ++k) before.push_back(input(n, k).grad);
-    }
+    if (options.record_edge_grads) set_aside_input_grads(n, set_aside);
     n.backward(*this, n);
-    if (options.record_edge_grads) {
-      for (size_t k = 0; k < n.input_count; ++k) {
-        const Buffer& after = input(n, k).grad;
-        if (after.empty()) continue;
-        double sq = 0.0;
-        for (size_t j = 0; j < after.size(); ++j) {
-          const double d = after[j] - (before[k].empty() ? 0.0 : before[k][j]);
-          sq += d * d;
-        }
-        edge_grad_norm_[n.first_input + k] = std::sqrt(sq);
-      }
-    }
+    if (options.record_edge_grads) measure_and_restore_input_grads(n, set_aside);
     if (g_detect_anomaly) {
       for (size_t k = 0; k < n.input_count; ++k) {
         if (!all_finite(input(n, k).grad)) {
@@ -250,6 +236,59 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
   }
   ++backward_runs_;
   retained_ = options.retain_graph;
+}
+
+// Recording edge gradients: the inputs' gradients are set aside before a node's rule runs, so
+// the rule adds into empty buffers and what they hold afterwards is exactly what flowed along
+// each edge. (Subtracting "before" from "after" instead would lose a small contribution added to
+// a large sum, e.g. to a weight shared by 100 time steps.) Then the two are added back together.
+// An input used twice by one node (a * a) is set aside once; both its edges get the sum.
+namespace {
+bool repeats_earlier_input(std::span<const uint32_t> inputs, size_t k) {
+  for (size_t j = 0; j < k; ++j) {
+    if (inputs[j] == inputs[k]) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const {
+  const auto inputs = std::span<const uint32_t>(inputs_.data() + n.first_input, n.input_count);
+  set_aside.clear();
+  for (size_t k = 0; k < n.input_count; ++k) {
+    Buffer& grad = input(n, k).grad;
+    if (repeats_earlier_input(inputs, k)) {
+      set_aside.emplace_back();
+    } else {
+      set_aside.push_back(std::move(grad));
+      grad.clear();
+    }
+  }
+}
+
+void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside) {
+  const auto inputs = std::span<const uint32_t>(inputs_.data() + n.first_input, n.input_count);
+  for (size_t k = 0; k < n.input_count; ++k) {
+    if (repeats_earlier_input(inputs, k)) {
+      for (size_t j = 0; j < k; ++j) {
+        if (inputs[j] == inputs[k]) edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
+      }
+      continue;
+    }
+    Buffer& flowed = input(n, k).grad;  // this edge's contribution alone
+    if (!flowed.empty()) {
+      double sq = 0.0;
+      for (double v : flowed.span()) sq += v * v;
+      edge_grad_norm_[n.first_input + k] = std::sqrt(sq);
+    }
+    Buffer& earlier = set_aside[k];
+    if (earlier.empty()) continue;
+    if (flowed.empty()) {
+      flowed = std::move(earlier);
+    } else {
+      for (size_t j = 0; j < flowed.size(); ++j) flowed[j] += earlier[j];
+    }
+  }
 }
 
 double Tape::edge_grad_norm(size_t i, size_t k) const {

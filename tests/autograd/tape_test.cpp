@@ -296,3 +296,18 @@ TEST_CASE("keep_grads = false frees the gradients of op results but not of param
   CHECK_FALSE(loss.has_grad());
   CHECK(w.grad().to_vector() == kept_grad.to_vector());  // the parameter's is the same
 }
+
+TEST_CASE("an edge's recorded gradient is its own contribution, even beside a large one", "[tape]") {
+  // w feeds two products: one sends it 1e20, the other 1e-20. Measured as "after minus before"
+  // the small one would vanish in rounding; it must be recorded as 1e-20.
+  Tensor w = scalar(1.0, true);
+  Tape tape;
+  Tensor big = w * 1e20;
+  Tensor small = w * 1e-20;
+  Tensor loss = big + small;
+  tape.backward(loss, BackwardOptions{.record_edge_grads = true});
+  CHECK(tape.edge_grad_norm(big.node_index(), 0) == 1e20);
+  CHECK(tape.edge_grad_norm(small.node_index(), 0) == 1e-20);
+  CHECK(w.grad().item() == 1e20 + 1e-20);
+  CHECK(tape.edge_grads_recorded());
+}

@@ -131,6 +131,8 @@ class Tape {
   friend class ScopeGuard;
   friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
+  void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
+  void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
 
   uint64_t id_;
