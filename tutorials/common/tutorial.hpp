@@ -89,7 +89,10 @@ class Tutorial {
   }
 
   // One line that rewrites itself: "training  [#####.....]  step 40/100  loss 0.31".
+  // In a log file (not a terminal) the rewriting would pile up, so only the finished line is
+  // written there.
   static void progress(int64_t done, int64_t total, std::string_view what) {
+    if (done < total && isatty(fileno(stdout)) == 0) return;
     constexpr int kWidth = 30;
     const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
     fmt::print("\r  [{}{}] {:>5}/{:<5} {}", std::string(filled, '#'),
