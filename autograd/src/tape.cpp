@@ -70,8 +70,9 @@ Tape::~Tape() {
 
 Tape* Tape::current() { return g_no_grad ? nullptr : g_current; }
 
-std::span<const uint32_t> Tape::inputs_of(size_t i) const {
-  const Node& n = nodes_[i];
+std::span<const uint32_t> Tape::inputs_of(size_t i) const { return inputs_of(nodes_[i]); }
+
+std::span<const uint32_t> Tape::inputs_of(const Node& n) const {
   return {inputs_.data() + n.first_input, n.input_count};
 }
 
@@ -253,7 +254,7 @@ bool repeats_earlier_input(std::span<const uint32_t> inputs, size_t k) {
 }  // namespace
 
 void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const {
-  const auto inputs = std::span<const uint32_t>(inputs_.data() + n.first_input, n.input_count);
+  const auto inputs = inputs_of(n);
   set_aside.clear();
   for (size_t k = 0; k < n.input_count; ++k) {
     Buffer& grad = input(n, k).grad;
@@ -267,7 +268,7 @@ void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) 
 }
 
 void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside) {
-  const auto inputs = std::span<const uint32_t>(inputs_.data() + n.first_input, n.input_count);
+  const auto inputs = inputs_of(n);
   for (size_t k = 0; k < n.input_count; ++k) {
     if (repeats_earlier_input(inputs, k)) {
       for (size_t j = 0; j < k; ++j) {

@@ -199,13 +199,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     box[gi] = n;
 
     const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
-    const NodeLook look = node_look(g, options);
-    set(n, "fillcolor", look.fill);
-    set(n, "fontcolor", look.fontcolor);
-    set(n, "color", look.color);
-    set(n, "style", look.style);
-    if (look.penwidth != 1.0) set(n, "penwidth", num(look.penwidth));
-    if (look.peripheries != 1) set(n, "peripheries", fmt::format("{}", look.peripheries));
+    apply_look(n, node_look(g, options));
     set(n, "tooltip", fmt::format("scope '{}': tape nodes #{}..., {} nodes", group.scope,
                                   group.first_node, group.node_count));
 

@@ -143,6 +143,15 @@ void set_html(void* obj, const char* name, const std::string& html) {
 
 Agnode_t* add_node(Agraph_t* g, const std::string& name) { return agnode(g, c(name), 1); }
 
+void apply_look(Agnode_t* n, const NodeLook& look) {
+  set(n, "fillcolor", look.fill);
+  set(n, "fontcolor", look.fontcolor);
+  set(n, "color", look.color);
+  set(n, "style", look.style);
+  if (look.penwidth != 1.0) set(n, "penwidth", num(look.penwidth));
+  if (look.peripheries != 1) set(n, "peripheries", fmt::format("{}", look.peripheries));
+}
+
 Agedge_t* add_edge(Agraph_t* g, Agnode_t* tail, Agnode_t* head) {
   // No name: in a non-strict graph every call makes a new edge, so a * a gets two.
   return agedge(g, tail, head, nullptr, 1);
@@ -353,13 +362,7 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
 void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& options) {
   const Node& node = tape.node(i);
   const GradSummary g = summarize_grad(*node.out);
-  const NodeLook look = node_look(g, options);
-  set(n, "fillcolor", look.fill);
-  set(n, "fontcolor", look.fontcolor);
-  set(n, "color", look.color);
-  set(n, "style", look.style);
-  if (look.penwidth != 1.0) set(n, "penwidth", num(look.penwidth));
-  if (look.peripheries != 1) set(n, "peripheries", fmt::format("{}", look.peripheries));
+  apply_look(n, node_look(g, options));
   if (g.state == GradState::constant) set(n, "fontsize", "8");
   set_html(n, "label", node_label(tape, i, g, options));
   const std::string& scope = tape.scope_name(node.scope);

@@ -95,6 +95,8 @@ void set(void* obj, const char* name, const std::string& value);
 // The same, with an HTML-like value (`<TABLE>...`), which Graphviz writes as <...> not "...".
 void set_html(void* obj, const char* name, const std::string& html);
 Agnode_t* add_node(Agraph_t* g, const std::string& name);
+// Gives a box the fill, font colour, border and style of its gradient (node_look).
+void apply_look(Agnode_t* n, const NodeLook& look);
 Agedge_t* add_edge(Agraph_t* g, Agnode_t* tail, Agnode_t* head);
 
 // Nested clusters for scopes: cluster("lstm/t=3") is the subgraph "cluster_lstm/t=3" inside

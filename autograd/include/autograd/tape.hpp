@@ -79,6 +79,7 @@ class Tape {
   const std::vector<Node>& nodes() const { return nodes_; }
   // The node indices of node i's inputs.
   std::span<const uint32_t> inputs_of(size_t i) const;
+  std::span<const uint32_t> inputs_of(const Node& n) const;
   const std::string& scope_name(uint32_t scope) const { return scopes_[scope]; }
   const std::vector<std::string>& scopes() const { return scopes_; }
   // A handle to the tensor at node i (shares it; reading values after backward shows grads).
