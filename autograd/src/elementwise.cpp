@@ -7,6 +7,7 @@
 
 #include "autograd/ops.hpp"
 #include "internal.hpp"
+#include "vector_math.hpp"
 
 namespace ag {
 
@@ -91,7 +92,7 @@ Tensor pow(const Tensor& self, double exponent) {
 // d e^self / d self = e^self = result
 Tensor exp(const Tensor& self) {
   return unary_op(
-      "exp", self, [](double x) { return std::exp(x); },
+      "exp", self, detail::vec::exp,  // y[i] = e^x[i] for the whole array: vector_math.cpp
       [](double, double result) { return result; });
 }
 
@@ -120,22 +121,17 @@ Tensor abs(const Tensor& self) {
 // Saturation: for |self| > 5 this is below 2e-4, so almost no gradient passes.
 Tensor tanh(const Tensor& self) {
   return unary_op(
-      "tanh", self, [](double x) { return std::tanh(x); },
+      "tanh", self, detail::vec::tanh,  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
       [](double, double result) { return 1.0 - result * result; });
 }
 
 // d sigmoid(self) / d self = sigmoid(self) (1 - sigmoid(self)) = result (1 - result),
 // at most 1/4 (at 0): a stack of sigmoids shrinks the gradient by 4x or more per layer.
-// Computed without overflow: for x < 0, e^-x would overflow past x = -709, so use the equal
-// form e^x / (1 + e^x), whose e^x merely underflows to 0.
+// Forward: 1 / (1 + e^-self) for the whole array (vector_math.cpp, which also says why an
+// overflowing e^-self still gives the right answer, 0).
 Tensor sigmoid(const Tensor& self) {
   return unary_op(
-      "sigmoid", self,
-      [](double x) {
-        if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
-        const double e = std::exp(x);
-        return e / (1.0 + e);
-      },
+      "sigmoid", self, detail::vec::sigmoid,
       [](double, double result) { return result * (1.0 - result); });
 }
 

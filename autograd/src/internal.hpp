@@ -165,11 +165,16 @@ void unary_backward(const Tape& tape, const Node& node) {
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
   const size_t n = self.value.size();
-  for (size_t i = 0; i < n; ++i) gself[i] += grad[i] * call(DF{}, node.attr, x[i], y[i]);
+  // The settings copied out of the node: the compiler cannot tell that the writes to gself
+  // leave node.attr alone, and would re-read it for every element instead of vectorising.
+  const double attr[2] = {node.attr[0], node.attr[1]};
+  for (size_t i = 0; i < n; ++i) gself[i] += grad[i] * call(DF{}, attr, x[i], y[i]);
 }
 
+// The forward formula f is either elementwise ([](double x) {...}) or, for the few functions
+// that have a vectorised form, one that fills the whole array: f(x, y, n) (vector_math.hpp).
 template <class F, class DF>
-Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
+Tensor unary_op(const char* op, const Tensor& self, F f, DF, double attr0 = 0.0,
                 double attr1 = 0.0) {
   check_defined(op, self);
   const double attr[2] = {attr0, attr1};
@@ -177,7 +182,11 @@ Tensor unary_op(const char* op, const Tensor& self, F, DF, double attr0 = 0.0,
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   const size_t n = result->value.size();
-  for (size_t i = 0; i < n; ++i) y[i] = call(F{}, attr, x[i]);
+  if constexpr (std::is_invocable_v<F, const double*, double*, size_t>) {
+    f(x, y, n);
+  } else {
+    for (size_t i = 0; i < n; ++i) y[i] = call(f, attr, x[i]);
+  }
   if (Node* node = record(op, {&self}, result, &unary_backward<F, DF>)) {
     node->attr[0] = attr0;
     node->attr[1] = attr1;
