@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     const double g = node.out->grad.empty() ? 0.0 : node.out->grad[0];
     if (node.backward == nullptr) {
       fmt::print("  node {} {:<5} {:<3} is a leaf: its gradient is final, {:.4f}\n", i, node.op,
-                 node.out->name, g);
+                 tape.tensor(i).name(), g);
       continue;
     }
     const auto local = tape.local_derivatives(i);

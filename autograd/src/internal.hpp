@@ -24,8 +24,9 @@ namespace ag::detail {
 // A fresh tensor of the given shape, zero-filled, not yet recorded.
 // (Allocated from a pool: see pool.hpp for why; std::make_shared<TensorImpl>() would do the same.)
 inline std::shared_ptr<TensorImpl> make_impl(Shape shape, Buffer value) {
-  // The control block of allocate_shared holds the TensorImpl plus two counts and a vtable.
-  static_assert(sizeof(TensorImpl) + 32 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
+  // The control block of allocate_shared holds the TensorImpl plus two 4-byte counts and a
+  // vtable pointer (libstdc++). A larger block would still work, from operator new: slower.
+  static_assert(sizeof(TensorImpl) + 16 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{});
   impl->value = std::move(value);
   impl->shape = std::move(shape);

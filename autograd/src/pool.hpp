@@ -32,7 +32,7 @@ namespace ag::detail {
 
 class BlockPool {
  public:
-  static constexpr size_t kBlock = 160;  // bytes: a TensorImpl and its shared_ptr control block
+  static constexpr size_t kBlock = 96;  // bytes: a TensorImpl and its shared_ptr control block
   static constexpr size_t kSlab = 64 * 1024;
 
   static void* allocate() {

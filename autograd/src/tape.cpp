@@ -344,7 +344,7 @@ std::string Tape::to_string(size_t max_rows) const {
     }
     const Node& node = nodes_[i];
     std::string op = node.op;
-    if (!node.out->name.empty()) op += " " + node.out->name;
+    if (node.out->name) op += " " + *node.out->name;
     rows.push_back({fmt::format("{}", i), op, fmt::format("{}", fmt::join(inputs_of(i), ",")),
                     scopes_[node.scope], shape_str(node.out->shape), summary(node.out->value),
                     summary(node.out->grad)});

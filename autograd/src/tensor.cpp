@@ -23,10 +23,12 @@ int64_t numel(const Shape& shape) {
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 // ----- Buffer ----------------------------------------------------------------------------------
-Buffer::Buffer(size_t n, double fill) : size_(n), local_(fill) {
+Buffer::Buffer(size_t n, double fill) : size_(n) {
   if (n > 1) {
     heap_ = detail::ArrayPool::allocate(n);
     std::fill_n(heap_, n, fill);
+  } else {
+    local_ = fill;
   }
 }
 
@@ -37,30 +39,35 @@ Buffer Buffer::uninitialized(size_t n) {
   return b;
 }
 
-Buffer::Buffer(const Buffer& other) : size_(other.size_), local_(other.local_) {
+Buffer::Buffer(const Buffer& other) : size_(other.size_) {
   if (size_ > 1) {
     heap_ = detail::ArrayPool::allocate(size_);
     std::memcpy(heap_, other.heap_, size_ * sizeof(double));
+  } else {
+    local_ = other.local_;
   }
 }
 
-Buffer::Buffer(Buffer&& other) noexcept
-    : heap_(other.heap_), size_(other.size_), local_(other.local_) {
-  other.heap_ = nullptr;
-  other.size_ = 0;
+// Takes over other's numbers (its heap array, or its one number); other is left empty.
+Buffer::Buffer(Buffer&& other) noexcept : size_(other.size_) {
+  if (size_ > 1) heap_ = other.heap_;
+  else local_ = other.local_;
+  other.size_ = 0;  // other no longer owns the array
 }
 
+// `other` is a copy (or a moved-from original): release ours, then take over its numbers.
 Buffer& Buffer::operator=(Buffer other) noexcept {
-  std::swap(heap_, other.heap_);
-  std::swap(size_, other.size_);
-  std::swap(local_, other.local_);
+  if (size_ > 1) release();
+  size_ = other.size_;
+  if (size_ > 1) heap_ = other.heap_;
+  else local_ = other.local_;
+  other.size_ = 0;
   return *this;
 }
 
 void Buffer::release() {
-  if (heap_ != nullptr) detail::ArrayPool::deallocate(heap_, size_);
-  heap_ = nullptr;
-  size_ = 0;
+  detail::ArrayPool::deallocate(heap_, size_);
+  local_ = 0.0;
 }
 
 // ----- Tensor ----------------------------------------------------------------------------------
@@ -155,8 +162,14 @@ Tensor Tensor::detach() const {
 }
 
 Tensor& Tensor::set_name(std::string name) {
-  impl().name = std::move(name);
+  if (name.empty()) impl().name.reset();
+  else impl().name = std::make_unique<const std::string>(std::move(name));
   return *this;
+}
+
+const std::string& Tensor::name() const {
+  static const std::string kNone;
+  return impl().name ? *impl().name : kNone;
 }
 
 std::string Tensor::to_string() const {

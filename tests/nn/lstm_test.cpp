@@ -159,7 +159,9 @@ TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {
   CHECK(scopes.count("lstm/t=4/layer1") == 1);
   // The parameters appear on the tape under their names.
   bool named = false;
-  for (const Node& n : tape.nodes()) named = named || n.out->name == "lstm.layer1.W_hh";
+  for (size_t i = 0; i < tape.size(); ++i) {
+    named = named || tape.tensor(i).name() == "lstm.layer1.W_hh";
+  }
   CHECK(named);
   CHECK(lstm.layer(1).W_hh.has_grad());
 }

@@ -203,7 +203,7 @@ TEST_CASE("path_from and path_to keep only the nodes between them", "[viz][graph
   // #0 x1, #1 w1, #2 x1*w1, #3 x2, #4 w2, #5 x2*w2, #6 add, #7 b, #8 add, #9 tanh
   Tensor o = ex::micrograd_neuron();
   tape.backward(o, kEdges);
-  REQUIRE(tape.node(0).out->name == "x1");
+  REQUIRE(tape.tensor(0).name() == "x1");
   Parsed p(viz::to_dot(tape, {.path_from = 0, .path_to = 9, .legend = false}));
   CHECK(p.nodes() == 5);
   for (const char* n : {"n0", "n2", "n6", "n8", "n9"}) CHECK(p.has_node(n));

@@ -318,9 +318,9 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
 
   // Title: a parameter is known by its module-qualified name, anything else by its op.
   std::string title;
-  if (!t.name.empty()) {
-    title = is_input ? fmt::format("<B>{}</B>", html_escape(t.name))
-                     : fmt::format("<B>{}</B> {}", html_escape(node.op), html_escape(t.name));
+  if (t.name) {
+    title = is_input ? fmt::format("<B>{}</B>", html_escape(*t.name))
+                     : fmt::format("<B>{}</B> {}", html_escape(node.op), html_escape(*t.name));
   } else {
     title = fmt::format("<B>{}</B>", html_escape(node.op));
   }

@@ -34,7 +34,8 @@ std::string shape_str(const Shape& shape);
 //
 // A std::vector would do, but it allocates even for one number, and the scalar engine makes
 // tens of thousands of one-number tensors per training step. So a Buffer keeps a single number
-// inline and only goes to the heap for two or more (a "small-buffer optimisation").
+// inline and only goes to the heap for two or more (a "small-buffer optimisation"). The inline
+// number and the heap pointer share their 8 bytes (a union): size_ says which one is meant.
 class Buffer {
  public:
   Buffer() = default;
@@ -45,7 +46,7 @@ class Buffer {
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer other) noexcept;
   ~Buffer() {
-    if (heap_ != nullptr) release();  // a one-number buffer has nothing to free: no call
+    if (size_ > 1) release();  // a one-number buffer has nothing to free: no call
   }
 
   double* data() { return size_ <= 1 ? &local_ : heap_; }
@@ -56,13 +57,18 @@ class Buffer {
   double operator[](size_t i) const { return data()[i]; }
   std::span<double> span() { return {data(), size_}; }
   std::span<const double> span() const { return {data(), size_}; }
-  void clear() { release(); }
+  void clear() {
+    if (size_ > 1) release();
+    size_ = 0;
+  }
 
  private:
-  void release();
-  double* heap_ = nullptr;
+  void release();  // gives the heap array back; only when size_ > 1
+  union {
+    double* heap_;         // size_ >= 2: the numbers are here
+    double local_ = 0.0;   // size_ <= 1: the number itself
+  };
   size_t size_ = 0;
-  double local_ = 0.0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -77,12 +83,15 @@ struct TensorImpl {
   TensorImpl() {}  // NOLINT(modernize-use-equals-default)
   Shape shape;
   Buffer value;
-  Buffer grad;                 // empty until a backward pass writes into it
+  Buffer grad;           // empty until a backward pass writes into it
+  uint64_t tape_id = 0;  // the tape this tensor's latest node is on (0: none)
+  uint32_t node = 0;     // its index on that tape
   bool requires_grad = false;  // gradients flow into (or through) this tensor
   bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
-  std::string name;            // optional: "lstm.layer0.W_ih", shown by the tape and the graphs
-  uint64_t tape_id = 0;        // the tape this tensor's latest node is on (0: none)
-  uint32_t node = 0;           // its index on that tape
+  // Optional: "lstm.layer0.W_ih", shown by the tape and the graphs (null: no name). Behind a
+  // pointer because almost no tensor has one, and a std::string in place would make every
+  // tensor, each scalar of the scalar engine included, 24 bytes larger.
+  std::unique_ptr<const std::string> name;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +143,7 @@ class Tensor {
   Tensor detach() const;
 
   // --- names and bookkeeping ---
-  const std::string& name() const { return impl().name; }
+  const std::string& name() const;  // "" when it has none
   Tensor& set_name(std::string name);
   // The tape and node index this tensor was recorded at (tape id 0: not recorded).
   uint64_t tape_id() const { return impl().tape_id; }
