@@ -11,19 +11,34 @@
 
 #include <cblas.h>  // OpenBLAS's: declares openblas_set_num_threads
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <vector>
 
 namespace bench {
 
 // One thread everywhere: the targets compare single-threaded engines, and the machine is shared.
-// (OPENBLAS_NUM_THREADS=1 in the environment does the same; this makes it hold without it.)
-inline void single_thread() { openblas_set_num_threads(1); }
+//
+// openblas_set_num_threads(1) alone is not enough: OpenBLAS starts its worker threads when the
+// library loads, before main, and those keep polling (sched_yield) for work that never comes.
+// On this 2-core machine that doubled the CPU time a small LSTM step reported, and slowed the
+// step itself. Only OPENBLAS_NUM_THREADS=1 in the environment at start-up keeps them from being
+// made, so without it the program sets it and starts itself again (execv keeps the arguments).
+// compare_pytorch.py sets it anyway.
+inline void single_thread(char** argv) {
+  const char* set = std::getenv("OPENBLAS_NUM_THREADS");
+  if (set == nullptr || std::string_view(set) != "1") {
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    execv("/proc/self/exe", argv);  // returns only if it failed: then go on as we are
+  }
+  openblas_set_num_threads(1);
+}
 
 // How long one call took: on the wall clock, and in CPU time of this process.
 //

@@ -32,6 +32,7 @@
 using ag::Tensor;
 
 int main(int argc, char** argv) {
+  bench::single_thread(argv);  // first: it may start the program again
   CLI::App app("One LSTM training step (forward, backward, SGD): milliseconds per step");
   int64_t T = 50, B = 16, I = 8, H = 32;
   int steps = 20, warmup = 3;
@@ -44,7 +45,6 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "Untimed steps first (caches, pools)")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  bench::single_thread();
 
   ag::Generator gen(seed);
   ag::nn::LSTM lstm(I, H, gen);

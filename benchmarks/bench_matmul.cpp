@@ -24,6 +24,7 @@
 using ag::Tensor;
 
 int main(int argc, char** argv) {
+  bench::single_thread(argv);  // first: it may start the program again
   CLI::App app("Square matmul forward + backward through the engine: GFLOP/s");
   int64_t n = 512;
   int reps = 20, warmup = 3;
@@ -31,7 +32,6 @@ int main(int argc, char** argv) {
   app.add_option("--reps", reps, "Timed repetitions")->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed repetitions first")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  bench::single_thread();
 
   ag::Generator gen(0);
   Tensor a = ag::normal({n, n}, 0.0, 1.0, gen, /*requires_grad=*/true);

@@ -91,6 +91,7 @@ struct MLP {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::single_thread(argv);  // first: it may start the program again
   CLI::App app("micrograd's moons demo in scalar style: milliseconds per full-batch SGD step");
   int steps = 100;
   int points = 100;
@@ -99,7 +100,6 @@ int main(int argc, char** argv) {
   app.add_option("--points", points, "Two-moons points (the demo uses 100)")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  bench::single_thread();
 
   ag::Generator gen(seed);
   ag::nn::Dataset moons = ag::nn::make_moons(points, 0.1, gen);

@@ -121,9 +121,10 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   const auto first = static_cast<uint32_t>(inputs_.size());
   bool requires_grad = false;
   for (const Tensor* t : inputs) {
-    const uint32_t in = node_of(*t, op);
-    inputs_.push_back(in);
-    requires_grad = requires_grad || nodes_[in].out->requires_grad;
+    inputs_.push_back(node_of(*t, op));
+    // (Read from the tensor node_of just looked at, not through nodes_[...].out: same flag,
+    // one pointer chase fewer.)
+    requires_grad = requires_grad || t->impl().requires_grad;
   }
   const auto index = static_cast<uint32_t>(nodes_.size());
   Node& n = nodes_.emplace_back();
