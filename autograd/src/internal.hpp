@@ -57,6 +57,11 @@ Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
 Node* record(const char* op, std::span<const Tensor* const> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
 
+// Stores an op's integer settings for the node record() just returned (which must not be null):
+// the axis, slice bounds, indices... Its backward reads them back with tape.ints(node).
+void set_ints(Node& node, std::span<const int64_t> values);
+void set_ints(Node& node, std::initializer_list<int64_t> values);
+
 // An axis in [-rank, rank) made non-negative, or an IndexError naming the op and the shape.
 // `rank` is usually shape.size(); stack passes one more (it may insert a new last axis).
 int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank);

@@ -32,16 +32,17 @@ Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
 // Backward of sum and mean: d self[o, j, i] += scale * grad[o, i] for every j.
 // ints[0] = axis (or -1: all elements); attr[0] = scale (1 for sum, 1/n for mean).
 void sum_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const TensorImpl& self = tape.input(node, 0);
   const double* grad = node.out->grad.data();
   const double scale = node.attr[0];
-  if (node.ints[0] < 0) {
+  if (ints[0] < 0) {
     for (size_t j = 0; j < self.value.size(); ++j) gself[j] += scale * grad[0];
     return;
   }
-  const auto v = axis_view(self.shape, node.ints[0]);
+  const auto v = axis_view(self.shape, ints[0]);
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < v.n; ++j)
       for (int64_t i = 0; i < v.inner; ++i)
@@ -61,7 +62,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
     const double scale = mean ? 1.0 / static_cast<double>(n) : 1.0;
     result->value[0] = total * scale;
     if (Node* node = record(op, {&self}, result, &sum_backward)) {
-      node->ints = {-1};
+      detail::set_ints(*node, {-1});
       node->attr[0] = scale;
     }
     return Tensor(result);
@@ -78,7 +79,7 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
       y[o * v.inner + i] = total * scale;
     }
   if (Node* node = record(op, {&self}, result, &sum_backward)) {
-    node->ints = {axis};
+    detail::set_ints(*node, {axis});
     node->attr[0] = scale;
   }
   return Tensor(result);
@@ -87,10 +88,11 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
 // Backward of max: the whole gradient goes to the element that was the max.
 // ints = the flat index in self of each result element's argmax.
 void max_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const double* grad = node.out->grad.data();
-  for (size_t r = 0; r < node.ints.size(); ++r) gself[node.ints[r]] += grad[r];
+  for (size_t r = 0; r < ints.size(); ++r) gself[ints[r]] += grad[r];
 }
 
 }  // namespace
@@ -136,7 +138,7 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
     }
-  if (Node* node = record("max", {&self}, result, &max_backward)) node->ints = std::move(where);
+  if (Node* node = record("max", {&self}, result, &max_backward)) detail::set_ints(*node, where);
   return Tensor(result);
 }
 

@@ -59,7 +59,7 @@ Tensor reshape(const Tensor& self, Shape shape) {
 namespace {
 // For result element i (row-major in the result's shape), the flat offset of the input element it
 // copies. perm[r] names the input axis that result axis r comes from.
-std::vector<int64_t> permuted_offsets(const Shape& in, const std::vector<int64_t>& perm) {
+std::vector<int64_t> permuted_offsets(const Shape& in, std::span<const int64_t> perm) {
   const size_t rank = in.size();
   std::vector<int64_t> in_stride(rank, 1);
   for (size_t r = rank; r-- > 1;) in_stride[r - 1] = in_stride[r] * in[r];
@@ -86,9 +86,10 @@ std::vector<int64_t> permuted_offsets(const Shape& in, const std::vector<int64_t
 
 // ints = the permutation;  d self[offset(i)] += grad[i]
 void permute_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto offsets = permuted_offsets(tape.input(node, 0).shape, node.ints);
+  const auto offsets = permuted_offsets(tape.input(node, 0).shape, ints);
   const double* grad = node.out->grad.data();
   for (size_t i = 0; i < offsets.size(); ++i) gself[offsets[i]] += grad[i];
 }
@@ -115,7 +116,7 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t i = 0; i < offsets.size(); ++i) y[i] = x[offsets[i]];
-  if (Node* node = record(op, {&self}, result, &permute_backward)) node->ints = std::move(dims);
+  if (Node* node = record(op, {&self}, result, &permute_backward)) detail::set_ints(*node, dims);
   return Tensor(result);
 }
 }  // namespace
@@ -143,10 +144,11 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
 namespace {
 // ints = {axis, start, end}:  d self[o, start + j, i] += grad[o, j, i]
 void slice_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
-  const int64_t start = node.ints[1], len = node.ints[2] - node.ints[1];
+  const auto v = axis_view(tape.input(node, 0).shape, ints[0]);
+  const int64_t start = ints[1], len = ints[2] - ints[1];
   const double* grad = node.out->grad.data();
   // For each o, the (j, i) block is len * inner numbers in a row on both sides: one flat loop.
   const int64_t block = len * v.inner;
@@ -175,7 +177,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
     std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
-  if (Node* node = record("slice", {&self}, result, &slice_backward)) node->ints = {axis, s, e};
+  if (Node* node = record("slice", {&self}, result, &slice_backward)) detail::set_ints(*node, {axis, s, e});
   return Tensor(result);
 }
 
@@ -186,7 +188,8 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
 namespace {
 // ints = {outer, inner}; input k's size along the axis is its numel / (outer * inner).
 void concat_backward(const Tape& tape, const Node& node) {
-  const int64_t outer = node.ints[0], inner = node.ints[1];
+  const auto ints = tape.ints(node);  // the settings the op stored
+  const int64_t outer = ints[0], inner = ints[1];
   if (outer * inner == 0) return;  // nothing was copied
   const double* grad = node.out->grad.data();
   const int64_t total = static_cast<int64_t>(node.out->value.size()) / (outer * inner);
@@ -247,7 +250,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
   std::vector<const Tensor*> inputs;
   for (const Tensor& t : tensors) inputs.push_back(&t);
   if (Node* node = record(op, inputs, result, &concat_backward)) {
-    node->ints = {outer, inner};
+    detail::set_ints(*node, {outer, inner});
   }
   return Tensor(result);
 }
@@ -265,23 +268,25 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
 namespace {
 // ints = {axis, indices...}:  d self[o, indices[j], i] += grad[o, j, i]
 void index_select_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(tape.input(node, 0).shape, node.ints[0]);
-  const int64_t count = static_cast<int64_t>(node.ints.size()) - 1;
+  const auto v = axis_view(tape.input(node, 0).shape, ints[0]);
+  const int64_t count = static_cast<int64_t>(ints.size()) - 1;
   const double* grad = node.out->grad.data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < count; ++j)
       for (int64_t i = 0; i < v.inner; ++i)
-        gself[(o * v.n + node.ints[1 + j]) * v.inner + i] += grad[(o * count + j) * v.inner + i];
+        gself[(o * v.n + ints[1 + j]) * v.inner + i] += grad[(o * count + j) * v.inner + i];
 }
 
 // ints = the flat offset in self that each result element was read from.
 void gather_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
   const double* grad = node.out->grad.data();
-  for (size_t r = 0; r < node.ints.size(); ++r) gself[node.ints[r]] += grad[r];
+  for (size_t r = 0; r < ints.size(); ++r) gself[ints[r]] += grad[r];
 }
 }  // namespace
 
@@ -305,9 +310,9 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
     for (int64_t j = 0; j < count; ++j)
       std::copy_n(x + (o * v.n + indices[j]) * v.inner, v.inner, y + (o * count + j) * v.inner);
   if (Node* node = record("index_select", {&self}, result, &index_select_backward)) {
-    node->ints.reserve(indices.size() + 1);
-    node->ints.push_back(axis);
-    node->ints.insert(node->ints.end(), indices.begin(), indices.end());
+    std::vector<int64_t> ints{axis};
+    ints.insert(ints.end(), indices.begin(), indices.end());
+    detail::set_ints(*node, ints);
   }
   return Tensor(result);
 }
@@ -352,7 +357,7 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
-  if (Node* node = record("gather", {&self}, result, &gather_backward)) node->ints = std::move(from);
+  if (Node* node = record("gather", {&self}, result, &gather_backward)) detail::set_ints(*node, from);
   return Tensor(result);
 }
 

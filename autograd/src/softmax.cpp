@@ -27,9 +27,10 @@ void for_each_fiber(const detail::AxisView& v, F f) {
 
 // ints[0] = axis
 void log_softmax_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(node.out->shape, node.ints[0]);
+  const auto v = axis_view(node.out->shape, ints[0]);
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
   for_each_fiber(v, [&](int64_t base, int64_t stride) {
@@ -43,9 +44,10 @@ void log_softmax_backward(const Tape& tape, const Node& node) {
 }
 
 void softmax_backward(const Tape& tape, const Node& node) {
+  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(node.out->shape, node.ints[0]);
+  const auto v = axis_view(node.out->shape, ints[0]);
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
   for_each_fiber(v, [&](int64_t base, int64_t stride) {
@@ -77,7 +79,7 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
     }
   });
   BackwardFn backward = log ? &log_softmax_backward : &softmax_backward;
-  if (Node* node = detail::record(op, {&self}, result, backward)) node->ints = {axis};
+  if (Node* node = detail::record(op, {&self}, result, backward)) detail::set_ints(*node, {axis});
   return Tensor(result);
 }
 

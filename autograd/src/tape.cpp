@@ -35,6 +35,7 @@ std::atomic<uint64_t> g_next_id{1};
 // kept) saves the operating system handing out and taking back megabytes of fresh pages each step.
 thread_local std::vector<Node> g_spare_nodes;
 thread_local std::vector<uint32_t> g_spare_inputs;
+thread_local std::vector<int64_t> g_spare_ints;
 
 Tape* find_live(uint64_t id) {
   std::lock_guard lock(g_live_mutex);
@@ -46,6 +47,8 @@ Tape* find_live(uint64_t id) {
 Tape::Tape() : id_(g_next_id++), previous_(g_current) {
   nodes_.swap(g_spare_nodes);
   inputs_.swap(g_spare_inputs);
+  ints_.swap(g_spare_ints);
+  ints_.push_back(0);  // the empty run that every node without settings points to
   scopes_.emplace_back("");
   scope_index_.emplace("", 0);
   {
@@ -59,10 +62,12 @@ Tape::~Tape() {
   if (g_current == this) g_current = previous_;
   nodes_.clear();  // frees every node's tensor that no handle outside still holds
   inputs_.clear();
+  ints_.clear();
   constexpr size_t kKeepAtMost = size_t{1} << 20;  // nodes; a giant one-off tape is given back
   if (nodes_.capacity() > g_spare_nodes.capacity() && nodes_.capacity() <= kKeepAtMost) {
     nodes_.swap(g_spare_nodes);
     inputs_.swap(g_spare_inputs);
+    ints_.swap(g_spare_ints);
   }
   std::lock_guard lock(g_live_mutex);
   g_live.erase(id_);
@@ -139,6 +144,12 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   out->tape_id = id_;
   out->node = index;
   return index;
+}
+
+void Tape::set_ints(Node& n, std::span<const int64_t> values) {
+  n.first_int = static_cast<uint32_t>(ints_.size());
+  ints_.push_back(static_cast<int64_t>(values.size()));
+  ints_.insert(ints_.end(), values.begin(), values.end());
 }
 
 double* Tape::input_grad(const Node& n, size_t k) const {
@@ -440,6 +451,13 @@ Node* record(const char* op, std::span<const Tensor* const> inputs,
         shape_str(result->shape)));
   }
   return node;
+}
+
+void set_ints(Node& node, std::span<const int64_t> values) {
+  Tape::current()->set_ints(node, values);
+}
+void set_ints(Node& node, std::initializer_list<int64_t> values) {
+  set_ints(node, std::span<const int64_t>(values.begin(), values.size()));
 }
 
 Node* record(const char* op, std::initializer_list<const Tensor*> inputs,

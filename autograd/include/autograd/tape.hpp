@@ -48,8 +48,10 @@ struct Node {
   uint32_t first_input = 0;         // this node's inputs are tape.inputs()[first_input ...
   uint32_t input_count = 0;         //                                  ... + input_count]
   uint32_t scope = 0;               // index into tape.scopes(); 0 is the root scope ""
+  uint32_t first_int = 0;           // its integer settings (axis, slice bounds, indices...) are
+                                    // tape.ints(node); kept beside the nodes, not in them, so
+                                    // that a node is 64 bytes (one cache line)
   double attr[2] = {0.0, 0.0};      // an op's numeric settings: pow's exponent, clamp's bounds...
-  std::vector<int64_t> ints;        // its integer settings: axis, keepdim, slice bounds, indices...
 };
 
 struct BackwardOptions {
@@ -130,6 +132,12 @@ class Tape {
   // The gradient buffer of input k to add into, allocated (zeros) on first use;
   // nullptr if that input does not require grad.
   double* input_grad(const Node& n, size_t k) const;
+  // The op's integer settings, as it stored them with set_ints (empty if it stored none).
+  std::span<const int64_t> ints(const Node& n) const {
+    return {ints_.data() + n.first_int + 1, static_cast<size_t>(ints_[n.first_int])};
+  }
+  // Stores them for node n (an op does this right after recording it).
+  void set_ints(Node& n, std::span<const int64_t> values);
 
  private:
   friend class ScopeGuard;
@@ -143,6 +151,8 @@ class Tape {
   Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)
   std::vector<Node> nodes_;
   std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
+  std::vector<int64_t> ints_;           // all nodes' integer settings, each run led by its
+                                        // length; ints_[0] = 0 is the empty run
   std::vector<double> edge_grad_norm_;  // parallel to inputs_, when recorded
   std::vector<std::string> scopes_;     // scope names; scopes_[0] == ""
   std::unordered_map<std::string, uint32_t> scope_index_;
