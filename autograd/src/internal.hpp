@@ -46,8 +46,12 @@ inline std::shared_ptr<TensorImpl> make_result(Shape shape) {
 // Throws a ValueError naming the op unless every size in shape is >= 0.
 void check_sizes(const char* op, const Shape& shape);
 
-// Throws unless t is a tensor (not an empty handle).
-void check_defined(const char* op, const Tensor& t);
+// Throws unless t is a tensor (not an empty handle). (Inline, with the throw out of line: every
+// op calls it, the scalar engine tens of thousands of times per step.)
+[[noreturn]] void throw_undefined(const char* op);
+inline void check_defined(const char* op, const Tensor& t) {
+  if (!t.defined()) throw_undefined(op);
+}
 
 // Appends `result`, made by `op` from `inputs`, to the recording tape and returns its node (for
 // the op to store its settings in); returns nullptr when nothing is recording. Also where
@@ -77,7 +81,10 @@ struct AxisView {
 AxisView axis_view(const Shape& shape, int64_t axis);
 
 // The shape two shapes broadcast to (NumPy rules), or a ShapeError naming the op and both.
-Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b);
+inline Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  return a == b ? a : broadcast_shapes_differing(op, a, b);  // equal shapes: the common case
+}
 
 // Whether `part`, leading 1s aside, is the last axes of `whole` ([4] or [1, 4] of [3, 4]): then
 // it repeats as one contiguous block, and element i of whole reads element i % numel(part).

@@ -82,8 +82,14 @@ std::span<const uint32_t> Tape::inputs_of(const Node& n) const {
 }
 
 // ----- recording ---------------------------------------------------------------------------------
+// The index of the current scope name. Cached: it changes only when a ScopeGuard opens or
+// closes, and an op almost always shares its scope with the op before (the fast path is small
+// enough for the compiler to inline into record()).
 uint32_t Tape::current_scope() {
-  if (scope_version_seen_ == g_scope_version) return scope_cached_;
+  return scope_version_seen_ == g_scope_version ? scope_cached_ : look_up_scope();
+}
+
+uint32_t Tape::look_up_scope() {
   auto [it, added] = scope_index_.emplace(g_scope, static_cast<uint32_t>(scopes_.size()));
   if (added) scopes_.push_back(g_scope);
   scope_version_seen_ = g_scope_version;
@@ -432,8 +438,8 @@ bool DetectAnomalyGuard::active() { return g_detect_anomaly; }
 // ----- the helpers every op uses -----------------------------------------------------------------
 namespace detail {
 
-void check_defined(const char* op, const Tensor& t) {
-  if (!t.defined()) throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
+void throw_undefined(const char* op) {
+  throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
 }
 
 Node* record(const char* op, std::span<const Tensor* const> inputs,
@@ -490,8 +496,7 @@ AxisView axis_view(const Shape& shape, int64_t axis) {
   return v;
 }
 
-Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
-  if (a == b) return a;
+Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b) {
   const size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {  // aligned from the right

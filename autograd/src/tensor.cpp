@@ -14,12 +14,6 @@
 
 namespace ag {
 
-int64_t numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 // ----- Buffer ----------------------------------------------------------------------------------
@@ -84,9 +78,8 @@ Tensor::Tensor(std::vector<double> values, Shape shape, bool requires_grad) {
   impl_->requires_grad = requires_grad;
 }
 
-TensorImpl& Tensor::impl() const {
-  if (!impl_) throw Error("tensor: this Tensor handle is empty (default-constructed)");
-  return *impl_;
+void Tensor::throw_empty() {
+  throw Error("tensor: this Tensor handle is empty (default-constructed)");
 }
 
 const Shape& Tensor::shape() const { return impl().shape; }

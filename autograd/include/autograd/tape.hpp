@@ -146,6 +146,7 @@ class Tape {
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
+  uint32_t look_up_scope();
 
   uint64_t id_;
   Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)

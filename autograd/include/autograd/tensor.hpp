@@ -24,7 +24,11 @@ class Tape;
 using Shape = std::vector<int64_t>;
 
 // Number of elements of a shape (1 for a scalar).
-int64_t numel(const Shape& shape);
+inline int64_t numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
 
 // "[2, 3]", the way error messages and the tape print a shape.
 std::string shape_str(const Shape& shape);
@@ -163,11 +167,16 @@ class Tensor {
   Tensor reshape(Shape shape) const;
   Tensor t() const;  // transpose of a matrix
 
-  TensorImpl& impl() const;
+  // What the handle points to; an error for an empty handle. (Inline: every op calls it.)
+  TensorImpl& impl() const {
+    if (!impl_) throw_empty();
+    return *impl_;
+  }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
+  [[noreturn]] static void throw_empty();
   std::shared_ptr<TensorImpl> impl_;
 };
 
