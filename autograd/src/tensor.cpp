@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "autograd/error.hpp"
@@ -20,7 +21,9 @@ std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join
 Buffer::Buffer(size_t n, double fill) : size_(n) {
   if (n > 1) {
     heap_ = detail::ArrayPool::allocate(n);
-    std::fill_n(heap_, n, fill);
+    // Zeros (every fresh gradient) by memset, the C library's fastest loop: +0.0 is all zero bits.
+    if (fill == 0.0 && !std::signbit(fill)) std::memset(heap_, 0, n * sizeof(double));
+    else std::fill_n(heap_, n, fill);
   } else {
     local_ = fill;
   }
