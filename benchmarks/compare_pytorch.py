@@ -251,9 +251,8 @@ def torch_lstm_composed(torch, T, B, I, H):
         h = torch.zeros(B, H, dtype=torch.float64)
         c = torch.zeros(B, H, dtype=torch.float64)
         for t in range(T):
-            gates = x[t] @ W_ih_t
-            gates = gates + h @ W_hh_t
-            gates = gates + b
+            gates = torch.addmm(b, x[t], W_ih_t)      # b + x_t W_ih^T
+            gates = torch.addmm(gates, h, W_hh_t)     # + h_{t-1} W_hh^T
             i = torch.sigmoid(gates[:, 0 * H:1 * H])
             f = torch.sigmoid(gates[:, 1 * H:2 * H])
             g = torch.tanh(gates[:, 2 * H:3 * H])

@@ -15,8 +15,8 @@
 //   speed           the time of a training step with sigmoid and with ReLU gates
 //   training        the adding problem (T = 50), with and without gradient clipping
 //
-// The step is written out here (as in tutorial 08) so that it can hand back its gates; it is the
-// same sequence of ops as nn::LSTMCell::step with the matching options, which section 1 checks.
+// The step is written out here (as in tutorial 08) so that it can hand back its gates; it computes
+// what nn::LSTMCell::step computes with the matching options (to rounding), which section 1 checks.
 //
 // What it leaves out: tuning each variant's learning rate (all use the baseline's settings, which
 // favours the baseline), other tasks, and peephole connections.
@@ -67,7 +67,9 @@ struct Step {
   Tensor i, f, g, o;        // the gates, each [B, H]
 };
 
-// One LSTM step, the ops of nn::LSTMCell::step in the same order, handing back the gates.
+// One LSTM step, the maths of nn::LSTMCell::step, handing back the gates. (nn::LSTMCell fuses
+// each matmul with an add into one addmm node; here they are written apart, as in tutorial 08.
+// The two agree to rounding: the check in section 1 allows 1e-12.)
 Step lstm_step(const Tensor& x, const ag::nn::LSTMState& prev, const ag::nn::LSTMCell::Prepared& w,
                const Variant& v, int64_t H) {
   Tensor gates = ag::matmul(x, w.W_ih_t);                   // x_t W_ih^T            [B, 4H]

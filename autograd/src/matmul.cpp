@@ -88,4 +88,54 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   return Tensor(result);
 }
 
+// ----- addmm: self + mat1 @ mat2 in one node -------------------------------------------------------
+// What `matmul` then `add` compute, without keeping the bare product or its gradient: the result
+// starts as a copy of self (broadcast to [M, N]) and dgemm adds the product into it (beta = 1).
+// In backward, grad goes to self as add would send it, and through the product as matmul would.
+// PyTorch's Linear records the same op (torch.addmm); nn::LSTM and nn::RNN use it for their gates.
+namespace {
+void addmm_backward(const Tape& tape, const Node& node) {
+  const TensorImpl& self = tape.input(node, 0);
+  const TensorImpl& mat1 = tape.input(node, 1);
+  const TensorImpl& mat2 = tape.input(node, 2);
+  const int64_t m = mat1.shape[0], k = mat1.shape[1], n = mat2.shape[1];
+  const double* grad = node.out->grad.data();
+  if (double* gself = tape.input_grad(node, 0)) {  // d self += grad, summed where it was broadcast
+    detail::for_each_broadcast(node.out->shape, node.out->shape, self.shape,
+                               [&](int64_t i, int64_t, int64_t is) { gself[is] += grad[i]; });
+  }
+  if (double* gmat1 = tape.input_grad(node, 1)) {  // d mat1 += grad @ mat2^T   [M,N]@[N,K]
+    gemm(false, true, m, k, n, grad, mat2.value.data(), 1.0, gmat1);
+  }
+  if (double* gmat2 = tape.input_grad(node, 2)) {  // d mat2 += mat1^T @ grad   [K,M]@[M,N]
+    gemm(true, false, k, n, m, mat1.value.data(), grad, 1.0, gmat2);
+  }
+}
+}  // namespace
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
+  detail::check_defined("addmm", self);
+  detail::check_defined("addmm", mat1);
+  detail::check_defined("addmm", mat2);
+  const Shape& a = mat1.shape();
+  const Shape& b = mat2.shape();
+  if (a.size() != 2 || b.size() != 2 || a[1] != b[0]) {
+    throw ShapeError(fmt::format("addmm: mat1 {} and mat2 {} do not fit ([M, K] @ [K, N])",
+                                 shape_str(a), shape_str(b)));
+  }
+  const Shape shape{a[0], b[1]};
+  if (detail::broadcast_shapes("addmm", self.shape(), shape) != shape) {
+    throw ShapeError(fmt::format("addmm: self of shape {} does not broadcast to the product's {}",
+                                 shape_str(self.shape()), shape_str(shape)));
+  }
+  auto result = detail::make_result(shape);
+  const double* s = self.impl().value.data();
+  double* y = result->value.data();
+  detail::for_each_broadcast(shape, shape, self.shape(),
+                             [&](int64_t i, int64_t, int64_t is) { y[i] = s[is]; });
+  gemm(false, false, a[0], b[1], a[1], mat1.impl().value.data(), mat2.impl().value.data(), 1.0, y);
+  detail::record("addmm", {&self, &mat1, &mat2}, result, &addmm_backward);
+  return Tensor(result);
+}
+
 }  // namespace ag

@@ -1,4 +1,4 @@
-// lstm.cpp — LSTMCell and LSTM from matmul, add, slice, sigmoid, tanh and mul (see lstm.hpp).
+// lstm.cpp — LSTMCell and LSTM from addmm, slice, sigmoid, tanh, mul and add (see lstm.hpp).
 #include "nn/lstm.hpp"
 
 #include <fmt/format.h>
@@ -88,10 +88,11 @@ LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const Prepared
   // One statement per op, so the tape records them in reading order (C++ leaves the order in
   // which the operands of `a + b` are computed to the compiler).
   //
-  // All four gates in two matmuls:  [B, I]@[I, 4H] + [B, H]@[H, 4H] + [4H]  ->  [B, 4H]
-  Tensor gates = matmul(x, w.W_ih_t);
-  gates = gates + matmul(state.h, w.W_hh_t);
-  if (w.b.defined()) gates = gates + w.b;  // the bias broadcasts over the batch
+  // All four gates in two ops:  [4H] + [B, I]@[I, 4H], then + [B, H]@[H, 4H]  ->  [B, 4H]
+  // (addmm(self, a, b) = self + a @ b as one node, as in PyTorch's Linear; the bias broadcasts
+  // over the batch.)
+  Tensor gates = w.b.defined() ? addmm(w.b, x, w.W_ih_t) : matmul(x, w.W_ih_t);
+  gates = addmm(gates, state.h, w.W_hh_t);
 
   // Cut them apart along the feature axis, in PyTorch's order i, f, g, o.   each [B, H]
   Tensor i = gate(slice(gates, 1, 0 * H, 1 * H));

@@ -1,4 +1,5 @@
-// rnn.cpp — the Elman RNN: one step is two matmuls, two bias adds and tanh (or relu).
+// rnn.cpp — the Elman RNN: one step is two addmm (bias + x W_ih^T, then + h W_hh^T) and tanh
+// (or relu).
 #include "nn/rnn.hpp"
 
 #include <fmt/format.h>
@@ -55,11 +56,11 @@ Tensor RNNCell::step(const Tensor& x, const Tensor& h, const Prepared& w) const 
                                  path(), h.defined() ? shape_str(h.shape()) : "undefined",
                                  shape_str(state_shape), shape_str(x.shape())));
   }
-  // pre = x W_ih^T + h W_hh^T + (b_ih + b_hh)      [B, I]@[I, H] + [B, H]@[H, H] + [H]
-  // (One op per statement, so the tape records them in reading order.)
-  Tensor pre = matmul(x, w.W_ih_t);
-  pre = pre + matmul(h, w.W_hh_t);
-  if (w.b.defined()) pre = pre + w.b;  // the bias broadcasts over the batch
+  // pre = (b_ih + b_hh) + x W_ih^T + h W_hh^T      [H] + [B, I]@[I, H] + [B, H]@[H, H]
+  // addmm(self, a, b) = self + a @ b as one node (as in PyTorch's Linear); the bias broadcasts
+  // over the batch. (One op per statement, so the tape records them in reading order.)
+  Tensor pre = w.b.defined() ? addmm(w.b, x, w.W_ih_t) : matmul(x, w.W_ih_t);
+  pre = addmm(pre, h, w.W_hh_t);
   return nonlinearity_ == Nonlinearity::tanh ? tanh(pre) : relu(pre);  // [B, H]
 }
 

@@ -105,6 +105,7 @@ const std::map<std::string, OpFn>& ops() {
          return max(in[0], a.at("axis").template get<int64_t>(), a.at("keepdim").template get<bool>());
        }},
       {"matmul", [](auto& in, auto&) { return matmul(in[0], in[1]); }},
+      {"addmm", [](auto& in, auto&) { return addmm(in[0], in[1], in[2]); }},
       {"reshape", [](auto& in, auto& a) { return reshape(in[0], a.at("shape").template get<Shape>()); }},
       {"transpose",
        [](auto& in, auto& a) {

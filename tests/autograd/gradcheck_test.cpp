@@ -124,6 +124,10 @@ const std::vector<Row>& rows() {
     {"matmul [4,1] @ [1,2]",     {{4, 1}, {1, 2}},       D::away, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul [2,3,4] @ [4,5]",   {{2, 3, 4}, {4, 5}},    D::away, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul x @ x",             {{3, 3}},               D::away, [](V x) { return matmul(x[0], x[0]); }},
+    {"addmm [4] + [3,2] @ [2,4]", {{4}, {3, 2}, {2, 4}},  D::away, [](V x) { return addmm(x[0], x[1], x[2]); }},
+    {"addmm [3,4] + [3,2] @ [2,4]", {{3, 4}, {3, 2}, {2, 4}}, D::away, [](V x) { return addmm(x[0], x[1], x[2]); }},
+    {"addmm [1,1] + [2,3] @ [3,1]", {{1, 1}, {2, 3}, {3, 1}}, D::away, [](V x) { return addmm(x[0], x[1], x[2]); }},
+    {"addmm x + x @ x",          {{3, 3}},               D::away, [](V x) { return addmm(x[0], x[0], x[0]); }},
     // ----- shape -----
     {"reshape",                  {{2, 3, 4}},            D::away, [](V x) { return reshape(x[0], {4, -1}); }},
     {"permute",                  {{2, 3, 4}},            D::away, [](V x) { return permute(x[0], {2, 0, 1}); }},

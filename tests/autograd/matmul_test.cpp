@@ -131,3 +131,44 @@ TEST_CASE("matmul names both shapes when they do not fit", "[matmul][ops][errors
   CHECK_THROWS_AS(matmul(zeros({2, 3, 4}), zeros({2, 4, 5})), ShapeError);  // batched other
   CHECK_THROWS_WITH(matmul(zeros({2, 3, 4}), zeros({3, 5})), Catch::Contains("[2, 3, 4]"));
 }
+
+TEST_CASE("addmm is add and matmul in one node, with the same numbers and gradients",
+          "[matmul][ops]") {
+  Generator gen(5);
+  Tensor b = normal({4}, 0.0, 1.0, gen, true);  // a bias row, broadcast over 3 rows
+  Tensor x = normal({3, 2}, 0.0, 1.0, gen, true);
+  Tensor w = normal({2, 4}, 0.0, 1.0, gen, true);
+  const Tensor r = normal({3, 4}, 0.0, 1.0, gen);  // a fixed random weighting for the loss
+  std::vector<double> fused, apart, fused_grads, apart_grads;
+  for (bool one_node : {true, false}) {
+    for (Tensor* p : {&b, &x, &w}) p->zero_grad();
+    Tape tape;
+    Tensor y = one_node ? addmm(b, x, w) : add(b, matmul(x, w));
+    sum(mul(y, r)).backward();
+    CHECK(tape.size() == (one_node ? 7u : 8u));  // 3 leaves, r, (addmm | matmul + add), mul, sum
+    auto& values = one_node ? fused : apart;
+    auto& grads = one_node ? fused_grads : apart_grads;
+    values = y.to_vector();
+    for (const Tensor& p : {b, x, w}) {
+      for (double g : p.grad_data()) grads.push_back(g);
+    }
+  }
+  REQUIRE(fused.size() == apart.size());
+  for (size_t i = 0; i < fused.size(); ++i) CHECK(fused[i] == Approx(apart[i]).margin(1e-14));
+  REQUIRE(fused_grads.size() == apart_grads.size());
+  for (size_t i = 0; i < fused_grads.size(); ++i) {
+    CHECK(fused_grads[i] == Approx(apart_grads[i]).margin(1e-14));
+  }
+}
+
+TEST_CASE("addmm names the shapes that do not fit", "[matmul][ops][errors]") {
+  CHECK_THROWS_WITH(addmm(zeros({4}), zeros({3, 2}), zeros({5, 4})),
+                    Catch::Contains("addmm") && Catch::Contains("[3, 2]") &&
+                        Catch::Contains("[5, 4]"));
+  CHECK_THROWS_AS(addmm(zeros({4}), zeros({2}), zeros({2, 4})), ShapeError);  // 1-d mat1
+  // self must broadcast to the product's shape [3, 4]
+  CHECK_THROWS_WITH(addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})),
+                    Catch::Contains("addmm") && Catch::Contains("[5]") && Catch::Contains("[3, 4]"));
+  CHECK_THROWS_AS(addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})), ShapeError);
+  CHECK_THROWS_AS(addmm(Tensor(), zeros({3, 2}), zeros({2, 4})), Error);
+}

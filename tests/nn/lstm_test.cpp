@@ -148,12 +148,13 @@ TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {
     scopes.insert(tape.scope_name(n.scope));
     if (tape.scope_name(n.scope) == "lstm/t=3/layer1") ++ops[n.op];
   }
-  CHECK(ops["matmul"] == 2);   // x W_ih^T and h W_hh^T
+  CHECK(ops["addmm"] == 2);    // b + x W_ih^T, then + h W_hh^T
+  CHECK(ops["matmul"] == 0);
   CHECK(ops["slice"] == 4);    // i, f, g, o
   CHECK(ops["sigmoid"] == 3);  // i, f, o
   CHECK(ops["tanh"] == 2);     // g and tanh(c)
   CHECK(ops["mul"] == 3);      // f * c, i * g, o * tanh(c)
-  CHECK(ops["add"] == 3);      // x W_ih^T + h W_hh^T, + b, c = f c + i g
+  CHECK(ops["add"] == 1);      // c = f c + i g
   CHECK(scopes.count("lstm/layer0") == 1);  // W^T and b_ih + b_hh, once per sequence
   CHECK(scopes.count("lstm/t=0/layer0") == 1);
   CHECK(scopes.count("lstm/t=4/layer1") == 1);

@@ -260,6 +260,12 @@ def generate():
         f.add(f"matmul {shape_name(a)} {shape_name(b)}", "matmul", [a, b], torch.matmul)
     f.add("matmul constant other", "matmul", [f.randn(2, 3), f.randn(3, 2)], torch.matmul,
           requires_grad=[True, False])
+    # addmm: self + mat1 @ mat2, self as a bias row [N], a full [M, N], a [1, N] and a scalar
+    for ss in [(4,), (3, 4), (1, 4), ()]:
+        s, a, b = f.randn(*ss), f.randn(3, 2), f.randn(2, 4)
+        f.add(f"addmm self {shape_name(s)}", "addmm", [s, a, b], torch.addmm)
+    f.add("addmm constant mat1", "addmm", [f.randn(4), f.randn(3, 2), f.randn(2, 4)], torch.addmm,
+          requires_grad=[True, False, True])
 
     # ----- shape -----
     x = f.randn(2, 3, 4)

@@ -10,8 +10,9 @@
 //     c_t = f * c_{t-1} + i * g
 //     h_t = o * tanh(c_t)
 //
-// In the code that is matmul, add, slice, sigmoid, tanh and mul: the tape of an LSTM shows
-// exactly these nodes, once per layer per time step, in scopes "lstm/t=3/layer0". The gradient
+// In the code that is addmm (self + a @ b in one node, as in PyTorch's Linear), slice, sigmoid,
+// tanh, mul and add: the tape of an LSTM shows exactly these nodes, once per layer per time
+// step, in scopes "lstm/t=3/layer0". The gradient
 // is the engine's. Why it trains where a plain RNN does not: d c_t / d c_{t-1} = f, with no
 // squashing in between, so while f stays near 1 the gradient crosses many steps intact.
 //

@@ -10,7 +10,7 @@
 //     h      [layers, B, H]: each layer's final h_T
 // Every parameter starts uniform(-1/sqrt(H), 1/sqrt(H)), as in PyTorch.
 //
-// Nothing here is a new op: the same matmul/add/tanh nodes repeat once per time step, in scopes
+// Nothing here is a new op: the same addmm/tanh nodes repeat once per time step, in scopes
 // "rnn/t=0/layer0", "rnn/t=1/layer0", ... Backward through them is backpropagation through time,
 // done by the engine's one reverse loop over the unrolled graph.
 //
