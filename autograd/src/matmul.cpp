@@ -88,7 +88,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   return Tensor(result);
 }
 
-// ----- addmm: self + mat1 @ mat2 in one node -------------------------------------------------------
+// ----- addmm: self + mat1 @ mat2 in one node ------------------------------------------------
 // What `matmul` then `add` compute, without keeping the bare product or its gradient: the result
 // starts as a copy of self (broadcast to [M, N]) and dgemm adds the product into it (beta = 1).
 // In backward, grad goes to self as add would send it, and through the product as matmul would.

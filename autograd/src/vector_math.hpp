@@ -1,18 +1,17 @@
 // vector_math.hpp — exp, tanh and sigmoid over whole arrays (not public).
 //
-// The readable form of each is the one-line loop in vector_math.cpp (y[i] =
-// std::exp(x[i])). What makes it fast is not in the loop but in how it is
-// compiled: the compiler turns it into calls to glibc's vector math library
-// (libmvec), which computes 4 or 8 numbers per call. See vector_math.cpp for
-// why this exists and how it is held against the scalar functions.
+// The readable form of each is the one-line loop in vector_math.cpp (y[i] = std::exp(x[i])).
+// What makes it fast is not in the loop but in how it is compiled: the compiler turns it into
+// calls to glibc's vector math library (libmvec), which computes 4 or 8 numbers per call. See
+// vector_math.cpp for why this exists and how it is held against the scalar functions.
 #pragma once
 
 #include <cstddef>
 
 namespace ag::detail::vec {
 
-void exp(const double *x, double *y, size_t n);      // y[i] = e^x[i]
-void tanh(const double *x, double *y, size_t n);     // y[i] = tanh(x[i])
-void sigmoid(const double *x, double *y, size_t n);  // y[i] = 1 / (1 + e^-x[i])
+void exp(const double* x, double* y, size_t n);      // y[i] = e^x[i]
+void tanh(const double* x, double* y, size_t n);     // y[i] = tanh(x[i])
+void sigmoid(const double* x, double* y, size_t n);  // y[i] = 1 / (1 + e^-x[i])
 
 }  // namespace ag::detail::vec

@@ -168,7 +168,8 @@ TEST_CASE("addmm names the shapes that do not fit", "[matmul][ops][errors]") {
   CHECK_THROWS_AS(addmm(zeros({4}), zeros({2}), zeros({2, 4})), ShapeError);  // 1-d mat1
   // self must broadcast to the product's shape [3, 4]
   CHECK_THROWS_WITH(addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})),
-                    Catch::Contains("addmm") && Catch::Contains("[5]") && Catch::Contains("[3, 4]"));
+                    Catch::Contains("addmm") && Catch::Contains("[5]") &&
+                        Catch::Contains("[3, 4]"));
   CHECK_THROWS_AS(addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})), ShapeError);
   CHECK_THROWS_AS(addmm(Tensor(), zeros({3, 2}), zeros({2, 4})), Error);
 }

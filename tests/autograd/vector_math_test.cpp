@@ -1,16 +1,16 @@
-// tests for autograd/src/vector_math.cpp: the vectorised exp, tanh and sigmoid
-// held against the scalar C library, number by number.
+// tests for autograd/src/vector_math.cpp: the vectorised exp, tanh and sigmoid held against the
+// scalar C library, number by number.
 //
-// exp, tanh and sigmoid fill whole arrays through glibc's vector math library
-// (4 or 8 numbers per call) when the compiler vectorises their loops. The
-// readable reference is the scalar function: std::exp, std::tanh, and the
-// sigmoid written the textbook way. The two may differ in the last bits (glibc
-// documents its vector functions to within a few ulp); here they must agree to
-// 4 ulp, on every array length from 1 to 40 (so every vector width and every
-// leftover tail is used) and on a large array, and exactly on the special
-// values.
-#include <autograd/autograd.hpp>
+// exp, tanh and sigmoid fill whole arrays through glibc's vector math library (4 or 8 numbers
+// per call) when the compiler vectorises their loops. The readable reference is the scalar
+// function: std::exp, std::tanh, and the sigmoid written the textbook way. The two may differ in
+// the last bits (glibc documents its vector functions to within a few ulp); here they must agree
+// to 4 ulp, on every array length from 1 to 40 (so every vector width and every leftover tail is
+// used) and on a large array, and exactly on the special values.
 #include <catch2/catch.hpp>
+
+#include <autograd/autograd.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -20,9 +20,8 @@
 using namespace ag;
 
 namespace {
-// How many representable doubles lie between a and b (0: equal). For finite
-// numbers of the same sign the bit patterns are ordered like the numbers, so
-// this is a difference of integers.
+// How many representable doubles lie between a and b (0: equal). For finite numbers of the same
+// sign the bit patterns are ordered like the numbers, so this is a difference of integers.
 int64_t ulps_apart(double a, double b) {
   if (a == b) return 0;
   if (std::signbit(a) != std::signbit(b)) return std::numeric_limits<int64_t>::max();
@@ -39,8 +38,7 @@ double sigmoid_reference(double x) {
   return e / (1.0 + e);
 }
 
-// n numbers spread over [lo, hi], in a scrambled order (neighbours in a vector
-// register differ).
+// n numbers spread over [lo, hi], in a scrambled order (neighbours in a vector register differ).
 std::vector<double> spread(size_t n, double lo, double hi) {
   std::vector<double> xs(n);
   for (size_t i = 0; i < n; ++i) {
@@ -51,7 +49,7 @@ std::vector<double> spread(size_t n, double lo, double hi) {
 }
 
 template <class Op, class Ref>
-void check_against_scalar(const char *name, Op op, Ref ref, double lo, double hi) {
+void check_against_scalar(const char* name, Op op, Ref ref, double lo, double hi) {
   std::vector<size_t> sizes;
   for (size_t n = 1; n <= 40; ++n) sizes.push_back(n);
   sizes.push_back(4099);
@@ -75,28 +73,23 @@ void check_against_scalar(const char *name, Op op, Ref ref, double lo, double hi
 }  // namespace
 
 TEST_CASE("exp over an array agrees with std::exp to 4 ulp", "[vector_math][ops]") {
-  check_against_scalar(
-      "exp", [](const Tensor &t) { return exp(t); }, [](double x) { return std::exp(x); }, -700.0,
-      700.0);
-  check_against_scalar(
-      "exp", [](const Tensor &t) { return exp(t); }, [](double x) { return std::exp(x); }, -3.0,
-      3.0);
+  auto op = [](const Tensor& t) { return exp(t); };
+  auto ref = [](double x) { return std::exp(x); };
+  check_against_scalar("exp", op, ref, -700.0, 700.0);
+  check_against_scalar("exp", op, ref, -3.0, 3.0);
 }
 
 TEST_CASE("tanh over an array agrees with std::tanh to 4 ulp", "[vector_math][ops]") {
-  check_against_scalar(
-      "tanh", [](const Tensor &t) { return tanh(t); }, [](double x) { return std::tanh(x); }, -20.0,
-      20.0);
-  check_against_scalar(
-      "tanh", [](const Tensor &t) { return tanh(t); }, [](double x) { return std::tanh(x); }, -1e-3,
-      1e-3);
+  auto op = [](const Tensor& t) { return tanh(t); };
+  auto ref = [](double x) { return std::tanh(x); };
+  check_against_scalar("tanh", op, ref, -20.0, 20.0);
+  check_against_scalar("tanh", op, ref, -1e-3, 1e-3);
 }
 
 TEST_CASE("sigmoid over an array agrees with the textbook formula to 4 ulp", "[vector_math][ops]") {
-  check_against_scalar(
-      "sigmoid", [](const Tensor &t) { return sigmoid(t); }, sigmoid_reference, -700.0, 700.0);
-  check_against_scalar(
-      "sigmoid", [](const Tensor &t) { return sigmoid(t); }, sigmoid_reference, -8.0, 8.0);
+  auto op = [](const Tensor& t) { return sigmoid(t); };
+  check_against_scalar("sigmoid", op, sigmoid_reference, -700.0, 700.0);
+  check_against_scalar("sigmoid", op, sigmoid_reference, -8.0, 8.0);
 }
 
 TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops]") {
@@ -127,9 +120,8 @@ TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops]") {
   CHECK(std::isnan(s[4]));
   CHECK(s[5] == 1.0);
   CHECK(s[6] == 0.0);  // e^800 overflows to inf, and 1 / (1 + inf) = 0: the right limit
-  // Below x = -709, e^-x overflows: the result is 0 where the exact value is a
-  // subnormal number below 1e-308 (here about 1e-313). The documented price of
-  // the branch-free form.
+  // Below x = -709, e^-x overflows: the result is 0 where the exact value is a subnormal number
+  // below 1e-308 (here about 1e-313). The documented price of the branch-free form.
   CHECK(s[8] >= 0.0);
   CHECK(s[8] < 1e-308);
 }

@@ -79,7 +79,8 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
 // Runs on OpenBLAS (cblas_dgemm); matmul_reference is the plain triple loop it is tested against.
 Tensor matmul(const Tensor& self, const Tensor& other);
 // addmm:    result = self + mat1 @ mat2    self broadcast to [M,N]; mat1 [M,K], mat2 [K,N]
-//           d self = grad (summed where broadcast)   d mat1 = grad @ mat2^T   d mat2 = mat1^T @ grad
+//           d self = grad (summed where broadcast)
+//           d mat1 = grad @ mat2^T      d mat2 = mat1^T @ grad
 // matmul and add in one node (torch.addmm), without storing the bare product or its gradient.
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2);
 // C[m,n] = sum_k A[m,k] B[k,n] for row-major A (M x K), B (K x N); C is overwritten.
