@@ -177,7 +177,9 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
     std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
-  if (Node* node = record("slice", {&self}, result, &slice_backward)) detail::set_ints(*node, {axis, s, e});
+  if (Node* node = record("slice", {&self}, result, &slice_backward)) {
+    detail::set_ints(*node, {axis, s, e});
+  }
   return Tensor(result);
 }
 
@@ -357,7 +359,9 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
-  if (Node* node = record("gather", {&self}, result, &gather_backward)) detail::set_ints(*node, from);
+  if (Node* node = record("gather", {&self}, result, &gather_backward)) {
+    detail::set_ints(*node, from);
+  }
   return Tensor(result);
 }
 
