@@ -63,9 +63,7 @@ Tensor LSTMCell::squash(const Tensor& x) const {
 }
 
 LSTMCell::Prepared LSTMCell::prepare() const {
-  Prepared w{transpose(W_ih), transpose(W_hh), Tensor()};
-  if (b_ih.defined()) w.b = b_ih + b_hh;
-  return w;
+  return RecurrentWeights::prepare(W_ih, W_hh, b_ih, b_hh);
 }
 
 LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const Prepared& w) const {
@@ -85,14 +83,8 @@ LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const Prepared
   }
   const int64_t H = hidden_size_;
 
-  // One statement per op, so the tape records them in reading order (C++ leaves the order in
-  // which the operands of `a + b` are computed to the compiler).
-  //
-  // All four gates in two ops:  [4H] + [B, I]@[I, 4H], then + [B, H]@[H, 4H]  ->  [B, 4H]
-  // (addmm(self, a, b) = self + a @ b as one node, as in PyTorch's Linear; the bias broadcasts
-  // over the batch.)
-  Tensor gates = w.b.defined() ? addmm(w.b, x, w.W_ih_t) : matmul(x, w.W_ih_t);
-  gates = addmm(gates, state.h, w.W_hh_t);
+  // All four gates at once:  b + x W_ih^T + h W_hh^T  (two addmm nodes)   [B, 4H]
+  Tensor gates = w.preactivation(x, state.h);
 
   // Cut them apart along the feature axis, in PyTorch's order i, f, g, o.   each [B, H]
   Tensor i = gate(slice(gates, 1, 0 * H, 1 * H));

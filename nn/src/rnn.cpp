@@ -39,9 +39,7 @@ RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen,
 }
 
 RNNCell::Prepared RNNCell::prepare() const {
-  Prepared w{transpose(W_ih), transpose(W_hh), Tensor()};
-  if (b_ih.defined()) w.b = b_ih + b_hh;
-  return w;
+  return RecurrentWeights::prepare(W_ih, W_hh, b_ih, b_hh);
 }
 
 Tensor RNNCell::step(const Tensor& x, const Tensor& h, const Prepared& w) const {
@@ -56,11 +54,8 @@ Tensor RNNCell::step(const Tensor& x, const Tensor& h, const Prepared& w) const 
                                  path(), h.defined() ? shape_str(h.shape()) : "undefined",
                                  shape_str(state_shape), shape_str(x.shape())));
   }
-  // pre = (b_ih + b_hh) + x W_ih^T + h W_hh^T      [H] + [B, I]@[I, H] + [B, H]@[H, H]
-  // addmm(self, a, b) = self + a @ b as one node (as in PyTorch's Linear); the bias broadcasts
-  // over the batch. (One op per statement, so the tape records them in reading order.)
-  Tensor pre = w.b.defined() ? addmm(w.b, x, w.W_ih_t) : matmul(x, w.W_ih_t);
-  pre = addmm(pre, h, w.W_hh_t);
+  // pre = b + x W_ih^T + h W_hh^T  (two addmm nodes)   [B, H]
+  const Tensor pre = w.preactivation(x, h);
   return nonlinearity_ == Nonlinearity::tanh ? tanh(pre) : relu(pre);  // [B, H]
 }
 

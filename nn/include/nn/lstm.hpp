@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "nn/module.hpp"
+#include "nn/recurrent_weights.hpp"
 
 namespace ag::nn {
 
@@ -67,14 +68,10 @@ class LSTMCell : public Module {
   // handles): zeros. (This hides Module::forward: a cell returns two tensors.)
   LSTMState forward(const Tensor& x, const LSTMState& state = {});
 
-  // The parameters as one step uses them: W_ih^T [I, 4H], W_hh^T [H, 4H] (laid out for x @ W)
-  // and b = b_ih + b_hh [4H] (PyTorch keeps two biases, for cuDNN compatibility, but they only
-  // ever appear as a sum). These are ops on the tape, and their backward sends the gradient
-  // back into W_ih, b_ih, ...; LSTM makes them once per sequence, not once per time step, and
-  // passes them to step().
-  struct Prepared {
-    Tensor W_ih_t, W_hh_t, b;  // b is an empty handle without bias
-  };
+  // The parameters as one step uses them: W_ih^T [I, 4H], W_hh^T [H, 4H] and b = b_ih + b_hh
+  // [4H], ops on the tape (recurrent_weights.hpp). LSTM makes them once per sequence, not once
+  // per time step, and passes them to step().
+  using Prepared = RecurrentWeights;
   Prepared prepare() const;
   // The step itself, in whatever scope the caller opened; checks the shapes.
   LSTMState step(const Tensor& x, const LSTMState& state, const Prepared& w) const;

@@ -16,5 +16,6 @@
 #include "nn/lstm.hpp"
 #include "nn/module.hpp"
 #include "nn/optim.hpp"
+#include "nn/recurrent_weights.hpp"
 #include "nn/rnn.hpp"
 #include "nn/serialize.hpp"

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "nn/module.hpp"
+#include "nn/recurrent_weights.hpp"
 
 namespace ag::nn {
 
@@ -35,12 +36,10 @@ class RNNCell : public Module {
   Tensor forward(const Tensor& x, const Tensor& h);
   Tensor forward(const Tensor& x) override;
 
-  // The parameters as one step uses them: W_ih^T [I, H], W_hh^T [H, H] (laid out for x @ W) and
-  // b = b_ih + b_hh [H] (PyTorch's two biases only ever appear as a sum). These are ops on the
-  // tape; RNN makes them once per sequence, not once per step, and passes them to step().
-  struct Prepared {
-    Tensor W_ih_t, W_hh_t, b;  // b is an empty handle without bias
-  };
+  // The parameters as one step uses them: W_ih^T [I, H], W_hh^T [H, H] and b = b_ih + b_hh [H],
+  // ops on the tape (recurrent_weights.hpp). RNN makes them once per sequence, not once per
+  // step, and passes them to step().
+  using Prepared = RecurrentWeights;
   Prepared prepare() const;
   // The step itself, in whatever scope the caller opened; checks the shapes.
   Tensor step(const Tensor& x, const Tensor& h, const Prepared& w) const;
