@@ -12,9 +12,9 @@
 //
 // In the code that is addmm (self + a @ b in one node, as in PyTorch's Linear), slice, sigmoid,
 // tanh, mul and add: the tape of an LSTM shows exactly these nodes, once per layer per time
-// step, in scopes "lstm/t=3/layer0". The gradient
-// is the engine's. Why it trains where a plain RNN does not: d c_t / d c_{t-1} = f, with no
-// squashing in between, so while f stays near 1 the gradient crosses many steps intact.
+// step, in scopes "lstm/t=3/layer0". The gradient is the engine's. Why it trains where a plain
+// RNN does not: d c_t / d c_{t-1} = f, with no squashing in between, so while f stays near 1 the
+// gradient crosses many steps intact.
 //
 // Shapes as in torch.nn.LSTM, so fixtures copy weights straight in:
 //     W_ih [4H, I] (layer 0; later layers [4H, H]),  W_hh [4H, H],  b_ih [4H],  b_hh [4H]
