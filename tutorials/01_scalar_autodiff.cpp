@@ -39,18 +39,22 @@ int main(int argc, char** argv) {
   tape.backward(o, {.record_edge_grads = true});  // o.backward(), also noting each edge's gradient
 
   t.section("Values and gradients");
-  fmt::print("  {:<4} {:>10} {:>12}\n", "", "value", "d o / d .");
+  // (Tables the docs page shows are printed through t.table, which also records them in
+  // results.json: the page is filled from there, never typed in.)
+  std::string values = fmt::format("  {:<4} {:>10} {:>12}\n", "", "value", "d o / d .");
   for (const auto& [name, v] : {std::pair{"x1", x1}, {"w1", w1}, {"x2", x2}, {"w2", w2}, {"b", b}}) {
-    fmt::print("  {:<4} {:>10.4f} {:>12.4f}\n", name, v.item(), v.grad().item());
+    values += fmt::format("  {:<4} {:>10.4f} {:>12.4f}\n", name, v.item(), v.grad().item());
   }
-  fmt::print("  {:<4} {:>10.4f}\n  {:<4} {:>10.4f}\n\n", "n", n.item(), "o", o.item());
+  values += fmt::format("  {:<4} {:>10.4f}\n  {:<4} {:>10.4f}\n", "n", n.item(), "o", o.item());
+  t.table("values", values);
+  fmt::print("\n");
 
   t.section("The tape");
   t.paragraph(
       "Each row is one node, in the order the ops ran: leaves (the inputs) appear when first "
       "used; 'inputs' are the rows a node was computed from. backward() visits the rows from the "
       "last to the first and, at each, adds grad * (local derivative) into the rows it names.");
-  tape.print();
+  t.table("tape", tape.to_string());
 
   t.section("The picture");
   const std::string after = t.out_path("neuron.svg");
@@ -74,15 +78,16 @@ int main(int argc, char** argv) {
     double by_hand;
   };
   double worst = 0.0;
+  std::string checks;
   for (const Check& c : {Check{"x1", x1, dn * w1.item()}, Check{"w1", w1, dn * x1.item()},
                          Check{"x2", x2, dn * w2.item()}, Check{"w2", w2, dn * x2.item()},
                          Check{"b", b, dn}}) {
     const double diff = std::abs(c.v.grad().item() - c.by_hand);
     worst = std::max(worst, diff);
-    fmt::print("  d o/d {:<3} tape {:>9.6f}   by hand {:>9.6f}   |difference| {:.1e}\n", c.name,
-               c.v.grad().item(), c.by_hand, diff);
+    checks += fmt::format("  d o/d {:<3} tape {:>9.6f}   by hand {:>9.6f}   |difference| {:.1e}\n",
+                          c.name, c.v.grad().item(), c.by_hand, diff);
   }
-  fmt::print("\n");
+  t.table("checks", checks);
 
   t.claim("Walking the tape backwards gives the chain-rule derivatives of the neuron",
           fmt::format("largest |tape - by hand| over the 5 inputs = {:.1e} (allowed 1e-12)", worst),

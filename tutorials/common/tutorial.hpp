@@ -1,12 +1,29 @@
-// tutorial.hpp — what every tutorial program shares: its command line, its printing, its verdict.
+// tutorial.hpp — what every tutorial program shares: its command line, its printing, its verdicts
+// and the results file its docs page is generated from.
 //
-// A tutorial is a program a learner runs and reads. It explains, measures, and ends with a claim
-// and its verdict: the claim in one sentence, the number that was measured, and REPRODUCED or
-// NOT REPRODUCED. The exit code is non-zero when a claim is not reproduced, so CTest (which runs
-// every tutorial with --quick) keeps every claim true.
+// A tutorial is a program a learner runs and reads. It explains, measures, and ends with its
+// claims: each claim in one sentence, what was measured, and a verdict. The exit code is non-zero
+// when a claim is NOT REPRODUCED, so CTest (which runs every tutorial with --quick) keeps every
+// claim true.
 //
-// Every tutorial takes:   --quick (a seconds-long version for CTest)   --seed N   --out DIR
-// (default out/NN_name/, where it writes its graphs and CSV files), and --help.
+// One rule for every verdict (issue #12). A claim that depends on random initial weights or data
+// is judged over several seeds (--seed S --seeds N runs S, S+1, ..., S+N-1), and
+//
+//     REPRODUCED       when it holds in at least 80% of the seeds,
+//     NOT REPRODUCED   when it holds in at most 20%,
+//     MIXED            in between (the docs page explains a MIXED result),
+//
+// printed as "holds in k of N seeds" under a per-seed table. A claim that does not depend on a
+// seed (an identity, a gradient checked against the chain rule) is judged once.
+//
+// Every tutorial takes:   --quick (a seconds-long version for CTest)   --seed S   --seeds N
+// --out DIR (default out/NN_name/, where it writes its graphs, CSV files and results.json), and
+// --help. results.json holds the claims, the named numbers and the named tables the program
+// printed; tools/pages.cpp fills the docs page from it, and CI checks that the page still says
+// what a fresh full-mode run prints (docs/tutorials/README.md).
+//
+// What this file leaves out: statistics beyond counting seeds (no p-values: the 80/20 rule is a
+// reading aid over a handful of seeds, not a test of significance).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,13 +31,81 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tut {
+
+// How closely a fresh run must repeat a number for the docs page to stay true (tools/pages.cpp):
+//   exact    deterministic arithmetic: to 1e-9 relative (printed text: to its last digit)
+//   trained  the end of a training run, where rounding in the last bit can grow: to two
+//            significant digits
+//   timing   a speed: shown on the page with its spread, never compared (CI asserts no speed)
+enum class Kind { exact, trained, timing };
+
+inline const char* kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::exact: return "exact";
+    case Kind::trained: return "trained";
+    case Kind::timing: return "timing";
+  }
+  return "exact";
+}
+
+// What one seed gave for a claim: a short text and whether the claim held for that seed.
+struct SeedResult {
+  uint64_t seed = 0;
+  std::string measured;
+  bool holds = false;
+};
+
+enum class Verdict { reproduced, mixed, not_reproduced };
+
+// The project-wide rule above, as code.
+inline Verdict verdict_of(size_t holds, size_t seeds) {
+  if (seeds == 0) return Verdict::not_reproduced;
+  if (5 * holds >= 4 * seeds) return Verdict::reproduced;  // k >= 80% of N
+  if (5 * holds <= seeds) return Verdict::not_reproduced;  // k <= 20% of N
+  return Verdict::mixed;
+}
+
+inline const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::reproduced: return "REPRODUCED";
+    case Verdict::mixed: return "MIXED";
+    case Verdict::not_reproduced: return "NOT REPRODUCED";
+  }
+  return "NOT REPRODUCED";
+}
+
+// Prose wrapped at `width` columns, each line starting with `indent`. Blank lines in text
+// separate paragraphs; a single '\n' forces a line break.
+inline std::string wrap(std::string_view text, size_t width = 96, std::string_view indent = "") {
+  std::string out, line;
+  auto flush = [&] {
+    out += std::string(indent) + line + "\n";
+    line.clear();
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of(" \n", start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view word = text.substr(start, end - start);
+    if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) flush();
+    if (!word.empty()) line += (line.empty() ? "" : " ") + std::string(word);
+    if (end < text.size() && text[end] == '\n') flush();
+    start = end + 1;
+  }
+  if (!line.empty()) flush();
+  return out;
+}
 
 class Tutorial {
   // (Declared first because the public members below are initialised from them.)
@@ -31,15 +116,35 @@ class Tutorial {
   Tutorial(std::string name, std::string title, std::string intro)
       : name_(std::move(name)), title_(std::move(title)), intro_(std::move(intro)),
         cli(title_), out_dir("out/" + name_) {
+    // Piped into a file or a CI log, stdout would be block-buffered and a long run would show
+    // nothing for minutes: flush every line.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     cli.add_flag("--quick", quick, "Run a small, seconds-long version (used by the test suite)");
-    cli.add_option("--seed", seed, "Seed of every random number the tutorial draws")
+    cli.add_option("--seed", seed, "The first seed of every random number the tutorial draws")
         ->capture_default_str();
-    cli.add_option("--out", out_dir, "Folder for the graphs and data files it writes")
+    cli.add_option("--seeds", seed_count,
+                   "How many seeds (seed, seed+1, ...) judge each seed-dependent claim "
+                   "(default: 2 with --quick, else the tutorial's own)");
+    cli.add_option("--out", out_dir, "Folder for the graphs, data files and results.json")
         ->capture_default_str();
   }
 
+  // The tutorial's own seed count for full mode (at least 10 where that keeps it within 3 minutes
+  // on one core, else at least 5): call before parsing.
+  void full_mode_seeds(int n) { full_seeds_ = n; }
+
+  // The seeds every seed-dependent claim is judged over: seed, seed + 1, ..., in order.
+  std::vector<uint64_t> seeds() const {
+    uses_seeds_ = true;
+    const int n = seed_count > 0 ? seed_count : quick ? 2 : full_seeds_;
+    std::vector<uint64_t> s;
+    for (int i = 0; i < n; ++i) s.push_back(seed + static_cast<uint64_t>(i));
+    return s;
+  }
+
   // Call after parsing: prints the title and the introduction.
-  void begin() const {
+  void begin() {
+    started_ = std::chrono::steady_clock::now();
     const std::string rule(title_.size() + 4, '=');
     fmt::print("{}\n  {}\n{}\n\n", rule, title_, rule);
     paragraph(intro_);
@@ -51,36 +156,7 @@ class Tutorial {
   }
 
   // Prose, wrapped at 96 columns. Blank lines in text separate paragraphs.
-  static void paragraph(std::string_view text) {
-    std::string line;
-    size_t start = 0;
-    while (start <= text.size()) {
-      size_t end = text.find(' ', start);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view word = text.substr(start, end - start);
-      size_t newline = word.find('\n');
-      if (newline != std::string_view::npos) {  // a paragraph break (or a forced line break)
-        std::string_view before = word.substr(0, newline);
-        if (!line.empty() && line.size() + 1 + before.size() > 96) {
-          fmt::print("{}\n", line);
-          line.clear();
-        }
-        if (!before.empty()) line += (line.empty() ? "" : " ") + std::string(before);
-        fmt::print("{}\n", line);
-        line.clear();
-        start += newline + 1;
-        continue;
-      }
-      if (!line.empty() && line.size() + 1 + word.size() > 96) {
-        fmt::print("{}\n", line);
-        line.clear();
-      }
-      if (!word.empty()) line += (line.empty() ? "" : " ") + std::string(word);
-      start = end + 1;
-    }
-    if (!line.empty()) fmt::print("{}\n", line);
-    fmt::print("\n");
-  }
+  static void paragraph(std::string_view text) { fmt::print("{}\n", wrap(text)); }
 
   // A file in the output folder (created on first use), e.g. out/01_scalar_autodiff/graph.svg.
   std::string out_path(std::string_view file) const {
@@ -88,72 +164,181 @@ class Tutorial {
     return (std::filesystem::path(out_dir) / file).string();
   }
 
-  // One line that rewrites itself: "training  [#####.....]  step 40/100  loss 0.31".
-  // In a log file (not a terminal) the rewriting would pile up, so only the finished line is
-  // written there.
+  // Progress of a long loop: "  [#####.........]   40/100   loss 0.31". In a terminal one line
+  // rewrites itself; in a log (not a terminal) a line is written about every tenth of the way
+  // and at the end, with no '\r'. Call with done == total when the loop ends, early or not.
   static void progress(int64_t done, int64_t total, std::string_view what) {
-    if (done < total && isatty(fileno(stdout)) == 0) return;
     constexpr int kWidth = 30;
-    const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-    fmt::print("\r  [{}{}] {:>5}/{:<5} {}", std::string(filled, '#'),
-               std::string(kWidth - filled, '.'), done, total, what);
-    if (done >= total) fmt::print("\n");
+    const bool tty = isatty(fileno(stdout)) != 0;
+    const bool last = done >= total;
+    if (!tty && !last) {
+      const int64_t tenth = std::max<int64_t>(1, total / 10);
+      if (done % tenth != 0) return;
+    }
+    const int filled =
+        total > 0 ? static_cast<int>(kWidth * std::min(done, total) / total) : kWidth;
+    fmt::print("{}  [{}{}] {:>5}/{:<5} {}{}", tty ? "\r" : "", std::string(filled, '#'),
+               std::string(kWidth - filled, '.'), done, total, what, tty && !last ? "" : "\n");
     std::fflush(stdout);
   }
 
-  // Records a claim with what was measured; printed again, all together, by finish().
-  void claim(std::string claim_text, std::string measured, bool reproduced) {
-    claims_.push_back({std::move(claim_text), std::move(measured), reproduced});
-    print_claim(claims_.back());
+  // --- what the docs page is generated from -----------------------------------------------------
+
+  // A number the page quotes: recorded under `key` in results.json, returned as the text printed.
+  // E.g.  t.value("ratio_normalized", 0.1581, "{:.3f}")  returns "0.158".
+  std::string value(const std::string& key, double v, std::string_view format = "{:.3g}",
+                    Kind kind = Kind::exact) {
+    const std::string text = fmt::format(fmt::runtime(format), v);
+    values_[key] = {{"value", v}, {"text", text}, {"kind", kind_name(kind)}};
+    return text;
   }
 
-  // A claim about speed. Its verdict is printed like any other, but it does not count in the
-  // exit code: a timing depends on the machine and on what else runs beside it, and CTest, which
-  // runs every tutorial, must not pass or fail on that (speed is the benchmarks' job:
-  // docs/performance.md).
+  // A table (or any preformatted text) the page shows: printed here as it is, and recorded under
+  // `key` in results.json. Lines should be at most 100 columns.
+  void table(const std::string& key, const std::string& text, Kind kind = Kind::exact) {
+    fmt::print("{}", text);
+    blocks_[key] = {{"text", text}, {"kind", kind_name(kind)}};
+  }
+
+  // --- claims -------------------------------------------------------------------------------------
+
+  // A claim that does not depend on a seed: judged once.
+  void claim(std::string claim_text, std::string measured, bool reproduced,
+             Kind kind = Kind::exact) {
+    Claim c{std::move(claim_text), std::move(measured), {}, reproduced ? 1u : 0u, 1, kind};
+    claims_.push_back(std::move(c));
+  }
+
+  // A claim judged over seeds: one result per seed (from seeds()), and a summary of what was
+  // measured across them ("ratio 0.15-0.19, median 0.17").
+  void claim(std::string claim_text, std::string summary, std::vector<SeedResult> per_seed,
+             Kind kind = Kind::trained) {
+    size_t holds = 0;
+    for (const SeedResult& r : per_seed) holds += r.holds ? 1 : 0;
+    const size_t n = per_seed.size();
+    Claim c{std::move(claim_text), std::move(summary), std::move(per_seed), holds, n, kind};
+    claims_.push_back(std::move(c));
+  }
+
+  // A claim about speed. Its verdict is printed like any other, but it does not count in the exit
+  // code and CI never compares it: a timing depends on the machine and on what else runs beside
+  // it (speed is the benchmarks' job: docs/performance.md). `measured` should show the spread.
   void timing_claim(std::string claim_text, std::string measured, bool reproduced) {
-    claims_.push_back({std::move(claim_text), std::move(measured), reproduced, true});
-    print_claim(claims_.back());
+    Claim c{std::move(claim_text), std::move(measured), {}, reproduced ? 1u : 0u, 1, Kind::timing};
+    claims_.push_back(std::move(c));
   }
 
-  // The closing verdicts; returns the exit code (0 only if every claim but the timing ones
-  // reproduced).
+  // The closing verdicts, each printed once; writes results.json; returns the exit code (0 unless
+  // a claim other than a timing is NOT REPRODUCED).
   int finish() const {
     section("Claims and verdicts");
-    bool all = true;
+    bool ok = true;
+    std::string text;
     for (const Claim& c : claims_) {
-      print_claim(c);
-      all = all && (c.reproduced || c.timing);
+      text += claim_text(c, isatty(fileno(stdout)) != 0);
+      ok = ok && (c.kind == Kind::timing || verdict_of(c.holds, c.n) != Verdict::not_reproduced);
     }
-    if (claims_.empty()) {
-      fmt::print("  (this tutorial made no claim)\n");
-    }
-    return all ? 0 : 1;
+    if (claims_.empty()) text = "  (this tutorial made no claim)\n";
+    fmt::print("{}", text);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    fmt::print("  ({} mode, {}, {:.0f} s)\n", quick ? "quick" : "full", seed_list(), seconds);
+    write_results(seconds);
+    return ok ? 0 : 1;
   }
 
   bool quick = false;
   uint64_t seed = 1;
+  int seed_count = 0;  // 0: the default for the mode
   CLI::App cli;
   std::string out_dir;
 
  private:
   struct Claim {
     std::string text, measured;
-    bool reproduced;
-    bool timing = false;  // a speed claim: printed, not counted in the exit code
+    std::vector<SeedResult> per_seed;  // empty: judged once
+    size_t holds = 0, n = 1;
+    Kind kind = Kind::exact;
   };
-  static void print_claim(const Claim& c) {
-    const bool tty = isatty(fileno(stdout)) != 0;
-    const char* word = c.reproduced ? "REPRODUCED" : "NOT REPRODUCED";
-    const auto colour = c.reproduced ? fmt::fg(fmt::color::green) : fmt::fg(fmt::color::red);
-    fmt::print("  claim:    {}\n  measured: {}\n  verdict:  {}{}\n\n", c.text, c.measured,
-               tty ? fmt::format(colour | fmt::emphasis::bold, "{}", word) : std::string(word),
-               c.timing ? " (a timing: it varies with the machine and its load, so it is not "
-                          "part of the exit code)"
-                        : "");
+
+  // "seeds 1-10"; "seed 1" for a tutorial that never asked for seeds() (one draw, or none).
+  std::string seed_list() const {
+    if (!uses_seeds_) return fmt::format("seed {}", seed);
+    const std::vector<uint64_t> s = seeds();
+    if (s.size() == 1) return fmt::format("seed {}", s[0]);
+    return fmt::format("seeds {}-{}", s.front(), s.back());
   }
 
+  // One claim as the program prints it and as the page shows it (without colour).
+  static std::string claim_text(const Claim& c, bool colour) {
+    std::string body;
+    for (const SeedResult& r : c.per_seed) {
+      body += fmt::format("            seed {:<3} {}  {}\n", r.seed, r.holds ? "holds" : "fails",
+                          r.measured);
+    }
+    std::string out = indent_after_first(wrap(c.text, 84), "  claim:    ", "            ");
+    out += indent_after_first(wrap(c.measured, 84), "  measured: ", "            ");
+    out += body;
+    const Verdict v = verdict_of(c.holds, c.n);
+    const std::string word = verdict_name(v);
+    const std::string count =
+        c.per_seed.empty() ? "" : fmt::format("holds in {} of {} seeds: ", c.holds, c.n);
+    const auto style = v == Verdict::reproduced ? fmt::fg(fmt::color::green)
+                       : v == Verdict::mixed    ? fmt::fg(fmt::color::orange)
+                                                : fmt::fg(fmt::color::red);
+    out += fmt::format("  verdict:  {}{}{}\n\n", count,
+                       colour ? fmt::format(style | fmt::emphasis::bold, "{}", word) : word,
+                       c.kind == Kind::timing ? " (a timing: not part of the exit code)" : "");
+    return out;
+  }
+
+  // "  claim:    first line\n            second line\n" from "first line\nsecond line\n".
+  static std::string indent_after_first(const std::string& lines, std::string_view first,
+                                        std::string_view rest) {
+    std::string out;
+    size_t start = 0;
+    bool first_line = true;
+    while (start < lines.size()) {
+      const size_t end = lines.find('\n', start);
+      out += std::string(first_line ? first : rest) + lines.substr(start, end - start) + "\n";
+      first_line = false;
+      start = end == std::string::npos ? lines.size() : end + 1;
+    }
+    return out;
+  }
+
+  void write_results(double seconds) const {
+    nlohmann::ordered_json claims = nlohmann::ordered_json::array();
+    for (const Claim& c : claims_) {
+      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+      for (const SeedResult& r : c.per_seed) {
+        rows.push_back({{"seed", r.seed}, {"measured", r.measured}, {"holds", r.holds}});
+      }
+      claims.push_back({{"claim", c.text},
+                        {"measured", c.measured},
+                        {"kind", kind_name(c.kind)},
+                        {"holds", c.holds},
+                        {"of", c.n},
+                        {"verdict", verdict_name(verdict_of(c.holds, c.n))},
+                        {"seeds", rows},
+                        {"text", claim_text(c, false)}});
+    }
+    nlohmann::ordered_json results = {
+        {"tutorial", name_}, {"mode", quick ? "quick" : "full"},
+        {"seeds", uses_seeds_ ? seeds() : std::vector<uint64_t>{seed}},
+        {"seconds", seconds}, {"claims", claims},            {"values", values_},
+        {"tables", blocks_}};
+    std::ofstream file(out_path("results.json"));
+    file << results.dump(1) << "\n";
+    if (!file) fmt::print(stderr, "could not write {}\n", out_path("results.json"));
+  }
+
+  int full_seeds_ = 10;
+  mutable bool uses_seeds_ = false;  // seeds() was asked for: the tutorial judges over seeds
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<Claim> claims_;
+  nlohmann::ordered_json values_ = nlohmann::ordered_json::object();
+  nlohmann::ordered_json blocks_ = nlohmann::ordered_json::object();
 };
 
 }  // namespace tut

@@ -1,0 +1,278 @@
+// pages.hpp — docs pages that cannot go stale: filled from a tutorial's results.json, and checked
+// against a fresh run.
+//
+// A tutorial page (docs/tutorials/NN_name.md) never types a measured number. It holds markers,
+// and between them what the program printed in a full-mode run, whose results.json is committed
+// beside the page (docs/tutorials/results/NN_name.json):
+//
+//     <!-- results: claims -->          every claim: text, measured, per-seed rows, k of N, verdict
+//     <!-- /results -->
+//     <!-- results: claim 2 -->         the second claim alone
+//     <!-- results: table tanh -->      a table the program printed with Tutorial::table
+//     <!-- results: run -->             "full mode, seeds 1-10, 95 s", the run the page comes from
+//     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
+//
+// Two checks keep a page true (`./run pages --check`, in CI):
+//   1. the page is exactly what filling it from the committed results gives (no hand edits);
+//   2. a fresh full-mode run agrees with the committed results: every verdict and every "k of N"
+//      exactly, every number within the tolerance of its kind (tut::Kind):
+//        exact    1e-9 relative, or one unit in the last digit printed (the text was rounded)
+//        trained  one unit in the second significant digit (0.94 vs 0.95 agree, 0.94 vs 0.96 not)
+//        timing   not compared: speed depends on the machine and its load
+//      Runs of the bar characters ▏▎▍▌▋▊▉█ and the spaces after them are ignored: a bar is a
+//      picture of a number that is compared itself.
+//
+// What this file leaves out: prose. The words around the markers are the author's; only what
+// sits between markers is generated.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pages {
+
+using Json = nlohmann::ordered_json;
+
+// ----- filling a page ------------------------------------------------------------------------------
+
+inline std::string fenced(const std::string& text) { return "\n```text\n" + text + "```\n"; }
+
+// What goes between one marker's opening and closing comment. `what` is the marker's words after
+// "results:", e.g. "table tanh" or "value ratio".
+inline std::string fill_one(std::string_view what, const Json& results) {
+  const size_t space = what.find(' ');
+  const std::string kind(what.substr(0, space));
+  const std::string name = space == std::string_view::npos ? "" : std::string(what.substr(space + 1));
+  auto need = [&](const char* section) -> const Json& {
+    const Json& s = results.at(section);
+    if (!s.contains(name)) {
+      throw std::runtime_error(fmt::format("marker '{}': results.json has no {} named '{}'",
+                                           what, section, name));
+    }
+    return s.at(name);
+  };
+  if (kind == "claims") {
+    std::string text;
+    for (const Json& c : results.at("claims")) text += c.at("text").get<std::string>();
+    if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
+    return fenced(text);
+  }
+  if (kind == "claim") {
+    const Json& claims = results.at("claims");
+    const size_t k = std::strtoul(name.c_str(), nullptr, 10);
+    if (k < 1 || k > claims.size()) {
+      throw std::runtime_error(fmt::format("marker '{}': there are {} claims", what, claims.size()));
+    }
+    std::string text = claims[k - 1].at("text").get<std::string>();
+    if (text.ends_with("\n\n")) text.pop_back();
+    return fenced(text);
+  }
+  if (kind == "table") return fenced(need("tables").at("text").get<std::string>());
+  if (kind == "value") return need("values").at("text").get<std::string>();
+  if (kind == "run") {
+    const Json& seeds = results.at("seeds");
+    const std::string list =
+        seeds.size() == 1 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
+                          : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
+                                        seeds.back().get<uint64_t>());
+    return fmt::format("\n*Generated from a {} run ({}, {:.0f} s on the 2-core development "
+                       "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
+                       results.at("mode").get<std::string>() == "quick" ? "`--quick`" : "full-mode",
+                       list, results.at("seconds").get<double>());
+  }
+  throw std::runtime_error(fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
+                                       "value NAME, run)", what));
+}
+
+// The page with every marker filled from `results`. Throws on a marker without its closing
+// comment or one that names nothing in the results.
+inline std::string fill(std::string_view page, const Json& results) {
+  static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->",
+                                    kClose = "<!-- /results -->";
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    const size_t open = page.find(kOpen, at);
+    if (open == std::string_view::npos) break;
+    const size_t what_end = page.find(kEnd, open + kOpen.size());
+    const size_t close = page.find(kClose, open);
+    if (what_end == std::string_view::npos || close == std::string_view::npos || close < what_end) {
+      throw std::runtime_error(fmt::format("a '{}' marker at byte {} has no '{}' after it",
+                                           kOpen, open, kClose));
+    }
+    const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
+    out += page.substr(at, what_end + kEnd.size() - at);
+    out += fill_one(what, results);
+    out += kClose;
+    at = close + kClose.size();
+  }
+  out += page.substr(at);
+  return out;
+}
+
+// ----- comparing a fresh run with the committed one -------------------------------------------
+
+enum class Kind { exact, trained, timing };
+
+inline Kind kind_of(const Json& j) {
+  const std::string k = j.value("kind", "exact");
+  return k == "trained" ? Kind::trained : k == "timing" ? Kind::timing : Kind::exact;
+}
+
+// Do two numbers agree within `kind`'s tolerance? `digits_unit` is one unit in the last digit
+// printed (0 for numbers kept at full precision).
+inline bool agree(double a, double b, Kind kind, double digits_unit = 0.0) {
+  if (kind == Kind::timing) return true;
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  if (std::isinf(a) || std::isinf(b)) return a == b;
+  const double diff = std::fabs(a - b), big = std::max(std::fabs(a), std::fabs(b));
+  if (diff <= 1e-9 * big || diff <= digits_unit * (1 + 1e-9)) return true;
+  if (kind == Kind::trained) {
+    if (big == 0.0) return true;
+    return diff <= std::pow(10.0, std::floor(std::log10(big)) - 1) * (1 + 1e-9);
+  }
+  return false;
+}
+
+// A text cut into words and numbers. Bars (U+2580-U+259F, three UTF-8 bytes each) are dropped.
+struct Token {
+  bool number = false;
+  std::string text;
+  double value = 0.0;
+  double unit = 0.0;  // one unit in the last printed digit
+};
+
+inline std::vector<Token> tokenize(std::string_view s) {
+  std::vector<Token> tokens;
+  std::string word;
+  auto end_word = [&] {
+    if (!word.empty()) tokens.push_back({false, word, 0.0, 0.0});
+    word.clear();
+  };
+  size_t i = 0;
+  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x96 &&
+        static_cast<unsigned char>(s[i + 2]) >= 0x80 && static_cast<unsigned char>(s[i + 2]) <= 0x9F) {
+      i += 3;  // a bar character
+      continue;
+    }
+    if (c == ' ' || c == '\n' || c == '\t') {
+      end_word();
+      ++i;
+      continue;
+    }
+    // A number: [-]digits[.digits][e[+-]digits], not glued to a word before it ("t=3" is a word
+    // "t=" and a number 3; "W_hh" has none).
+    const bool starts = digit(i) || ((c == '-' || c == '.') && digit(i + 1)) ||
+                        (c == '-' && s.size() > i + 2 && s[i + 1] == '.' && digit(i + 2));
+    const bool glued = !word.empty() && (std::isalpha(static_cast<unsigned char>(word.back())) ||
+                                         word.back() == '_');
+    if (starts && !glued) {
+      end_word();
+      size_t j = i + (c == '-' ? 1 : 0);
+      int decimals = -1;
+      while (digit(j)) ++j;
+      if (j < s.size() && s[j] == '.' && digit(j + 1)) {
+        const size_t dot = j++;
+        while (digit(j)) ++j;
+        decimals = static_cast<int>(j - dot - 1);
+      }
+      int exponent = 0;
+      if (j + 1 < s.size() && (s[j] == 'e' || s[j] == 'E') &&
+          (digit(j + 1) || ((s[j + 1] == '-' || s[j + 1] == '+') && digit(j + 2)))) {
+        const size_t e = j + 1;
+        j = e + 1;
+        while (digit(j)) ++j;
+        exponent = std::atoi(std::string(s.substr(e, j - e)).c_str());
+      }
+      Token t{true, std::string(s.substr(i, j - i)), 0.0, 0.0};
+      t.value = std::strtod(t.text.c_str(), nullptr);
+      // (An integer without a point or an exponent, a count or an index, is compared exactly.)
+      const bool integer = decimals < 0 && t.text.find_first_of("eE") == std::string::npos;
+      t.unit = integer ? 0.0 : std::pow(10.0, exponent - std::max(decimals, 0));
+      tokens.push_back(t);
+      i = j;
+      continue;
+    }
+    word += static_cast<char>(c);
+    ++i;
+  }
+  end_word();
+  return tokens;
+}
+
+// Empty when `fresh` agrees with `committed`; else a description of the first difference.
+inline std::string compare_text(std::string_view committed, std::string_view fresh, Kind kind) {
+  if (kind == Kind::timing) return "";
+  const std::vector<Token> a = tokenize(committed), b = tokenize(fresh);
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i].number != b[i].number || (!a[i].number && a[i].text != b[i].text) ||
+        (a[i].number && !agree(a[i].value, b[i].value, kind, std::max(a[i].unit, b[i].unit)))) {
+      return fmt::format("'{}' is now '{}'", a[i].text, b[i].text);
+    }
+  }
+  if (a.size() != b.size()) {
+    return fmt::format("{} words and numbers, now {}", a.size(), b.size());
+  }
+  return "";
+}
+
+// Every difference between a fresh results.json and the committed one that the page would show.
+inline std::vector<std::string> compare(const Json& committed, const Json& fresh) {
+  std::vector<std::string> problems;
+  const Json &ca = committed.at("claims"), &fa = fresh.at("claims");
+  if (ca.size() != fa.size()) {
+    problems.push_back(fmt::format("{} claims, now {}", ca.size(), fa.size()));
+  }
+  for (size_t i = 0; i < std::min(ca.size(), fa.size()); ++i) {
+    const Json &c = ca[i], &f = fa[i];
+    const Kind kind = kind_of(c);
+    const std::string where = fmt::format("claim {}", i + 1);
+    if (kind != Kind::timing && (c.at("verdict") != f.at("verdict") || c.at("holds") != f.at("holds") ||
+                                 c.at("of") != f.at("of"))) {
+      problems.push_back(fmt::format("{}: {} ({} of {}), now {} ({} of {})", where,
+                                     c.at("verdict").get<std::string>(), c.at("holds").get<int>(),
+                                     c.at("of").get<int>(), f.at("verdict").get<std::string>(),
+                                     f.at("holds").get<int>(), f.at("of").get<int>()));
+    }
+    const std::string d = compare_text(c.at("text").get<std::string>(),
+                                       f.at("text").get<std::string>(), kind);
+    if (!d.empty()) problems.push_back(fmt::format("{}: {}", where, d));
+  }
+  for (const char* section : {"values", "tables"}) {
+    for (const auto& [key, c] : committed.at(section).items()) {
+      if (!fresh.at(section).contains(key)) {
+        problems.push_back(fmt::format("{} '{}' is no longer printed", section, key));
+        continue;
+      }
+      const Json& f = fresh.at(section).at(key);
+      const Kind kind = kind_of(c);
+      std::string d;
+      if (std::string(section) == "values") {
+        // (NaN and Inf are written as null in JSON: then the texts must match.)
+        const bool numbers = c.at("value").is_number() && f.at("value").is_number();
+        if (numbers ? !agree(c.at("value").get<double>(), f.at("value").get<double>(), kind)
+                    : c.at("text") != f.at("text")) {
+          d = fmt::format("'{}' is now '{}'", c.at("text").get<std::string>(),
+                          f.at("text").get<std::string>());
+        }
+      } else {
+        d = compare_text(c.at("text").get<std::string>(), f.at("text").get<std::string>(), kind);
+      }
+      if (!d.empty()) problems.push_back(fmt::format("{} '{}': {}", section, key, d));
+    }
+  }
+  return problems;
+}
+
+}  // namespace pages
