@@ -2,7 +2,9 @@
 //
 // Three things to see: (1) the tape grows by one node per op, in creation order; (2) backward is
 // one loop over that list in reverse, each node adding grad * local derivative into its inputs;
-// (3) because it is a loop and not a recursion, a chain of a million ops is no problem.
+// (3) because it is a loop and not a recursion, a chain of a million ops is no problem. (micrograd,
+// whose ops this engine mirrors, orders its graph with a recursive function before its reverse
+// loop: part 4 says where that stops.)
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
 #include <viz/viz.hpp>
@@ -51,22 +53,24 @@ int main(int argc, char** argv) {
       "for each input k, grad[input k] += grad[i] * d node_i / d input_k. Below is every step of "
       "that loop, with the local derivative the rule used.");
   L.backward(/*retain_graph=*/true);
+  std::string steps;
   for (size_t i = tape.size(); i-- > 0;) {
     const ag::Node& node = tape.node(i);
     const double g = node.out->grad.empty() ? 0.0 : node.out->grad[0];
     if (node.backward == nullptr) {
-      fmt::print("  node {} {:<5} {:<3} is a leaf: its gradient is final, {:.4f}\n", i, node.op,
-                 tape.tensor(i).name(), g);
+      steps += fmt::format("  node {} {:<5} {:<3} is a leaf: its gradient is final, {:.4f}\n", i,
+                           node.op, tape.tensor(i).name(), g);
       continue;
     }
     const auto local = tape.local_derivatives(i);
     const auto inputs = tape.inputs_of(i);
-    fmt::print("  node {} {:<5} grad = {:.4f}\n", i, node.op, g);
+    steps += fmt::format("  node {} {:<5} grad = {:.4f}\n", i, node.op, g);
     for (size_t k = 0; k < inputs.size(); ++k) {
-      fmt::print("           -> node {} += {:.4f} * {:.4f} = {:+.4f}\n", inputs[k], g, local[k][0],
-                 g * local[k][0]);
+      steps += fmt::format("           -> node {} += {:.4f} * {:.4f} = {:+.4f}\n", inputs[k], g,
+                           local[k][0], g * local[k][0]);
     }
   }
+  t.table("reverse_loop", steps);
   fmt::print("\n");
   const std::string picture = t.out_path("reverse_loop.svg");
   ag::viz::render(tape, picture, {.title = "L = tanh(a * x + a)"});
@@ -102,27 +106,39 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------------------------------------
   t.section(fmt::format("4. A chain of {} ops", chain));
   t.paragraph(
-      "micrograd sorts its graph with a recursive depth-first search, so its depth is limited by "
-      "Python's recursion limit (1000 by default, sys.getrecursionlimit()): a few thousand chained "
-      "ops are enough to stop it. The tape needs no recursion: here is x <- x * 1.0000001 + 0, "
+      "micrograd's Value.backward() needs an order first: it builds one with build_topo, a "
+      "recursive depth-first search that calls itself once per node along the longest path from "
+      "the output to an input. Python stops a recursion at sys.getrecursionlimit() frames, 1000 "
+      "by default, so on a chain of about a thousand ops build_topo raises RecursionError, before "
+      "a single gradient is computed. (micrograd's loop over the sorted list, "
+      "`for v in reversed(topo)`, is flat, like ours: it is the sort that recurses.) The tape "
+      "needs no sort, since creation order already is one. Here is x <- x * 1.0000001 + 0, "
       "repeated, forward and backward.");
   {
     auto start = std::chrono::steady_clock::now();
     ag::Tape long_tape;
     ag::Tensor x0 = ag::scalar(1.0, true);
     ag::Tensor h = x0;
-    for (int64_t i = 0; i < chain / 2; ++i) h = h * 1.0000001 + 0.0;
+    for (int64_t i = 0; i < chain / 2; ++i) h = h * 1.0000001 + 0.0;  // two ops per step
     const double forward_s = seconds_since(start);
     start = std::chrono::steady_clock::now();
     h.backward();
     const double backward_s = seconds_since(start);
     const double expected = std::pow(1.0000001, static_cast<double>(chain / 2));
     const double rel = std::abs(x0.grad().item() - expected) / expected;
-    fmt::print("  nodes on the tape: {} ({} ops and their constants)\n", long_tape.size(), chain);
-    fmt::print("  forward {:.3f} s, backward {:.3f} s\n", forward_s, backward_s);
-    fmt::print("  d x_last / d x0 = {:.9f}, and 1.0000001^{} = {:.9f}\n\n", x0.grad().item(),
-               chain / 2, expected);
-    t.claim(fmt::format("backward walks a {}-op chain with one loop and gets d x_n/d x_0 = 1.0000001^n", chain),
+    t.value("chain_ops", static_cast<double>(chain), "{:.0f}");
+    t.value("chain_steps", static_cast<double>(chain / 2), "{:.0f}");
+    t.value("chain_nodes", static_cast<double>(long_tape.size()), "{:.0f}");
+    t.table("chain", fmt::format("  nodes on the tape: {} ({} ops and their constants)\n"
+                                 "  d x_last / d x0 = {:.9f}, and 1.0000001^{} = {:.9f}\n",
+                                 long_tape.size(), chain, x0.grad().item(), chain / 2, expected));
+    // Timings: printed and shown on the page, never compared (they depend on the machine's load).
+    fmt::print("  forward {} s, backward {} s\n\n",
+               t.value("forward_s", forward_s, "{:.3f}", tut::Kind::timing),
+               t.value("backward_s", backward_s, "{:.3f}", tut::Kind::timing));
+    t.claim(fmt::format("backward walks a {}-op chain with one loop and gets d x_n/d x_0 = "
+                        "1.0000001^n",
+                        chain),
             fmt::format("relative error {:.1e} (allowed 1e-9)", rel), rel < 1e-9);
   }
   return t.finish();
