@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   t.table("tape", tape.to_string());
   const std::string picture = t.out_path("linear_layer.svg");
   ag::viz::render(tape, picture, {.title = "mean((x @ W + b - target)^2)"});
-  fmt::print("\n  the graph, with tensor norms |data| and |grad| in each box: {}\n", picture);
+  fmt::print("\n");
+  t.paragraph(fmt::format("The graph, with tensor norms |data| and |grad| in each box: {}", picture));
 
   t.section("2. The gradient of a broadcast input sums over the stretched axis");
   t.paragraph(
