@@ -83,7 +83,7 @@ inline std::string fill_one(std::string_view what, const Json& results) {
         seeds.size() == 1 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
                           : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
                                         seeds.back().get<uint64_t>());
-    return fmt::format("\n*Generated from a {} run ({}, {:.0f} s on the 2-core development "
+    return fmt::format("\n*Generated from a {} run ({}, {:.0f} s of CPU time on the development "
                        "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
                        results.at("mode").get<std::string>() == "quick" ? "`--quick`" : "full-mode",
                        list, results.at("seconds").get<double>());

@@ -59,7 +59,7 @@ TEST_CASE("fill writes every marker from the results and leaves the prose alone"
   CHECK(filled.find("```text\n  layer 1  1.15e-10") != std::string::npos);
   CHECK(filled.find("stale") == std::string::npos);
   CHECK(filled.find("verdict:  REPRODUCED") != std::string::npos);
-  CHECK(filled.find("seeds 1-5, 12 s") != std::string::npos);
+  CHECK(filled.find("seeds 1-5, 12 s of CPU time") != std::string::npos);
   CHECK(pages::fill(filled, r) == filled);  // filling twice changes nothing
 }
 

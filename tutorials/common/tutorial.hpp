@@ -31,7 +31,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -143,8 +143,7 @@ class Tutorial {
   }
 
   // Call after parsing: prints the title and the introduction.
-  void begin() {
-    started_ = std::chrono::steady_clock::now();
+  void begin() const {
     const std::string rule(title_.size() + 4, '=');
     fmt::print("{}\n  {}\n{}\n\n", rule, title_, rule);
     paragraph(intro_);
@@ -227,6 +226,13 @@ class Tutorial {
     Claim c{std::move(claim_text), std::move(measured), {}, reproduced ? 1u : 0u, 1, Kind::timing};
     claims_.push_back(std::move(c));
   }
+  // The same over repeated timing rounds, by the 80/20 rule: the claim held in `holds` of
+  // `rounds` rounds. Where the rounds disagree (MIXED) the spread allows no verdict.
+  void timing_claim(std::string claim_text, std::string measured, size_t holds, size_t rounds) {
+    Claim c{std::move(claim_text), std::move(measured), {}, holds, rounds, Kind::timing};
+    c.unit = "rounds";
+    claims_.push_back(std::move(c));
+  }
 
   // The closing verdicts, each printed once; writes results.json; returns the exit code (0 unless
   // a claim other than a timing is NOT REPRODUCED).
@@ -240,9 +246,10 @@ class Tutorial {
     }
     if (claims_.empty()) text = "  (this tutorial made no claim)\n";
     fmt::print("{}", text);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    fmt::print("  ({} mode, {}, {:.0f} s)\n", quick ? "quick" : "full", seed_list(), seconds);
+    // CPU time, not wall time: what the run costs whatever else the machine is doing.
+    const double seconds = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+    fmt::print("  ({} mode, {}, {:.0f} s of CPU time)\n", quick ? "quick" : "full", seed_list(),
+               seconds);
     write_results(seconds);
     return ok ? 0 : 1;
   }
@@ -259,6 +266,7 @@ class Tutorial {
     std::vector<SeedResult> per_seed;  // empty: judged once
     size_t holds = 0, n = 1;
     Kind kind = Kind::exact;
+    std::string unit = "seeds";  // what "holds in k of N ..." counts
   };
 
   // "seeds 1-10"; "seed 1" for a tutorial that never asked for seeds() (one draw, or none).
@@ -267,6 +275,12 @@ class Tutorial {
     const std::vector<uint64_t> s = seeds();
     if (s.size() == 1) return fmt::format("seed {}", s[0]);
     return fmt::format("seeds {}-{}", s.front(), s.back());
+  }
+
+  // (A timing whose rounds disagree gets no verdict: the machine's load decided it.)
+  static std::string verdict_word(const Claim& c) {
+    const Verdict v = verdict_of(c.holds, c.n);
+    return c.kind == Kind::timing && v == Verdict::mixed ? "NO VERDICT" : verdict_name(v);
   }
 
   // One claim as the program prints it and as the page shows it (without colour).
@@ -280,9 +294,10 @@ class Tutorial {
     out += indent_after_first(wrap(c.measured, 84), "  measured: ", "            ");
     out += body;
     const Verdict v = verdict_of(c.holds, c.n);
-    const std::string word = verdict_name(v);
-    const std::string count =
-        c.per_seed.empty() ? "" : fmt::format("holds in {} of {} seeds: ", c.holds, c.n);
+    const std::string word = verdict_word(c);
+    const std::string count = c.n > 1 || !c.per_seed.empty()
+                                  ? fmt::format("holds in {} of {} {}: ", c.holds, c.n, c.unit)
+                                  : "";
     const auto style = v == Verdict::reproduced ? fmt::fg(fmt::color::green)
                        : v == Verdict::mixed    ? fmt::fg(fmt::color::orange)
                                                 : fmt::fg(fmt::color::red);
@@ -319,7 +334,7 @@ class Tutorial {
                         {"kind", kind_name(c.kind)},
                         {"holds", c.holds},
                         {"of", c.n},
-                        {"verdict", verdict_name(verdict_of(c.holds, c.n))},
+                        {"verdict", verdict_word(c)},
                         {"seeds", rows},
                         {"text", claim_text(c, false)}});
     }
@@ -335,7 +350,6 @@ class Tutorial {
 
   int full_seeds_ = 10;
   mutable bool uses_seeds_ = false;  // seeds() was asked for: the tutorial judges over seeds
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<Claim> claims_;
   nlohmann::ordered_json values_ = nlohmann::ordered_json::object();
   nlohmann::ordered_json blocks_ = nlohmann::ordered_json::object();
