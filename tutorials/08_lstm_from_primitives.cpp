@@ -441,8 +441,8 @@ int main(int argc, char** argv) {
       worst_value = std::max(worst_value, max_diff(out.c.data(), ours_c.data()));
       const std::vector<Tensor> theirs{x, cell.W_ih, cell.W_hh, cell.b_ih, cell.b_hh};
       const char* names[] = {"x", "W_ih", "W_hh", "b_ih", "b_hh"};
-      std::string table =
-          fmt::format("  {:<6} {:>14} {:>14} {:>12}\n", "grad", "|ours|", "|nn::LSTM|", "max |diff|");
+      std::string table = fmt::format("  {:<6} {:>14} {:>14} {:>12}\n", "grad", "|ours|",
+                                      "|nn::LSTM|", "max |diff|");
       for (size_t n = 0; n < theirs.size(); ++n) {
         double ours_norm = 0.0, their_norm = 0.0;
         for (double v : ours_grads[n]) ours_norm += v * v;

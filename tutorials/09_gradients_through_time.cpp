@@ -12,9 +12,9 @@
 //
 // and then checks the bound of Pascanu, Mikolov & Bengio (2013, "On the difficulty of training
 // recurrent neural networks", section 2.1 "The mechanics", eq. 5-7: the sufficient condition
-// lambda_1 < 1/gamma for vanishing, gamma = 1 for tanh): with tanh (|tanh'| <= 1) and W_hh = rho * Q, Q
-// orthogonal, every step's Jacobian diag(tanh'(.)) W_hh has spectral norm at most rho, so
-// ||d h_T / d h_0||_2 <= rho^T. The Jacobian is built exactly, row by row, one backward pass per
+// lambda_1 < 1/gamma for vanishing, gamma = 1 for tanh): with tanh (|tanh'| <= 1) and
+// W_hh = rho * Q, Q orthogonal, every step's Jacobian diag(tanh'(.)) W_hh has spectral norm at
+// most rho, so ||d h_T / d h_0||_2 <= rho^T. The Jacobian is built exactly, row by row, one backward pass per
 // row, and its spectral norm (largest singular value) found by power iteration.
 //
 // Every measurement is at initialisation, so it depends on the random weights and data: each
@@ -324,7 +324,9 @@ int main(int argc, char** argv) {
     auto per_step = [&](double ratio) { return std::pow(ratio, 1.0 / static_cast<double>(T - 1)); };
     for (size_t k = 0; k < seeds.size(); ++k) {
       table += fmt::format("  {:<5}", seeds[k]);
-      for (double r : ratios[k]) table += fmt::format("  {:>8.1e} {:>8}", r, fmt::format("x{:.3f}", per_step(r)));
+      for (double r : ratios[k]) {
+        table += fmt::format("  {:>8.1e} {:>8}", r, fmt::format("x{:.3f}", per_step(r)));
+      }
       table += "\n";
     }
     t.table("seeds", table);
@@ -342,10 +344,11 @@ int main(int argc, char** argv) {
                             r[0] < 1e-3});
     lstm0_vanishes.push_back({seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.1e}", T - 1, r[1]),
                               r[1] < 1e-3});
-    bias_helps.push_back({seeds[k],
-                          fmt::format("ratio {:.1e} (bias 1) vs {:.1e} (bias 0): {:.1e} times", r[2],
-                                      r[1], r[2] / r[1]),
-                          r[2] >= 100.0 * r[1]});
+    bias_helps.push_back(
+        {seeds[k],
+         fmt::format("ratio {:.1e} (bias 1) vs {:.1e} (bias 0): {:.1e} times", r[2], r[1],
+                     r[2] / r[1]),
+         r[2] >= 100.0 * r[1]});
     irnn_keeps.push_back({seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.2f}", T - 1, r[3]),
                           r[3] >= 0.1});
     lstm0_below_rnn += r[1] < r[0] ? 1 : 0;
@@ -362,7 +365,8 @@ int main(int argc, char** argv) {
   t.claim(fmt::format("In the tanh RNN at init the gradient vanishes through time: less than "
                       "1e-3 of it reaches h_0 after {} steps",
                       T - 1),
-          fmt::format("ratio {} over the seeds", range(0, "{:.1e}")), rnn_vanishes, tut::Kind::exact);
+          fmt::format("ratio {} over the seeds", range(0, "{:.1e}")), rnn_vanishes,
+          tut::Kind::exact);
   t.claim(fmt::format("An LSTM is not a cure by itself: with PyTorch's init (forget bias 0) less "
                       "than 1e-3 of the gradient reaches h_0 after {} steps too",
                       T - 1),
