@@ -352,6 +352,7 @@ std::string value_text(const FlowEntry& e) {
 }  // namespace
 
 std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, int width) {
+  detail::validate(options);
   // Eighth blocks: a bar of 8 * width steps, the last character partly filled.
   static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
   width = std::max(width, 1);
@@ -379,6 +380,7 @@ std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, i
 }
 
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options) {
+  detail::validate(options);
   static constexpr const char* kLevels[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   std::string out;
   for (const FlowEntry& e : flow) {

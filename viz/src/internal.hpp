@@ -137,10 +137,17 @@ GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp
 GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  // fold.cpp
 
 // ----- output (render.cpp) ---------------------------------------------------------------------
+// Throws VizError naming the first Options field out of range (see viz.hpp).
+void validate(const Options& options);
+// Throws VizError, naming `smaller`, if the full view of the tape (the nodes selected_nodes
+// keeps, and the legend) is above kMaxLayoutNodes or kMaxLayoutDepth. Measured on the tape, before
+// any graph is built.
+void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller);
 // A built graph in `format`: DOT text written by cgraph, or laid out by gvc's dot engine and
-// rendered. Throws VizError with Graphviz's own message if it fails.
-std::string graph_data(Agraph_t* g, Format format);
+// rendered. Throws VizError with Graphviz's own message if it fails, and before layout if the
+// graph is above kMaxLayoutNodes or kMaxLayoutDepth; `smaller` then says what to draw instead.
+std::string graph_data(Agraph_t* g, Format format, std::string_view smaller);
 // The same into a file (opened here, so that an unwritable path is a clear error).
-void graph_file(Agraph_t* g, const std::string& path);
+void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller);
 
 }  // namespace ag::viz::detail

@@ -38,20 +38,45 @@
 namespace ag::viz {
 
 // Raised when a picture cannot be made: an unknown file extension, a path that cannot be written,
-// or Graphviz refusing the graph (its own message is included).
+// an Options field out of range (the message names the field and its value), a graph too big to
+// lay out (see the limits below), or Graphviz refusing the graph (its own message is included).
 struct VizError : Error {
   using Error::Error;
 };
 
+// ---------------------------------------------------------------------------------------------
+// What Graphviz is asked to lay out (SVG, PNG, PDF; DOT text is written before layout and has no
+// limit). Above either limit render() and render_data() throw VizError *before* layout, and the
+// message names the call that draws the same tape smaller (the folded view, a path, a strip).
+//
+// kMaxLayoutNodes: boxes in one picture. dot's layout time grows faster than the node count;
+// measured on the 2-core development machine (Graphviz 2.43, full view to SVG): an unrolled LSTM
+// of 1806 nodes 1.0 s, 2706 nodes 2.8 s, 3606 nodes 3.4 s, 5406 nodes 11.7 s; a scalar chain of
+// 2101 nodes 1.3 s, 3001 nodes 9.8 s. 2500 keeps every picture within a few seconds.
+//
+// kMaxLayoutDepth: boxes on the longest path (edges followed forward). dot spends its time per
+// rank, and some of its passes recurse once per node along a path: a 100,000-step scalar chain
+// (200,001 nodes) overflows the 8 MB main-thread stack inside libgvc (174,000 nested calls) and
+// kills the process, with no exception to catch. 1500 ranks is both fast (a chain of that depth
+// lays out in about a second) and two orders of magnitude below that crash, with room for the
+// smaller stacks of threads.
+inline constexpr size_t kMaxLayoutNodes = 2500;
+inline constexpr size_t kMaxLayoutDepth = 1500;
+
+// The widest colour scale the Options accept, in decades: the legend draws one cell per decade.
+inline constexpr double kMaxScaleDecades = 20.0;
+
 // Full: one box per tape node. Folded: one box per scope at `fold_depth` (see Options).
 enum class View { full, folded };
 
+// Every field is checked by the calls that take Options (render, render_data, to_dot, the flow
+// pictures and text): a value out of range throws VizError naming the field and the value.
 struct Options {
   // --- what to draw ---
   View view = View::full;
   // Folded view: how many scope components name a box. With scopes "lstm/t=0" ... "lstm/t=99",
   // depth 2 gives one box per time step, depth 1 a single "lstm" box. Nodes made outside every
-  // scope (the loss, say) stay individual boxes, and so do parameters.
+  // scope (the loss, say) stay individual boxes, and so do parameters. At least 1.
   int fold_depth = 2;
   // Draw scopes as nested clusters (boxes around the nodes made inside them).
   bool cluster_scopes = true;
@@ -64,15 +89,16 @@ struct Options {
 
   // --- how values become colours and widths ---
   // The colour scale runs over log10 |grad| in [log10_min, log10_max]; norms outside it take the
-  // end colours (the legend says "<=" and ">=").
+  // end colours (the legend says "<=" and ">="). Finite, log10_min < log10_max, at most
+  // kMaxScaleDecades apart.
   double log10_min = -8.0;
   double log10_max = 2.0;
-  // A sigmoid or tanh unit counts as saturated when its local derivative is below this.
+  // A sigmoid or tanh unit counts as saturated when its local derivative is below this; in (0, 1).
   double saturation_threshold = 1e-3;
   // Scalar graphs: label each edge with d out / d in (only where both ends are one number).
   bool edge_local_derivatives = true;
   bool legend = true;
-  // Graphviz rankdir: "LR" (inputs left, loss right, like micrograd) or "TB".
+  // Graphviz rankdir: "LR" (inputs left, loss right, like micrograd), "TB", "RL" or "BT".
   std::string rankdir = "LR";
   // A title drawn above the picture (empty: none).
   std::string title;
@@ -81,7 +107,7 @@ struct Options {
   // gradient is counted in "the gradient leaving" each box either way.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
-  // folded view wraps only when it has more scope boxes than this; 0: never wrap it).
+  // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
   int columns = 25;
 };
 
@@ -96,8 +122,9 @@ Format format_from_path(const std::string& path);
 // Renders the tape to a file whose extension picks the format, e.g.
 //     ag::viz::render(tape, "graph.svg");
 //     ag::viz::render(tape, "lstm.svg", {.view = ag::viz::View::folded, .fold_depth = 2});
-// Throws VizError if the extension is unknown or the file cannot be written; IndexError if a
-// path_from / path_to index is not on the tape. A tape before backward() renders every node as
+// Throws VizError if the extension is unknown, the file cannot be written, an option is out of
+// range, or the picture is above kMaxLayoutNodes / kMaxLayoutDepth (the full view then names
+// {.view = ag::viz::View::folded}); IndexError if a path_from / path_to index is not on the tape. A tape before backward() renders every node as
 // "no gradient"; an empty tape renders a note saying so.
 void render(const Tape& tape, const std::string& path, const Options& options = {});
 
