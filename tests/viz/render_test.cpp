@@ -89,7 +89,12 @@ TEST_CASE("the SVG shows what the DOT says: labels and legend survive layout", "
   const std::string svg = viz::render_data(tape, viz::Format::svg, {.title = "relu mlp"});
   CHECK(svg.find("relu mlp") != std::string::npos);
   CHECK(svg.find("mlp.layer2.W") != std::string::npos);
-  CHECK(svg.find("vanished") != std::string::npos);
+  // The legend's scale, in words and as the id of its SVG group (what docs_img_test looks for).
+  CHECK(svg.find("scale 1e&#45;8 to 1e2 (the default") != std::string::npos);  // '-' escaped
+  CHECK(svg.find(R"(<g id="legend_scale_default" class="node">)") != std::string::npos);
+  const std::string wide =
+      viz::render_data(tape, viz::Format::svg, {.log10_min = -14.0, .log10_max = 0.0});
+  CHECK(wide.find(R"(<g id="legend_scale_custom" class="node">)") != std::string::npos);
   CHECK(svg.find("<title>cluster_mlp/layer1</title>") != std::string::npos);
 }
 

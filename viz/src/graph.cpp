@@ -187,6 +187,8 @@ Agraph_t* Clusters::get(const std::string& scope) {
 void add_legend(Agraph_t* g, const Options& options, std::string_view fill_meaning,
                 EdgeLegend edges) {
   Agnode_t* n = add_node(g, "legend");
+  // The SVG's <g id=...>: how the docs test tells the default scale from another one.
+  set(n, "id", default_scale(options) ? "legend_scale_default" : "legend_scale_custom");
   set(n, "shape", "plaintext");
   set(n, "margin", "0");
   set(n, "fontsize", "9");

@@ -69,6 +69,10 @@ enum class EdgeLegend {
   none,          // the picture has no such edges (the strip)
 };
 
+// Whether the Options use the default colour scale (Options{}.log10_min / log10_max).
+bool default_scale(const Options& options);
+// "scale 1e-8 to 1e2 (the default: ...)", or the same saying it is not the default.
+std::string scale_text(const Options& options);
 // The legend as an HTML-like label. `fill_meaning` says what the fill of a box measures.
 std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges);
 

@@ -5,7 +5,8 @@
 // functions draw the tape so that the answer is a colour:
 //
 //   * node fill  = log10 of the norm of the node's gradient, on the viridis colour map (dark
-//                  purple: vanished, green: healthy, yellow: exploding), with a legend;
+//                  purple: small, yellow: large), on one absolute scale (1e-8 to 1e2 unless the
+//                  Options say otherwise), with a legend that states the scale;
 //                  exactly zero, NaN/Inf and "no gradient reached here" get their own marks;
 //   * edge width = norm of the gradient that flowed along that edge (needs
 //                  `tape.backward(loss, {.record_edge_grads = true})`);
@@ -89,7 +90,9 @@ struct Options {
 
   // --- how values become colours and widths ---
   // The colour scale runs over log10 |grad| in [log10_min, log10_max]; norms outside it take the
-  // end colours (the legend says "<=" and ">="). Finite, log10_min < log10_max, at most
+  // end colours (the legend says "<=" and ">="). Keep the default, so that every picture compares
+  // with every other: a picture on another scale says so in its legend ("not the default"), and
+  // a committed one must be listed, with its reason, in docs/graphs.md. Finite, log10_min < log10_max, at most
   // kMaxScaleDecades apart.
   double log10_min = -8.0;
   double log10_max = 2.0;
