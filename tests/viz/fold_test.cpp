@@ -236,3 +236,34 @@ TEST_CASE("flow strip: a square per scope, sized by log10 norm", "[viz][fold]") 
   Parsed empty(viz::render_flow_data({}, viz::Format::dot));
   CHECK(empty.has_node("note"));
 }
+
+TEST_CASE("folded marks: dead units in red only for a batch, sparsity and saturation neutral",
+          "[viz][fold]") {
+  Tape tape;
+  Tensor a, b, c;
+  {
+    ScopeGuard scope("batch");  // [2 examples, 2 units]: unit 1 off in both: dead
+    Tensor x = tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}, true);
+    a = relu(x);
+  }
+  {
+    ScopeGuard scope("step");  // [1, 4]: one example, 3 of 4 off: sparsity, not dead
+    Tensor x = tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}, true);
+    b = relu(x);
+  }
+  {
+    ScopeGuard scope("gate");  // [1, 2] sigmoid, one value saturated: a share, not red
+    Tensor x = tensor({30.0, 0.0}, {1, 2}, true);
+    c = sigmoid(x);
+  }
+  tape.backward(sum(a) + sum(b) + sum(c), kEdges);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded, .fold_depth = 1}));
+  const std::string batch = p.attr("g0", "label"), step = p.attr("g1", "label"),
+                    gate = p.attr("g2", "label");
+  CHECK(batch.find(R"(<FONT COLOR="#c00000"><B>dead 50% of units</B></FONT>, sparsity 75%)") !=
+        std::string::npos);
+  CHECK(step.find("sparsity 75%") != std::string::npos);
+  CHECK(step.find("dead") == std::string::npos);
+  CHECK(gate.find("50% of values saturated") != std::string::npos);
+  for (const std::string& label : {step, gate}) CHECK(label.find("#c00000") == std::string::npos);
+}

@@ -42,8 +42,8 @@ struct Group {
   size_t node_count = 0;
   double sq = 0.0;        // sum of squared norms of the gradient leaving it
   bool reached = false;   // some gradient left it
-  // For the marker: units of sigmoid/tanh (and how many saturated), units of relu (how many dead).
-  double squashing_units = 0, saturated = 0, relu_units = 0, dead = 0;
+  // For the marker: the values and units of its relu and of its sigmoid/tanh nodes that are off.
+  OffCounts relu, squashing;
 };
 
 struct Grouping {
@@ -61,22 +61,19 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
     const std::string scope = truncate_scope(tape.scope_name(node.scope), depth);
     if (scope.empty() || is_parameter(node)) continue;
     auto [it, added] = index.emplace(scope, static_cast<long>(result.groups.size()));
-    if (added) result.groups.push_back(Group{scope, i});
+    if (added) {
+      result.groups.emplace_back();
+      result.groups.back().scope = scope;
+      result.groups.back().first_node = i;
+    }
     result.group_of[i] = it->second;
     Group& group = result.groups[it->second];
     ++group.node_count;
 
-    // Why gradients may die inside: the same counts node_marker reports for one node.
-    const std::string_view op = node.op;
-    for (double r : node.out->value.span()) {
-      if (op == "relu") {
-        group.relu_units += 1;
-        group.dead += r <= 0.0 ? 1 : 0;
-      } else if (op == "sigmoid" || op == "tanh") {
-        const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
-        group.squashing_units += 1;
-        group.saturated += d < options.saturation_threshold ? 1 : 0;
-      }
+    // Why gradients may die inside: the same counts node_marks reports for one node.
+    const OffKind kind = off_kind(node.op);
+    if (kind != OffKind::none) {
+      count_off(node, options, kind == OffKind::relu ? group.relu : group.squashing);
     }
   }
 
@@ -117,12 +114,6 @@ std::string last_component(const std::string& scope) {
 std::string parent_scope(const std::string& scope) {
   const size_t slash = scope.rfind('/');
   return slash == std::string::npos ? "" : scope.substr(0, slash);
-}
-
-std::string percent(double part, double whole) {
-  const double f = part / whole;
-  if (f > 0.0 && f < 0.005) return "<1%";
-  return fmt::format("{:.0f}%", 100.0 * f);
 }
 
 }  // namespace
@@ -210,20 +201,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     std::string rows = fmt::format("<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
                                    "<TR><TD>{}</TD></TR>",
                                    html_escape(name), group.node_count, grad);
-    std::string marker;
-    bool alarming = false;
-    if (group.squashing_units > 0 && group.saturated > 0) {
-      marker = "saturated " + percent(group.saturated, group.squashing_units);
-      alarming = group.saturated / group.squashing_units >= 0.5;
-    }
-    if (group.relu_units > 0) {
-      marker += (marker.empty() ? "" : ", ") + ("dead " + percent(group.dead, group.relu_units));
-      alarming = alarming || group.dead / group.relu_units >= 0.5;
-    }
-    if (!marker.empty()) {
-      rows += fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="{}">{}</FONT></TD></TR>)",
-                          alarming ? "#c00000" : "#000000", marker);
-    }
+    std::vector<Mark> marks = off_marks(OffKind::squashing, group.squashing);
+    for (Mark& m : off_marks(OffKind::relu, group.relu)) marks.push_back(std::move(m));
+    rows += marks_html(marks);
     set_html(n, "label", R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" +
                              rows + "</TABLE>");
   }

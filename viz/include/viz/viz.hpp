@@ -10,9 +10,16 @@
 //                  exactly zero, NaN/Inf and "no gradient reached here" get their own marks;
 //   * edge width = norm of the gradient that flowed along that edge (needs
 //                  `tape.backward(loss, {.record_edge_grads = true})`);
-//   * markers    = *why* it died: ReLU's dead fraction, sigmoid/tanh's mean local derivative and
-//                  saturated fraction, LeakyReLU's slope; in scalar graphs each edge shows its
-//                  local derivative d out / d in, so a vanishing path is visibly a product.
+//   * markers    = *why* it died: ReLU's dead units and sparsity, sigmoid/tanh's mean local
+//                  derivative and saturation, LeakyReLU's slope; in scalar graphs each edge shows
+//                  its local derivative d out / d in, so a vanishing path is visibly a product.
+//
+// Marks mean one thing. A unit is a position in the non-batch dimensions; the batch is the first
+// dimension. Red ("dead 25% of units", "saturated 25% of units") only for units off in *every*
+// example of a batch of at least two: a relu result of 0, or a sigmoid/tanh local derivative
+// below Options::saturation_threshold (1e-3). The share of values that are off is neutral text
+// ("sparsity 50%", "3% of values saturated"); a one-number relu that is 0 says "off here", a
+// saturated one "saturated here". A tensor whose first dimension is 1 has no batch: never red.
 //
 // Big graphs: scopes (ag::ScopeGuard) become nested clusters; the folded view draws one box per
 // scope (one per LSTM time step, or per layer); the gradient-flow strip is the same numbers as a
