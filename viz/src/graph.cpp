@@ -8,16 +8,15 @@
 // its tape index (so it can be found in tape.print()), its shape, norms for a tensor, and a
 // marker for ops that are the usual suspects when a gradient dies:
 //
-//   relu        dead 25% of units, sparsity 60%   x <= 0 passes back exactly 0. Dead (red): off
-//                                                 for every example of the batch; sparsity: the
-//                                                 share of values that are 0. One number:
-//                                                 "off here (x <= 0)".
-//   sigmoid     σ' mean 0.19, 3% of values saturated   σ'(x) = σ(1 - σ) <= 1/4: each layer shrinks
-//                                                 it; "saturated 25% of units" (red) when units
-//                                                 are saturated for every example
-//   tanh        tanh' mean 0.61                   tanh'(x) = 1 - tanh^2 <= 1
-//   leaky_relu  slope 0.01, on slope 40%          the negative side passes back slope * grad
-//   clamp       clamped 30%                       units outside [lo, hi] pass back 0
+//   relu        dead 25% of units, sparsity 60%
+//               x <= 0 passes back exactly 0. Dead (red): off for every example of the batch;
+//               sparsity: the share of values that are 0. One number: "off here (x <= 0)".
+//   sigmoid     σ' mean 0.19, 3% of values saturated
+//               σ'(x) = σ(1 - σ) <= 1/4: each layer shrinks it. "saturated 25% of units" (red)
+//               when units are saturated for every example; one number: "saturated here".
+//   tanh        tanh' mean 0.61               tanh'(x) = 1 - tanh^2 <= 1 (saturated: as sigmoid)
+//   leaky_relu  slope 0.01, on slope 40%      the negative side passes back slope * grad
+//   clamp       clamped 30%                   units outside [lo, hi] pass back 0
 //
 // Red means one thing: a unit off for every example of a batch of at least two (see count_off).
 //

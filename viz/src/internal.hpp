@@ -161,6 +161,16 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
 // Scope name truncated to its first `depth` components ("lstm/t=3/gates", 2 -> "lstm/t=3").
 std::string truncate_scope(const std::string& scope, int depth);
 
+// ----- gradient flow (fold.cpp) ----------------------------------------------------------------
+// What a FlowQuantity is called: in titles, legends and bars ("|dL/d output| of each scope"), in
+// a folded box ("dL/d out"), in the CSV's quantity column ("dL/d output").
+struct QuantityNames {
+  const char* label;
+  const char* box;
+  const char* csv;
+};
+QuantityNames names_of(FlowQuantity quantity);
+
 // ----- the views -------------------------------------------------------------------------------
 GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp
 GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp

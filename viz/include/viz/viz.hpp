@@ -38,6 +38,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <autograd/error.hpp>
@@ -77,6 +78,27 @@ inline constexpr double kMaxScaleDecades = 20.0;
 // Full: one box per tape node. Folded: one box per scope at `fold_depth` (see Options).
 enum class View { full, folded };
 
+// Which gradient a scope's number measures: the fill of a folded box, a strip's square, a bar, a
+// CSV row. Every one of those pictures and texts says which, in its label.
+enum class FlowQuantity {
+  // |dL/d output| (the default): the norm of the gradient at the values the scope hands on, its
+  // outputs: the nodes made in it that a node outside it uses (the next layer, the next time
+  // step, the loss), and any node nobody uses (the loss, if made inside). For a layer that is
+  // dL/d(activation); for an LSTM step dL/dh_t and dL/dc_t together. The quantity that vanishes
+  // or explodes going back through layers or time; measured on the nodes' own gradients.
+  activation,
+  // |dL/d parameters|: the norm of the gradient flowing into the parameters the scope uses,
+  // sqrt(sum |g_e|^2) over the edges from a parameter into it (a weight shared by all steps gets
+  // one share per step). Needs tape.backward(loss, {.record_edge_grads = true}): without recorded
+  // edges, VizError.
+  parameters,
+  // The gradient leaving the scope backward: to earlier scopes *and* into parameters,
+  // sqrt(sum |g_e|^2) over the edges that enter it from outside or from a parameter (without
+  // recorded edges, the gradient at the nodes those edges enter). What earlier versions drew; it
+  // mixes the parameter gradients in, so a vanishing activation gradient can hide behind them.
+  leaving,
+};
+
 // Every field is checked by the calls that take Options (render, render_data, to_dot, the flow
 // pictures and text): a value out of range throws VizError naming the field and the value.
 struct Options {
@@ -99,8 +121,8 @@ struct Options {
   // The colour scale runs over log10 |grad| in [log10_min, log10_max]; norms outside it take the
   // end colours (the legend says "<=" and ">="). Keep the default, so that every picture compares
   // with every other: a picture on another scale says so in its legend ("not the default"), and
-  // a committed one must be listed, with its reason, in docs/graphs.md. Finite, log10_min < log10_max, at most
-  // kMaxScaleDecades apart.
+  // a committed one must be listed, with its reason, in docs/graphs.md. Finite,
+  // log10_min < log10_max, at most kMaxScaleDecades apart.
   double log10_min = -8.0;
   double log10_max = 2.0;
   // A sigmoid or tanh unit counts as saturated when its local derivative is below this; in (0, 1).
@@ -114,11 +136,15 @@ struct Options {
   std::string title;
   // Folded view: also draw parameters, with an edge to every scope that uses them. Off by
   // default: a weight shared by 100 time steps would draw 100 edges across the picture. Their
-  // gradient is counted in "the gradient leaving" each box either way.
+  // gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
   // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
   int columns = 25;
+  // Folded view: which gradient fills a scope's box (see FlowQuantity); the box says which
+  // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."). The strip and the bars take it
+  // from their entries, and use this only when there are none.
+  FlowQuantity flow_quantity = FlowQuantity::activation;
 };
 
 // Output formats. `dot` is the graph before layout (no coordinates): deterministic text, what the
@@ -134,8 +160,9 @@ Format format_from_path(const std::string& path);
 //     ag::viz::render(tape, "lstm.svg", {.view = ag::viz::View::folded, .fold_depth = 2});
 // Throws VizError if the extension is unknown, the file cannot be written, an option is out of
 // range, or the picture is above kMaxLayoutNodes / kMaxLayoutDepth (the full view then names
-// {.view = ag::viz::View::folded}); IndexError if a path_from / path_to index is not on the tape. A tape before backward() renders every node as
-// "no gradient"; an empty tape renders a note saying so.
+// {.view = ag::viz::View::folded}); IndexError if a path_from / path_to index is not on the
+// tape. A tape before backward() renders every node as "no gradient"; an empty tape renders a
+// note saying so.
 void render(const Tape& tape, const std::string& path, const Options& options = {});
 
 // The same picture in memory (PNG and PDF bytes are binary, held in the string).
@@ -147,21 +174,25 @@ std::string to_dot(const Tape& tape, const Options& options = {});
 // ---------------------------------------------------------------------------------------------
 // Gradient flow: one number per scope (per layer, per time step).
 //
-// For each scope at `depth` (in the order the tape first entered it), the norm of the gradient
-// *leaving* it in the backward pass: what it sends to earlier scopes and into parameters. With
-// recorded edge gradients that is sqrt(sum of |g_e|^2) over the edges e that enter the scope from
-// outside or from a parameter; without them, the norm of the gradient at the scope's entry nodes
-// (the ones fed from outside), and `from_edges` is false.
+// For each scope at `depth` (in the order the tape first entered it), the norm of one gradient,
+// chosen by `quantity`: by default |dL/d output|, the gradient at the values the scope hands on
+// (see FlowQuantity for the three and how each is measured).
 struct FlowEntry {
   std::string scope;        // "lstm/t=3"
   size_t first_node = 0;    // tape index of its first node
   size_t node_count = 0;    // how many tape nodes it holds
-  double norm = 0.0;        // the gradient leaving it (NaN/Inf if any of it was)
+  double norm = 0.0;        // the gradient `quantity` measures (NaN/Inf if any of it was)
   bool has_gradient = false;  // false: no gradient reached it (e.g. before backward)
   bool from_edges = false;    // norm measured on recorded edge gradients
+  FlowQuantity quantity = FlowQuantity::activation;  // which gradient `norm` is
 };
 
-std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth = 2);
+// Throws VizError if depth < 1, or for FlowQuantity::parameters without recorded edge gradients.
+std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth = 2,
+                                     FlowQuantity quantity = FlowQuantity::activation);
+
+// What a picture or text of the flow calls its numbers: "|dL/d output| of each scope", ...
+std::string_view flow_quantity_label(FlowQuantity quantity);
 
 // A horizontal bar per entry, its length log10 of the norm on the Options' scale, drawn with
 // Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal:
@@ -170,7 +201,8 @@ std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = 
                       int width = 40);
 // The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
-// "index,scope,nodes,grad_norm,log10_grad_norm" and one row per entry (empty cells: no gradient).
+// "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
+// gradient); quantity is "dL/d output", "dL/d parameters" or "gradient leaving".
 std::string flow_csv(std::span<const FlowEntry> flow);
 // The strip as a picture: a row of squares sized and coloured by log10 norm, wrapped every
 // Options::columns, with the legend.
