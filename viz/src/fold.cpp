@@ -52,44 +52,6 @@ struct Grouping {
   bool from_edges = false;
 };
 
-void measure_activation(const Tape& tape, Grouping& grouping);
-void measure_parameters(const Tape& tape, Grouping& grouping);
-void measure_leaving(const Tape& tape, Grouping& grouping);
-
-Grouping group_nodes(const Tape& tape, int depth, const Options& options,
-                     FlowQuantity quantity) {
-  Grouping result;
-  result.group_of.assign(tape.size(), -1);
-  std::unordered_map<std::string, long> index;
-  for (size_t i = 0; i < tape.size(); ++i) {
-    const Node& node = tape.node(i);
-    const std::string scope = truncate_scope(tape.scope_name(node.scope), depth);
-    if (scope.empty() || is_parameter(node)) continue;
-    auto [it, added] = index.emplace(scope, static_cast<long>(result.groups.size()));
-    if (added) {
-      result.groups.emplace_back();
-      result.groups.back().scope = scope;
-      result.groups.back().first_node = i;
-    }
-    result.group_of[i] = it->second;
-    Group& group = result.groups[it->second];
-    ++group.node_count;
-
-    // Why gradients may die inside: the same counts node_marks reports for one node.
-    const OffKind kind = off_kind(node.op);
-    if (kind != OffKind::none) {
-      count_off(node, options, kind == OffKind::relu ? group.relu : group.squashing);
-    }
-  }
-
-  switch (quantity) {
-    case FlowQuantity::activation: measure_activation(tape, result); break;
-    case FlowQuantity::parameters: measure_parameters(tape, result); break;
-    case FlowQuantity::leaving: measure_leaving(tape, result); break;
-  }
-  return result;
-}
-
 // Adds a node's gradient to its group's measure (nothing for a constant or where none arrived).
 void add_node_gradient(const TensorImpl& t, Group& group) {
   const GradSummary g = summarize_grad(t);
@@ -168,6 +130,40 @@ void measure_leaving(const Tape& tape, Grouping& grouping) {
       }
     }
   }
+}
+
+Grouping group_nodes(const Tape& tape, int depth, const Options& options,
+                     FlowQuantity quantity) {
+  Grouping result;
+  result.group_of.assign(tape.size(), -1);
+  std::unordered_map<std::string, long> index;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const Node& node = tape.node(i);
+    const std::string scope = truncate_scope(tape.scope_name(node.scope), depth);
+    if (scope.empty() || is_parameter(node)) continue;
+    auto [it, added] = index.emplace(scope, static_cast<long>(result.groups.size()));
+    if (added) {
+      result.groups.emplace_back();
+      result.groups.back().scope = scope;
+      result.groups.back().first_node = i;
+    }
+    result.group_of[i] = it->second;
+    Group& group = result.groups[it->second];
+    ++group.node_count;
+
+    // Why gradients may die inside: the same counts node_marks reports for one node.
+    const OffKind kind = off_kind(node.op);
+    if (kind != OffKind::none) {
+      count_off(node, options, kind == OffKind::relu ? group.relu : group.squashing);
+    }
+  }
+
+  switch (quantity) {
+    case FlowQuantity::activation: measure_activation(tape, result); break;
+    case FlowQuantity::parameters: measure_parameters(tape, result); break;
+    case FlowQuantity::leaving: measure_leaving(tape, result); break;
+  }
+  return result;
 }
 
 std::string last_component(const std::string& scope) {
