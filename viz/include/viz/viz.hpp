@@ -65,12 +65,14 @@ struct VizError : Error {
 //
 // kMaxLayoutDepth: boxes on the longest path (edges followed forward). dot spends its time per
 // rank, and some of its passes recurse once per node along a path: a 100,000-step scalar chain
-// (200,001 nodes) overflows the 8 MB main-thread stack inside libgvc (174,000 nested calls) and
-// kills the process, with no exception to catch. 1500 ranks is both fast (a chain of that depth
-// lays out in about a second) and two orders of magnitude below that crash, with room for the
-// smaller stacks of threads.
+// y = tanh(y * 1.0001) (300,001 tape nodes: the literal, the product and the tanh of each step)
+// overflows the 8 MB main-thread stack inside libgvc (174,000 nested calls) and kills the
+// process, with no exception to catch. The time per rank climbs steeply too: chains of depth 801
+// 0.5 s, 1401 1.3 s, 2001 9.8 s. 1000 ranks keeps a chain under a second on a quiet machine, and
+// is two orders of magnitude below the crash, with room for the smaller stacks of threads.
+// (On the same machine under a load of 10, every one of these times was 4-10x longer.)
 inline constexpr size_t kMaxLayoutNodes = 2500;
-inline constexpr size_t kMaxLayoutDepth = 1500;
+inline constexpr size_t kMaxLayoutDepth = 1000;
 
 // The widest colour scale the Options accept, in decades: the legend draws one cell per decade
 // (38 pt each), so 30 decades is a legend about 1,150 pt wide. Double-precision gradients that
