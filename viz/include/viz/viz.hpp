@@ -75,8 +75,8 @@ inline constexpr size_t kMaxLayoutNodes = 2500;
 inline constexpr size_t kMaxLayoutDepth = 1000;
 
 // The widest colour scale the Options accept, in decades: the legend draws one cell per decade
-// (38 pt each), so 30 decades is a legend about 1,150 pt wide. Double-precision gradients that
-// matter fit (tutorial 09 draws 1e-30 to 1e0); 1e7 decades used to write a 770 MB DOT.
+// (38 pt each), so 30 decades is a legend about 1,150 pt wide: room for a tanh RNN's gradient
+// fading over 30 orders of magnitude. 1e7 decades used to write a 770 MB DOT.
 inline constexpr double kMaxScaleDecades = 30.0;
 
 // Full: one box per tape node. Folded: one box per scope at `fold_depth` (see Options).
