@@ -130,6 +130,23 @@ TEST_CASE("the legend lists every decade of the scale and the special marks", "[
   CHECK(legend_html(o, "x", EdgeLegend::none).find("edge") == std::string::npos);
 }
 
+TEST_CASE("the legend states its scale and carries no judgement words", "[viz][colormap]") {
+  const viz::Options o;
+  const std::string html = legend_html(o, "node fill", EdgeLegend::recorded);
+  CHECK(html.find("scale 1e-8 to 1e2 (the default") != std::string::npos);
+  for (const char* word : {"vanished", "healthy", "exploding"}) {
+    INFO(word);
+    CHECK(html.find(word) == std::string::npos);
+  }
+  // Another range says it is not the default, and still no words.
+  const viz::Options wide{.log10_min = -14.0, .log10_max = 0.0};
+  const std::string other = legend_html(wide, "node fill", EdgeLegend::recorded);
+  CHECK(other.find("scale 1e-14 to 1e0 (not the default 1e-8 to 1e2") != std::string::npos);
+  CHECK(other.find("vanished") == std::string::npos);
+  CHECK(default_scale(o));
+  CHECK_FALSE(default_scale(wide));
+}
+
 TEST_CASE("labels escape HTML and print numbers compactly", "[viz][colormap]") {
   CHECK(html_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
   CHECK(num(0.70710678) == "0.7071");

@@ -37,7 +37,8 @@ TEST_CASE("gradient_flow: one entry per scope, in the order the tape entered the
   for (size_t t = 0; t < flow.size(); ++t) {
     CHECK(flow[t].scope == fmt::format("rnn/t={}", t));
     CHECK(flow[t].has_gradient);
-    CHECK(flow[t].from_edges);
+    CHECK(flow[t].quantity == viz::FlowQuantity::activation);  // the default
+    CHECK_FALSE(flow[t].from_edges);  // measured on the nodes' gradients
     CHECK(flow[t].node_count > 0);
   }
   CHECK(flow[0].first_node < flow[1].first_node);
@@ -60,10 +61,9 @@ TEST_CASE("gradient_flow: in a tanh RNN with small W_h the gradient fades going 
   CHECK(increases >= 10);  // almost every step back loses gradient
 }
 
-TEST_CASE("gradient_flow: the gradient leaving a group is what its entering edges carried",
+TEST_CASE("gradient_flow measures dL/d output, dL/d parameters or the gradient leaving",
           "[viz][fold]") {
-  // Two scopes: a = x * w in "one", b = tanh(a) in "two". What leaves "two" is the gradient
-  // along its one entering edge, dL/da = 1 - tanh(a)^2.
+  // Two scopes: a = x * w in "one", b = tanh(a) in "two"; x and w are parameters (leaves).
   Tape tape;
   Tensor x = scalar(0.5, true), w = scalar(2.0, true);
   Tensor a, b;
@@ -76,27 +76,95 @@ TEST_CASE("gradient_flow: the gradient leaving a group is what its entering edge
     b = tanh(a);
   }
   tape.backward(b, kEdges);
-  const auto flow = viz::gradient_flow(tape, 1);
-  REQUIRE(flow.size() == 2);
-  CHECK(flow[1].scope == "two");
-  CHECK(flow[1].norm == Approx(1.0 - std::tanh(1.0) * std::tanh(1.0)));
-  // "one" sends it into both parameters: |(w, x) * g| where g = dL/da.
-  const double g = 1.0 - std::tanh(1.0) * std::tanh(1.0);
-  CHECK(flow[0].norm == Approx(std::hypot(2.0 * g, 0.5 * g)));
+  const double g = 1.0 - std::tanh(1.0) * std::tanh(1.0);  // dL/da = tanh'(a)
+
+  // Default, |dL/d output|: "one" hands on a (dL/da = g), "two" is the loss (dL/db = 1).
+  const auto out = viz::gradient_flow(tape, 1);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].norm == Approx(g));
+  CHECK(out[1].scope == "two");
+  CHECK(out[1].norm == Approx(1.0));
+
+  // |dL/d parameters|: "one" sends (w g, x g) into x and w; "two" uses no parameter.
+  const auto params = viz::gradient_flow(tape, 1, viz::FlowQuantity::parameters);
+  CHECK(params[0].norm == Approx(std::hypot(2.0 * g, 0.5 * g)));
+  CHECK(params[0].from_edges);
+  CHECK_FALSE(params[1].has_gradient);
+  CHECK(params[0].quantity == viz::FlowQuantity::parameters);
+
+  // Leaving (the old measure): "two" sends g back along its entering edge; "one" sends its share
+  // into x and w, which mixes the parameter gradients in.
+  const auto leaving = viz::gradient_flow(tape, 1, viz::FlowQuantity::leaving);
+  CHECK(leaving[1].norm == Approx(g));
+  CHECK(leaving[0].norm == Approx(std::hypot(2.0 * g, 0.5 * g)));
 }
 
-TEST_CASE("gradient_flow without recorded edges falls back to the entry nodes' gradients",
+TEST_CASE("gradient_flow: dL/d output of a layer is the gradient at its activation",
+          "[viz][fold]") {
+  Tape tape;
+  Tensor loss = ex::mlp(6, 4, ex::Activation::sigmoid);
+  tape.backward(loss);  // no edges needed for the default
+  const auto flow = viz::gradient_flow(tape);
+  REQUIRE(flow.size() == 6);
+  for (const auto& e : flow) {
+    // The layer's activation is its sigmoid node, the one the next layer (or the loss) uses.
+    int found = 0;
+    for (size_t i = e.first_node; i < tape.size(); ++i) {
+      const Node& node = tape.node(i);
+      if (std::string(node.op) != "sigmoid" || tape.scope_name(node.scope) != e.scope) continue;
+      double sq = 0;
+      for (double v : node.out->grad.span()) sq += v * v;
+      CHECK(e.norm == Approx(std::sqrt(sq)));
+      ++found;
+    }
+    CHECK(found == 1);
+  }
+  // Going back, every layer multiplies it by σ' <= 1/4 (and a weight matrix): it fades.
+  for (size_t k = 1; k < flow.size(); ++k) CHECK(flow[k - 1].norm < flow[k].norm);
+}
+
+TEST_CASE("gradient_flow without recorded edges: leaving falls back to the entry nodes, "
+          "parameters is an error",
           "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::tanh_rnn(4, 3);
   tape.backward(loss);  // no edge gradients
-  const auto flow = viz::gradient_flow(tape);
+  const auto flow = viz::gradient_flow(tape, 2, viz::FlowQuantity::leaving);
   REQUIRE(flow.size() == 4);
   for (const auto& e : flow) {
     CHECK_FALSE(e.from_edges);
     CHECK(e.has_gradient);
     CHECK(e.norm > 0.0);
   }
+  CHECK_THROWS_WITH(viz::gradient_flow(tape, 2, viz::FlowQuantity::parameters),
+                    Catch::Contains("FlowQuantity::parameters") &&
+                        Catch::Contains("record_edge_grads = true"));
+  CHECK_THROWS_WITH(viz::gradient_flow(tape, 0), Catch::Contains("depth = 0"));
+}
+
+TEST_CASE("every flow picture and text names the gradient it shows", "[viz][fold]") {
+  Tape tape;
+  Tensor loss = ex::tanh_rnn(5, 3);
+  tape.backward(loss, kEdges);
+  const auto flow = viz::gradient_flow(tape);
+  CHECK(viz::flow_bars(flow).find("|dL/d output| of each scope") != std::string::npos);
+  CHECK(viz::flow_csv(flow).find(",dL/d output\n") != std::string::npos);
+  const std::string strip = viz::render_flow_data(flow, viz::Format::dot);
+  CHECK(strip.find("label=\"|dL/d output| of each scope\"") != std::string::npos);  // title
+  CHECK(strip.find("square: |dL/d output| of each scope") != std::string::npos);    // legend
+  Parsed folded(viz::to_dot(tape, {.view = viz::View::folded}));
+  CHECK(folded.attr("g0", "label").find("dL/d out ") != std::string::npos);
+  CHECK(folded.attr("legend", "label").find("|dL/d output| of each scope") != std::string::npos);
+
+  const auto params = viz::gradient_flow(tape, 2, viz::FlowQuantity::parameters);
+  CHECK(viz::flow_bars(params).find("|dL/d parameters| used in each scope") != std::string::npos);
+  CHECK(viz::flow_csv(params).find(",dL/d parameters\n") != std::string::npos);
+  Parsed by_params(viz::to_dot(
+      tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::parameters}));
+  CHECK(by_params.attr("g0", "label").find("dL/d params ") != std::string::npos);
+  Parsed leaving(viz::to_dot(
+      tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::leaving}));
+  CHECK(leaving.attr("g0", "label").find("grad leaving ") != std::string::npos);
 }
 
 TEST_CASE("gradient_flow before backward: no gradient anywhere", "[viz][fold]") {
@@ -210,9 +278,9 @@ TEST_CASE("flow_csv: a header and one row per scope, quoted where needed", "[viz
   };
   const auto rows = lines(viz::flow_csv(flow));
   REQUIRE(rows.size() == 3);
-  CHECK(rows[0] == "index,scope,nodes,grad_norm,log10_grad_norm");
-  CHECK(rows[1] == "0,lstm/t=0,17,0.001,-3.0000");
-  CHECK(rows[2] == "1,\"odd,name\",3,,");
+  CHECK(rows[0] == "index,scope,nodes,grad_norm,log10_grad_norm,quantity");
+  CHECK(rows[1] == "0,lstm/t=0,17,0.001,-3.0000,dL/d output");
+  CHECK(rows[2] == "1,\"odd,name\",3,,,dL/d output");
 }
 
 TEST_CASE("flow strip: a square per scope, sized by log10 norm", "[viz][fold]") {
@@ -235,4 +303,35 @@ TEST_CASE("flow strip: a square per scope, sized by log10 norm", "[viz][fold]") 
   // No scopes at all: a note explains how to get some.
   Parsed empty(viz::render_flow_data({}, viz::Format::dot));
   CHECK(empty.has_node("note"));
+}
+
+TEST_CASE("folded marks: dead units in red only for a batch, sparsity and saturation neutral",
+          "[viz][fold]") {
+  Tape tape;
+  Tensor a, b, c;
+  {
+    ScopeGuard scope("batch");  // [2 examples, 2 units]: unit 1 off in both: dead
+    Tensor x = tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}, true);
+    a = relu(x);
+  }
+  {
+    ScopeGuard scope("step");  // [1, 4]: one example, 3 of 4 off: sparsity, not dead
+    Tensor x = tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}, true);
+    b = relu(x);
+  }
+  {
+    ScopeGuard scope("gate");  // [1, 2] sigmoid, one value saturated: a share, not red
+    Tensor x = tensor({30.0, 0.0}, {1, 2}, true);
+    c = sigmoid(x);
+  }
+  tape.backward(sum(a) + sum(b) + sum(c), kEdges);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded, .fold_depth = 1}));
+  const std::string batch = p.attr("g0", "label"), step = p.attr("g1", "label"),
+                    gate = p.attr("g2", "label");
+  CHECK(batch.find(R"(<FONT COLOR="#c00000"><B>dead 50% of units</B></FONT>, sparsity 75%)") !=
+        std::string::npos);
+  CHECK(step.find("sparsity 75%") != std::string::npos);
+  CHECK(step.find("dead") == std::string::npos);
+  CHECK(gate.find("50% of values saturated") != std::string::npos);
+  for (const std::string& label : {step, gate}) CHECK(label.find("#c00000") == std::string::npos);
 }

@@ -126,11 +126,12 @@ TEST_CASE("a value used twice gets two edges and its summed derivative once", "[
   CHECK(dot.find("data 3 | grad 6") != std::string::npos);
 }
 
-TEST_CASE("markers: ReLU dead fraction, sigmoid saturation, LeakyReLU slope, clamp",
+TEST_CASE("markers: ReLU sparsity, sigmoid saturation, LeakyReLU slope, clamp",
           "[viz][graph]") {
+  // A batch of 4 examples of one unit: a share of values, never "dead" (no unit is off for all).
   Tape tape;
   Tensor x = tensor({-2.0, -1.0, 0.5, 3.0}, {4}, true);
-  Tensor r = relu(x);                             // 2 of 4 dead
+  Tensor r = relu(x);                             // 2 of 4 values are 0
   Tensor s = sigmoid(x * 5.0);                    // σ' < 1e-3 at -10 and 15, not at -5, 2.5
   Tensor l = leaky_relu(x, 0.1);                  // slope 0.1, 2 of 4 on it
   Tensor c = clamp(x, -1.5, 1.0);                 // -2 and 3 clamped
@@ -138,11 +139,85 @@ TEST_CASE("markers: ReLU dead fraction, sigmoid saturation, LeakyReLU slope, cla
   tape.backward(loss, kEdges);
   Parsed p(viz::to_dot(tape));
   auto label = [&](const Tensor& t) { return p.attr(fmt::format("n{}", t.node_index()), "label"); };
-  CHECK(label(r).find("dead 50%") != std::string::npos);
-  CHECK(label(s).find("saturated 50%") != std::string::npos);
-  CHECK(label(s).find("#c00000") != std::string::npos);  // half or more: the marker turns red
+  CHECK(label(r).find("sparsity 50%") != std::string::npos);
+  CHECK(label(r).find("dead") == std::string::npos);
+  CHECK(label(s).find("50% of values saturated") != std::string::npos);
   CHECK(label(l).find("slope 0.1, on slope 50%") != std::string::npos);
   CHECK(label(c).find("clamped 50%") != std::string::npos);
+  for (const Tensor& t : {r, s, l, c}) CHECK(label(t).find("#c00000") == std::string::npos);
+}
+
+TEST_CASE("dead: a ReLU unit off for every example of a batch of at least two",
+          "[viz][graph]") {
+  // [3 examples, 4 units]: unit 0 is off in all three (dead); units 1-3 are off in some.
+  Tape tape;
+  Tensor x = tensor({-1.0, 1.0, -1.0, 2.0,    //
+                     -2.0, -1.0, 1.0, 2.0,    //
+                     -3.0, 1.0, 1.0, -2.0},  // zeros: 3 + 1 + 1 + 1 = 6 of 12 values
+                    {3, 4}, true);
+  Tensor r = relu(x);
+  tape.backward(sum(r), kEdges);
+  const std::string label = Parsed(viz::to_dot(tape)).attr(fmt::format("n{}", r.node_index()),
+                                                           "label");
+  CHECK(label.find(R"(<FONT COLOR="#c00000"><B>dead 25% of units</B></FONT>)") !=
+        std::string::npos);
+  CHECK(label.find("sparsity 50%") != std::string::npos);  // neutral, after it
+
+  // The same zeros spread so that no unit is off for every example: sparsity only, no red.
+  Tape healthy;
+  Tensor y = tensor({-1.0, 1.0, -1.0, 2.0,  //
+                     2.0, -1.0, 1.0, -2.0,  //
+                     -3.0, 1.0, -1.0, 2.0},
+                    {3, 4}, true);
+  Tensor q = relu(y);
+  healthy.backward(sum(q), kEdges);
+  const std::string fine = Parsed(viz::to_dot(healthy)).attr(fmt::format("n{}", q.node_index()),
+                                                             "label");
+  CHECK(fine.find("sparsity 50%") != std::string::npos);
+  CHECK(fine.find("dead") == std::string::npos);
+  CHECK(fine.find("#c00000") == std::string::npos);
+}
+
+TEST_CASE("a batch of one has no dead units, and a zero scalar ReLU is off here",
+          "[viz][graph]") {
+  Tape tape;
+  Tensor x = tensor({-1.0, -2.0, -3.0, 1.0}, {1, 4}, true);  // one example, 3 of 4 units off
+  Tensor r = relu(x);
+  Tensor a = scalar(-0.5, true);
+  Tensor off = relu(a);  // one number, x <= 0
+  Tensor b = scalar(0.5, true);
+  Tensor on = relu(b);
+  tape.backward(sum(r) + off + on, kEdges);
+  Parsed p(viz::to_dot(tape));
+  auto label = [&](const Tensor& t) { return p.attr(fmt::format("n{}", t.node_index()), "label"); };
+  CHECK(label(r).find("sparsity 75%") != std::string::npos);
+  CHECK(label(r).find("dead") == std::string::npos);
+  CHECK(label(off).find("off here (x &le; 0)") != std::string::npos);
+  CHECK(label(off).find("dead") == std::string::npos);
+  CHECK(label(on).find("off here") == std::string::npos);
+  for (const Tensor& t : {r, off, on}) CHECK(label(t).find("#c00000") == std::string::npos);
+}
+
+TEST_CASE("saturated: a sigmoid unit saturated for every example, else a neutral share",
+          "[viz][graph]") {
+  // [2 examples, 2 units]: unit 0 at ±20 in both examples (σ' ~ 2e-9), unit 1 at 0 and 20.
+  Tape tape;
+  Tensor x = tensor({20.0, 0.0, -20.0, 20.0}, {2, 2}, true);
+  Tensor s = sigmoid(x);
+  Tensor y = scalar(30.0, true);
+  Tensor one = sigmoid(y);  // one number, saturated
+  tape.backward(sum(s) + one, kEdges);
+  Parsed p(viz::to_dot(tape));
+  const std::string label = p.attr(fmt::format("n{}", s.node_index()), "label");
+  CHECK(label.find(R"(<B>saturated 50% of units</B>)") != std::string::npos);
+  CHECK(label.find("75% of values saturated") != std::string::npos);
+  const std::string scalar_label = p.attr(fmt::format("n{}", one.node_index()), "label");
+  CHECK(scalar_label.find("saturated here") != std::string::npos);
+  CHECK(scalar_label.find("#c00000") == std::string::npos);
+  // With a threshold below σ'(20) ~ 2e-9, nothing is saturated.
+  const std::string loose = Parsed(viz::to_dot(tape, {.saturation_threshold = 1e-12}))
+                                .attr(fmt::format("n{}", s.node_index()), "label");
+  CHECK(loose.find("saturated") == std::string::npos);
 }
 
 TEST_CASE("NaN and Inf gradients get the red double border", "[viz][graph]") {

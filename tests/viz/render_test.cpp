@@ -89,6 +89,110 @@ TEST_CASE("the SVG shows what the DOT says: labels and legend survive layout", "
   const std::string svg = viz::render_data(tape, viz::Format::svg, {.title = "relu mlp"});
   CHECK(svg.find("relu mlp") != std::string::npos);
   CHECK(svg.find("mlp.layer2.W") != std::string::npos);
-  CHECK(svg.find("vanished") != std::string::npos);
+  // The legend's scale, in words and as the id of its SVG group (what docs_img_test looks for).
+  CHECK(svg.find("scale 1e&#45;8 to 1e2 (the default") != std::string::npos);  // '-' escaped
+  CHECK(svg.find(R"(<g id="legend_scale_default" class="node">)") != std::string::npos);
+  const std::string wide =
+      viz::render_data(tape, viz::Format::svg, {.log10_min = -14.0, .log10_max = 0.0});
+  CHECK(wide.find(R"(<g id="legend_scale_custom" class="node">)") != std::string::npos);
   CHECK(svg.find("<title>cluster_mlp/layer1</title>") != std::string::npos);
+}
+
+TEST_CASE("options out of range are errors naming the field and its value", "[viz][render]") {
+  Tape tape;
+  Tensor o = ex::micrograd_neuron();
+  tape.backward(o);
+  auto fails = [&](const viz::Options& options, const std::string& text) {
+    INFO("expecting: " << text);
+    CHECK_THROWS_AS(viz::to_dot(tape, options), viz::VizError);
+    CHECK_THROWS_WITH(viz::to_dot(tape, options), Catch::Contains(text));
+    CHECK_THROWS_WITH(viz::flow_bars({}, options), Catch::Contains(text));
+  };
+  // -INFINITY used to hang the legend loop; -1e7 wrote a 770 MB DOT (one legend cell per decade).
+  fails({.log10_min = -INFINITY}, "Options::log10_min = -inf must be finite");
+  fails({.log10_min = std::nan("")}, "Options::log10_min = nan");
+  fails({.log10_max = INFINITY}, "Options::log10_max = inf");
+  fails({.log10_min = -1e7}, "Options::log10_min = -10000000 is more than 30 decades");
+  fails({.log10_min = 3.0}, "Options::log10_min = 3 must be below log10_max = 2");
+  fails({.log10_min = 2.0}, "must be below log10_max");
+  fails({.saturation_threshold = 0.0}, "Options::saturation_threshold = 0 must be in (0, 1)");
+  fails({.saturation_threshold = 1.0}, "saturation_threshold = 1");
+  fails({.fold_depth = 0}, "Options::fold_depth = 0 must be at least 1");
+  fails({.rankdir = "up"}, "Options::rankdir = \"up\"");
+  fails({.columns = -1}, "Options::columns = -1 must be at least 0");
+  std::vector<viz::FlowEntry> flow;
+  CHECK_THROWS_WITH(viz::render_flow_data(flow, viz::Format::dot, {.fold_depth = -2}),
+                    Catch::Contains("fold_depth = -2"));
+  // The widest allowed scale still works.
+  CHECK_NOTHROW(viz::to_dot(tape, {.log10_min = -28.0, .log10_max = 2.0}));
+}
+
+TEST_CASE("the full view refuses more than kMaxLayoutNodes boxes and names the folded view",
+          "[viz][render]") {
+  // An MLP wide in tape nodes but shallow: the node count, not the depth, trips the guard.
+  Tape tape;
+  std::vector<Tensor> keep;
+  Tensor total = scalar(0.0, true);
+  for (size_t k = 0; total.node_index() < viz::kMaxLayoutNodes; ++k) {
+    ScopeGuard scope(fmt::format("block{}", k % 8));
+    keep.push_back(scalar(0.5, true));
+    total = total + keep.back() * keep.back();
+  }
+  tape.backward(total);
+  const size_t drawn = tape.size() + 1;  // and the legend
+  REQUIRE(drawn > viz::kMaxLayoutNodes);
+  CHECK_THROWS_AS(viz::render_data(tape, viz::Format::svg), viz::VizError);
+  CHECK_THROWS_WITH(viz::render_data(tape, viz::Format::svg),
+                    Catch::Contains(fmt::format("{} boxes", drawn)) &&
+                        Catch::Contains("{.view = ag::viz::View::folded}"));
+  // Refused before anything is written.
+  const fs::path path = scratch_dir() / "too_big.svg";
+  fs::remove(path);
+  CHECK_THROWS_AS(viz::render(tape, path.string()), viz::VizError);
+  CHECK_FALSE(fs::exists(path));
+  // DOT is not laid out: no limit.
+  CHECK_NOTHROW(viz::to_dot(tape));
+  // Folded, the same tape is eight boxes (and the lone nodes outside every scope).
+  CHECK(viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded}).find("<svg") !=
+        std::string::npos);
+}
+
+TEST_CASE("a chain deeper than kMaxLayoutDepth is refused before Graphviz's layout recurses",
+          "[viz][render]") {
+  // y = tanh(y * 1.0001): two nodes per step, each step one rank deeper. At 100,000 steps this
+  // used to overflow the stack inside libgvc. Here just past the limit: fewer boxes than
+  // kMaxLayoutNodes, so the depth alone trips the guard.
+  Tape tape;
+  Tensor y = scalar(0.5, true);
+  const size_t steps = viz::kMaxLayoutDepth / 2 + 1;
+  for (size_t t = 0; t < steps; ++t) {
+    ScopeGuard scope(fmt::format("chain/t={}", t));
+    y = tanh(y * 1.0001);
+  }
+  tape.backward(y);
+  REQUIRE(tape.size() < viz::kMaxLayoutNodes);
+  CHECK_THROWS_WITH(viz::render_data(tape, viz::Format::svg, {.legend = false}),
+                    Catch::Contains("kMaxLayoutDepth") &&
+                        Catch::Contains("{.view = ag::viz::View::folded}"));
+  // Folded one box per step, or to one box, it draws.
+  CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded}));
+  CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg,
+                                 {.view = viz::View::folded, .fold_depth = 1}));
+}
+
+TEST_CASE("a folded view deeper than kMaxLayoutDepth names a smaller fold_depth",
+          "[viz][render]") {
+  Tape tape;
+  Tensor y = scalar(0.5, true);
+  for (size_t t = 0; t <= viz::kMaxLayoutDepth; ++t) {
+    ScopeGuard scope(fmt::format("chain/t={}", t));
+    y = tanh(y * 1.0001);
+  }
+  tape.backward(y);
+  // One box per step in one unwrapped row: a chain of kMaxLayoutDepth + 1 boxes.
+  CHECK_THROWS_WITH(
+      viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded, .columns = 0}),
+      Catch::Contains("kMaxLayoutDepth") && Catch::Contains("smaller fold_depth"));
+  CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg,
+                                 {.view = viz::View::folded, .fold_depth = 1}));
 }

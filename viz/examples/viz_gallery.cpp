@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/mlp_" + name + "_folded.svg",
                     {.view = View::folded,
                      .title = fmt::format("the same {} MLP, one box per layer", name)});
-    fmt::print("{} MLP, gradient leaving each layer:\n{}\n", name,
+    fmt::print("{} MLP, |dL/d output| of each layer:\n{}\n", name,
                ag::viz::flow_bars(ag::viz::gradient_flow(tape), {}, 30));
   }
   {  // a tanh RNN over 30 steps, folded by time step, and its gradient-flow strip
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
                      .title = "tanh RNN, 30 steps, W_h scale 0.5: one box per time step"});
     const auto flow = ag::viz::gradient_flow(tape);
     ag::viz::render_flow(flow, dir + "/rnn_flow.svg",
-                         {.title = "tanh RNN: gradient leaving each time step",
+                         {.title = "tanh RNN: |dL/d output| of each time step (h_t)",
                           .columns = 15});
     fmt::print("tanh RNN: {}\n{}\n", ag::viz::flow_sparkline(flow),
                ag::viz::flow_bars(flow, {}, 30));
@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     tape.backward(loss, kEdges);
     const auto flow = ag::viz::gradient_flow(tape);
     ag::viz::render_flow(flow, dir + "/lstm_flow.svg",
-                         {.title = "LSTM: gradient leaving each time step", .columns = 15});
+                         {.title = "LSTM: |dL/d output| of each time step (h_t and c_t)",
+                          .columns = 15});
     fmt::print("LSTM: {}\n", ag::viz::flow_sparkline(flow));
   }
   {  // 100 LSTM steps, hidden 32 (1806 tape nodes): folded, it fits on one page

@@ -7,7 +7,8 @@
 // The colour map is viridis (Smith & van der Walt, 2015; matplotlib's default since 2.0): it is
 // perceptually uniform (equal steps in log10 |grad| look like equal steps in colour), still
 // ordered when printed in grey, and readable by the common forms of colour blindness. It runs
-// from dark purple (here: vanished) through green (healthy) to yellow (exploding).
+// from dark purple (small gradients) through green to yellow (large ones). The scale is absolute:
+// by default 1e-8 (and below) to 1e2 (and above) in every picture, so that two pictures compare.
 //
 // Gradients the scale cannot show get marks of their own, outside the colour map:
 //   exactly zero   light grey, dashed border (a dead ReLU, a path that multiplies by 0)
@@ -110,8 +111,27 @@ double edge_penwidth(double norm, const Options& options) {
 
 // ----- the legend ------------------------------------------------------------------------------
 // One cell per power of ten on the scale, coloured as a node with that norm would be, and a row
-// for the special marks. The words "vanished / healthy / exploding" are a reading aid over the
-// lower 30%, middle and top 20% of the scale, not thresholds.
+// for the special marks. The legend states its scale in words ("scale 1e-8 to 1e2") and carries
+// the Graphviz id "legend_scale_default" or "legend_scale_custom" (the SVG's <g id=...>), so a
+// test can check every committed picture against the default.
+//
+// No words such as "vanished" or "exploding" over parts of the scale: whether 1e-3 is small
+// depends on the loss, the tensor's size and the learning rate, so no band would be true on every
+// picture. What the picture shows truly is the order of magnitude, and its change along a path.
+bool default_scale(const Options& options) {
+  const Options defaults;
+  return options.log10_min == defaults.log10_min && options.log10_max == defaults.log10_max;
+}
+
+std::string scale_text(const Options& options) {
+  const Options defaults;
+  const std::string scale = fmt::format("scale 1e{:g} to 1e{:g}", options.log10_min,
+                                        options.log10_max);
+  if (default_scale(options)) return scale + " (the default: every picture compares)";
+  return fmt::format("{} (not the default 1e{:g} to 1e{:g}: compare only on this scale)", scale,
+                     defaults.log10_min, defaults.log10_max);
+}
+
 std::string legend_html(const Options& options, std::string_view fill_meaning,
                         EdgeLegend edges) {
   const int lo = static_cast<int>(std::ceil(options.log10_min));
@@ -124,12 +144,6 @@ std::string legend_html(const Options& options, std::string_view fill_meaning,
     decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{}</FONT></TD>)", viridis(t),
                            t < 0.55 ? "#ffffff" : "#000000", prefix, p);
   }
-  const int vanished = std::max(1, static_cast<int>(std::lround(cells * 0.3)));
-  const int exploding = std::max(1, static_cast<int>(std::lround(cells * 0.2)));
-  const int healthy = cells - vanished - exploding;
-  std::string words = fmt::format(R"(<TD COLSPAN="{}">&larr; vanished</TD>)", vanished);
-  if (healthy > 0) words += fmt::format(R"(<TD COLSPAN="{}">healthy</TD>)", healthy);
-  words += fmt::format(R"(<TD COLSPAN="{}">exploding &rarr;</TD>)", exploding);
 
   // The special marks share the row: four cells spread over the decades' columns.
   const int q = std::max(cells / 4, 1);
@@ -150,8 +164,9 @@ std::string legend_html(const Options& options, std::string_view fill_meaning,
   return fmt::format(
       R"(<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">)"
       R"(<TR><TD COLSPAN="{0}"><B>{1}</B>: log10 of the gradient's norm</TD></TR>)"
-      R"(<TR>{2}</TR><TR>{3}</TR><TR>{4}</TR>{5}</TABLE>)",
-      cells, html_escape(fill_meaning), decades, words, marks, edge_row);
+      R"(<TR><TD COLSPAN="{0}">{2}</TD></TR>)"
+      R"(<TR>{3}</TR><TR>{4}</TR>{5}</TABLE>)",
+      cells, html_escape(fill_meaning), scale_text(options), decades, marks, edge_row);
 }
 
 // ----- small formatting helpers ----------------------------------------------------------------

@@ -6,15 +6,15 @@
 // "lstm/t=37"), so this file:
 //
 //   1. groups the tape's nodes by their scope cut to a depth ("lstm/t=37/gates" -> "lstm/t=37"),
-//   2. measures the gradient *leaving* each group in the backward pass: the gradient it sends
-//      to earlier groups and into parameters, sqrt(sum |g_e|^2) over the edges e that enter the
-//      group from outside (or from a parameter),
+//   2. measures one gradient per group (FlowQuantity, viz.hpp): by default |dL/d output|, the
+//      gradient at the values the group hands on (the quantity that vanishes); or the gradient
+//      into the parameters it uses; or everything leaving it backward (both together),
 //   3. draws that as one box per group (the folded view), as a strip of squares, as terminal
-//      bars and as CSV.
+//      bars and as CSV, each labelled with the quantity it shows.
 //
 // Nodes outside every scope (the loss) stay individual boxes in the folded view. Parameters are
-// never folded into a group (what flows into them is part of the gradient leaving the group);
-// they are drawn only on request, since a weight shared by every step would tie every box to it.
+// never folded into a group (a weight shared by every step belongs to none of them); they are
+// drawn only on request, since such a weight would tie every box to it.
 //
 // A long chain of boxes (100 time steps) is wrapped into rows of Options::columns, top to bottom,
 // so that it fits on a page: each row is a rank=same subgraph, its boxes in tape order.
@@ -40,10 +40,10 @@ struct Group {
   std::string scope;
   size_t first_node = 0;
   size_t node_count = 0;
-  double sq = 0.0;        // sum of squared norms of the gradient leaving it
-  bool reached = false;   // some gradient left it
-  // For the marker: units of sigmoid/tanh (and how many saturated), units of relu (how many dead).
-  double squashing_units = 0, saturated = 0, relu_units = 0, dead = 0;
+  double sq = 0.0;        // sum of squared norms of the measured gradient (FlowQuantity)
+  bool reached = false;   // some of that gradient arrived
+  // For the marker: the values and units of its relu and of its sigmoid/tanh nodes that are off.
+  OffCounts relu, squashing;
 };
 
 struct Grouping {
@@ -52,7 +52,88 @@ struct Grouping {
   bool from_edges = false;
 };
 
-Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
+// Adds a node's gradient to its group's measure (nothing for a constant or where none arrived).
+void add_node_gradient(const TensorImpl& t, Group& group) {
+  const GradSummary g = summarize_grad(t);
+  if (g.state == GradState::constant || g.state == GradState::no_gradient) return;
+  group.sq += g.norm * g.norm;
+  group.reached = true;
+}
+
+// |dL/d output|: the gradient at the values a group hands on. Its outputs are the nodes used by
+// a node outside the group (the next layer, the next time step, the loss), and the nodes nobody
+// uses (the loss itself, if it was made inside). This is the gradient that vanishes: for a layer,
+// dL/d(activation); for an LSTM step, dL/dh_t and dL/dc_t together. Measured on the nodes'
+// gradients, so it needs no recorded edges.
+void measure_activation(const Tape& tape, Grouping& grouping) {
+  std::vector<bool> output(tape.size(), false), used(tape.size(), false);
+  for (size_t j = 0; j < tape.size(); ++j) {
+    for (uint32_t in : tape.inputs_of(j)) {
+      used[in] = true;
+      const long from = grouping.group_of[in];
+      if (from >= 0 && from != grouping.group_of[j]) output[in] = true;
+    }
+  }
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const long gi = grouping.group_of[i];
+    if (gi >= 0 && (output[i] || !used[i])) {
+      add_node_gradient(*tape.node(i).out, grouping.groups[gi]);
+    }
+  }
+}
+
+// |dL/d parameters|: the gradient flowing into the parameters a group uses, sqrt(sum |g_e|^2) over
+// the recorded edges from a parameter into the group. A weight shared by every time step gets a
+// share from each; only the recorded edges can tell the shares apart.
+void measure_parameters(const Tape& tape, Grouping& grouping) {
+  if (!tape.edge_grads_recorded()) {
+    throw VizError(
+        "viz: the gradient into each scope's parameters (FlowQuantity::parameters) is measured "
+        "on the edges from a parameter: run tape.backward(loss, {.record_edge_grads = true})");
+  }
+  grouping.from_edges = true;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const long gi = grouping.group_of[i];
+    if (gi < 0) continue;
+    const auto inputs = tape.inputs_of(i);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (!is_parameter(tape.node(inputs[k]))) continue;
+      const double norm = tape.edge_grad_norm(i, k);
+      if (norm < 0.0) continue;  // no gradient along it
+      grouping.groups[gi].sq += norm * norm;
+      grouping.groups[gi].reached = true;
+    }
+  }
+}
+
+// The gradient leaving each group: over the edges that enter it from outside or from a
+// parameter. With recorded edge gradients, their norms; without, the gradient at the nodes
+// those edges enter (an approximation: it also counts what stays inside).
+void measure_leaving(const Tape& tape, Grouping& grouping) {
+  grouping.from_edges = tape.edge_grads_recorded();
+  std::vector<bool> entry_counted(tape.size(), false);
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const long gi = grouping.group_of[i];
+    if (gi < 0) continue;
+    Group& group = grouping.groups[gi];
+    const auto inputs = tape.inputs_of(i);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (grouping.group_of[inputs[k]] == gi) continue;  // an edge inside the group
+      if (grouping.from_edges) {
+        const double norm = tape.edge_grad_norm(i, k);
+        if (norm < 0.0) continue;  // no gradient along it (e.g. from a constant)
+        group.sq += norm * norm;
+        group.reached = true;
+      } else if (!entry_counted[i]) {
+        entry_counted[i] = true;
+        add_node_gradient(*tape.node(i).out, group);
+      }
+    }
+  }
+}
+
+Grouping group_nodes(const Tape& tape, int depth, const Options& options,
+                     FlowQuantity quantity) {
   Grouping result;
   result.group_of.assign(tape.size(), -1);
   std::unordered_map<std::string, long> index;
@@ -61,50 +142,26 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
     const std::string scope = truncate_scope(tape.scope_name(node.scope), depth);
     if (scope.empty() || is_parameter(node)) continue;
     auto [it, added] = index.emplace(scope, static_cast<long>(result.groups.size()));
-    if (added) result.groups.push_back(Group{scope, i});
+    if (added) {
+      result.groups.emplace_back();
+      result.groups.back().scope = scope;
+      result.groups.back().first_node = i;
+    }
     result.group_of[i] = it->second;
     Group& group = result.groups[it->second];
     ++group.node_count;
 
-    // Why gradients may die inside: the same counts node_marker reports for one node.
-    const std::string_view op = node.op;
-    for (double r : node.out->value.span()) {
-      if (op == "relu") {
-        group.relu_units += 1;
-        group.dead += r <= 0.0 ? 1 : 0;
-      } else if (op == "sigmoid" || op == "tanh") {
-        const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
-        group.squashing_units += 1;
-        group.saturated += d < options.saturation_threshold ? 1 : 0;
-      }
+    // Why gradients may die inside: the same counts node_marks reports for one node.
+    const OffKind kind = off_kind(node.op);
+    if (kind != OffKind::none) {
+      count_off(node, options, kind == OffKind::relu ? group.relu : group.squashing);
     }
   }
 
-  // The gradient leaving each group: over the edges that enter it from outside or from a
-  // parameter. With recorded edge gradients, their norms; without, the gradient at the nodes
-  // those edges enter (an approximation: it also counts what stays inside).
-  result.from_edges = tape.edge_grads_recorded();
-  std::vector<bool> entry_counted(tape.size(), false);
-  for (size_t i = 0; i < tape.size(); ++i) {
-    const long gi = result.group_of[i];
-    if (gi < 0) continue;
-    Group& group = result.groups[gi];
-    const auto inputs = tape.inputs_of(i);
-    for (size_t k = 0; k < inputs.size(); ++k) {
-      if (result.group_of[inputs[k]] == gi) continue;  // an edge inside the group
-      if (result.from_edges) {
-        const double norm = tape.edge_grad_norm(i, k);
-        if (norm < 0.0) continue;  // no gradient along it (e.g. from a constant)
-        group.sq += norm * norm;
-        group.reached = true;
-      } else if (!entry_counted[i]) {
-        entry_counted[i] = true;
-        const GradSummary g = summarize_grad(*tape.node(i).out);
-        if (g.state == GradState::constant || g.state == GradState::no_gradient) continue;
-        group.sq += g.norm * g.norm;
-        group.reached = true;
-      }
-    }
+  switch (quantity) {
+    case FlowQuantity::activation: measure_activation(tape, result); break;
+    case FlowQuantity::parameters: measure_parameters(tape, result); break;
+    case FlowQuantity::leaving: measure_leaving(tape, result); break;
   }
   return result;
 }
@@ -119,28 +176,44 @@ std::string parent_scope(const std::string& scope) {
   return slash == std::string::npos ? "" : scope.substr(0, slash);
 }
 
-std::string percent(double part, double whole) {
-  const double f = part / whole;
-  if (f > 0.0 && f < 0.005) return "<1%";
-  return fmt::format("{:.0f}%", 100.0 * f);
-}
-
 }  // namespace
 
 // ----- gradient flow -----------------------------------------------------------------------------
+// The names of each FlowQuantity, written once: in titles, legends and bars; in a folded box
+// ("dL/d out 2.1e-02"); in the CSV's last column.
+QuantityNames names_of(FlowQuantity quantity) {
+  switch (quantity) {
+    case FlowQuantity::activation:
+      return {"|dL/d output| of each scope", "dL/d out", "dL/d output"};
+    case FlowQuantity::parameters:
+      return {"|dL/d parameters| used in each scope", "dL/d params", "dL/d parameters"};
+    case FlowQuantity::leaving:
+      return {"|gradient leaving| each scope (to earlier ones and to parameters)", "grad leaving",
+              "gradient leaving"};
+  }
+  return {"", "", ""};
+}
+
 }  // namespace ag::viz::detail
 
 namespace ag::viz {
 
-std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth) {
-  const detail::Grouping grouping = detail::group_nodes(tape, depth, Options{});
+std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth, FlowQuantity quantity) {
+  if (depth < 1) {
+    throw VizError(fmt::format("viz: gradient_flow depth = {} must be at least 1", depth));
+  }
+  const detail::Grouping grouping = detail::group_nodes(tape, depth, Options{}, quantity);
   std::vector<FlowEntry> flow;
   flow.reserve(grouping.groups.size());
   for (const detail::Group& g : grouping.groups) {
     flow.push_back(FlowEntry{g.scope, g.first_node, g.node_count, std::sqrt(g.sq), g.reached,
-                             grouping.from_edges});
+                             grouping.from_edges, quantity});
   }
   return flow;
+}
+
+std::string_view flow_quantity_label(FlowQuantity quantity) {
+  return detail::names_of(quantity).label;
 }
 
 }  // namespace ag::viz
@@ -156,7 +229,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     return graph;
   }
   std::vector<bool> keep = selected_nodes(tape, options);
-  const Grouping grouping = group_nodes(tape, options.fold_depth, options);
+  const Grouping grouping = group_nodes(tape, options.fold_depth, options, options.flow_quantity);
   const size_t group_count = grouping.groups.size();
   if (!options.fold_show_parameters) {
     for (size_t i = 0; i < tape.size(); ++i) keep[i] = keep[i] && !is_parameter(tape.node(i));
@@ -204,26 +277,16 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
                                   group.first_node, group.node_count));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
+    const std::string what = names_of(options.flow_quantity).box;
     std::string grad = g.state == GradState::no_gradient ? "no gradient"
-                       : g.state == GradState::zero      ? "grad out 0"
-                                                         : "grad out " + sci(g.norm);
+                       : g.state == GradState::zero      ? what + " 0"
+                                                         : what + " " + sci(g.norm);
     std::string rows = fmt::format("<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
                                    "<TR><TD>{}</TD></TR>",
                                    html_escape(name), group.node_count, grad);
-    std::string marker;
-    bool alarming = false;
-    if (group.squashing_units > 0 && group.saturated > 0) {
-      marker = "saturated " + percent(group.saturated, group.squashing_units);
-      alarming = group.saturated / group.squashing_units >= 0.5;
-    }
-    if (group.relu_units > 0) {
-      marker += (marker.empty() ? "" : ", ") + ("dead " + percent(group.dead, group.relu_units));
-      alarming = alarming || group.dead / group.relu_units >= 0.5;
-    }
-    if (!marker.empty()) {
-      rows += fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="{}">{}</FONT></TD></TR>)",
-                          alarming ? "#c00000" : "#000000", marker);
-    }
+    std::vector<Mark> marks = off_marks(OffKind::squashing, group.squashing);
+    for (Mark& m : off_marks(OffKind::relu, group.relu)) marks.push_back(std::move(m));
+    rows += marks_html(marks);
     set_html(n, "label", R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" +
                              rows + "</TABLE>");
   }
@@ -271,8 +334,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     }
   }
   if (options.legend) {
-    add_legend(root, options, "fill (a scope's box: the gradient leaving it)",
-               grouping.from_edges ? EdgeLegend::recorded : EdgeLegend::not_recorded);
+    add_legend(root, options,
+               fmt::format("fill (a scope's box: {})", flow_quantity_label(options.flow_quantity)),
+               tape.edge_grads_recorded() ? EdgeLegend::recorded : EdgeLegend::not_recorded);
   }
   return graph;
 }
@@ -281,9 +345,11 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
 // One square per entry, its side growing with log10 |grad| (from 10 to 50 points) and its colour
 // the same as a box with that gradient. Rows of Options::columns, laid out top to bottom.
 GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
+  // What the squares measure: the entries say (gradient_flow fills it in), else the Options.
+  const FlowQuantity quantity = flow.empty() ? options.flow_quantity : flow.front().quantity;
   Options strip = options;
   strip.rankdir = "TB";
-  if (strip.title.empty()) strip.title = "gradient leaving each scope";
+  if (strip.title.empty()) strip.title = std::string(flow_quantity_label(quantity));
   GraphPtr graph = new_graph("gradient_flow", strip);
   Agraph_t* root = graph.get();
   if (flow.empty()) {
@@ -332,7 +398,10 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
     }
     previous = n;
   }
-  if (options.legend) add_legend(root, options, "square", EdgeLegend::none);
+  if (options.legend) {
+    add_legend(root, options, fmt::format("square: {}", flow_quantity_label(quantity)),
+               EdgeLegend::none);
+  }
   return graph;
 }
 
@@ -352,13 +421,16 @@ std::string value_text(const FlowEntry& e) {
 }  // namespace
 
 std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, int width) {
+  detail::validate(options);
   // Eighth blocks: a bar of 8 * width steps, the last character partly filled.
   static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
   width = std::max(width, 1);
   size_t name_width = 5;
   for (const FlowEntry& e : flow) name_width = std::max(name_width, e.scope.size());
-  std::string out = fmt::format("{:<{}}  log10 |grad| from {:g} (no bar) to {:g} (full bar)\n",
-                                "scope", name_width, options.log10_min, options.log10_max);
+  const FlowQuantity quantity = flow.empty() ? options.flow_quantity : flow.front().quantity;
+  std::string out = fmt::format("{:<{}}  {}: log10 from {:g} (no bar) to {:g} (full bar)\n",
+                                "scope", name_width, flow_quantity_label(quantity),
+                                options.log10_min, options.log10_max);
   for (const FlowEntry& e : flow) {
     int steps = 0;
     std::string bar;
@@ -379,6 +451,7 @@ std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, i
 }
 
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options) {
+  detail::validate(options);
   static constexpr const char* kLevels[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   std::string out;
   for (const FlowEntry& e : flow) {
@@ -397,7 +470,9 @@ std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& optio
 }
 
 std::string flow_csv(std::span<const FlowEntry> flow) {
-  std::string out = "index,scope,nodes,grad_norm,log10_grad_norm\n";
+  // The last column names the gradient measured (FlowQuantity), on every row, so that a file
+  // read on its own still says what its numbers are.
+  std::string out = "index,scope,nodes,grad_norm,log10_grad_norm,quantity\n";
   for (size_t k = 0; k < flow.size(); ++k) {
     const FlowEntry& e = flow[k];
     // A scope with a comma or quote is quoted, quotes doubled (RFC 4180).
@@ -412,7 +487,8 @@ std::string flow_csv(std::span<const FlowEntry> flow) {
       norm = std::isnan(e.norm) ? "nan" : fmt::format("{:.6g}", e.norm);
       if (e.norm > 0.0 && std::isfinite(e.norm)) log10_norm = fmt::format("{:.4f}", std::log10(e.norm));
     }
-    out += fmt::format("{},{},{},{},{}\n", k, scope, e.node_count, norm, log10_norm);
+    out += fmt::format("{},{},{},{},{},{}\n", k, scope, e.node_count, norm, log10_norm,
+                       detail::names_of(e.quantity).csv);
   }
   return out;
 }

@@ -8,11 +8,17 @@
 // its tape index (so it can be found in tape.print()), its shape, norms for a tensor, and a
 // marker for ops that are the usual suspects when a gradient dies:
 //
-//   relu        dead 40%                     units with x <= 0 pass back exactly 0
-//   sigmoid     σ' mean 0.19, saturated 3%   σ'(x) = σ(1 - σ) <= 1/4: each layer shrinks it
-//   tanh        tanh' mean 0.61              tanh'(x) = 1 - tanh^2 <= 1
-//   leaky_relu  slope 0.01, on slope 40%     the negative side passes back slope * grad
-//   clamp       clamped 30%                  units outside [lo, hi] pass back 0
+//   relu        dead 25% of units, sparsity 60%
+//               x <= 0 passes back exactly 0. Dead (red): off for every example of the batch;
+//               sparsity: the share of values that are 0. One number: "off here (x <= 0)".
+//   sigmoid     σ' mean 0.19, 3% of values saturated
+//               σ'(x) = σ(1 - σ) <= 1/4: each layer shrinks it. "saturated 25% of units" (red)
+//               when units are saturated for every example; one number: "saturated here".
+//   tanh        tanh' mean 0.61               tanh'(x) = 1 - tanh^2 <= 1 (saturated: as sigmoid)
+//   leaky_relu  slope 0.01, on slope 40%      the negative side passes back slope * grad
+//   clamp       clamped 30%                   units outside [lo, hi] pass back 0
+//
+// Red means one thing: a unit off for every example of a batch of at least two (see count_off).
 //
 // In a scalar graph each edge also carries d out / d in, the factor the chain rule multiplies by
 // when the gradient crosses it: along a path, the gradient is visibly a product of these labels.
@@ -187,6 +193,8 @@ Agraph_t* Clusters::get(const std::string& scope) {
 void add_legend(Agraph_t* g, const Options& options, std::string_view fill_meaning,
                 EdgeLegend edges) {
   Agnode_t* n = add_node(g, "legend");
+  // The SVG's <g id=...>: how the docs test tells the default scale from another one.
+  set(n, "id", default_scale(options) ? "legend_scale_default" : "legend_scale_custom");
   set(n, "shape", "plaintext");
   set(n, "margin", "0");
   set(n, "fontsize", "9");
@@ -260,55 +268,124 @@ double norm_of(const Buffer& b) {
 }
 }  // namespace
 
-std::string node_marker(const Tape& tape, size_t i, const Options& options, bool& alarming) {
-  alarming = false;
+// ----- marks: units that are off --------------------------------------------------------------
+// "Dead" is tutorial 07's meaning: a ReLU unit that is off for *every* input, so no example
+// sends a gradient through it and no step of training can revive it from this batch. A value
+// that is zero for some examples only is sparsity, and ReLU nets are meant to have it (about
+// half the values of a healthy He-initialised layer are 0).
+//
+// So a unit is a position in the non-batch dimensions, the batch is the first dimension, and a
+// unit is dead (or saturated) only if it is off in every example of a batch of at least two. A
+// tensor whose first dimension is 1, or a scalar, has no batch to speak for: it gets the share
+// of its values that are off, or "off here" for one number, never "dead".
+OffKind off_kind(std::string_view op) {
+  if (op == "relu") return OffKind::relu;
+  if (op == "sigmoid" || op == "tanh") return OffKind::squashing;
+  return OffKind::none;
+}
+
+void count_off(const Node& node, const Options& options, OffCounts& counts) {
+  const std::string_view op = node.op;
+  const OffKind kind = off_kind(op);
+  if (kind == OffKind::none) return;
+  const TensorImpl& t = *node.out;
+  const auto values = t.value.span();
+  // Off: relu's result is 0 (x <= 0, derivative 0); σ' = r (1 - r) or tanh' = 1 - r^2, read from
+  // the result r, is below the saturation threshold.
+  auto off = [&](double r) {
+    if (kind == OffKind::relu) return r <= 0.0;
+    const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
+    return d < options.saturation_threshold;
+  };
+  for (double r : values) {
+    counts.values += 1;
+    counts.off_values += off(r) ? 1 : 0;
+  }
+  const size_t batch = t.shape.empty() ? 1 : static_cast<size_t>(t.shape[0]);
+  if (batch < 2 || values.empty()) return;
+  const size_t units = values.size() / batch;  // [batch, units...] in row-major order
+  for (size_t u = 0; u < units; ++u) {
+    bool always = true;
+    for (size_t b = 0; b < batch && always; ++b) always = off(values[b * units + u]);
+    counts.units += 1;
+    counts.off_units += always ? 1 : 0;
+  }
+}
+
+namespace {
+std::string fraction(double part, double whole) { return percent(part / whole); }
+}  // namespace
+
+std::vector<Mark> off_marks(OffKind kind, const OffCounts& c) {
+  std::vector<Mark> marks;
+  if (kind == OffKind::none || c.values == 0) return marks;
+  const bool relu = kind == OffKind::relu;
+  if (c.values == 1) {  // one number: it is off for this input, which says nothing of a unit
+    if (c.off_values > 0) marks.push_back({relu ? "off here (x &le; 0)" : "saturated here", false});
+    return marks;
+  }
+  if (c.off_units > 0) {
+    marks.push_back({fmt::format("{} {} of units", relu ? "dead" : "saturated",
+                                 fraction(c.off_units, c.units)),
+                     true});
+  }
+  if (relu) {
+    marks.push_back({"sparsity " + fraction(c.off_values, c.values), false});
+  } else if (c.off_values > 0) {
+    marks.push_back({fraction(c.off_values, c.values) + " of values saturated", false});
+  }
+  return marks;
+}
+
+std::string marks_html(const std::vector<Mark>& marks) {
+  std::string text;
+  for (const Mark& m : marks) {
+    if (!text.empty()) text += ", ";
+    text += m.alarming ? fmt::format(R"(<FONT COLOR="#c00000"><B>{}</B></FONT>)", m.text) : m.text;
+  }
+  // On a white cell, so that it reads the same on any fill colour.
+  return text.empty() ? "" : fmt::format(R"(<TR><TD BGCOLOR="#ffffff">{}</TD></TR>)", text);
+}
+
+std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options) {
   const Node& node = tape.node(i);
   const std::string_view op = node.op;
   const auto values = node.out->value.span();
   const double count = static_cast<double>(values.size());
-  if (values.empty()) return "";
+  if (values.empty()) return {};
 
-  if (op == "relu") {
-    // relu(x) = max(x, 0) is 0 exactly where x <= 0, and there its derivative is 0 too.
-    double dead = 0;
-    for (double r : values) dead += r <= 0.0 ? 1 : 0;
-    alarming = dead / count >= 0.5;
-    if (count == 1) return dead > 0 ? "dead (x &le; 0)" : "";
-    return "dead " + percent(dead / count);
-  }
-  if (op == "sigmoid" || op == "tanh") {
-    // The local derivative from the result alone: σ' = r (1 - r), tanh' = 1 - r^2.
-    const bool is_sigmoid = op == "sigmoid";
-    double sum = 0, saturated = 0;
-    for (double r : values) {
-      const double d = is_sigmoid ? r * (1.0 - r) : 1.0 - r * r;
-      sum += d;
-      saturated += d < options.saturation_threshold ? 1 : 0;
+  const OffKind kind = off_kind(op);
+  if (kind != OffKind::none) {
+    OffCounts counts;
+    count_off(node, options, counts);
+    std::vector<Mark> marks;
+    if (kind == OffKind::squashing) {
+      // The local derivative from the result alone: σ' = r (1 - r), tanh' = 1 - r^2.
+      const bool is_sigmoid = op == "sigmoid";
+      double sum = 0;
+      for (double r : values) sum += is_sigmoid ? r * (1.0 - r) : 1.0 - r * r;
+      marks.push_back({fmt::format("{} {} {}", is_sigmoid ? "σ'" : "tanh'",
+                                   count == 1 ? "=" : "mean", num(sum / count)),
+                       false});
     }
-    alarming = saturated / count >= 0.5;
-    std::string text = fmt::format("{} {} {}", is_sigmoid ? "σ'" : "tanh'",
-                                   count == 1 ? "=" : "mean", num(sum / count));
-    if (saturated > 0) {
-      text += count == 1 ? ", saturated" : ", saturated " + percent(saturated / count);
-    }
-    return text;
+    for (Mark& m : off_marks(kind, counts)) marks.push_back(std::move(m));
+    return marks;
   }
   if (op == "leaky_relu") {
     double negative = 0;
     for (double r : values) negative += r < 0.0 ? 1 : 0;
     std::string text = fmt::format("slope {}", num(node.attr[0]));
     if (count > 1) text += ", on slope " + percent(negative / count);
-    return text;
+    return {{text, false}};
   }
   if (op == "clamp" && node.input_count == 1) {
     // clamp passes back 0 outside [lo, hi]: read its input to count those units.
     const auto x = tape.node(tape.inputs_of(i)[0]).out->value.span();
     double clamped = 0;
     for (double v : x) clamped += (v < node.attr[0] || v > node.attr[1]) ? 1 : 0;
-    alarming = clamped / count >= 0.5;
-    return "clamped " + percent(clamped / count);
+    return {{"clamped " + percent(clamped / count), false}};
   }
-  return "";
+  return {};
 }
 
 std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options) {
@@ -347,14 +424,7 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
       t.value.empty() ? "" : scalar ? "data " + num(t.value[0]) : "|data| " + sci(norm_of(t.value));
   rows += fmt::format("<TR><TD>{}{}{}</TD></TR>", data, grad.empty() ? "" : " | ", grad);
 
-  bool alarming = false;
-  const std::string marker = node_marker(tape, i, options, alarming);
-  if (!marker.empty()) {
-    // On a white cell, so that it reads the same on any fill colour.
-    rows += fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="{}">{}{}{}</FONT></TD></TR>)",
-                        alarming ? "#c00000" : "#000000", alarming ? "<B>" : "", marker,
-                        alarming ? "</B>" : "");
-  }
+  rows += marks_html(node_marks(tape, i, options));
   return R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" + rows +
          "</TABLE>";
 }

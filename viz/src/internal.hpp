@@ -69,6 +69,10 @@ enum class EdgeLegend {
   none,          // the picture has no such edges (the strip)
 };
 
+// Whether the Options use the default colour scale (Options{}.log10_min / log10_max).
+bool default_scale(const Options& options);
+// "scale 1e-8 to 1e2 (the default: ...)", or the same saying it is not the default.
+std::string scale_text(const Options& options);
 // The legend as an HTML-like label. `fill_meaning` says what the fill of a box measures.
 std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges);
 
@@ -123,13 +127,49 @@ void add_note(Agraph_t* g, const std::string& text);
 std::vector<bool> selected_nodes(const Tape& tape, const Options& options);
 // The HTML label of tape node i: op or name, shape, data and grad, and its marker.
 std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options);
-// Why a gradient may die here, in words ("dead 40%", "σ' mean 0.19, saturated 3%"); "" if the
-// op has nothing to say. `alarming` is set when most units are dead or saturated.
-std::string node_marker(const Tape& tape, size_t i, const Options& options, bool& alarming);
+// ----- marks: why a gradient may die (graph.cpp) ----------------------------------------------
+// A piece of a marker row; `alarming` pieces are drawn red and bold. Only a unit that is off for
+// every example of a batch is alarming (see count_off).
+struct Mark {
+  std::string text;
+  bool alarming = false;
+};
+// The ops whose units can be "off": relu (result 0) and sigmoid/tanh (saturated: local
+// derivative below Options::saturation_threshold).
+enum class OffKind { none, relu, squashing };
+OffKind off_kind(std::string_view op);
+// Counts of values and units that are off. A unit is a position in the non-batch dimensions; the
+// batch is the first dimension, and only a batch of at least two counts units (units and
+// off_units stay 0 otherwise).
+struct OffCounts {
+  double values = 0, off_values = 0;  // every value, and those that are off
+  double units = 0, off_units = 0;    // units, and those off for every example of the batch
+};
+// Adds node's values and units to `counts` (nothing for an op of OffKind::none).
+void count_off(const Node& node, const Options& options, OffCounts& counts);
+// The marks for those counts: "dead 25% of units" / "saturated 25% of units" (alarming),
+// "sparsity 60%" / "3% of values saturated" (neutral), "off here" / "saturated here" for one
+// number.
+std::vector<Mark> off_marks(OffKind kind, const OffCounts& counts);
+// Why a gradient may die at tape node i, as marks ("σ' mean 0.19", ...); empty if the op has
+// nothing to say.
+std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options);
+// Marks as one row of an HTML-like table, on a white cell ("" for no marks).
+std::string marks_html(const std::vector<Mark>& marks);
 // Sets fill, colours, border and label of a drawn tape node.
 void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& options);
 // Scope name truncated to its first `depth` components ("lstm/t=3/gates", 2 -> "lstm/t=3").
 std::string truncate_scope(const std::string& scope, int depth);
+
+// ----- gradient flow (fold.cpp) ----------------------------------------------------------------
+// What a FlowQuantity is called: in titles, legends and bars ("|dL/d output| of each scope"), in
+// a folded box ("dL/d out"), in the CSV's quantity column ("dL/d output").
+struct QuantityNames {
+  const char* label;
+  const char* box;
+  const char* csv;
+};
+QuantityNames names_of(FlowQuantity quantity);
 
 // ----- the views -------------------------------------------------------------------------------
 GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp
@@ -137,10 +177,17 @@ GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp
 GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  // fold.cpp
 
 // ----- output (render.cpp) ---------------------------------------------------------------------
+// Throws VizError naming the first Options field out of range (see viz.hpp).
+void validate(const Options& options);
+// Throws VizError, naming `smaller`, if the full view of the tape (the nodes selected_nodes
+// keeps, and the legend) is above kMaxLayoutNodes or kMaxLayoutDepth. Measured on the tape, before
+// any graph is built.
+void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller);
 // A built graph in `format`: DOT text written by cgraph, or laid out by gvc's dot engine and
-// rendered. Throws VizError with Graphviz's own message if it fails.
-std::string graph_data(Agraph_t* g, Format format);
+// rendered. Throws VizError with Graphviz's own message if it fails, and before layout if the
+// graph is above kMaxLayoutNodes or kMaxLayoutDepth; `smaller` then says what to draw instead.
+std::string graph_data(Agraph_t* g, Format format, std::string_view smaller);
 // The same into a file (opened here, so that an unwritable path is a clear error).
-void graph_file(Agraph_t* g, const std::string& path);
+void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller);
 
 }  // namespace ag::viz::detail

@@ -15,6 +15,11 @@
 // heap-use-after-free in libgvplugin_pango.so under textspan_size). With a single context that
 // table lives until exit and the pointer never dangles.
 //
+// Before any layout, the graph is measured (check_layout_size): Graphviz has no size limit of its
+// own, takes minutes over big graphs and overflows its stack on deep ones (a segfault, not an
+// error we could catch), so above kMaxLayoutNodes boxes or kMaxLayoutDepth ranks we refuse with a
+// VizError that names a smaller picture of the same tape.
+//
 // Files are opened by us, not by gvRenderFilename: Graphviz 2.43 reports a file it cannot open
 // on stderr and still returns success, and an unwritable path must be an error a learner sees.
 // Graphviz's own messages (agerr) are collected while we call it and put into the exception.
@@ -29,6 +34,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -111,9 +117,106 @@ const char* gvc_format(Format format) {
   return "svg";
 }
 
+// The number of boxes on the longest path of g, edges followed forward. Every picture is acyclic
+// (edges run in tape order, or along a strip's rows), so Kahn's algorithm visits each node once:
+// a node's depth is one more than the deepest of its inputs. A flat loop with a queue, no
+// recursion (the point is to avoid exactly that).
+size_t longest_path(Agraph_t* g) {
+  std::map<Agnode_t*, size_t> waiting, depth;  // inputs not yet visited; boxes up to here
+  std::vector<Agnode_t*> ready;
+  for (Agnode_t* n = agfstnode(g); n != nullptr; n = agnxtnode(g, n)) {
+    size_t inputs = 0;
+    for (Agedge_t* e = agfstin(g, n); e != nullptr; e = agnxtin(g, e)) ++inputs;
+    waiting[n] = inputs;
+    depth[n] = 1;
+    if (inputs == 0) ready.push_back(n);
+  }
+  size_t deepest = 0;
+  while (!ready.empty()) {
+    Agnode_t* n = ready.back();
+    ready.pop_back();
+    deepest = std::max(deepest, depth[n]);
+    for (Agedge_t* e = agfstout(g, n); e != nullptr; e = agnxtout(g, e)) {
+      Agnode_t* head = aghead(e);
+      depth[head] = std::max(depth[head], depth[n] + 1);
+      if (--waiting[head] == 0) ready.push_back(head);
+    }
+  }
+  return deepest;
+}
+
+void check_layout_size(size_t nodes, std::string_view smaller) {
+  if (nodes > kMaxLayoutNodes) {
+    throw VizError(fmt::format(
+        "viz: this picture has {} boxes, more than the {} (kMaxLayoutNodes) that Graphviz lays "
+        "out in a few seconds; {}. (DOT text has no limit: to_dot(tape, options), then dot "
+        "-Tsvg, if you will wait.)",
+        nodes, kMaxLayoutNodes, smaller));
+  }
+}
+
+void check_layout_depth(size_t depth, std::string_view smaller) {
+  if (depth > kMaxLayoutDepth) {
+    throw VizError(fmt::format(
+        "viz: this picture has a path of {} boxes end to end, deeper than the {} "
+        "(kMaxLayoutDepth) that Graphviz's recursive layout handles safely and fast; {}.",
+        depth, kMaxLayoutDepth, smaller));
+  }
+}
+
+void check_layout_size(Agraph_t* g, std::string_view smaller) {
+  check_layout_size(static_cast<size_t>(agnnodes(g)), smaller);
+  check_layout_depth(longest_path(g), smaller);
+}
+
 }  // namespace
 
-std::string graph_data(Agraph_t* g, Format format) {
+void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller) {
+  const std::vector<bool> keep = selected_nodes(tape, options);
+  std::vector<size_t> depth(tape.size(), 0);  // boxes on the longest path ending at node i
+  size_t nodes = options.legend ? 1 : 0, deepest = 0;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (!keep[i]) continue;
+    ++nodes;
+    depth[i] = 1;
+    for (uint32_t in : tape.inputs_of(i)) {
+      if (keep[in]) depth[i] = std::max(depth[i], depth[in] + 1);
+    }
+    deepest = std::max(deepest, depth[i]);
+  }
+  check_layout_size(nodes, smaller);
+  check_layout_depth(deepest, smaller);
+}
+
+void validate(const Options& options) {
+  auto fail = [](std::string_view field, const auto& value, std::string_view rule) {
+    throw VizError(fmt::format("viz: Options::{} = {} {}", field, value, rule));
+  };
+  if (!std::isfinite(options.log10_min)) fail("log10_min", options.log10_min, "must be finite");
+  if (!std::isfinite(options.log10_max)) fail("log10_max", options.log10_max, "must be finite");
+  if (!(options.log10_min < options.log10_max)) {
+    fail("log10_min", options.log10_min,
+         fmt::format("must be below log10_max = {}", options.log10_max));
+  }
+  if (options.log10_max - options.log10_min > kMaxScaleDecades) {
+    fail("log10_min", options.log10_min,
+         fmt::format("is more than {} decades below log10_max = {} (the legend draws one cell "
+                     "per decade; kMaxScaleDecades)",
+                     kMaxScaleDecades, options.log10_max));
+  }
+  if (!(options.saturation_threshold > 0.0 && options.saturation_threshold < 1.0)) {
+    fail("saturation_threshold", options.saturation_threshold,
+         "must be in (0, 1): it compares a local derivative");
+  }
+  if (options.fold_depth < 1) fail("fold_depth", options.fold_depth, "must be at least 1");
+  if (options.columns < 0) fail("columns", options.columns, "must be at least 0 (0: never wrap)");
+  const std::string& r = options.rankdir;
+  if (r != "LR" && r != "TB" && r != "RL" && r != "BT") {
+    fail("rankdir", fmt::format("\"{}\"", r), "must be \"LR\", \"TB\", \"RL\" or \"BT\"");
+  }
+}
+
+std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
   if (format == Format::dot) {
     // agwrite writes to a FILE*; open_memstream gives one that writes into memory.
     char* buffer = nullptr;
@@ -127,6 +230,7 @@ std::string graph_data(Agraph_t* g, Format format) {
     if (rc != 0) throw VizError("viz: cgraph could not write the DOT text");
     return text;
   }
+  check_layout_size(g, smaller);
   MessageCapture messages;
   GVC_t* gvc = shared_context();
   Layout layout(gvc, g, messages);
@@ -142,8 +246,9 @@ std::string graph_data(Agraph_t* g, Format format) {
   return bytes;
 }
 
-void graph_file(Agraph_t* g, const std::string& path) {
+void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller) {
   const Format format = format_from_path(path);
+  if (format != Format::dot) check_layout_size(g, smaller);  // before the file is created
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (file == nullptr) {
     throw VizError(fmt::format("viz: cannot write '{}': {}", path, std::strerror(errno)));
@@ -198,19 +303,39 @@ Format format_from_path(const std::string& path) {
 }
 
 namespace {
-detail::GraphPtr build(const Tape& tape, const Options& options) {
-  return options.view == View::folded ? detail::build_folded(tape, options)
-                                      : detail::build_full(tape, options);
+
+// What to call instead when a picture is too big to lay out (see check_layout_size).
+constexpr const char* kSmallerTape =
+    "draw one box per scope with {.view = ag::viz::View::folded} (fewer boxes: a smaller "
+    "fold_depth), or a part of the tape with path_from / path_to";
+constexpr const char* kSmallerFolded =
+    "fold to fewer boxes with a smaller fold_depth (or open scopes around groups of steps), or "
+    "draw the numbers alone with render_flow(gradient_flow(tape))";
+constexpr const char* kSmallerStrip =
+    "draw fewer entries (a span of the flow), or more per row with a larger Options::columns";
+
+const char* smaller_picture(const Options& options) {
+  return options.view == View::folded ? kSmallerFolded : kSmallerTape;
+}
+
+// The tape as a graph, for `format`. A full view to be laid out is measured on the tape first:
+// building a 300,000-node graph only to refuse it would take ten seconds.
+detail::GraphPtr build(const Tape& tape, const Options& options, Format format) {
+  detail::validate(options);
+  if (options.view == View::folded) return detail::build_folded(tape, options);
+  if (format != Format::dot) detail::check_full_view_size(tape, options, kSmallerTape);
+  return detail::build_full(tape, options);
 }
 }  // namespace
 
 void render(const Tape& tape, const std::string& path, const Options& options) {
-  format_from_path(path);  // an unknown extension fails before any work
-  detail::graph_file(build(tape, options).get(), path);
+  const Format format = format_from_path(path);  // an unknown extension fails before any work
+  detail::graph_file(build(tape, options, format).get(), path, smaller_picture(options));
 }
 
 std::string render_data(const Tape& tape, Format format, const Options& options) {
-  return detail::graph_data(build(tape, options).get(), format);
+  return detail::graph_data(build(tape, options, format).get(), format,
+                            smaller_picture(options));
 }
 
 std::string to_dot(const Tape& tape, const Options& options) {
@@ -220,12 +345,14 @@ std::string to_dot(const Tape& tape, const Options& options) {
 void render_flow(std::span<const FlowEntry> flow, const std::string& path,
                  const Options& options) {
   format_from_path(path);
-  detail::graph_file(detail::build_flow(flow, options).get(), path);
+  detail::validate(options);
+  detail::graph_file(detail::build_flow(flow, options).get(), path, kSmallerStrip);
 }
 
 std::string render_flow_data(std::span<const FlowEntry> flow, Format format,
                              const Options& options) {
-  return detail::graph_data(detail::build_flow(flow, options).get(), format);
+  detail::validate(options);
+  return detail::graph_data(detail::build_flow(flow, options).get(), format, kSmallerStrip);
 }
 
 }  // namespace ag::viz
