@@ -167,6 +167,27 @@ TEST_CASE("a save that fails midway leaves the old checkpoint byte for byte", "[
   CHECK(dir.entries() == 1);
 }
 
+TEST_CASE("a save through a symbolic link replaces the file it points to, mode kept",
+          "[serialize]") {
+  namespace fs = std::filesystem;
+  TempDir dir("serialize_link");
+  const fs::path file = dir.path / "real.json", link = dir.path / "link.json";
+  Generator gen(9);
+  Linear first(2, 2, gen), second(2, 2, gen);
+  save_parameters(first, file.string());
+  const fs::perms mode = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read;
+  fs::permissions(file, mode);
+  fs::create_symlink("real.json", link);
+
+  save_parameters(second, link.string());
+  CHECK(fs::is_symlink(link));
+  CHECK(fs::status(file).permissions() == mode);
+  Linear loaded(2, 2, gen);
+  load_parameters(loaded, file.string());
+  CHECK(values_of(loaded) == values_of(second));
+  CHECK(dir.entries() == 2);
+}
+
 TEST_CASE("NaN and infinities are saved and loaded bit for bit", "[serialize]") {
   Generator gen(7);
   Linear diverged(2, 4, gen);  // weight [4, 2]: eight numbers to fill
