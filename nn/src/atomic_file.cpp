@@ -92,6 +92,11 @@ void write_file_atomically(const std::string& path, std::string_view text, std::
   struct stat old {};
   const bool exists = ::stat(target.c_str(), &old) == 0;
   if (exists && !S_ISREG(old.st_mode)) return write_in_place(path, text, who);
+  // A rename needs only the directory to be writable; a file its owner made read-only to keep
+  // it is refused, as a plain write would be.
+  if (exists && ::access(target.c_str(), W_OK) != 0) {
+    throw IOError(fmt::format("{}: cannot write '{}': {}", who, path, std::strerror(errno)));
+  }
 
   std::string temp;
   const int fd = create_temporary(target, temp);

@@ -15,8 +15,9 @@
 // A failure in steps 1-4 removes the temporary file and throws ag::IOError naming the path and
 // the system's reason (errno's text); the old file is left byte for byte. A failure in step 5
 // also throws, but by then the new file is in place. The new file keeps the old one's permission
-// bits (a new target gets 0666 minus the umask, as with std::ofstream). Saving through a
-// symbolic link replaces the file it points to, not the link.
+// bits (a new target gets 0666 minus the umask, as with std::ofstream), and a target that may
+// not be written (a read-only file) is refused, although the rename alone would get past it.
+// Saving through a symbolic link replaces the file it points to, not the link.
 //
 // A target that is not a regular file (/dev/stdout, a pipe, /dev/full) has no old contents to
 // keep and cannot be renamed over: it is written directly, with the same checks.

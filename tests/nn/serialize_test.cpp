@@ -367,16 +367,3 @@ TEST_CASE("a checkpoint that does not fit changes nothing", "[serialize][checkpo
                     Catch::Contains("Generator::set_state"));
   CHECK(other.opt.options.lr == 0.5);
 }
-
-TEST_CASE("a generator's state restores its sequence", "[serialize][checkpoint]") {
-  Generator a(42);
-  a.normal();  // leaves a spare
-  const GeneratorState saved = a.state();
-  const std::vector<double> next = {a.normal(), a.uniform(), a.normal(), a.normal()};
-  Generator b(0);
-  b.set_state(saved);
-  CHECK(std::vector<double>{b.normal(), b.uniform(), b.normal(), b.normal()} == next);
-  GeneratorState truncated = saved;
-  truncated.engine.pop_back();
-  CHECK_THROWS_AS(b.set_state(truncated), ValueError);
-}
