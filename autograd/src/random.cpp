@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <sstream>
 
 #include "autograd/error.hpp"
 #include "internal.hpp"
@@ -32,6 +33,33 @@ double Generator::normal(double mean, double stddev) {
 int64_t Generator::randint(int64_t n) {
   if (n <= 0) throw ValueError(fmt::format("randint: needs n > 0, got {}", n));
   return static_cast<int64_t>(uniform() * static_cast<double>(n));
+}
+
+// The engine's state is what its operator<< writes (the C++ standard fixes that text form: the
+// 312 state words; libstdc++ adds its position among them), read back as numbers. set_state
+// reads them with operator>> into a fresh engine, and accepts them only if it took every number.
+GeneratorState Generator::state() const {
+  std::stringstream text;
+  text << engine_;
+  GeneratorState state{{}, has_spare_, spare_};
+  for (uint64_t word = 0; text >> word;) state.engine.push_back(word);
+  return state;
+}
+
+void Generator::set_state(const GeneratorState& state) {
+  std::stringstream text;
+  for (uint64_t word : state.engine) text << word << ' ';
+  std::mt19937_64 engine;
+  text >> engine;                                             // fails on too few numbers
+  if (!text || !(text >> std::ws).eof()) {                    // or leaves some over
+    throw ValueError(fmt::format(
+        "Generator::set_state: the engine state has {} numbers; this standard library's "
+        "std::mt19937_64 reads {} (as state() gives them)",
+        state.engine.size(), Generator(0).state().engine.size()));
+  }
+  engine_ = engine;
+  has_spare_ = state.has_spare;
+  spare_ = state.spare;
 }
 
 Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_grad) {

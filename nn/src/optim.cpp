@@ -2,6 +2,7 @@
 #include "nn/optim.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
@@ -22,9 +23,60 @@ void Optimizer::zero_grad() {
   for (Tensor& p : params_) p.zero_grad();
 }
 
+// ----- state -------------------------------------------------------------------------------------
+void Optimizer::check_state(const OptimizerState& state,
+                            const std::vector<std::string>& buffer_names) const {
+  // This optimizer's own state says what a state for it looks like: its type, its options.
+  // (It copies the buffers too; loading is rare enough not to mind.)
+  const OptimizerState own = this->state();
+  const std::string& type = own.type;
+  const std::string who = type + "::load_state";
+  if (state.type != type) {
+    throw ValueError(fmt::format("{}: the state is for an optimizer of type '{}', not '{}'", who,
+                                 state.type, type));
+  }
+  std::vector<std::string> given, option_names;
+  for (const auto& [name, value] : state.options) given.push_back(name);
+  for (const auto& [name, value] : own.options) option_names.push_back(name);
+  if (given != option_names) {  // both sorted: std::map keeps its keys in order
+    throw ValueError(fmt::format("{}: the state has options [{}], expected [{}]", who,
+                                 fmt::join(given, ", "), fmt::join(option_names, ", ")));
+  }
+  if (state.parameters.size() != params_.size()) {
+    throw ValueError(fmt::format("{}: the state is for {} parameters, the optimizer has {}", who,
+                                 state.parameters.size(), params_.size()));
+  }
+  for (size_t k = 0; k < params_.size(); ++k) {
+    const ParameterState& saved = state.parameters[k];
+    const Tensor& p = params_[k];
+    if (saved.name != p.name()) {
+      throw ValueError(fmt::format("{}: parameter {} is '{}' in the state but '{}' here", who, k,
+                                   saved.name, p.name()));
+    }
+    if (saved.buffers.empty()) continue;  // not stepped yet
+    for (const std::string& buffer : buffer_names) {
+      auto it = saved.buffers.find(buffer);
+      if (it == saved.buffers.end()) {
+        throw ValueError(fmt::format("{}: parameter '{}' has no '{}' in the state", who, p.name(),
+                                     buffer));
+      }
+      if (static_cast<int64_t>(it->second.size()) != p.numel()) {
+        throw ValueError(fmt::format("{}: '{}' of parameter '{}' has {} numbers, the parameter "
+                                     "(shape {}) has {}",
+                                     who, buffer, p.name(), it->second.size(),
+                                     shape_str(p.shape()), p.numel()));
+      }
+    }
+    if (saved.buffers.size() != buffer_names.size()) {
+      throw ValueError(fmt::format("{}: parameter '{}' has buffers other than [{}] in the state",
+                                   who, p.name(), fmt::join(buffer_names, ", ")));
+    }
+  }
+}
+
 // ----- SGD ---------------------------------------------------------------------------------------
-SGD::SGD(std::vector<Tensor> parameters, SGDOptions opts)
-    : Optimizer(std::move(parameters)), options(opts), velocity_(params_.size()) {
+namespace {
+void check_options(const SGDOptions& opts) {
   if (opts.lr < 0 || opts.momentum < 0 || opts.weight_decay < 0) {
     throw ValueError(fmt::format("SGD: lr ({}), momentum ({}) and weight_decay ({}) must be >= 0",
                                  opts.lr, opts.momentum, opts.weight_decay));
@@ -32,6 +84,12 @@ SGD::SGD(std::vector<Tensor> parameters, SGDOptions opts)
   if (opts.nesterov && (opts.momentum <= 0 || opts.dampening != 0)) {
     throw ValueError("SGD: nesterov needs momentum > 0 and dampening = 0");
   }
+}
+}  // namespace
+
+SGD::SGD(std::vector<Tensor> parameters, SGDOptions opts)
+    : Optimizer(std::move(parameters)), options(opts), velocity_(params_.size()) {
+  check_options(opts);
 }
 
 void SGD::step() {
@@ -54,19 +112,58 @@ void SGD::step() {
   }
 }
 
+OptimizerState SGD::state() const {
+  OptimizerState state{"SGD",
+                       {{"lr", options.lr},
+                        {"momentum", options.momentum},
+                        {"dampening", options.dampening},
+                        {"weight_decay", options.weight_decay},
+                        {"nesterov", options.nesterov ? 1.0 : 0.0}},
+                       {}};
+  for (size_t k = 0; k < params_.size(); ++k) {
+    ParameterState p{params_[k].name(), 0, {}};
+    if (!velocity_[k].empty()) p.buffers["momentum_buffer"] = velocity_[k];
+    state.parameters.push_back(std::move(p));
+  }
+  return state;
+}
+
+void SGD::load_state(const OptimizerState& state) {
+  check_state(state, {"momentum_buffer"});
+  const auto& o = state.options;
+  const SGDOptions opts{.lr = o.at("lr"),
+                        .momentum = o.at("momentum"),
+                        .dampening = o.at("dampening"),
+                        .weight_decay = o.at("weight_decay"),
+                        .nesterov = o.at("nesterov") != 0.0};
+  check_options(opts);
+  // Everything checked: from here on nothing throws.
+  options = opts;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    const auto& buffers = state.parameters[k].buffers;
+    velocity_[k] = buffers.empty() ? std::vector<double>{} : buffers.at("momentum_buffer");
+  }
+}
+
 // ----- Adam --------------------------------------------------------------------------------------
-Adam::Adam(std::vector<Tensor> parameters, AdamOptions opts)
-    : Optimizer(std::move(parameters)),
-      options(opts),
-      m_(params_.size()),
-      v_(params_.size()),
-      steps_(params_.size(), 0) {
+namespace {
+void check_options(const AdamOptions& opts) {
   if (opts.lr < 0 || opts.eps < 0 || opts.beta1 < 0 || opts.beta1 >= 1 || opts.beta2 < 0 ||
       opts.beta2 >= 1) {
     throw ValueError(fmt::format("Adam: needs lr >= 0, eps >= 0, betas in [0, 1); got lr = {}, "
                                  "eps = {}, betas = ({}, {})",
                                  opts.lr, opts.eps, opts.beta1, opts.beta2));
   }
+}
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> parameters, AdamOptions opts)
+    : Optimizer(std::move(parameters)),
+      options(opts),
+      m_(params_.size()),
+      v_(params_.size()),
+      steps_(params_.size(), 0) {
+  check_options(opts);
 }
 
 void Adam::step() {
@@ -91,6 +188,50 @@ void Adam::step() {
       const double m_hat = m / correction1, v_hat = v / correction2;
       value[j] -= options.lr * m_hat / (std::sqrt(v_hat) + options.eps);
     }
+  }
+}
+
+OptimizerState Adam::state() const {
+  OptimizerState state{"Adam",
+                       {{"lr", options.lr},
+                        {"beta1", options.beta1},
+                        {"beta2", options.beta2},
+                        {"eps", options.eps},
+                        {"weight_decay", options.weight_decay}},
+                       {}};
+  for (size_t k = 0; k < params_.size(); ++k) {
+    ParameterState p{params_[k].name(), steps_[k], {}};
+    if (!m_[k].empty()) p.buffers = {{"exp_avg", m_[k]}, {"exp_avg_sq", v_[k]}};
+    state.parameters.push_back(std::move(p));
+  }
+  return state;
+}
+
+void Adam::load_state(const OptimizerState& state) {
+  check_state(state, {"exp_avg", "exp_avg_sq"});
+  for (const ParameterState& p : state.parameters) {
+    // The moments exist exactly when the parameter has had a step (step() makes both at once).
+    if (p.step < 0 || (p.step > 0) == p.buffers.empty()) {
+      throw ValueError(fmt::format(
+          "Adam::load_state: parameter '{}' has step {} and {} moments (both or neither: step > 0 "
+          "exactly when the moments are there)",
+          p.name, p.step, p.buffers.empty() ? "no" : "its"));
+    }
+  }
+  const auto& o = state.options;
+  const AdamOptions opts{.lr = o.at("lr"),
+                         .beta1 = o.at("beta1"),
+                         .beta2 = o.at("beta2"),
+                         .eps = o.at("eps"),
+                         .weight_decay = o.at("weight_decay")};
+  check_options(opts);
+  // Everything checked: from here on nothing throws.
+  options = opts;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    const ParameterState& p = state.parameters[k];
+    steps_[k] = p.step;
+    m_[k] = p.buffers.empty() ? std::vector<double>{} : p.buffers.at("exp_avg");
+    v_[k] = p.buffers.empty() ? std::vector<double>{} : p.buffers.at("exp_avg_sq");
   }
 }
 

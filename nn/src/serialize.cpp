@@ -1,100 +1,234 @@
-// serialize.cpp — parameters to and from JSON through nlohmann-json (see serialize.hpp).
+// serialize.cpp — parameters and checkpoints to and from JSON through nlohmann-json (see
+// serialize.hpp). Sections: numbers JSON cannot write; writing; reading and checking; the
+// parameter file; the checkpoint.
 #include "nn/serialize.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <unordered_map>
+
+#include "atomic_file.hpp"
 
 namespace ag::nn {
 
 using nlohmann::json;
+// Keeps keys in the order they are added, so an entry reads "name" first.
+using ordered_json = nlohmann::ordered_json;
 
-// One parameter per line, so the file reads as a list of names and shapes:
-//     {"format": "tapegrad-parameters", "version": 1, "parameters": [
-//     {"name": "mlp.0.weight", "shape": [16, 2], "values": [...]},
-//     ...
-//     ]}
-std::string parameters_to_json(const Module& module) {
-  std::string out = R"({"format": "tapegrad-parameters", "version": 1, "parameters": [)";
-  const std::vector<NamedTensor> params = module.named_parameters();
-  for (size_t k = 0; k < params.size(); ++k) {
-    const Tensor& t = params[k].tensor;
-    // json keeps keys sorted; name, shape, values happens to be that order too.
-    const json entry = {{"name", params[k].name},
-                        {"shape", t.shape()},
-                        {"values", std::vector<double>(t.data().begin(), t.data().end())}};
-    out += '\n';
-    out += entry.dump();
-    if (k + 1 < params.size()) out += ',';
+namespace {
+
+// ----- numbers JSON cannot write -----------------------------------------------------------------
+// JSON has no NaN or infinity (nlohmann writes them as null, which loses them). They are written
+// as strings instead, named as in JSON5 and Python's json module, with the NaN's bits kept:
+//     "Infinity", "-Infinity", "NaN" (0x7ff8000000000000), "-NaN" (0xfff8000000000000),
+//     "NaN:0x7ff4000000000001" for every other NaN (a signalling NaN, or one with a payload).
+constexpr uint64_t quiet_nan_bits = 0x7ff8000000000000;  // exponent all ones, top fraction bit
+constexpr uint64_t sign_bit = 0x8000000000000000;
+
+ordered_json to_json_number(double x) {
+  if (std::isfinite(x)) return x;
+  if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
+  const auto bits = std::bit_cast<uint64_t>(x);
+  if (bits == quiet_nan_bits) return "NaN";
+  if (bits == (quiet_nan_bits | sign_bit)) return "-NaN";
+  return fmt::format("NaN:{:#018x}", bits);  // "0x" and all 16 hex digits
+}
+
+// The number a string above names, or nothing if it names none.
+std::optional<double> from_name(const std::string& name) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (name == "Infinity") return inf;
+  if (name == "-Infinity") return -inf;
+  if (name == "NaN") return std::bit_cast<double>(quiet_nan_bits);
+  if (name == "-NaN") return std::bit_cast<double>(quiet_nan_bits | sign_bit);
+  const std::string_view prefix = "NaN:0x";
+  if (name.size() == prefix.size() + 16 && name.starts_with(prefix)) {
+    uint64_t bits = 0;
+    const char* first = name.data() + prefix.size();
+    const auto [end, error] = std::from_chars(first, name.data() + name.size(), bits, 16);
+    const double x = std::bit_cast<double>(bits);
+    if (error == std::errc() && end == name.data() + name.size() && std::isnan(x)) return x;
   }
-  out += "\n]}";
+  return std::nullopt;
+}
+
+// One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
+// parameter 'fc.weight'").
+double from_json_number(const json& value, size_t index, const std::string& where) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    if (auto x = from_name(value.get_ref<const std::string&>())) return *x;
+  }
+  if (value.is_null()) {
+    throw ValueError(fmt::format(
+        "{}: value {} is null: a NaN or infinity saved by an older tapegrad, which wrote them "
+        "as null; the number is lost",
+        where, index));
+  }
+  throw ValueError(fmt::format(
+      "{}: value {} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
+      "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
+      where, index, value.dump()));
+}
+
+// ----- writing -----------------------------------------------------------------------------------
+ordered_json to_json_numbers(std::span<const double> values) {
+  ordered_json list = ordered_json::array();
+  for (double x : values) list.push_back(to_json_number(x));
+  return list;
+}
+
+// Entries one per line, so that a file reads as a list of names:
+//     {"name": "mlp.0.weight", ...},
+//     {"name": "mlp.0.bias", ...}
+std::string one_per_line(const std::vector<ordered_json>& entries) {
+  std::string out;
+  for (size_t k = 0; k < entries.size(); ++k) {
+    out += '\n';
+    out += entries[k].dump();
+    if (k + 1 < entries.size()) out += ',';
+  }
   return out;
 }
 
-namespace {
+std::string parameter_lines(const Module& module) {
+  std::vector<ordered_json> entries;
+  for (const NamedTensor& p : module.named_parameters()) {
+    entries.push_back({{"name", p.name},
+                       {"shape", p.tensor.shape()},
+                       {"values", to_json_numbers(p.tensor.data())}});
+  }
+  return one_per_line(entries);
+}
+
+// An optimizer's state: its type and options on the first line, then one line per parameter.
+std::string optimizer_text(const OptimizerState& state) {
+  std::vector<ordered_json> entries;
+  for (const ParameterState& p : state.parameters) {
+    ordered_json entry = {{"name", p.name}};
+    if (p.step > 0) entry["step"] = p.step;
+    for (const auto& [buffer, values] : p.buffers) entry[buffer] = to_json_numbers(values);
+    entries.push_back(std::move(entry));
+  }
+  return fmt::format(R"({{"type": {}, "options": {}, "state": [{}{}]}})",
+                     ordered_json(state.type).dump(), ordered_json(state.options).dump(),
+                     one_per_line(entries), entries.empty() ? "" : "\n");
+}
+
+std::string generator_text(const GeneratorState& state) {
+  const ordered_json g = {{"engine", state.engine},
+                          {"has_spare", state.has_spare},
+                          {"spare", to_json_number(state.spare)}};
+  return g.dump();
+}
+
+// ----- reading and checking ----------------------------------------------------------------------
+// `who` is the function the user called ("load_parameters"), `where` the source ("'a.json'").
+
+std::string read_file(const std::string& path, std::string_view who) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw IOError(fmt::format("{}: cannot open '{}': {}", who, path, std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw IOError(fmt::format("{}: reading '{}' failed: {}", who, path, std::strerror(errno)));
+  }
+  return text.str();
+}
+
+// Parses the text and checks that it is a tapegrad file of one of `formats`, of version 1. A
+// checkpoint must give its version; a parameter file may omit it (older hand-written ones do).
+json parse_file(const std::string& text, const std::vector<std::string>& formats,
+                std::string_view who, const std::string& where) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw ValueError(fmt::format("{}: {} is not valid JSON: {}", who, where, e.what()));
+  }
+  const bool known = doc.is_object() && doc.contains("format") &&
+                     std::find(formats.begin(), formats.end(), doc["format"]) != formats.end();
+  if (!known || !doc.contains("parameters") || !doc["parameters"].is_array()) {
+    throw ValueError(fmt::format(
+        "{}: {} is not a {} file (needs \"format\": \"{}\" and a \"parameters\" list)", who,
+        where, fmt::join(formats, " or "), fmt::join(formats, "\" or \"")));
+  }
+  const std::string format = doc["format"];
+  const bool needs_version = format == "tapegrad-checkpoint";
+  if (!doc.contains("version") ? needs_version : doc["version"] != 1) {
+    throw ValueError(fmt::format(
+        "{}: {} is a {} file of version {}; this tapegrad reads version 1", who, where, format,
+        doc.contains("version") ? doc["version"].dump() : "(none given)"));
+  }
+  return doc;
+}
+
 // What the file says about one parameter.
 struct Stored {
   Shape shape;
   std::vector<double> values;
 };
 
-// Reads and checks the file's structure; `where` names the source in errors.
-std::unordered_map<std::string, Stored> read_stored(const std::string& text,
-                                                    const std::string& where,
-                                                    std::vector<std::string>& order) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ValueError(fmt::format("load_parameters: {} is not valid JSON: {}", where, e.what()));
-  }
-  if (!doc.is_object() || doc.value("format", "") != "tapegrad-parameters" ||
-      !doc.contains("parameters") || !doc["parameters"].is_array()) {
-    throw ValueError(fmt::format(
-        "load_parameters: {} is not a tapegrad parameter file (needs \"format\": "
-        "\"tapegrad-parameters\" and a \"parameters\" list)",
-        where));
-  }
+// Reads the "parameters" list; `order` gets the names in the file's order.
+std::unordered_map<std::string, Stored> read_parameters(const json& list, std::string_view who,
+                                                        const std::string& where,
+                                                        std::vector<std::string>& order) {
   std::unordered_map<std::string, Stored> stored;
-  for (const json& entry : doc["parameters"]) {
+  for (const json& entry : list) {
     try {
       auto name = entry.at("name").get<std::string>();
-      Stored s{entry.at("shape").get<Shape>(), entry.at("values").get<std::vector<double>>()};
-      if (static_cast<int64_t>(s.values.size()) != ag::numel(s.shape)) {
-        throw ShapeError(fmt::format("load_parameters: {}: '{}' has {} values for shape {}",
-                                     where, name, s.values.size(), shape_str(s.shape)));
+      const json& values = entry.at("values");
+      Stored s{entry.at("shape").get<Shape>(), {}};
+      if (!values.is_array() || static_cast<int64_t>(values.size()) != ag::numel(s.shape)) {
+        throw ShapeError(fmt::format("{}: {}: '{}' has {} values for shape {}", who, where, name,
+                                     values.is_array() ? values.size() : 1, shape_str(s.shape)));
+      }
+      const std::string what = fmt::format("{}: {}: parameter '{}'", who, where, name);
+      for (size_t i = 0; i < values.size(); ++i) {
+        s.values.push_back(from_json_number(values[i], i, what));
       }
       if (!stored.emplace(name, std::move(s)).second) {
-        throw ValueError(fmt::format("load_parameters: {}: '{}' appears twice", where, name));
+        throw ValueError(fmt::format("{}: {}: '{}' appears twice", who, where, name));
       }
       order.push_back(name);
     } catch (const json::exception& e) {
-      throw ValueError(fmt::format("load_parameters: {}: a malformed parameter entry ({})", where,
-                                   e.what()));
+      throw ValueError(
+          fmt::format("{}: {}: a malformed parameter entry ({})", who, where, e.what()));
     }
   }
   return stored;
 }
 
-void load_from_text(Module& module, const std::string& text, const std::string& where) {
-  std::vector<std::string> order;
-  const auto stored = read_stored(text, where, order);
+// Throws unless the module and the file have the same parameter names with the same shapes.
+void check_fits(const Module& module, const std::unordered_map<std::string, Stored>& stored,
+                const std::vector<std::string>& order, std::string_view who,
+                const std::string& where) {
   const std::vector<NamedTensor> params = module.named_parameters();
-
-  // Check first, in the module's order; change nothing until everything fits.
+  // In the module's order first, so the error names the module's first missing parameter.
   for (const NamedTensor& p : params) {
     auto it = stored.find(p.name);
     if (it == stored.end()) {
-      throw ValueError(fmt::format(
-          "load_parameters: the module has parameter '{}' (shape {}) but {} does not", p.name,
-          shape_str(p.tensor.shape()), where));
+      throw ValueError(fmt::format("{}: the module has parameter '{}' (shape {}) but {} does not",
+                                   who, p.name, shape_str(p.tensor.shape()), where));
     }
     if (it->second.shape != p.tensor.shape()) {
       throw ShapeError(fmt::format(
-          "load_parameters: parameter '{}' has shape {} in the module but {} in {}", p.name,
+          "{}: parameter '{}' has shape {} in the module but {} in {}", who, p.name,
           shape_str(p.tensor.shape()), shape_str(it->second.shape), where));
     }
   }
@@ -103,37 +237,142 @@ void load_from_text(Module& module, const std::string& text, const std::string& 
       bool known = false;
       for (const NamedTensor& p : params) known = known || p.name == name;
       if (!known) {
-        throw ValueError(fmt::format(
-            "load_parameters: {} has parameter '{}' but the module does not", where, name));
+        throw ValueError(fmt::format("{}: {} has parameter '{}' but the module does not", who,
+                                     where, name));
       }
     }
   }
+}
 
-  for (const NamedTensor& p : params) {
+// Only after check_fits: nothing here can fail.
+void copy_into(Module& module, const std::unordered_map<std::string, Stored>& stored) {
+  for (const NamedTensor& p : module.named_parameters()) {
     const Stored& s = stored.at(p.name);
     Tensor t = p.tensor;
     std::copy(s.values.begin(), s.values.end(), t.mutable_data().begin());
   }
 }
+
+OptimizerState read_optimizer_state(const json& j, std::string_view who,
+                                    const std::string& where) {
+  try {
+    OptimizerState state{j.at("type").get<std::string>(),
+                         j.at("options").get<std::map<std::string, double>>(),
+                         {}};
+    for (const json& entry : j.at("state")) {
+      ParameterState p;
+      for (const auto& [key, value] : entry.items()) {
+        if (key == "name") {
+          p.name = value.get<std::string>();
+        } else if (key == "step") {
+          p.step = value.get<int64_t>();
+        } else {
+          const std::string what =
+              fmt::format("{}: {}: optimizer state '{}' of '{}'", who, where, key, p.name);
+          std::vector<double>& buffer = p.buffers[key];
+          for (size_t i = 0; i < value.size(); ++i) {
+            buffer.push_back(from_json_number(value.at(i), i, what));
+          }
+        }
+      }
+      state.parameters.push_back(std::move(p));
+    }
+    return state;
+  } catch (const json::exception& e) {
+    throw ValueError(fmt::format("{}: {}: malformed optimizer state ({})", who, where, e.what()));
+  }
+}
+
+GeneratorState read_generator_state(const json& j, std::string_view who,
+                                    const std::string& where) {
+  try {
+    return {j.at("engine").get<std::vector<uint64_t>>(), j.at("has_spare").get<bool>(),
+            from_json_number(j.at("spare"), 0, fmt::format("{}: {}: generator spare", who, where))};
+  } catch (const json::exception& e) {
+    throw ValueError(fmt::format("{}: {}: malformed generator state ({})", who, where, e.what()));
+  }
+}
+
+// ----- the parameter file ------------------------------------------------------------------------
+void load_parameters_text(Module& module, const std::string& text, const std::string& where) {
+  constexpr std::string_view who = "load_parameters";
+  // A checkpoint holds a parameter list too: loading just the model from it is allowed.
+  const json doc = parse_file(text, {"tapegrad-parameters", "tapegrad-checkpoint"}, who, where);
+  std::vector<std::string> order;
+  const auto stored = read_parameters(doc["parameters"], who, where, order);
+  check_fits(module, stored, order, who, where);
+  copy_into(module, stored);
+}
+
+// ----- the checkpoint ----------------------------------------------------------------------------
+// Everything is read and checked before anything changes: the parameters against the module, the
+// generator's state on a copy of the generator, the optimizer's state by load_state itself (which
+// checks before it changes).
+void load_checkpoint_text(Module& module, Optimizer& optimizer, Generator& generator,
+                          const std::string& text, const std::string& where) {
+  constexpr std::string_view who = "load_checkpoint";
+  const json doc = parse_file(text, {"tapegrad-checkpoint"}, who, where);
+  if (!doc.contains("optimizer") || !doc.contains("generator")) {
+    throw ValueError(fmt::format("{}: {} has no \"optimizer\" or no \"generator\" entry", who,
+                                 where));
+  }
+  std::vector<std::string> order;
+  const auto stored = read_parameters(doc["parameters"], who, where, order);
+  check_fits(module, stored, order, who, where);
+  const OptimizerState optimizer_state = read_optimizer_state(doc["optimizer"], who, where);
+  const GeneratorState generator_state = read_generator_state(doc["generator"], who, where);
+  Generator restored = generator;
+  try {
+    restored.set_state(generator_state);
+    optimizer.load_state(optimizer_state);
+  } catch (const ValueError& e) {  // say which file did not fit
+    throw ValueError(fmt::format("{}: {}: {}", who, where, e.what()));
+  }
+  copy_into(module, stored);
+  generator = restored;
+}
+
 }  // namespace
 
+std::string parameters_to_json(const Module& module) {
+  return R"({"format": "tapegrad-parameters", "version": 1, "parameters": [)" +
+         parameter_lines(module) + "\n]}";
+}
+
 void parameters_from_json(Module& module, const std::string& json_text) {
-  load_from_text(module, json_text, "the JSON text");
+  load_parameters_text(module, json_text, "the JSON text");
 }
 
 void save_parameters(const Module& module, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw ValueError(fmt::format("save_parameters: cannot open '{}' for writing", path));
-  out << parameters_to_json(module) << "\n";
-  if (!out) throw ValueError(fmt::format("save_parameters: writing '{}' failed", path));
+  detail::write_file_atomically(path, parameters_to_json(module) + "\n", "save_parameters");
 }
 
 void load_parameters(Module& module, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ValueError(fmt::format("load_parameters: cannot open '{}'", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  load_from_text(module, text.str(), fmt::format("'{}'", path));
+  load_parameters_text(module, read_file(path, "load_parameters"), fmt::format("'{}'", path));
+}
+
+std::string checkpoint_to_json(const Module& module, const Optimizer& optimizer,
+                               const Generator& generator) {
+  return R"({"format": "tapegrad-checkpoint", "version": 1, "parameters": [)" +
+         parameter_lines(module) + "\n],\n\"optimizer\": " + optimizer_text(optimizer.state()) +
+         ",\n\"generator\": " + generator_text(generator.state()) + "}";
+}
+
+void checkpoint_from_json(Module& module, Optimizer& optimizer, Generator& generator,
+                          const std::string& json_text) {
+  load_checkpoint_text(module, optimizer, generator, json_text, "the JSON text");
+}
+
+void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer,
+                     const Generator& generator) {
+  detail::write_file_atomically(path, checkpoint_to_json(module, optimizer, generator) + "\n",
+                                "save_checkpoint");
+}
+
+void load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer,
+                     Generator& generator) {
+  load_checkpoint_text(module, optimizer, generator, read_file(path, "load_checkpoint"),
+                       fmt::format("'{}'", path));
 }
 
 }  // namespace ag::nn

@@ -105,3 +105,23 @@ TEST_CASE("random tensors have their shape and flag, and reject negative sizes",
   CHECK_THROWS_AS(uniform({2, -2}, 0, 1, g), ValueError);
   CHECK_THROWS_WITH(uniform({2, -2}, 0, 1, g), Catch::Contains("[2, -2]"));
 }
+
+TEST_CASE("a generator's state restores its sequence, spare normal included", "[random]") {
+  Generator a(42);
+  a.normal();  // leaves a spare
+  const GeneratorState saved = a.state();
+  const std::vector<double> next = {a.normal(), a.uniform(), a.normal(), a.normal()};
+  Generator b(0);
+  b.set_state(saved);
+  CHECK(std::vector<double>{b.normal(), b.uniform(), b.normal(), b.normal()} == next);
+
+  // Too few or too many numbers are refused, and the generator is left as it was.
+  GeneratorState truncated = saved, extended = saved;
+  truncated.engine.pop_back();
+  extended.engine.push_back(7);
+  Generator c(3);
+  const double c_next = Generator(c).uniform();
+  CHECK_THROWS_AS(c.set_state(truncated), ValueError);
+  CHECK_THROWS_WITH(c.set_state(extended), Catch::Contains("Generator::set_state"));
+  CHECK(c.uniform() == c_next);
+}

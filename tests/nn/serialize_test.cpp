@@ -1,10 +1,18 @@
 // tests for nn/src/serialize.cpp: exact round trips, readable files, mismatches that change nothing.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <nn/nn.hpp>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <bit>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 using namespace ag;
@@ -16,6 +24,49 @@ std::vector<std::vector<double>> values_of(const Module& m) {
   for (const Tensor& p : m.parameters()) out.push_back(p.to_vector());
   return out;
 }
+
+// A file's bytes, to check that a failed save left the old file exactly as it was.
+std::string bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh, empty directory for one test, removed again at the end.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() /
+             fmt::format("tapegrad_{}_{}", name, static_cast<long>(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  size_t entries() const {
+    auto it = std::filesystem::directory_iterator(path);
+    return static_cast<size_t>(std::distance(it, std::filesystem::directory_iterator()));
+  }
+};
+
+// While alive, this process may not grow any file beyond `bytes`: a write past that fails with
+// EFBIG, as on a full disk (SIGXFSZ, which would otherwise kill the process, is ignored).
+// Restores both when the test ends, passed or not.
+struct FileSizeLimit {
+  rlimit old_limit{};
+  struct sigaction old_action {};
+  explicit FileSizeLimit(rlim_t bytes) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    rlimit limit = old_limit;
+    limit.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::sigaction(SIGXFSZ, &old_action, nullptr);
+  }
+};
 }  // namespace
 
 TEST_CASE("save then load gives back exactly the same numbers", "[serialize]") {
@@ -71,9 +122,248 @@ TEST_CASE("loading something that is not a parameter file is a clear error", "[s
   Linear lin(2, 3, gen);
   CHECK_THROWS_AS(parameters_from_json(lin, "{not json"), ValueError);
   CHECK_THROWS_AS(parameters_from_json(lin, R"({"format": "other"})"), ValueError);
-  CHECK_THROWS_AS(load_parameters(lin, "/nonexistent/params.json"), ValueError);
+  CHECK_THROWS_AS(load_parameters(lin, "/nonexistent/params.json"), IOError);
   CHECK_THROWS_AS(
       parameters_from_json(lin, R"({"format": "tapegrad-parameters", "parameters": [
           {"name": "linear.weight", "shape": [3, 2], "values": [1, 2]}]})"),
       ShapeError);
+}
+
+TEST_CASE("a save that cannot be written throws, however small the model", "[serialize]") {
+  Generator gen(4);
+  Linear tiny(1, 1, gen);  // a few dozen bytes: they fit in the stream's buffer until close
+  LSTM lstm(3, 4, gen);
+  // /dev/full accepts the open and fails every write with ENOSPC.
+  CHECK_THROWS_WITH(save_parameters(tiny, "/dev/full"),
+                    Catch::Contains("/dev/full") && Catch::Contains("No space left on device"));
+  CHECK_THROWS_AS(save_parameters(lstm, "/dev/full"), ag::Error);
+}
+
+TEST_CASE("a save that fails midway leaves the old checkpoint byte for byte", "[serialize]") {
+  TempDir dir("serialize_fsize");
+  const std::filesystem::path path = dir.path / "lstm.json";
+  Generator a(5), b(6);
+  LSTM good(3, 8, a, {.num_layers = 2});  // about 20 KB of JSON
+  LSTM next(3, 8, b, {.num_layers = 2});
+  save_parameters(good, path.string());
+  const std::string old_bytes = bytes_of(path);
+  REQUIRE(old_bytes.size() > 4096);
+  {
+    // The disk "fills up" halfway through the next save.
+    FileSizeLimit limit(old_bytes.size() / 2);
+    CHECK_THROWS_WITH(save_parameters(next, path.string()),
+                      Catch::Contains(path.string()) && Catch::Contains("File too large"));
+  }
+  CHECK(bytes_of(path) == old_bytes);
+  CHECK(dir.entries() == 1);  // and no half-written temporary file is left beside it
+
+  // The old file still loads, and a save without the limit replaces it.
+  LSTM loaded(3, 8, b, {.num_layers = 2});
+  load_parameters(loaded, path.string());
+  CHECK(values_of(loaded) == values_of(good));
+  save_parameters(next, path.string());
+  load_parameters(loaded, path.string());
+  CHECK(values_of(loaded) == values_of(next));
+  CHECK(dir.entries() == 1);
+}
+
+TEST_CASE("a save through a symbolic link replaces the file it points to, mode kept",
+          "[serialize]") {
+  namespace fs = std::filesystem;
+  TempDir dir("serialize_link");
+  const fs::path file = dir.path / "real.json", link = dir.path / "link.json";
+  Generator gen(9);
+  Linear first(2, 2, gen), second(2, 2, gen);
+  save_parameters(first, file.string());
+  const fs::perms mode = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read;
+  fs::permissions(file, mode);
+  fs::create_symlink("real.json", link);
+
+  save_parameters(second, link.string());
+  CHECK(fs::is_symlink(link));
+  CHECK(fs::status(file).permissions() == mode);
+  Linear loaded(2, 2, gen);
+  load_parameters(loaded, file.string());
+  CHECK(values_of(loaded) == values_of(second));
+  CHECK(dir.entries() == 2);
+}
+
+TEST_CASE("NaN and infinities are saved and loaded bit for bit", "[serialize]") {
+  Generator gen(7);
+  Linear diverged(2, 4, gen);  // weight [4, 2]: eight numbers to fill
+  const std::vector<uint64_t> bits = {
+      0x7ff0000000000000,  // +inf
+      0xfff0000000000000,  // -inf
+      0x7ff8000000000000,  // the quiet NaN std::numeric_limits gives
+      0xfff8000000000000,  // its negative: what x86 makes of 0/0
+      0x7ff8000000000001,  // a quiet NaN with a payload
+      0x7ff4000000000000,  // a signalling NaN
+      0x8000000000000000,  // -0.0
+      0x0000000000000001,  // the smallest subnormal
+  };
+  Tensor weight = diverged.parameters()[0];
+  for (size_t j = 0; j < bits.size(); ++j) {
+    weight.mutable_data()[j] = std::bit_cast<double>(bits[j]);
+  }
+
+  const std::string text = parameters_to_json(diverged);
+  CHECK(text.find("null") == std::string::npos);
+  CHECK(text.find(R"(["Infinity","-Infinity","NaN","-NaN","NaN:0x7ff8000000000001",)"
+                  R"("NaN:0x7ff4000000000000",-0.0,5e-324])") != std::string::npos);
+
+  TempDir dir("serialize_nan");
+  const std::string path = (dir.path / "diverged.json").string();
+  save_parameters(diverged, path);
+  Linear loaded(2, 4, gen);
+  load_parameters(loaded, path);
+  std::vector<uint64_t> loaded_bits;
+  for (double x : loaded.parameters()[0].to_vector()) {
+    loaded_bits.push_back(std::bit_cast<uint64_t>(x));
+  }
+  CHECK(loaded_bits == bits);
+}
+
+TEST_CASE("a number the file cannot mean is a clear error", "[serialize]") {
+  Generator gen(8);
+  Linear lin(1, 2, gen);
+  const auto before = values_of(lin);
+  auto file_with = [](const std::string& value) {
+    return R"({"format": "tapegrad-parameters", "version": 1, "parameters": [
+        {"name": "linear.weight", "shape": [2, 1], "values": [1, )" + value + R"(]},
+        {"name": "linear.bias", "shape": [2], "values": [0, 0]}]})";
+  };
+  CHECK_THROWS_WITH(parameters_from_json(lin, file_with("null")),
+                    Catch::Contains("'linear.weight': value 1 is null"));
+  CHECK_THROWS_WITH(parameters_from_json(lin, file_with(R"("nan")")),
+                    Catch::Contains(R"(value 1 is "nan", not a number)"));
+  CHECK_THROWS_AS(parameters_from_json(lin, file_with(R"("NaN:0x7ff0000000000000")")),
+                  ValueError);  // those bits are +inf, not a NaN
+  CHECK(values_of(lin) == before);
+}
+
+// ----- checkpoints -------------------------------------------------------------------------------
+namespace {
+// A small model, its optimizer and the generator that draws its data: a training run in flight.
+template <class Opt>
+struct Run {
+  Generator gen;
+  Sequential model;
+  Opt opt;
+  template <class Options>
+  Run(uint64_t seed, Options options)
+      : gen(seed),
+        model("mlp", {std::make_shared<Linear>(3, 5, gen), std::make_shared<Tanh>(),
+                      std::make_shared<Linear>(5, 2, gen)}),
+        opt(model.parameters(), options) {}
+
+  // Each step draws a fresh batch: 7 x 3 = 21 normals, an odd number, so a Box-Muller spare is
+  // left waiting in the generator between steps, and the checkpoint must keep it too.
+  void train(int steps) {
+    for (int step = 0; step < steps; ++step) {
+      opt.zero_grad();
+      Tape tape;
+      Tensor x = normal({7, 3}, 0.0, 1.0, gen);
+      Tensor y = uniform({7, 2}, -1.0, 1.0, gen);
+      mse_loss(model(x), y).backward();
+      opt.step();
+    }
+  }
+};
+
+// Train k steps, checkpoint, train k more; a fresh run (another seed, other options) that loads
+// the checkpoint and trains k more must end with the same parameters, bit for bit.
+template <class Opt, class Options>
+void check_resumes_exactly(Options options, Options other_options) {
+  TempDir dir("serialize_resume");
+  const std::string path = (dir.path / "run.json").string();
+  constexpr int k = 5;
+  Run<Opt> unbroken(11, options);
+  unbroken.train(k);
+  save_checkpoint(path, unbroken.model, unbroken.opt, unbroken.gen);
+  unbroken.train(k);
+
+  Run<Opt> resumed(99, other_options);
+  load_checkpoint(path, resumed.model, resumed.opt, resumed.gen);
+  resumed.train(k);
+  CHECK(values_of(resumed.model) == values_of(unbroken.model));
+
+  // Each part of the checkpoint matters: with the parameters alone the run goes elsewhere.
+  Run<Opt> parameters_only(99, options);
+  load_parameters(parameters_only.model, path);
+  parameters_only.gen.set_state(resumed.gen.state());  // (anything: it is not the saved one)
+  parameters_only.train(k);
+  CHECK(values_of(parameters_only.model) != values_of(unbroken.model));
+}
+}  // namespace
+
+TEST_CASE("a checkpoint resumes SGD with momentum exactly", "[serialize][checkpoint]") {
+  check_resumes_exactly<SGD>(SGDOptions{.lr = 0.1, .momentum = 0.9},
+                             SGDOptions{.lr = 0.5, .momentum = 0.1});
+  check_resumes_exactly<SGD>(SGDOptions{.lr = 0.05, .momentum = 0.8, .weight_decay = 1e-3,
+                                        .nesterov = true},
+                             SGDOptions{});
+}
+
+TEST_CASE("a checkpoint resumes Adam exactly", "[serialize][checkpoint]") {
+  check_resumes_exactly<Adam>(AdamOptions{.lr = 1e-2}, AdamOptions{.lr = 1.0, .beta1 = 0.5});
+}
+
+TEST_CASE("a checkpoint is readable JSON with a version", "[serialize][checkpoint]") {
+  Run<Adam> run(3, AdamOptions{});
+  run.train(1);
+  const std::string text = checkpoint_to_json(run.model, run.opt, run.gen);
+  const auto doc = nlohmann::json::parse(text);
+  CHECK(doc.at("format") == "tapegrad-checkpoint");
+  CHECK(doc.at("version") == 1);
+  CHECK(doc.at("parameters")[0].at("name") == "mlp.0.weight");
+  CHECK(doc.at("optimizer").at("type") == "Adam");
+  CHECK(doc.at("optimizer").at("options").at("lr") == 1e-3);
+  const auto& first = doc.at("optimizer").at("state")[0];
+  CHECK(first.at("name") == "mlp.0.weight");
+  CHECK(first.at("step") == 1);
+  CHECK(first.at("exp_avg").size() == 15);
+  CHECK(doc.at("generator").at("has_spare") == true);
+
+  // Another version, or no version, is refused with the reason; nothing changes.
+  Run<Adam> other(4, AdamOptions{});
+  const auto before = values_of(other.model);
+  auto with_version = [&](const std::string& version) {
+    std::string changed = text;
+    changed.replace(changed.find(R"("version": 1)"), 12, version);
+    return changed;
+  };
+  CHECK_THROWS_WITH(
+      checkpoint_from_json(other.model, other.opt, other.gen, with_version(R"("version": 2)")),
+      "load_checkpoint: the JSON text is a tapegrad-checkpoint file of version 2; this tapegrad "
+      "reads version 1");
+  CHECK_THROWS_WITH(
+      checkpoint_from_json(other.model, other.opt, other.gen, with_version(R"("other": 1)")),
+      Catch::Contains("of version (none given)"));
+  CHECK(values_of(other.model) == before);
+}
+
+TEST_CASE("a checkpoint that does not fit changes nothing", "[serialize][checkpoint]") {
+  Run<Adam> adam(5, AdamOptions{});
+  adam.train(2);
+  const std::string text = checkpoint_to_json(adam.model, adam.opt, adam.gen);
+
+  // An Adam checkpoint into an SGD run: the parameters would fit, the optimizer does not.
+  Run<SGD> sgd(6, SGDOptions{.lr = 0.1, .momentum = 0.9});
+  sgd.train(1);
+  const auto params = values_of(sgd.model);
+  const auto draw = Generator(sgd.gen).uniform();
+  CHECK_THROWS_WITH(checkpoint_from_json(sgd.model, sgd.opt, sgd.gen, text),
+                    "load_checkpoint: the JSON text: SGD::load_state: the state is for an "
+                    "optimizer of type 'Adam', not 'SGD'");
+  CHECK(values_of(sgd.model) == params);
+  CHECK(sgd.opt.options.lr == 0.1);
+  CHECK(sgd.gen.uniform() == draw);
+
+  // A generator state of the wrong length.
+  auto doc = nlohmann::json::parse(text);
+  doc["generator"]["engine"].erase(0);
+  Run<Adam> other(7, AdamOptions{.lr = 0.5});
+  CHECK_THROWS_WITH(checkpoint_from_json(other.model, other.opt, other.gen, doc.dump()),
+                    Catch::Contains("Generator::set_state"));
+  CHECK(other.opt.options.lr == 0.5);
 }

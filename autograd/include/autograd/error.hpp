@@ -37,6 +37,12 @@ struct ValueError : Error {
   using Error::Error;
 };
 
+// A file that cannot be read or written: the message names the function, the path and the
+// system's reason (errno's text, e.g. "No space left on device").
+struct IOError : Error {
+  using Error::Error;
+};
+
 // Raised under DetectAnomalyGuard by the first NaN or Inf produced in forward or backward.
 struct AnomalyError : Error {
   using Error::Error;

@@ -5,14 +5,28 @@
 // leaves to each library; only the engine std::mt19937_64 is fully specified. So the conversion
 // from its 64 random bits to a double is written here: uniform takes the top 53 bits, normal uses
 // the Box-Muller transform on two uniforms.
+//
+// A Generator's whole state can be read and restored (state() / set_state(), as PyTorch's
+// torch.Generator.get_state() / set_state()), so that a checkpoint resumes the same sequence.
 #pragma once
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "autograd/tensor.hpp"
 
 namespace ag {
+
+// Everything a Generator remembers. After g.set_state(s), g draws exactly what the generator
+// that gave s = state() would have drawn next.
+struct GeneratorState {
+  // std::mt19937_64's state as the engine writes it with operator<<: its 312 state words (and,
+  // in libstdc++, its position among them as a 313th number).
+  std::vector<uint64_t> engine;
+  bool has_spare = false;  // Box-Muller's second normal, not yet handed out
+  double spare = 0.0;
+};
 
 class Generator {
  public:
@@ -26,6 +40,11 @@ class Generator {
   // A whole number in [0, n).
   int64_t randint(int64_t n);
   std::mt19937_64& engine() { return engine_; }
+
+  GeneratorState state() const;
+  // Throws ValueError (and changes nothing) if `state.engine` is not an engine state that this
+  // standard library's std::mt19937_64 reads back exactly.
+  void set_state(const GeneratorState& state);
 
  private:
   std::mt19937_64 engine_;

@@ -10,15 +10,37 @@
 // The update rules are PyTorch's (torch.optim.SGD and Adam), element by element, so a fixture
 // holds them equal to 1e-10. A parameter no gradient reached is left alone, as in PyTorch.
 //
+// An optimizer's state (its options and what it remembers between steps) can be read and loaded
+// back, as PyTorch's state_dict() / load_state_dict(): save_checkpoint (serialize.hpp) writes it
+// beside the parameters, so that training resumes exactly where it stopped.
+//
 // What this file leaves out: parameter groups, learning-rate schedulers (change `options.lr`
-// between steps), AdamW's decoupled weight decay, AMSGrad, RMSprop, optimizer state saving.
+// between steps), AdamW's decoupled weight decay, AMSGrad, RMSprop.
 #pragma once
 
 #include <autograd/autograd.hpp>
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace ag::nn {
+
+// What an optimizer remembers about one parameter between steps.
+struct ParameterState {
+  std::string name;  // the parameter's Tensor::name(), so that a state loads into the same one
+  int64_t step = 0;  // Adam: how many updates the parameter has had (SGD: always 0)
+  // Running buffers by PyTorch's names, one number per element of the parameter: SGD's
+  // "momentum_buffer"; Adam's "exp_avg" (m) and "exp_avg_sq" (v). None before the first step.
+  std::map<std::string, std::vector<double>> buffers;
+};
+
+// An optimizer's whole state, as PyTorch's optimizer.state_dict().
+struct OptimizerState {
+  std::string type;                       // "SGD" or "Adam": a state loads into its own kind only
+  std::map<std::string, double> options;  // by the options' field names; a bool is 0 or 1
+  std::vector<ParameterState> parameters;  // in the order the optimizer was given them
+};
 
 class Optimizer {
  public:
@@ -30,7 +52,19 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return params_; }
 
+  // The options and per-parameter buffers, and back. load_state restores the options too (as
+  // PyTorch's load_state_dict restores lr); it throws ValueError and changes nothing if the state
+  // is not this optimizer's: another type, other options, other parameter names or sizes.
+  virtual OptimizerState state() const = 0;
+  virtual void load_state(const OptimizerState& state) = 0;
+
  protected:
+  // Checks all of `state` but the option values: the type and the option names of this
+  // optimizer's own state(), one entry per parameter with that parameter's name, and for each
+  // entry either no buffers or every one of `buffer_names` with one number per element.
+  void check_state(const OptimizerState& state,
+                   const std::vector<std::string>& buffer_names) const;
+
   std::vector<Tensor> params_;
 };
 
@@ -54,6 +88,8 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> parameters, SGDOptions options = {});
   void step() override;
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
   SGDOptions options;
 
  private:
@@ -80,6 +116,8 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> parameters, AdamOptions options = {});
   void step() override;
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
   AdamOptions options;
 
  private:

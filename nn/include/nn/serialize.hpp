@@ -1,4 +1,5 @@
-// serialize.hpp — save a module's parameters to a JSON file a person can read, and load them back.
+// serialize.hpp — save a module's parameters to a JSON file a person can read, and load them
+// back; save a whole training run (parameters, optimizer, random generator) as a checkpoint.
 //
 // The file lists every parameter by its dotted name, with its shape and its values (row-major),
 // one parameter per line, in the module's parameter order:
@@ -10,20 +11,34 @@
 //     ]}
 //
 // Doubles are written with the shortest text that reads back to the same number, so a save and
-// a load give back exactly the same bits.
+// a load give back exactly the same bits. JSON has no NaN or infinity, so those are written as
+// strings (the names JSON5 and Python's json module use), and read back bit for bit:
+//
+//     "Infinity", "-Infinity"   the two infinities
+//     "NaN", "-NaN"             the quiet NaN with no payload (0x7ff8000000000000) and its negative
+//                               (0xfff8000000000000, what x86 makes of 0/0 or inf - inf)
+//     "NaN:0x7ff4000000000001"  any other NaN (signalling, or with a payload): all 64 bits in hex
+//
+// A diverged model therefore saves and loads like any other, as in PyTorch.
+//
+// Saving never destroys the file it replaces: the text goes to a temporary file beside it, every
+// write is checked, the file is synced to disk and then renamed over the old one. If anything
+// fails (a full disk, a file-size limit, a missing directory) the save throws ag::IOError with the
+// path and the system's reason, and the old file is left byte for byte.
 //
 // Loading checks everything before changing anything: the module and the file must have the
 // same parameter names with the same shapes (the order in the file does not matter). The first
 // mismatch is a ValueError (a file name or a module parameter the other side lacks) or a
 // ShapeError (same name, another shape), and the module is left exactly as it was.
+// load_parameters also takes a checkpoint (below) and loads its parameters alone.
 //
-// What this file leaves out: optimizer state, buffers, partial (non-strict) loading, binary
-// formats.
+// What this file leaves out: buffers, partial (non-strict) loading, binary formats.
 #pragma once
 
 #include <string>
 
 #include "nn/module.hpp"
+#include "nn/optim.hpp"
 
 namespace ag::nn {
 
@@ -31,8 +46,45 @@ namespace ag::nn {
 std::string parameters_to_json(const Module& module);
 void parameters_from_json(Module& module, const std::string& json_text);
 
-// The same through a file; errors (cannot open, not JSON, mismatch) name the path.
+// The same through a file; errors (cannot open or write, not JSON, mismatch) name the path.
 void save_parameters(const Module& module, const std::string& path);
 void load_parameters(Module& module, const std::string& path);
+
+// ----- checkpoints: stop training and resume it exactly ------------------------------------------
+//
+// A checkpoint holds everything a training loop carries from one step to the next: the module's
+// parameters, the optimizer's state (its options, SGD's momentum buffers, Adam's two moments and
+// step counts; see Optimizer::state()) and the random generator's state (for shuffling, dropout
+// masks or freshly drawn batches). In PyTorch one would write
+//
+//     torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+//                 "rng": gen.get_state()}, path)
+//
+// Training k steps, saving, loading into fresh objects and training k more gives, bit for bit,
+// the parameters of a run that never stopped. The file is the parameter file's JSON with two
+// more entries (same number encoding, same atomic save):
+//
+//     {"format": "tapegrad-checkpoint", "version": 1, "parameters": [
+//     {"name":"mlp.0.weight","shape":[16,2],"values":[...]},
+//     ...
+//     ],
+//     "optimizer": {"type": "SGD", "options": {"lr": 0.1, "momentum": 0.9, ...}, "state": [
+//     {"name":"mlp.0.weight","momentum_buffer":[...]},
+//     ...
+//     ]},
+//     "generator": {"engine": [312 numbers of std::mt19937_64's state, ...], "has_spare": false,
+//     "spare": 0.0}}
+//
+// Loading checks the format and the version (a file from another version is a ValueError that
+// says which), then the parameters, the optimizer's state and the generator's state, before it
+// changes any of the three.
+std::string checkpoint_to_json(const Module& module, const Optimizer& optimizer,
+                               const Generator& generator);
+void checkpoint_from_json(Module& module, Optimizer& optimizer, Generator& generator,
+                          const std::string& json_text);
+void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer,
+                     const Generator& generator);
+void load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer,
+                     Generator& generator);
 
 }  // namespace ag::nn

@@ -1,0 +1,36 @@
+// atomic_file.hpp — write a whole file so that a failure never destroys the old one (internal).
+//
+// A plain std::ofstream empties the target the moment it opens it, and reports write errors late
+// or not at all (a failed flush in its destructor, a failed close). If the disk fills up halfway
+// through a save, the last good checkpoint is already gone. The classic recipe, used here:
+//
+//   1. write everything to a temporary file in the same directory (the same file system, so that
+//      step 4 can be a rename), checking every write() call;
+//   2. fsync it: the bytes are on the disk, not only in the page cache;
+//   3. close it, checking the result (some file systems, e.g. NFS, report write errors only here);
+//   4. rename it over the target: POSIX makes this atomic, so a reader (or a crash) finds either
+//      the old file or the whole new one, never a mixture;
+//   5. fsync the directory, so that the rename itself survives a power cut.
+//
+// A failure in steps 1-4 removes the temporary file and throws ag::IOError naming the path and
+// the system's reason (errno's text); the old file is left byte for byte. A failure in step 5
+// also throws, but by then the new file is in place. The new file keeps the old one's permission
+// bits (a new target gets 0666 minus the umask, as with std::ofstream), and a target that may
+// not be written (a read-only file) is refused, although the rename alone would get past it.
+// Saving through a symbolic link replaces the file it points to, not the link.
+//
+// A target that is not a regular file (/dev/stdout, a pipe, /dev/full) has no old contents to
+// keep and cannot be renamed over: it is written directly, with the same checks.
+//
+// What this leaves out: Windows (which would use MoveFileEx), keeping the old file's owner.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ag::nn::detail {
+
+// Writes `text` to `path` as above; `who` (e.g. "save_parameters") starts every error message.
+void write_file_atomically(const std::string& path, std::string_view text, std::string_view who);
+
+}  // namespace ag::nn::detail
