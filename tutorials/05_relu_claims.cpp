@@ -361,10 +361,8 @@ int main(int argc, char** argv) {
       {"relu (Xavier)", "relu X", "relu", "xavier"},
   };
   constexpr size_t kSigmoid = 0, kTanh = 1, kReluHe = 2, kLeakyHe = 3, kReluXavier = 4;
-  // One colour scale for every picture, so they compare by eye.
-  ag::viz::Options picture;
-  picture.log10_min = -14.0;
-  picture.log10_max = 0.0;
+  // The default colour scale (1e-8 to 1e2), the one every picture shares, so they compare by eye.
+  const ag::viz::Options picture;
   std::vector<std::vector<DeepResult>> per_seed;  // [seed][config]
   const int64_t total_runs = static_cast<int64_t>(seeds.size() * configs.size());
   for (size_t si = 0; si < seeds.size(); ++si) {
@@ -379,7 +377,7 @@ int main(int argc, char** argv) {
       const bool flow = first && i != kLeakyHe && i != kReluXavier;
       const bool folded = first && (i == kSigmoid || i == kReluHe);
       ag::viz::Options options = picture;
-      options.title = fmt::format("{} layers, {}: gradient leaving each layer", depth, c.name);
+      options.title = fmt::format("{} layers, {}: |dL/d output| of each layer", depth, c.name);
       results.push_back(run_deep(
           c, depth, width, inputs, targets, seeds[si],
           folded ? t.out_path(fmt::format("folded_{}.svg", c.activation)) : "",
@@ -415,8 +413,8 @@ int main(int argc, char** argv) {
   table("w_grad", "||dL/dW_l||, the gradient of layer l's weights",
         [](const DeepResult& r) { return r.weight_grad; });
   {
-    std::string legend = "  X: Xavier's init, He: He's init\n\n  the gradient leaving each layer "
-                         "(gradient_flow), layer 1 on the left (log scale 1e-14 .. 1):\n";
+    std::string legend = "  X: Xavier's init, He: He's init\n\n  |dL/d output| of each layer "
+                         "(gradient_flow), layer 1 on the left (log scale 1e-8 .. 1e2):\n";
     for (size_t i = 0; i < configs.size(); ++i) {
       // The flow entries are mlp/layer1 ... mlp/layerN, then the head: keep the layers.
       std::vector<ag::viz::FlowEntry> layers_only;
@@ -458,7 +456,7 @@ int main(int argc, char** argv) {
       "than with He's init (geometric mean over the layers). With He's init both are level.",
       first_over_last(results[kReluXavier].z_grad), (depth - 1) / 2.0, predicted,
       first_over_last(results[kReluXavier].weight_grad), 1.0 / xavier_vs_he));
-  fmt::print("  the sigmoid stack, gradient leaving each layer (gradient_flow):\n");
+  fmt::print("  the sigmoid stack, |dL/d output| of each layer (gradient_flow):\n");
   fmt::print("{}\n", ag::viz::flow_bars(results[kSigmoid].flow, picture, 36));
   fmt::print("  the ReLU (He) stack:\n");
   fmt::print("{}\n", ag::viz::flow_bars(results[kReluHe].flow, picture, 36));

@@ -505,9 +505,7 @@ int main(int argc, char** argv) {
   }
   // The strips: |dL/dh_t| at every t, one square per step, for the first seed.
   {
-    ag::viz::Options scale;
-    scale.log10_min = -12.0;
-    scale.log10_max = 0.0;
+    const ag::viz::Options scale;  // the default scale, 1e-8 to 1e2, shared by every picture
     for (size_t k = 0; k < variants.size(); ++k) {
       std::vector<ag::viz::FlowEntry> strip;
       const std::vector<double>& flow = outcomes.front().init[k].flow;
