@@ -51,8 +51,8 @@ double norm(std::span<const double> v) {
 // as constants. We measure the gradient that flows *between steps*, dL/dh_t, and it does not
 // depend on whether the weights also collect a gradient (they would, in training: nn::RNN
 // prepares them on the tape). As constants they draw no edges: each box of the folded view then
-// shows exactly what that step hands back to the step before it, and the picture shows 100
-// steps instead of one "weights" box wired to all of them.
+// holds one step and nothing else, and the picture shows 100 steps instead of one "weights" box
+// wired to all of them.
 template <class Cell>
 typename Cell::Prepared constants(const Cell& cell) {
   ag::NoGradGuard off_the_tape;  // nothing here is recorded, and nothing needs a gradient
@@ -248,9 +248,9 @@ int main(int argc, char** argv) {
           "{}: |dL/dh_t| for t = 0 .. {} (loss on the last step only), seed {}", net.label, T - 1,
           seeds[seed_index]);
       ag::viz::render_flow(strip, t.out_path(fmt::format("flow_{}.svg", net.name)), strip_options);
-      // The folded graph: one box per time step (fold depth 2: "tanh_rnn/t=7"), coloured by the
-      // gradient leaving the step: what it hands back to step t-1 (h_{t-1}, and c_{t-1} in an
-      // LSTM).
+      // The folded graph: one box per time step (fold depth 2: "tanh_rnn/t=7"), coloured by
+      // viz's default flow quantity, |dL/d output|: the gradient at what the step hands on to
+      // the next, h_t (and c_t in an LSTM).
       if (net.name == "tanh_rnn" || net.name == "lstm_fb1") {
         ag::viz::Options folded = scale;
         folded.view = ag::viz::View::folded;
