@@ -243,7 +243,7 @@ std::vector<ag::viz::FlowEntry> time_steps(const std::vector<ag::viz::FlowEntry>
 struct SeedRun {
   uint64_t seed = 0;
   Curve lstm0, lstm1, rnn;
-  double kept0 = 0.0, kept1 = 0.0, kept_rnn = 0.0;  // |grad leaving t = 0| / |grad leaving t = T-1|
+  double kept0 = 0.0, kept1 = 0.0, kept_rnn = 0.0;  // |dL/d output| at t = 0 / at t = T-1
 };
 
 // Claim 3's effect size, fixed before any run: forget bias 1 must reach the target at least 20%
@@ -409,10 +409,10 @@ int main(int argc, char** argv) {
       t.section(fmt::format("3. The gradient through time, after training (seed {})", run.seed));
       t.paragraph(
           "One more backward pass for each model as training left it, on the first 32 test "
-          "sequences, with edge gradients recorded. viz::gradient_flow at depth 2 gives one "
-          "number per time-step scope (\"lstm/t=7\", \"rnn/t=7\"): the norm of the gradient "
-          "leaving that step backward, into the step before it and into the weights. For the "
-          "loss to teach a model to keep the first marked number, this gradient has to reach "
+          "sequences. viz::gradient_flow at depth 2 gives one number per time-step scope "
+          "(\"lstm/t=7\", \"rnn/t=7\"): |dL/d output|, the norm of the gradient at what that "
+          "step hands on to the next, dL/dh_t (and dL/dc_t in an LSTM). For the loss to teach a "
+          "model to keep the first marked number, this gradient has to reach "
           "the first half of the sequence. (Measured for every seed; printed for this one.)");
     }
 
@@ -422,12 +422,12 @@ int main(int argc, char** argv) {
     auto flow_of = [&](const Regressor& model, const std::string& file, const std::string& key) {
       ag::Tape tape;
       Tensor loss = ag::nn::mse_loss(model.predict(probe_x), probe_y);
-      tape.backward(loss, {.record_edge_grads = true});
+      tape.backward(loss);
       const auto steps = time_steps(ag::viz::gradient_flow(tape, 2), model.step_scope());
       const double kept = steps.front().norm / steps.back().norm;
       if (!shown) return kept;
       ag::viz::Options picture;
-      picture.title = fmt::format("{} after training, T = {}, seed {}: gradient leaving each "
+      picture.title = fmt::format("{} after training, T = {}, seed {}: |dL/d output| of each "
                                   "time step",
                                   model.label(), s.T, run.seed);
       picture.columns = s.T <= 50 ? static_cast<int>((s.T + 1) / 2) : 25;  // squares per row
@@ -561,6 +561,6 @@ int main(int argc, char** argv) {
   t.claim(
       "Through time, the trained LSTM (forget bias 1) loses at least 100x less gradient than "
       "the tanh RNN",
-      "gradient leaving t=0 / leaving t=T-1, per seed:", keeps);
+      "|dL/d output| of step 0 / of step T-1, per seed:", keeps);
   return t.finish();
 }
