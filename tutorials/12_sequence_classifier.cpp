@@ -320,8 +320,8 @@ int main(int argc, char** argv) {
     ag::viz::Options picture;
     picture.view = ag::viz::View::folded;
     picture.fold_depth = 2;          // "lstm/t=7" is one box; "head/1" (the LeakyReLU) another
-    picture.columns = 0;             // one row of 40 time steps (wrapping scrambles their order)
-    picture.prune_constants = true;  // the input x is a constant: 40 edges that say nothing
+    picture.columns = 8;             // 40 time steps in 5 rows of 8, in time order: fits a page
+    picture.prune_constants = true;  // the input x and its slices need no gradient
     picture.title = fmt::format(
         "LSTM classifier, one backward pass ({} tape nodes folded by scope)", tape.size());
     const std::string path = t.out_path("classifier_folded.svg");
@@ -333,9 +333,13 @@ int main(int argc, char** argv) {
     }
     t.paragraph(fmt::format(
         "{} tape nodes; the folded view draws one box per scope at depth 2: the 40 time steps "
-        "lstm/t=0 ... lstm/t=39, the LSTM's prepared weights (lstm/layer0), the head's three "
-        "layers (head/0, head/1, head/2) and the loss. Each box is coloured by the gradient "
-        "leaving it. The gradient leaving each time step, t = 0 to 39: {}\nPicture: {}",
+        "lstm/t=0 ... lstm/t=39 (rows of 8, read like text), the LSTM's output (lstm, fed by "
+        "every step, drawn as one edge from the cluster), the head's three layers (head/0, "
+        "head/1, head/2) and the loss. The LSTM's prepared weights (lstm/layer0: transposed "
+        "and summed once per sequence, from parameters alone) are drawn with the parameters, "
+        "which are hidden. Each box is coloured by the gradient leaving it; hover over one for "
+        "its ops and their derivatives. The gradient leaving each time step, t = 0 to 39: "
+        "{}\nPicture: {}",
         tape.size(), ag::viz::flow_sparkline(steps_only), path));
   }
 

@@ -215,7 +215,9 @@ std::vector<bool> selected_nodes(const Tape& tape, const Options& options) {
   check(options.path_to, "path_to");
 
   if (options.prune_constants) {
-    for (size_t i = 0; i < n; ++i) keep[i] = std::strcmp(tape.node(i).op, "const") != 0;
+    // Constants, and ops computed from constants only (the slice of an input x that a time step
+    // reads): the tape marks both as needing no gradient.
+    for (size_t i = 0; i < n; ++i) keep[i] = tape.node(i).out->requires_grad;
   }
   if (options.path_from) {  // downstream: a node is reached if one of its inputs is
     std::vector<bool> down(n, false);
@@ -249,7 +251,7 @@ std::string truncate_scope(const std::string& scope, int depth) {
 // ----- what a box says ---------------------------------------------------------------------------
 namespace {
 std::string percent(double fraction) {
-  if (fraction > 0.0 && fraction < 0.005) return "<1%";
+  if (fraction > 0.0 && fraction < 0.005) return "&lt;1%";  // (HTML: it goes into a label)
   return fmt::format("{:.0f}%", 100.0 * fraction);
 }
 
@@ -311,6 +313,11 @@ std::string node_marker(const Tape& tape, size_t i, const Options& options, bool
   return "";
 }
 
+// Between the bold op and the plain name on one line ("sigmoid · f"). Graphviz writes each font
+// run as its own SVG <text>, and SVG drops a run's leading space, so a plain space between them
+// vanishes ("sigmoidf" in rsvg). No-break spaces (U+00A0) are kept, and the dot reads as a break.
+constexpr const char* kSeparator = "&#160;&#183;&#160;";
+
 std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options) {
   const Node& node = tape.node(i);
   const TensorImpl& t = *node.out;
@@ -320,11 +327,12 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
   std::string title;
   if (t.name) {
     title = is_input ? fmt::format("<B>{}</B>", html_escape(*t.name))
-                     : fmt::format("<B>{}</B> {}", html_escape(node.op), html_escape(*t.name));
+                     : fmt::format("<B>{}</B>{}{}", html_escape(node.op), kSeparator,
+                                   html_escape(*t.name));
   } else {
     title = fmt::format("<B>{}</B>", html_escape(node.op));
   }
-  title += fmt::format(R"( <FONT POINT-SIZE="8">#{}</FONT>)", i);
+  title += fmt::format(R"(&#160;&#160;<FONT POINT-SIZE="8">#{}</FONT>)", i);
 
   std::string rows = fmt::format("<TR><TD>{}</TD></TR>", title);
   const bool scalar = t.value.size() == 1;
@@ -365,8 +373,7 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
   apply_look(n, node_look(g, options));
   if (g.state == GradState::constant) set(n, "fontsize", "8");
   set_html(n, "label", node_label(tape, i, g, options));
-  const std::string& scope = tape.scope_name(node.scope);
-  set(n, "tooltip", fmt::format("#{} {} in scope '{}'", i, node.op, scope));
+  set(n, "tooltip", node_tooltip(tape, i, options));
 }
 
 // ----- the full view -----------------------------------------------------------------------------
@@ -419,7 +426,6 @@ GraphPtr build_full(const Tape& tape, const Options& options) {
       } else if (recorded && norm <= 0.0) {
         set(e, "style", "dashed");  // nothing (or exactly zero) flowed back along it
       }
-      if (recorded && norm >= 0.0) set(e, "tooltip", "|grad| along this edge: " + sci(norm));
 
       // d out / d in, where both ends are one number. An op that uses the same tensor twice
       // (a * a) gets the summed derivative from the engine, so it is written once, on the first
@@ -434,6 +440,9 @@ GraphPtr build_full(const Tape& tape, const Options& options) {
         }
         if (!repeated) set(e, "label", "∂ " + num(local[k][0]));
         if (repeated && first) set(e, "label", "∂ " + num(local[k][0]) + " (both)");
+        set(e, "tooltip", edge_tooltip(tape, i, k, local[k][0], repeated, recorded ? norm : -1.0));
+      } else {
+        set(e, "tooltip", edge_tooltip(tape, i, k, NAN, false, recorded ? norm : -1.0));
       }
     }
   }

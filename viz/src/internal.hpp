@@ -131,6 +131,19 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
 // Scope name truncated to its first `depth` components ("lstm/t=3/gates", 2 -> "lstm/t=3").
 std::string truncate_scope(const std::string& scope, int depth);
 
+// ----- tooltips (tooltip.cpp) ------------------------------------------------------------------
+// Tape node i on hover: op, scope, shape, value and gradient statistics, the backward rule from
+// the engine's op index, and for elementwise ops the local derivative's statistics.
+std::string node_tooltip(const Tape& tape, size_t i, const Options& options);
+// The edge into input k of node i: d result / d input (`local`, NaN if not one number; `both`
+// when the same tensor is two of the inputs), the gradient that flowed back along it when the
+// result is one number, and the recorded norm (negative: not recorded).
+std::string edge_tooltip(const Tape& tape, size_t i, size_t k, double local, bool both,
+                         double norm);
+// A folded box: `heading`, then each op among the nodes of `group` with its count and rule.
+std::string group_tooltip(const Tape& tape, std::span<const long> group_of, long group,
+                          const std::string& heading);
+
 // ----- the views -------------------------------------------------------------------------------
 GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp
 GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp
