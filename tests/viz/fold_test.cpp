@@ -421,3 +421,19 @@ TEST_CASE("prune_constants also prunes ops computed from constants only", "[viz]
     if (!tape.node(i).out->requires_grad) CHECK_FALSE(p.has_node(fmt::format("n{}", i)));
   }
 }
+
+TEST_CASE("folded view: a neuron fed by constant numbers is not parameter work", "[viz][fold]") {
+  // In a scalar graph the input x is a one-number constant, like a literal: w * x is still the
+  // neuron's work, drawn as its box, not hidden with the parameters.
+  Tape tape;
+  Tensor w = scalar(0.5, true), x = scalar(2.0);
+  Tensor loss;
+  {
+    ScopeGuard neuron("n0");
+    loss = tanh(w * x);
+  }
+  tape.backward(loss);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
+  CHECK(p.has_node("g0"));
+  CHECK(p.attr("g0", "label").find("n0") != std::string::npos);
+}

@@ -43,27 +43,19 @@ namespace {
 
 bool is_parameter(const Node& node) { return std::strcmp(node.op, "leaf") == 0; }
 
-// Per tape node: is it a parameter, or an op computed from parameters alone? Literal numbers
-// (rank-0 constants, the 0.5 of W * 0.5) may take part; data may not: an LSTM's first step is
-// computed from parameters, the input x and the zero state, and it is a step, not a weight.
-// One forward sweep, since an op's inputs come before it on the tape.
+// Per tape node: is it a parameter, or an op computed from parameters alone? No constant may take
+// part, not even a number: in a scalar graph an input x is a one-number constant just like the
+// 0.5 of W * 0.5, and a neuron's w * x is a neuron, not a weight. Nor may data: an LSTM's first
+// step is computed from parameters, the input and the zero state, and it is a step. One forward
+// sweep, since an op's inputs come before it on the tape.
 std::vector<bool> parameter_only(const Tape& tape) {
   std::vector<bool> result(tape.size(), false);
   for (size_t i = 0; i < tape.size(); ++i) {
     const Node& node = tape.node(i);
-    if (is_parameter(node)) {
-      result[i] = true;
-      continue;
-    }
     const auto inputs = tape.inputs_of(i);
-    bool from_parameter = false, only = node.backward != nullptr && !inputs.empty();
-    for (uint32_t in : inputs) {
-      const Node& input = tape.node(in);
-      const bool literal = std::strcmp(input.op, "const") == 0 && input.out->shape.empty();
-      from_parameter = from_parameter || result[in];
-      only = only && (result[in] || literal);
-    }
-    result[i] = only && from_parameter;
+    bool only = is_parameter(node) || (node.backward != nullptr && !inputs.empty());
+    for (uint32_t in : inputs) only = only && result[in];
+    result[i] = only;
   }
   return result;
 }
@@ -346,11 +338,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   // Fans: a box outside a cluster linked to several boxes inside it (a weight that every time
   // step uses; the LSTM's output, stacked from every step's h) gets one edge to the cluster
   // instead of one per box. Graphviz's lhead / ltail clip it at the cluster's border; its width
-  // is the norm of all it carried, and it is drawn from the last box of the cluster (into the
-  // cluster: at the first). (The map is only looked up, never walked: its pointer keys would
-  // make the order differ from run to run.)
+  // is the norm of all it carried. It is drawn to the middle one of the boxes (out of the
+  // cluster: from the last, which the tape made last), and says "to 40 boxes" unless several
+  // fans share the cluster (a dense layer: each of 16 units into the next layer's cluster), where
+  // 16 such words would cover each other; the tooltip says it either way. (The maps are only
+  // looked up, never walked: their pointer keys would make the order differ from run to run.)
   struct Fan {
-    size_t first_link = 0, last_link = 0, boxes = 0;
+    std::vector<size_t> links;  // indices into `links`, in order
     double sq = 0.0;
     bool recorded = false;
   };
@@ -379,18 +373,27 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   for (size_t k = 0; k < links.size(); ++k) {
     const auto key = fan_key(links[k]);
     if (!key) continue;
-    Fan& fan = fans.try_emplace(*key, Fan{k}).first->second;
-    fan.last_link = k;
-    ++fan.boxes;
+    Fan& fan = fans[*key];
+    fan.links.push_back(k);
     fan.sq += links[k].sq;
     fan.recorded = fan.recorded || links[k].recorded;
+  }
+  std::map<std::pair<Agraph_t*, bool>, int> fans_at;  // fans of 2+ boxes per cluster and way
+  for (size_t k = 0; k < links.size(); ++k) {
+    const auto key = fan_key(links[k]);
+    if (key && fans.at(*key).links.size() >= 2 && fans.at(*key).links.front() == k) {
+      ++fans_at[{key->cluster, key->into}];
+    }
   }
   for (size_t k = 0; k < links.size(); ++k) {
     const Link& link = links[k];
     const auto key = fan_key(link);
     const Fan* fan = key ? &fans.at(*key) : nullptr;
-    if (fan != nullptr && fan->boxes < 2) fan = nullptr;
-    if (fan != nullptr && k != (key->into ? fan->first_link : fan->last_link)) continue;
+    if (fan != nullptr && fan->links.size() < 2) fan = nullptr;
+    if (fan != nullptr) {
+      const size_t drawn = key->into ? fan->links[fan->links.size() / 2] : fan->links.back();
+      if (k != drawn) continue;
+    }
     Agedge_t* e = add_edge(root, box[link.from], box[link.to]);
     const bool recorded = fan != nullptr ? fan->recorded : link.recorded;
     const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
@@ -398,9 +401,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     if (recorded) set(e, "tooltip", "|grad| along these edges: " + sci(norm));
     if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
     if (fan != nullptr) {
+      // xlabel: placed after the layout, so the words take no room from the boxes.
+      const std::string boxes =
+          fmt::format("{} {} boxes", key->into ? "to" : "from", fan->links.size());
       set(root, "compound", "true");
       set(e, key->into ? "lhead" : "ltail", agnameof(key->cluster));
-      set(e, "label", fmt::format("{} {} boxes", key->into ? "to" : "from", fan->boxes));
+      if (fans_at[{key->cluster, key->into}] == 1) set(e, "xlabel", boxes);
+      if (recorded) set(e, "tooltip", boxes + "; |grad| along these edges: " + sci(norm));
     }
     // Wrapped rows are held in place by the invisible edges; an edge from one row to a later
     // one of the same cluster would pull its ends together and scramble the order.
