@@ -70,7 +70,9 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
 
 // d max(self, other)/d self = 1 where self > other, 1/2 where they tie, else 0 (PyTorch's rule:
 // on a tie the gradient is shared, so the two halves still add up to grad).
-constexpr OpInfo kMaximum{"maximum", "d self = grad where self > other (grad / 2 where equal),  d other likewise"};
+constexpr OpInfo kMaximum{"maximum",
+                          "d self = grad where self > other (grad / 2 where equal),  "
+                          "d other likewise"};
 Tensor maximum(const Tensor& self, const Tensor& other) {
   return binary_op(
       kMaximum.name, self, other, [](double a, double b) { return a > b ? a : b; },
@@ -79,7 +81,9 @@ Tensor maximum(const Tensor& self, const Tensor& other) {
 }
 
 // d min(self, other)/d self = 1 where self < other, 1/2 where they tie, else 0
-constexpr OpInfo kMinimum{"minimum", "d self = grad where self < other (grad / 2 where equal),  d other likewise"};
+constexpr OpInfo kMinimum{"minimum",
+                          "d self = grad where self < other (grad / 2 where equal),  "
+                          "d other likewise"};
 Tensor minimum(const Tensor& self, const Tensor& other) {
   return binary_op(
       kMinimum.name, self, other, [](double a, double b) { return a < b ? a : b; },
@@ -112,9 +116,8 @@ Tensor pow(const Tensor& self, double exponent) {
 constexpr auto d_exp = [](double, double result, const double*) { return result; };
 constexpr OpInfo kExp{"exp", "d self = grad * result", d_exp};
 Tensor exp(const Tensor& self) {
-  return unary_op(
-      kExp.name, self, detail::vec::exp,  // y[i] = e^x[i] for the whole array: vector_math.cpp
-      d_exp);
+  // y[i] = e^x[i] for the whole array: vector_math.cpp
+  return unary_op(kExp.name, self, detail::vec::exp, d_exp);
 }
 
 // d ln(self) / d self = 1 / self
@@ -148,9 +151,8 @@ Tensor abs(const Tensor& self) {
 constexpr auto d_tanh = [](double, double result, const double*) { return 1.0 - result * result; };
 constexpr OpInfo kTanh{"tanh", "d self = grad * (1 - result^2)", d_tanh, /*saturates=*/true};
 Tensor tanh(const Tensor& self) {
-  return unary_op(
-      kTanh.name, self, detail::vec::tanh,  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
-      d_tanh);
+  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
+  return unary_op(kTanh.name, self, detail::vec::tanh, d_tanh);
 }
 
 // d sigmoid(self) / d self = sigmoid(self) (1 - sigmoid(self)) = result (1 - result),
@@ -207,9 +209,12 @@ Tensor clamp(const Tensor& self, double lo, double hi) {
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
-std::vector<const OpInfo*> detail::elementwise_op_info() {
-  return {&kAdd, &kSub, &kMul, &kDiv, &kPow, &kMaximum, &kMinimum, &kNeg, &kExp, &kLog, &kSqrt,
-          &kAbs, &kTanh, &kSigmoid, &kRelu, &kLeakyRelu, &kClamp};
+std::span<const OpInfo* const> detail::elementwise_op_info() {
+  static constexpr const OpInfo* kEntries[] = {
+      &kAdd, &kSub, &kMul, &kDiv, &kPow, &kMaximum, &kMinimum,                  // two inputs
+      &kNeg, &kExp, &kLog, &kSqrt, &kAbs, &kTanh, &kSigmoid, &kRelu, &kLeakyRelu,  // one input
+      &kClamp};
+  return kEntries;
 }
 
 }  // namespace ag

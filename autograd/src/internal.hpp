@@ -65,12 +65,12 @@ Node* record(const char* op, std::span<const Tensor* const> inputs,
 
 // Each op file's entries in the op index (op_info.hpp), listed at the end of that file and
 // collected by op_info.cpp.
-std::vector<const OpInfo*> elementwise_op_info();
-std::vector<const OpInfo*> reduce_op_info();
-std::vector<const OpInfo*> matmul_op_info();
-std::vector<const OpInfo*> shape_op_info();
-std::vector<const OpInfo*> softmax_op_info();
-std::vector<const OpInfo*> tape_op_info();  // "leaf" and "const"
+std::span<const OpInfo* const> elementwise_op_info();
+std::span<const OpInfo* const> reduce_op_info();
+std::span<const OpInfo* const> matmul_op_info();
+std::span<const OpInfo* const> shape_op_info();
+std::span<const OpInfo* const> softmax_op_info();
+std::span<const OpInfo* const> tape_op_info();  // "leaf" and "const"
 
 // Stores an op's integer settings for the node record() just returned (which must not be null):
 // the axis, slice bounds, indices... Its backward reads them back with tape.ints(node).

@@ -144,8 +144,9 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
-std::vector<const OpInfo*> detail::matmul_op_info() {
-  return {&kMatmul, &kAddmm};
+std::span<const OpInfo* const> detail::matmul_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kMatmul, &kAddmm};
+  return kEntries;
 }
 
 }  // namespace ag

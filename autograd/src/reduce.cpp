@@ -142,7 +142,9 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
     }
-  if (Node* node = record(kMax.name, {&self}, result, &max_backward)) detail::set_ints(*node, where);
+  if (Node* node = record(kMax.name, {&self}, result, &max_backward)) {
+    detail::set_ints(*node, where);
+  }
   return Tensor(result);
 }
 
@@ -167,8 +169,9 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
-std::vector<const OpInfo*> detail::reduce_op_info() {
-  return {&kSum, &kMean, &kMax};
+std::span<const OpInfo* const> detail::reduce_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kSum, &kMean, &kMax};
+  return kEntries;
 }
 
 }  // namespace ag

@@ -376,8 +376,10 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
-std::vector<const OpInfo*> detail::shape_op_info() {
-  return {&kReshape, &kPermute, &kTranspose, &kSlice, &kConcat, &kStack, &kIndexSelect, &kGather};
+std::span<const OpInfo* const> detail::shape_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kReshape, &kPermute, &kTranspose,   &kSlice,
+                                               &kConcat,  &kStack,   &kIndexSelect, &kGather};
+  return kEntries;
 }
 
 }  // namespace ag

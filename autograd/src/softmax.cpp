@@ -98,8 +98,9 @@ Tensor softmax(const Tensor& self, int64_t axis) {
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
-std::vector<const OpInfo*> detail::softmax_op_info() {
-  return {&kLogSoftmax, &kSoftmax};
+std::span<const OpInfo* const> detail::softmax_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kLogSoftmax, &kSoftmax};
+  return kEntries;
 }
 
 }  // namespace ag

@@ -518,6 +518,9 @@ Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b)
 }
 
 }  // namespace detail
-std::vector<const OpInfo*> detail::tape_op_info() { return {&kLeaf, &kConst}; }
+std::span<const OpInfo* const> detail::tape_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kLeaf, &kConst};
+  return kEntries;
+}
 
 }  // namespace ag

@@ -92,12 +92,13 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options) {
 
     // Why gradients may die inside: the same counts node_marker reports for one node.
     const std::string_view op = node.op;
-    for (double r : node.out->value.span()) {
-      if (op == "relu") {
+    if (op == "relu") {
+      for (double r : node.out->value.span()) {
         group.relu_units += 1;
         group.dead += r <= 0.0 ? 1 : 0;
-      } else if (op == "sigmoid" || op == "tanh") {
-        const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
+      }
+    } else if (saturates(node)) {  // sigmoid, tanh: by the engine's local derivative
+      for (double d : local_derivative_values(tape, i)) {
         group.squashing_units += 1;
         group.saturated += d < options.saturation_threshold ? 1 : 0;
       }

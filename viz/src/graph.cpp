@@ -278,12 +278,11 @@ std::string node_marker(const Tape& tape, size_t i, const Options& options, bool
     if (count == 1) return dead > 0 ? "dead (x &le; 0)" : "";
     return "dead " + percent(dead / count);
   }
-  if (op == "sigmoid" || op == "tanh") {
-    // The local derivative from the result alone: σ' = r (1 - r), tanh' = 1 - r^2.
+  if (saturates(node)) {
+    // The local derivative by the engine's own rule (op_info.hpp): σ' = r (1 - r), tanh' = 1 - r^2.
     const bool is_sigmoid = op == "sigmoid";
     double sum = 0, saturated = 0;
-    for (double r : values) {
-      const double d = is_sigmoid ? r * (1.0 - r) : 1.0 - r * r;
+    for (double d : local_derivative_values(tape, i)) {
       sum += d;
       saturated += d < options.saturation_threshold ? 1 : 0;
     }

@@ -131,6 +131,14 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
 // Scope name truncated to its first `depth` components ("lstm/t=3/gates", 2 -> "lstm/t=3").
 std::string truncate_scope(const std::string& scope, int depth);
 
+// ----- the engine's derivatives, read for pictures (tooltip.cpp) --------------------------------
+// d result / d self of each element of one-input elementwise node i, by the engine's own rule
+// (op_info.hpp); empty for ops that have none.
+std::vector<double> local_derivative_values(const Tape& tape, size_t i);
+// Whether the engine says the node's op saturates (sigmoid, tanh): its local derivative tends to
+// 0 as |self| grows.
+bool saturates(const Node& node);
+
 // ----- tooltips (tooltip.cpp) ------------------------------------------------------------------
 // Tape node i on hover: op, scope, shape, value and gradient statistics, the backward rule from
 // the engine's op index, and for elementwise ops the local derivative's statistics.

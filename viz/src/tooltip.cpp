@@ -61,6 +61,25 @@ Stats stats_of(std::span<const double> values) {
 
 }  // namespace
 
+std::vector<double> local_derivative_values(const Tape& tape, size_t i) {
+  const Node& node = tape.node(i);
+  const OpInfo* info = op_info(node.op);
+  if (info == nullptr || info->local_derivative == nullptr || node.input_count != 1) return {};
+  const auto self = tape.node(tape.inputs_of(i)[0]).out->value.span();
+  const auto result = node.out->value.span();
+  std::vector<double> local;
+  local.reserve(result.size());
+  for (size_t j = 0; j < result.size() && j < self.size(); ++j) {
+    local.push_back(info->local_derivative(self[j], result[j], node.attr));
+  }
+  return local;
+}
+
+bool saturates(const Node& node) {
+  const OpInfo* info = op_info(node.op);
+  return info != nullptr && info->saturates;
+}
+
 std::string node_tooltip(const Tape& tape, size_t i, const Options& options) {
   const Node& node = tape.node(i);
   const TensorImpl& t = *node.out;
@@ -83,12 +102,9 @@ std::string node_tooltip(const Tape& tape, size_t i, const Options& options) {
   text += fmt::format("\n{}: {}", node.backward == nullptr ? "input" : "backward", info->formula);
   // The local derivative, element by element, as the backward rule computes it.
   if (info->local_derivative != nullptr && node.input_count == 1) {
-    const auto self = tape.node(tape.inputs_of(i)[0]).out->value.span();
-    const auto result = t.value.span();
     Stats local;
     size_t small = 0;
-    for (size_t j = 0; j < result.size() && j < self.size(); ++j) {
-      const double d = info->local_derivative(self[j], result[j], node.attr);
+    for (double d : local_derivative_values(tape, i)) {
       local.add(d);
       small += std::abs(d) < options.saturation_threshold ? 1 : 0;
     }
