@@ -289,6 +289,12 @@ std::pair<double, double> box_position(const std::string& svg, const std::string
   return {std::stod(svg.substr(x + 4)), std::stod(svg.substr(y + 4))};
 }
 
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
 // Every text drawn in the picture that is an internal box name: "g23", "n7", "row_...".
 std::vector<std::string> internal_names_shown(const std::string& svg) {
   static const std::regex internal(R"(>\s*((g|n)[0-9]+|row_[^<]*)\s*</text>)");
@@ -381,6 +387,7 @@ TEST_CASE("folded view: tutorial 12's classifier fits a page", "[viz][fold]") {
     CHECK(std::stod((*it)[1]) >= 8.0);
   }
   CHECK(internal_names_shown(svg).empty());
+  CHECK(count_of(svg, "class=\"edge\"") == count_of(svg, "<g id=\"a_edge"));
 }
 
 TEST_CASE("folded view: no internal name ever appears in a box", "[viz][fold]") {
@@ -404,6 +411,9 @@ TEST_CASE("folded view: no internal name ever appears in a box", "[viz][fold]") 
     const std::string svg = viz::render_data(tape, viz::Format::svg, o);
     CHECK(svg.find("&lt;1%") != std::string::npos);
     CHECK(internal_names_shown(svg).empty());
+    // Nor on hover: every edge has its own tooltip (else a browser shows the SVG <title>, which
+    // Graphviz fills with the handles, "g0->g1").
+    CHECK(count_of(svg, "class=\"edge\"") == count_of(svg, "<g id=\"a_edge"));
   }
 }
 

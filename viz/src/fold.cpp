@@ -386,6 +386,11 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       ++fans_at[{key->cluster, key->into}];
     }
   }
+  auto unit_name = [&](size_t unit) {  // a box's scope, or a lone node's "#12 mul"
+    return unit < group_count ? grouping.groups[unit].scope
+                              : fmt::format("#{} {}", unit - group_count,
+                                            tape.node(unit - group_count).op);
+  };
   for (size_t k = 0; k < links.size(); ++k) {
     const Link& link = links[k];
     const auto key = fan_key(link);
@@ -399,7 +404,10 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     const bool recorded = fan != nullptr ? fan->recorded : link.recorded;
     const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
     set(e, "penwidth", num(edge_penwidth(norm, options)));
-    if (recorded) set(e, "tooltip", "|grad| along these edges: " + sci(norm));
+    // Every edge says what it joins (else a browser shows Graphviz's own handles, "g3->g4").
+    set(e, "tooltip", fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
+                                  recorded ? "|grad| along these edges " + sci(norm)
+                                           : "edge gradients not recorded"));
     if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
     if (fan != nullptr) {
       // xlabel: placed after the layout, so the words take no room from the boxes.
@@ -408,7 +416,12 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       set(root, "compound", "true");
       set(e, key->into ? "lhead" : "ltail", agnameof(key->cluster));
       if (fans_at[{key->cluster, key->into}] == 1) set(e, "xlabel", boxes);
-      if (recorded) set(e, "tooltip", boxes + "; |grad| along these edges: " + sci(norm));
+      const std::string cluster = agnameof(key->cluster) + std::strlen("cluster_");
+      set(e, "tooltip",
+          fmt::format("{} {} {} boxes of {}: {}", unit_name(key->outside),
+                      key->into ? "to" : "from", fan->links.size(), cluster,
+                      recorded ? "|grad| along these edges " + sci(norm)
+                               : "edge gradients not recorded"));
     }
     // Wrapped rows are held in place by the invisible edges; an edge from one row to a later
     // one of the same cluster would pull its ends together and scramble the order.
