@@ -430,11 +430,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
         cluster_of[link.from] == cluster_of[link.to]) {
       set(e, "constraint", "false");
     }
-    // A parameter feeds every step; let the steps, not the parameters, set the layout.
-    if (with_parameters[link.from]) {
-      set(e, "color", "#9e9e9e");
-      set(e, "constraint", "false");
-    }
+    // Parameters in grey. (Their edges may set the layout: a weight that every step uses is
+    // one fan edge, so the parameters simply come first, as the inputs do.)
+    if (with_parameters[link.from]) set(e, "color", "#9e9e9e");
     if (link.from >= group_count && !tape.node(link.from - group_count).out->requires_grad) {
       set(e, "color", "#bbbbbb");
     }
