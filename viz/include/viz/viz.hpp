@@ -11,7 +11,10 @@
 //                  `tape.backward(loss, {.record_edge_grads = true})`);
 //   * markers    = *why* it died: ReLU's dead fraction, sigmoid/tanh's mean local derivative and
 //                  saturated fraction, LeakyReLU's slope; in scalar graphs each edge shows its
-//                  local derivative d out / d in, so a vanishing path is visibly a product.
+//                  local derivative d out / d in, so a vanishing path is visibly a product;
+//   * tooltips     = in an SVG, hovering over a box shows its op, scope, shape, value and
+//                  gradient statistics and the op's derivative, from the engine's op index
+//                  (autograd/op_info.hpp); over a scalar edge, the gradient that flowed along it.
 //
 // Big graphs: scopes (ag::ScopeGuard) become nested clusters; the folded view draws one box per
 // scope (one per LSTM time step, or per layer); the gradient-flow strip is the same numbers as a
