@@ -311,20 +311,20 @@ TEST_CASE("folded marks: dead units in red only for a batch, sparsity and satura
           "[viz][fold]") {
   Tape tape;
   Tensor a, b, c;
+  // Inputs (constants) times a weight: work made from parameters alone would be folded away
+  // with the parameters.
+  Tensor w = scalar(1.0, true);
   {
     ScopeGuard scope("batch");  // [2 examples, 2 units]: unit 1 off in both: dead
-    Tensor x = tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}, true);
-    a = relu(x);
+    a = relu(tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}) * w);
   }
   {
     ScopeGuard scope("step");  // [1, 4]: one example, 3 of 4 off: sparsity, not dead
-    Tensor x = tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}, true);
-    b = relu(x);
+    b = relu(tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}) * w);
   }
   {
     ScopeGuard scope("gate");  // [1, 2] sigmoid, one value saturated: a share, not red
-    Tensor x = tensor({30.0, 0.0}, {1, 2}, true);
-    c = sigmoid(x);
+    c = sigmoid(tensor({30.0, 0.0}, {1, 2}) * w);
   }
   tape.backward(sum(a) + sum(b) + sum(c), kEdges);
   Parsed p(viz::to_dot(tape, {.view = viz::View::folded, .fold_depth = 1}));
@@ -336,6 +336,8 @@ TEST_CASE("folded marks: dead units in red only for a batch, sparsity and satura
   CHECK(step.find("dead") == std::string::npos);
   CHECK(gate.find("50% of values saturated") != std::string::npos);
   for (const std::string& label : {step, gate}) CHECK(label.find("#c00000") == std::string::npos);
+}
+
 // ----- folded views that read: tutorial 12's classifier ------------------------------------------
 namespace {
 // The shape of tutorial 12's classifier on a smaller input: x [B, T, I] -> nn::LSTM(I -> H)
