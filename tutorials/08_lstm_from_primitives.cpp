@@ -310,6 +310,7 @@ int main(int argc, char** argv) {
     ag::viz::Options folded;
     folded.view = ag::viz::View::folded;
     folded.fold_depth = 2;
+    folded.fold_show_parameters = true;  // the weights, and lstm/weights made from them alone
     folded.title = "the same three steps, folded: one box per scope";
     ag::viz::render(tape, t.out_path("three_steps_folded.svg"), folded);
     t.paragraph(fmt::format(
@@ -317,7 +318,8 @@ int main(int argc, char** argv) {
         "transposes made once, lstm/t=0 ... lstm/t=2 one step each. The same weight nodes feed "
         "every step, so their gradient is the sum of three steps' contributions (+=). At t=0 "
         "the state is zero: 'f*c' passes nothing back into f (dashed), and h_{{-1}} W_hh^T is "
-        "zero. {} folds each scope into one box.",
+        "zero. {} folds each scope into one box; lstm/weights, made from the parameters alone, "
+        "is drawn beside them, with one edge into the steps' cluster ('to 3 boxes').",
         t.out_path("three_steps.svg"), tape.size(), t.out_path("three_steps_folded.svg")));
     const auto flow = ag::viz::gradient_flow(tape, 2);
     fmt::print("{}\n", ag::viz::flow_bars(flow, {}, 30));

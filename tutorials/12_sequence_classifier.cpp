@@ -434,8 +434,8 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
     ag::viz::Options picture;
     picture.view = ag::viz::View::folded;
     picture.fold_depth = 2;          // "lstm/t=7" is one box; "head/1" (the LeakyReLU) another
-    picture.columns = 0;             // one row of 40 time steps (wrapping scrambles their order)
-    picture.prune_constants = true;  // the input x is a constant: 40 edges that say nothing
+    picture.columns = 8;             // 40 time steps in 5 rows of 8, in time order: fits a page
+    picture.prune_constants = true;  // the input x and its slices need no gradient
     picture.title = fmt::format(
         "LSTM classifier, one backward pass ({} tape nodes folded by scope)", tape.size());
     const std::string path = t.out_path("classifier_folded.svg");
@@ -447,15 +447,18 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
     }
     t.paragraph(fmt::format(
         "Seed {}, the model after {} steps. {} tape nodes; the folded view draws one box per "
-        "scope at depth 2: the 40 time steps lstm/t=0 ... lstm/t=39, the LSTM's prepared "
-        "weights (lstm/layer0), the head's three layers (head/0, head/1, head/2) and the loss. "
-        "Each box is coloured by the gradient leaving it. The gradient leaving each time step, "
-        "t = 0 to 39:",
+        "scope at depth 2: the 40 time steps lstm/t=0 ... lstm/t=39 (rows of 8, read like "
+        "text), the LSTM's output (lstm, fed by every step, drawn as one edge from the cluster), "
+        "the head's three layers (head/0, head/1, head/2) and the loss. The LSTM's prepared "
+        "weights (lstm/layer0: transposed and summed once per sequence, from parameters alone) "
+        "are drawn with the parameters, which are hidden. Each box is coloured by |dL/d output|, "
+        "the gradient at what the scope hands on; hover over one for its ops and their "
+        "derivatives. |dL/d output| of each time step, t = 0 to 39:",
         seed, s.steps,
         t.value("tape_nodes", static_cast<double>(tape.size()), "{:.0f}", tut::Kind::exact)));
     t.table("gradient_flow", ag::viz::flow_sparkline(steps_only) + "\n", tut::Kind::trained);
     t.paragraph(fmt::format(
-        "\nThe gradient leaving step 0 is {} times the one leaving step 39.\nPicture: {}",
+        "\n|dL/d output| at step 0 is {} times the one at step 39.\nPicture: {}",
         t.value("flow_first_over_last", steps_only.front().norm / steps_only.back().norm,
                 "{:.2f}", tut::Kind::trained),
         path));

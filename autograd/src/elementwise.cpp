@@ -3,8 +3,13 @@
 // Each op is its forward formula and its local derivative, side by side. unary_op / binary_op
 // (internal.hpp) do the rest: loop, broadcast, record, and in backward multiply the local
 // derivative by `grad` and add it (+=) into the input's gradient.
+//
+// Above each op sits its entry for the op index (op_info.hpp): its name, the rule as text, and,
+// for the one-input ops, the very local derivative its backward uses, so that a picture can
+// evaluate it on the node's numbers (a saturated sigmoid, a relu that is off).
 #include <cmath>
 
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "internal.hpp"
 #include "vector_math.hpp"
@@ -16,39 +21,47 @@ using detail::unary_op;
 
 // ----- two inputs ------------------------------------------------------------------------------
 // d(self + other)/d self = 1,  d/d other = 1
+constexpr OpInfo kAdd{"add", "d self = grad,  d other = grad"};
 Tensor add(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "add", self, other, [](double a, double b) { return a + b; },
+      kAdd.name, self, other, [](double a, double b) { return a + b; },
       [](double, double, double) { return 1.0; }, [](double, double, double) { return 1.0; });
 }
 
 // d(self - other)/d self = 1,  d/d other = -1
+constexpr OpInfo kSub{"sub", "d self = grad,  d other = -grad"};
 Tensor sub(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "sub", self, other, [](double a, double b) { return a - b; },
+      kSub.name, self, other, [](double a, double b) { return a - b; },
       [](double, double, double) { return 1.0; }, [](double, double, double) { return -1.0; });
 }
 
 // d(self * other)/d self = other,  d/d other = self
+constexpr OpInfo kMul{"mul", "d self = grad * other,  d other = grad * self"};
 Tensor mul(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "mul", self, other, [](double a, double b) { return a * b; },
+      kMul.name, self, other, [](double a, double b) { return a * b; },
       [](double, double b, double) { return b; }, [](double a, double, double) { return a; });
 }
 
 // d(self / other)/d self = 1 / other,  d/d other = -self / other^2
+constexpr OpInfo kDiv{"div", "d self = grad / other,  d other = -grad * self / other^2"};
 Tensor div(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "div", self, other, [](double a, double b) { return a / b; },
+      kDiv.name, self, other, [](double a, double b) { return a / b; },
       [](double, double b, double) { return 1.0 / b; },
       [](double a, double b, double) { return -a / (b * b); });
 }
 
 // d(self ^ other)/d self = other * self^(other - 1),  d/d other = result * ln(self)
 // As in PyTorch, d/d other is 0 where self == 0 (and other >= 0) instead of 0 * -inf = NaN.
+// (One entry for both pows: the tape records both as "pow".)
+constexpr OpInfo kPow{"pow",
+                      "d self = grad * exponent * self^(exponent - 1),  "
+                      "d exponent = grad * result * ln(self) (0 where self == 0)"};
 Tensor pow(const Tensor& self, const Tensor& exponent) {
   return binary_op(
-      "pow", self, exponent, [](double a, double b) { return std::pow(a, b); },
+      kPow.name, self, exponent, [](double a, double b) { return std::pow(a, b); },
       [](double a, double b, double) { return b == 0.0 ? 0.0 : b * std::pow(a, b - 1.0); },
       [](double a, double b, double result) {
         return (a == 0.0 && b >= 0.0) ? 0.0 : result * std::log(a);
@@ -57,114 +70,151 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
 
 // d max(self, other)/d self = 1 where self > other, 1/2 where they tie, else 0 (PyTorch's rule:
 // on a tie the gradient is shared, so the two halves still add up to grad).
+constexpr OpInfo kMaximum{"maximum",
+                          "d self = grad where self > other (grad / 2 where equal),  "
+                          "d other likewise"};
 Tensor maximum(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "maximum", self, other, [](double a, double b) { return a > b ? a : b; },
+      kMaximum.name, self, other, [](double a, double b) { return a > b ? a : b; },
       [](double a, double b, double) { return a > b ? 1.0 : a == b ? 0.5 : 0.0; },
       [](double a, double b, double) { return b > a ? 1.0 : a == b ? 0.5 : 0.0; });
 }
 
 // d min(self, other)/d self = 1 where self < other, 1/2 where they tie, else 0
+constexpr OpInfo kMinimum{"minimum",
+                          "d self = grad where self < other (grad / 2 where equal),  "
+                          "d other likewise"};
 Tensor minimum(const Tensor& self, const Tensor& other) {
   return binary_op(
-      "minimum", self, other, [](double a, double b) { return a < b ? a : b; },
+      kMinimum.name, self, other, [](double a, double b) { return a < b ? a : b; },
       [](double a, double b, double) { return a < b ? 1.0 : a == b ? 0.5 : 0.0; },
       [](double a, double b, double) { return b < a ? 1.0 : a == b ? 0.5 : 0.0; });
 }
 
 // ----- one input -------------------------------------------------------------------------------
 // d(-self)/d self = -1
+constexpr auto d_neg = [](double, double, const double*) { return -1.0; };
+constexpr OpInfo kNeg{"neg", "d self = -grad", d_neg};
 Tensor neg(const Tensor& self) {
   return unary_op(
-      "neg", self, [](double x) { return -x; }, [](double, double) { return -1.0; });
+      kNeg.name, self, [](double x) { return -x; }, d_neg);
 }
 
 // d(self ^ p)/d self = p * self^(p - 1);   attr[0] = p
+// (Recorded as "pow" too, under the entry kPow above; its text covers this rule with p as the
+// exponent.)
+constexpr auto d_pow_scalar = [](double x, double, const double* p) {
+  return p[0] == 0.0 ? 0.0 : p[0] * std::pow(x, p[0] - 1.0);
+};
 Tensor pow(const Tensor& self, double exponent) {
   return unary_op(
-      "pow", self, [](double x, const double* p) { return std::pow(x, p[0]); },
-      [](double x, double, const double* p) {
-        return p[0] == 0.0 ? 0.0 : p[0] * std::pow(x, p[0] - 1.0);
-      },
+      kPow.name, self, [](double x, const double* p) { return std::pow(x, p[0]); }, d_pow_scalar,
       exponent);
 }
 
 // d e^self / d self = e^self = result
+constexpr auto d_exp = [](double, double result, const double*) { return result; };
+constexpr OpInfo kExp{"exp", "d self = grad * result", d_exp};
 Tensor exp(const Tensor& self) {
-  return unary_op(
-      "exp", self, detail::vec::exp,  // y[i] = e^x[i] for the whole array: vector_math.cpp
-      [](double, double result) { return result; });
+  // y[i] = e^x[i] for the whole array: vector_math.cpp
+  return unary_op(kExp.name, self, detail::vec::exp, d_exp);
 }
 
 // d ln(self) / d self = 1 / self
+constexpr auto d_log = [](double x, double, const double*) { return 1.0 / x; };
+constexpr OpInfo kLog{"log", "d self = grad / self", d_log};
 Tensor log(const Tensor& self) {
   return unary_op(
-      "log", self, [](double x) { return std::log(x); },
-      [](double x, double) { return 1.0 / x; });
+      kLog.name, self, [](double x) { return std::log(x); }, d_log);
 }
 
 // d sqrt(self) / d self = 1 / (2 sqrt(self)) = 1 / (2 result)
+constexpr auto d_sqrt = [](double, double result, const double*) { return 1.0 / (2.0 * result); };
+constexpr OpInfo kSqrt{"sqrt", "d self = grad / (2 * result)", d_sqrt};
 Tensor sqrt(const Tensor& self) {
   return unary_op(
-      "sqrt", self, [](double x) { return std::sqrt(x); },
-      [](double, double result) { return 1.0 / (2.0 * result); });
+      kSqrt.name, self, [](double x) { return std::sqrt(x); }, d_sqrt);
 }
 
 // d |self| / d self = sign(self), taken as 0 at 0 (PyTorch's choice)
+constexpr auto d_abs = [](double x, double, const double*) {
+  return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
+};
+constexpr OpInfo kAbs{"abs", "d self = grad * sign(self) (0 at self == 0)", d_abs};
 Tensor abs(const Tensor& self) {
   return unary_op(
-      "abs", self, [](double x) { return std::abs(x); },
-      [](double x, double) { return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0; });
+      kAbs.name, self, [](double x) { return std::abs(x); }, d_abs);
 }
 
 // d tanh(self) / d self = 1 - tanh^2(self) = 1 - result^2
 // Saturation: for |self| > 5 this is below 2e-4, so almost no gradient passes.
+constexpr auto d_tanh = [](double, double result, const double*) { return 1.0 - result * result; };
+constexpr OpInfo kTanh{"tanh", "d self = grad * (1 - result^2)", d_tanh, /*saturates=*/true};
 Tensor tanh(const Tensor& self) {
-  return unary_op(
-      "tanh", self, detail::vec::tanh,  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
-      [](double, double result) { return 1.0 - result * result; });
+  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
+  return unary_op(kTanh.name, self, detail::vec::tanh, d_tanh);
 }
 
 // d sigmoid(self) / d self = sigmoid(self) (1 - sigmoid(self)) = result (1 - result),
 // at most 1/4 (at 0): a stack of sigmoids shrinks the gradient by 4x or more per layer.
 // Forward: 1 / (1 + e^-self) for the whole array (vector_math.cpp, which also says why an
 // overflowing e^-self still gives the right answer, 0).
+constexpr auto d_sigmoid = [](double, double result, const double*) {
+  return result * (1.0 - result);
+};
+constexpr OpInfo kSigmoid{"sigmoid", "d self = grad * result * (1 - result)", d_sigmoid,
+                          /*saturates=*/true};
 Tensor sigmoid(const Tensor& self) {
-  return unary_op(
-      "sigmoid", self, detail::vec::sigmoid,
-      [](double, double result) { return result * (1.0 - result); });
+  return unary_op(kSigmoid.name, self, detail::vec::sigmoid, d_sigmoid);
 }
 
 // d relu(self) / d self = 1 where self > 0, else 0. A unit whose input is negative passes no
 // gradient at all: if that holds for every example, the unit is "dead".
+constexpr auto d_relu = [](double x, double, const double*) { return x > 0.0 ? 1.0 : 0.0; };
+constexpr OpInfo kRelu{"relu", "d self = grad where self > 0, else 0", d_relu};
 Tensor relu(const Tensor& self) {
   return unary_op(
-      "relu", self, [](double x) { return x > 0.0 ? x : 0.0; },
-      [](double x, double) { return x > 0.0 ? 1.0 : 0.0; });
+      kRelu.name, self, [](double x) { return x > 0.0 ? x : 0.0; }, d_relu);
 }
 
 // d leaky_relu(self) / d self = 1 where self > 0, else slope;   attr[0] = slope.
 // PyTorch's default slope is 0.01 (Keras's LeakyReLU defaults to alpha = 0.3). For slope < 1
 // this equals max(self, slope * self), the cheap branch-free form.
+constexpr auto d_leaky_relu = [](double x, double, const double* slope) {
+  return x > 0.0 ? 1.0 : slope[0];
+};
+constexpr OpInfo kLeakyRelu{"leaky_relu", "d self = grad where self > 0, else slope * grad",
+                            d_leaky_relu};
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
   return unary_op(
-      "leaky_relu", self,
-      [](double x, const double* slope) { return x > 0.0 ? x : slope[0] * x; },
-      [](double x, double, const double* slope) { return x > 0.0 ? 1.0 : slope[0]; },
+      kLeakyRelu.name, self,
+      [](double x, const double* slope) { return x > 0.0 ? x : slope[0] * x; }, d_leaky_relu,
       negative_slope);
 }
 
 // d clamp(self, lo, hi) / d self = 1 where lo <= self <= hi, else 0;   attr = {lo, hi}
+constexpr auto d_clamp = [](double x, double, const double* b) {
+  return (x >= b[0] && x <= b[1]) ? 1.0 : 0.0;
+};
+constexpr OpInfo kClamp{"clamp", "d self = grad where lo <= self <= hi, else 0", d_clamp};
 Tensor clamp(const Tensor& self, double lo, double hi) {
   if (lo > hi) {
     throw ValueError(fmt::format("clamp: lower bound {} is above upper bound {} (input shape {})",
                                  lo, hi, shape_str(self.shape())));
   }
   return unary_op(
-      "clamp", self,
-      [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; },
-      [](double x, double, const double* b) { return (x >= b[0] && x <= b[1]) ? 1.0 : 0.0; },
+      kClamp.name, self,
+      [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; }, d_clamp,
       lo, hi);
+}
+
+// ----- this file's entries in the op index (op_info.cpp) --------------------------------------
+std::span<const OpInfo* const> detail::elementwise_op_info() {
+  static constexpr const OpInfo* kEntries[] = {
+      &kAdd, &kSub, &kMul, &kDiv, &kPow, &kMaximum, &kMinimum,                  // two inputs
+      &kNeg, &kExp, &kLog, &kSqrt, &kAbs, &kTanh, &kSigmoid, &kRelu, &kLeakyRelu,  // one input
+      &kClamp};
+  return kEntries;
 }
 
 }  // namespace ag

@@ -13,8 +13,10 @@
 #include <memory>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 #include "autograd/error.hpp"
+#include "autograd/op_info.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 #include "pool.hpp"
@@ -60,6 +62,15 @@ Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
 Node* record(const char* op, std::span<const Tensor* const> inputs,
              const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
+
+// Each op file's entries in the op index (op_info.hpp), listed at the end of that file and
+// collected by op_info.cpp.
+std::span<const OpInfo* const> elementwise_op_info();
+std::span<const OpInfo* const> reduce_op_info();
+std::span<const OpInfo* const> matmul_op_info();
+std::span<const OpInfo* const> shape_op_info();
+std::span<const OpInfo* const> softmax_op_info();
+std::span<const OpInfo* const> tape_op_info();  // "leaf" and "const"
 
 // Stores an op's integer settings for the node record() just returned (which must not be null):
 // the axis, slice bounds, indices... Its backward reads them back with tape.ints(node).

@@ -10,6 +10,7 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "internal.hpp"
 
@@ -69,6 +70,7 @@ void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t
   gemm(false, false, m, n, k, a, b, 0.0, c);
 }
 
+constexpr OpInfo kMatmul{"matmul", "d self = grad @ other^T,  d other = self^T @ grad"};
 Tensor matmul(const Tensor& self, const Tensor& other) {
   detail::check_defined("matmul", self);
   detail::check_defined("matmul", other);
@@ -84,7 +86,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   auto result = detail::make_result(std::move(shape));  // matmul_blas writes it all
   matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(),
               rows_of(a), b[0], b[1]);
-  detail::record("matmul", {&self, &other}, result, &matmul_backward);
+  detail::record(kMatmul.name, {&self, &other}, result, &matmul_backward);
   return Tensor(result);
 }
 
@@ -113,6 +115,9 @@ void addmm_backward(const Tape& tape, const Node& node) {
 }
 }  // namespace
 
+constexpr OpInfo kAddmm{"addmm",
+                        "d self = grad (summed over broadcast axes),  d mat1 = grad @ mat2^T,  "
+                        "d mat2 = mat1^T @ grad"};
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
   detail::check_defined("addmm", self);
   detail::check_defined("addmm", mat1);
@@ -134,8 +139,14 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
   detail::for_each_broadcast(shape, shape, self.shape(),
                              [&](int64_t i, int64_t, int64_t is) { y[i] = s[is]; });
   gemm(false, false, a[0], b[1], a[1], mat1.impl().value.data(), mat2.impl().value.data(), 1.0, y);
-  detail::record("addmm", {&self, &mat1, &mat2}, result, &addmm_backward);
+  detail::record(kAddmm.name, {&self, &mat1, &mat2}, result, &addmm_backward);
   return Tensor(result);
+}
+
+// ----- this file's entries in the op index (op_info.cpp) --------------------------------------
+std::span<const OpInfo* const> detail::matmul_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kMatmul, &kAddmm};
+  return kEntries;
 }
 
 }  // namespace ag

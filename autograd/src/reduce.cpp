@@ -5,6 +5,7 @@
 // came out: all of it for sum, 1/n of it for mean, all of it for the argmax only for max.
 #include <fmt/format.h>
 
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "internal.hpp"
 
@@ -98,24 +99,27 @@ void max_backward(const Tape& tape, const Node& node) {
 }  // namespace
 
 // sum: result = sum_j self[j]          d self[j] = grad
-Tensor sum(const Tensor& self) { return sum_op("sum", self, 0, true, false, false); }
+constexpr OpInfo kSum{"sum", "d self = grad, copied to every element summed"};
+Tensor sum(const Tensor& self) { return sum_op(kSum.name, self, 0, true, false, false); }
 Tensor sum(const Tensor& self, int64_t axis, bool keepdim) {
-  return sum_op("sum", self, axis, false, keepdim, false);
+  return sum_op(kSum.name, self, axis, false, keepdim, false);
 }
 
 // mean: result = sum_j self[j] / n     d self[j] = grad / n
+constexpr OpInfo kMean{"mean", "d self = grad / n, copied to each of the n elements averaged"};
 Tensor mean(const Tensor& self) {
   if (self.defined() && self.numel() == 0) {
     throw ShapeError(fmt::format("mean: the tensor of shape {} is empty", shape_str(self.shape())));
   }
-  return sum_op("mean", self, 0, true, false, true);
+  return sum_op(kMean.name, self, 0, true, false, true);
 }
 Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
-  return sum_op("mean", self, axis, false, keepdim, true);
+  return sum_op(kMean.name, self, axis, false, keepdim, true);
 }
 
 // max along an axis: result = max_j self[j]     d self[argmax] = grad, 0 elsewhere.
 // Ties go to the first maximum, as PyTorch's max(dim) does on CPU.
+constexpr OpInfo kMax{"max", "d self = grad at the (first) argmax along the axis, 0 elsewhere"};
 Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
   detail::check_defined("max", self);
   axis = normalize_axis("max", axis, self.shape());
@@ -138,7 +142,9 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
     }
-  if (Node* node = record("max", {&self}, result, &max_backward)) detail::set_ints(*node, where);
+  if (Node* node = record(kMax.name, {&self}, result, &max_backward)) {
+    detail::set_ints(*node, where);
+  }
   return Tensor(result);
 }
 
@@ -160,6 +166,12 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
       out[o * v.inner + i] = best;
     }
   return out;
+}
+
+// ----- this file's entries in the op index (op_info.cpp) --------------------------------------
+std::span<const OpInfo* const> detail::reduce_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kSum, &kMean, &kMax};
+  return kEntries;
 }
 
 }  // namespace ag

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "internal.hpp"
 
@@ -32,6 +33,7 @@ void copy_backward(const Tape& tape, const Node& node) {
 }
 }  // namespace
 
+constexpr OpInfo kReshape{"reshape", "d self = grad reshaped to self's shape"};
 Tensor reshape(const Tensor& self, Shape shape) {
   detail::check_defined("reshape", self);
   int64_t known = 1, inferred = -1;
@@ -51,7 +53,7 @@ Tensor reshape(const Tensor& self, Shape shape) {
                                  shape_str(self.shape()), self.numel(), shape_str(shape)));
   }
   auto result = make_impl(std::move(shape), self.impl().value);  // the same numbers, copied
-  record("reshape", {&self}, result, &copy_backward);
+  record(kReshape.name, {&self}, result, &copy_backward);
   return Tensor(result);
 }
 
@@ -121,10 +123,12 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
 }
 }  // namespace
 
+constexpr OpInfo kPermute{"permute", "d self = grad permuted back by the inverse of dims"};
 Tensor permute(const Tensor& self, std::vector<int64_t> dims) {
-  return permute_op("permute", self, std::move(dims));
+  return permute_op(kPermute.name, self, std::move(dims));
 }
 
+constexpr OpInfo kTranspose{"transpose", "d self = grad with the same two axes swapped back"};
 Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
   detail::check_defined("transpose", self);
   const int64_t rank = self.dim();
@@ -137,7 +141,7 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
   std::vector<int64_t> dims(rank);
   for (int64_t r = 0; r < rank; ++r) dims[r] = r;
   std::swap(dims[axis0], dims[axis1]);
-  return permute_op("transpose", self, std::move(dims));
+  return permute_op(kTranspose.name, self, std::move(dims));
 }
 
 // ----- slice -----------------------------------------------------------------------------------
@@ -160,6 +164,7 @@ void slice_backward(const Tape& tape, const Node& node) {
 }
 }  // namespace
 
+constexpr OpInfo kSlice{"slice", "d self = grad inside [start, end) along the axis, 0 elsewhere"};
 Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   detail::check_defined("slice", self);
   axis = normalize_axis("slice", axis, self.shape());
@@ -177,7 +182,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
     std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
-  if (Node* node = record("slice", {&self}, result, &slice_backward)) {
+  if (Node* node = record(kSlice.name, {&self}, result, &slice_backward)) {
     detail::set_ints(*node, {axis, s, e});
   }
   return Tensor(result);
@@ -258,12 +263,14 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
 }
 }  // namespace
 
+constexpr OpInfo kConcat{"concat", "d tensors[i] = the slice of grad that tensors[i] filled"};
 Tensor concat(const std::vector<Tensor>& tensors, int64_t axis) {
-  return join("concat", tensors, axis, false);
+  return join(kConcat.name, tensors, axis, false);
 }
 
+constexpr OpInfo kStack{"stack", "d tensors[i] = grad.select(axis, i)"};
 Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
-  return join("stack", tensors, axis, true);
+  return join(kStack.name, tensors, axis, true);
 }
 
 // ----- index_select and gather -----------------------------------------------------------------
@@ -292,6 +299,8 @@ void gather_backward(const Tape& tape, const Node& node) {
 }
 }  // namespace
 
+constexpr OpInfo kIndexSelect{"index_select",
+                              "d self = grad added back at the selected indices (repeats add up)"};
 Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>& indices) {
   detail::check_defined("index_select", self);
   axis = normalize_axis("index_select", axis, self.shape());
@@ -311,7 +320,7 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < count; ++j)
       std::copy_n(x + (o * v.n + indices[j]) * v.inner, v.inner, y + (o * count + j) * v.inner);
-  if (Node* node = record("index_select", {&self}, result, &index_select_backward)) {
+  if (Node* node = record(kIndexSelect.name, {&self}, result, &index_select_backward)) {
     std::vector<int64_t> ints{axis};
     ints.insert(ints.end(), indices.begin(), indices.end());
     detail::set_ints(*node, ints);
@@ -319,6 +328,7 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
   return Tensor(result);
 }
 
+constexpr OpInfo kGather{"gather", "d self = scatter_add of grad at index (index: no gradient)"};
 Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   detail::check_defined("gather", self);
   detail::check_defined("gather", index);
@@ -359,10 +369,17 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
-  if (Node* node = record("gather", {&self}, result, &gather_backward)) {
+  if (Node* node = record(kGather.name, {&self}, result, &gather_backward)) {
     detail::set_ints(*node, from);
   }
   return Tensor(result);
+}
+
+// ----- this file's entries in the op index (op_info.cpp) --------------------------------------
+std::span<const OpInfo* const> detail::shape_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kReshape, &kPermute, &kTranspose,   &kSlice,
+                                               &kConcat,  &kStack,   &kIndexSelect, &kGather};
+  return kEntries;
 }
 
 }  // namespace ag

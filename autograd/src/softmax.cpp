@@ -9,6 +9,7 @@
 //   softmax:      d x_j = s_j * (grad_j - sum_i grad_i * s_i)
 #include <cmath>
 
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "internal.hpp"
 
@@ -85,10 +86,21 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
 
 }  // namespace
 
+constexpr OpInfo kLogSoftmax{"log_softmax",
+                             "d self = grad - exp(result) * sum(grad, axis)"};
 Tensor log_softmax(const Tensor& self, int64_t axis) {
-  return softmax_op("log_softmax", self, axis, true);
+  return softmax_op(kLogSoftmax.name, self, axis, true);
 }
 
-Tensor softmax(const Tensor& self, int64_t axis) { return softmax_op("softmax", self, axis, false); }
+constexpr OpInfo kSoftmax{"softmax", "d self = result * (grad - sum(grad * result, axis))"};
+Tensor softmax(const Tensor& self, int64_t axis) {
+  return softmax_op(kSoftmax.name, self, axis, false);
+}
+
+// ----- this file's entries in the op index (op_info.cpp) --------------------------------------
+std::span<const OpInfo* const> detail::softmax_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kLogSoftmax, &kSoftmax};
+  return kEntries;
+}
 
 }  // namespace ag

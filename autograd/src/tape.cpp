@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "autograd/error.hpp"
+#include "autograd/op_info.hpp"
 #include "internal.hpp"
 
 namespace ag {
@@ -97,6 +98,11 @@ uint32_t Tape::look_up_scope() {
   return scope_cached_;
 }
 
+// The two kinds of input node, in the op index (op_info.hpp) beside the ops.
+constexpr OpInfo kLeaf{"leaf", "a parameter: its gradient accumulates (+=) over every use and "
+                               "every backward pass, until the optimizer zeroes it"};
+constexpr OpInfo kConst{"const", "an input or a literal: needs no gradient, none flows here"};
+
 uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   TensorImpl& impl = t.impl();
   if (impl.tape_id == id_) return impl.node;  // already on this tape
@@ -118,7 +124,7 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   const auto index = static_cast<uint32_t>(nodes_.size());
   Node& n = nodes_.emplace_back();
   n.out = t.impl_ptr();
-  n.op = impl.requires_grad ? "leaf" : "const";
+  n.op = impl.requires_grad ? kLeaf.name : kConst.name;
   n.first_input = static_cast<uint32_t>(inputs_.size());
   n.scope = current_scope();
   impl.tape_id = id_;
@@ -512,4 +518,9 @@ Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b)
 }
 
 }  // namespace detail
+std::span<const OpInfo* const> detail::tape_op_info() {
+  static constexpr const OpInfo* kEntries[] = {&kLeaf, &kConst};
+  return kEntries;
+}
+
 }  // namespace ag

@@ -181,6 +181,77 @@ TEST_CASE("the gradcheck table has a row for every op in ops.hpp", "[gradcheck][
   }
 }
 
+// The op index (op_info.hpp) is what pictures show on hover: every op the tape can record must
+// have an entry. The table above runs every op, so the names its tapes record are all of them.
+TEST_CASE("every op the tape records has an entry in the op index", "[gradcheck][ops]") {
+  std::set<std::string> recorded;
+  for (size_t i = 0; i < rows().size(); ++i) {
+    Generator gen(2000 + i);
+    std::vector<Tensor> inputs;
+    for (const Shape& s : rows()[i].shapes) inputs.push_back(make_input(s, rows()[i].domain, gen));
+    inputs.push_back(tensor({1.0, 2.0}, {2}));  // and a constant, which records "const"
+    Tape tape;
+    Tensor out = rows()[i].f(inputs);
+    Tensor unused = inputs.back() * 2.0;
+    for (const Node& node : tape.nodes()) recorded.insert(node.op);
+  }
+  CHECK(recorded.count("leaf") == 1);
+  CHECK(recorded.count("const") == 1);
+  std::set<std::string> indexed;
+  for (const OpInfo* info : op_infos()) {
+    INFO("entry " << info->name);
+    CHECK(indexed.insert(info->name).second);  // each name once
+    CHECK(std::string(info->formula).size() > 5);
+  }
+  for (const std::string& op : recorded) {
+    INFO("recorded op " << op);
+    REQUIRE(op_info(op) != nullptr);
+    CHECK(std::string(op_info(op)->name) == op);
+  }
+  // And no entry for an op that nothing records (a renamed op would leave one behind).
+  for (const std::string& op : indexed) {
+    INFO("entry " << op);
+    CHECK(recorded.count(op) == 1);
+  }
+  CHECK(op_info("no_such_op") == nullptr);
+}
+
+// An entry's local derivative is the one the backward rule multiplies by: d result / d self of
+// one element, read back with Tape::local_derivatives on a one-element input.
+TEST_CASE("the op index's local derivatives are the backward rules'", "[gradcheck][ops]") {
+  const std::vector<std::pair<std::function<Tensor(const Tensor&)>, const char*>> ops = {
+      {[](const Tensor& x) { return neg(x); }, "neg"},
+      {[](const Tensor& x) { return exp(x); }, "exp"},
+      {[](const Tensor& x) { return log(x); }, "log"},
+      {[](const Tensor& x) { return sqrt(x); }, "sqrt"},
+      {[](const Tensor& x) { return abs(x); }, "abs"},
+      {[](const Tensor& x) { return tanh(x); }, "tanh"},
+      {[](const Tensor& x) { return sigmoid(x); }, "sigmoid"},
+      {[](const Tensor& x) { return relu(x); }, "relu"},
+      {[](const Tensor& x) { return leaky_relu(x, 0.2); }, "leaky_relu"},
+      {[](const Tensor& x) { return clamp(x, -0.5, 0.5); }, "clamp"}};
+  for (const auto& [f, name] : ops) {
+    for (double v : {-2.0, -0.3, 0.4, 1.5}) {
+      if ((std::string(name) == "log" || std::string(name) == "sqrt") && v <= 0) continue;
+      INFO(name << " at " << v);
+      Tape tape;
+      Tensor x = scalar(v, true);
+      Tensor y = f(x);
+      const Node& node = tape.node(tape.size() - 1);
+      REQUIRE(std::string(node.op) == name);
+      const OpInfo* info = op_info(name);
+      REQUIRE(info != nullptr);
+      REQUIRE(info->local_derivative != nullptr);
+      const double expected = tape.local_derivatives(tape.size() - 1)[0][0];
+      CHECK(info->local_derivative(v, y.item(), node.attr) == Approx(expected));
+    }
+  }
+  CHECK(op_info("tanh")->saturates);
+  CHECK(op_info("sigmoid")->saturates);
+  CHECK_FALSE(op_info("relu")->saturates);
+  CHECK(op_info("matmul")->local_derivative == nullptr);
+}
+
 TEST_CASE("gradcheck passes a right derivative and catches a wrong one", "[gradcheck]") {
   Generator gen(7);
   Tensor x = make_input({2, 3}, Domain::away, gen);

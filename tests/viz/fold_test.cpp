@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nn/nn.hpp>
+#include <regex>
 #include <sstream>
 
 #include "dot_helpers.hpp"
@@ -309,20 +311,20 @@ TEST_CASE("folded marks: dead units in red only for a batch, sparsity and satura
           "[viz][fold]") {
   Tape tape;
   Tensor a, b, c;
+  // Inputs (constants) times a weight: work made from parameters alone would be folded away
+  // with the parameters.
+  Tensor w = scalar(1.0, true);
   {
     ScopeGuard scope("batch");  // [2 examples, 2 units]: unit 1 off in both: dead
-    Tensor x = tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}, true);
-    a = relu(x);
+    a = relu(tensor({1.0, -1.0, -1.0, -2.0}, {2, 2}) * w);
   }
   {
     ScopeGuard scope("step");  // [1, 4]: one example, 3 of 4 off: sparsity, not dead
-    Tensor x = tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}, true);
-    b = relu(x);
+    b = relu(tensor({-1.0, -1.0, -1.0, 2.0}, {1, 4}) * w);
   }
   {
     ScopeGuard scope("gate");  // [1, 2] sigmoid, one value saturated: a share, not red
-    Tensor x = tensor({30.0, 0.0}, {1, 2}, true);
-    c = sigmoid(x);
+    c = sigmoid(tensor({30.0, 0.0}, {1, 2}) * w);
   }
   tape.backward(sum(a) + sum(b) + sum(c), kEdges);
   Parsed p(viz::to_dot(tape, {.view = viz::View::folded, .fold_depth = 1}));
@@ -334,4 +336,213 @@ TEST_CASE("folded marks: dead units in red only for a batch, sparsity and satura
   CHECK(step.find("dead") == std::string::npos);
   CHECK(gate.find("50% of values saturated") != std::string::npos);
   for (const std::string& label : {step, gate}) CHECK(label.find("#c00000") == std::string::npos);
+}
+
+// ----- folded views that read: tutorial 12's classifier ------------------------------------------
+namespace {
+// The shape of tutorial 12's classifier on a smaller input: x [B, T, I] -> nn::LSTM(I -> H)
+// -> last h -> Linear(H, 32) -> LeakyReLU(0.3) -> Linear(32, 6) -> cross_entropy. The real
+// nn::LSTM, so the tape holds its prepared weights (scope "lstm/layer0") and a stack of every h.
+Tensor classifier_loss(int64_t steps, int64_t batch = 8, int64_t input = 10, int64_t hidden = 32) {
+  Generator gen(12);
+  static nn::LSTM lstm(input, hidden, gen, [] {
+    nn::LSTMOptions o;
+    o.batch_first = true;
+    return o;
+  }());
+  static nn::Sequential head("head", {std::make_shared<nn::Linear>(hidden, 32, gen),
+                                      std::make_shared<nn::LeakyReLU>(0.3),
+                                      std::make_shared<nn::Linear>(32, 6, gen)});
+  // (Static: built once, with the sizes of the first call; every test uses the same sizes.)
+  Tensor x = normal({batch, steps, input}, 0.0, 1.0, gen);
+  Tensor out = lstm.forward(x).output;  // [B, T, H]
+  Tensor last = reshape(slice(out, 1, steps - 1, steps), {batch, hidden});
+  std::vector<int64_t> labels;
+  for (int64_t b = 0; b < batch; ++b) labels.push_back(b % 6);
+  return nn::cross_entropy(head(last), labels);
+}
+
+// What tutorial 12 asks of the folded view.
+viz::Options classifier_picture() {
+  viz::Options o;
+  o.view = viz::View::folded;
+  o.fold_depth = 2;
+  o.columns = 8;
+  o.prune_constants = true;
+  return o;
+}
+
+// The laid-out SVG's width in points (<svg width="1234pt" ...>).
+double svg_width(const std::string& svg) {
+  const size_t at = svg.find("<svg width=\"");
+  REQUIRE(at != std::string::npos);
+  return std::stod(svg.substr(at + 12));
+}
+
+// The position of box `name` in the SVG: the x, y of the first text drawn after its <title>.
+std::pair<double, double> box_position(const std::string& svg, const std::string& name) {
+  const size_t title = svg.find("<title>" + name + "</title>");
+  REQUIRE(title != std::string::npos);
+  const size_t text = svg.find("<text", title);
+  const size_t x = svg.find(" x=\"", text), y = svg.find(" y=\"", text);
+  return {std::stod(svg.substr(x + 4)), std::stod(svg.substr(y + 4))};
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// Every text drawn in the picture that is an internal box name: "g23", "n7", "row_...".
+std::vector<std::string> internal_names_shown(const std::string& svg) {
+  static const std::regex internal(R"(>\s*((g|n)[0-9]+|row_[^<]*)\s*</text>)");
+  std::vector<std::string> found;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), internal);
+       it != std::sregex_iterator(); ++it) {
+    found.push_back((*it)[1]);
+  }
+  return found;
+}
+}  // namespace
+
+TEST_CASE("folded view: weights prepared from parameters alone are drawn with them, not per step",
+          "[viz][fold]") {
+  Tape tape;
+  Tensor loss = classifier_loss(6);
+  tape.backward(loss, kEdges);
+  // The tape does hold a scope of parameter-only work: the transposed weights and summed biases.
+  bool prepared = false;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    prepared = prepared || tape.scope_name(tape.node(i).scope) == "lstm/layer0";
+  }
+  REQUIRE(prepared);
+
+  // Hidden by default, like the parameters.
+  const std::string dot = viz::to_dot(tape, classifier_picture());
+  CHECK(dot.find("lstm/layer0") == std::string::npos);
+
+  // Shown on request: one box, and one edge from it into the cluster of the steps (lhead), not
+  // one edge per step.
+  viz::Options shown = classifier_picture();
+  shown.fold_show_parameters = true;
+  Parsed p(viz::to_dot(tape, shown));
+  std::string prepared_box;
+  for (Agnode_t* n = agfstnode(p.graph()); n != nullptr; n = agnxtnode(p.graph(), n)) {
+    if (p.attr(agnameof(n), "label").find("lstm/layer0") != std::string::npos) {
+      prepared_box = agnameof(n);
+    }
+  }
+  REQUIRE_FALSE(prepared_box.empty());
+  Agnode_t* box = p.node(prepared_box);
+  int out_edges = 0;
+  for (Agedge_t* e = agfstout(p.graph(), box); e != nullptr; e = agnxtout(p.graph(), e)) {
+    ++out_edges;
+    CHECK(std::string(agget(e, const_cast<char*>("lhead"))) == "cluster_lstm");
+  }
+  CHECK(out_edges == 1);
+  // The whole picture lays out with it (lhead needs compound=true).
+  CHECK(viz::render_data(tape, viz::Format::svg, shown).find("to 6 boxes") != std::string::npos);
+}
+
+TEST_CASE("folded view: wrapped rows are in time order", "[viz][fold]") {
+  Tape tape;
+  Tensor loss = classifier_loss(23);
+  tape.backward(loss, kEdges);
+  viz::Options o = classifier_picture();
+  o.columns = 5;
+  const std::string svg = viz::render_data(tape, viz::Format::svg, o);
+  // Box names follow the order the tape entered the scopes; find each step's box by its label.
+  const auto flow = viz::gradient_flow(tape, 2);
+  std::vector<std::pair<double, double>> at;  // position of t=0, t=1, ...
+  for (size_t k = 0; k < flow.size(); ++k) {
+    if (flow[k].scope.starts_with("lstm/t=")) at.push_back(box_position(svg, fmt::format("g{}", k)));
+  }
+  REQUIRE(at.size() == 23);
+  for (size_t t = 1; t < at.size(); ++t) {
+    INFO("t = " << t);
+    if (t % 5 != 0) {  // same row, to the right
+      CHECK(at[t].second == Approx(at[t - 1].second));
+      CHECK(at[t].first > at[t - 1].first);
+    } else {           // a new row, below, starting at the left
+      CHECK(at[t].second > at[t - 1].second);
+      CHECK(at[t].first < at[t - 1].first);
+    }
+  }
+}
+
+TEST_CASE("folded view: tutorial 12's classifier fits a page", "[viz][fold]") {
+  Tape tape;
+  Tensor loss = classifier_loss(40);
+  tape.backward(loss, kEdges);
+  viz::Options o = classifier_picture();
+  o.title = "LSTM classifier, one backward pass";
+  const std::string svg = viz::render_data(tape, viz::Format::svg, o);
+  CHECK(svg_width(svg) <= 1600);
+  // Every label readable at 100%: no text below 8 points.
+  static const std::regex size(R"re(font-size="([0-9.]+)")re");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), size); it != std::sregex_iterator();
+       ++it) {
+    CHECK(std::stod((*it)[1]) >= 8.0);
+  }
+  CHECK(internal_names_shown(svg).empty());
+  CHECK(count_of(svg, "class=\"edge\"") == count_of(svg, "<g id=\"a_edge"));
+}
+
+TEST_CASE("folded view: no internal name ever appears in a box", "[viz][fold]") {
+  // A marker such as "saturated <1%" once broke the HTML label, and Graphviz drew the box's
+  // internal name ("g23") instead. 300 units, one saturated and one dead: "<1%".
+  Tape tape;
+  std::vector<double> values(300, 0.5);
+  values[0] = 20.0;
+  values[1] = -1.0;
+  Tensor w = tensor(values, {300}).requires_grad_();
+  Tensor loss;
+  {
+    ScopeGuard net("net");
+    ScopeGuard step("t=0");
+    loss = sum(sigmoid(w * 1.0) + relu(w));
+  }
+  tape.backward(loss, kEdges);
+  for (const viz::Options& o :
+       {viz::Options{.view = viz::View::folded}, viz::Options{.view = viz::View::folded, .columns = 1},
+        viz::Options{.view = viz::View::folded, .fold_show_parameters = true}, viz::Options{}}) {
+    const std::string svg = viz::render_data(tape, viz::Format::svg, o);
+    CHECK(svg.find("&lt;1%") != std::string::npos);
+    CHECK(internal_names_shown(svg).empty());
+    // Nor on hover: every edge has its own tooltip (else a browser shows the SVG <title>, which
+    // Graphviz fills with the handles, "g0->g1").
+    CHECK(count_of(svg, "class=\"edge\"") == count_of(svg, "<g id=\"a_edge"));
+  }
+}
+
+TEST_CASE("prune_constants also prunes ops computed from constants only", "[viz][fold]") {
+  Tape tape;
+  Tensor x = tensor({1.0, 2.0, 3.0}, {3});                // a constant input
+  Tensor w = tensor({0.5, -1.0, 2.0}, {3}).requires_grad_();
+  Tensor scaled = x * 2.0;                                 // from constants only
+  Tensor loss = sum(tanh(scaled * w));
+  tape.backward(loss);
+  Parsed p(viz::to_dot(tape, {.prune_constants = true}));
+  CHECK_FALSE(p.has_node(fmt::format("n{}", scaled.impl().node)));
+  CHECK(p.has_node(fmt::format("n{}", loss.impl().node)));
+  for (size_t i = 0; i < tape.size(); ++i) {
+    if (!tape.node(i).out->requires_grad) CHECK_FALSE(p.has_node(fmt::format("n{}", i)));
+  }
+}
+
+TEST_CASE("folded view: a neuron fed by constant numbers is not parameter work", "[viz][fold]") {
+  // In a scalar graph the input x is a one-number constant, like a literal: w * x is still the
+  // neuron's work, drawn as its box, not hidden with the parameters.
+  Tape tape;
+  Tensor w = scalar(0.5, true), x = scalar(2.0);
+  Tensor loss;
+  {
+    ScopeGuard neuron("n0");
+    loss = tanh(w * x);
+  }
+  tape.backward(loss);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
+  CHECK(p.has_node("g0"));
+  CHECK(p.attr("g0", "label").find("n0") != std::string::npos);
 }

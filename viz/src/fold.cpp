@@ -16,8 +16,14 @@
 // never folded into a group (a weight shared by every step belongs to none of them); they are
 // drawn only on request, since such a weight would tie every box to it.
 //
+// Parameter-only work (an RNN's weights transposed and its two biases summed once per sequence,
+// before the first step: RecurrentWeights::prepare) is drawn with the parameters, not as a box of
+// its own wired to every step: hidden with them by default, and when they are shown, one box
+// with one edge into the cluster of the steps that use it (not one edge per step).
+//
 // A long chain of boxes (100 time steps) is wrapped into rows of Options::columns, top to bottom,
-// so that it fits on a page: each row is a rank=same subgraph, its boxes in tape order.
+// so that it fits on a page: each row is a rank=same subgraph, its boxes in tape order, held in
+// that order by invisible edges along each row and from each row's first box to the next's.
 //
 // What this file leaves out: folding by anything other than scope names (e.g. by op kind), and
 // any statistics beyond norms (histograms of gradients are a different picture).
@@ -25,6 +31,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "internal.hpp"
@@ -35,6 +42,23 @@ namespace ag::viz::detail {
 namespace {
 
 bool is_parameter(const Node& node) { return std::strcmp(node.op, "leaf") == 0; }
+
+// Per tape node: is it a parameter, or an op computed from parameters alone? No constant may take
+// part, not even a number: in a scalar graph an input x is a one-number constant just like the
+// 0.5 of W * 0.5, and a neuron's w * x is a neuron, not a weight. Nor may data: an LSTM's first
+// step is computed from parameters, the input and the zero state, and it is a step. One forward
+// sweep, since an op's inputs come before it on the tape.
+std::vector<bool> parameter_only(const Tape& tape) {
+  std::vector<bool> result(tape.size(), false);
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const Node& node = tape.node(i);
+    const auto inputs = tape.inputs_of(i);
+    bool only = is_parameter(node) || (node.backward != nullptr && !inputs.empty());
+    for (uint32_t in : inputs) only = only && result[in];
+    result[i] = only;
+  }
+  return result;
+}
 
 struct Group {
   std::string scope;
@@ -152,9 +176,9 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options,
     ++group.node_count;
 
     // Why gradients may die inside: the same counts node_marks reports for one node.
-    const OffKind kind = off_kind(node.op);
+    const OffKind kind = off_kind(node);
     if (kind != OffKind::none) {
-      count_off(node, options, kind == OffKind::relu ? group.relu : group.squashing);
+      count_off(tape, i, options, kind == OffKind::relu ? group.relu : group.squashing);
     }
   }
 
@@ -221,6 +245,26 @@ std::string_view flow_quantity_label(FlowQuantity quantity) {
 namespace ag::viz::detail {
 
 // ----- the folded view ---------------------------------------------------------------------------
+namespace {
+// A group computed from parameters alone, drawn beside them: its whole scope as the name (it
+// sits outside the clusters), and what it is.
+void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& grouping, long gi,
+                           const Options& options) {
+  const Group& group = grouping.groups[gi];
+  const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
+  apply_look(n, node_look(g, options));
+  set(n, "tooltip", group_tooltip(tape, grouping.group_of, gi,
+                                  fmt::format("scope '{}': {} nodes computed from parameters "
+                                              "only, once, before the boxes that use them",
+                                              group.scope, group.node_count)));
+  set_html(n, "label",
+           fmt::format(R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)"
+                       "<TR><TD><B>{}</B></TD></TR><TR><TD>from parameters only</TD></TR>"
+                       "<TR><TD>{} nodes</TD></TR></TABLE>",
+                       html_escape(group.scope), group.node_count));
+}
+}  // namespace
+
 GraphPtr build_folded(const Tape& tape, const Options& options) {
   GraphPtr graph = new_graph("tape_folded", options);
   Agraph_t* root = graph.get();
@@ -231,22 +275,36 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   std::vector<bool> keep = selected_nodes(tape, options);
   const Grouping grouping = group_nodes(tape, options.fold_depth, options, options.flow_quantity);
   const size_t group_count = grouping.groups.size();
-  if (!options.fold_show_parameters) {
-    for (size_t i = 0; i < tape.size(); ++i) keep[i] = keep[i] && !is_parameter(tape.node(i));
-  }
-  // Wrapping: rows of `columns` boxes, counted per cluster, top to bottom.
-  const size_t columns = static_cast<size_t>(std::max(options.columns, 0));
-  const bool wrap = columns > 0 && group_count > columns;
-  if (wrap) set(root, "rankdir", "TB");
-  std::map<Agraph_t*, size_t> boxes_in;    // boxes placed so far in each cluster
-  std::map<Agraph_t*, Agraph_t*> row_of;   // each cluster's current row subgraph
 
   // A "unit" is what one box stands for: group k is unit k, lone tape node i is group_count + i.
   auto unit_of = [&](size_t i) {
     const long g = grouping.group_of[i];
     return g >= 0 ? static_cast<size_t>(g) : group_count + i;
   };
+  // Units drawn with the parameters: parameters, and groups or lone nodes computed from
+  // parameters alone (an LSTM's prepared weights, scope "lstm/layer0").
+  const std::vector<bool> param_only = parameter_only(tape);
+  std::vector<bool> with_parameters(group_count + tape.size(), true);
+  for (size_t i = 0; i < tape.size(); ++i) {
+    with_parameters[unit_of(i)] = with_parameters[unit_of(i)] && param_only[i];
+  }
+  if (!options.fold_show_parameters) {
+    for (size_t i = 0; i < tape.size(); ++i) keep[i] = keep[i] && !with_parameters[unit_of(i)];
+  }
+  // Wrapping: rows of `columns` boxes, counted per cluster, top to bottom.
+  const size_t columns = static_cast<size_t>(std::max(options.columns, 0));
+  size_t step_boxes = 0;  // the boxes that go into rows: groups not drawn with the parameters
+  for (size_t k = 0; k < group_count; ++k) step_boxes += with_parameters[k] ? 0 : 1;
+  const bool wrap = columns > 0 && step_boxes > columns;
+  if (wrap) set(root, "rankdir", "TB");
+  std::map<Agraph_t*, size_t> boxes_in;    // boxes placed so far in each cluster
+  std::map<Agraph_t*, Agraph_t*> row_of;   // each cluster's current row subgraph
+  std::map<Agraph_t*, Agnode_t*> last_in;  // each cluster's last box, and its current row's first
+  std::map<Agraph_t*, Agnode_t*> row_start;
+
   std::vector<Agnode_t*> box(group_count + tape.size(), nullptr);
+  std::vector<Agraph_t*> cluster_of(group_count + tape.size(), root);  // where each box sits
+  std::vector<Agraph_t*> row_of_box(group_count + tape.size(), nullptr);  // and in which row
 
   Clusters clusters(root);
   for (size_t i = 0; i < tape.size(); ++i) {
@@ -258,23 +316,47 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       continue;
     }
     const Group& group = grouping.groups[gi];
+    if (with_parameters[gi]) {  // beside the parameters, named by its whole scope
+      box[gi] = add_node(root, fmt::format("g{}", gi));
+      style_parameter_group(box[gi], tape, grouping, gi, options);
+      continue;
+    }
     Agraph_t* home = options.cluster_scopes ? clusters.get(parent_scope(group.scope)) : root;
+    cluster_of[gi] = home;
+    Agraph_t* cluster = home;
+    bool first_in_row = false;
     if (wrap) {
       const size_t placed = boxes_in[home]++;
-      if (placed % columns == 0) {
+      first_in_row = placed % columns == 0;
+      if (first_in_row) {
         const std::string name = fmt::format("row_{}_{}", agnameof(home), placed / columns);
         row_of[home] = agsubg(home, const_cast<char*>(name.c_str()), 1);
         set(row_of[home], "rank", "same");
       }
       home = row_of[home];
+      row_of_box[gi] = home;
     }
     Agnode_t* n = add_node(home, fmt::format("g{}", gi));
     box[gi] = n;
+    if (wrap) {  // time order: along the row, and each row below the one before
+      Agnode_t* before = first_in_row ? row_start[cluster] : last_in[cluster];
+      if (before != nullptr) {
+        Agedge_t* order = add_edge(cluster, before, n);
+        set(order, "style", "invis");
+        set(order, "weight", "10");
+      }
+      if (first_in_row) row_start[cluster] = n;
+      last_in[cluster] = n;
+    }
 
     const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
     apply_look(n, node_look(g, options));
-    set(n, "tooltip", fmt::format("scope '{}': tape nodes #{}..., {} nodes", group.scope,
-                                  group.first_node, group.node_count));
+    set(n, "tooltip", group_tooltip(tape, grouping.group_of, gi,
+                                    fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}",
+                                                group.scope, group.first_node, group.node_count,
+                                                g.state == GradState::no_gradient
+                                                    ? "no gradient left it"
+                                                    : "gradient leaving it " + sci(g.norm))));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
     const std::string what = names_of(options.flow_quantity).box;
@@ -316,19 +398,103 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       }
     }
   }
-  for (const Link& link : links) {
+  // Fans: a box outside a cluster linked to several boxes inside it (a weight that every time
+  // step uses; the LSTM's output, stacked from every step's h) gets one edge to the cluster
+  // instead of one per box. Graphviz's lhead / ltail clip it at the cluster's border; its width
+  // is the norm of all it carried. It is drawn to the middle one of the boxes (out of the
+  // cluster: from the last, which the tape made last), and says "to 40 boxes" unless several
+  // fans share the cluster (a dense layer: each of 16 units into the next layer's cluster), where
+  // 16 such words would cover each other; the tooltip says it either way. (The maps are only
+  // looked up, never walked: their pointer keys would make the order differ from run to run.)
+  struct Fan {
+    std::vector<size_t> links;  // indices into `links`, in order
+    double sq = 0.0;
+    bool recorded = false;
+  };
+  struct FanKey {
+    size_t outside;     // the unit outside the cluster
+    Agraph_t* cluster;  // the cluster
+    bool into;          // edges from `outside` into the cluster (else out of it)
+    auto operator<=>(const FanKey&) const = default;
+  };
+  auto inside = [&](size_t unit, Agraph_t* cluster) {  // is the unit's box in the cluster?
+    for (Agraph_t* g = cluster_of[unit]; g != root; g = agparent(g)) {
+      if (g == cluster) return true;
+    }
+    return cluster == root;
+  };
+  auto fan_key = [&](const Link& link) -> std::optional<FanKey> {
+    if (cluster_of[link.to] != root && !inside(link.from, cluster_of[link.to])) {
+      return FanKey{link.from, cluster_of[link.to], true};
+    }
+    if (cluster_of[link.from] != root && !inside(link.to, cluster_of[link.from])) {
+      return FanKey{link.to, cluster_of[link.from], false};
+    }
+    return std::nullopt;
+  };
+  std::map<FanKey, Fan> fans;
+  for (size_t k = 0; k < links.size(); ++k) {
+    const auto key = fan_key(links[k]);
+    if (!key) continue;
+    Fan& fan = fans[*key];
+    fan.links.push_back(k);
+    fan.sq += links[k].sq;
+    fan.recorded = fan.recorded || links[k].recorded;
+  }
+  std::map<std::pair<Agraph_t*, bool>, int> fans_at;  // fans of 2+ boxes per cluster and way
+  for (size_t k = 0; k < links.size(); ++k) {
+    const auto key = fan_key(links[k]);
+    if (key && fans.at(*key).links.size() >= 2 && fans.at(*key).links.front() == k) {
+      ++fans_at[{key->cluster, key->into}];
+    }
+  }
+  auto unit_name = [&](size_t unit) {  // a box's scope, or a lone node's "#12 mul"
+    return unit < group_count ? grouping.groups[unit].scope
+                              : fmt::format("#{} {}", unit - group_count,
+                                            tape.node(unit - group_count).op);
+  };
+  for (size_t k = 0; k < links.size(); ++k) {
+    const Link& link = links[k];
+    const auto key = fan_key(link);
+    const Fan* fan = key ? &fans.at(*key) : nullptr;
+    if (fan != nullptr && fan->links.size() < 2) fan = nullptr;
+    if (fan != nullptr) {
+      const size_t drawn = key->into ? fan->links[fan->links.size() / 2] : fan->links.back();
+      if (k != drawn) continue;
+    }
     Agedge_t* e = add_edge(root, box[link.from], box[link.to]);
-    const double norm = link.recorded ? std::sqrt(link.sq) : -1.0;
+    const bool recorded = fan != nullptr ? fan->recorded : link.recorded;
+    const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
     set(e, "penwidth", num(edge_penwidth(norm, options)));
-    if (link.recorded) set(e, "tooltip", "|grad| along these edges: " + sci(norm));
-    if (link.recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
-    // A parameter feeds every step; let the steps, not the parameters, set the layout.
-    const bool from_parameter =
-        link.from >= group_count && is_parameter(tape.node(link.from - group_count));
-    if (from_parameter) {
-      set(e, "color", "#9e9e9e");
+    // Every edge says what it joins (else a browser shows Graphviz's own handles, "g3->g4").
+    set(e, "tooltip", fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
+                                  recorded ? "|grad| along these edges " + sci(norm)
+                                           : "edge gradients not recorded"));
+    if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
+    if (fan != nullptr) {
+      // xlabel: placed after the layout, so the words take no room from the boxes.
+      const std::string boxes =
+          fmt::format("{} {} boxes", key->into ? "to" : "from", fan->links.size());
+      set(root, "compound", "true");
+      set(e, key->into ? "lhead" : "ltail", agnameof(key->cluster));
+      if (fans_at[{key->cluster, key->into}] == 1) set(e, "xlabel", boxes);
+      const std::string cluster = agnameof(key->cluster) + std::strlen("cluster_");
+      set(e, "tooltip",
+          fmt::format("{} {} {} boxes of {}: {}", unit_name(key->outside),
+                      key->into ? "to" : "from", fan->links.size(), cluster,
+                      recorded ? "|grad| along these edges " + sci(norm)
+                               : "edge gradients not recorded"));
+    }
+    // Wrapped rows are held in place by the invisible edges; an edge from one row to a later
+    // one of the same cluster would pull its ends together and scramble the order.
+    const bool both_in_rows = row_of_box[link.from] != nullptr && row_of_box[link.to] != nullptr;
+    if (both_in_rows && row_of_box[link.from] != row_of_box[link.to] &&
+        cluster_of[link.from] == cluster_of[link.to]) {
       set(e, "constraint", "false");
     }
+    // Parameters in grey. (Their edges may set the layout: a weight that every step uses is
+    // one fan edge, so the parameters simply come first, as the inputs do.)
+    if (with_parameters[link.from]) set(e, "color", "#9e9e9e");
     if (link.from >= group_count && !tape.node(link.from - group_count).out->requires_grad) {
       set(e, "color", "#bbbbbb");
     }

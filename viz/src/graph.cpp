@@ -223,7 +223,9 @@ std::vector<bool> selected_nodes(const Tape& tape, const Options& options) {
   check(options.path_to, "path_to");
 
   if (options.prune_constants) {
-    for (size_t i = 0; i < n; ++i) keep[i] = std::strcmp(tape.node(i).op, "const") != 0;
+    // Constants, and ops computed from constants only (the slice of an input x that a time step
+    // reads): the tape marks both as needing no gradient.
+    for (size_t i = 0; i < n; ++i) keep[i] = tape.node(i).out->requires_grad;
   }
   if (options.path_from) {  // downstream: a node is reached if one of its inputs is
     std::vector<bool> down(n, false);
@@ -257,7 +259,7 @@ std::string truncate_scope(const std::string& scope, int depth) {
 // ----- what a box says ---------------------------------------------------------------------------
 namespace {
 std::string percent(double fraction) {
-  if (fraction > 0.0 && fraction < 0.005) return "<1%";
+  if (fraction > 0.0 && fraction < 0.005) return "&lt;1%";  // (HTML: it goes into a label)
   return fmt::format("{:.0f}%", 100.0 * fraction);
 }
 
@@ -278,24 +280,22 @@ double norm_of(const Buffer& b) {
 // unit is dead (or saturated) only if it is off in every example of a batch of at least two. A
 // tensor whose first dimension is 1, or a scalar, has no batch to speak for: it gets the share
 // of its values that are off, or "off here" for one number, never "dead".
-OffKind off_kind(std::string_view op) {
-  if (op == "relu") return OffKind::relu;
-  if (op == "sigmoid" || op == "tanh") return OffKind::squashing;
+OffKind off_kind(const Node& node) {
+  if (std::string_view(node.op) == "relu") return OffKind::relu;
+  if (saturates(node)) return OffKind::squashing;  // the engine says so: sigmoid, tanh
   return OffKind::none;
 }
 
-void count_off(const Node& node, const Options& options, OffCounts& counts) {
-  const std::string_view op = node.op;
-  const OffKind kind = off_kind(op);
+void count_off(const Tape& tape, size_t i, const Options& options, OffCounts& counts) {
+  const Node& node = tape.node(i);
+  const OffKind kind = off_kind(node);
   if (kind == OffKind::none) return;
   const TensorImpl& t = *node.out;
-  const auto values = t.value.span();
-  // Off: relu's result is 0 (x <= 0, derivative 0); σ' = r (1 - r) or tanh' = 1 - r^2, read from
-  // the result r, is below the saturation threshold.
-  auto off = [&](double r) {
-    if (kind == OffKind::relu) return r <= 0.0;
-    const double d = op == "sigmoid" ? r * (1.0 - r) : 1.0 - r * r;
-    return d < options.saturation_threshold;
+  // Off, by the engine's own local derivative d result / d self (op_info.hpp): a relu passes back
+  // exactly 0 (x <= 0); a sigmoid or tanh less than the saturation threshold.
+  const std::vector<double> values = local_derivative_values(tape, i);
+  auto off = [&](double d) {
+    return kind == OffKind::relu ? d == 0.0 : d < options.saturation_threshold;
   };
   for (double r : values) {
     counts.values += 1;
@@ -354,16 +354,16 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
   const double count = static_cast<double>(values.size());
   if (values.empty()) return {};
 
-  const OffKind kind = off_kind(op);
+  const OffKind kind = off_kind(node);
   if (kind != OffKind::none) {
     OffCounts counts;
-    count_off(node, options, counts);
+    count_off(tape, i, options, counts);
     std::vector<Mark> marks;
     if (kind == OffKind::squashing) {
-      // The local derivative from the result alone: σ' = r (1 - r), tanh' = 1 - r^2.
+      // The mean local derivative, by the engine's own rule (op_info.hpp).
       const bool is_sigmoid = op == "sigmoid";
       double sum = 0;
-      for (double r : values) sum += is_sigmoid ? r * (1.0 - r) : 1.0 - r * r;
+      for (double d : local_derivative_values(tape, i)) sum += d;
       marks.push_back({fmt::format("{} {} {}", is_sigmoid ? "σ'" : "tanh'",
                                    count == 1 ? "=" : "mean", num(sum / count)),
                        false});
@@ -388,6 +388,11 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
   return {};
 }
 
+// Between the bold op and the plain name on one line ("sigmoid · f"). Graphviz writes each font
+// run as its own SVG <text>, and SVG drops a run's leading space, so a plain space between them
+// vanishes ("sigmoidf" in rsvg). No-break spaces (U+00A0) are kept, and the dot reads as a break.
+constexpr const char* kSeparator = "&#160;&#183;&#160;";
+
 std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const Options& options) {
   const Node& node = tape.node(i);
   const TensorImpl& t = *node.out;
@@ -397,11 +402,12 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
   std::string title;
   if (t.name) {
     title = is_input ? fmt::format("<B>{}</B>", html_escape(*t.name))
-                     : fmt::format("<B>{}</B> {}", html_escape(node.op), html_escape(*t.name));
+                     : fmt::format("<B>{}</B>{}{}", html_escape(node.op), kSeparator,
+                                   html_escape(*t.name));
   } else {
     title = fmt::format("<B>{}</B>", html_escape(node.op));
   }
-  title += fmt::format(R"( <FONT POINT-SIZE="8">#{}</FONT>)", i);
+  title += fmt::format(R"(&#160;&#160;<FONT POINT-SIZE="8">#{}</FONT>)", i);
 
   std::string rows = fmt::format("<TR><TD>{}</TD></TR>", title);
   const bool scalar = t.value.size() == 1;
@@ -435,8 +441,7 @@ void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& opt
   apply_look(n, node_look(g, options));
   if (g.state == GradState::constant) set(n, "fontsize", "8");
   set_html(n, "label", node_label(tape, i, g, options));
-  const std::string& scope = tape.scope_name(node.scope);
-  set(n, "tooltip", fmt::format("#{} {} in scope '{}'", i, node.op, scope));
+  set(n, "tooltip", node_tooltip(tape, i, options));
 }
 
 // ----- the full view -----------------------------------------------------------------------------
@@ -489,7 +494,6 @@ GraphPtr build_full(const Tape& tape, const Options& options) {
       } else if (recorded && norm <= 0.0) {
         set(e, "style", "dashed");  // nothing (or exactly zero) flowed back along it
       }
-      if (recorded && norm >= 0.0) set(e, "tooltip", "|grad| along this edge: " + sci(norm));
 
       // d out / d in, where both ends are one number. An op that uses the same tensor twice
       // (a * a) gets the summed derivative from the engine, so it is written once, on the first
@@ -504,6 +508,9 @@ GraphPtr build_full(const Tape& tape, const Options& options) {
         }
         if (!repeated) set(e, "label", "∂ " + num(local[k][0]));
         if (repeated && first) set(e, "label", "∂ " + num(local[k][0]) + " (both)");
+        set(e, "tooltip", edge_tooltip(tape, i, k, local[k][0], repeated, recorded ? norm : -1.0));
+      } else {
+        set(e, "tooltip", edge_tooltip(tape, i, k, NAN, false, recorded ? norm : -1.0));
       }
     }
   }

@@ -134,10 +134,10 @@ struct Mark {
   std::string text;
   bool alarming = false;
 };
-// The ops whose units can be "off": relu (result 0) and sigmoid/tanh (saturated: local
-// derivative below Options::saturation_threshold).
+// The ops whose units can be "off": relu (local derivative 0) and the ops the engine says
+// saturate, sigmoid and tanh (local derivative below Options::saturation_threshold).
 enum class OffKind { none, relu, squashing };
-OffKind off_kind(std::string_view op);
+OffKind off_kind(const Node& node);
 // Counts of values and units that are off. A unit is a position in the non-batch dimensions; the
 // batch is the first dimension, and only a batch of at least two counts units (units and
 // off_units stay 0 otherwise).
@@ -145,8 +145,8 @@ struct OffCounts {
   double values = 0, off_values = 0;  // every value, and those that are off
   double units = 0, off_units = 0;    // units, and those off for every example of the batch
 };
-// Adds node's values and units to `counts` (nothing for an op of OffKind::none).
-void count_off(const Node& node, const Options& options, OffCounts& counts);
+// Adds tape node i's values and units to `counts` (nothing for an op of OffKind::none).
+void count_off(const Tape& tape, size_t i, const Options& options, OffCounts& counts);
 // The marks for those counts: "dead 25% of units" / "saturated 25% of units" (alarming),
 // "sparsity 60%" / "3% of values saturated" (neutral), "off here" / "saturated here" for one
 // number.
@@ -170,6 +170,26 @@ struct QuantityNames {
   const char* csv;
 };
 QuantityNames names_of(FlowQuantity quantity);
+// ----- the engine's derivatives, read for pictures (tooltip.cpp) --------------------------------
+// d result / d self of each element of one-input elementwise node i, by the engine's own rule
+// (op_info.hpp); empty for ops that have none.
+std::vector<double> local_derivative_values(const Tape& tape, size_t i);
+// Whether the engine says the node's op saturates (sigmoid, tanh): its local derivative tends to
+// 0 as |self| grows.
+bool saturates(const Node& node);
+
+// ----- tooltips (tooltip.cpp) ------------------------------------------------------------------
+// Tape node i on hover: op, scope, shape, value and gradient statistics, the backward rule from
+// the engine's op index, and for elementwise ops the local derivative's statistics.
+std::string node_tooltip(const Tape& tape, size_t i, const Options& options);
+// The edge into input k of node i: d result / d input (`local`, NaN if not one number; `both`
+// when the same tensor is two of the inputs), the gradient that flowed back along it when the
+// result is one number, and the recorded norm (negative: not recorded).
+std::string edge_tooltip(const Tape& tape, size_t i, size_t k, double local, bool both,
+                         double norm);
+// A folded box: `heading`, then each op among the nodes of `group` with its count and rule.
+std::string group_tooltip(const Tape& tape, std::span<const long> group_of, long group,
+                          const std::string& heading);
 
 // ----- the views -------------------------------------------------------------------------------
 GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp

@@ -7,6 +7,7 @@
 
 #include "autograd/error.hpp"
 #include "autograd/gradcheck.hpp"
+#include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tape.hpp"

@@ -12,7 +12,10 @@
 //                  `tape.backward(loss, {.record_edge_grads = true})`);
 //   * markers    = *why* it died: ReLU's dead units and sparsity, sigmoid/tanh's mean local
 //                  derivative and saturation, LeakyReLU's slope; in scalar graphs each edge shows
-//                  its local derivative d out / d in, so a vanishing path is visibly a product.
+//                  its local derivative d out / d in, so a vanishing path is visibly a product;
+//   * tooltips   = in an SVG, hovering over a box shows its op, scope, shape, value and
+//                  gradient statistics and the op's derivative, from the engine's op index
+//                  (autograd/op_info.hpp); over a scalar edge, the gradient that flowed along it.
 //
 // Marks mean one thing. A unit is a position in the non-batch dimensions; the batch is the first
 // dimension. Red ("dead 25% of units", "saturated 25% of units") only for units off in *every*
@@ -114,7 +117,8 @@ struct Options {
   int fold_depth = 2;
   // Draw scopes as nested clusters (boxes around the nodes made inside them).
   bool cluster_scopes = true;
-  // Leave out "const" nodes (inputs and literals that need no gradient) and their edges.
+  // Leave out what needs no gradient: "const" nodes (inputs and literals), the ops computed from
+  // them alone (a time step's slice of the input), and their edges.
   bool prune_constants = false;
   // Keep only the nodes on some path from tape index `path_from` to `path_to` (either may be
   // left empty: then everything downstream of path_from, or upstream of path_to).
@@ -138,9 +142,9 @@ struct Options {
   std::string rankdir = "LR";
   // A title drawn above the picture (empty: none).
   std::string title;
-  // Folded view: also draw parameters, with an edge to every scope that uses them. Off by
-  // default: a weight shared by 100 time steps would draw 100 edges across the picture. Their
-  // gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
+  // Folded view: also draw parameters, and the work computed from them alone (an RNN's weights
+  // transposed once per sequence), with one edge into each cluster that uses them. Off by
+  // default. Their gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
   // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
