@@ -20,7 +20,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "atomic_file.hpp"
+#include <autograd/atomic_file.hpp>
 
 namespace ag::nn {
 
@@ -344,7 +344,7 @@ void parameters_from_json(Module& module, const std::string& json_text) {
 }
 
 void save_parameters(const Module& module, const std::string& path) {
-  detail::write_file_atomically(path, parameters_to_json(module) + "\n", "save_parameters");
+  write_file_atomically(path, parameters_to_json(module) + "\n", "save_parameters");
 }
 
 void load_parameters(Module& module, const std::string& path) {
@@ -365,7 +365,7 @@ void checkpoint_from_json(Module& module, Optimizer& optimizer, Generator& gener
 
 void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer,
                      const Generator& generator) {
-  detail::write_file_atomically(path, checkpoint_to_json(module, optimizer, generator) + "\n",
+  write_file_atomically(path, checkpoint_to_json(module, optimizer, generator) + "\n",
                                 "save_checkpoint");
 }
 

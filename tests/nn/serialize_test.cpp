@@ -4,8 +4,6 @@
 
 #include <nn/nn.hpp>
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <bit>
@@ -14,6 +12,8 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+
+#include "../file_size_limit.hpp"
 
 using namespace ag;
 using namespace ag::nn;
@@ -47,26 +47,6 @@ struct TempDir {
   }
 };
 
-// While alive, this process may not grow any file beyond `bytes`: a write past that fails with
-// EFBIG, as on a full disk (SIGXFSZ, which would otherwise kill the process, is ignored).
-// Restores both when the test ends, passed or not.
-struct FileSizeLimit {
-  rlimit old_limit{};
-  struct sigaction old_action {};
-  explicit FileSizeLimit(rlim_t bytes) {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    REQUIRE(::sigaction(SIGXFSZ, &ignore, &old_action) == 0);
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
-    rlimit limit = old_limit;
-    limit.rlim_cur = bytes;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &old_limit);
-    ::sigaction(SIGXFSZ, &old_action, nullptr);
-  }
-};
 }  // namespace
 
 TEST_CASE("save then load gives back exactly the same numbers", "[serialize]") {

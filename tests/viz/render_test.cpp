@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../file_size_limit.hpp"
 #include "dot_helpers.hpp"
 #include "example_graphs.hpp"
 
@@ -75,11 +76,48 @@ TEST_CASE("an unwritable path is an error naming the path", "[viz][render]") {
   ex::micrograd_neuron();
   CHECK_THROWS_AS(viz::render(tape, "/nonexistent-dir/g.svg"), viz::VizError);
   CHECK_THROWS_WITH(viz::render(tape, "/nonexistent-dir/g.svg"),
-                    Catch::Contains("cannot write '/nonexistent-dir/g.svg'"));
+                    Catch::Contains("'/nonexistent-dir/g.svg'") &&
+                        Catch::Contains("No such file or directory"));
   // A directory is not a file either.
   CHECK_THROWS_AS(viz::render(tape, scratch_dir().string() + "/.svg/"), viz::VizError);
   std::vector<viz::FlowEntry> flow;
   CHECK_THROWS_AS(viz::render_flow(flow, "/nonexistent-dir/flow.svg"), viz::VizError);
+}
+
+TEST_CASE("a full disk is a VizError, never the end of the program", "[viz][render]") {
+  // Graphviz, handed an open file, calls exit(1) when a write fails; render() must throw.
+  Tape tape;
+  Tensor o = ex::micrograd_neuron();
+  tape.backward(o);
+  // /dev/full (every write fails with ENOSPC) under a name with a picture's extension.
+  const fs::path link = scratch_dir() / "full.svg";
+  fs::remove(link);
+  fs::create_symlink("/dev/full", link);
+  CHECK_THROWS_WITH(viz::render(tape, link.string()), Catch::Contains("No space left"));
+  const fs::path dot_link = scratch_dir() / "full.dot";
+  fs::remove(dot_link);
+  fs::create_symlink("/dev/full", dot_link);
+  CHECK_THROWS_AS(viz::render(tape, dot_link.string()), viz::VizError);  // DOT too
+  fs::remove(link);
+  fs::remove(dot_link);
+}
+
+TEST_CASE("a write that fails halfway leaves the old picture as it was", "[viz][render]") {
+  Tape tape;
+  Tensor o = ex::micrograd_neuron();
+  tape.backward(o);
+  const fs::path path = scratch_dir() / "kept.svg";
+  viz::render(tape, path.string(), {.title = "the old picture"});
+  const std::string old = read_file(path);
+  {
+    const FileSizeLimit limit(old.size() / 2);  // the disk "fills up" halfway through
+    CHECK_THROWS_AS(viz::render(tape, path.string(), {.title = "a new picture, longer"}),
+                    viz::VizError);
+  }
+  CHECK(read_file(path) == old);
+  for (const auto& entry : fs::directory_iterator(scratch_dir())) {
+    CHECK(entry.path().filename().string().find("kept.svg.") == std::string::npos);  // no temp
+  }
 }
 
 TEST_CASE("the SVG shows what the DOT says: labels and legend survive layout", "[viz][render]") {

@@ -20,8 +20,9 @@
 // error we could catch), so above kMaxLayoutNodes boxes or kMaxLayoutDepth ranks we refuse with a
 // VizError that names a smaller picture of the same tape.
 //
-// Files are opened by us, not by gvRenderFilename: Graphviz 2.43 reports a file it cannot open
-// on stderr and still returns success, and an unwritable path must be an error a learner sees.
+// Files are written by us, not by Graphviz: Graphviz 2.43 reports a file it cannot open on stderr
+// and still returns success, and calls exit(1) when a write fails; an unwritable path or a full
+// disk must be an error a learner sees (and can catch).
 // Graphviz's own messages (agerr) are collected while we call it and put into the exception.
 //
 // What this file leaves out: layout engines other than dot (neato and friends do not respect the
@@ -30,6 +31,7 @@
 // thread at a time.
 #include <graphviz/gvc.h>
 
+#include <autograd/atomic_file.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -247,35 +249,15 @@ std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
 }
 
 void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller) {
-  const Format format = format_from_path(path);
-  if (format != Format::dot) check_layout_size(g, smaller);  // before the file is created
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) {
-    throw VizError(fmt::format("viz: cannot write '{}': {}", path, std::strerror(errno)));
-  }
-  // Render into the open file; on any failure close it, remove the half-written file, rethrow.
+  // The picture is made in memory first, then written the careful way (autograd/atomic_file.hpp):
+  // a full disk or a file-size limit is a VizError, and the old file, if any, is left as it was.
+  // (Handing Graphviz an open file instead, it calls exit(1) when a write fails: the learner's
+  // program would end with no exception to catch.)
+  const std::string bytes = graph_data(g, format_from_path(path), smaller);
   try {
-    int rc = 0;
-    std::string what;
-    if (format == Format::dot) {
-      rc = agwrite(g, file);
-      what = "cgraph could not write the DOT text";
-    } else {
-      MessageCapture messages;
-      GVC_t* gvc = shared_context();
-      Layout layout(gvc, g, messages);
-      rc = gvRender(gvc, g, gvc_format(format), file);
-      if (rc != 0) what = fmt::format("Graphviz could not render: {}", messages.text());
-    }
-    if (rc != 0) throw VizError(fmt::format("viz: writing '{}': {}", path, what));
-  } catch (...) {
-    std::fclose(file);
-    std::remove(path.c_str());
-    throw;
-  }
-  if (std::fclose(file) != 0) {
-    std::remove(path.c_str());
-    throw VizError(fmt::format("viz: cannot finish writing '{}': {}", path, std::strerror(errno)));
+    write_file_atomically(path, bytes, "viz::render");
+  } catch (const IOError& e) {
+    throw VizError(e.what());
   }
 }
 

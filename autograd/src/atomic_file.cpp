@@ -1,5 +1,5 @@
 // atomic_file.cpp — the temporary-file-and-rename save (see atomic_file.hpp), in POSIX calls.
-#include "atomic_file.hpp"
+#include <autograd/atomic_file.hpp>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace ag::nn::detail {
+namespace ag {
 
 namespace {
 
@@ -129,4 +129,4 @@ void write_file_atomically(const std::string& path, std::string_view text, std::
   sync_directory(target, path, who);
 }
 
-}  // namespace ag::nn::detail
+}  // namespace ag

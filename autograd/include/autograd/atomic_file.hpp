@@ -1,4 +1,7 @@
-// atomic_file.hpp — write a whole file so that a failure never destroys the old one (internal).
+// atomic_file.hpp — write a whole file so that a failure never destroys the old one.
+//
+// (Not part of the autodiff story: skip it on a first reading. It lives in the engine so that
+// both nn/ (checkpoints) and viz/ (pictures) can save files the same careful way.)
 //
 // A plain std::ofstream empties the target the moment it opens it, and reports write errors late
 // or not at all (a failed flush in its destructor, a failed close). If the disk fills up halfway
@@ -28,9 +31,10 @@
 #include <string>
 #include <string_view>
 
-namespace ag::nn::detail {
+namespace ag {
 
 // Writes `text` to `path` as above; `who` (e.g. "save_parameters") starts every error message.
+// Throws ag::IOError.
 void write_file_atomically(const std::string& path, std::string_view text, std::string_view who);
 
-}  // namespace ag::nn::detail
+}  // namespace ag
