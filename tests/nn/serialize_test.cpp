@@ -347,3 +347,20 @@ TEST_CASE("a checkpoint that does not fit changes nothing", "[serialize][checkpo
                     Catch::Contains("Generator::set_state"));
   CHECK(other.opt.options.lr == 0.5);
 }
+
+TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
+  Generator a(1), b(2);
+  auto make = [](Generator& gen) {
+    auto lin = std::make_shared<Linear>(2, 2, gen);
+    return std::make_shared<Sequential>(
+        "tied", std::initializer_list<std::shared_ptr<Module>>{lin, std::make_shared<ReLU>(), lin});
+  };
+  auto saved = make(a), loaded = make(b);
+  REQUIRE(values_of(*saved) != values_of(*loaded));
+  const auto doc = nlohmann::json::parse(parameters_to_json(*saved));
+  CHECK(doc.at("parameters").size() == 2);  // each tied tensor once
+  parameters_from_json(*loaded, parameters_to_json(*saved));
+  CHECK(values_of(*saved) == values_of(*loaded));
+  // Both places use the one tensor, so both see the loaded numbers.
+  CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
+}
