@@ -31,7 +31,32 @@ Tensor Module::register_parameter(const std::string& name, Tensor value) {
   return value;
 }
 
+namespace {
+// Whether `target` is `root` or one of its descendants. An explicit stack, not recursion: the
+// tree may be deep, and this runs before a loop could form.
+bool is_within(const Module& root, const Module& target) {
+  std::vector<const Module*> stack = {&root};
+  std::unordered_set<const Module*> seen;  // a module used twice is searched once
+  while (!stack.empty()) {
+    const Module* m = stack.back();
+    stack.pop_back();
+    if (m == &target) return true;
+    if (!seen.insert(m).second) continue;
+    for (const Module* child : m->children()) stack.push_back(child);
+  }
+  return false;
+}
+}  // namespace
+
 void Module::register_module(const std::string& name, Module& child) {
+  // A module inside itself would make every walk of the tree (parameters(), names, printing)
+  // go round forever.
+  if (is_within(child, *this)) {
+    throw ValueError(fmt::format(
+        "{}: cannot register '{}' as child '{}': {} (the module tree would loop)", path_,
+        child.path_, name,
+        &child == this ? "it is this module itself" : "it contains this module"));
+  }
   const bool named_here = !child.has_parent_;
   if (named_here) {
     child.has_parent_ = true;

@@ -144,3 +144,20 @@ TEST_CASE("a module used twice lists its parameters once, under its first name",
         "  (2): Linear(in_features=2, out_features=2, bias=true)\n"
         ")");
 }
+
+TEST_CASE("a module cannot be added to itself or below itself", "[module][errors]") {
+  Generator gen(0);
+  auto seq = std::make_shared<Sequential>("seq");
+  CHECK_THROWS_AS(seq->add(seq), ValueError);
+  CHECK_THROWS_WITH(seq->add(seq), Catch::Contains("itself") && Catch::Contains("loop"));
+  CHECK(seq->size() == 0);  // the refused add changed nothing
+
+  // A loop through a child: outer -> inner, then inner -> outer.
+  auto inner = std::make_shared<Sequential>("inner");
+  auto outer = std::make_shared<Sequential>("outer");
+  outer->add(inner);
+  CHECK_THROWS_WITH(inner->add(outer), Catch::Contains("contains this module"));
+  CHECK(inner->size() == 0);
+  inner->add(std::make_shared<Linear>(2, 2, gen));
+  CHECK(outer->parameters().size() == 2);
+}

@@ -17,7 +17,8 @@
 // named_parameters() list each tensor once, at its first place in the order above, as PyTorch
 // does; so a tied model saves each tensor once and loads into an identical model. A module is
 // named by the parent that registers it first ("tied.0"); registering it again elsewhere does not
-// rename it.
+// rename it. The module tree must not loop: adding a module to itself or to one of its own
+// descendants throws.
 //
 // Scopes. Each forward pass runs inside an ag::ScopeGuard named after the module, so every node
 // it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by it.
@@ -92,7 +93,8 @@ class Module {
   Tensor register_parameter(const std::string& name, Tensor value);
   // Makes `child` a child named `name` (its scope and its part of the parameter names).
   // The child must outlive this module's use of it: usually it is a member, or owned by it.
-  // A child already registered elsewhere keeps its first name.
+  // A child already registered elsewhere keeps its first name. Throws if `child` is this
+  // module or contains it (the tree would loop).
   void register_module(const std::string& name, Module& child);
 
  private:
