@@ -27,16 +27,47 @@ Shape unravel(int64_t flat, const Shape& shape) {
   }
   return index;
 }
+
+// Puts the inputs back as they were however gradcheck ends, also when f throws: the element being
+// nudged gets its value back, and every input its gradient from before the check.
+class RestoreInputs {
+ public:
+  explicit RestoreInputs(const std::vector<Tensor>& inputs) : inputs_(inputs) {
+    for (const Tensor& t : inputs_) {
+      grads_.push_back(t.impl().grad);
+      t.impl().grad.clear();
+    }
+  }
+  ~RestoreInputs() {
+    if (nudged_ != nullptr) *nudged_ = original_;
+    for (size_t k = 0; k < inputs_.size(); ++k) inputs_[k].impl().grad = grads_[k];
+  }
+  RestoreInputs(const RestoreInputs&) = delete;
+  RestoreInputs& operator=(const RestoreInputs&) = delete;
+  // Sets *x to value; *x goes back to what it was before the first nudge (see done()).
+  void nudge(double* x, double value) {
+    if (nudged_ != x) original_ = *x;
+    nudged_ = x;
+    *x = value;
+  }
+  // *x is back to its original value.
+  void done() {
+    *nudged_ = original_;
+    nudged_ = nullptr;
+  }
+
+ private:
+  const std::vector<Tensor>& inputs_;
+  std::vector<Buffer> grads_;
+  double* nudged_ = nullptr;
+  double original_ = 0.0;
+};
 }  // namespace
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, GradcheckOptions options) {
-  // Keep the inputs' gradients to put them back at the end.
-  std::vector<Buffer> saved;
-  for (const Tensor& t : inputs) {
-    saved.push_back(t.impl().grad);
-    t.impl().grad.clear();
-  }
+  // Keep the inputs' gradients (and each nudged value) to put them back at the end.
+  RestoreInputs restore(inputs);
 
   // Analytic: one backward pass of sum(w * f(inputs)).
   std::vector<double> w;
@@ -65,11 +96,11 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     double* x = inputs[k].impl().value.data();
     for (int64_t e = 0; e < inputs[k].numel(); ++e) {
       const double original = x[e];
-      x[e] = original + options.eps;
+      restore.nudge(&x[e], original + options.eps);
       const double plus = weighted_sum(f(inputs), w);
-      x[e] = original - options.eps;
+      restore.nudge(&x[e], original - options.eps);
       const double minus = weighted_sum(f(inputs), w);
-      x[e] = original;
+      restore.done();
       const double numeric = (plus - minus) / (2.0 * options.eps);
       const double err = std::abs(analytic[k][e] - numeric);
       const double allowed = options.atol + options.rtol * std::abs(numeric);
@@ -87,8 +118,6 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       if (!(err <= allowed)) result.ok = false;
     }
   }
-
-  for (size_t k = 0; k < inputs.size(); ++k) inputs[k].impl().grad = saved[k];
 
   if (result.element < 0) {
     // Like PyTorch's gradcheck, refuse rather than pass: a check that checked nothing would let

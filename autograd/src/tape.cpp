@@ -76,7 +76,22 @@ Tape::~Tape() {
 
 Tape* Tape::current() { return g_no_grad ? nullptr : g_current; }
 
-std::span<const uint32_t> Tape::inputs_of(size_t i) const { return inputs_of(nodes_[i]); }
+std::span<const uint32_t> Tape::inputs_of(size_t i) const {
+  return inputs_of(nodes_[check_node_index(i, "inputs_of")]);
+}
+
+void Tape::throw_bad_node_index(size_t i, const char* who) const {
+  throw IndexError(fmt::format("Tape::{}({}): no such node, tape #{} has {} nodes (size())", who,
+                               i, id_, nodes_.size()));
+}
+
+const std::string& Tape::scope_name(uint32_t scope) const {
+  if (scope >= scopes_.size()) {
+    throw IndexError(fmt::format("Tape::scope_name({}): tape #{} has {} scopes", scope, id_,
+                                 scopes_.size()));
+  }
+  return scopes_[scope];
+}
 
 std::span<const uint32_t> Tape::inputs_of(const Node& n) const {
   return {inputs_.data() + n.first_input, n.input_count};
@@ -215,6 +230,14 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
         shape_str(r.shape)));
   }
   if (backward_runs_ > 0 && !retained_) {
+    if (r.node >= nodes_at_backward_) {
+      // A root recorded after that pass: the tape is being reused for another training step.
+      // retain_graph would "work" but keep every step's graph, and the tape would grow forever.
+      throw TapeError(fmt::format(
+          "backward(): tape #{} already ran backward for an earlier step; make one Tape per step "
+          "(declare it inside the training loop, so each step's graph is freed with it)",
+          id_));
+    }
     throw TapeError(fmt::format(
         "backward(): called a second time on tape #{}, whose graph was freed by the first call; "
         "pass retain_graph = true to the first call to run it again",
@@ -261,6 +284,7 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
   }
   ++backward_runs_;
   retained_ = options.retain_graph;
+  nodes_at_backward_ = nodes_.size();
 }
 
 // Recording edge gradients: the inputs' gradients are set aside before a node's rule runs, so
@@ -322,7 +346,7 @@ double Tape::edge_grad_norm(size_t i, size_t k) const {
 }
 
 std::vector<std::vector<double>> Tape::local_derivatives(size_t i) const {
-  const Node& n = nodes_[i];
+  const Node& n = nodes_[check_node_index(i, "local_derivatives")];
   std::vector<std::vector<double>> result(n.input_count);
   if (n.backward == nullptr || n.out->value.size() != 1) return result;
   // Run the node's own rule on a seed of 1 with its inputs' gradients zeroed, read them, and put
@@ -421,14 +445,32 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 }
 
 // ----- scopes and guards -------------------------------------------------------------------------
+// Each tape keeps every distinct full scope name it has seen ("a", "a/b", "a/b/c", ...), so scopes
+// nested n deep cost it about n^2 / 2 characters: 8,000 levels would hold over 100 MB of names.
+// Models nest a handful of levels ("lstm/t=3/layer0"); a depth in the hundreds is a recursion that
+// opens a scope per call, and is refused here with a clear error instead.
+namespace {
+constexpr int kMaxScopeDepth = 256;
+thread_local int g_scope_depth = 0;
+}  // namespace
+
 ScopeGuard::ScopeGuard(std::string_view name) : previous_length_(g_scope.size()) {
+  if (g_scope_depth >= kMaxScopeDepth) {
+    throw ValueError(fmt::format(
+        "ScopeGuard('{}'): scopes are already nested {} deep, the most allowed (each tape keeps "
+        "every full scope name, so deep nesting costs memory quadratic in the depth); open "
+        "scopes per module or per step, not per recursive call",
+        name, g_scope_depth));
+  }
   if (!g_scope.empty()) g_scope += '/';
   g_scope += name;
+  ++g_scope_depth;
   ++g_scope_version;
 }
 
 ScopeGuard::~ScopeGuard() {
   g_scope.resize(previous_length_);
+  --g_scope_depth;
   ++g_scope_version;
 }
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 namespace ag::nn {
 
 Module::Module(std::string name) : name_(std::move(name)), path_(name_) {}
@@ -29,27 +31,64 @@ Tensor Module::register_parameter(const std::string& name, Tensor value) {
   return value;
 }
 
+namespace {
+// Whether `target` is `root` or one of its descendants. An explicit stack, not recursion: the
+// tree may be deep, and this runs before a loop could form.
+bool is_within(const Module& root, const Module& target) {
+  std::vector<const Module*> stack = {&root};
+  std::unordered_set<const Module*> seen;  // a module used twice is searched once
+  while (!stack.empty()) {
+    const Module* m = stack.back();
+    stack.pop_back();
+    if (m == &target) return true;
+    if (!seen.insert(m).second) continue;
+    for (const Module* child : m->children()) stack.push_back(child);
+  }
+  return false;
+}
+}  // namespace
+
 void Module::register_module(const std::string& name, Module& child) {
-  child.name_ = name;
-  child.set_path(path_.empty() ? name : path_ + "." + name);
+  // A module inside itself would make every walk of the tree (parameters(), names, printing)
+  // go round forever.
+  if (is_within(child, *this)) {
+    throw ValueError(fmt::format(
+        "{}: cannot register '{}' as child '{}': {} (the module tree would loop)", path_,
+        child.path_, name,
+        &child == this ? "it is this module itself" : "it contains this module"));
+  }
+  const bool named_here = !child.has_parent_;
+  if (named_here) {
+    child.has_parent_ = true;
+    child.name_ = name;
+    child.set_path(path_.empty() ? name : path_ + "." + name);
+  }
   children_.push_back(&child);
+  child_names_.push_back({name, named_here});
 }
 
 void Module::set_path(const std::string& path) {
   path_ = path;
   for (auto& [name, tensor] : params_) tensor.set_name(path_ + "." + name);
-  for (Module* child : children_) child->set_path(path_ + "." + child->name_);
+  for (size_t k = 0; k < children_.size(); ++k) {
+    if (child_names_[k].named_here) children_[k]->set_path(path_ + "." + children_[k]->name_);
+  }
 }
 
 // ----- looking at the tree -----------------------------------------------------------------------
-void Module::collect(std::vector<NamedTensor>& out) const {
-  for (const auto& [name, tensor] : params_) out.push_back({tensor.name(), tensor});
-  for (const Module* child : children_) child->collect(out);
+// `seen` holds the tensors already listed: a tied one is listed at its first place only.
+void Module::collect(std::vector<NamedTensor>& out,
+                     std::unordered_set<const TensorImpl*>& seen) const {
+  for (const auto& [name, tensor] : params_) {
+    if (seen.insert(&tensor.impl()).second) out.push_back({tensor.name(), tensor});
+  }
+  for (const Module* child : children_) child->collect(out, seen);
 }
 
 std::vector<NamedTensor> Module::named_parameters() const {
   std::vector<NamedTensor> out;
-  collect(out);
+  std::unordered_set<const TensorImpl*> seen;
+  collect(out, seen);
   return out;
 }
 
@@ -82,9 +121,9 @@ void Module::print_tree(std::string& out, int indent) const {
   out.pop_back();  // reopen the parenthesis to list the children inside it
   if (!extra_repr().empty()) out += ",";
   out += "\n";
-  for (const Module* child : children_) {
-    out += fmt::format("{:{}}({}): ", "", indent + 2, child->name_);
-    child->print_tree(out, indent + 2);
+  for (size_t k = 0; k < children_.size(); ++k) {
+    out += fmt::format("{:{}}({}): ", "", indent + 2, child_names_[k].name);
+    children_[k]->print_tree(out, indent + 2);
     out += "\n";
   }
   out += fmt::format("{:{}})", "", indent);

@@ -5,17 +5,20 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <unordered_set>
 
 namespace ag::nn {
 
-Optimizer::Optimizer(std::vector<Tensor> parameters) : params_(std::move(parameters)) {
-  for (size_t k = 0; k < params_.size(); ++k) {
-    const Tensor& p = params_[k];
+Optimizer::Optimizer(std::vector<Tensor> parameters) {
+  std::unordered_set<const TensorImpl*> seen;  // a tensor given twice is stepped once
+  for (size_t k = 0; k < parameters.size(); ++k) {
+    const Tensor& p = parameters[k];
     if (!p.defined() || !p.requires_grad() || !p.is_leaf()) {
       throw ValueError(fmt::format(
           "optimizer: parameter {} ('{}', shape {}) is not a leaf with requires_grad", k,
           p.defined() ? p.name() : "", p.defined() ? shape_str(p.shape()) : "undefined"));
     }
+    if (seen.insert(&p.impl()).second) params_.push_back(p);
   }
 }
 

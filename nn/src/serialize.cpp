@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -139,6 +140,15 @@ std::string generator_text(const GeneratorState& state) {
 // `who` is the function the user called ("load_parameters"), `where` the source ("'a.json'").
 
 std::string read_file(const std::string& path, std::string_view who) {
+  // Only a regular file: a device such as /dev/zero never ends, and would be read until memory
+  // runs out; a directory or a pipe is not a saved file either.
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!error && status.type() != std::filesystem::file_type::regular) {
+    throw IOError(fmt::format("{}: '{}' is not a regular file (a device, a directory or a pipe); "
+                              "give the path of a saved file",
+                              who, path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw IOError(fmt::format("{}: cannot open '{}': {}", who, path, std::strerror(errno)));
@@ -156,13 +166,27 @@ std::string read_file(const std::string& path, std::string_view who) {
 json parse_file(const std::string& text, const std::vector<std::string>& formats,
                 std::string_view who, const std::string& where) {
   json doc;
+  // The last key read, and the "name" of the entry it is in, so that an error the parser throws
+  // (a number too large for a double, 1e999) can say where it is.
+  std::string key, entry;
+  const auto track = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::key) key = parsed.get<std::string>();
+    if (event == json::parse_event_t::value && key == "name" && parsed.is_string()) {
+      entry = parsed.get<std::string>();
+    }
+    return true;
+  };
   try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ValueError(fmt::format("{}: {} is not valid JSON: {}", who, where, e.what()));
+    doc = json::parse(text, track);
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range
+    throw ValueError(fmt::format("{}: {} is not valid JSON ({}{}): {}", who, where,
+                                 key.empty() ? "before any key" : fmt::format("at key '{}'", key),
+                                 entry.empty() ? "" : fmt::format(" of entry '{}'", entry),
+                                 e.what()));
   }
-  const bool known = doc.is_object() && doc.contains("format") &&
-                     std::find(formats.begin(), formats.end(), doc["format"]) != formats.end();
+  const bool known = doc.is_object() && doc.contains("format") && doc["format"].is_string() &&
+                     std::find(formats.begin(), formats.end(),
+                               doc["format"].get<std::string>()) != formats.end();
   if (!known || !doc.contains("parameters") || !doc["parameters"].is_array()) {
     throw ValueError(fmt::format(
         "{}: {} is not a {} file (needs \"format\": \"{}\" and a \"parameters\" list)", who,
@@ -184,6 +208,22 @@ struct Stored {
   std::vector<double> values;
 };
 
+// A shape: a list of whole numbers >= 0 (3.9 is not a size, and would otherwise load as 3).
+Shape read_shape(const json& shape, const std::string& what) {
+  if (!shape.is_array()) {
+    throw ShapeError(fmt::format("{}: \"shape\" is {}, not a list of sizes", what, shape.dump()));
+  }
+  Shape out;
+  for (const json& size : shape) {
+    if (!size.is_number_integer() || size.get<int64_t>() < 0) {
+      throw ShapeError(fmt::format("{}: \"shape\" {} has size {}: sizes are whole numbers >= 0",
+                                   what, shape.dump(), size.dump()));
+    }
+    out.push_back(size.get<int64_t>());
+  }
+  return out;
+}
+
 // Reads the "parameters" list; `order` gets the names in the file's order.
 std::unordered_map<std::string, Stored> read_parameters(const json& list, std::string_view who,
                                                         const std::string& where,
@@ -193,7 +233,7 @@ std::unordered_map<std::string, Stored> read_parameters(const json& list, std::s
     try {
       auto name = entry.at("name").get<std::string>();
       const json& values = entry.at("values");
-      Stored s{entry.at("shape").get<Shape>(), {}};
+      Stored s{read_shape(entry.at("shape"), fmt::format("{}: {}: '{}'", who, where, name)), {}};
       if (!values.is_array() || static_cast<int64_t>(values.size()) != ag::numel(s.shape)) {
         throw ShapeError(fmt::format("{}: {}: '{}' has {} values for shape {}", who, where, name,
                                      values.is_array() ? values.size() : 1, shape_str(s.shape)));

@@ -304,3 +304,19 @@ TEST_CASE("gradcheck checks only the inputs that require grad", "[gradcheck]") {
   CHECK_FALSE(none.ok);  // a check that checked nothing must not pass
   CHECK_THAT(none.message, Catch::Contains("nothing to check"));
 }
+
+TEST_CASE("gradcheck puts the input back when f throws", "[gradcheck]") {
+  Tensor x = tensor({1.0, 2.0}, {2}, true);
+  {
+    Tape tape;
+    sum(x * x).backward();  // a gradient from before the check: [2, 4]
+  }
+  int calls = 0;
+  const Fn throws_when_nudged = [&](const std::vector<Tensor>& in) {
+    if (++calls > 1) throw ValueError("f failed");  // the analytic pass works, the numeric not
+    return sum(in[0] * in[0]);
+  };
+  CHECK_THROWS_AS(gradcheck(throws_when_nudged, {x}), ValueError);
+  CHECK(x.to_vector() == std::vector<double>{1.0, 2.0});  // not 1 + eps
+  CHECK(x.grad().to_vector() == std::vector<double>{2.0, 4.0});
+}

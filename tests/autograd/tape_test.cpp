@@ -311,3 +311,51 @@ TEST_CASE("an edge's recorded gradient is its own contribution, even beside a la
   CHECK(w.grad().item() == 1e20 + 1e-20);
   CHECK(tape.edge_grads_recorded());
 }
+
+TEST_CASE("a tape reused for a second step says: one Tape per step", "[tape][errors]") {
+  Tensor w = scalar(3.0, true);
+  Tape tape;
+  (w * w).backward();
+  Tensor next_step = w * w;  // a new step recorded on the spent tape
+  CHECK_THROWS_AS(next_step.backward(), TapeError);
+  CHECK_THROWS_WITH(next_step.backward(),
+                    Contains("one Tape per step") && !Contains("retain_graph"));
+}
+
+TEST_CASE("looking at a node past the end is an IndexError naming it", "[tape][errors]") {
+  Tape tape;
+  Tensor a = scalar(2.0, true);
+  Tensor y = a * a;
+  REQUIRE(tape.size() == 2);
+  CHECK_THROWS_AS(tape.node(2), IndexError);
+  CHECK_THROWS_WITH(tape.node(7), Contains("node(7)") && Contains("2 nodes"));
+  CHECK_THROWS_AS(tape.local_derivatives(2), IndexError);
+  CHECK_THROWS_WITH(tape.local_derivatives(9), Contains("local_derivatives(9)"));
+  CHECK_THROWS_AS(tape.tensor(2), IndexError);
+  CHECK_THROWS_AS(tape.inputs_of(2), IndexError);
+  CHECK_THROWS_AS(tape.scope_name(5), IndexError);
+  CHECK(tape.local_derivatives(1)[0] == std::vector<double>{4.0});  // in range: still works
+}
+
+TEST_CASE("scopes nested too deep are refused, and the stack stays usable", "[tape][errors]") {
+  Tape tape;
+  std::vector<std::unique_ptr<ScopeGuard>> guards;
+  bool refused = false;
+  try {
+    for (int depth = 0; depth < 8000; ++depth) {
+      guards.push_back(std::make_unique<ScopeGuard>("s"));
+      Tensor x = scalar(1.0) + 1.0;  // an op in every scope: the tape keeps each full name
+    }
+  } catch (const ValueError& e) {
+    refused = true;
+    CHECK_THAT(e.what(), Contains("nested") && Contains("256"));
+  }
+  CHECK(refused);
+  size_t names = 0;
+  for (const std::string& s : tape.scopes()) names += s.size();
+  CHECK(names < 200000);  // not the 64 MB of 8,000 levels
+  while (!guards.empty()) guards.pop_back();
+  CHECK(ScopeGuard::current().empty());
+  ScopeGuard fine("after");
+  CHECK(ScopeGuard::current() == "after");
+}

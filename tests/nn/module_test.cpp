@@ -117,3 +117,47 @@ TEST_CASE("to_string prints the module tree like PyTorch", "[module]") {
         "  (2): Linear(in_features=3, out_features=1, bias=true)\n"
         ")");
 }
+
+// ----- tied parameters ---------------------------------------------------------------------------
+namespace {
+// Sequential{lin, ReLU, lin}: one Linear used twice, so its weight and bias are tied.
+std::shared_ptr<Sequential> make_tied(Generator& gen) {
+  auto lin = std::make_shared<Linear>(2, 2, gen);
+  return std::make_shared<Sequential>(
+      "tied", std::initializer_list<std::shared_ptr<Module>>{lin, std::make_shared<ReLU>(), lin});
+}
+}  // namespace
+
+TEST_CASE("a module used twice lists its parameters once, under its first name", "[module]") {
+  Generator gen(0);
+  auto tied = make_tied(gen);
+  std::vector<std::string> names;
+  for (const auto& p : tied->named_parameters()) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"tied.0.weight", "tied.0.bias"});  // as PyTorch
+  CHECK(tied->parameters().size() == 2);
+  CHECK(tied->num_parameters() == 2 * 2 + 2);
+  CHECK((*tied)[2].path() == "tied.0");  // the second place does not rename it
+  CHECK(tied->to_string() ==
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=2, bias=true)\n"
+        "  (1): ReLU()\n"
+        "  (2): Linear(in_features=2, out_features=2, bias=true)\n"
+        ")");
+}
+
+TEST_CASE("a module cannot be added to itself or below itself", "[module][errors]") {
+  Generator gen(0);
+  auto seq = std::make_shared<Sequential>("seq");
+  CHECK_THROWS_AS(seq->add(seq), ValueError);
+  CHECK_THROWS_WITH(seq->add(seq), Catch::Contains("itself") && Catch::Contains("loop"));
+  CHECK(seq->size() == 0);  // the refused add changed nothing
+
+  // A loop through a child: outer -> inner, then inner -> outer.
+  auto inner = std::make_shared<Sequential>("inner");
+  auto outer = std::make_shared<Sequential>("outer");
+  outer->add(inner);
+  CHECK_THROWS_WITH(inner->add(outer), Catch::Contains("contains this module"));
+  CHECK(inner->size() == 0);
+  inner->add(std::make_shared<Linear>(2, 2, gen));
+  CHECK(outer->parameters().size() == 2);
+}

@@ -98,3 +98,18 @@ TEST_CASE("optimizers reject tensors that are not parameters and bad settings", 
   CHECK_THROWS_AS(Adam({p}, {.beta1 = 1.0}), ValueError);
   CHECK_THROWS_AS(clip_grad_norm({p}, -1.0), ValueError);
 }
+
+TEST_CASE("a tensor given to an optimizer twice is stepped once", "[optim]") {
+  Tensor p({1.0, 2.0}, {2}, true);
+  {
+    Tape tape;
+    sum(p).backward();  // d/dp = 1
+  }
+  SGD sgd({p, p}, {.lr = 0.5});
+  CHECK(sgd.parameters().size() == 1);
+  sgd.step();
+  CHECK(p.to_vector() == std::vector<double>{0.5, 1.5});  // moved by lr, not 2 lr
+  Adam adam({p, p}, {});
+  CHECK(adam.parameters().size() == 1);
+  CHECK(adam.state().parameters.size() == 1);
+}

@@ -221,6 +221,43 @@ TEST_CASE("a number the file cannot mean is a clear error", "[serialize]") {
   CHECK(values_of(lin) == before);
 }
 
+TEST_CASE("every bad file is an ag::Error naming the file and the field", "[serialize]") {
+  Generator gen(8);
+  Linear lin(1, 2, gen);
+  const auto before = values_of(lin);
+  // A number too large for a double: nlohmann's out_of_range, before.
+  const std::string huge = R"({"format": "tapegrad-parameters", "version": 1, "parameters": [
+      {"name": "linear.weight", "shape": [2, 1], "values": [1, 1e999]}]})";
+  CHECK_THROWS_AS(parameters_from_json(lin, huge), ValueError);
+  CHECK_THROWS_WITH(parameters_from_json(lin, huge),
+                    Catch::Contains("the JSON text") && Catch::Contains("'values'") &&
+                        Catch::Contains("'linear.weight'") && Catch::Contains("1e999"));
+  // A format that is not a string: nlohmann's type_error, before.
+  CHECK_THROWS_AS(parameters_from_json(lin, R"({"format": 5, "parameters": []})"), ValueError);
+  // A size that is not a whole number: loaded as 3, before.
+  const std::string fractional = R"({"format": "tapegrad-parameters", "parameters": [
+      {"name": "linear.weight", "shape": [2.9, 1], "values": [1, 2]},
+      {"name": "linear.bias", "shape": [2], "values": [0, 0]}]})";
+  CHECK_THROWS_AS(parameters_from_json(lin, fractional), ShapeError);
+  CHECK_THROWS_WITH(parameters_from_json(lin, fractional),
+                    Catch::Contains("'linear.weight'") && Catch::Contains("2.9"));
+  CHECK_THROWS_AS(parameters_from_json(lin, R"({"format": "tapegrad-parameters", "parameters": [
+      {"name": "linear.bias", "shape": [-2], "values": []}]})"),
+                  ShapeError);
+  CHECK(values_of(lin) == before);
+}
+
+TEST_CASE("loading a device or a directory is refused: never read forever", "[serialize]") {
+  Generator gen(8);
+  Linear lin(1, 2, gen);
+  // /dev/zero never ends: before, it was read until memory ran out.
+  CHECK_THROWS_AS(load_parameters(lin, "/dev/zero"), IOError);
+  CHECK_THROWS_WITH(load_parameters(lin, "/dev/zero"),
+                    Catch::Contains("'/dev/zero'") && Catch::Contains("not a regular file"));
+  TempDir dir("serialize_dir");
+  CHECK_THROWS_AS(load_parameters(lin, dir.path.string()), IOError);
+}
+
 // ----- checkpoints -------------------------------------------------------------------------------
 namespace {
 // A small model, its optimizer and the generator that draws its data: a training run in flight.
@@ -346,4 +383,21 @@ TEST_CASE("a checkpoint that does not fit changes nothing", "[serialize][checkpo
   CHECK_THROWS_WITH(checkpoint_from_json(other.model, other.opt, other.gen, doc.dump()),
                     Catch::Contains("Generator::set_state"));
   CHECK(other.opt.options.lr == 0.5);
+}
+
+TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
+  Generator a(1), b(2);
+  auto make = [](Generator& gen) {
+    auto lin = std::make_shared<Linear>(2, 2, gen);
+    return std::make_shared<Sequential>(
+        "tied", std::initializer_list<std::shared_ptr<Module>>{lin, std::make_shared<ReLU>(), lin});
+  };
+  auto saved = make(a), loaded = make(b);
+  REQUIRE(values_of(*saved) != values_of(*loaded));
+  const auto doc = nlohmann::json::parse(parameters_to_json(*saved));
+  CHECK(doc.at("parameters").size() == 2);  // each tied tensor once
+  parameters_from_json(*loaded, parameters_to_json(*saved));
+  CHECK(values_of(*saved) == values_of(*loaded));
+  // Both places use the one tensor, so both see the loaded numbers.
+  CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
 }

@@ -80,15 +80,17 @@ class Tape {
   // --- looking at it ---
   uint64_t id() const { return id_; }
   size_t size() const { return nodes_.size(); }
-  const Node& node(size_t i) const { return nodes_[i]; }
+  // node(i), inputs_of(i), tensor(i), scope_name(s) and local_derivatives(i) throw IndexError
+  // for an index past the end.
+  const Node& node(size_t i) const { return nodes_[check_node_index(i, "node")]; }
   const std::vector<Node>& nodes() const { return nodes_; }
   // The node indices of node i's inputs.
   std::span<const uint32_t> inputs_of(size_t i) const;
   std::span<const uint32_t> inputs_of(const Node& n) const;
-  const std::string& scope_name(uint32_t scope) const { return scopes_[scope]; }
+  const std::string& scope_name(uint32_t scope) const;
   const std::vector<std::string>& scopes() const { return scopes_; }
   // A handle to the tensor at node i (shares it; reading values after backward shows grads).
-  Tensor tensor(size_t i) const { return Tensor(nodes_[i].out); }
+  Tensor tensor(size_t i) const { return Tensor(nodes_[check_node_index(i, "tensor")].out); }
   // Whether a backward pass has run (and, if it did not retain the graph, the tape is spent).
   bool backward_done() const { return backward_runs_ > 0; }
   // With record_edge_grads: norm of the gradient that flowed from node i into its k-th input;
@@ -147,6 +149,12 @@ class Tape {
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
   uint32_t look_up_scope();
+  // i itself, or an IndexError naming `who`, i and the tape's size.
+  size_t check_node_index(size_t i, const char* who) const {
+    if (i >= nodes_.size()) throw_bad_node_index(i, who);
+    return i;
+  }
+  [[noreturn]] void throw_bad_node_index(size_t i, const char* who) const;
 
   uint64_t id_;
   Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)
@@ -161,6 +169,7 @@ class Tape {
   uint32_t scope_cached_ = 0;
   int backward_runs_ = 0;
   bool retained_ = true;
+  size_t nodes_at_backward_ = 0;  // the tape's size when the last backward pass ran
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,14 @@
 // The order of parameters is stable: a module's own parameters in the order it registered them,
 // then each child's, in the order the children were registered (like PyTorch).
 //
+// Tied parameters. One module may be used in two places (Sequential{lin, relu, lin}), or one
+// tensor registered by two modules: it is still one parameter. parameters() and
+// named_parameters() list each tensor once, at its first place in the order above, as PyTorch
+// does; so a tied model saves each tensor once and loads into an identical model. A module is
+// named by the parent that registers it first ("tied.0"); registering it again elsewhere does not
+// rename it. The module tree must not loop: adding a module to itself or to one of its own
+// descendants throws.
+//
 // Scopes. Each forward pass runs inside an ag::ScopeGuard named after the module, so every node
 // it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by it.
 //
@@ -26,6 +34,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -52,7 +61,8 @@ class Module {
   // follow: Linear "fc" has "fc.weight" and "fc.bias".
   void set_name(std::string name);
 
-  // Every parameter of this module and its children, in the stable order described above.
+  // Every parameter of this module and its children, in the stable order described above; a
+  // tensor that appears twice (tied) is listed once, at its first place.
   std::vector<Tensor> parameters() const;
   std::vector<NamedTensor> named_parameters() const;
   // The total number of parameter elements (weights and biases).
@@ -83,18 +93,28 @@ class Module {
   Tensor register_parameter(const std::string& name, Tensor value);
   // Makes `child` a child named `name` (its scope and its part of the parameter names).
   // The child must outlive this module's use of it: usually it is a member, or owned by it.
+  // A child already registered elsewhere keeps its first name. Throws if `child` is this
+  // module or contains it (the tree would loop).
   void register_module(const std::string& name, Module& child);
 
  private:
   // Sets this module's path and renames its parameters and, recursively, its children's.
   void set_path(const std::string& path);
-  void collect(std::vector<NamedTensor>& out) const;
+  void collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen) const;
   void print_tree(std::string& out, int indent) const;
 
   std::string name_;
   std::string path_;
   std::vector<std::pair<std::string, Tensor>> params_;  // short name, tensor
   std::vector<Module*> children_;
+  // Beside children_: the name this module gave each child, and whether it named it first (only
+  // that parent renames the child when its own path changes).
+  struct ChildName {
+    std::string name;
+    bool named_here;
+  };
+  std::vector<ChildName> child_names_;
+  bool has_parent_ = false;  // some module registered this one (and named it)
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -39,11 +39,14 @@ struct ParameterState {
 struct OptimizerState {
   std::string type;                       // "SGD" or "Adam": a state loads into its own kind only
   std::map<std::string, double> options;  // by the options' field names; a bool is 0 or 1
-  std::vector<ParameterState> parameters;  // in the order the optimizer was given them
+  std::vector<ParameterState> parameters;  // in the order the optimizer was given them, once each
 };
 
 class Optimizer {
  public:
+  // A tensor given twice (SGD({p, p}), or two modules' parameters() that share one) is kept
+  // once, at its first place: each step moves it once. (PyTorch keeps both, so p moves twice,
+  // and warns that this will become an error.)
   explicit Optimizer(std::vector<Tensor> parameters);
   virtual ~Optimizer() = default;
   // One update of every parameter from its current gradient.
