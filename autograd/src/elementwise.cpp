@@ -70,25 +70,28 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
 
 // d max(self, other)/d self = 1 where self > other, 1/2 where they tie, else 0 (PyTorch's rule:
 // on a tie the gradient is shared, so the two halves still add up to grad).
+// NaN: a NaN on either side makes the result NaN, as in PyTorch (a plain `a > b ? a : b` would
+// quietly answer b when a is NaN). The derivatives are written as PyTorch writes them, "grad
+// unless self < other", so at a NaN, where every comparison is false, both inputs get grad.
 constexpr OpInfo kMaximum{"maximum",
                           "d self = grad where self > other (grad / 2 where equal),  "
                           "d other likewise"};
 Tensor maximum(const Tensor& self, const Tensor& other) {
   return binary_op(
-      kMaximum.name, self, other, [](double a, double b) { return a > b ? a : b; },
-      [](double a, double b, double) { return a > b ? 1.0 : a == b ? 0.5 : 0.0; },
-      [](double a, double b, double) { return b > a ? 1.0 : a == b ? 0.5 : 0.0; });
+      kMaximum.name, self, other, [](double a, double b) { return (a > b || a != a) ? a : b; },
+      [](double a, double b, double) { return a < b ? 0.0 : a == b ? 0.5 : 1.0; },
+      [](double a, double b, double) { return b < a ? 0.0 : a == b ? 0.5 : 1.0; });
 }
 
-// d min(self, other)/d self = 1 where self < other, 1/2 where they tie, else 0
+// d min(self, other)/d self = 1 where self < other, 1/2 where they tie, else 0 (NaN as maximum)
 constexpr OpInfo kMinimum{"minimum",
                           "d self = grad where self < other (grad / 2 where equal),  "
                           "d other likewise"};
 Tensor minimum(const Tensor& self, const Tensor& other) {
   return binary_op(
-      kMinimum.name, self, other, [](double a, double b) { return a < b ? a : b; },
-      [](double a, double b, double) { return a < b ? 1.0 : a == b ? 0.5 : 0.0; },
-      [](double a, double b, double) { return b < a ? 1.0 : a == b ? 0.5 : 0.0; });
+      kMinimum.name, self, other, [](double a, double b) { return (a < b || a != a) ? a : b; },
+      [](double a, double b, double) { return a > b ? 0.0 : a == b ? 0.5 : 1.0; },
+      [](double a, double b, double) { return b > a ? 0.0 : a == b ? 0.5 : 1.0; });
 }
 
 // ----- one input -------------------------------------------------------------------------------
@@ -170,16 +173,21 @@ Tensor sigmoid(const Tensor& self) {
 
 // d relu(self) / d self = 1 where self > 0, else 0. A unit whose input is negative passes no
 // gradient at all: if that holds for every example, the unit is "dead".
-constexpr auto d_relu = [](double x, double, const double*) { return x > 0.0 ? 1.0 : 0.0; };
+// Written `self < 0 ? 0 : self`, not `self > 0 ? self : 0`: the same single comparison (the loop
+// still vectorises, no branch), but a NaN fails it and comes out as NaN instead of vanishing
+// into 0 (and -0 stays -0), as in PyTorch. The derivative likewise: grad passes at a NaN.
+constexpr auto d_relu = [](double x, double, const double*) { return x <= 0.0 ? 0.0 : 1.0; };
 constexpr OpInfo kRelu{"relu", "d self = grad where self > 0, else 0", d_relu};
 Tensor relu(const Tensor& self) {
   return unary_op(
-      kRelu.name, self, [](double x) { return x > 0.0 ? x : 0.0; }, d_relu);
+      kRelu.name, self, [](double x) { return x < 0.0 ? 0.0 : x; }, d_relu);
 }
 
 // d leaky_relu(self) / d self = 1 where self > 0, else slope;   attr[0] = slope.
 // PyTorch's default slope is 0.01 (Keras's LeakyReLU defaults to alpha = 0.3). For slope < 1
-// this equals max(self, slope * self), the cheap branch-free form.
+// this equals max(self, slope * self), the cheap branch-free form, except for the gradient at
+// exactly 0: there `maximum` sees a tie and splits it, (1 + slope) / 2, where this op (and
+// PyTorch) gives slope. (A NaN comes out NaN: slope * NaN.)
 constexpr auto d_leaky_relu = [](double x, double, const double* slope) {
   return x > 0.0 ? 1.0 : slope[0];
 };
@@ -192,20 +200,52 @@ Tensor leaky_relu(const Tensor& self, double negative_slope) {
       negative_slope);
 }
 
+namespace {
+// clamp's and hardtanh's bounds: a NaN bound would make every comparison false and hand the
+// input back unclamped (or, in PyTorch, turn every element into NaN); neither is what anyone
+// meant, so it is an error, as is lo > hi.
+void check_bounds(const char* op, double lo, double hi, const Tensor& self) {
+  if (lo != lo || hi != hi) {
+    throw ValueError(fmt::format("{}: the {} bound is NaN (lo = {}, hi = {}, input shape {}); "
+                                 "pass numbers, or -inf / inf for no bound",
+                                 op, lo != lo ? "lower" : "upper", lo, hi,
+                                 shape_str(self.shape())));
+  }
+  if (lo > hi) {
+    throw ValueError(fmt::format("{}: lower bound {} is above upper bound {} (input shape {})", op,
+                                 lo, hi, shape_str(self.shape())));
+  }
+}
+}  // namespace
+
 // d clamp(self, lo, hi) / d self = 1 where lo <= self <= hi, else 0;   attr = {lo, hi}
+// (bounds inclusive, as PyTorch's clamp; a NaN input stays NaN and gets no gradient).
 constexpr auto d_clamp = [](double x, double, const double* b) {
   return (x >= b[0] && x <= b[1]) ? 1.0 : 0.0;
 };
 constexpr OpInfo kClamp{"clamp", "d self = grad where lo <= self <= hi, else 0", d_clamp};
 Tensor clamp(const Tensor& self, double lo, double hi) {
-  if (lo > hi) {
-    throw ValueError(fmt::format("clamp: lower bound {} is above upper bound {} (input shape {})",
-                                 lo, hi, shape_str(self.shape())));
-  }
+  check_bounds(kClamp.name, lo, hi, self);
   return unary_op(
       kClamp.name, self,
       [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; }, d_clamp,
       lo, hi);
+}
+
+// d hardtanh(self, lo, hi) / d self = 1 where lo < self < hi, else 0;   attr = {lo, hi}
+// The same numbers as clamp, but PyTorch gives the activation the other gradient at the
+// bounds: 0 there (bounds exclusive), as if the saturated side won the tie. A NaN input passes
+// grad (PyTorch's hardtanh_backward zeroes only where self <= lo or self >= hi).
+constexpr auto d_hardtanh = [](double x, double, const double* b) {
+  return (x <= b[0] || x >= b[1]) ? 0.0 : 1.0;
+};
+constexpr OpInfo kHardtanh{"hardtanh", "d self = grad where lo < self < hi, else 0", d_hardtanh};
+Tensor hardtanh(const Tensor& self, double lo, double hi) {
+  check_bounds(kHardtanh.name, lo, hi, self);
+  return unary_op(
+      kHardtanh.name, self,
+      [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; },
+      d_hardtanh, lo, hi);
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
@@ -213,7 +253,7 @@ std::span<const OpInfo* const> detail::elementwise_op_info() {
   static constexpr const OpInfo* kEntries[] = {
       &kAdd, &kSub, &kMul, &kDiv, &kPow, &kMaximum, &kMinimum,                  // two inputs
       &kNeg, &kExp, &kLog, &kSqrt, &kAbs, &kTanh, &kSigmoid, &kRelu, &kLeakyRelu,  // one input
-      &kClamp};
+      &kClamp, &kHardtanh};
   return kEntries;
 }
 

@@ -86,6 +86,13 @@ Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool k
   return Tensor(result);
 }
 
+// Whether `candidate` takes the place of the best value so far in max and argmax: it is larger,
+// or it is NaN and the best is not. A NaN is the answer, as in PyTorch (a plain `>` is false for
+// every NaN, so the NaN would be skipped and the max of the rest reported); the first NaN wins.
+bool beats(double candidate, double best) {
+  return candidate > best || (candidate != candidate && best == best);
+}
+
 // Backward of max: the whole gradient goes to the element that was the max.
 // ints = the flat index in self of each result element's argmax.
 void max_backward(const Tape& tape, const Node& node) {
@@ -118,7 +125,8 @@ Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
 }
 
 // max along an axis: result = max_j self[j]     d self[argmax] = grad, 0 elsewhere.
-// Ties go to the first maximum, as PyTorch's max(dim) does on CPU.
+// Ties go to the first maximum, as PyTorch's max(dim) does on CPU; a NaN is the maximum (the
+// first NaN, with the gradient), as in PyTorch.
 constexpr OpInfo kMax{"max", "d self = grad at the (first) argmax along the axis, 0 elsewhere"};
 Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
   detail::check_defined("max", self);
@@ -137,7 +145,7 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       int64_t best = o * v.n * v.inner + i;
       for (int64_t j = 1; j < v.n; ++j) {
         const int64_t at = (o * v.n + j) * v.inner + i;
-        if (x[at] > x[best]) best = at;
+        if (beats(x[at], x[best])) best = at;
       }
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
@@ -162,7 +170,7 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
     for (int64_t i = 0; i < v.inner; ++i) {
       int64_t best = 0;
       for (int64_t j = 1; j < v.n; ++j)
-        if (x[(o * v.n + j) * v.inner + i] > x[(o * v.n + best) * v.inner + i]) best = j;
+        if (beats(x[(o * v.n + j) * v.inner + i], x[(o * v.n + best) * v.inner + i])) best = j;
       out[o * v.inner + i] = best;
     }
   return out;

@@ -118,6 +118,15 @@ constexpr OpInfo kLeaf{"leaf", "a parameter: its gradient accumulates (+=) over 
                                "every backward pass, until the optimizer zeroes it"};
 constexpr OpInfo kConst{"const", "an input or a literal: needs no gradient, none flows here"};
 
+namespace {
+bool all_finite(const Buffer& b) {
+  for (double v : b.span()) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+}  // namespace
+
 uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   TensorImpl& impl = t.impl();
   if (impl.tape_id == id_) return impl.node;  // already on this tape
@@ -135,7 +144,18 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
         "flow back through it. Call detach() to use its value as a constant",
         op_for_error, shape_str(impl.shape), impl.tape_id));
   }
-  // First use of a leaf here (a parameter or a constant): give it a node of its own.
+  // First use of a leaf here (a parameter or a constant): give it a node of its own. Under
+  // DetectAnomalyGuard its numbers are looked at first: a NaN that comes in from outside (a
+  // diverged parameter, a bad batch) is reported where it enters, under its name, not as the
+  // result of whichever op happens to use it.
+  if (g_detect_anomaly && !all_finite(impl.value)) {
+    throw AnomalyError(fmt::format(
+        "anomaly: {} {}of shape {} holds NaN or Inf as it enters tape #{} (first used by '{}', "
+        "scope '{}'); look at where it was made or loaded",
+        impl.requires_grad ? "the parameter" : "the constant",
+        impl.name ? fmt::format("'{}' ", *impl.name) : std::string(), shape_str(impl.shape), id_,
+        op_for_error, g_scope));
+  }
   const auto index = static_cast<uint32_t>(nodes_.size());
   Node& n = nodes_.emplace_back();
   n.out = t.impl_ptr();
@@ -187,15 +207,6 @@ double* Tape::input_grad(const Node& n, size_t k) const {
 }
 
 // ----- backward: one reverse loop ----------------------------------------------------------------
-namespace {
-bool all_finite(const Buffer& b) {
-  for (double v : b.span()) {
-    if (!std::isfinite(v)) return false;
-  }
-  return true;
-}
-}  // namespace
-
 void Tape::backward(const Tensor& root, BackwardOptions options) {
   detail::check_defined("backward", root);
   if (root.numel() != 1) {

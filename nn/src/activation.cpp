@@ -5,21 +5,22 @@
 
 namespace ag::nn {
 
-Tensor hard_sigmoid(const Tensor& x) { return clamp(x / 6.0 + 0.5, 0.0, 1.0); }
+// hardtanh, not clamp: the same numbers, but no gradient at the bounds x = -3 and x = 3, as
+// PyTorch's Hardsigmoid (clamp would pass 1/6 there).
+Tensor hard_sigmoid(const Tensor& x) { return hardtanh(x / 6.0 + 0.5, 0.0, 1.0); }
 
 Tensor ReLU::forward(const Tensor& input) {
   ScopeGuard scope(name());
   return relu(input);
 }
 
-// For a slope in [0, 1], max(x, slope * x) is x when x > 0 (x is the larger) and slope * x when
-// x < 0: LeakyReLU built from a multiply and a maximum, no branch, as Flashlight writes it. At
-// x = 0 exactly the two tie and `maximum` splits the gradient, (1 + slope) / 2 — a subgradient
-// like any other there. For other slopes the trick fails (slope > 1 picks slope * x for x > 0),
-// so those use the engine's leaky_relu op.
+// The engine's leaky_relu op, for every slope. For a slope in [0, 1] the branch-free
+// max(x, slope * x) (Flashlight's form, and tutorial 07's) gives the very same numbers, but not
+// the same gradient at x = 0 exactly: there x and slope * x tie, and `maximum` splits a tie
+// between its two inputs, (1 + slope) / 2, where PyTorch's LeakyReLU gives slope. To match
+// PyTorch at every point, this module uses the op whose rule is "slope unless x > 0".
 Tensor LeakyReLU::forward(const Tensor& input) {
   ScopeGuard scope(name());
-  if (slope_ >= 0.0 && slope_ <= 1.0) return maximum(input, input * slope_);
   return leaky_relu(input, slope_);
 }
 

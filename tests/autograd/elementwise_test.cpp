@@ -107,6 +107,75 @@ TEST_CASE("PyTorch's conventions where a derivative is not defined", "[elementwi
   }
 }
 
+TEST_CASE("NaN comes out of relu, maximum, minimum and clamp as NaN, as in PyTorch", "[elementwise][ops]") {
+  const double nan = std::nan("");
+  Tape tape;
+  // relu(NaN) used to be 0: the NaN vanished. Now it is NaN, and grad passes (PyTorch: 1).
+  Tensor x = tensor({nan, 0.0, -2.0, 3.0}, {4}, true);
+  Tensor r = relu(x);
+  CHECK(std::isnan(r.data()[0]));
+  CHECK(r.data()[1] == 0.0);
+  CHECK(r.data()[2] == 0.0);
+  CHECK(r.data()[3] == 3.0);
+  sum(r).backward();
+  CHECK(grad_of(x) == std::vector<double>{1, 0, 0, 1});
+
+  // maximum(NaN, 0) used to be 0. PyTorch: NaN either side gives NaN, and grad to both inputs.
+  Tape t2;
+  Tensor a = tensor({nan, 1.0, 2.0}, {3}, true);
+  Tensor b = tensor({0.0, nan, 2.0}, {3}, true);
+  Tensor m = maximum(a, b);
+  CHECK(std::isnan(m.data()[0]));
+  CHECK(std::isnan(m.data()[1]));
+  CHECK(m.data()[2] == 2.0);
+  sum(m).backward();
+  CHECK(grad_of(a) == std::vector<double>{1, 1, 0.5});
+  CHECK(grad_of(b) == std::vector<double>{1, 1, 0.5});
+  a.zero_grad();
+  b.zero_grad();
+  Tape t3;
+  Tensor n = minimum(a, b);
+  CHECK(std::isnan(n.data()[0]));
+  CHECK(std::isnan(n.data()[1]));
+  sum(n).backward();
+  CHECK(grad_of(a) == std::vector<double>{1, 1, 0.5});
+  CHECK(grad_of(b) == std::vector<double>{1, 1, 0.5});
+
+  // clamp of a NaN is NaN, with no gradient (PyTorch's clamp: grad only where lo <= self <= hi).
+  Tape t4;
+  Tensor c = tensor({nan, 5.0}, {2}, true);
+  Tensor cc = clamp(c, -1.0, 1.0);
+  CHECK(std::isnan(cc.data()[0]));
+  sum(cc).backward();
+  CHECK(grad_of(c) == std::vector<double>{0, 0});
+}
+
+TEST_CASE("clamp and hardtanh reject a NaN bound, naming the op and the bound", "[elementwise][ops][errors]") {
+  const double nan = std::nan("");
+  const Tensor x = tensor({0.5, 2.0}, {2});
+  // clamp(x, NaN, NaN) used to return x unchanged.
+  CHECK_THROWS_AS(clamp(x, nan, nan), ValueError);
+  CHECK_THROWS_WITH(clamp(x, nan, 1.0), Catch::Contains("clamp") && Catch::Contains("lower bound is NaN"));
+  CHECK_THROWS_WITH(clamp(x, 0.0, nan), Catch::Contains("clamp") && Catch::Contains("upper bound is NaN"));
+  CHECK_THROWS_WITH(hardtanh(x, nan, 1.0), Catch::Contains("hardtanh") && Catch::Contains("lower bound is NaN"));
+  CHECK_THROWS_AS(hardtanh(x, 1.0, -1.0), ValueError);
+  // Infinite bounds are fine: "no bound on that side".
+  CHECK(clamp(x, -INFINITY, 1.0).to_vector() == std::vector<double>{0.5, 1.0});
+}
+
+TEST_CASE("hardtanh: clamp's numbers, PyTorch's activation gradient (0 at the bounds)", "[elementwise][ops]") {
+  const double nan = std::nan("");
+  Tape tape;
+  Tensor x = tensor({-2.0, -1.0, 0.0, 1.0, 2.0, nan}, {6}, true);
+  Tensor y = hardtanh(x, -1.0, 1.0);
+  const auto v = y.to_vector();
+  CHECK(std::vector<double>(v.begin(), v.end() - 1) == std::vector<double>{-1, -1, 0, 1, 1});
+  CHECK(std::isnan(v.back()));
+  sum(y).backward();
+  // PyTorch's hardtanh_backward: 0 where self <= lo or self >= hi, so a NaN passes grad.
+  CHECK(grad_of(x) == std::vector<double>{0, 0, 1, 0, 0, 1});
+}
+
 TEST_CASE("sigmoid is finite and exact far from 0", "[elementwise][ops]") {
   Tape tape;
   Tensor x = tensor({-800.0, -710.0, 710.0, 800.0}, {4}, true);

@@ -90,6 +90,10 @@ const std::map<std::string, OpFn>& ops() {
        [](auto& in, auto& a) {
          return clamp(in[0], a.at("lo").template get<double>(), a.at("hi").template get<double>());
        }},
+      {"hardtanh",
+       [](auto& in, auto& a) {
+         return hardtanh(in[0], a.at("lo").template get<double>(), a.at("hi").template get<double>());
+       }},
       {"sum_all", [](auto& in, auto&) { return sum(in[0]); }},
       {"mean_all", [](auto& in, auto&) { return mean(in[0]); }},
       {"sum_axis",

@@ -109,6 +109,7 @@ const std::vector<Row>& rows() {
     {"leaky_relu default",       {{3, 4}},               D::away, [](V x) { return leaky_relu(x[0]); }},
     {"leaky_relu slope 0.2",     {{3, 4}},               D::away, [](V x) { return leaky_relu(x[0], 0.2); }},
     {"clamp",                    {{3, 4}},               D::away, [](V x) { return clamp(x[0], -0.45, 0.55); }},
+    {"hardtanh",                 {{3, 4}},               D::away, [](V x) { return hardtanh(x[0], -0.45, 0.55); }},
     // ----- reductions -----
     {"sum all",                  {{2, 3, 4}},            D::away, [](V x) { return sum(x[0]); }},
     {"sum axis 1",               {{2, 3, 4}},            D::away, [](V x) { return sum(x[0], 1); }},
@@ -229,7 +230,8 @@ TEST_CASE("the op index's local derivatives are the backward rules'", "[gradchec
       {[](const Tensor& x) { return sigmoid(x); }, "sigmoid"},
       {[](const Tensor& x) { return relu(x); }, "relu"},
       {[](const Tensor& x) { return leaky_relu(x, 0.2); }, "leaky_relu"},
-      {[](const Tensor& x) { return clamp(x, -0.5, 0.5); }, "clamp"}};
+      {[](const Tensor& x) { return clamp(x, -0.5, 0.5); }, "clamp"},
+      {[](const Tensor& x) { return hardtanh(x, -0.5, 0.5); }, "hardtanh"}};
   for (const auto& [f, name] : ops) {
     for (double v : {-2.0, -0.3, 0.4, 1.5}) {
       if ((std::string(name) == "log" || std::string(name) == "sqrt") && v <= 0) continue;

@@ -4,6 +4,8 @@
 
 #include <autograd/autograd.hpp>
 
+#include <cmath>
+
 #include <vector>
 
 using namespace ag;
@@ -78,6 +80,22 @@ TEST_CASE("max on a tie sends grad to the first maximum, as PyTorch's CPU max(di
   sum(max(x, 0)).backward();
   CHECK(x.grad().to_vector() == std::vector<double>{1, 0, 0});
   CHECK(argmax(x, 0) == std::vector<int64_t>{0});
+}
+
+TEST_CASE("max and argmax return the first NaN, and max sends it the gradient, as PyTorch", "[reduce][ops]") {
+  const double nan = std::nan("");
+  Tape tape;
+  // Row 0: the NaN in the middle used to be skipped (max 3, argmax 2); row 1: a NaN at the end.
+  Tensor x = tensor({1, nan, 3, 1, 5, nan}, {2, 3}, true);
+  Tensor m = max(x, 1);
+  CHECK(std::isnan(m.data()[0]));
+  CHECK(std::isnan(m.data()[1]));
+  CHECK(argmax(x, 1) == std::vector<int64_t>{1, 2});
+  sum(m).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0, 1, 0, 0, 0, 1});
+  // Two NaNs: the first one; a NaN in front stays the answer.
+  CHECK(argmax(tensor({2, nan, nan}, {3}), 0) == std::vector<int64_t>{1});
+  CHECK(argmax(tensor({nan, 9, 1}, {3}), 0) == std::vector<int64_t>{0});
 }
 
 TEST_CASE("reductions reject bad axes and empty inputs", "[reduce][ops][errors]") {

@@ -248,6 +248,31 @@ TEST_CASE("DetectAnomalyGuard names the op that made the first NaN or Inf", "[ta
   CHECK_THROWS_WITH(r.backward(), Contains("backward rule of 'sqrt'") && Contains("tape index"));
 }
 
+TEST_CASE("DetectAnomalyGuard also checks leaves and constants as they enter a tape", "[tape][errors]") {
+  const double nan = std::nan("");
+  Tensor w = tensor({1.0, nan}, {2}, true);
+  w.set_name("mlp.0.weight");
+  Tensor batch = tensor({INFINITY, 0.0}, {2});
+  DetectAnomalyGuard anomaly;
+  {
+    // The mul would produce NaN and be blamed; the leaf is reported first, where it enters.
+    Tape tape;
+    CHECK_THROWS_AS(w * 2.0, AnomalyError);
+    CHECK_THROWS_WITH(w * 2.0, Contains("parameter 'mlp.0.weight'") && Contains("[2]") &&
+                                   Contains("'mul'"));
+  }
+  {
+    Tape tape;
+    ScopeGuard s("data");
+    // An op whose result is finite (min(inf, 1) = 1): only the check at entry sees the Inf.
+    CHECK_THROWS_WITH(minimum(batch, Tensor(1.0)), Contains("constant of shape [2]") && Contains("'data'"));
+  }
+  // Without the guard's check nothing changes: a finite leaf enters as before.
+  Tape tape;
+  Tensor ok = tensor({1.0, 2.0}, {2}, true);
+  CHECK_NOTHROW(sum(ok * 2.0).backward());
+}
+
 TEST_CASE("destroying a tape frees every node it made", "[tape]") {
   Tensor w = scalar(0.5, true);
   std::weak_ptr<TensorImpl> intermediate;

@@ -19,8 +19,8 @@ with its own weight (a plain sum would hide a rule that swaps two elements' grad
 Inputs stay away from the points where a derivative is undefined (relu and abs at 0, ties in
 max / maximum), except in the cases named "convention ...", which pin down the value the engine
 promises to share with PyTorch there: maximum/minimum split grad/2 on a tie, relu'(0) = 0,
-abs'(0) = 0, leaky_relu'(0) = slope, clamp passes grad at its bounds (inclusive), and pow's
-d exponent is 0 where the base is 0.
+abs'(0) = 0, leaky_relu'(0) = slope, clamp passes grad at its bounds (inclusive), hardtanh does
+not (exclusive), and pow's d exponent is 0 where the base is 0.
 
 One entry is not from torch: "random" holds the first numbers of the engine's Generator(42),
 recomputed here from random.hpp's algorithm (see engine_random below) for random_test.cpp.
@@ -328,5 +328,12 @@ def generate():
     s = torch.tensor(0.7, dtype=F64)
     f.add("composed expression", "composed",
           [f.randn(4, 3), f.randn(3, 5), f.randn(5), s, f.randn(5)], composed)
+
+    # ----- added later: at the end, so the random draws of every case above stay the same -----
+    f.add("hardtanh", "hardtanh", [clamp_x],
+          lambda x: torch.nn.functional.hardtanh(x, -1.0, 1.5), {"lo": -1.0, "hi": 1.5})
+    f.add("convention hardtanh at its bounds", "hardtanh",
+          [torch.tensor([-2.0, -1.0, 0.0, 1.5, 3.0], dtype=F64)],
+          lambda x: torch.nn.functional.hardtanh(x, -1.0, 1.5), {"lo": -1.0, "hi": 1.5})
 
     return {"seed": 20240531, "cases": f.cases, "random": engine_random(42, 6)}

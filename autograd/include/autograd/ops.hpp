@@ -30,6 +30,7 @@ Tensor div(const Tensor& self, const Tensor& other);
 //                                      d other = grad * result * log(self)   (0 where self == 0)
 Tensor pow(const Tensor& self, const Tensor& exponent);
 // maximum:  result = max(self, other)  d self = grad where self > other, grad/2 where equal
+//           (NaN on either side: result NaN, grad to both, as PyTorch)
 Tensor maximum(const Tensor& self, const Tensor& other);
 // minimum:  result = min(self, other)  d self = grad where self < other, grad/2 where equal
 Tensor minimum(const Tensor& self, const Tensor& other);
@@ -58,7 +59,11 @@ Tensor relu(const Tensor& self);
 Tensor leaky_relu(const Tensor& self, double negative_slope = 0.01);
 // clamp:    result = min(max(self, lo), hi)
 //                                      d self = grad where lo <= self <= hi, else 0
+// A NaN bound is a ValueError. NaN inputs come out NaN from every op here (relu included).
 Tensor clamp(const Tensor& self, double lo, double hi);
+// hardtanh: the numbers of clamp       d self = grad where lo < self < hi, else 0
+//           (PyTorch's activation: no gradient at the bounds themselves)
+Tensor hardtanh(const Tensor& self, double lo = -1.0, double hi = 1.0);
 
 // ----- reductions ----------------------------------------------------------------------------
 // sum:      result = sum of all elements (a scalar)      d self = grad, broadcast back

@@ -202,7 +202,8 @@ class NoGradGuard {
 };
 
 // While alive, the first NaN or Inf produced by an op (forward) or by a backward rule throws an
-// AnomalyError naming the op, its tape index and its scope.
+// AnomalyError naming the op, its tape index and its scope; so does a leaf or a constant holding
+// NaN or Inf as it enters a tape (its first use there), naming the tensor if it has a name.
 class DetectAnomalyGuard {
  public:
   DetectAnomalyGuard();

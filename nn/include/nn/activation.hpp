@@ -5,11 +5,13 @@
 // and so the graph shows "mlp/1" around the relu node.
 //
 //   ReLU        relu(x) = max(x, 0)
-//   LeakyReLU   x for x > 0, slope * x otherwise; for 0 <= slope <= 1 that is max(x, slope * x)
+//   LeakyReLU   x for x > 0, slope * x otherwise; for 0 <= slope <= 1 that is max(x, slope * x),
+//               except for the gradient at x = 0 (maximum splits a tie: (1 + slope) / 2; this
+//               module, like PyTorch, gives slope), so it is the engine's leaky_relu op
 //   Sigmoid     1 / (1 + e^-x)
 //   Tanh        tanh(x)
 //   Hardsigmoid clamp(x / 6 + 1/2, 0, 1), PyTorch's relu6(x + 3) / 6: a sigmoid made of straight
-//               lines, cheap and with gradient 1/6 or 0
+//               lines, cheap and with gradient 1/6 or 0 (0 at x = +-3 itself, as PyTorch)
 //
 // LeakyReLU's default slope is PyTorch's 0.01. Keras's LeakyReLU defaults to alpha = 0.3, so a
 // model ported from Keras must pass 0.3 explicitly.
@@ -23,7 +25,8 @@
 namespace ag::nn {
 
 // hard_sigmoid(x) = clamp(x / 6 + 1/2, 0, 1), as PyTorch's F.hardsigmoid. Two engine ops
-// (a multiply-add and clamp): the gradient is 1/6 inside (-3, 3) and 0 outside.
+// (a multiply-add and hardtanh, clamp's twin with exclusive bounds): the gradient is 1/6 inside
+// (-3, 3) and 0 outside and at -3 and 3 themselves.
 Tensor hard_sigmoid(const Tensor& x);
 
 class ReLU : public Module {
