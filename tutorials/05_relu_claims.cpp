@@ -155,7 +155,7 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x, 
       if (c.activation == "sigmoid") h = ag::sigmoid(z);
       else if (c.activation == "tanh") h = ag::tanh(z);
       else if (c.activation == "relu") h = ag::relu(z);
-      else h = ag::maximum(z, z * kLeakySlope);  // LeakyReLU as nn::LeakyReLU writes it
+      else h = ag::maximum(z, z * kLeakySlope);  // LeakyReLU in its branch-free form, max(z, a z)
       hidden.push_back(h);
     }
   }

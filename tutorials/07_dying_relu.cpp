@@ -418,7 +418,8 @@ int main(int argc, char** argv) {
   t.section("5. max(x, a x): the branch-free LeakyReLU, and where it breaks");
   t.paragraph(
       "For 0 <= a <= 1, max(x, a x) is x when x > 0 and a x when x < 0: LeakyReLU without a "
-      "branch, as Flashlight and many TensorFlow answers write it (nn::LeakyReLU uses it too). For "
+      "branch, as Flashlight and many TensorFlow answers write it (nn::LeakyReLU computes the same "
+      "values with the engine's leaky_relu, whose gradient at x = 0 is a, as PyTorch's). For "
       "a > 1 the larger of the two is a x when x > 0: the formula silently computes something "
       "else. Values and gradients of both forms, on 1000 standard normals (no exact zeros; at "
       "x = 0 the two differ in gradient only: maximum splits a tie, giving (1 + a) / 2):");
