@@ -223,12 +223,39 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
   const uint32_t root = r.node;
 
   // Gradients of op results are recomputed by every pass; leaves accumulate into theirs. (On a
-  // first pass there is nothing to clear: op results start without a gradient.)
-  if (backward_runs_ > 0) {
-    for (uint32_t i = 0; i <= root; ++i) {
-      if (nodes_[i].backward != nullptr) nodes_[i].out->grad.clear();
-    }
+  // first pass there is nothing to clear: op results start without a gradient, and a pass that
+  // threw cleared what it wrote, see below.)
+  if (backward_runs_ > 0) clear_op_result_grads(root);
+
+  // A pass that throws (an AnomalyError, a rule out of memory) leaves no trace: the leaves'
+  // gradients are put back as they were and the op results' cleared, so after fixing the cause,
+  // a retried pass gives exactly what a first one would. (Copying is cheap in the usual case:
+  // after zero_grad() a leaf has no gradient, and "had none" is all there is to remember.)
+  std::vector<std::pair<uint32_t, Buffer>> leaf_grads_before;
+  for (uint32_t i = 0; i <= root; ++i) {
+    const Node& n = nodes_[i];
+    if (n.backward == nullptr && n.out->requires_grad) leaf_grads_before.emplace_back(i, n.out->grad);
   }
+  try {
+    reverse_loop(root, seed, options);
+  } catch (...) {
+    for (auto& [i, grad] : leaf_grads_before) nodes_[i].out->grad = std::move(grad);
+    clear_op_result_grads(root);
+    edge_grad_norm_.clear();
+    throw;
+  }
+  ++backward_runs_;
+  retained_ = options.retain_graph;
+}
+
+void Tape::clear_op_result_grads(uint32_t root) {
+  for (uint32_t i = 0; i <= root; ++i) {
+    if (nodes_[i].backward != nullptr) nodes_[i].out->grad.clear();
+  }
+}
+
+// The pass itself: seed the root's gradient, then the one reverse loop.
+void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options) {
   TensorImpl& root_impl = *nodes_[root].out;
   if (root_impl.grad.empty()) root_impl.grad = Buffer(seed.size(), 0.0);
   for (size_t j = 0; j < seed.size(); ++j) root_impl.grad[j] += seed[j];
@@ -259,8 +286,6 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
     }
     if (!options.keep_grads) n.out->grad.clear();  // nothing after this needs it
   }
-  ++backward_runs_;
-  retained_ = options.retain_graph;
 }
 
 // Recording edge gradients: the inputs' gradients are set aside before a node's rule runs, so

@@ -311,3 +311,23 @@ TEST_CASE("an edge's recorded gradient is its own contribution, even beside a la
   CHECK(w.grad().item() == 1e20 + 1e-20);
   CHECK(tape.edge_grads_recorded());
 }
+
+TEST_CASE("a backward pass that throws leaves no trace: a retried pass gives the true gradient",
+          "[tape][errors]") {
+  // d/dw sum(sqrt(w * b) + 3 w) = b / (2 sqrt(w b)) + 3: inf at w = 0, 3.25 at w = 4 (b = 1).
+  Tape tape;
+  Tensor w = tensor({0.0, 4.0}, {2}, true);
+  Tensor b = tensor({1.0, 1.0}, {2});
+  Tensor root = sqrt(w * b);  // recorded before 3 w, so the pass adds 3 into dw, then throws
+  Tensor linear = 3.0 * w;
+  Tensor loss = sum(root + linear);
+  {
+    DetectAnomalyGuard anomaly;
+    CHECK_THROWS_AS(loss.backward(/*retain_graph=*/true), AnomalyError);
+  }
+  CHECK_FALSE(w.has_grad());  // the "3" the pass had already added is gone again
+  w.zero_grad();
+  loss.backward(/*retain_graph=*/true);
+  CHECK(std::isinf(w.grad_data()[0]));
+  CHECK(w.grad_data()[1] == 3.25);
+}

@@ -110,6 +110,11 @@ class Tape {
   // Seeds d root / d root = 1 (root must hold one element), then runs every node's backward
   // rule from root down to the first node. Leaf gradients accumulate (+=) across calls and
   // tapes; the gradients of non-leaf tensors are recomputed by each pass.
+  // A pass that throws (e.g. an AnomalyError under DetectAnomalyGuard) leaves no trace: every
+  // leaf's gradient is as it was before the call and op results hold none, so the tape may run
+  // again (if the graph was retained before) and gives what a first pass would. (PyTorch leaves a
+  // parameter's .grad alone until all its contributions have arrived, so in the common case it,
+  // too, leaves nothing behind; here it is a promise.)
   void backward(const Tensor& root, BackwardOptions options = {});
   // The same, seeded with an explicit gradient of root's shape (vector-Jacobian product).
   void backward(const Tensor& root, const Tensor& gradient, BackwardOptions options = {});
@@ -143,6 +148,8 @@ class Tape {
   friend class ScopeGuard;
   friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
+  void reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options);
+  void clear_op_result_grads(uint32_t root);
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
