@@ -16,9 +16,21 @@
 namespace ag {
 
 // ----- which tapes exist -------------------------------------------------------------------------
-// Each thread has at most one recording tape (the innermost alive), plus the flags of its guards.
+// Each thread has a stack of the tapes made on it; the newest still alive is the one recording.
+// A tape may be destroyed in any order and on any thread (a unique_ptr handed to a worker), so
+// it removes itself from its stack wherever it sits, under the stack's lock, and sets the stack's
+// top to the newest tape left. The recording thread reads only `top`, an atomic (as cheap as a
+// plain read), on every op, without the lock. The stack lives on the heap, shared by its thread
+// and its tapes, so a tape may also outlive the thread that made it.
+struct detail::TapeStack {
+  std::mutex mutex;
+  std::vector<Tape*> tapes;  // oldest first
+  std::atomic<Tape*> top{nullptr};
+};
+
 namespace {
-thread_local Tape* g_current = nullptr;
+thread_local std::shared_ptr<detail::TapeStack> g_tape_stack;  // made by this thread's first tape
+thread_local detail::TapeStack* g_tape_stack_raw = nullptr;     // the same, for the hot path
 thread_local bool g_no_grad = false;
 thread_local bool g_detect_anomaly = false;
 thread_local std::string g_scope;           // the current scope name, "a/b/c"
@@ -45,7 +57,7 @@ Tape* find_live(uint64_t id) {
 }
 }  // namespace
 
-Tape::Tape() : id_(g_next_id++), previous_(g_current) {
+Tape::Tape() : id_(g_next_id++) {
   nodes_.swap(g_spare_nodes);
   inputs_.swap(g_spare_inputs);
   ints_.swap(g_spare_ints);
@@ -56,11 +68,22 @@ Tape::Tape() : id_(g_next_id++), previous_(g_current) {
     std::lock_guard lock(g_live_mutex);
     g_live.emplace(id_, this);
   }
-  g_current = this;
+  if (!g_tape_stack) {
+    g_tape_stack = std::make_shared<detail::TapeStack>();
+    g_tape_stack_raw = g_tape_stack.get();
+  }
+  stack_ = g_tape_stack;
+  std::lock_guard lock(stack_->mutex);
+  stack_->tapes.push_back(this);
+  stack_->top.store(this);
 }
 
 Tape::~Tape() {
-  if (g_current == this) g_current = previous_;
+  {
+    std::lock_guard lock(stack_->mutex);
+    std::erase(stack_->tapes, this);  // wherever it is: tapes may die in any order
+    stack_->top.store(stack_->tapes.empty() ? nullptr : stack_->tapes.back());
+  }
   nodes_.clear();  // frees every node's tensor that no handle outside still holds
   inputs_.clear();
   ints_.clear();
@@ -74,7 +97,10 @@ Tape::~Tape() {
   g_live.erase(id_);
 }
 
-Tape* Tape::current() { return g_no_grad ? nullptr : g_current; }
+Tape* Tape::current() {
+  if (g_no_grad || g_tape_stack_raw == nullptr) return nullptr;
+  return g_tape_stack_raw->top.load(std::memory_order_acquire);
+}
 
 std::span<const uint32_t> Tape::inputs_of(size_t i) const { return inputs_of(nodes_[i]); }
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
+#include <thread>
 
 #include <autograd/autograd.hpp>
 
@@ -330,4 +331,40 @@ TEST_CASE("a backward pass that throws leaves no trace: a retried pass gives the
   loss.backward(/*retain_graph=*/true);
   CHECK(std::isinf(w.grad_data()[0]));
   CHECK(w.grad_data()[1] == 3.25);
+}
+
+TEST_CASE("tapes may be destroyed in any order and on any thread", "[tape]") {
+  // Oldest first, or from the middle: a freed tape never becomes the recording one again.
+  auto a = std::make_unique<Tape>();
+  auto b = std::make_unique<Tape>();
+  auto c = std::make_unique<Tape>();
+  b.reset();
+  CHECK(Tape::current() == c.get());
+  c.reset();
+  CHECK(Tape::current() == a.get());
+  auto d = std::make_unique<Tape>();
+  a.reset();
+  CHECK(Tape::current() == d.get());
+  d.reset();
+  CHECK(Tape::current() == nullptr);
+
+  auto e = std::make_unique<Tape>();
+  auto f = std::make_unique<Tape>();
+  e.reset();
+  f.reset();
+  CHECK(Tape::current() == nullptr);
+  Tensor x = scalar(2.0, true);
+  Tensor y = x * x;  // recorded nowhere (no tape alive), not on a freed one
+  CHECK(y.tape_id() == 0);
+
+  // A tape made here and destroyed on another thread is no longer current here.
+  auto g = std::make_unique<Tape>();
+  std::thread([&g] { g.reset(); }).join();
+  CHECK(Tape::current() == nullptr);
+  {
+    Tape h;
+    Tensor z = x * 3.0;
+    z.backward();
+    CHECK(x.grad().item() == 3.0);
+  }
 }

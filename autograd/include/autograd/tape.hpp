@@ -15,6 +15,12 @@
 // index, never by pointer, and a backward function owns nothing. Destroying the tape frees every
 // node; tensors the user still holds keep their values (but gradients cannot flow through them).
 //
+// Which tape records: each thread has a stack of the tapes made on it, and an op records on the
+// newest one still alive (tapes nest like scopes). Tapes may be destroyed in any order and on any
+// thread: a destroyed tape is taken out of its stack wherever it sits, so a freed tape never
+// becomes current again. (Recording on a tape from a thread other than its own, or destroying it
+// while its thread is recording on it, is a data race, as for any object.)
+//
 // What this file leaves out: higher-order gradients (backward functions compute with raw loops,
 // not with recorded ops) and multi-threaded recording (one current tape per thread).
 #pragma once
@@ -34,6 +40,9 @@ namespace ag {
 
 class Tape;
 struct Node;
+namespace detail {
+struct TapeStack;  // the tapes made on one thread (tape.cpp)
+}
 
 // The gradient rule of one op: reads the node's output gradient and adds (+=) into its inputs'.
 using BackwardFn = void (*)(const Tape& tape, const Node& node);
@@ -156,7 +165,7 @@ class Tape {
   uint32_t look_up_scope();
 
   uint64_t id_;
-  Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)
+  std::shared_ptr<detail::TapeStack> stack_;  // the stack of the thread that made this tape
   std::vector<Node> nodes_;
   std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
   std::vector<int64_t> ints_;           // all nodes' integer settings, each run led by its
