@@ -533,6 +533,7 @@ void check_sizes(const char* op, const Shape& shape) {
   for (int64_t d : shape) {
     if (d < 0) throw ValueError(fmt::format("{}: negative size in shape {}", op, shape_str(shape)));
   }
+  numel(shape, op);  // a ShapeError past kMaxNumel
 }
 
 int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank) {
@@ -565,6 +566,7 @@ Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b)
     }
     out[rank - 1 - i] = da == 1 ? db : da;
   }
+  numel(out, op);  // [2^40, 1] and [1, 2^40] fit, but the result would be too large
   return out;
 }
 

@@ -17,6 +17,13 @@ namespace ag {
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
+void throw_too_many_elements(const char* op, const Shape& shape) {
+  throw ShapeError(fmt::format(
+      "{}: shape {} has more elements than a tensor may hold (its non-zero sizes multiply to "
+      "more than 2^56 = {}); check the sizes for a typo or an overflow upstream",
+      op, shape_str(shape), kMaxNumel));
+}
+
 // ----- Buffer ----------------------------------------------------------------------------------
 Buffer::Buffer(size_t n, double fill) : size_(n) {
   if (n > 1) {

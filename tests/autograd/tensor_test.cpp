@@ -34,3 +34,15 @@ TEST_CASE("Buffer keeps one number inline and copies deeply", "[tensor]") {
   CHECK(moved.size() == 5);
   CHECK(moved[0] == 7.0);
 }
+
+TEST_CASE("numel is checked: a shape past 2^56 elements is a ShapeError, not a wrapped count",
+          "[tensor][errors]") {
+  CHECK(numel({}) == 1);
+  CHECK(numel({2, 3}) == 6);
+  CHECK(numel({1LL << 56}) == (1LL << 56));
+  CHECK(numel({5, 0, 7}) == 0);
+  CHECK_THROWS_AS(numel({1LL << 62, 4}), ShapeError);  // 2^64 wraps round to 0 unchecked
+  CHECK_THROWS_AS(numel({(1LL << 56) + 1}), ShapeError);
+  CHECK_THROWS_WITH(numel({1LL << 40, 1LL << 40}, "load"),
+                    Catch::Contains("load") && Catch::Contains("[1099511627776, 1099511627776]"));
+}

@@ -23,11 +23,29 @@ class Tape;
 // A shape lists the size of each axis, outermost first: a 2x3 matrix is {2, 3}, a scalar is {}.
 using Shape = std::vector<int64_t>;
 
-// Number of elements of a shape (1 for a scalar).
-inline int64_t numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+// The most numbers one tensor may hold: 2^56 (2^59 bytes of doubles, far past any memory). The
+// rule is on the product of a shape's non-zero sizes, so every count an op forms from a shape
+// (elements, bytes, the `outer` and `inner` of an axis, flat offsets) fits in int64 with room
+// to spare; [2^62, 0] is refused too, though it holds nothing.
+inline constexpr int64_t kMaxNumel = int64_t{1} << 56;
+// The ShapeError for a shape past kMaxNumel, naming op (out of line: the rare path).
+[[noreturn]] void throw_too_many_elements(const char* op, const Shape& shape);
+
+// Number of elements of a shape (1 for a scalar). Checked, with the multiplication done by
+// __builtin_mul_overflow: a shape past kMaxNumel is a ShapeError naming `op` and the shape,
+// never a count that wrapped round (which would back a huge tensor with a tiny buffer).
+inline int64_t numel(const Shape& shape, const char* op = "numel") {
+  int64_t product = 1;  // of the non-zero sizes
+  bool has_zero = false;
+  for (int64_t d : shape) {
+    if (d == 0) {
+      has_zero = true;
+    } else if (__builtin_mul_overflow(product, d, &product) || product > kMaxNumel ||
+               product < -kMaxNumel) {
+      throw_too_many_elements(op, shape);
+    }
+  }
+  return has_zero ? 0 : product;
 }
 
 // "[2, 3]", the way error messages and the tape print a shape.
