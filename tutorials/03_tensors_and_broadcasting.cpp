@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
   t.table("bias", show("dL/dy", y.grad()) + show("sum of rows", column_sums) +
                       show("dL/db", b.grad()));
   double diff = 0.0;
-  for (int64_t j = 0; j < 3; ++j) diff = std::max(diff, std::abs(column_sums.data()[j] - b.grad().data()[j]));
+  const ag::Tensor db = b.grad();  // named: a view (data()) of a temporary would not compile
+  for (int64_t j = 0; j < 3; ++j) diff = std::max(diff, std::abs(column_sums.data()[j] - db.data()[j]));
   fmt::print("\n");
   t.claim("The gradient of a bias broadcast over a batch is the batch-sum of the output gradient",
           fmt::format("max |dL/db - sum_rows dL/dy| = {:.1e}", diff), diff < 1e-15);

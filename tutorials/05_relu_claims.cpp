@@ -171,7 +171,8 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x, 
     return std::sqrt(sq);
   };
   for (int l = 0; l < depth; ++l) {
-    result.z_grad.push_back(norm(pre[l].grad().data()));
+    const ag::Tensor dz = pre[l].grad();  // named: data() of a temporary would not compile
+    result.z_grad.push_back(norm(dz.data()));
     result.weight_grad.push_back(norm(layers[l]->weight.grad_data()));
     const auto a = hidden[l].data();
     const auto zeros = std::count(a.begin(), a.end(), 0.0);

@@ -123,7 +123,8 @@ Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
 
   Measured m;
   for (const Tensor& z : pre) {
-    m.grad_var.push_back(variance(z.grad().data()));
+    const Tensor dz = z.grad();  // named: a view (data()) of a temporary would not compile
+    m.grad_var.push_back(variance(dz.data()));
     double sum = 0.0;
     for (double v : z.data()) {
       const double d = net.activation == "tanh" ? 1.0 - std::tanh(v) * std::tanh(v)

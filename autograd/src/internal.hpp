@@ -45,7 +45,8 @@ inline std::shared_ptr<TensorImpl> make_result(Shape shape) {
   return make_impl(std::move(shape), std::move(value));
 }
 
-// Throws a ValueError naming the op unless every size in shape is >= 0.
+// Throws a ValueError naming the op unless every size in shape is >= 0, and a ShapeError if
+// the shape holds more than kMaxNumel elements.
 void check_sizes(const char* op, const Shape& shape);
 
 // Throws unless t is a tensor (not an empty handle). (Inline, with the throw out of line: every

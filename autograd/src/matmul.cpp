@@ -83,6 +83,7 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   }
   Shape shape = a;
   shape.back() = b[1];
+  numel(shape, "matmul");  // [M, 0] @ [0, N] holds nothing, but the product may be too large
   auto result = detail::make_result(std::move(shape));  // matmul_blas writes it all
   matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(),
               rows_of(a), b[0], b[1]);
@@ -129,6 +130,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2) {
                                  shape_str(a), shape_str(b)));
   }
   const Shape shape{a[0], b[1]};
+  numel(shape, "addmm");  // as in matmul
   if (detail::broadcast_shapes("addmm", self.shape(), shape) != shape) {
     throw ShapeError(fmt::format("addmm: self of shape {} does not broadcast to the product's {}",
                                  shape_str(self.shape()), shape_str(shape)));

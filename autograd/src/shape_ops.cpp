@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
@@ -43,8 +44,8 @@ Tensor reshape(const Tensor& self, Shape shape) {
     } else if (shape[r] < 0) {
       throw ValueError(fmt::format("reshape: invalid target shape {} for a tensor of shape {}",
                                    shape_str(shape), shape_str(self.shape())));
-    } else {
-      known *= shape[r];
+    } else if (__builtin_mul_overflow(known, shape[r], &known)) {
+      numel(shape, "reshape");  // throws: the sizes multiply past what a tensor may hold
     }
   }
   if (inferred >= 0 && known > 0 && self.numel() % known == 0) shape[inferred] = self.numel() / known;
@@ -236,8 +237,12 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
       throw ShapeError(fmt::format("{}: tensor {} has shape {}, which does not fit {} along axis {}",
                                    op, k, shape_str(s), shape_str(first), axis));
     }
-    shape[axis] += new_axis ? 1 : s[axis];
+    if (__builtin_add_overflow(shape[axis], new_axis ? 1 : s[axis], &shape[axis])) {
+      shape[axis] = std::numeric_limits<int64_t>::max();  // shown in the error just below
+      throw_too_many_elements(op, shape);
+    }
   }
+  numel(shape, op);  // each input fits; together they may not
   int64_t outer = 1, inner = 1;
   for (int64_t r = 0; r < static_cast<int64_t>(shape.size()); ++r) {
     if (r < axis) outer *= shape[r];

@@ -16,9 +16,21 @@
 namespace ag {
 
 // ----- which tapes exist -------------------------------------------------------------------------
-// Each thread has at most one recording tape (the innermost alive), plus the flags of its guards.
+// Each thread has a stack of the tapes made on it; the newest still alive is the one recording.
+// A tape may be destroyed in any order and on any thread (a unique_ptr handed to a worker), so
+// it removes itself from its stack wherever it sits, under the stack's lock, and sets the stack's
+// top to the newest tape left. The recording thread reads only `top`, an atomic (as cheap as a
+// plain read), on every op, without the lock. The stack lives on the heap, shared by its thread
+// and its tapes, so a tape may also outlive the thread that made it.
+struct detail::TapeStack {
+  std::mutex mutex;
+  std::vector<Tape*> tapes;  // oldest first
+  std::atomic<Tape*> top{nullptr};
+};
+
 namespace {
-thread_local Tape* g_current = nullptr;
+thread_local std::shared_ptr<detail::TapeStack> g_tape_stack;  // made by this thread's first tape
+thread_local detail::TapeStack* g_tape_stack_raw = nullptr;     // the same, for the hot path
 thread_local bool g_no_grad = false;
 thread_local bool g_detect_anomaly = false;
 thread_local std::string g_scope;           // the current scope name, "a/b/c"
@@ -45,7 +57,7 @@ Tape* find_live(uint64_t id) {
 }
 }  // namespace
 
-Tape::Tape() : id_(g_next_id++), previous_(g_current) {
+Tape::Tape() : id_(g_next_id++) {
   nodes_.swap(g_spare_nodes);
   inputs_.swap(g_spare_inputs);
   ints_.swap(g_spare_ints);
@@ -56,11 +68,22 @@ Tape::Tape() : id_(g_next_id++), previous_(g_current) {
     std::lock_guard lock(g_live_mutex);
     g_live.emplace(id_, this);
   }
-  g_current = this;
+  if (!g_tape_stack) {
+    g_tape_stack = std::make_shared<detail::TapeStack>();
+    g_tape_stack_raw = g_tape_stack.get();
+  }
+  stack_ = g_tape_stack;
+  std::lock_guard lock(stack_->mutex);
+  stack_->tapes.push_back(this);
+  stack_->top.store(this);
 }
 
 Tape::~Tape() {
-  if (g_current == this) g_current = previous_;
+  {
+    std::lock_guard lock(stack_->mutex);
+    std::erase(stack_->tapes, this);  // wherever it is: tapes may die in any order
+    stack_->top.store(stack_->tapes.empty() ? nullptr : stack_->tapes.back());
+  }
   nodes_.clear();  // frees every node's tensor that no handle outside still holds
   inputs_.clear();
   ints_.clear();
@@ -74,7 +97,10 @@ Tape::~Tape() {
   g_live.erase(id_);
 }
 
-Tape* Tape::current() { return g_no_grad ? nullptr : g_current; }
+Tape* Tape::current() {
+  if (g_no_grad || g_tape_stack_raw == nullptr) return nullptr;
+  return g_tape_stack_raw->top.load(std::memory_order_acquire);
+}
 
 std::span<const uint32_t> Tape::inputs_of(size_t i) const {
   return inputs_of(nodes_[check_node_index(i, "inputs_of")]);
@@ -257,12 +283,40 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
   const uint32_t root = r.node;
 
   // Gradients of op results are recomputed by every pass; leaves accumulate into theirs. (On a
-  // first pass there is nothing to clear: op results start without a gradient.)
-  if (backward_runs_ > 0) {
-    for (uint32_t i = 0; i <= root; ++i) {
-      if (nodes_[i].backward != nullptr) nodes_[i].out->grad.clear();
-    }
+  // first pass there is nothing to clear: op results start without a gradient, and a pass that
+  // threw cleared what it wrote, see below.)
+  if (backward_runs_ > 0) clear_op_result_grads(root);
+
+  // A pass that throws (an AnomalyError, a rule out of memory) leaves no trace: the leaves'
+  // gradients are put back as they were and the op results' cleared, so after fixing the cause,
+  // a retried pass gives exactly what a first one would. (Copying is cheap in the usual case:
+  // after zero_grad() a leaf has no gradient, and "had none" is all there is to remember.)
+  std::vector<std::pair<uint32_t, Buffer>> leaf_grads_before;
+  for (uint32_t i = 0; i <= root; ++i) {
+    const Node& n = nodes_[i];
+    if (n.backward == nullptr && n.out->requires_grad) leaf_grads_before.emplace_back(i, n.out->grad);
   }
+  try {
+    reverse_loop(root, seed, options);
+  } catch (...) {
+    for (auto& [i, grad] : leaf_grads_before) nodes_[i].out->grad = std::move(grad);
+    clear_op_result_grads(root);
+    edge_grad_norm_.clear();
+    throw;
+  }
+  ++backward_runs_;
+  retained_ = options.retain_graph;
+  nodes_at_backward_ = nodes_.size();
+}
+
+void Tape::clear_op_result_grads(uint32_t root) {
+  for (uint32_t i = 0; i <= root; ++i) {
+    if (nodes_[i].backward != nullptr) nodes_[i].out->grad.clear();
+  }
+}
+
+// The pass itself: seed the root's gradient, then the one reverse loop.
+void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options) {
   TensorImpl& root_impl = *nodes_[root].out;
   if (root_impl.grad.empty()) root_impl.grad = Buffer(seed.size(), 0.0);
   for (size_t j = 0; j < seed.size(); ++j) root_impl.grad[j] += seed[j];
@@ -293,9 +347,6 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
     }
     if (!options.keep_grads) n.out->grad.clear();  // nothing after this needs it
   }
-  ++backward_runs_;
-  retained_ = options.retain_graph;
-  nodes_at_backward_ = nodes_.size();
 }
 
 // Recording edge gradients: the inputs' gradients are set aside before a node's rule runs, so
@@ -535,6 +586,7 @@ void check_sizes(const char* op, const Shape& shape) {
   for (int64_t d : shape) {
     if (d < 0) throw ValueError(fmt::format("{}: negative size in shape {}", op, shape_str(shape)));
   }
+  numel(shape, op);  // a ShapeError past kMaxNumel
 }
 
 int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank) {
@@ -567,6 +619,7 @@ Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b)
     }
     out[rank - 1 - i] = da == 1 ? db : da;
   }
+  numel(out, op);  // [2^40, 1] and [1, 2^40] fit, but the result would be too large
   return out;
 }
 

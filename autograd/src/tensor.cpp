@@ -17,6 +17,13 @@ namespace ag {
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
+void throw_too_many_elements(const char* op, const Shape& shape) {
+  throw ShapeError(fmt::format(
+      "{}: shape {} has more elements than a tensor may hold (its non-zero sizes multiply to "
+      "more than 2^56 = {}); check the sizes for a typo or an overflow upstream",
+      op, shape_str(shape), kMaxNumel));
+}
+
 // ----- Buffer ----------------------------------------------------------------------------------
 Buffer::Buffer(size_t n, double fill) : size_(n) {
   if (n > 1) {
@@ -85,7 +92,7 @@ void Tensor::throw_empty() {
   throw Error("tensor: this Tensor handle is empty (default-constructed)");
 }
 
-const Shape& Tensor::shape() const { return impl().shape; }
+const Shape& Tensor::shape() const& { return impl().shape; }
 
 int64_t Tensor::size(int64_t axis) const {
   return shape()[detail::normalize_axis("size", axis, shape())];
@@ -145,7 +152,7 @@ Tensor Tensor::grad() const {
   return Tensor(g);
 }
 
-std::span<const double> Tensor::grad_data() const {
+std::span<const double> Tensor::grad_data() const& {
   check_requires_grad("grad_data()", impl());
   return impl().grad.span();
 }
@@ -163,7 +170,7 @@ Tensor& Tensor::set_name(std::string name) {
   return *this;
 }
 
-const std::string& Tensor::name() const {
+const std::string& Tensor::name() const& {
   static const std::string kNone;
   return impl().name ? *impl().name : kNone;
 }

@@ -53,3 +53,15 @@ TEST_CASE("creation rejects negative sizes and bad ranges", "[creation][errors]"
   CHECK_THROWS_WITH(arange(0, 1, 0), Catch::Contains("arange"));
   CHECK_THROWS_AS(tensor({1, 2, 3}, {2, 2}), ShapeError);
 }
+
+TEST_CASE("sizes past what a tensor may hold are a ShapeError naming the op and the shape",
+          "[creation][errors]") {
+  // Unchecked, the first made a tensor of 2^61 elements backed by a buffer of a few bytes, and
+  // arange a shape of [-9223372036854775808].
+  CHECK_THROWS_AS(ones({1LL << 61}), ShapeError);
+  CHECK_THROWS_WITH(zeros({1LL << 62, 4}),
+                    Catch::Contains("full") && Catch::Contains("[4611686018427387904, 4]"));
+  CHECK_THROWS_WITH(arange(0, 1e300), Catch::Contains("arange") && Catch::Contains("1e+300"));
+  CHECK_THROWS_AS(tensor({}, {1LL << 62, 4}), ShapeError);
+  CHECK(zeros({3, 0}).numel() == 0);
+}

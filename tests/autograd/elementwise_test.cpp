@@ -262,3 +262,9 @@ TEST_CASE("DetectAnomalyGuard names the op that made a NaN", "[elementwise][ops]
   CHECK_THROWS_AS(log(x), AnomalyError);
   CHECK_THROWS_WITH(sqrt(x), Catch::Contains("sqrt"));
 }
+
+TEST_CASE("broadcasting checks the size of its result", "[elementwise][errors]") {
+  // Each holds nothing, but [2^40, 2^40, 0] has non-zero sizes multiplying to 2^80.
+  Tensor a = zeros({1LL << 40, 1, 0}), b = zeros({1, 1LL << 40, 0});
+  CHECK_THROWS_WITH(a + b, Catch::Contains("add") && Catch::Contains("more elements"));
+}

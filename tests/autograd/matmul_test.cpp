@@ -173,3 +173,10 @@ TEST_CASE("addmm names the shapes that do not fit", "[matmul][ops][errors]") {
   CHECK_THROWS_AS(addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})), ShapeError);
   CHECK_THROWS_AS(addmm(Tensor(), zeros({3, 2}), zeros({2, 4})), Error);
 }
+
+TEST_CASE("matmul of empty operands checks the size of its product", "[matmul][errors]") {
+  // [M, 0] @ [0, N] holds no numbers, but its [M, N] product would hold 2^80.
+  Tensor a = zeros({1LL << 40, 0}), b = zeros({0, 1LL << 40});
+  CHECK_THROWS_WITH(matmul(a, b), Catch::Contains("matmul") && Catch::Contains("more elements"));
+  CHECK_THROWS_WITH(addmm(scalar(0.0), a, b), Catch::Contains("addmm"));
+}

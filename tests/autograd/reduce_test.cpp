@@ -110,3 +110,7 @@ TEST_CASE("reductions reject bad axes and empty inputs", "[reduce][ops][errors]"
   CHECK_THROWS_AS(mean(zeros({0})), ShapeError);
   CHECK(sum(zeros({0, 3})).item() == 0.0);  // an empty sum is 0, as in PyTorch
 }
+
+TEST_CASE("sum over a shape past 2^56 elements is a ShapeError, not a crash", "[reduce][errors]") {
+  CHECK_THROWS_AS(sum(zeros({1LL << 62, 4}), 1), ShapeError);  // segfaulted unchecked
+}

@@ -171,3 +171,11 @@ TEST_CASE("gather rejects bad indices and shapes", "[shape_ops][ops][errors]") {
   CHECK_THROWS_AS(gather(x, 1, tensor({0, 0}, {2})), ShapeError);        // rank 1 != 2
   CHECK_THROWS_AS(gather(x, 2, tensor({0}, {1, 1})), IndexError);
 }
+
+TEST_CASE("reshape and concat check their sizes for overflow", "[shape_ops][errors]") {
+  Tensor empty = zeros({0});
+  CHECK_THROWS_AS(reshape(empty, {1LL << 40, 1LL << 40, 0}), ShapeError);
+  CHECK_THROWS_AS(reshape(empty, {-1, 1LL << 62, 1LL << 62}), Error);
+  Tensor wide = zeros({1LL << 55, 0});
+  CHECK_THROWS_WITH(concat({wide, wide, wide}, 0), Catch::Contains("concat"));
+}

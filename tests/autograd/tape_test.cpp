@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
+#include <thread>
 
 #include <autograd/autograd.hpp>
 
@@ -383,4 +384,60 @@ TEST_CASE("scopes nested too deep are refused, and the stack stays usable", "[ta
   CHECK(ScopeGuard::current().empty());
   ScopeGuard fine("after");
   CHECK(ScopeGuard::current() == "after");
+}
+
+TEST_CASE("a backward pass that throws leaves no trace: a retried pass gives the true gradient",
+          "[tape][errors]") {
+  // d/dw sum(sqrt(w * b) + 3 w) = b / (2 sqrt(w b)) + 3: inf at w = 0, 3.25 at w = 4 (b = 1).
+  Tape tape;
+  Tensor w = tensor({0.0, 4.0}, {2}, true);
+  Tensor b = tensor({1.0, 1.0}, {2});
+  Tensor root = sqrt(w * b);  // recorded before 3 w, so the pass adds 3 into dw, then throws
+  Tensor linear = 3.0 * w;
+  Tensor loss = sum(root + linear);
+  {
+    DetectAnomalyGuard anomaly;
+    CHECK_THROWS_AS(loss.backward(/*retain_graph=*/true), AnomalyError);
+  }
+  CHECK_FALSE(w.has_grad());  // the "3" the pass had already added is gone again
+  w.zero_grad();
+  loss.backward(/*retain_graph=*/true);
+  CHECK(std::isinf(w.grad_data()[0]));
+  CHECK(w.grad_data()[1] == 3.25);
+}
+
+TEST_CASE("tapes may be destroyed in any order and on any thread", "[tape]") {
+  // Oldest first, or from the middle: a freed tape never becomes the recording one again.
+  auto a = std::make_unique<Tape>();
+  auto b = std::make_unique<Tape>();
+  auto c = std::make_unique<Tape>();
+  b.reset();
+  CHECK(Tape::current() == c.get());
+  c.reset();
+  CHECK(Tape::current() == a.get());
+  auto d = std::make_unique<Tape>();
+  a.reset();
+  CHECK(Tape::current() == d.get());
+  d.reset();
+  CHECK(Tape::current() == nullptr);
+
+  auto e = std::make_unique<Tape>();
+  auto f = std::make_unique<Tape>();
+  e.reset();
+  f.reset();
+  CHECK(Tape::current() == nullptr);
+  Tensor x = scalar(2.0, true);
+  Tensor y = x * x;  // recorded nowhere (no tape alive), not on a freed one
+  CHECK(y.tape_id() == 0);
+
+  // A tape made here and destroyed on another thread is no longer current here.
+  auto g = std::make_unique<Tape>();
+  std::thread([&g] { g.reset(); }).join();
+  CHECK(Tape::current() == nullptr);
+  {
+    Tape h;
+    Tensor z = x * 3.0;
+    z.backward();
+    CHECK(x.grad().item() == 3.0);
+  }
 }

@@ -15,6 +15,12 @@
 // index, never by pointer, and a backward function owns nothing. Destroying the tape frees every
 // node; tensors the user still holds keep their values (but gradients cannot flow through them).
 //
+// Which tape records: each thread has a stack of the tapes made on it, and an op records on the
+// newest one still alive (tapes nest like scopes). Tapes may be destroyed in any order and on any
+// thread: a destroyed tape is taken out of its stack wherever it sits, so a freed tape never
+// becomes current again. (Recording on a tape from a thread other than its own, or destroying it
+// while its thread is recording on it, is a data race, as for any object.)
+//
 // What this file leaves out: higher-order gradients (backward functions compute with raw loops,
 // not with recorded ops) and multi-threaded recording (one current tape per thread).
 #pragma once
@@ -34,6 +40,9 @@ namespace ag {
 
 class Tape;
 struct Node;
+namespace detail {
+struct TapeStack;  // the tapes made on one thread (tape.cpp)
+}
 
 // The gradient rule of one op: reads the node's output gradient and adds (+=) into its inputs'.
 using BackwardFn = void (*)(const Tape& tape, const Node& node);
@@ -112,6 +121,11 @@ class Tape {
   // Seeds d root / d root = 1 (root must hold one element), then runs every node's backward
   // rule from root down to the first node. Leaf gradients accumulate (+=) across calls and
   // tapes; the gradients of non-leaf tensors are recomputed by each pass.
+  // A pass that throws (e.g. an AnomalyError under DetectAnomalyGuard) leaves no trace: every
+  // leaf's gradient is as it was before the call and op results hold none, so the tape may run
+  // again (if the graph was retained before) and gives what a first pass would. (PyTorch leaves a
+  // parameter's .grad alone until all its contributions have arrived, so in the common case it,
+  // too, leaves nothing behind; here it is a promise.)
   void backward(const Tensor& root, BackwardOptions options = {});
   // The same, seeded with an explicit gradient of root's shape (vector-Jacobian product).
   void backward(const Tensor& root, const Tensor& gradient, BackwardOptions options = {});
@@ -145,6 +159,8 @@ class Tape {
   friend class ScopeGuard;
   friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
+  void reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options);
+  void clear_op_result_grads(uint32_t root);
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
@@ -157,7 +173,7 @@ class Tape {
   [[noreturn]] void throw_bad_node_index(size_t i, const char* who) const;
 
   uint64_t id_;
-  Tape* previous_;  // the tape that was current before this one (tapes nest like scopes)
+  std::shared_ptr<detail::TapeStack> stack_;  // the stack of the thread that made this tape
   std::vector<Node> nodes_;
   std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
   std::vector<int64_t> ints_;           // all nodes' integer settings, each run led by its

@@ -23,11 +23,29 @@ class Tape;
 // A shape lists the size of each axis, outermost first: a 2x3 matrix is {2, 3}, a scalar is {}.
 using Shape = std::vector<int64_t>;
 
-// Number of elements of a shape (1 for a scalar).
-inline int64_t numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+// The most numbers one tensor may hold: 2^56 (2^59 bytes of doubles, far past any memory). The
+// rule is on the product of a shape's non-zero sizes, so every count an op forms from a shape
+// (elements, bytes, the `outer` and `inner` of an axis, flat offsets) fits in int64 with room
+// to spare; [2^62, 0] is refused too, though it holds nothing.
+inline constexpr int64_t kMaxNumel = int64_t{1} << 56;
+// The ShapeError for a shape past kMaxNumel, naming op (out of line: the rare path).
+[[noreturn]] void throw_too_many_elements(const char* op, const Shape& shape);
+
+// Number of elements of a shape (1 for a scalar). Checked, with the multiplication done by
+// __builtin_mul_overflow: a shape past kMaxNumel is a ShapeError naming `op` and the shape,
+// never a count that wrapped round (which would back a huge tensor with a tiny buffer).
+inline int64_t numel(const Shape& shape, const char* op = "numel") {
+  int64_t product = 1;  // of the non-zero sizes
+  bool has_zero = false;
+  for (int64_t d : shape) {
+    if (d == 0) {
+      has_zero = true;
+    } else if (__builtin_mul_overflow(product, d, &product) || product > kMaxNumel ||
+               product < -kMaxNumel) {
+      throw_too_many_elements(op, shape);
+    }
+  }
+  return has_zero ? 0 : product;
 }
 
 // "[2, 3]", the way error messages and the tape print a shape.
@@ -100,6 +118,18 @@ struct TensorImpl {
 
 // ---------------------------------------------------------------------------------------------
 // Tensor: the handle learners use.
+//
+// Members that hand out a view of the tensor's numbers (a span) exist only on a named tensor (an
+// lvalue), and are deleted on a temporary (`&&`):
+//
+//     for (double g : x.grad().data()) ...   // does not compile: grad() returns a temporary
+//     for (double g : x.grad_data()) ...     // x is named: the view lives as long as x
+//
+// The temporary dies before the loop body runs (C++20 range-for keeps only the span alive), and
+// its numbers' memory goes back to the pool for the next tensor: the loop would read someone
+// else's numbers, with no crash to say so. On a temporary, to_vector() and item() copy instead.
+// shape() and name() on a temporary return a copy rather than a reference, which is as safe (a
+// range-for or a `const Shape&` keeps the copy alive) and keeps `shape_str(f(x).shape())` working.
 class Tensor {
  public:
   // An empty handle (no tensor). Most functions reject it with a clear error.
@@ -112,16 +142,19 @@ class Tensor {
 
   // --- what it is ---
   bool defined() const { return impl_ != nullptr; }
-  const Shape& shape() const;
-  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  const Shape& shape() const&;
+  Shape shape() const&& { return impl().shape; }  // a temporary's: a copy (see above)
+  int64_t dim() const { return static_cast<int64_t>(impl().shape.size()); }
   int64_t numel() const { return static_cast<int64_t>(impl().value.size()); }
   // Size along `axis`; negative axes count from the end, as in PyTorch.
   int64_t size(int64_t axis) const;
 
   // --- its numbers ---
-  std::span<const double> data() const { return impl().value.span(); }
+  std::span<const double> data() const& { return impl().value.span(); }
+  std::span<const double> data() const&& = delete;  // a view into a temporary (see above)
   // Writable access, for initialisers and optimizers: changes the value in place (not recorded).
-  std::span<double> mutable_data() { return impl().value.span(); }
+  std::span<double> mutable_data() & { return impl().value.span(); }
+  std::span<double> mutable_data() && = delete;
   std::vector<double> to_vector() const;
   // The single number of a one-element tensor; an error for any other.
   double item() const;
@@ -137,7 +170,8 @@ class Tensor {
   bool has_grad() const { return !impl().grad.empty(); }
   // A copy of the gradient (zeros if none has reached it yet). Error if !requires_grad().
   Tensor grad() const;
-  std::span<const double> grad_data() const;
+  std::span<const double> grad_data() const&;
+  std::span<const double> grad_data() const&& = delete;
   // Forget the accumulated gradient (for parameters between steps).
   void zero_grad();
   // Reverse-mode pass from this tensor over the tape that recorded it; see Tape::backward.
@@ -147,7 +181,8 @@ class Tensor {
   Tensor detach() const;
 
   // --- names and bookkeeping ---
-  const std::string& name() const;  // "" when it has none
+  const std::string& name() const&;  // "" when it has none
+  std::string name() const&& { return name(); }  // a temporary's: a copy
   Tensor& set_name(std::string name);
   // The tape and node index this tensor was recorded at (tape id 0: not recorded).
   uint64_t tape_id() const { return impl().tape_id; }
