@@ -343,8 +343,11 @@ std::string marks_html(const std::vector<Mark>& marks) {
     if (!text.empty()) text += ", ";
     text += m.alarming ? fmt::format(R"(<FONT COLOR="#c00000"><B>{}</B></FONT>)", m.text) : m.text;
   }
-  // On a white cell, so that it reads the same on any fill colour.
-  return text.empty() ? "" : fmt::format(R"(<TR><TD BGCOLOR="#ffffff">{}</TD></TR>)", text);
+  // Black on a white cell, so that it reads the same on any fill colour (a dark box's white
+  // font would vanish there).
+  return text.empty() ? ""
+                      : fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="#000000">{}</FONT></TD></TR>)",
+                                    text);
 }
 
 std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options) {
