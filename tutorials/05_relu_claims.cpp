@@ -40,16 +40,6 @@ namespace {
 
 using ag::Tensor;
 
-// A horizontal bar of `fraction` * width characters, in Unicode eighth blocks.
-std::string bar(double fraction, int width) {
-  static const char* kBlocks[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-  const int eighths = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * width * 8));
-  std::string out;
-  for (int i = 0; i < eighths / 8; ++i) out += "█";
-  out += kBlocks[eighths % 8];
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Part 1: time per element, in CPU time: what the work costs this process, whatever else the
 // machine runs beside it (wall-clock time would also count the moments another program had the
@@ -274,7 +264,7 @@ int main(int argc, char** argv) {
       const Spread total = spread_of(a.total_ns);
       table += fmt::format("  {:<11} {:>8.2f} {:>8.2f}   {:>7.2f} {:>7.2f} {:>7.2f}   {}\n", a.name,
                            spread_of(a.forward_ns).median, spread_of(a.backward_ns).median,
-                           total.min, total.median, total.max, bar(total.median / slowest, 30));
+                           total.min, total.median, total.max, tut::bar(total.median / slowest, 30));
     }
     table += "  (ns per element, CPU time, over the rounds)\n";
     fmt::print("\n");
@@ -474,7 +464,7 @@ int main(int argc, char** argv) {
     std::string text;
     for (size_t i = 0; i < configs.size(); ++i) {
       text += fmt::format("  {:<17} {:>6.1f}%  {}\n", configs[i].name, 100 * results[i].zeros_total,
-                          bar(results[i].zeros_total, 40));
+                          tut::bar(results[i].zeros_total, 40));
     }
     const auto [lo, hi] = std::minmax_element(results[kReluHe].zero_fraction.begin(),
                                               results[kReluHe].zero_fraction.end());

@@ -54,12 +54,6 @@ double variance(std::span<const double> v) {
   return sq / static_cast<double>(v.size());
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 struct Net {
   std::string name;        // shown in tables and pictures
   std::string file;        // picture file stem (empty: not drawn)
@@ -330,7 +324,7 @@ int main(int argc, char** argv) {
       }
       spread += fmt::format("  {:<40} {:>9.3g}  {:>9.3g} {:>9.3g} {:>9.3g}  {:>5.1f}%\n",
                             nets[n].name, nets[n].predicted,
-                            *std::min_element(ratios.begin(), ratios.end()), median(ratios),
+                            *std::min_element(ratios.begin(), ratios.end()), tut::median(ratios),
                             *std::max_element(ratios.begin(), ratios.end()), 100 * worst);
     }
   };
@@ -385,7 +379,7 @@ int main(int argc, char** argv) {
                                  rr[3].ratio),
                      near(rr[2].ratio, relu_nets[2].predicted) && near(rr[3].ratio, 1.0)});
   }
-  t.value("contrast_median", median(contrasts), "{:.0f}", tut::Kind::trained);
+  t.value("contrast_median", tut::median(contrasts), "{:.0f}", tut::Kind::trained);
   t.value("relu_xavier_predicted", relu_nets[0].predicted, "{:.2g}");
   t.value("leaky_no_gain_predicted", relu_nets[2].predicted, "{:.3g}");
   std::vector<double> norm_ratios, norm_slopes;
@@ -400,8 +394,8 @@ int main(int argc, char** argv) {
   }
   t.value("tanh_worst_step", 100 * tanh_worst, "{:.0f}%", tut::Kind::trained);
   t.value("relu_worst_step", 100 * relu_worst, "{:.0f}%", tut::Kind::trained);
-  t.value("tanh_norm_ratio_median", median(norm_ratios), "{:.2f}", tut::Kind::trained);
-  t.value("tanh_norm_slopes_median", median(norm_slopes), "{:.2f}", tut::Kind::trained);
+  t.value("tanh_norm_ratio_median", tut::median(norm_ratios), "{:.2f}", tut::Kind::trained);
+  t.value("tanh_norm_slopes_median", tut::median(norm_slopes), "{:.2f}", tut::Kind::trained);
 
   t.claim(fmt::format("Glorot & Bengio (eqs. 5-7, 14): in a {}-layer tanh MLP each layer "
                       "multiplies the gradient variance by n Var(W) E[tanh'(z)^2]: every step of "
@@ -417,7 +411,7 @@ int main(int argc, char** argv) {
                       "gives layer 1 at least 10x the standard init's ratio (an order of "
                       "magnitude; the weights alone give 3^{} = {:.0f}x, tanh's slope takes some)",
                       tanh_depth - 1, std::pow(3.0, tanh_depth - 1)),
-          fmt::format("median {:.1f}x", median(contrasts)), contrast);
+          fmt::format("median {:.1f}x", tut::median(contrasts)), contrast);
   t.claim(fmt::format("He et al. (eqs. 13-14): in a {}-layer ReLU or LeakyReLU MLP each step is "
                       "n Var(W) E[f'(z)^2]: every step of the four nets within 10% of it",
                       relu_depth),

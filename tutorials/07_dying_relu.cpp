@@ -156,22 +156,6 @@ double gradient_at_layer1(const Net& net, const std::vector<double>& x, double s
   return std::sqrt(sq);
 }
 
-// A horizontal bar of `fraction` * width characters, in Unicode eighth blocks.
-std::string bar(double fraction, int width) {
-  static const char* kBlocks[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-  const int eighths = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * width * 8));
-  std::string out;
-  for (int i = 0; i < eighths / 8; ++i) out += "█";
-  out += kBlocks[eighths % 8];
-  return out;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // The probability the formula gives for a bias-free symmetric net of width N and depth L.
 double p_dead(int64_t N, int L) {
   return 1.0 - std::pow(1.0 - std::pow(2.0, -static_cast<double>(N)), L);
@@ -251,7 +235,7 @@ int main(int argc, char** argv) {
     const double sigma = std::sqrt(std::max(p * (1 - p), 1e-12) / pooled);
     table += fmt::format("  {:>3} {:>4}  {:>8.4f} {:>8.4f} {:>7.4f} {:>+6.2f}  {:>9.4f}  {}\n", c.N,
                          c.L, p, measured, sigma, (measured - p) / sigma,
-                         sum(c.dead_domain) / pooled, bar(measured, 30));
+                         sum(c.dead_domain) / pooled, tut::bar(measured, 30));
   }
   fmt::print("\n");
   t.table("born_dead", table, tut::Kind::trained);
@@ -297,7 +281,7 @@ int main(int argc, char** argv) {
   for (const Cell& c : cells) {
     const double sym = sum(c.dead_at_x) / pooled, rai = sum(c.rai_dead) / pooled;
     rai_table += fmt::format("  {:>3} {:>4}  {:>10.4f} {:>10.4f}  {:>8.2f}  {}\n", c.N, c.L, sym,
-                             rai, sym > 0 ? rai / sym : 0.0, bar(rai, 30));
+                             rai, sym > 0 ? rai / sym : 0.0, tut::bar(rai, 30));
   }
   t.table("rai", rai_table, tut::Kind::trained);
   fmt::print("\n");
@@ -387,13 +371,13 @@ int main(int argc, char** argv) {
     const auto nonzero = [](const std::vector<double>& g) {
       return std::count_if(g.begin(), g.end(), [](double v) { return v > 0.0; });
     };
-    const double m = median(ratios);
+    const double m = tut::median(ratios);
     const bool all_nonzero = nonzero(grad_001) == static_cast<long>(grad_001.size()) &&
                              nonzero(grad_03) == static_cast<long>(grad_03.size());
     slope_rows.push_back(
         {seeds[s],
-         fmt::format("median 0.3: {:.1e}, 0.01: {:.1e}, ratio {:.0f}x; {}", median(grad_03),
-                     median(grad_001), m,
+         fmt::format("median 0.3: {:.1e}, 0.01: {:.1e}, ratio {:.0f}x; {}", tut::median(grad_03),
+                     tut::median(grad_001), m,
                      all_nonzero ? "all non-zero"
                                  : fmt::format("non-zero {}, {} of {}", nonzero(grad_03),
                                                nonzero(grad_001), grad_001.size())),
@@ -403,12 +387,12 @@ int main(int argc, char** argv) {
     all_ratios.insert(all_ratios.end(), ratios.begin(), ratios.end());
   }
   fmt::print("  {} ReLU-dead nets ({} per seed), median ||dL/dW_1||:\n", all_001.size(), wanted);
-  fmt::print("    LeakyReLU 0.01  {}\n", t.value("median_grad_001", median(all_001), "{:.1e}",
+  fmt::print("    LeakyReLU 0.01  {}\n", t.value("median_grad_001", tut::median(all_001), "{:.1e}",
                                                  tut::Kind::trained));
-  fmt::print("    LeakyReLU 0.3   {}\n", t.value("median_grad_03", median(all_03), "{:.1e}",
+  fmt::print("    LeakyReLU 0.3   {}\n", t.value("median_grad_03", tut::median(all_03), "{:.1e}",
                                                  tut::Kind::trained));
   fmt::print("    median ratio 0.3 / 0.01: {}x\n\n",
-             t.value("median_ratio", median(all_ratios), "{:.0f}", tut::Kind::trained));
+             t.value("median_ratio", tut::median(all_ratios), "{:.0f}", tut::Kind::trained));
   t.paragraph(
       "Note also the init: these weights are He's for ReLU (Var = 2/n). For slope 0.3 He's gain "
       "would be 2/(1 + 0.09), a 9% difference per layer that tutorial 06 shows compounding to 12x "

@@ -346,13 +346,6 @@ struct SeedOutcome {
   std::vector<Run> clipped, unclipped;
 };
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 std::string mse_text(const Run& r) {
   return r.diverged_at >= 0 ? "NaN" : fmt::format("{:.4f}", r.test_mse);
 }
@@ -565,7 +558,7 @@ int main(int argc, char** argv) {
       saved_keras.push_back(100 * (1 - ms[2] / ms[0]));
     }
     auto spread = [](const std::vector<double>& v, const char* f) {
-      return fmt::format(fmt::runtime(f), *std::min_element(v.begin(), v.end()), median(v),
+      return fmt::format(fmt::runtime(f), *std::min_element(v.begin(), v.end()), tut::median(v),
                          *std::max_element(v.begin(), v.end()));
     };
     std::string text = fmt::format("  {:<22} {:>25}   {:>31}\n", "gates",
@@ -584,10 +577,10 @@ int main(int argc, char** argv) {
   }
   const double saved_min = *std::min_element(saved_relu.begin(), saved_relu.end());
   const double saved_max = *std::max_element(saved_relu.begin(), saved_relu.end());
-  t.value("saved_relu", median(saved_relu), "{:.0f}%", tut::Kind::timing);
+  t.value("saved_relu", tut::median(saved_relu), "{:.0f}%", tut::Kind::timing);
   t.value("saved_relu_min", saved_min, "{:.0f}%", tut::Kind::timing);
   t.value("saved_relu_max", saved_max, "{:.0f}%", tut::Kind::timing);
-  t.value("saved_keras", median(saved_keras), "{:+.0f}%", tut::Kind::timing);
+  t.value("saved_keras", tut::median(saved_keras), "{:+.0f}%", tut::Kind::timing);
 
   // -------------------------------------------------------------------------------------------
   t.section(
@@ -641,12 +634,12 @@ int main(int argc, char** argv) {
           grad.push_back(r.max_grad_norm);
           gate = std::max(gate, r.max_gate_training);
         }
-        const double m = median(mse);
+        const double m = tut::median(mse);
         text += fmt::format("  {:<27} {:>8} {:>10} {:>9} {:>10.1e} {:>9.3g}\n",
                             variants[k].label + (clip ? " +clip" : ""),
                             fmt::format("{}/{}", learned, n),
                             std::isfinite(m) ? fmt::format("{:.4f}", m) : "NaN",
-                            fmt::format("{}/{}", overflow, n), median(grad), gate);
+                            fmt::format("{}/{}", overflow, n), tut::median(grad), gate);
       }
     }
     t.table("training", text, tut::Kind::trained);
@@ -815,7 +808,7 @@ int main(int argc, char** argv) {
     for (double s : saved_relu) faster_rounds += s > 0.0 ? 1 : 0;
     const std::string measured = fmt::format(
         "faster in {} of {} rounds; saving per round: median {:.0f}%, from {:.0f}% to {:.0f}%",
-        faster_rounds, saved_relu.size(), median(saved_relu), saved_min, saved_max);
+        faster_rounds, saved_relu.size(), tut::median(saved_relu), saved_min, saved_max);
     t.timing_claim("A training step with ReLU gates takes less CPU time than with sigmoid gates",
                    measured, faster_rounds, saved_relu.size());
   }

@@ -210,16 +210,6 @@ std::string class_name(int64_t c) {
   return fmt::format("{} turn{} {}", turns_of(c), c / 2 == 0 ? " " : "s", c % 2 == 0 ? "acw" : "cw");
 }
 
-// Unicode eighth blocks: a bar of `fraction` (0..1) of `width` characters.
-std::string bar(double fraction, int width) {
-  static const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-  const int eighths = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * width * 8));
-  std::string out;
-  for (int i = 0; i < eighths / 8; ++i) out += "█";
-  out += kEighths[eighths % 8];
-  return out;
-}
-
 // A module's description (Module::to_string) with each line longer than 96 columns broken after
 // a comma, the rest indented under it: "LSTMCell(input_size=80, ..., forget_bias=1)" fits.
 std::string fit_lines(const std::string& text) {
@@ -368,7 +358,7 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
                        tut::Kind::timing));
     std::string table = fmt::format("  held-out accuracy          0%{:>38}\n", "100%");
     for (const auto& [step, acc] : curve) {
-      table += fmt::format("  step {:>5} {:5.1f}%  │{:<40}│\n", step, 100 * acc, bar(acc, 40));
+      table += fmt::format("  step {:>5} {:5.1f}%  │{:<40}│\n", step, 100 * acc, tut::bar(acc, 40));
     }
     t.table("curve", table, tut::Kind::trained);
     fmt::print("\n");

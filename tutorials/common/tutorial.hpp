@@ -31,6 +31,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <cstdint>
 #include <cstdio>
@@ -105,6 +107,24 @@ inline std::string wrap(std::string_view text, size_t width = 96, std::string_vi
   }
   if (!line.empty()) flush();
   return out;
+}
+
+// A horizontal bar of `fraction` (0..1) of `width` characters, in Unicode eighth blocks.
+inline std::string bar(double fraction, int width) {
+  static const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  const int eighths = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * width * 8));
+  std::string out;
+  for (int i = 0; i < eighths / 8; ++i) out += "█";
+  out += kEighths[eighths % 8];
+  return out;
+}
+
+// The median: the middle value, or the mean of the two middle ones; NaN for no values.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 class Tutorial {
