@@ -200,7 +200,7 @@ std::shared_ptr<ag::nn::Sequential> tensor_mlp() {
   // so a throwaway generator keeps the caller's random stream untouched.
   ag::Generator unused(0);
   return std::make_shared<ag::nn::Sequential>(
-      "mlp", std::initializer_list<std::shared_ptr<ag::nn::Module>>{
+      "mlp", std::initializer_list<std::shared_ptr<ag::nn::UnaryModule>>{
                  std::make_shared<ag::nn::Linear>(2, 16, unused), std::make_shared<ag::nn::ReLU>(),
                  std::make_shared<ag::nn::Linear>(16, 16, unused), std::make_shared<ag::nn::ReLU>(),
                  std::make_shared<ag::nn::Linear>(16, 1, unused)});
@@ -212,7 +212,8 @@ ag::nn::Linear& linear(ag::nn::Sequential& mlp, size_t layer) {
 }
 
 // One tensor model score per point of a grid, drawn as characters: the decision boundary.
-std::string draw_boundary(ag::nn::Module& model, const Tensor& x, const std::vector<double>& y) {
+std::string draw_boundary(ag::nn::UnaryModule& model, const Tensor& x,
+                          const std::vector<double>& y) {
   constexpr int kCols = 72, kRows = 26;
   constexpr double kX0 = -1.6, kX1 = 2.6, kY0 = -1.1, kY1 = 1.6;
   std::vector<double> grid;
