@@ -58,12 +58,18 @@ inline void check_grad(const std::string& what, const ag::Tensor& param, const j
   CHECK(max_abs_diff(param.grad_data(), param.shape(), expected) <= tol);
 }
 
+// A parameter's key in a fixture: its name without the root module's prefix, "layer0.W_ih" for
+// "lstm.layer0.W_ih".
+inline std::string key_of(const ag::nn::Module& root, const std::string& name) {
+  return name.substr(root.path().size() + 1);
+}
+
 // Copies fixture parameters {"layer0.W_ih": ...} into a module whose parameter names are
-// "<root>.layer0.W_ih": the names match once the root's prefix is removed.
+// "<root>.layer0.W_ih".
 inline void load_params(ag::nn::Module& module, const json& params) {
   size_t copied = 0;
   for (auto& p : module.named_parameters()) {
-    const std::string key = p.name.substr(module.path().size() + 1);
+    const std::string key = key_of(module, p.name);
     INFO("parameter " << p.name);
     REQUIRE(params.contains(key));
     ag::Tensor value = tensor(params.at(key));
@@ -72,6 +78,13 @@ inline void load_params(ag::nn::Module& module, const json& params) {
     ++copied;
   }
   REQUIRE(copied == params.size());
+}
+
+// Checks that a module's parameters are the fixture's, bit for bit.
+inline void check_params(const ag::nn::Module& module, const json& params) {
+  for (const auto& p : module.named_parameters()) {
+    check_values(p.name, p.tensor, params.at(key_of(module, p.name)), 0.0);
+  }
 }
 
 // Runs a recurrent layer (RNN, LSTM) on a fixture case and checks its output, each tensor of its
@@ -100,7 +113,7 @@ void check_recurrent_case(Layer& layer, const json& c) {
     check_grad(std::string(name) + "0", *t, c.at(std::string("grad_") + name + "0"));
   }
   for (const auto& p : layer.named_parameters()) {
-    check_grad(p.name, p.tensor, c.at("grads").at(p.name.substr(layer.path().size() + 1)));
+    check_grad(p.name, p.tensor, c.at("grads").at(key_of(layer, p.name)));
   }
 }
 

@@ -24,9 +24,7 @@ TEST_CASE("LSTM with tapegrad's seeded init matches torch run on the same weight
   const auto& c = fixtures::nn().at("lstm_ours");
   Generator gen(c.at("seed").get<uint64_t>());
   LSTM lstm(4, 5, gen, {.num_layers = 2});
-  for (const auto& p : lstm.named_parameters()) {
-    fixtures::check_values(p.name, p.tensor, c.at("params").at(p.name.substr(5)), 0.0);
-  }
+  fixtures::check_params(lstm, c.at("params"));
   fixtures::check_recurrent_case(lstm, c);
 }
 

@@ -24,9 +24,7 @@ TEST_CASE("RNN with tapegrad's seeded init matches torch run on the same weights
   const auto& c = fixtures::nn().at("rnn_ours");
   Generator gen(c.at("seed").get<uint64_t>());
   RNN rnn(4, 5, gen, {.num_layers = 2});
-  for (const auto& p : rnn.named_parameters()) {
-    fixtures::check_values(p.name, p.tensor, c.at("params").at(p.name.substr(4)), 0.0);
-  }
+  fixtures::check_params(rnn, c.at("params"));
   fixtures::check_recurrent_case(rnn, c);
 }
 
