@@ -57,12 +57,12 @@ Tape* find_live(uint64_t id) {
 }
 
 // Where a tensor was last recorded: its note of a tape id and a node index (TensorImpl::tape_id
-// and ::node). An op result's note is written once, by the tape that made it. But a parameter or
-// a constant input is used by every tape that reads it, on any thread, and each writes its own
-// note into it: so the note is read and written as atomics, relaxed (on x86-64 and ARM64 these
-// are the plain loads and stores they replace, with no fence), and the two numbers read may come
-// from two different tapes' notes. A tape therefore trusts the node only after checking, in its
-// own nodes, that the node holds this tensor (node_of).
+// and ::node). An op result's note is written once, by the tape that made it. But a leaf (a
+// parameter, a constant input) is used by every tape that reads it, on any thread, and each
+// writes its own note into it: so the note is read and written as atomics, relaxed (on x86-64
+// and ARM64 these are the plain loads and stores they replace, with no fence), and the two
+// numbers read may come from two different tapes' notes. A tape therefore trusts a leaf's node
+// only after checking, in its own nodes, that the node holds this tensor (node_of).
 struct Where {
   uint64_t tape;
   uint32_t node;
@@ -180,9 +180,12 @@ bool all_finite(const Buffer& b) {
 
 uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   TensorImpl& impl = t.impl();
+  // Already on this tape? An op result's note is its own tape's alone (op results belong to
+  // their tape's thread); a leaf's may mix two tapes' notes, so the node it names is checked.
   const Where where = where_recorded(impl);
-  if (where.tape == id_ && where.node < nodes_.size() && nodes_[where.node].out.get() == &impl) {
-    return where.node;  // already on this tape
+  if (where.tape == id_ && (!impl.is_leaf || (where.node < nodes_.size() &&
+                                              nodes_[where.node].out.get() == &impl))) {
+    return where.node;
   }
   // A non-leaf that needs gradients belongs to the tape that made it: the chain back to its
   // leaves is recorded there, not here.

@@ -39,6 +39,13 @@ struct Leaves {
   Tensor x = Tensor(quarters(kWidth, 7), {kWidth});
 };
 
+// How many parameter nodes ("leaf") the tape holds.
+size_t leaf_nodes(const Tape& tape) {
+  size_t leaves = 0;
+  for (const Node& n : tape.nodes()) leaves += std::string_view(n.op) == "leaf";
+  return leaves;
+}
+
 // One pass: a loss that uses every parameter many times (so one pass adds into each leaf's
 // gradient from many nodes), on a tape of its own. Returns how many "leaf" nodes the tape held.
 size_t one_pass(const Leaves& p) {
@@ -49,9 +56,7 @@ size_t one_pass(const Leaves& p) {
   }
   for (int k = 0; k < 8; ++k) loss = loss + sum(p.w * p.x) * p.a;  // d/dw: a x, d/da: w.x
   loss.backward();
-  size_t leaves = 0;
-  for (const Node& n : tape.nodes()) leaves += std::string_view(n.op) == "leaf";
-  return leaves;
+  return leaf_nodes(tape);
 }
 
 // Checks that every gradient of `shared` equals that of `serial`, bit for bit. (For w, the
@@ -129,4 +134,23 @@ TEST_CASE("a pass that throws on one thread leaves the others' gradients whole",
   clean.join();
   CHECK(thrown == kPasses / 2);
   check_same_grads(shared, serial);
+}
+
+TEST_CASE("a parameter keeps one node per tape when another tape overwrote its note",
+          "[tape][threads]") {
+  // The same thing on one thread: each tape that uses w writes its own note of where w sits
+  // into w; the outer tape, coming back to w, still finds its node (and its gradient row).
+  Tensor w = scalar(3.0, true);
+  Tape outer;
+  Tensor y = w * 2.0;
+  {
+    Tape inner;
+    Tensor z = w * w;
+    z.backward();
+    CHECK(w.grad().item() == 6.0);
+  }
+  Tensor loss = y + w * 5.0;
+  CHECK(leaf_nodes(outer) == 1);
+  loss.backward();
+  CHECK(w.grad().item() == 6.0 + 7.0);
 }

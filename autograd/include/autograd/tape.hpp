@@ -27,17 +27,22 @@
 //     what flows into a parameter collects on the tape (leaf_grads_, which no other thread sees),
 //     and at the end of the pass it is added into the parameter's .grad under one lock
 //     (merge_leaf_gradients in tape.cpp). The reverse loop itself takes no lock and no atomic.
-//   - Not safe while any thread is running backward on tapes that use a parameter: reading its
-//     gradient (grad(), grad_data(), has_grad()), zero_grad(), changing its values or its
-//     requires_grad (an optimizer step, an initialiser, loading a checkpoint). Join the threads
-//     (or wait at a barrier) first: as in PyTorch, optimizer.step() and zero_grad() must not run
-//     while another thread runs backward. Only the sum is promised, not the order: with numbers
-//     that round, two runs may differ in the last bits, as additions in another order do.
+//     (Each tape also writes into a leaf a note of where the leaf sits on it; tapes read that
+//     note as an atomic and check it against their own nodes, see node_of.)
+//   - Not safe while another thread records with a parameter or runs backward into it: changing
+//     its values or its requires_grad (an optimizer step, an initialiser, loading a checkpoint);
+//     nor, while another thread runs backward into it, reading its gradient (grad(),
+//     grad_data(), has_grad()) or zero_grad(). Join the threads (or wait at a barrier) first: as
+//     in PyTorch, optimizer.step() and zero_grad() must not run while another thread runs
+//     backward. Only the sum is promised, not the order of its terms: with numbers that round,
+//     two runs may differ in the last bits, as additions in another order do.
 //   - A tape belongs to the thread that made it: recording on it or running its backward from
 //     another thread, or destroying it while its thread records on it, is a data race, as for any
 //     object. Op results likewise belong to their tape's thread; hand one to another thread as
-//     detach() (or read it after joining). tape_id() and node_index() of a parameter used by
-//     several threads name whichever tape used it last; they mean nothing while those threads run.
+//     detach() (or read it after joining). tape_id() and node_index() of a leaf used by several
+//     threads name whichever tape used it last; they mean nothing while those threads run.
+// tests/autograd/threading_test.cpp and tests/nn/threading_test.cpp hold this to account, under
+// ThreadSanitizer too (`./run tsan`).
 //
 // What this file leaves out: higher-order gradients (backward functions compute with raw loops,
 // not with recorded ops) and recording one graph from several threads (one current tape per
