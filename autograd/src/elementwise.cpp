@@ -1,7 +1,7 @@
 // elementwise.cpp — ops that work number by number: + - * / pow, exp, log, tanh, relu...
 //
 // Each op is its forward formula and its local derivative, side by side. unary_op / binary_op
-// (internal.hpp) do the rest: loop, broadcast, record, and in backward multiply the local
+// (op_support.hpp) do the rest: loop, broadcast, record, and in backward multiply the local
 // derivative by `grad` and add it (+=) into the input's gradient.
 //
 // Above each op sits its entry for the op index (op_info.hpp): its name, the rule as text, and,
@@ -11,8 +11,8 @@
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
-#include "vector_math.hpp"
+#include "op_support.hpp"
+#include "fast/vector_math.hpp"
 
 namespace ag {
 

@@ -5,14 +5,14 @@
 //   d other = self^T @ grad
 //
 // A batched [B, M, K] @ [K, N] is the same thing: contiguous rows make it one [B*M, K] matrix.
-// The readable reference is matmul_reference; the op calls cblas_dgemm, and a test holds the two
-// equal. Backward calls dgemm with its transpose flags and beta = 1, which is exactly `+=`.
-#include <cblas.h>
+// The readable reference is matmul_reference; the op calls cblas_dgemm (fast/gemm.hpp), and a
+// test holds the two equal. Backward calls it with its transpose flags and beta = 1: `+=`.
 #include <fmt/format.h>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "fast/gemm.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -27,19 +27,7 @@ void matmul_reference(const double* a, const double* b, double* c, int64_t m, in
 }
 
 namespace {
-// C = alpha * op(A) @ op(B) + beta * C for row-major matrices, where op transposes when asked.
-// C is rows x cols; `depth` is the summed dimension. BLAS wants leading dimensions of at least 1
-// even for empty matrices, and nothing to do when C is empty.
-void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth, const double* a,
-          const double* b, double beta, double* c) {
-  if (rows == 0 || cols == 0) return;
-  const int64_t lda = std::max<int64_t>(trans_a ? rows : depth, 1);
-  const int64_t ldb = std::max<int64_t>(trans_b ? depth : cols, 1);
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(rows), static_cast<int>(cols),
-              static_cast<int>(depth), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb),
-              beta, c, static_cast<int>(cols));
-}
+using detail::fast::gemm;  // C = op(A) @ op(B) + beta * C on OpenBLAS: fast/gemm.hpp
 
 // The rows of self: every axis but the last, multiplied (all batches together).
 int64_t rows_of(const Shape& self) {
@@ -61,14 +49,6 @@ void matmul_backward(const Tape& tape, const Node& node) {
   }
 }
 }  // namespace
-
-void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n) {
-  if (k == 0) {
-    std::fill_n(c, m * n, 0.0);
-    return;
-  }
-  gemm(false, false, m, n, k, a, b, 0.0, c);
-}
 
 constexpr OpInfo kMatmul{"matmul", "d self = grad @ other^T,  d other = self^T @ grad"};
 Tensor matmul(const Tensor& self, const Tensor& other) {

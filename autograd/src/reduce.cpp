@@ -1,13 +1,13 @@
 // reduce.cpp — sum, mean and max: many numbers in, fewer out.
 //
-// Along an axis, a tensor is viewed as [outer, n, inner] (internal.hpp): the reduction runs over
+// Along an axis, a tensor is viewed as [outer, n, inner] (op_support.hpp): the reduction runs over
 // the middle index. In backward every reduced element gets its share of the one gradient that
 // came out: all of it for sum, 1/n of it for mean, all of it for the argmax only for max.
 #include <fmt/format.h>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 

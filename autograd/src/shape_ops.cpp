@@ -13,7 +13,7 @@
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -63,27 +63,16 @@ namespace {
 // For result element i (row-major in the result's shape), the flat offset of the input element it
 // copies. perm[r] names the input axis that result axis r comes from.
 std::vector<int64_t> permuted_offsets(const Shape& in, std::span<const int64_t> perm) {
-  const size_t rank = in.size();
-  std::vector<int64_t> in_stride(rank, 1);
-  for (size_t r = rank; r-- > 1;) in_stride[r - 1] = in_stride[r] * in[r];
-  Shape out(rank);
-  std::vector<int64_t> stride(rank);
-  for (size_t r = 0; r < rank; ++r) {
+  const std::vector<int64_t> in_stride = detail::row_major_strides(in);
+  Shape out(in.size());
+  std::vector<int64_t> stride(in.size());
+  for (size_t r = 0; r < in.size(); ++r) {
     out[r] = in[perm[r]];
     stride[r] = in_stride[perm[r]];
   }
   std::vector<int64_t> offsets(static_cast<size_t>(numel(in)));
-  std::vector<int64_t> counter(rank, 0);
-  int64_t at = 0;
-  for (size_t i = 0; i < offsets.size(); ++i) {
-    offsets[i] = at;
-    for (size_t r = rank; r-- > 0;) {  // odometer over the result's multi-index
-      at += stride[r];
-      if (++counter[r] < out[r]) break;
-      at -= stride[r] * out[r];
-      counter[r] = 0;
-    }
-  }
+  detail::for_each_offset<1>(out, {stride},
+                             [&](int64_t i, const std::array<int64_t, 1>& at) { offsets[i] = at[0]; });
   return offsets;
 }
 
@@ -347,14 +336,15 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
                                  "(same rank, no larger except along axis {})",
                                  shape_str(is), shape_str(s), axis));
   }
-  const size_t rank = s.size();
-  std::vector<int64_t> stride(rank, 1);
-  for (size_t r = rank; r-- > 1;) stride[r - 1] = stride[r] * s[r];
+  // The index tensor's own multi-index, read with self's strides, except along `axis`, where the
+  // index value says where to read.
+  std::vector<int64_t> stride = detail::row_major_strides(s);
+  const int64_t axis_stride = stride[axis];
+  stride[axis] = 0;
   auto result = make_result(is);
   std::vector<int64_t> from(static_cast<size_t>(index.numel()));
-  std::vector<int64_t> counter(rank, 0);
   const double* idx = index.impl().value.data();
-  for (size_t e = 0; e < from.size(); ++e) {
+  detail::for_each_offset<1>(is, {stride}, [&](int64_t e, const std::array<int64_t, 1>& at) {
     const double want = idx[e];
     if (want != static_cast<double>(static_cast<int64_t>(want)) || want < 0 ||
         want >= static_cast<double>(s[axis])) {
@@ -362,15 +352,8 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
                                    "axis {} of shape {}",
                                    want, s[axis], axis, shape_str(s)));
     }
-    int64_t at = 0;
-    for (size_t r = 0; r < rank; ++r)
-      at += (static_cast<int64_t>(r) == axis ? static_cast<int64_t>(want) : counter[r]) * stride[r];
-    from[e] = at;
-    for (size_t r = rank; r-- > 0;) {  // next multi-index of the index tensor
-      if (++counter[r] < is[r]) break;
-      counter[r] = 0;
-    }
-  }
+    from[e] = at[0] + static_cast<int64_t>(want) * axis_stride;
+  });
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];

@@ -11,7 +11,7 @@
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 

@@ -11,7 +11,8 @@
 
 #include "autograd/error.hpp"
 #include "autograd/op_info.hpp"
-#include "internal.hpp"
+#include "fast/tape_arrays.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -43,13 +44,6 @@ std::mutex g_live_mutex;
 std::unordered_map<uint64_t, Tape*> g_live;
 std::atomic<uint64_t> g_next_id{1};
 
-// Memory recycled from the last tape that ended on this thread. A training loop makes a new
-// tape every step, of about the same size; reusing the node and input arrays (cleared, capacity
-// kept) saves the operating system handing out and taking back megabytes of fresh pages each step.
-thread_local std::vector<Node> g_spare_nodes;
-thread_local std::vector<uint32_t> g_spare_inputs;
-thread_local std::vector<int64_t> g_spare_ints;
-
 Tape* find_live(uint64_t id) {
   std::lock_guard lock(g_live_mutex);
   auto it = g_live.find(id);
@@ -58,9 +52,7 @@ Tape* find_live(uint64_t id) {
 }  // namespace
 
 Tape::Tape() : id_(g_next_id++) {
-  nodes_.swap(g_spare_nodes);
-  inputs_.swap(g_spare_inputs);
-  ints_.swap(g_spare_ints);
+  detail::fast::reuse_tape_arrays(nodes_, inputs_, ints_);  // the last tape's: fast/tape_arrays.hpp
   ints_.push_back(0);  // the empty run that every node without settings points to
   scopes_.emplace_back("");
   scope_index_.emplace("", 0);
@@ -84,15 +76,9 @@ Tape::~Tape() {
     std::erase(stack_->tapes, this);  // wherever it is: tapes may die in any order
     stack_->top.store(stack_->tapes.empty() ? nullptr : stack_->tapes.back());
   }
-  nodes_.clear();  // frees every node's tensor that no handle outside still holds
-  inputs_.clear();
-  ints_.clear();
-  constexpr size_t kKeepAtMost = size_t{1} << 20;  // nodes; a giant one-off tape is given back
-  if (nodes_.capacity() > g_spare_nodes.capacity() && nodes_.capacity() <= kKeepAtMost) {
-    nodes_.swap(g_spare_nodes);
-    inputs_.swap(g_spare_inputs);
-    ints_.swap(g_spare_ints);
-  }
+  // Frees every node's tensor that no handle outside still holds, and keeps the arrays' memory
+  // for the next tape (fast/tape_arrays.hpp).
+  detail::fast::recycle_tape_arrays(nodes_, inputs_, ints_);
   std::lock_guard lock(g_live_mutex);
   g_live.erase(id_);
 }
@@ -621,6 +607,22 @@ Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b)
   }
   numel(out, op);  // [2^40, 1] and [1, 2^40] fit, but the result would be too large
   return out;
+}
+
+std::vector<int64_t> row_major_strides(const Shape& shape) {
+  std::vector<int64_t> stride(shape.size(), 1);
+  for (size_t r = shape.size(); r-- > 1;) stride[r - 1] = stride[r] * shape[r];
+  return stride;
+}
+
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+  std::vector<int64_t> stride(out.size(), 0);
+  const std::vector<int64_t> own = row_major_strides(in);
+  const size_t lead = out.size() - in.size();  // shapes are aligned from the right
+  for (size_t r = 0; r < in.size(); ++r) {
+    if (in[r] != 1) stride[lead + r] = own[r];
+  }
+  return stride;
 }
 
 }  // namespace detail

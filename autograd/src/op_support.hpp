@@ -1,4 +1,4 @@
-// internal.hpp — the machinery the op files share (not installed, not public).
+// op_support.hpp — what every op file uses to build an op (not installed, not public).
 //
 // An op does three things: check its inputs (throwing with its name and their shapes), compute
 // its result, and hand the result to `record`, which appends a node to the recording tape, if
@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <memory>
@@ -19,17 +20,14 @@
 #include "autograd/op_info.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
-#include "pool.hpp"
+#include "fast/broadcast.hpp"
+#include "fast/pool.hpp"
 
 namespace ag::detail {
 
 // A fresh tensor of the given shape, zero-filled, not yet recorded.
-// (Allocated from a pool: see pool.hpp for why; std::make_shared<TensorImpl>() would do the same.)
 inline std::shared_ptr<TensorImpl> make_impl(Shape shape, Buffer value) {
-  // The control block of allocate_shared holds the TensorImpl plus two 4-byte counts and a
-  // vtable pointer (libstdc++). A larger block would still work, from operator new: slower.
-  static_assert(sizeof(TensorImpl) + 16 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
-  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{});
+  auto impl = fast::new_tensor_impl();  // std::make_shared<TensorImpl>(), pooled: fast/pool.hpp
   impl->value = std::move(value);
   impl->shape = std::move(shape);
   return impl;
@@ -98,73 +96,42 @@ inline Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return a == b ? a : broadcast_shapes_differing(op, a, b);  // equal shapes: the common case
 }
 
-// Whether `part`, leading 1s aside, is the last axes of `whole` ([4] or [1, 4] of [3, 4]): then
-// it repeats as one contiguous block, and element i of whole reads element i % numel(part).
-inline bool is_trailing_block(const Shape& part, const Shape& whole) {
-  size_t skip = 0;
-  while (skip < part.size() && part[skip] == 1) ++skip;
-  const size_t len = part.size() - skip;
-  if (len > whole.size() || numel(part) == 0) return false;
-  for (size_t r = 0; r < len; ++r) {
-    if (part[skip + r] != whole[whole.size() - len + r]) return false;
-  }
-  return true;
-}
+// How far apart in memory neighbours along each axis are, row-major: [2, 3, 4] -> [12, 4, 1].
+std::vector<int64_t> row_major_strides(const Shape& shape);
 
-// Calls f(i, ia, ib) for every element i of the broadcast result `out`, with ia and ib the flat
-// offsets of the elements of a and b that it reads. A stretched axis has stride 0 in its input,
-// so the same element is read again; in backward the same offsets make `+=` sum over it.
-template <class F>
-void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
-  const int64_t n = numel(out);
-  if (a == out && b == out) {  // the common case: same shapes
-    for (int64_t i = 0; i < n; ++i) f(i, i, i);
-    return;
-  }
-  if (a == out && numel(b) == 1) {  // tensor op scalar
-    for (int64_t i = 0; i < n; ++i) f(i, i, int64_t{0});
-    return;
-  }
-  if (numel(a) == 1 && b == out) {  // scalar op tensor
-    for (int64_t i = 0; i < n; ++i) f(i, int64_t{0}, i);
-    return;
-  }
-  if (a == out && is_trailing_block(b, out)) {  // [B, N] op [N]: a bias added to every row
-    const int64_t nb = numel(b);
-    for (int64_t row = 0, i = 0; row < n / nb; ++row)
-      for (int64_t j = 0; j < nb; ++j, ++i) f(i, i, j);
-    return;
-  }
-  if (b == out && is_trailing_block(a, out)) {
-    const int64_t na = numel(a);
-    for (int64_t row = 0, i = 0; row < n / na; ++row)
-      for (int64_t j = 0; j < na; ++j, ++i) f(i, j, i);
-    return;
-  }
-  // General case: walk the result's multi-index like an odometer, carrying both offsets.
-  const size_t rank = out.size();
-  std::vector<int64_t> stride_a(rank, 0), stride_b(rank, 0), counter(rank, 0);
-  for (int64_t r = static_cast<int64_t>(rank) - 1, sa = 1, sb = 1; r >= 0; --r) {
-    const size_t ra = a.size() - (rank - r), rb = b.size() - (rank - r);
-    const bool has_a = rank - r <= a.size(), has_b = rank - r <= b.size();
-    if (has_a && a[ra] != 1) stride_a[r] = sa;
-    if (has_b && b[rb] != 1) stride_b[r] = sb;
-    if (has_a) sa *= a[ra];
-    if (has_b) sb *= b[rb];
-  }
-  int64_t ia = 0, ib = 0;
+// Visits every multi-index of `shape` in row-major order, the way an odometer turns: the last
+// axis fastest, and an axis that reaches its size goes back to 0 and carries into the one before.
+// Beside the index it keeps one flat offset per list of strides, at[s] = sum_r index[r] *
+// strides[s][r], and calls f(i, at) for element i. (Used by broadcasting, permute and gather.)
+template <size_t S, class F>
+void for_each_offset(const Shape& shape, const std::array<std::vector<int64_t>, S>& strides, F f) {
+  const size_t rank = shape.size();
+  const int64_t n = numel(shape);
+  std::vector<int64_t> index(rank, 0);
+  std::array<int64_t, S> at{};
   for (int64_t i = 0; i < n; ++i) {
-    f(i, ia, ib);
-    for (int64_t r = static_cast<int64_t>(rank) - 1; r >= 0; --r) {  // advance the odometer
-      ++counter[r];
-      ia += stride_a[r];
-      ib += stride_b[r];
-      if (counter[r] < out[r]) break;
-      ia -= stride_a[r] * out[r];
-      ib -= stride_b[r] * out[r];
-      counter[r] = 0;
+    f(i, at);
+    for (size_t r = rank; r-- > 0;) {
+      for (size_t s = 0; s < S; ++s) at[s] += strides[s][r];
+      if (++index[r] < shape[r]) break;
+      for (size_t s = 0; s < S; ++s) at[s] -= strides[s][r] * shape[r];
+      index[r] = 0;
     }
   }
+}
+
+// The strides of `in` along the axes of the broadcast result `out`: 0 on an axis where `in` is
+// stretched (missing, or of size 1), so the odometer reads the same element again there.
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out);
+
+// Calls f(i, ia, ib) for every element i of the broadcast result `out`, with ia and ib the flat
+// offsets of the elements of a and b that it reads. In backward the same offsets make `+=` sum
+// the gradient over every stretched copy.
+template <class F>
+void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
+  if (fast::for_each_broadcast_flat(out, a, b, f)) return;  // common shapes: fast/broadcast.hpp
+  for_each_offset<2>(out, {broadcast_strides(a, out), broadcast_strides(b, out)},
+                     [&](int64_t i, const std::array<int64_t, 2>& at) { f(i, at[0], at[1]); });
 }
 
 // Calls an elementwise formula with the op's settings only if it takes them: `exp` is written
