@@ -36,17 +36,23 @@ int64_t rows_of(const Shape& self) {
   return rows;
 }
 
-void matmul_backward(const Tape& tape, const Node& node) {
-  const TensorImpl& self = tape.input(node, 0);
-  const TensorImpl& other = tape.input(node, 1);
-  const int64_t m = rows_of(self.shape), k = other.shape[0], n = other.shape[1];
+// Backward through the product A @ B of inputs a and a + 1 ([M, K] @ [K, N]), shared by matmul
+// and addmm. dgemm with beta = 1 adds into the gradients: `+=`.
+void product_backward(const Tape& tape, const Node& node, size_t a, int64_t m, int64_t k,
+                      int64_t n) {
   const double* grad = node.out->grad.data();
-  if (double* gself = tape.input_grad(node, 0)) {  // d self += grad @ other^T   [M,N]@[N,K]
-    gemm(false, true, m, k, n, grad, other.value.data(), 1.0, gself);
+  if (double* ga = tape.input_grad(node, a)) {  // d A += grad @ B^T   [M,N]@[N,K]
+    gemm(false, true, m, k, n, grad, tape.input(node, a + 1).value.data(), 1.0, ga);
   }
-  if (double* gother = tape.input_grad(node, 1)) {  // d other += self^T @ grad  [K,M]@[M,N]
-    gemm(true, false, k, n, m, self.value.data(), grad, 1.0, gother);
+  if (double* gb = tape.input_grad(node, a + 1)) {  // d B += A^T @ grad   [K,M]@[M,N]
+    gemm(true, false, k, n, m, tape.input(node, a).value.data(), grad, 1.0, gb);
   }
+}
+
+void matmul_backward(const Tape& tape, const Node& node) {
+  const TensorImpl& other = tape.input(node, 1);
+  product_backward(tape, node, 0, rows_of(tape.input(node, 0).shape), other.shape[0],
+                   other.shape[1]);
 }
 }  // namespace
 
@@ -79,20 +85,13 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
 namespace {
 void addmm_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
-  const TensorImpl& mat1 = tape.input(node, 1);
-  const TensorImpl& mat2 = tape.input(node, 2);
-  const int64_t m = mat1.shape[0], k = mat1.shape[1], n = mat2.shape[1];
-  const double* grad = node.out->grad.data();
   if (double* gself = tape.input_grad(node, 0)) {  // d self += grad, summed where it was broadcast
+    const double* grad = node.out->grad.data();
     detail::for_each_broadcast(node.out->shape, node.out->shape, self.shape,
                                [&](int64_t i, int64_t, int64_t is) { gself[is] += grad[i]; });
   }
-  if (double* gmat1 = tape.input_grad(node, 1)) {  // d mat1 += grad @ mat2^T   [M,N]@[N,K]
-    gemm(false, true, m, k, n, grad, mat2.value.data(), 1.0, gmat1);
-  }
-  if (double* gmat2 = tape.input_grad(node, 2)) {  // d mat2 += mat1^T @ grad   [K,M]@[M,N]
-    gemm(true, false, k, n, m, mat1.value.data(), grad, 1.0, gmat2);
-  }
+  const Shape& mat1 = tape.input(node, 1).shape;
+  product_backward(tape, node, 1, mat1[0], mat1[1], tape.input(node, 2).shape[1]);
 }
 }  // namespace
 

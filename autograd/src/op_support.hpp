@@ -2,8 +2,10 @@
 //
 // An op does three things: check its inputs (throwing with its name and their shapes), compute
 // its result, and hand the result to `record`, which appends a node to the recording tape, if
-// any. The templates below do this once for all elementwise ops, so that each op in
-// elementwise.cpp is just its formula and its derivative.
+// any, with what the op saves for its backward (`save(Settings{...})`, tape.hpp). The templates
+// below do this once for all elementwise ops, so that each op in elementwise.cpp is just its
+// formula and its derivative. Following `mul`: elementwise.cpp -> binary_op and record here ->
+// Tape::record (tape.cpp).
 #pragma once
 
 #include <fmt/format.h>
@@ -54,13 +56,27 @@ inline void check_defined(const char* op, const Tensor& t) {
   if (!t.defined()) throw_undefined(op);
 }
 
-// Appends `result`, made by `op` from `inputs`, to the recording tape and returns its node (for
-// the op to store its settings in); returns nullptr when nothing is recording. Also where
-// DetectAnomalyGuard looks at every result.
-Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
-             const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
-Node* record(const char* op, std::span<const Tensor* const> inputs,
-             const std::shared_ptr<TensorImpl>& result, BackwardFn backward);
+// Whether every number in b is finite (no NaN, no Inf).
+bool all_finite(const Buffer& b);
+// DetectAnomalyGuard's look at an op's result: an AnomalyError naming the op unless finite.
+void check_result_finite(const char* op, const TensorImpl& result, bool recorded);
+
+// Appends `result`, made by `op` from `inputs`, to the recording tape, if one is recording, with
+// what the op saves for its backward (tape.hpp: save). Also where DetectAnomalyGuard looks at
+// every result.
+inline void record(const char* op, std::span<const Tensor* const> inputs,
+                   const std::shared_ptr<TensorImpl>& result, BackwardFn backward,
+                   Saved saved = {}) {
+  Tape* tape = Tape::current();
+  if (tape != nullptr) tape->record(op, inputs, result, backward, saved);
+  if (DetectAnomalyGuard::active()) check_result_finite(op, *result, tape != nullptr);
+}
+inline void record(const char* op, std::initializer_list<const Tensor*> inputs,
+                   const std::shared_ptr<TensorImpl>& result, BackwardFn backward,
+                   Saved saved = {}) {
+  record(op, std::span<const Tensor* const>(inputs.begin(), inputs.size()), result, backward,
+         saved);
+}
 
 // Each op file's entries in the op index (op_info.hpp), listed at the end of that file and
 // collected by op_info.cpp.
@@ -70,11 +86,6 @@ std::span<const OpInfo* const> matmul_op_info();
 std::span<const OpInfo* const> shape_op_info();
 std::span<const OpInfo* const> softmax_op_info();
 std::span<const OpInfo* const> tape_op_info();  // "leaf" and "const"
-
-// Stores an op's integer settings for the node record() just returned (which must not be null):
-// the axis, slice bounds, indices... Its backward reads them back with tape.ints(node).
-void set_ints(Node& node, std::span<const int64_t> values);
-void set_ints(Node& node, std::initializer_list<int64_t> values);
 
 // An axis in [-rank, rank) made non-negative, or an IndexError naming the op and the shape.
 // `rank` is usually shape.size(); stack passes one more (it may insert a new last axis).
@@ -91,9 +102,9 @@ struct AxisView {
 AxisView axis_view(const Shape& shape, int64_t axis);
 
 // The shape two shapes broadcast to (NumPy rules), or a ShapeError naming the op and both.
-Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b);
+Shape broadcast_unequal_shapes(const char* op, const Shape& a, const Shape& b);
 inline Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
-  return a == b ? a : broadcast_shapes_differing(op, a, b);  // equal shapes: the common case
+  return a == b ? a : broadcast_unequal_shapes(op, a, b);  // equal shapes: the common case
 }
 
 // How far apart in memory neighbours along each axis are, row-major: [2, 3, 4] -> [12, 4, 1].
@@ -134,42 +145,44 @@ void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F f) {
                      [&](int64_t i, const std::array<int64_t, 2>& at) { f(i, at[0], at[1]); });
 }
 
-// Calls an elementwise formula with the op's settings only if it takes them: `exp` is written
-// [](double x) {...}, `leaky_relu` [](double x, const double* attr) {...}.
-template <class F, class... Args>
-double call(F f, const double* attr, Args... args) {
-  if constexpr (std::is_invocable_v<F, Args..., const double*>) {
-    return f(args..., attr);
+// The backward of an op whose result element r is self[from[r]], with `from` the indices it
+// saved (max's argmax, gather's offsets): d self[from[r]] += grad[r].
+void scatter_backward(const Tape& tape, const Node& node);
+
+// An op without settings saves this (nothing).
+struct NoSettings {};
+
+// Calls an elementwise formula with the op's settings only if it has any: exp's derivative is
+// [](double x, double result) {...}, leaky_relu's [](double x, double result, Slope s) {...}.
+template <class F, class Settings, class... Numbers>
+double with_settings(F f, const Settings& settings, Numbers... numbers) {
+  if constexpr (std::is_empty_v<Settings>) {
+    return f(numbers...);
   } else {
-    return f(args...);
+    return f(numbers..., settings);
   }
 }
 
 // --- one input -------------------------------------------------------------------------------
-// Forward: result = f(self). Backward: d self += grad * df(self, result).
-// df gives the *local* derivative d result / d self, element by element.
-template <class F, class DF>
+// Forward: result = f(self). Backward: d self += grad * df(self, result), element by element.
+// df is the *local* derivative d result / d self.
+template <class DF, class Settings>
 void unary_backward(const Tape& tape, const Node& node) {
-  const TensorImpl& self = tape.input(node, 0);
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const double* x = self.value.data();
+  const double* x = tape.input(node, 0).value.data();
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
-  const size_t n = self.value.size();
-  // The settings copied out of the node: the compiler cannot tell that the writes to gself
-  // leave node.attr alone, and would re-read it for every element instead of vectorising.
-  const double attr[2] = {node.attr[0], node.attr[1]};
-  for (size_t i = 0; i < n; ++i) gself[i] += grad[i] * call(DF{}, attr, x[i], y[i]);
+  const Settings settings = tape.saved<Settings>(node);  // a local copy: the loop vectorises
+  const size_t n = node.out->value.size();
+  for (size_t i = 0; i < n; ++i) gself[i] += grad[i] * with_settings(DF{}, settings, x[i], y[i]);
 }
 
 // The forward formula f is either elementwise ([](double x) {...}) or, for the few functions
-// that have a vectorised form, one that fills the whole array: f(x, y, n) (vector_math.hpp).
-template <class F, class DF>
-Tensor unary_op(const char* op, const Tensor& self, F f, DF, double attr0 = 0.0,
-                double attr1 = 0.0) {
+// that have a vectorised form, one that fills the whole array: f(x, y, n) (fast/vector_math.hpp).
+template <class F, class DF, class Settings = NoSettings>
+Tensor unary_op(const char* op, const Tensor& self, F f, DF, Settings settings = {}) {
   check_defined(op, self);
-  const double attr[2] = {attr0, attr1};
   auto result = make_result(self.shape());
   const double* x = self.impl().value.data();
   double* y = result->value.data();
@@ -177,19 +190,16 @@ Tensor unary_op(const char* op, const Tensor& self, F f, DF, double attr0 = 0.0,
   if constexpr (std::is_invocable_v<F, const double*, double*, size_t>) {
     f(x, y, n);
   } else {
-    for (size_t i = 0; i < n; ++i) y[i] = call(f, attr, x[i]);
+    for (size_t i = 0; i < n; ++i) y[i] = with_settings(f, settings, x[i]);
   }
-  if (Node* node = record(op, {&self}, result, &unary_backward<F, DF>)) {
-    node->attr[0] = attr0;
-    node->attr[1] = attr1;
-  }
+  record(op, {&self}, result, &unary_backward<DF, Settings>, save(settings));
   return Tensor(std::move(result));
 }
 
 // --- two inputs, broadcasting ----------------------------------------------------------------
 // Forward: result = f(self, other). Backward: d self += grad * dself(self, other, result), and
 // likewise for other, each at the offsets broadcasting gave it.
-template <class F, class DSelf, class DOther>
+template <class DSelf, class DOther>
 void binary_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
   const TensorImpl& other = tape.input(node, 1);
@@ -216,7 +226,7 @@ Tensor binary_op(const char* op, const Tensor& self, const Tensor& other, F, DSe
   double* y = result->value.data();
   for_each_broadcast(result->shape, self.shape(), other.shape(),
                      [&](int64_t i, int64_t ia, int64_t ib) { y[i] = F{}(a[ia], b[ib]); });
-  record(op, {&self, &other}, result, &binary_backward<F, DSelf, DOther>);
+  record(op, {&self, &other}, result, &binary_backward<DSelf, DOther>);
   return Tensor(std::move(result));
 }
 
