@@ -8,7 +8,7 @@
 
 #include "autograd/error.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 

@@ -1,18 +1,18 @@
 // elementwise.cpp — ops that work number by number: + - * / pow, exp, log, tanh, relu...
 //
 // Each op is its forward formula and its local derivative, side by side. unary_op / binary_op
-// (internal.hpp) do the rest: loop, broadcast, record, and in backward multiply the local
+// (op_support.hpp) do the rest: loop, broadcast, record, and in backward multiply the local
 // derivative by `grad` and add it (+=) into the input's gradient.
 //
-// Above each op sits its entry for the op index (op_info.hpp): its name, the rule as text, and,
-// for the one-input ops, the very local derivative its backward uses, so that a picture can
-// evaluate it on the node's numbers (a saturated sigmoid, a relu that is off).
+// Above each op sits its entry for the op index (op_info.hpp): its name and the rule as text;
+// a picture that wants the local derivative on a node's numbers (a saturated sigmoid, a relu that
+// is off) gets it from Tape::elementwise_derivatives, which runs the very rule below.
 #include <cmath>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
-#include "vector_math.hpp"
+#include "fast/vector_math.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -96,54 +96,59 @@ Tensor minimum(const Tensor& self, const Tensor& other) {
 
 // ----- one input -------------------------------------------------------------------------------
 // d(-self)/d self = -1
-constexpr auto d_neg = [](double, double, const double*) { return -1.0; };
-constexpr OpInfo kNeg{"neg", "d self = -grad", d_neg};
+constexpr auto d_neg = [](double, double) { return -1.0; };
+constexpr OpInfo kNeg{.name = "neg", .formula = "d self = -grad", .elementwise = true};
 Tensor neg(const Tensor& self) {
   return unary_op(
       kNeg.name, self, [](double x) { return -x; }, d_neg);
 }
 
-// d(self ^ p)/d self = p * self^(p - 1);   attr[0] = p
+// d(self ^ p)/d self = p * self^(p - 1)
 // (Recorded as "pow" too, under the entry kPow above; its text covers this rule with p as the
 // exponent.)
-constexpr auto d_pow_scalar = [](double x, double, const double* p) {
-  return p[0] == 0.0 ? 0.0 : p[0] * std::pow(x, p[0] - 1.0);
+struct Exponent {
+  double p;
+};
+constexpr auto d_pow_scalar = [](double x, double, Exponent e) {
+  return e.p == 0.0 ? 0.0 : e.p * std::pow(x, e.p - 1.0);
 };
 Tensor pow(const Tensor& self, double exponent) {
   return unary_op(
-      kPow.name, self, [](double x, const double* p) { return std::pow(x, p[0]); }, d_pow_scalar,
-      exponent);
+      kPow.name, self, [](double x, Exponent e) { return std::pow(x, e.p); }, d_pow_scalar,
+      Exponent{exponent});
 }
 
 // d e^self / d self = e^self = result
-constexpr auto d_exp = [](double, double result, const double*) { return result; };
-constexpr OpInfo kExp{"exp", "d self = grad * result", d_exp};
+constexpr auto d_exp = [](double, double result) { return result; };
+constexpr OpInfo kExp{.name = "exp", .formula = "d self = grad * result", .elementwise = true};
 Tensor exp(const Tensor& self) {
-  // y[i] = e^x[i] for the whole array: vector_math.cpp
+  // y[i] = e^x[i] for the whole array: fast/vector_math.cpp
   return unary_op(kExp.name, self, detail::vec::exp, d_exp);
 }
 
 // d ln(self) / d self = 1 / self
-constexpr auto d_log = [](double x, double, const double*) { return 1.0 / x; };
-constexpr OpInfo kLog{"log", "d self = grad / self", d_log};
+constexpr auto d_log = [](double x, double) { return 1.0 / x; };
+constexpr OpInfo kLog{.name = "log", .formula = "d self = grad / self", .elementwise = true};
 Tensor log(const Tensor& self) {
   return unary_op(
       kLog.name, self, [](double x) { return std::log(x); }, d_log);
 }
 
 // d sqrt(self) / d self = 1 / (2 sqrt(self)) = 1 / (2 result)
-constexpr auto d_sqrt = [](double, double result, const double*) { return 1.0 / (2.0 * result); };
-constexpr OpInfo kSqrt{"sqrt", "d self = grad / (2 * result)", d_sqrt};
+constexpr auto d_sqrt = [](double, double result) { return 1.0 / (2.0 * result); };
+constexpr OpInfo kSqrt{.name = "sqrt", .formula = "d self = grad / (2 * result)",
+                       .elementwise = true};
 Tensor sqrt(const Tensor& self) {
   return unary_op(
       kSqrt.name, self, [](double x) { return std::sqrt(x); }, d_sqrt);
 }
 
 // d |self| / d self = sign(self), taken as 0 at 0 (PyTorch's choice)
-constexpr auto d_abs = [](double x, double, const double*) {
+constexpr auto d_abs = [](double x, double) {
   return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
 };
-constexpr OpInfo kAbs{"abs", "d self = grad * sign(self) (0 at self == 0)", d_abs};
+constexpr OpInfo kAbs{.name = "abs", .formula = "d self = grad * sign(self) (0 at self == 0)",
+                      .elementwise = true};
 Tensor abs(const Tensor& self) {
   return unary_op(
       kAbs.name, self, [](double x) { return std::abs(x); }, d_abs);
@@ -151,22 +156,23 @@ Tensor abs(const Tensor& self) {
 
 // d tanh(self) / d self = 1 - tanh^2(self) = 1 - result^2
 // Saturation: for |self| > 5 this is below 2e-4, so almost no gradient passes.
-constexpr auto d_tanh = [](double, double result, const double*) { return 1.0 - result * result; };
-constexpr OpInfo kTanh{"tanh", "d self = grad * (1 - result^2)", d_tanh, /*saturates=*/true};
+constexpr auto d_tanh = [](double, double result) { return 1.0 - result * result; };
+constexpr OpInfo kTanh{.name = "tanh", .formula = "d self = grad * (1 - result^2)",
+                       .elementwise = true, .saturates = true, .derivative_symbol = "tanh'"};
 Tensor tanh(const Tensor& self) {
-  // y[i] = tanh(x[i]) for the whole array: vector_math.cpp
+  // y[i] = tanh(x[i]) for the whole array: fast/vector_math.cpp
   return unary_op(kTanh.name, self, detail::vec::tanh, d_tanh);
 }
 
 // d sigmoid(self) / d self = sigmoid(self) (1 - sigmoid(self)) = result (1 - result),
 // at most 1/4 (at 0): a stack of sigmoids shrinks the gradient by 4x or more per layer.
-// Forward: 1 / (1 + e^-self) for the whole array (vector_math.cpp, which also says why an
+// Forward: 1 / (1 + e^-self) for the whole array (fast/vector_math.cpp, which also says why an
 // overflowing e^-self still gives the right answer, 0).
-constexpr auto d_sigmoid = [](double, double result, const double*) {
+constexpr auto d_sigmoid = [](double, double result) {
   return result * (1.0 - result);
 };
-constexpr OpInfo kSigmoid{"sigmoid", "d self = grad * result * (1 - result)", d_sigmoid,
-                          /*saturates=*/true};
+constexpr OpInfo kSigmoid{.name = "sigmoid", .formula = "d self = grad * result * (1 - result)",
+                          .elementwise = true, .saturates = true, .derivative_symbol = "σ'"};
 Tensor sigmoid(const Tensor& self) {
   return unary_op(kSigmoid.name, self, detail::vec::sigmoid, d_sigmoid);
 }
@@ -176,28 +182,30 @@ Tensor sigmoid(const Tensor& self) {
 // Written `self < 0 ? 0 : self`, not `self > 0 ? self : 0`: the same single comparison (the loop
 // still vectorises, no branch), but a NaN fails it and comes out as NaN instead of vanishing
 // into 0 (and -0 stays -0), as in PyTorch. The derivative likewise: grad passes at a NaN.
-constexpr auto d_relu = [](double x, double, const double*) { return x <= 0.0 ? 0.0 : 1.0; };
-constexpr OpInfo kRelu{"relu", "d self = grad where self > 0, else 0", d_relu};
+constexpr auto d_relu = [](double x, double) { return x <= 0.0 ? 0.0 : 1.0; };
+constexpr OpInfo kRelu{.name = "relu", .formula = "d self = grad where self > 0, else 0",
+                       .elementwise = true, .switches_off = true};
 Tensor relu(const Tensor& self) {
   return unary_op(
       kRelu.name, self, [](double x) { return x < 0.0 ? 0.0 : x; }, d_relu);
 }
 
-// d leaky_relu(self) / d self = 1 where self > 0, else slope;   attr[0] = slope.
+// d leaky_relu(self) / d self = 1 where self > 0, else slope.
 // PyTorch's default slope is 0.01 (Keras's LeakyReLU defaults to alpha = 0.3). For slope < 1
 // this equals max(self, slope * self), the cheap branch-free form, except for the gradient at
 // exactly 0: there `maximum` sees a tie and splits it, (1 + slope) / 2, where this op (and
 // PyTorch) gives slope. (A NaN comes out NaN: slope * NaN.)
-constexpr auto d_leaky_relu = [](double x, double, const double* slope) {
-  return x > 0.0 ? 1.0 : slope[0];
+constexpr auto d_leaky_relu = [](double x, double, LeakyReluSettings s) {
+  return x > 0.0 ? 1.0 : s.negative_slope;
 };
-constexpr OpInfo kLeakyRelu{"leaky_relu", "d self = grad where self > 0, else slope * grad",
-                            d_leaky_relu};
+constexpr OpInfo kLeakyRelu{.name = "leaky_relu",
+                            .formula = "d self = grad where self > 0, else slope * grad",
+                            .elementwise = true};
 Tensor leaky_relu(const Tensor& self, double negative_slope) {
   return unary_op(
       kLeakyRelu.name, self,
-      [](double x, const double* slope) { return x > 0.0 ? x : slope[0] * x; }, d_leaky_relu,
-      negative_slope);
+      [](double x, LeakyReluSettings s) { return x > 0.0 ? x : s.negative_slope * x; },
+      d_leaky_relu, LeakyReluSettings{negative_slope});
 }
 
 namespace {
@@ -218,34 +226,37 @@ void check_bounds(const char* op, double lo, double hi, const Tensor& self) {
 }
 }  // namespace
 
-// d clamp(self, lo, hi) / d self = 1 where lo <= self <= hi, else 0;   attr = {lo, hi}
+// d clamp(self, lo, hi) / d self = 1 where lo <= self <= hi, else 0
 // (bounds inclusive, as PyTorch's clamp; a NaN input stays NaN and gets no gradient).
-constexpr auto d_clamp = [](double x, double, const double* b) {
-  return (x >= b[0] && x <= b[1]) ? 1.0 : 0.0;
+struct Bounds {
+  double lo, hi;
 };
-constexpr OpInfo kClamp{"clamp", "d self = grad where lo <= self <= hi, else 0", d_clamp};
+constexpr auto clamp_between = [](double x, Bounds b) {
+  return x < b.lo ? b.lo : x > b.hi ? b.hi : x;
+};
+constexpr auto d_clamp = [](double x, double, Bounds b) {
+  return (x >= b.lo && x <= b.hi) ? 1.0 : 0.0;
+};
+constexpr OpInfo kClamp{.name = "clamp", .formula = "d self = grad where lo <= self <= hi, else 0",
+                        .elementwise = true};
 Tensor clamp(const Tensor& self, double lo, double hi) {
   check_bounds(kClamp.name, lo, hi, self);
-  return unary_op(
-      kClamp.name, self,
-      [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; }, d_clamp,
-      lo, hi);
+  return unary_op(kClamp.name, self, clamp_between, d_clamp, Bounds{lo, hi});
 }
 
-// d hardtanh(self, lo, hi) / d self = 1 where lo < self < hi, else 0;   attr = {lo, hi}
+// d hardtanh(self, lo, hi) / d self = 1 where lo < self < hi, else 0
 // The same numbers as clamp, but PyTorch gives the activation the other gradient at the
 // bounds: 0 there (bounds exclusive), as if the saturated side won the tie. A NaN input passes
 // grad (PyTorch's hardtanh_backward zeroes only where self <= lo or self >= hi).
-constexpr auto d_hardtanh = [](double x, double, const double* b) {
-  return (x <= b[0] || x >= b[1]) ? 0.0 : 1.0;
+constexpr auto d_hardtanh = [](double x, double, Bounds b) {
+  return (x <= b.lo || x >= b.hi) ? 0.0 : 1.0;
 };
-constexpr OpInfo kHardtanh{"hardtanh", "d self = grad where lo < self < hi, else 0", d_hardtanh};
+constexpr OpInfo kHardtanh{.name = "hardtanh",
+                           .formula = "d self = grad where lo < self < hi, else 0",
+                           .elementwise = true};
 Tensor hardtanh(const Tensor& self, double lo, double hi) {
   check_bounds(kHardtanh.name, lo, hi, self);
-  return unary_op(
-      kHardtanh.name, self,
-      [](double x, const double* b) { return x < b[0] ? b[0] : x > b[1] ? b[1] : x; },
-      d_hardtanh, lo, hi);
+  return unary_op(kHardtanh.name, self, clamp_between, d_hardtanh, Bounds{lo, hi});
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------

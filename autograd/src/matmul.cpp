@@ -5,14 +5,14 @@
 //   d other = self^T @ grad
 //
 // A batched [B, M, K] @ [K, N] is the same thing: contiguous rows make it one [B*M, K] matrix.
-// The readable reference is matmul_reference; the op calls cblas_dgemm, and a test holds the two
-// equal. Backward calls dgemm with its transpose flags and beta = 1, which is exactly `+=`.
-#include <cblas.h>
+// The readable reference is matmul_reference; the op calls cblas_dgemm (fast/gemm.hpp), and a
+// test holds the two equal. Backward calls it with its transpose flags and beta = 1: `+=`.
 #include <fmt/format.h>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "fast/gemm.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -27,19 +27,7 @@ void matmul_reference(const double* a, const double* b, double* c, int64_t m, in
 }
 
 namespace {
-// C = alpha * op(A) @ op(B) + beta * C for row-major matrices, where op transposes when asked.
-// C is rows x cols; `depth` is the summed dimension. BLAS wants leading dimensions of at least 1
-// even for empty matrices, and nothing to do when C is empty.
-void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth, const double* a,
-          const double* b, double beta, double* c) {
-  if (rows == 0 || cols == 0) return;
-  const int64_t lda = std::max<int64_t>(trans_a ? rows : depth, 1);
-  const int64_t ldb = std::max<int64_t>(trans_b ? depth : cols, 1);
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(rows), static_cast<int>(cols),
-              static_cast<int>(depth), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb),
-              beta, c, static_cast<int>(cols));
-}
+using detail::fast::gemm;  // C = op(A) @ op(B) + beta * C on OpenBLAS: fast/gemm.hpp
 
 // The rows of self: every axis but the last, multiplied (all batches together).
 int64_t rows_of(const Shape& self) {
@@ -48,27 +36,25 @@ int64_t rows_of(const Shape& self) {
   return rows;
 }
 
-void matmul_backward(const Tape& tape, const Node& node) {
-  const TensorImpl& self = tape.input(node, 0);
-  const TensorImpl& other = tape.input(node, 1);
-  const int64_t m = rows_of(self.shape), k = other.shape[0], n = other.shape[1];
+// Backward through the product A @ B of inputs a and a + 1 ([M, K] @ [K, N]), shared by matmul
+// and addmm. dgemm with beta = 1 adds into the gradients: `+=`.
+void product_backward(const Tape& tape, const Node& node, size_t a, int64_t m, int64_t k,
+                      int64_t n) {
   const double* grad = node.out->grad.data();
-  if (double* gself = tape.input_grad(node, 0)) {  // d self += grad @ other^T   [M,N]@[N,K]
-    gemm(false, true, m, k, n, grad, other.value.data(), 1.0, gself);
+  if (double* ga = tape.input_grad(node, a)) {  // d A += grad @ B^T   [M,N]@[N,K]
+    gemm(false, true, m, k, n, grad, tape.input(node, a + 1).value.data(), 1.0, ga);
   }
-  if (double* gother = tape.input_grad(node, 1)) {  // d other += self^T @ grad  [K,M]@[M,N]
-    gemm(true, false, k, n, m, self.value.data(), grad, 1.0, gother);
+  if (double* gb = tape.input_grad(node, a + 1)) {  // d B += A^T @ grad   [K,M]@[M,N]
+    gemm(true, false, k, n, m, tape.input(node, a).value.data(), grad, 1.0, gb);
   }
+}
+
+void matmul_backward(const Tape& tape, const Node& node) {
+  const TensorImpl& other = tape.input(node, 1);
+  product_backward(tape, node, 0, rows_of(tape.input(node, 0).shape), other.shape[0],
+                   other.shape[1]);
 }
 }  // namespace
-
-void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n) {
-  if (k == 0) {
-    std::fill_n(c, m * n, 0.0);
-    return;
-  }
-  gemm(false, false, m, n, k, a, b, 0.0, c);
-}
 
 constexpr OpInfo kMatmul{"matmul", "d self = grad @ other^T,  d other = self^T @ grad"};
 Tensor matmul(const Tensor& self, const Tensor& other) {
@@ -99,20 +85,13 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
 namespace {
 void addmm_backward(const Tape& tape, const Node& node) {
   const TensorImpl& self = tape.input(node, 0);
-  const TensorImpl& mat1 = tape.input(node, 1);
-  const TensorImpl& mat2 = tape.input(node, 2);
-  const int64_t m = mat1.shape[0], k = mat1.shape[1], n = mat2.shape[1];
-  const double* grad = node.out->grad.data();
   if (double* gself = tape.input_grad(node, 0)) {  // d self += grad, summed where it was broadcast
+    const double* grad = node.out->grad.data();
     detail::for_each_broadcast(node.out->shape, node.out->shape, self.shape,
                                [&](int64_t i, int64_t, int64_t is) { gself[is] += grad[i]; });
   }
-  if (double* gmat1 = tape.input_grad(node, 1)) {  // d mat1 += grad @ mat2^T   [M,N]@[N,K]
-    gemm(false, true, m, k, n, grad, mat2.value.data(), 1.0, gmat1);
-  }
-  if (double* gmat2 = tape.input_grad(node, 2)) {  // d mat2 += mat1^T @ grad   [K,M]@[M,N]
-    gemm(true, false, k, n, m, mat1.value.data(), grad, 1.0, gmat2);
-  }
+  const Shape& mat1 = tape.input(node, 1).shape;
+  product_backward(tape, node, 1, mat1[0], mat1[1], tape.input(node, 2).shape[1]);
 }
 }  // namespace
 

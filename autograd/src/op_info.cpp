@@ -7,7 +7,7 @@
 
 #include <array>
 
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "autograd/error.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 

@@ -1,13 +1,13 @@
 // reduce.cpp — sum, mean and max: many numbers in, fewer out.
 //
-// Along an axis, a tensor is viewed as [outer, n, inner] (internal.hpp): the reduction runs over
+// Along an axis, a tensor is viewed as [outer, n, inner] (op_support.hpp): the reduction runs over
 // the middle index. In backward every reduced element gets its share of the one gradient that
 // came out: all of it for sum, 1/n of it for mean, all of it for the argmax only for max.
 #include <fmt/format.h>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -30,59 +30,63 @@ Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
   return out;
 }
 
+// What sum and mean save: the axis (-1: all elements) and the scale (1 for sum, 1/n for mean).
+struct SumSettings {
+  int64_t axis;
+  double scale;
+};
+
 // Backward of sum and mean: d self[o, j, i] += scale * grad[o, i] for every j.
-// ints[0] = axis (or -1: all elements); attr[0] = scale (1 for sum, 1/n for mean).
 void sum_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
+  const auto [axis, scale] = tape.saved<SumSettings>(node);
   const TensorImpl& self = tape.input(node, 0);
   const double* grad = node.out->grad.data();
-  const double scale = node.attr[0];
-  if (ints[0] < 0) {
+  if (axis < 0) {
     for (size_t j = 0; j < self.value.size(); ++j) gself[j] += scale * grad[0];
     return;
   }
-  const auto v = axis_view(self.shape, ints[0]);
+  const auto v = axis_view(self.shape, axis);
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < v.n; ++j)
       for (int64_t i = 0; i < v.inner; ++i)
         gself[(o * v.n + j) * v.inner + i] += scale * grad[o * v.inner + i];
 }
 
-// sum (scale 1) or mean (scale 1/n) over all elements, or along one axis.
-Tensor sum_op(const char* op, const Tensor& self, int64_t axis, bool all, bool keepdim,
-              bool mean) {
+// Whether a reduction is a sum, or a mean (the sum times 1/n).
+enum class Scale { one, one_over_n };
+
+// The sum (or mean) of every element: a scalar.
+Tensor sum_all(const char* op, const Tensor& self, Scale scaled) {
   detail::check_defined(op, self);
   const double* x = self.impl().value.data();
-  if (all) {
-    const int64_t n = self.numel();
-    auto result = make_impl({});
-    double total = 0.0;
-    for (int64_t j = 0; j < n; ++j) total += x[j];
-    const double scale = mean ? 1.0 / static_cast<double>(n) : 1.0;
-    result->value[0] = total * scale;
-    if (Node* node = record(op, {&self}, result, &sum_backward)) {
-      detail::set_ints(*node, {-1});
-      node->attr[0] = scale;
-    }
-    return Tensor(result);
-  }
+  const int64_t n = self.numel();
+  auto result = make_impl({});
+  double total = 0.0;
+  for (int64_t j = 0; j < n; ++j) total += x[j];
+  const double scale = scaled == Scale::one_over_n ? 1.0 / static_cast<double>(n) : 1.0;
+  result->value[0] = total * scale;
+  record(op, {&self}, result, &sum_backward, save(SumSettings{-1, scale}));
+  return Tensor(result);
+}
+
+// The sum (or mean) along one axis, which is removed (or kept as 1 with keepdim).
+Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim, Scale scaled) {
+  detail::check_defined(op, self);
+  const double* x = self.impl().value.data();
   axis = normalize_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
   double* y = result->value.data();
-  const double scale = mean ? 1.0 / static_cast<double>(v.n) : 1.0;
+  const double scale = scaled == Scale::one_over_n ? 1.0 / static_cast<double>(v.n) : 1.0;
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t i = 0; i < v.inner; ++i) {
       double total = 0.0;
       for (int64_t j = 0; j < v.n; ++j) total += x[(o * v.n + j) * v.inner + i];
       y[o * v.inner + i] = total * scale;
     }
-  if (Node* node = record(op, {&self}, result, &sum_backward)) {
-    detail::set_ints(*node, {axis});
-    node->attr[0] = scale;
-  }
+  record(op, {&self}, result, &sum_backward, save(SumSettings{axis, scale}));
   return Tensor(result);
 }
 
@@ -93,23 +97,13 @@ bool beats(double candidate, double best) {
   return candidate > best || (candidate != candidate && best == best);
 }
 
-// Backward of max: the whole gradient goes to the element that was the max.
-// ints = the flat index in self of each result element's argmax.
-void max_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
-  double* gself = tape.input_grad(node, 0);
-  if (gself == nullptr) return;
-  const double* grad = node.out->grad.data();
-  for (size_t r = 0; r < ints.size(); ++r) gself[ints[r]] += grad[r];
-}
-
 }  // namespace
 
 // sum: result = sum_j self[j]          d self[j] = grad
 constexpr OpInfo kSum{"sum", "d self = grad, copied to every element summed"};
-Tensor sum(const Tensor& self) { return sum_op(kSum.name, self, 0, true, false, false); }
+Tensor sum(const Tensor& self) { return sum_all(kSum.name, self, Scale::one); }
 Tensor sum(const Tensor& self, int64_t axis, bool keepdim) {
-  return sum_op(kSum.name, self, axis, false, keepdim, false);
+  return sum_along(kSum.name, self, axis, keepdim, Scale::one);
 }
 
 // mean: result = sum_j self[j] / n     d self[j] = grad / n
@@ -118,10 +112,10 @@ Tensor mean(const Tensor& self) {
   if (self.defined() && self.numel() == 0) {
     throw ShapeError(fmt::format("mean: the tensor of shape {} is empty", shape_str(self.shape())));
   }
-  return sum_op(kMean.name, self, 0, true, false, true);
+  return sum_all(kMean.name, self, Scale::one_over_n);
 }
 Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
-  return sum_op(kMean.name, self, axis, false, keepdim, true);
+  return sum_along(kMean.name, self, axis, keepdim, Scale::one_over_n);
 }
 
 // max along an axis: result = max_j self[j]     d self[argmax] = grad, 0 elsewhere.
@@ -150,9 +144,8 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
       y[o * v.inner + i] = x[best];
       where[o * v.inner + i] = best;
     }
-  if (Node* node = record(kMax.name, {&self}, result, &max_backward)) {
-    detail::set_ints(*node, where);
-  }
+  // Backward: the whole gradient goes to the element that was the max (its flat index, saved).
+  record(kMax.name, {&self}, result, &detail::scatter_backward, save_indices(where));
   return Tensor(result);
 }
 

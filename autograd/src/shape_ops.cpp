@@ -13,7 +13,7 @@
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -63,36 +63,24 @@ namespace {
 // For result element i (row-major in the result's shape), the flat offset of the input element it
 // copies. perm[r] names the input axis that result axis r comes from.
 std::vector<int64_t> permuted_offsets(const Shape& in, std::span<const int64_t> perm) {
-  const size_t rank = in.size();
-  std::vector<int64_t> in_stride(rank, 1);
-  for (size_t r = rank; r-- > 1;) in_stride[r - 1] = in_stride[r] * in[r];
-  Shape out(rank);
-  std::vector<int64_t> stride(rank);
-  for (size_t r = 0; r < rank; ++r) {
+  const std::vector<int64_t> in_stride = detail::row_major_strides(in);
+  Shape out(in.size());
+  std::vector<int64_t> stride(in.size());
+  for (size_t r = 0; r < in.size(); ++r) {
     out[r] = in[perm[r]];
     stride[r] = in_stride[perm[r]];
   }
   std::vector<int64_t> offsets(static_cast<size_t>(numel(in)));
-  std::vector<int64_t> counter(rank, 0);
-  int64_t at = 0;
-  for (size_t i = 0; i < offsets.size(); ++i) {
-    offsets[i] = at;
-    for (size_t r = rank; r-- > 0;) {  // odometer over the result's multi-index
-      at += stride[r];
-      if (++counter[r] < out[r]) break;
-      at -= stride[r] * out[r];
-      counter[r] = 0;
-    }
-  }
+  detail::for_each_offset<1>(out, {stride},
+                             [&](int64_t i, const std::array<int64_t, 1>& at) { offsets[i] = at[0]; });
   return offsets;
 }
 
-// ints = the permutation;  d self[offset(i)] += grad[i]
+// The op saves the permutation:  d self[offset(i)] += grad[i]
 void permute_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto offsets = permuted_offsets(tape.input(node, 0).shape, ints);
+  const auto offsets = permuted_offsets(tape.input(node, 0).shape, tape.saved_indices(node));
   const double* grad = node.out->grad.data();
   for (size_t i = 0; i < offsets.size(); ++i) gself[offsets[i]] += grad[i];
 }
@@ -119,7 +107,7 @@ Tensor permute_op(const char* op, const Tensor& self, std::vector<int64_t> dims)
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t i = 0; i < offsets.size(); ++i) y[i] = x[offsets[i]];
-  if (Node* node = record(op, {&self}, result, &permute_backward)) detail::set_ints(*node, dims);
+  record(op, {&self}, result, &permute_backward, save_indices(dims));
   return Tensor(result);
 }
 }  // namespace
@@ -147,13 +135,17 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
 
 // ----- slice -----------------------------------------------------------------------------------
 namespace {
-// ints = {axis, start, end}:  d self[o, start + j, i] += grad[o, j, i]
+struct SliceSettings {
+  int64_t axis, start, end;
+};
+
+// d self[o, start + j, i] += grad[o, j, i]
 void slice_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(tape.input(node, 0).shape, ints[0]);
-  const int64_t start = ints[1], len = ints[2] - ints[1];
+  const auto [axis, start, end] = tape.saved<SliceSettings>(node);
+  const auto v = axis_view(tape.input(node, 0).shape, axis);
+  const int64_t len = end - start;
   const double* grad = node.out->grad.data();
   // For each o, the (j, i) block is len * inner numbers in a row on both sides: one flat loop.
   const int64_t block = len * v.inner;
@@ -183,9 +175,7 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
     std::copy_n(x + (o * v.n + s) * v.inner, (e - s) * v.inner, y + o * (e - s) * v.inner);
-  if (Node* node = record(kSlice.name, {&self}, result, &slice_backward)) {
-    detail::set_ints(*node, {axis, s, e});
-  }
+  record(kSlice.name, {&self}, result, &slice_backward, save(SliceSettings{axis, s, e}));
   return Tensor(result);
 }
 
@@ -194,10 +184,14 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
 // [outer, size_k, inner] of it, starting where input k-1 ended. Stack is concat along a new
 // axis of size 1 per input, so one backward rule serves both.
 namespace {
-// ints = {outer, inner}; input k's size along the axis is its numel / (outer * inner).
+// The result viewed as [outer, total, inner]; input k's size along the axis is its numel /
+// (outer * inner).
+struct JoinSettings {
+  int64_t outer, inner;
+};
+
 void concat_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
-  const int64_t outer = ints[0], inner = ints[1];
+  const auto [outer, inner] = tape.saved<JoinSettings>(node);
   if (outer * inner == 0) return;  // nothing was copied
   const double* grad = node.out->grad.data();
   const int64_t total = static_cast<int64_t>(node.out->value.size()) / (outer * inner);
@@ -261,9 +255,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
   }
   std::vector<const Tensor*> inputs;
   for (const Tensor& t : tensors) inputs.push_back(&t);
-  if (Node* node = record(op, inputs, result, &concat_backward)) {
-    detail::set_ints(*node, {outer, inner});
-  }
+  record(op, inputs, result, &concat_backward, save(JoinSettings{outer, inner}));
   return Tensor(result);
 }
 }  // namespace
@@ -280,27 +272,22 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t axis) {
 
 // ----- index_select and gather -----------------------------------------------------------------
 namespace {
-// ints = {axis, indices...}:  d self[o, indices[j], i] += grad[o, j, i]
+struct IndexSelectSettings {
+  int64_t axis;  // and the indices, saved as the index list
+};
+
+// d self[o, indices[j], i] += grad[o, j, i]
 void index_select_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(tape.input(node, 0).shape, ints[0]);
-  const int64_t count = static_cast<int64_t>(ints.size()) - 1;
+  const auto v = axis_view(tape.input(node, 0).shape, tape.saved<IndexSelectSettings>(node).axis);
+  const auto indices = tape.saved_indices(node);
+  const auto count = static_cast<int64_t>(indices.size());
   const double* grad = node.out->grad.data();
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < count; ++j)
       for (int64_t i = 0; i < v.inner; ++i)
-        gself[(o * v.n + ints[1 + j]) * v.inner + i] += grad[(o * count + j) * v.inner + i];
-}
-
-// ints = the flat offset in self that each result element was read from.
-void gather_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
-  double* gself = tape.input_grad(node, 0);
-  if (gself == nullptr) return;
-  const double* grad = node.out->grad.data();
-  for (size_t r = 0; r < ints.size(); ++r) gself[ints[r]] += grad[r];
+        gself[(o * v.n + indices[j]) * v.inner + i] += grad[(o * count + j) * v.inner + i];
 }
 }  // namespace
 
@@ -325,11 +312,8 @@ Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t j = 0; j < count; ++j)
       std::copy_n(x + (o * v.n + indices[j]) * v.inner, v.inner, y + (o * count + j) * v.inner);
-  if (Node* node = record(kIndexSelect.name, {&self}, result, &index_select_backward)) {
-    std::vector<int64_t> ints{axis};
-    ints.insert(ints.end(), indices.begin(), indices.end());
-    detail::set_ints(*node, ints);
-  }
+  record(kIndexSelect.name, {&self}, result, &index_select_backward,
+         save(IndexSelectSettings{axis}, indices));
   return Tensor(result);
 }
 
@@ -347,14 +331,15 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
                                  "(same rank, no larger except along axis {})",
                                  shape_str(is), shape_str(s), axis));
   }
-  const size_t rank = s.size();
-  std::vector<int64_t> stride(rank, 1);
-  for (size_t r = rank; r-- > 1;) stride[r - 1] = stride[r] * s[r];
+  // The index tensor's own multi-index, read with self's strides, except along `axis`, where the
+  // index value says where to read.
+  std::vector<int64_t> stride = detail::row_major_strides(s);
+  const int64_t axis_stride = stride[axis];
+  stride[axis] = 0;
   auto result = make_result(is);
   std::vector<int64_t> from(static_cast<size_t>(index.numel()));
-  std::vector<int64_t> counter(rank, 0);
   const double* idx = index.impl().value.data();
-  for (size_t e = 0; e < from.size(); ++e) {
+  detail::for_each_offset<1>(is, {stride}, [&](int64_t e, const std::array<int64_t, 1>& at) {
     const double want = idx[e];
     if (want != static_cast<double>(static_cast<int64_t>(want)) || want < 0 ||
         want >= static_cast<double>(s[axis])) {
@@ -362,21 +347,13 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
                                    "axis {} of shape {}",
                                    want, s[axis], axis, shape_str(s)));
     }
-    int64_t at = 0;
-    for (size_t r = 0; r < rank; ++r)
-      at += (static_cast<int64_t>(r) == axis ? static_cast<int64_t>(want) : counter[r]) * stride[r];
-    from[e] = at;
-    for (size_t r = rank; r-- > 0;) {  // next multi-index of the index tensor
-      if (++counter[r] < is[r]) break;
-      counter[r] = 0;
-    }
-  }
+    from[e] = at[0] + static_cast<int64_t>(want) * axis_stride;
+  });
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (size_t e = 0; e < from.size(); ++e) y[e] = x[from[e]];
-  if (Node* node = record(kGather.name, {&self}, result, &gather_backward)) {
-    detail::set_ints(*node, from);
-  }
+  // Backward: grad added back where each element was read from (the offsets, saved).
+  record(kGather.name, {&self}, result, &detail::scatter_backward, save_indices(from));
   return Tensor(result);
 }
 

@@ -11,7 +11,7 @@
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -26,37 +26,26 @@ void for_each_fiber(const detail::AxisView& v, F f) {
     for (int64_t i = 0; i < v.inner; ++i) f(o * v.n * v.inner + i, v.inner);
 }
 
-// ints[0] = axis
-void log_softmax_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
+struct SoftmaxSettings {
+  int64_t axis;
+  bool log;  // log_softmax
+};
+
+// The two rules above, along each fiber, with y the result (log_softmax: s_j = e^{y_j}).
+void softmax_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto v = axis_view(node.out->shape, ints[0]);
+  const auto [axis, log] = tape.saved<SoftmaxSettings>(node);
+  const auto v = axis_view(node.out->shape, axis);
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
   for_each_fiber(v, [&](int64_t base, int64_t stride) {
     double total = 0.0;
-    for (int64_t j = 0; j < v.n; ++j) total += grad[base + j * stride];
-    for (int64_t j = 0; j < v.n; ++j) {
-      const int64_t at = base + j * stride;
-      gself[at] += grad[at] - std::exp(y[at]) * total;
+    for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
+      total += log ? grad[at] : grad[at] * y[at];
     }
-  });
-}
-
-void softmax_backward(const Tape& tape, const Node& node) {
-  const auto ints = tape.ints(node);  // the settings the op stored
-  double* gself = tape.input_grad(node, 0);
-  if (gself == nullptr) return;
-  const auto v = axis_view(node.out->shape, ints[0]);
-  const double* y = node.out->value.data();
-  const double* grad = node.out->grad.data();
-  for_each_fiber(v, [&](int64_t base, int64_t stride) {
-    double dot = 0.0;
-    for (int64_t j = 0; j < v.n; ++j) dot += grad[base + j * stride] * y[base + j * stride];
-    for (int64_t j = 0; j < v.n; ++j) {
-      const int64_t at = base + j * stride;
-      gself[at] += y[at] * (grad[at] - dot);
+    for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
+      gself[at] += log ? grad[at] - std::exp(y[at]) * total : y[at] * (grad[at] - total);
     }
   });
 }
@@ -79,8 +68,7 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
       y[at] = log ? (x[at] - m) - log_total : std::exp(x[at] - m) / total;
     }
   });
-  BackwardFn backward = log ? &log_softmax_backward : &softmax_backward;
-  if (Node* node = detail::record(op, {&self}, result, backward)) detail::set_ints(*node, {axis});
+  detail::record(op, {&self}, result, &softmax_backward, save(SoftmaxSettings{axis, log}));
   return Tensor(result);
 }
 

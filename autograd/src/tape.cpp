@@ -1,17 +1,21 @@
-// tape.cpp — recording nodes, the reverse loop, scopes, guards, and the tape as a table.
+// tape.cpp — the tape itself: which tapes exist, recording a node, the reverse loop, and the
+// guards (scopes, no-grad, anomaly detection).
+//
+// Looking at a tape (its table, edge gradient norms, local derivatives) is tape_inspect.cpp; the
+// helpers the op files share are op_support.cpp.
 #include "autograd/tape.hpp"
 
 #include <fmt/format.h>
 
-#include <array>
 #include <atomic>
-#include <cmath>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
 #include "autograd/error.hpp"
 #include "autograd/op_info.hpp"
-#include "internal.hpp"
+#include "fast/tape_arrays.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -42,13 +46,6 @@ thread_local uint64_t g_scope_version = 0;  // changes whenever g_scope does
 std::mutex g_live_mutex;
 std::unordered_map<uint64_t, Tape*> g_live;
 std::atomic<uint64_t> g_next_id{1};
-
-// Memory recycled from the last tape that ended on this thread. A training loop makes a new
-// tape every step, of about the same size; reusing the node and input arrays (cleared, capacity
-// kept) saves the operating system handing out and taking back megabytes of fresh pages each step.
-thread_local std::vector<Node> g_spare_nodes;
-thread_local std::vector<uint32_t> g_spare_inputs;
-thread_local std::vector<int64_t> g_spare_ints;
 
 Tape* find_live(uint64_t id) {
   std::lock_guard lock(g_live_mutex);
@@ -83,10 +80,8 @@ std::mutex g_leaf_grad_mutex;
 }  // namespace
 
 Tape::Tape() : id_(g_next_id++) {
-  nodes_.swap(g_spare_nodes);
-  inputs_.swap(g_spare_inputs);
-  ints_.swap(g_spare_ints);
-  ints_.push_back(0);  // the empty run that every node without settings points to
+  detail::fast::reuse_tape_arrays(nodes_, inputs_, saved_);  // the last tape's memory: fast/
+  saved_.push_back(0);  // "nothing saved": an empty index list, no settings
   scopes_.emplace_back("");
   scope_index_.emplace("", 0);
   {
@@ -109,15 +104,9 @@ Tape::~Tape() {
     std::erase(stack_->tapes, this);  // wherever it is: tapes may die in any order
     stack_->top.store(stack_->tapes.empty() ? nullptr : stack_->tapes.back());
   }
-  nodes_.clear();  // frees every node's tensor that no handle outside still holds
-  inputs_.clear();
-  ints_.clear();
-  constexpr size_t kKeepAtMost = size_t{1} << 20;  // nodes; a giant one-off tape is given back
-  if (nodes_.capacity() > g_spare_nodes.capacity() && nodes_.capacity() <= kKeepAtMost) {
-    nodes_.swap(g_spare_nodes);
-    inputs_.swap(g_spare_inputs);
-    ints_.swap(g_spare_ints);
-  }
+  // Frees every node's tensor that no handle outside still holds, and keeps the arrays' memory
+  // for the next tape (fast/tape_arrays.hpp).
+  detail::fast::recycle_tape_arrays(nodes_, inputs_, saved_);
   std::lock_guard lock(g_live_mutex);
   g_live.erase(id_);
 }
@@ -169,16 +158,7 @@ constexpr OpInfo kLeaf{"leaf", "a parameter: its gradient accumulates (+=) over 
                                "every backward pass, until the optimizer zeroes it"};
 constexpr OpInfo kConst{"const", "an input or a literal: needs no gradient, none flows here"};
 
-namespace {
-bool all_finite(const Buffer& b) {
-  for (double v : b.span()) {
-    if (!std::isfinite(v)) return false;
-  }
-  return true;
-}
-}  // namespace
-
-uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
+uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
   TensorImpl& impl = t.impl();
   // Already on this tape? An op result's note is its own tape's alone (op results belong to
   // their tape's thread); a leaf's may mix two tapes' notes, so the node it names is checked.
@@ -212,7 +192,7 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   // DetectAnomalyGuard its numbers are looked at first: a NaN that comes in from outside (a
   // diverged parameter, a bad batch) is reported where it enters, under its name, not as the
   // result of whichever op happens to use it.
-  if (g_detect_anomaly && !all_finite(impl.value)) {
+  if (g_detect_anomaly && !detail::all_finite(impl.value)) {
     throw AnomalyError(fmt::format(
         "anomaly: {} {}of shape {} holds NaN or Inf as it enters tape #{} (first used by '{}', "
         "scope '{}'); look at where it was made or loaded",
@@ -237,13 +217,13 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
 }
 
 uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
-                      const std::shared_ptr<TensorImpl>& out, BackwardFn backward) {
+                      const std::shared_ptr<TensorImpl>& out, BackwardFn backward, Saved saved) {
   // Inputs first (they may append leaf nodes), then this op's node after all of them.
   const auto first = static_cast<uint32_t>(inputs_.size());
   bool requires_grad = false;
   for (const Tensor* t : inputs) {
-    inputs_.push_back(node_of(*t, op));
-    // (Read from the tensor node_of just looked at, not through nodes_[...].out: same flag,
+    inputs_.push_back(find_or_add_node(*t, op));
+    // (Read from the tensor find_or_add_node just looked at, not through nodes_[...].out: same flag,
     // one pointer chase fewer.)
     requires_grad = requires_grad || t->impl().requires_grad;
   }
@@ -255,6 +235,7 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   n.first_input = first;
   n.input_count = static_cast<uint32_t>(inputs.size());
   n.scope = current_scope();
+  if (saved.size > 0 || !saved.indices.empty()) n.saved = store_saved(saved);
   out->requires_grad = requires_grad;
   out->is_leaf = false;
   out->tape_id = id_;
@@ -262,10 +243,15 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   return index;
 }
 
-void Tape::set_ints(Node& n, std::span<const int64_t> values) {
-  n.first_int = static_cast<uint32_t>(ints_.size());
-  ints_.push_back(static_cast<int64_t>(values.size()));
-  ints_.insert(ints_.end(), values.begin(), values.end());
+// Appends [index count, indices..., the settings' bytes] to saved_ and returns where it starts.
+uint32_t Tape::store_saved(Saved saved) {
+  const auto at = static_cast<uint32_t>(saved_.size());
+  saved_.push_back(static_cast<int64_t>(saved.indices.size()));
+  saved_.insert(saved_.end(), saved.indices.begin(), saved.indices.end());
+  const size_t words = (saved.size + sizeof(int64_t) - 1) / sizeof(int64_t);
+  saved_.resize(saved_.size() + words);
+  if (saved.size > 0) std::memcpy(saved_.data() + saved_.size() - words, saved.bytes, saved.size);
+  return at;
 }
 
 double* Tape::input_grad(const Node& n, size_t k) const {
@@ -280,10 +266,13 @@ double* Tape::input_grad(const Node& n, size_t k) const {
 // threads' tapes); nullptr for anything that takes no gradient.
 Buffer* Tape::grad_buffer(uint32_t i) const {
   const Node& n = nodes_[i];
-  if (!n.out->requires_grad) return nullptr;
-  if (n.backward != nullptr) return &n.out->grad;
-  if (n.op == kLeaf.name) return &leaf_grads_[leaf_row_[i]].grad;
-  return nullptr;  // recorded as a constant, made a parameter only afterwards (requires_grad_)
+  if (n.out->requires_grad) {
+    if (n.backward != nullptr) return &n.out->grad;
+    if (n.op == kLeaf.name) return &leaf_grads_[leaf_row_[i]].grad;
+  }
+  // Takes no gradient (a constant; or a tensor made a parameter with requires_grad_ only after it
+  // was recorded), unless local_derivatives is asking what would reach it (tape_inspect.cpp).
+  return i == probe_.node ? &probe_.grad : nullptr;
 }
 
 // ----- backward: one reverse loop ----------------------------------------------------------------
@@ -308,7 +297,8 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, BackwardOptions 
   run_backward(root, gradient.impl().value, options);
 }
 
-void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardOptions options) {
+// The root's node index, or a TapeError saying why it cannot start a pass here.
+uint32_t Tape::check_root(const Tensor& root_tensor) const {
   const TensorImpl& r = root_tensor.impl();
   const Where where = where_recorded(r);
   if (where.tape != id_ || where.node >= nodes_.size() || nodes_[where.node].out.get() != &r) {
@@ -335,7 +325,11 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
         "pass retain_graph = true to the first call to run it again",
         id_));
   }
-  const uint32_t root = where.node;
+  return where.node;
+}
+
+void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardOptions options) {
+  const uint32_t root = check_root(root_tensor);
 
   // Gradients of op results are recomputed by every pass; leaves accumulate into theirs. (On a
   // first pass there is nothing to clear: op results start without a gradient, and a pass that
@@ -404,169 +398,33 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
     edge_grad_norm_.clear();  // the norms of an earlier pass would no longer be true
   }
 
-  // The reverse loop. Creation order is a topological order, so when node i runs, every node
-  // that used its result (all after it) has already added its share into node i's gradient.
-  std::vector<Buffer> set_aside;
+  // The reverse loop: tape.hpp's, with the observers each called out on a line of its own.
+  // Creation order is a topological order, so when node i runs, every node that used its result
+  // (all after it) has already added its share into node i's gradient.
+  const bool check_anomalies = g_detect_anomaly;
+  std::vector<Buffer> set_aside;  // for record_edge_grads (tape_inspect.cpp)
   for (uint32_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
     if (options.record_edge_grads) set_aside_input_grads(n, set_aside);
     n.backward(*this, n);
     if (options.record_edge_grads) measure_and_restore_input_grads(n, set_aside);
-    if (g_detect_anomaly) {
-      for (size_t k = 0; k < n.input_count; ++k) {
-        const Buffer* grad = grad_buffer(inputs_[n.first_input + k]);
-        if (grad != nullptr && !all_finite(*grad)) {
-          throw AnomalyError(fmt::format(
-              "anomaly: the backward rule of '{}' (tape index {}, scope '{}') produced NaN or "
-              "Inf in the gradient of its input {} (shape {})",
-              n.op, i, scopes_[n.scope], k, shape_str(input(n, k).shape)));
-        }
-      }
-    }
-    if (!options.keep_grads) n.out->grad.clear();  // nothing after this needs it
+    if (check_anomalies) check_input_grads_finite(i);  // DetectAnomalyGuard
+    if (!options.keep_grads) n.out->grad.clear();      // nothing after this needs it
   }
 }
 
-// Recording edge gradients: the inputs' gradients are set aside before a node's rule runs, so
-// the rule adds into empty buffers and what they hold afterwards is exactly what flowed along
-// each edge. (Subtracting "before" from "after" instead would lose a small contribution added to
-// a large sum, e.g. to a weight shared by 100 time steps.) Then the two are added back together.
-// An input used twice by one node (a * a) is set aside once; both its edges get the sum.
-namespace {
-bool repeats_earlier_input(std::span<const uint32_t> inputs, size_t k) {
-  for (size_t j = 0; j < k; ++j) {
-    if (inputs[j] == inputs[k]) return true;
-  }
-  return false;
-}
-}  // namespace
-
-void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const {
-  const auto inputs = inputs_of(n);
-  set_aside.clear();
+void Tape::check_input_grads_finite(uint32_t i) const {
+  const Node& n = nodes_[i];
   for (size_t k = 0; k < n.input_count; ++k) {
-    Buffer* grad = grad_buffer(inputs[k]);
-    if (grad == nullptr || repeats_earlier_input(inputs, k)) {
-      set_aside.emplace_back();
-    } else {
-      set_aside.push_back(std::move(*grad));
-      grad->clear();
+    const Buffer* grad = grad_buffer(inputs_[n.first_input + k]);
+    if (grad != nullptr && !detail::all_finite(*grad)) {
+      throw AnomalyError(fmt::format(
+          "anomaly: the backward rule of '{}' (tape index {}, scope '{}') produced NaN or "
+          "Inf in the gradient of its input {} (shape {})",
+          n.op, i, scopes_[n.scope], k, shape_str(input(n, k).shape)));
     }
   }
-}
-
-void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside) {
-  const auto inputs = inputs_of(n);
-  for (size_t k = 0; k < n.input_count; ++k) {
-    if (repeats_earlier_input(inputs, k)) {
-      for (size_t j = 0; j < k; ++j) {
-        if (inputs[j] == inputs[k]) edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
-      }
-      continue;
-    }
-    Buffer* flowed_into = grad_buffer(inputs[k]);
-    if (flowed_into == nullptr) continue;  // takes no gradient
-    Buffer& flowed = *flowed_into;  // this edge's contribution alone
-    if (!flowed.empty()) {
-      double sq = 0.0;
-      for (double v : flowed.span()) sq += v * v;
-      edge_grad_norm_[n.first_input + k] = std::sqrt(sq);
-    }
-    Buffer& earlier = set_aside[k];
-    if (earlier.empty()) continue;
-    if (flowed.empty()) {
-      flowed = std::move(earlier);
-    } else {
-      for (size_t j = 0; j < flowed.size(); ++j) flowed[j] += earlier[j];
-    }
-  }
-}
-
-double Tape::edge_grad_norm(size_t i, size_t k) const {
-  const size_t e = nodes_[i].first_input + k;
-  return e < edge_grad_norm_.size() ? edge_grad_norm_[e] : -1.0;
-}
-
-std::vector<std::vector<double>> Tape::local_derivatives(size_t i) const {
-  const Node& n = nodes_[check_node_index(i, "local_derivatives")];
-  std::vector<std::vector<double>> result(n.input_count);
-  if (n.backward == nullptr || n.out->value.size() != 1) return result;
-  // Run the node's own rule on a seed of 1 with its inputs' gradients zeroed, read them, and put
-  // everything back as it was.
-  // (A parameter's gradient here is this tape's row for it, not its .grad: empty, as between
-  // passes, so other threads' tapes may share the parameter while this runs.)
-  const auto inputs = inputs_of(n);
-  Buffer no_gradient;  // stands in for an input that takes none
-  auto grad_of_input = [&](size_t k) -> Buffer& {
-    Buffer* grad = grad_buffer(inputs[k]);
-    return grad != nullptr ? *grad : no_gradient;
-  };
-  Buffer saved_out = n.out->grad;
-  std::vector<Buffer> saved_in;
-  for (size_t k = 0; k < n.input_count; ++k) {
-    saved_in.push_back(grad_of_input(k));
-    grad_of_input(k).clear();
-  }
-  n.out->grad = Buffer(1, 1.0);
-  n.backward(*this, n);
-  for (size_t k = 0; k < n.input_count; ++k) {
-    const Buffer& g = grad_of_input(k);
-    result[k].assign(g.span().begin(), g.span().end());
-  }
-  for (size_t k = n.input_count; k-- > 0;) grad_of_input(k) = saved_in[k];
-  n.out->grad = saved_out;
-  return result;
-}
-
-// ----- the tape as a table -----------------------------------------------------------------------
-namespace {
-std::string summary(const Buffer& b) {
-  if (b.empty()) return "-";
-  if (b.size() <= 3) return fmt::format("{:.4g}", fmt::join(b.span(), ", "));
-  double sq = 0.0;
-  for (double v : b.span()) sq += v * v;
-  return fmt::format("|{:.4g}|", std::sqrt(sq));  // the 2-norm, for a tensor
-}
-}  // namespace
-
-std::string Tape::to_string(size_t max_rows) const {
-  // Rows first, then each column as wide as its widest cell (parameter names can be long).
-  using Row = std::array<std::string, 7>;
-  std::vector<Row> rows = {{"index", "op", "inputs", "scope", "shape", "value", "grad"}};
-  const size_t n = nodes_.size();
-  size_t skipped_at = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (n > max_rows && i == max_rows / 2) {  // long tapes: the first and last rows only
-      skipped_at = rows.size();
-      i = n - max_rows / 2;
-    }
-    const Node& node = nodes_[i];
-    std::string op = node.op;
-    if (node.out->name) op += " " + *node.out->name;
-    rows.push_back({fmt::format("{}", i), op, fmt::format("{}", fmt::join(inputs_of(i), ",")),
-                    scopes_[node.scope], shape_str(node.out->shape), summary(node.out->value),
-                    summary(node.out->grad)});
-  }
-  std::array<size_t, 7> width{};
-  for (const Row& row : rows)
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-
-  std::string out = fmt::format("Tape #{}: {} nodes\n", id_, n);
-  for (size_t r = 0; r < rows.size(); ++r) {
-    if (r == skipped_at && skipped_at > 0) {
-      out += fmt::format("{:>{}}  ... {} nodes not shown ...\n", "", width[0], n - max_rows);
-    }
-    const Row& row = rows[r];
-    out += fmt::format("{:>{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0],
-                       row[1], width[1], row[2], width[2], row[3], width[3], row[4], width[4],
-                       row[5], width[5], row[6]);
-  }
-  return out;
-}
-
-void Tape::print(std::FILE* out, size_t max_rows) const {
-  fmt::print(out, "{}", to_string(max_rows));
 }
 
 // ----- Tensor::backward finds its tape by id ------------------------------------------------------
@@ -634,85 +492,7 @@ DetectAnomalyGuard::DetectAnomalyGuard() : previous_(g_detect_anomaly) { g_detec
 DetectAnomalyGuard::~DetectAnomalyGuard() { g_detect_anomaly = previous_; }
 bool DetectAnomalyGuard::active() { return g_detect_anomaly; }
 
-// ----- the helpers every op uses -----------------------------------------------------------------
-namespace detail {
-
-void throw_undefined(const char* op) {
-  throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
-}
-
-Node* record(const char* op, std::span<const Tensor* const> inputs,
-             const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
-  Tape* tape = Tape::current();
-  Node* node = nullptr;
-  if (tape != nullptr) {
-    tape->record(op, inputs, result, backward);
-    node = &tape->last();
-  }
-  if (g_detect_anomaly && !all_finite(result->value)) {
-    throw AnomalyError(fmt::format(
-        "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}",
-        op, tape ? fmt::format("{}", result->node) : std::string("not recorded"), g_scope,
-        shape_str(result->shape)));
-  }
-  return node;
-}
-
-void set_ints(Node& node, std::span<const int64_t> values) {
-  Tape::current()->set_ints(node, values);
-}
-void set_ints(Node& node, std::initializer_list<int64_t> values) {
-  set_ints(node, std::span<const int64_t>(values.begin(), values.size()));
-}
-
-Node* record(const char* op, std::initializer_list<const Tensor*> inputs,
-             const std::shared_ptr<TensorImpl>& result, BackwardFn backward) {
-  return record(op, std::span<const Tensor* const>(inputs.begin(), inputs.size()), result,
-                backward);
-}
-
-void check_sizes(const char* op, const Shape& shape) {
-  for (int64_t d : shape) {
-    if (d < 0) throw ValueError(fmt::format("{}: negative size in shape {}", op, shape_str(shape)));
-  }
-  numel(shape, op);  // a ShapeError past kMaxNumel
-}
-
-int64_t normalize_axis(const char* op, int64_t axis, const Shape& shape, int64_t rank) {
-  if (axis < -rank || axis >= rank) {
-    throw IndexError(fmt::format("{}: axis {} is out of range for shape {} (axes {} to {})", op,
-                                 axis, shape_str(shape), -rank, rank - 1));
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
-AxisView axis_view(const Shape& shape, int64_t axis) {
-  AxisView v;
-  for (int64_t r = 0; r < static_cast<int64_t>(shape.size()); ++r) {
-    if (r < axis) v.outer *= shape[r];
-    if (r == axis) v.n = shape[r];
-    if (r > axis) v.inner *= shape[r];
-  }
-  return v;
-}
-
-Shape broadcast_shapes_differing(const char* op, const Shape& a, const Shape& b) {
-  const size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {  // aligned from the right
-    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
-    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1) {
-      throw ShapeError(fmt::format("{}: shapes {} and {} cannot be broadcast together", op,
-                                   shape_str(a), shape_str(b)));
-    }
-    out[rank - 1 - i] = da == 1 ? db : da;
-  }
-  numel(out, op);  // [2^40, 1] and [1, 2^40] fit, but the result would be too large
-  return out;
-}
-
-}  // namespace detail
+// "leaf" and "const", in the op index (op_info.cpp).
 std::span<const OpInfo* const> detail::tape_op_info() {
   static constexpr const OpInfo* kEntries[] = {&kLeaf, &kConst};
   return kEntries;

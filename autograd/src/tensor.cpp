@@ -1,4 +1,4 @@
-// tensor.cpp — Buffer and the Tensor handle: construction, element access, gradients, printing.
+// tensor.cpp — the Tensor handle: construction, element access, gradients, printing.
 #include "autograd/tensor.hpp"
 
 #include <fmt/format.h>
@@ -6,12 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "autograd/error.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
-#include "internal.hpp"
+#include "op_support.hpp"
 
 namespace ag {
 
@@ -22,56 +21,6 @@ void throw_too_many_elements(const char* op, const Shape& shape) {
       "{}: shape {} has more elements than a tensor may hold (its non-zero sizes multiply to "
       "more than 2^56 = {}); check the sizes for a typo or an overflow upstream",
       op, shape_str(shape), kMaxNumel));
-}
-
-// ----- Buffer ----------------------------------------------------------------------------------
-Buffer::Buffer(size_t n, double fill) : size_(n) {
-  if (n > 1) {
-    heap_ = detail::ArrayPool::allocate(n);
-    // Zeros (every fresh gradient) by memset, the C library's fastest loop: +0.0 is all zero bits.
-    if (fill == 0.0 && !std::signbit(fill)) std::memset(heap_, 0, n * sizeof(double));
-    else std::fill_n(heap_, n, fill);
-  } else {
-    local_ = fill;
-  }
-}
-
-Buffer Buffer::uninitialized(size_t n) {
-  Buffer b;
-  b.size_ = n;
-  if (n > 1) b.heap_ = detail::ArrayPool::allocate(n);
-  return b;
-}
-
-Buffer::Buffer(const Buffer& other) : size_(other.size_) {
-  if (size_ > 1) {
-    heap_ = detail::ArrayPool::allocate(size_);
-    std::memcpy(heap_, other.heap_, size_ * sizeof(double));
-  } else {
-    local_ = other.local_;
-  }
-}
-
-// Takes over other's numbers (its heap array, or its one number); other is left empty.
-Buffer::Buffer(Buffer&& other) noexcept : size_(other.size_) {
-  if (size_ > 1) heap_ = other.heap_;
-  else local_ = other.local_;
-  other.size_ = 0;  // other no longer owns the array
-}
-
-// `other` is a copy (or a moved-from original): release ours, then take over its numbers.
-Buffer& Buffer::operator=(Buffer other) noexcept {
-  if (size_ > 1) release();
-  size_ = other.size_;
-  if (size_ > 1) heap_ = other.heap_;
-  else local_ = other.local_;
-  other.size_ = 0;
-  return *this;
-}
-
-void Buffer::release() {
-  detail::ArrayPool::deallocate(heap_, size_);
-  local_ = 0.0;
 }
 
 // ----- Tensor ----------------------------------------------------------------------------------

@@ -16,6 +16,8 @@
 #include <set>
 #include <string>
 
+#include <autograd/op_info.hpp>
+
 #include "ops_header.hpp"
 
 namespace {
@@ -82,4 +84,33 @@ TEST_CASE("every line of docs/derivatives.md names an existing op and input", "[
     CHECK(ops.count(r.op) == 1);
     if (ops.count(r.op) == 1) CHECK(ops.at(r.op).count(r.input) == 1);
   }
+}
+
+// The rule as text is written once, in each op's entry of the op index (op_info.hpp, defined
+// beside the op): ops.hpp's comments must repeat every clause of it word for word (spacing
+// aside), so that the header a learner reads and the tooltip a picture shows cannot drift apart.
+TEST_CASE("ops.hpp's comments state each op's rule as its op index entry does", "[docs]") {
+  auto squeeze = [](const std::string& text) {
+    return std::regex_replace(text, std::regex(R"(\s+)"), " ");
+  };
+  const std::string header =
+      squeeze(ops_header::read_text(TAPEGRAD_SOURCE_DIR "/autograd/include/autograd/ops.hpp"));
+  int checked = 0;
+  for (const ag::OpInfo* info : ag::op_infos()) {
+    const std::string op = info->name;
+    if (op == "leaf" || op == "const") continue;  // inputs, not ops
+    const std::string formula = info->formula;
+    // Clauses are separated by a comma and two spaces: "d self = grad,  d other = grad".
+    size_t start = 0;
+    while (start < formula.size()) {
+      size_t end = formula.find(",  ", start);
+      if (end == std::string::npos) end = formula.size();
+      const std::string clause = squeeze(formula.substr(start, end - start));
+      INFO("op " << op << ": \"" << clause << "\" is not in ops.hpp");
+      CHECK(header.find(clause) != std::string::npos);
+      ++checked;
+      start = end + 3;
+    }
+  }
+  CHECK(checked >= 40);
 }

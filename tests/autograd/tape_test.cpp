@@ -1,5 +1,6 @@
-// tests for autograd/src/tape.cpp: recording, the reverse loop, accumulation, scopes, guards,
-// the errors of tape misuse, and that a tape frees what it recorded.
+// tests for autograd/src/tape.cpp and tape_inspect.cpp: recording, the reverse loop,
+// accumulation, scopes, guards, the errors of tape misuse, that a tape frees what it recorded,
+// edge gradient norms and local derivatives.
 #include <pthread.h>
 
 #include <catch2/catch.hpp>

@@ -33,7 +33,7 @@ double quarter(int64_t k) { return static_cast<double>(k % 9 - 4) / 4.0; }
 std::shared_ptr<Sequential> make_mlp() {
   Generator gen(0);
   auto mlp = std::make_shared<Sequential>(
-      "mlp", std::initializer_list<std::shared_ptr<Module>>{
+      "mlp", std::initializer_list<std::shared_ptr<UnaryModule>>{
                  std::make_shared<Linear>(kInputs, kHidden, gen), std::make_shared<ReLU>(),
                  std::make_shared<Linear>(kHidden, kOutputs, gen)});
   int64_t k = 0;
@@ -66,7 +66,7 @@ std::pair<Tensor, Tensor> rows(int first, int count) {
 }
 
 // Forward and backward of the summed squared error over those rows, on a tape of its own.
-void accumulate(Module& model, int first, int count) {
+void accumulate(UnaryModule& model, int first, int count) {
   auto [x, y] = rows(first, count);
   Tape tape;
   mse_loss(model(x), y, Reduction::sum).backward();

@@ -30,6 +30,8 @@
 #include <cstring>
 
 #include "autograd/error.hpp"
+#include "autograd/op_info.hpp"
+#include "autograd/ops.hpp"
 #include "internal.hpp"
 
 namespace ag::viz::detail {
@@ -281,8 +283,9 @@ double norm_of(const Buffer& b) {
 // tensor whose first dimension is 1, or a scalar, has no batch to speak for: it gets the share
 // of its values that are off, or "off here" for one number, never "dead".
 OffKind off_kind(const Node& node) {
-  if (std::string_view(node.op) == "relu") return OffKind::relu;
-  if (saturates(node)) return OffKind::squashing;  // the engine says so: sigmoid, tanh
+  const OpInfo* info = op_info(node.op);  // the engine says which ops switch off or saturate
+  if (info != nullptr && info->switches_off) return OffKind::relu;
+  if (info != nullptr && info->saturates) return OffKind::squashing;
   return OffKind::none;
 }
 
@@ -291,9 +294,10 @@ void count_off(const Tape& tape, size_t i, const Options& options, OffCounts& co
   const OffKind kind = off_kind(node);
   if (kind == OffKind::none) return;
   const TensorImpl& t = *node.out;
-  // Off, by the engine's own local derivative d result / d self (op_info.hpp): a relu passes back
-  // exactly 0 (x <= 0); a sigmoid or tanh less than the saturation threshold.
-  const std::vector<double> values = local_derivative_values(tape, i);
+  // Off, by the engine's own local derivative d result / d self (its backward rule, run by
+  // Tape::elementwise_derivatives): a relu passes back exactly 0 (x <= 0); a sigmoid or tanh
+  // less than the saturation threshold.
+  const std::vector<double> values = tape.elementwise_derivatives(i);
   auto off = [&](double d) {
     return kind == OffKind::relu ? d == 0.0 : d < options.saturation_threshold;
   };
@@ -363,11 +367,10 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
     count_off(tape, i, options, counts);
     std::vector<Mark> marks;
     if (kind == OffKind::squashing) {
-      // The mean local derivative, by the engine's own rule (op_info.hpp).
-      const bool is_sigmoid = op == "sigmoid";
+      // The mean local derivative, by the engine's own rule, under the engine's name for it.
       double sum = 0;
-      for (double d : local_derivative_values(tape, i)) sum += d;
-      marks.push_back({fmt::format("{} {} {}", is_sigmoid ? "σ'" : "tanh'",
+      for (double d : tape.elementwise_derivatives(i)) sum += d;
+      marks.push_back({fmt::format("{} {} {}", op_info(node.op)->derivative_symbol,
                                    count == 1 ? "=" : "mean", num(sum / count)),
                        false});
     }
@@ -377,15 +380,15 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
   if (op == "leaky_relu") {
     double negative = 0;
     for (double r : values) negative += r < 0.0 ? 1 : 0;
-    std::string text = fmt::format("slope {}", num(node.attr[0]));
+    std::string text =
+        fmt::format("slope {}", num(tape.saved<LeakyReluSettings>(node).negative_slope));
     if (count > 1) text += ", on slope " + percent(negative / count);
     return {{text, false}};
   }
   if (op == "clamp" && node.input_count == 1) {
-    // clamp passes back 0 outside [lo, hi]: read its input to count those units.
-    const auto x = tape.node(tape.inputs_of(i)[0]).out->value.span();
+    // The units clamp passes no gradient back through (outside [lo, hi]), by its own rule.
     double clamped = 0;
-    for (double v : x) clamped += (v < node.attr[0] || v > node.attr[1]) ? 1 : 0;
+    for (double d : tape.elementwise_derivatives(i)) clamped += d == 0.0 ? 1 : 0;
     return {{"clamped " + percent(clamped / count), false}};
   }
   return {};

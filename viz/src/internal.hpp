@@ -170,13 +170,9 @@ struct QuantityNames {
   const char* csv;
 };
 QuantityNames names_of(FlowQuantity quantity);
-// ----- the engine's derivatives, read for pictures (tooltip.cpp) --------------------------------
-// d result / d self of each element of one-input elementwise node i, by the engine's own rule
-// (op_info.hpp); empty for ops that have none.
-std::vector<double> local_derivative_values(const Tape& tape, size_t i);
-// Whether the engine says the node's op saturates (sigmoid, tanh): its local derivative tends to
-// 0 as |self| grows.
-bool saturates(const Node& node);
+// (No derivative is written in viz/: d result / d self of each element of an elementwise node is
+// tape.elementwise_derivatives(i), the op's own backward rule run by the engine, and whether an
+// op switches off or saturates is in its op_info entry.)
 
 // ----- tooltips (tooltip.cpp) ------------------------------------------------------------------
 // Tape node i on hover: op, scope, shape, value and gradient statistics, the backward rule from

@@ -61,25 +61,6 @@ Stats stats_of(std::span<const double> values) {
 
 }  // namespace
 
-std::vector<double> local_derivative_values(const Tape& tape, size_t i) {
-  const Node& node = tape.node(i);
-  const OpInfo* info = op_info(node.op);
-  if (info == nullptr || info->local_derivative == nullptr || node.input_count != 1) return {};
-  const auto self = tape.node(tape.inputs_of(i)[0]).out->value.span();
-  const auto result = node.out->value.span();
-  std::vector<double> local;
-  local.reserve(result.size());
-  for (size_t j = 0; j < result.size() && j < self.size(); ++j) {
-    local.push_back(info->local_derivative(self[j], result[j], node.attr));
-  }
-  return local;
-}
-
-bool saturates(const Node& node) {
-  const OpInfo* info = op_info(node.op);
-  return info != nullptr && info->saturates;
-}
-
 std::string node_tooltip(const Tape& tape, size_t i, const Options& options) {
   const Node& node = tape.node(i);
   const TensorImpl& t = *node.out;
@@ -101,10 +82,10 @@ std::string node_tooltip(const Tape& tape, size_t i, const Options& options) {
   if (info == nullptr) return text + "\n(no entry in the engine's op index)";
   text += fmt::format("\n{}: {}", node.backward == nullptr ? "input" : "backward", info->formula);
   // The local derivative, element by element, as the backward rule computes it.
-  if (info->local_derivative != nullptr && node.input_count == 1) {
+  if (info->elementwise && node.input_count == 1) {
     Stats local;
     size_t small = 0;
-    for (double d : local_derivative_values(tape, i)) {
+    for (double d : tape.elementwise_derivatives(i)) {
       local.add(d);
       small += std::abs(d) < options.saturation_threshold ? 1 : 0;
     }

@@ -3,11 +3,12 @@
 //
 // The backward rules in src/ are code. A picture that explains *why* a gradient shrank needs them
 // in words ("d self = grad * (1 - result^2)") and, for the elementwise ops, the local derivative
-// d result / d self that it can evaluate on the node's own numbers (a sigmoid whose local
-// derivative is below 1e-3 is saturated; a relu whose local derivative is 0 is off). Those
-// belong to the engine, not to the pictures: each entry is defined in the op's own source file,
-// right above the op, from the same derivative the backward rule uses, and the op records itself
-// under the entry's name. op_info.cpp only collects the per-file lists.
+// d result / d self on the node's own numbers (a sigmoid whose local derivative is below 1e-3 is
+// saturated; a relu whose local derivative is 0 is off). Those belong to the engine, not to the
+// pictures: each entry is defined in the op's own source file, right above the op, and the op
+// records itself under the entry's name; the numbers come from Tape::elementwise_derivatives,
+// which runs the op's own backward rule, so each derivative is written once. op_info.cpp only
+// collects the per-file lists.
 //
 // The names are those of docs/derivatives.md: `grad` arrives at `result`; `self`, `other` are the
 // inputs.
@@ -26,13 +27,16 @@ struct OpInfo {
   const char* name = "";
   // What backward adds into each input, one clause per input: "d self = grad * (1 - result^2)".
   const char* formula = "";
-  // For an elementwise op with one input: d result / d self of one element, from that element of
-  // self, of result, and the op's settings (node.attr: leaky_relu's slope, clamp's bounds). The
-  // backward rule multiplies grad by exactly this. nullptr for every other op.
-  double (*local_derivative)(double self, double result, const double* attr) = nullptr;
+  // An elementwise op with one input: result[j] depends on self[j] alone, so its backward rule
+  // is grad times one local derivative per element (Tape::elementwise_derivatives reads them).
+  bool elementwise = false;
   // Whether the local derivative tends to 0 as |self| grows (sigmoid, tanh): the op "saturates".
-  // (relu's is 0 on a whole half-line instead: it is "off" there, not saturated.)
   bool saturates = false;
+  // Whether the local derivative is exactly 0 on a whole half-line (relu, x <= 0): a unit there
+  // is "off", and one off for every example is "dead".
+  bool switches_off = false;
+  // How a picture names the local derivative, when it shows it: "σ'" for sigmoid, "tanh'".
+  const char* derivative_symbol = nullptr;
 };
 
 // The entry for the op the tape recorded as `op`, or nullptr if the engine has none.

@@ -3,7 +3,9 @@
 // Each op checks its inputs, computes its result, and (when a tape is recording) appends a node
 // whose backward rule sits right beside the forward code in src/. The names follow PyTorch's
 // derivatives.yaml: `grad` is the gradient arriving at the result, `self` and `other` are the
-// inputs, `result` the output. docs/derivatives.md lists every rule on one line.
+// inputs, `result` the output. docs/derivatives.md lists every rule on one line. The rule as
+// text is written once, in the op's entry in the op index (op_info.hpp, beside the op in src/);
+// the comments here repeat it, and tests/autograd/derivatives_doc_test.cpp checks that they do.
 //
 // Binary elementwise ops broadcast like NumPy: shapes are aligned from the right, and an axis of
 // size 1 (or a missing one) is stretched to match. The backward rule then sums the gradient over
@@ -26,13 +28,16 @@ Tensor sub(const Tensor& self, const Tensor& other);
 Tensor mul(const Tensor& self, const Tensor& other);
 // div:      result = self / other      d self = grad / other    d other = -grad * self / other^2
 Tensor div(const Tensor& self, const Tensor& other);
-// pow:      result = self ^ other      d self = grad * other * self^(other-1)
-//                                      d other = grad * result * log(self)   (0 where self == 0)
+// pow:      result = self ^ exponent
+//           d self = grad * exponent * self^(exponent - 1)
+//           d exponent = grad * result * ln(self) (0 where self == 0)
 Tensor pow(const Tensor& self, const Tensor& exponent);
-// maximum:  result = max(self, other)  d self = grad where self > other, grad/2 where equal
+// maximum:  result = max(self, other)
+//           d self = grad where self > other (grad / 2 where equal),  d other likewise
 //           (NaN on either side: result NaN, grad to both, as PyTorch)
 Tensor maximum(const Tensor& self, const Tensor& other);
-// minimum:  result = min(self, other)  d self = grad where self < other, grad/2 where equal
+// minimum:  result = min(self, other)
+//           d self = grad where self < other (grad / 2 where equal),  d other likewise
 Tensor minimum(const Tensor& self, const Tensor& other);
 
 // ----- elementwise, one input ----------------------------------------------------------------
@@ -46,7 +51,7 @@ Tensor exp(const Tensor& self);
 Tensor log(const Tensor& self);
 // sqrt:     result = sqrt(self)        d self = grad / (2 * result)
 Tensor sqrt(const Tensor& self);
-// abs:      result = |self|            d self = grad * sign(self)        (0 at 0)
+// abs:      result = |self|            d self = grad * sign(self) (0 at self == 0)
 Tensor abs(const Tensor& self);
 // tanh:     result = tanh(self)        d self = grad * (1 - result^2)
 Tensor tanh(const Tensor& self);
@@ -57,6 +62,11 @@ Tensor relu(const Tensor& self);
 // leaky_relu: result = self > 0 ? self : slope * self
 //                                      d self = grad where self > 0, else slope * grad
 Tensor leaky_relu(const Tensor& self, double negative_slope = 0.01);
+// What leaky_relu saves for its backward; a picture reads the slope back with
+// tape.saved<LeakyReluSettings>(node).
+struct LeakyReluSettings {
+  double negative_slope;
+};
 // clamp:    result = min(max(self, lo), hi)
 //                                      d self = grad where lo <= self <= hi, else 0
 // A NaN bound is a ValueError. NaN inputs come out NaN from every op here (relu included).
@@ -66,14 +76,16 @@ Tensor clamp(const Tensor& self, double lo, double hi);
 Tensor hardtanh(const Tensor& self, double lo = -1.0, double hi = 1.0);
 
 // ----- reductions ----------------------------------------------------------------------------
-// sum:      result = sum of all elements (a scalar)      d self = grad, broadcast back
+// sum:      result = sum of all elements (a scalar), or along one axis (keepdim: kept as 1)
+//           d self = grad, copied to every element summed
 Tensor sum(const Tensor& self);
-// sum along one axis; keepdim keeps it as size 1         d self = grad, broadcast along axis
 Tensor sum(const Tensor& self, int64_t axis, bool keepdim = false);
-// mean:     result = sum(self) / n                        d self = grad / n, broadcast back
+// mean:     result = sum(self) / n
+//           d self = grad / n, copied to each of the n elements averaged
 Tensor mean(const Tensor& self);
 Tensor mean(const Tensor& self, int64_t axis, bool keepdim = false);
-// max along one axis: the largest value                   d self = grad at the (first) argmax
+// max:      the largest value along one axis
+//           d self = grad at the (first) argmax along the axis, 0 elsewhere
 Tensor max(const Tensor& self, int64_t axis, bool keepdim = false);
 // The index of the largest value along an axis (not differentiable: a plain vector).
 std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
@@ -84,7 +96,7 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
 // Runs on OpenBLAS (cblas_dgemm); matmul_reference is the plain triple loop it is tested against.
 Tensor matmul(const Tensor& self, const Tensor& other);
 // addmm:    result = self + mat1 @ mat2    self broadcast to [M,N]; mat1 [M,K], mat2 [K,N]
-//           d self = grad (summed where broadcast)
+//           d self = grad (summed over broadcast axes)
 //           d mat1 = grad @ mat2^T      d mat2 = mat1^T @ grad
 // matmul and add in one node (torch.addmm), without storing the bare product or its gradient.
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2);
@@ -95,32 +107,37 @@ void matmul_reference(const double* a, const double* b, double* c, int64_t m, in
 void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
 
 // ----- shape ---------------------------------------------------------------------------------
-// reshape:  same numbers, new shape (one axis may be -1: inferred)   d self = grad reshaped back
+// reshape:  same numbers, new shape (one axis may be -1: inferred)
+//           d self = grad reshaped to self's shape
 Tensor reshape(const Tensor& self, Shape shape);
-// permute:  result axis i is self axis dims[i]            d self = grad permuted back
+// permute:  result axis i is self axis dims[i]
+//           d self = grad permuted back by the inverse of dims
 Tensor permute(const Tensor& self, std::vector<int64_t> dims);
-// transpose: swap two axes (by default the last two)      d self = grad transposed back
+// transpose: swap two axes (by default the last two)
+//           d self = grad with the same two axes swapped back
 Tensor transpose(const Tensor& self, int64_t axis0 = -2, int64_t axis1 = -1);
 // slice:    self[start:end] along axis (end exclusive, negatives count from the end)
-//                                      d self = grad in the sliced range, 0 elsewhere
+//           d self = grad inside [start, end) along the axis, 0 elsewhere
 Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end);
-// concat:   tensors joined along an existing axis         d each = its part of grad
+// concat:   tensors joined along an existing axis
+//           d tensors[i] = the slice of grad that tensors[i] filled
 Tensor concat(const std::vector<Tensor>& tensors, int64_t axis = 0);
-// stack:    tensors joined along a new axis               d each = its slice of grad
+// stack:    tensors joined along a new axis            d tensors[i] = grad.select(axis, i)
 Tensor stack(const std::vector<Tensor>& tensors, int64_t axis = 0);
 // index_select: the entries `indices` along axis, in that order (repeats allowed)
-//                                      d self = grad added back at each index (+=, repeats add up)
+//           d self = grad added back at the selected indices (repeats add up)
 Tensor index_select(const Tensor& self, int64_t axis, const std::vector<int64_t>& indices);
 // gather:   result[..i..] = self[..index[..i..]..] along axis (PyTorch's torch.gather); index is a
-//           tensor of whole numbers with self's rank     d self = grad scattered back (+=)
+//           tensor of whole numbers with self's rank
+//           d self = scatter_add of grad at index (index: no gradient)
 Tensor gather(const Tensor& self, int64_t axis, const Tensor& index);
 
 // ----- softmax -------------------------------------------------------------------------------
 // log_softmax: result = self - log(sum(exp(self))) along axis (computed stably)
-//                                      d self = grad - exp(result) * sum(grad)
+//           d self = grad - exp(result) * sum(grad, axis)
 Tensor log_softmax(const Tensor& self, int64_t axis = -1);
 // softmax:  result = exp(self) / sum(exp(self)) along axis
-//                                      d self = result * (grad - sum(grad * result))
+//           d self = result * (grad - sum(grad * result, axis))
 Tensor softmax(const Tensor& self, int64_t axis = -1);
 
 // ----- operators -----------------------------------------------------------------------------

@@ -3,9 +3,18 @@
 // This is the heart of reverse mode. While a Tape object is alive (and no NoGradGuard is), every
 // op appends one Node: its name, the indices of its inputs' nodes, the tensor it produced, and the
 // function that pushes a gradient from that output back into the inputs. backward() seeds the
-// output's gradient with 1 and walks the list once, from the end to the start:
+// output's gradient with 1 and walks the list once, from the root back to the start. This is
+// the loop of Tape::reverse_loop (tape.cpp), line for line:
 //
-//     for (i = root; i-- > 0;) nodes[i].backward(...)
+//     root.grad += seed                                 // d root / d root = 1
+//     for (i = root + 1; i-- > 0;) {                    // root, root - 1, ..., 0
+//       const Node& n = nodes[i];
+//       if (n is a leaf, or no gradient reached it) continue;
+//       n.backward(tape, n);                            // adds (+=) into its inputs' grads
+//     }
+//
+// (The code calls out to optional observers around the rule, each one line: edge gradients for
+// pictures, DetectAnomalyGuard's check, freeing a gradient nothing needs any more.)
 //
 // Creation order is already a topological order (an op's inputs exist before it runs), so no
 // graph search, no recursion and no stack depth that grows with the graph: a chain of a million
@@ -51,10 +60,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -72,20 +83,39 @@ struct TapeStack;  // the tapes made on one thread (tape.cpp)
 using BackwardFn = void (*)(const Tape& tape, const Node& node);
 
 struct Node {
-  // Written out (not `= default`): `nodes.emplace_back()` would otherwise zero all the bytes
-  // before the member initialisers below run (a measurable cost at 65,000 nodes per step).
-  Node() {}  // NOLINT(modernize-use-equals-default)
+  Node() {}  // NOLINT: not `= default` (no zeroing pass: autograd/src/fast/README.md)
   std::shared_ptr<TensorImpl> out;  // the tensor this op produced (for a leaf: the leaf itself)
   const char* op = "";              // "mul", "tanh", ... or "leaf" / "const" for inputs
   BackwardFn backward = nullptr;    // null for leaves and constants
   uint32_t first_input = 0;         // this node's inputs are tape.inputs()[first_input ...
   uint32_t input_count = 0;         //                                  ... + input_count]
   uint32_t scope = 0;               // index into tape.scopes(); 0 is the root scope ""
-  uint32_t first_int = 0;           // its integer settings (axis, slice bounds, indices...) are
-                                    // tape.ints(node); kept beside the nodes, not in them, so
-                                    // that a node is 64 bytes (one cache line)
-  double attr[2] = {0.0, 0.0};      // an op's numeric settings: pow's exponent, clamp's bounds...
+  uint32_t saved = 0;               // where what the op saved for backward starts on the tape
+                                    // (0: nothing); read it with tape.saved<Settings>(node)
 };
+
+// What an op saves for its backward, minitorch's ctx.save_for_backward: a small struct of its
+// own settings (numbers only: an axis, a slope, clamp's bounds) and, for the ops that need one,
+// a list of indices (max's argmax, gather's offsets). Made by save() as the op records:
+//
+//     struct SumSettings { int64_t axis; double scale; };
+//     record(kSum.name, {&self}, result, &sum_backward, save(SumSettings{axis, scale}));
+//     ... and in sum_backward:  const auto [axis, scale] = tape.saved<SumSettings>(node);
+//
+// The tape copies both into one array of its own, beside the nodes, so a node stays small and
+// saving allocates nothing per node. An op without settings saves nothing.
+struct Saved {
+  const void* bytes = nullptr;  // the settings struct, copied as bytes
+  size_t size = 0;
+  std::span<const int64_t> indices;
+};
+template <class Settings>
+Saved save(const Settings& settings, std::span<const int64_t> indices = {}) {
+  static_assert(std::is_trivially_copyable_v<Settings> && alignof(Settings) <= 8,
+                "an op's settings are plain numbers, copied as bytes");
+  return {&settings, std::is_empty_v<Settings> ? 0 : sizeof(Settings), indices};
+}
+inline Saved save_indices(std::span<const int64_t> indices) { return {nullptr, 0, indices}; }
 
 struct BackwardOptions {
   // Keep the graph so backward() may run again (PyTorch's retain_graph).
@@ -131,11 +161,17 @@ class Tape {
   double edge_grad_norm(size_t i, size_t k) const;
   // Whether the last backward pass recorded edge gradient norms.
   bool edge_grads_recorded() const { return !edge_grad_norm_.empty(); }
-  // For a node whose output is a scalar: d output / d input_k, one entry per input element,
-  // computed by running the node's own backward rule with an output gradient of 1. Every
-  // gradient is put back as it was, so the tape is unchanged (hence const). If one tensor is
-  // both inputs (a * a), each entry holds the sum of both paths (2a).
+  // For a node whose output is a scalar: d output / d input_k, one entry per input element
+  // (empty for an input that needs no gradient), computed by running the node's own backward
+  // rule with an output gradient of 1. Every gradient is put back as it was, so the tape is
+  // unchanged (hence const). If one tensor is both inputs (a * a), each entry holds the sum of
+  // both paths (2a).
   std::vector<std::vector<double>> local_derivatives(size_t i) const;
+  // For an elementwise op with one input (op_info(op)->elementwise: relu, sigmoid, clamp...):
+  // d result[j] / d self[j] for every element j, by running its backward rule with an output
+  // gradient of ones; empty for any other op. What a picture reads to call a unit off or
+  // saturated: the engine's own derivative, written once, in the op's source.
+  std::vector<double> elementwise_derivatives(size_t i) const;
 
   // The tape as a table: index, op, inputs, scope, shape, value summary, gradient summary.
   std::string to_string(size_t max_rows = 200) const;
@@ -159,12 +195,12 @@ class Tape {
   // Returns the new node's index.
   // (Inputs are passed by pointer: copying a Tensor handle costs two atomic counter updates,
   // which the scalar engine would pay on every op.)
+  // `saved` is what the op keeps for its backward (see Saved above).
   uint32_t record(const char* op, std::span<const Tensor* const> inputs,
-                  const std::shared_ptr<TensorImpl>& out, BackwardFn backward);
-  Node& last() { return nodes_.back(); }
+                  const std::shared_ptr<TensorImpl>& out, BackwardFn backward, Saved saved = {});
   // The node index for tensor t on this tape, appending a "leaf" or "const" node if t is not on
   // it yet. Throws if t belongs to another live tape, or is a non-leaf of a tape that is gone.
-  uint32_t node_of(const Tensor& t, const char* op_for_error);
+  uint32_t find_or_add_node(const Tensor& t, const char* op_for_error);
 
   // --- used inside backward functions ---
   // (The tape owns its nodes, not the tensors' numbers: a const tape still hands out tensors.)
@@ -173,23 +209,35 @@ class Tape {
   // nullptr if that input does not require grad. For an op result, its own gradient; for a
   // parameter, this tape's share of it (added into its .grad when the pass ends).
   double* input_grad(const Node& n, size_t k) const;
-  // The op's integer settings, as it stored them with set_ints (empty if it stored none).
-  std::span<const int64_t> ints(const Node& n) const {
-    return {ints_.data() + n.first_int + 1, static_cast<size_t>(ints_[n.first_int])};
+  // The settings struct the op saved as it recorded n (a copy; see Saved above).
+  template <class Settings>
+  Settings saved(const Node& n) const {
+    Settings settings{};
+    if constexpr (!std::is_empty_v<Settings>) {
+      std::memcpy(&settings, saved_.data() + n.saved + 1 + saved_[n.saved], sizeof settings);
+    }
+    return settings;
   }
-  // Stores them for node n (an op does this right after recording it).
-  void set_ints(Node& n, std::span<const int64_t> values);
+  // The indices it saved (empty if none).
+  std::span<const int64_t> saved_indices(const Node& n) const {
+    return {saved_.data() + n.saved + 1, static_cast<size_t>(saved_[n.saved])};
+  }
 
  private:
   friend class ScopeGuard;
   friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
+  uint32_t check_root(const Tensor& root) const;
   void reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options);
   void clear_op_result_grads(uint32_t root);
   Buffer* grad_buffer(uint32_t i) const;
   void merge_leaf_gradients();
+  // The loop's observers (tape_inspect.cpp and tape.cpp): each runs only when asked for.
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
+  void check_input_grads_finite(uint32_t i) const;
+  uint32_t store_saved(Saved saved);
+  std::vector<double> rule_with_seed_of_ones(const Node& n, size_t k, bool any_input) const;
   uint32_t current_scope();
   uint32_t look_up_scope();
   // i itself, or an IndexError naming `who`, i and the tape's size.
@@ -203,13 +251,14 @@ class Tape {
   std::shared_ptr<detail::TapeStack> stack_;  // the stack of the thread that made this tape
   std::vector<Node> nodes_;
   std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
-  std::vector<int64_t> ints_;           // all nodes' integer settings, each run led by its
-                                        // length; ints_[0] = 0 is the empty run
+  std::vector<int64_t> saved_;          // what the ops saved: for each, the length of its index
+                                        // list, the list, then its settings' bytes; saved_[0] = 0
+                                        // is "nothing saved"
   std::vector<double> edge_grad_norm_;  // parallel to inputs_, when recorded
   std::vector<std::string> scopes_;     // scope names; scopes_[0] == ""
   std::unordered_map<std::string, uint32_t> scope_index_;
-  uint64_t scope_version_seen_ = ~uint64_t{0};
-  uint32_t scope_cached_ = 0;
+  uint64_t scope_version_seen_ = ~uint64_t{0};  // a cache: an op's scope is almost always the
+  uint32_t scope_cached_ = 0;                   // last op's (see Tape::current_scope)
   // What flows into each parameter during a pass collects here, one row per parameter on this
   // tape, and joins the parameter's .grad at the end of the pass (merge_leaf_gradients): other
   // threads' tapes may be adding into the same parameters. (Mutable: the backward rules write
@@ -219,6 +268,13 @@ class Tape {
     Buffer grad;    // empty until something flows into it in this pass
   };
   mutable std::vector<LeafGradient> leaf_grads_;
+  // The gradient lent to an input that takes none while rule_with_seed_of_ones asks what would
+  // reach it (tape_inspect.cpp); node is UINT32_MAX otherwise.
+  struct Probe {
+    uint32_t node = UINT32_MAX;
+    Buffer grad;
+  };
+  mutable Probe probe_;
   std::vector<uint32_t> leaf_row_;  // node index -> its row in leaf_grads_ (at parameter nodes)
   // Parameter -> its node here. A parameter's own note of its node (TensorImpl::node) is
   // overwritten by whichever tape uses it last; with tapes on other threads using it too, this is

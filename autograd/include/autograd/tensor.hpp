@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/fast/buffer.hpp"
+
 namespace ag {
 
 class Tape;
@@ -51,47 +53,9 @@ inline int64_t numel(const Shape& shape, const char* op = "numel") {
 // "[2, 3]", the way error messages and the tape print a shape.
 std::string shape_str(const Shape& shape);
 
-// ---------------------------------------------------------------------------------------------
-// Buffer: the numbers of one tensor.
-//
-// A std::vector would do, but it allocates even for one number, and the scalar engine makes
-// tens of thousands of one-number tensors per training step. So a Buffer keeps a single number
-// inline and only goes to the heap for two or more (a "small-buffer optimisation"). The inline
-// number and the heap pointer share their 8 bytes (a union): size_ says which one is meant.
-class Buffer {
- public:
-  Buffer() = default;
-  explicit Buffer(size_t n, double fill = 0.0);
-  // n numbers left unset, for an op that is about to write every one of them.
-  static Buffer uninitialized(size_t n);
-  Buffer(const Buffer& other);
-  Buffer(Buffer&& other) noexcept;
-  Buffer& operator=(Buffer other) noexcept;
-  ~Buffer() {
-    if (size_ > 1) release();  // a one-number buffer has nothing to free: no call
-  }
-
-  double* data() { return size_ <= 1 ? &local_ : heap_; }
-  const double* data() const { return size_ <= 1 ? &local_ : heap_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  double& operator[](size_t i) { return data()[i]; }
-  double operator[](size_t i) const { return data()[i]; }
-  std::span<double> span() { return {data(), size_}; }
-  std::span<const double> span() const { return {data(), size_}; }
-  void clear() {
-    if (size_ > 1) release();
-    size_ = 0;
-  }
-
- private:
-  void release();  // gives the heap array back; only when size_ > 1
-  union {
-    double* heap_;         // size_ >= 2: the numbers are here
-    double local_ = 0.0;   // size_ <= 1: the number itself
-  };
-  size_t size_ = 0;
-};
+// Buffer: the numbers of one tensor. Read it as a std::vector<double> (data(), size(), span(),
+// operator[], a copy is a deep copy); how it keeps one number without the heap is speed code
+// (autograd/fast/buffer.hpp, skip on first reading).
 
 // ---------------------------------------------------------------------------------------------
 // TensorImpl: what a Tensor handle points to.
@@ -100,9 +64,7 @@ class Buffer {
 // the other way round, so nothing in a graph keeps itself alive. What it knows about the tape is
 // two numbers: which tape (by id) and which node there.
 struct TensorImpl {
-  // Written out (not `= default`) so that making one does not first zero all its bytes: every
-  // member below has its own initialiser anyway.
-  TensorImpl() {}  // NOLINT(modernize-use-equals-default)
+  TensorImpl() {}  // NOLINT: not `= default` (no zeroing pass: autograd/src/fast/README.md)
   Shape shape;
   Buffer value;
   Buffer grad;           // empty until a backward pass writes into it

@@ -1,4 +1,6 @@
-// pool.hpp — recycled memory for tensors (not public). Two pools, one reason.
+// fast/pool.hpp — recycled memory for tensors. SPEED CODE: skip on first reading.
+//
+// Two pools, one reason.
 //
 // Training makes the same tensors every step: a new tape, the same ops, the same shapes, all
 // freed when the step ends. Going back to malloc for each of them costs more than the arithmetic
@@ -14,8 +16,9 @@
 // training step, and frees them all when the step's tape ends. With plain `new`, each op pays for
 // a general-purpose malloc and free. Here, blocks of one size are cut from 64 KiB slabs and
 // recycled through a per-thread free list, so making a tensor is popping a pointer. The readable
-// path is simply std::make_shared<TensorImpl>(); detail::make_impl (internal.hpp) uses this
-// allocator with std::allocate_shared instead, and nothing else changes.
+// path is simply std::make_shared<TensorImpl>(); new_tensor_impl() below, which
+// detail::make_impl (op_support.hpp) calls, uses this allocator with std::allocate_shared
+// instead, and nothing else changes. tests/autograd/fast_test.cpp holds pooled against fresh.
 //
 // Slabs are never returned to the system (they are reused by the next step); they stay reachable
 // from a global list, so leak checkers do not count them. A block freed on another thread joins
@@ -23,12 +26,15 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 #include <vector>
 
-namespace ag::detail {
+#include "autograd/tensor.hpp"
+
+namespace ag::detail::fast {
 
 class BlockPool {
  public:
@@ -165,4 +171,12 @@ struct PoolAllocator {
   }
 };
 
-}  // namespace ag::detail
+// std::make_shared<TensorImpl>(), with the object and its control block from BlockPool.
+inline std::shared_ptr<TensorImpl> new_tensor_impl() {
+  // The control block of allocate_shared holds the TensorImpl plus two 4-byte counts and a
+  // vtable pointer (libstdc++). A larger block would still work, from operator new: slower.
+  static_assert(sizeof(TensorImpl) + 16 <= BlockPool::kBlock, "TensorImpl outgrew its pool block");
+  return std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{});
+}
+
+}  // namespace ag::detail::fast

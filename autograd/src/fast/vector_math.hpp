@@ -1,4 +1,5 @@
-// vector_math.hpp — exp, tanh and sigmoid over whole arrays (not public).
+// fast/vector_math.hpp — exp, tanh and sigmoid over whole arrays. SPEED CODE: skip on first
+// reading.
 //
 // The readable form of each is the one-line loop in vector_math.cpp (y[i] = std::exp(x[i])).
 // What makes it fast is not in the loop but in how it is compiled: the compiler turns it into

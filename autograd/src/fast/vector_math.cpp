@@ -1,4 +1,5 @@
-// vector_math.cpp — exp, tanh and sigmoid, several numbers at a time, through glibc's libmvec.
+// fast/vector_math.cpp — exp, tanh and sigmoid, several numbers at a time, through glibc's
+// libmvec. SPEED CODE: skip on first reading.
 //
 // Why this file exists: an LSTM step spends most of its elementwise time in exp and tanh. Called
 // one number at a time, glibc's exp costs about 5.5 ns and tanh about 15 ns on the benchmark
@@ -26,7 +27,7 @@
 // every element with std::exp / std::tanh / the textbook sigmoid, special values (NaN, +-inf,
 // +-0, overflow) included. In a build without vectorisation (Debug, another compiler, or the
 // ThreadSanitizer build, see below) the same loops simply call the scalar functions.
-#include "vector_math.hpp"
+#include "fast/vector_math.hpp"
 
 #include <cmath>
 

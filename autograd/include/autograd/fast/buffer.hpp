@@ -1,0 +1,55 @@
+// fast/buffer.hpp — Buffer, the numbers of one tensor. SPEED CODE: skip on first reading.
+//
+// Everything under a `fast/` folder exists only to make the engine faster; the engine would give
+// the same numbers without it (autograd/src/fast/README.md). Read a Buffer as a
+// std::vector<double>: data(), size(), empty(), span(), operator[], and a copy is a deep copy.
+//
+// Why it is not one: a std::vector allocates even for one number, and the scalar engine makes
+// tens of thousands of one-number tensors per training step. So a Buffer keeps a single number
+// inline and only goes to the heap for two or more (a "small-buffer optimisation"). The inline
+// number and the heap pointer share their 8 bytes (a union): size_ says which one is meant. Heap
+// arrays come from ArrayPool (fast/pool.hpp). tests/autograd/fast_test.cpp holds a Buffer of
+// each size against a std::vector<double> doing the same things.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+namespace ag {
+
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(size_t n, double fill = 0.0);
+  // n numbers left unset, for an op that is about to write every one of them.
+  static Buffer uninitialized(size_t n);
+  Buffer(const Buffer& other);
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer other) noexcept;
+  ~Buffer() {
+    if (size_ > 1) release();  // a one-number buffer has nothing to free: no call
+  }
+
+  double* data() { return size_ <= 1 ? &local_ : heap_; }
+  const double* data() const { return size_ <= 1 ? &local_ : heap_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  double& operator[](size_t i) { return data()[i]; }
+  double operator[](size_t i) const { return data()[i]; }
+  std::span<double> span() { return {data(), size_}; }
+  std::span<const double> span() const { return {data(), size_}; }
+  void clear() {
+    if (size_ > 1) release();
+    size_ = 0;
+  }
+
+ private:
+  void release();  // gives the heap array back; only when size_ > 1
+  union {
+    double* heap_;        // size_ >= 2: the numbers are here
+    double local_ = 0.0;  // size_ <= 1: the number itself
+  };
+  size_t size_ = 0;
+};
+
+}  // namespace ag

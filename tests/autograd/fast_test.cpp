@@ -1,0 +1,157 @@
+// tests for autograd/src/fast/: every piece of speed code against the plain form it replaces.
+// (The other two live beside their ops: vector_math_test.cpp and matmul_test.cpp.)
+#include <catch2/catch.hpp>
+
+#include <autograd/autograd.hpp>
+
+#include <array>
+#include <memory>
+#include <random>
+#include <tuple>
+#include <vector>
+
+#include "fast/broadcast.hpp"
+#include "fast/pool.hpp"
+#include "op_support.hpp"
+
+using namespace ag;
+
+namespace {
+using Visits = std::vector<std::tuple<int64_t, int64_t, int64_t>>;
+
+// What for_each_broadcast visits (flat loop where one applies), and what the odometer alone does.
+Visits visits(const Shape& out, const Shape& a, const Shape& b) {
+  Visits v;
+  detail::for_each_broadcast(out, a, b, [&](int64_t i, int64_t ia, int64_t ib) {
+    v.emplace_back(i, ia, ib);
+  });
+  return v;
+}
+Visits odometer_visits(const Shape& out, const Shape& a, const Shape& b) {
+  Visits v;
+  detail::for_each_offset<2>(
+      out, {detail::broadcast_strides(a, out), detail::broadcast_strides(b, out)},
+      [&](int64_t i, const std::array<int64_t, 2>& at) { v.emplace_back(i, at[0], at[1]); });
+  return v;
+}
+bool takes_flat_path(const Shape& out, const Shape& a, const Shape& b) {
+  auto nothing = [](int64_t, int64_t, int64_t) {};
+  return detail::fast::for_each_broadcast_flat(out, a, b, nothing);
+}
+}  // namespace
+
+TEST_CASE("every broadcast fast path visits what the odometer visits, on random shapes",
+          "[fast][broadcast]") {
+  std::mt19937 rng(11);
+  auto size = [&] { return std::uniform_int_distribution<int64_t>(1, 4)(rng); };
+  int flat = 0, general = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    Shape out(std::uniform_int_distribution<size_t>(0, 4)(rng));
+    for (int64_t& d : out) d = size();
+    // b is one of: the same shape, a scalar, a trailing block (with or without leading 1s), or
+    // a random broadcastable shape; a and b are swapped half the time.
+    Shape b;
+    const int kind = trial % 5;
+    if (kind == 0) b = out;
+    if (kind == 1) b = std::uniform_int_distribution<int>(0, 1)(rng) ? Shape{} : Shape{1, 1};
+    if (kind == 2 || kind == 3) {
+      const size_t keep = std::uniform_int_distribution<size_t>(0, out.size())(rng);
+      b.assign(out.end() - static_cast<int64_t>(keep), out.end());
+      if (kind == 3) b.insert(b.begin(), 1);
+    }
+    if (kind == 4) {
+      const size_t rank = std::uniform_int_distribution<size_t>(0, out.size())(rng);
+      b.assign(out.end() - static_cast<int64_t>(rank), out.end());
+      for (int64_t& d : b) d = std::uniform_int_distribution<int>(0, 1)(rng) ? 1 : d;
+    }
+    Shape a = out;
+    if (trial % 2) std::swap(a, b);
+    const Shape result = detail::broadcast_shapes("test", a, b);
+    INFO("a " << shape_str(a) << " b " << shape_str(b));
+    CHECK(visits(result, a, b) == odometer_visits(result, a, b));
+    (takes_flat_path(result, a, b) ? flat : general) += 1;
+  }
+  CHECK(flat > 100);  // both sides were exercised
+  CHECK(general > 5);
+  // Each flat path by name.
+  CHECK(takes_flat_path({2, 3}, {2, 3}, {2, 3}));
+  CHECK(takes_flat_path({2, 3}, {2, 3}, {}));
+  CHECK(takes_flat_path({2, 3}, {1}, {2, 3}));
+  CHECK(takes_flat_path({2, 3}, {2, 3}, {1, 3}));
+  CHECK(takes_flat_path({2, 3}, {3}, {2, 3}));
+  CHECK_FALSE(takes_flat_path({2, 3}, {2, 1}, {2, 3}));
+}
+
+TEST_CASE("a Buffer of every size behaves as a std::vector<double>", "[fast][buffer]") {
+  for (size_t n : {0, 1, 2, 7}) {
+    INFO("size " << n);
+    Buffer b(n, 2.5);
+    std::vector<double> v(n, 2.5);
+    REQUIRE(b.size() == v.size());
+    CHECK(b.empty() == v.empty());
+    for (size_t i = 0; i < n; ++i) b[i] = v[i] = static_cast<double>(i) - 0.5;
+    Buffer copy = b;  // deep: writing the copy leaves the original alone
+    if (n > 0) copy[0] = 99.0;
+    CHECK(std::vector<double>(b.span().begin(), b.span().end()) == v);
+    Buffer moved = std::move(copy);
+    CHECK(moved.size() == n);
+    CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty, as promised
+    Buffer assigned(3, 1.0);
+    assigned = b;
+    CHECK(std::vector<double>(assigned.span().begin(), assigned.span().end()) == v);
+    Buffer zeros(n);
+    CHECK(std::vector<double>(zeros.span().begin(), zeros.span().end()) == std::vector<double>(n));
+    assigned.clear();
+    CHECK(assigned.empty());
+  }
+}
+
+TEST_CASE("pooled memory is fresh memory: a recycled tensor or array starts as a new one",
+          "[fast][pool]") {
+  // An array handed back dirty comes out of Buffer zeroed, as a fresh std::vector would.
+  for (int round = 0; round < 3; ++round) {
+    Buffer dirty(16, 0.0);
+    for (size_t i = 0; i < 16; ++i) dirty[i] = 1e300;
+    dirty.clear();  // back to the pool
+    Buffer again(16);
+    for (size_t i = 0; i < 16; ++i) CHECK(again[i] == 0.0);
+  }
+  // A pooled TensorImpl starts exactly like std::make_shared<TensorImpl>(), even in a block that
+  // a used one was just freed from.
+  {
+    auto used = detail::fast::new_tensor_impl();
+    used->shape = {3};
+    used->requires_grad = true;
+    used->is_leaf = false;
+    used->tape_id = 7;
+  }
+  auto pooled = detail::fast::new_tensor_impl();
+  auto fresh = std::make_shared<TensorImpl>();
+  CHECK(pooled->shape == fresh->shape);
+  CHECK(pooled->value.size() == fresh->value.size());
+  CHECK(pooled->requires_grad == fresh->requires_grad);
+  CHECK(pooled->is_leaf == fresh->is_leaf);
+  CHECK(pooled->tape_id == fresh->tape_id);
+  CHECK(pooled->name == nullptr);
+  // Many at once are distinct objects.
+  std::vector<std::shared_ptr<TensorImpl>> many;
+  for (int i = 0; i < 2000; ++i) many.push_back(detail::fast::new_tensor_impl());
+  for (int i = 0; i < 2000; ++i) many[i]->node = static_cast<uint32_t>(i);
+  for (int i = 0; i < 2000; ++i) CHECK(many[i]->node == static_cast<uint32_t>(i));
+}
+
+TEST_CASE("a tape on recycled arrays records and differentiates as the first one did",
+          "[fast][tape]") {
+  Tensor w = tensor({0.5, -1.0, 2.0}, {3}, true);
+  std::vector<double> first;
+  for (int step = 0; step < 3; ++step) {
+    Tape tape;  // from the second step on, the first tape's arrays
+    CHECK(tape.size() == 0);
+    Tensor loss = sum(tanh(w * w) * 3.0);
+    loss.backward();
+    const std::vector<double> g(w.grad_data().begin(), w.grad_data().end());
+    if (step == 0) first = g;
+    CHECK(g == first);
+    w.zero_grad();
+  }
+}
