@@ -5,9 +5,10 @@
 //
 //   1. the only way a load fails is an ag::Error (ValueError, ShapeError...), and a failed load
 //      leaves the model, the optimizer and the generator exactly as they were (bit for bit);
-//   2. a load that succeeds leaves a usable model: a forward pass gives a [4, 1] result that is
-//      finite whenever every loaded parameter is, backward and an optimizer step run, and saving
-//      what was loaded and loading that again gives back the same bits.
+//   2. a load that succeeds puts each number of the file into the parameter of its name, at its
+//      place (read back here with nlohmann directly), and leaves a usable model: a forward pass
+//      gives a [4, 1] result that is finite whenever every loaded parameter is, backward and an
+//      optimizer step run, and saving what was loaded and loading that again gives the same bits.
 //
 // Anything else (another exception type, a crash, a sanitizer report, a hang) is a finding:
 // abort() with a message, and libFuzzer keeps the input. Each input goes through the three entry
@@ -18,6 +19,7 @@
 // tests with a full disk and a file-size limit).
 #include <autograd/autograd.hpp>
 #include <nn/nn.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -120,6 +122,26 @@ void check_usable(Fixture& f, ag::nn::Optimizer& optimizer, const char* how) {
   f.generator.normal();  // and the loaded generator draws
 }
 
+// Every plain number of the file's parameter list is where the loader put it: in the parameter of
+// its entry's name, at its index. (The strings that spell NaN and infinity are serialize.cpp's
+// own business, and covered by the round trip below.)
+void check_loaded_where_named(const Fixture& f, const std::string& text, const char* how) {
+  const auto doc = nlohmann::json::parse(text);  // the loader parsed it: so does this
+  for (const auto& entry : doc.at("parameters")) {
+    const auto name = entry.at("name").get<std::string>();
+    for (const ag::nn::NamedTensor& p : f.mlp.named_parameters()) {
+      if (p.name != name) continue;
+      const auto& values = entry.at("values");
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i].is_number() && !same_bits(values[i].get<double>(), p.tensor.data()[i])) {
+          finding(std::string(how) + ": value " + std::to_string(i) + " of '" + name +
+                  "' did not land in its place");
+        }
+      }
+    }
+  }
+}
+
 // Saving what was loaded and loading it into a fresh fixture gives the same bits.
 void check_round_trip(const Fixture& loaded, bool checkpoint, bool adam) {
   Fixture again;
@@ -159,6 +181,7 @@ void load_one_way(const std::string& text, int how) {
     finding(std::string(names[how]) + " threw " + typeid(e).name() + ", not an ag::Error: " +
             e.what());
   }
+  check_loaded_where_named(f, text, names[how]);
   check_round_trip(f, how != 0, how == 2);
   check_usable(f, optimizer, names[how]);
 }

@@ -716,6 +716,48 @@ bool well_conditioned(const Run& run) {
   return true;
 }
 
+// The tape's other views after backward: its table, the edge gradients, and each scalar node's
+// local derivatives, which promise to leave every gradient as it was.
+void check_tape_views(const ag::Tape& tape) {
+  const std::string table = tape.to_string();
+  const auto grads = [&](const ag::Node& n) {
+    std::vector<std::vector<double>> out{{n.out->grad.span().begin(), n.out->grad.span().end()}};
+    for (size_t k = 0; k < n.input_count; ++k) {
+      const auto g = tape.input(n, k).grad.span();
+      out.emplace_back(g.begin(), g.end());
+    }
+    return out;
+  };
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const ag::Node& n = tape.node(i);
+    for (size_t k = 0; k < n.input_count && tape.edge_grads_recorded(); ++k) {
+      (void)tape.edge_grad_norm(i, k);
+    }
+    if (n.out->value.size() != 1) continue;
+    const auto before = grads(n);
+    const auto local = tape.local_derivatives(i);
+    if (local.size() != n.input_count) finding(fmt::format("local_derivatives({}): wrong count", i));
+    for (size_t k = 0; k < local.size(); ++k) {
+      const size_t numel = tape.input(n, k).value.size();
+      if (!local[k].empty() && local[k].size() != numel) {
+        finding(fmt::format("local_derivatives({}) of {}: {} numbers for input {} of {}", i, n.op,
+                            local[k].size(), k, numel));
+      }
+    }
+    const auto after = grads(n);
+    for (size_t k = 0; k < before.size(); ++k) {
+      bool same = before[k].size() == after[k].size();
+      for (size_t e = 0; same && e < before[k].size(); ++e) {
+        same = close(after[k][e], before[k][e], 0.0);
+      }
+      if (!same) {
+        finding(fmt::format("local_derivatives({}) of {} changed a gradient (entry {})", i, n.op,
+                            k));
+      }
+    }
+  }
+}
+
 void check_program(const uint8_t* data, size_t size) {
   ++g_stats.programs;
   Bytes in(data, size);
@@ -738,6 +780,7 @@ void check_program(const uint8_t* data, size_t size) {
         ag::BackwardOptions options;
         options.keep_grads = p.mode != 2;
         options.retain_graph = p.mode == 3;
+        options.record_edge_grads = p.mode == 0;  // the graph dumps' edge widths
         tape.backward(loss, options);
         std::vector<std::vector<double>> once;
         for (const Tensor& x : p.inputs) once.push_back(x.grad().to_vector());
@@ -760,6 +803,7 @@ void check_program(const uint8_t* data, size_t size) {
     } catch (const ag::Error& e) {
       finding(fmt::format("backward threw: {}", e.what()));
     }
+    check_tape_views(tape);
   }
   for (const Tensor& x : p.inputs) {
     if (x.grad().shape() != x.shape()) finding("an input's gradient has another shape");
