@@ -19,8 +19,11 @@
 #include <vector>
 
 #include "fuzz_model.hpp"
+#include "ops_program.hpp"
 
 namespace {
+
+using namespace ag::fuzz;
 
 void write(const std::filesystem::path& path, const std::string& bytes) {
   std::filesystem::create_directories(path.parent_path());
@@ -58,16 +61,12 @@ void parameter_seeds(const std::filesystem::path& dir) {
 }
 
 // ----- ops_fuzz: programs in the encoding of ops_fuzz.cpp's opening comment -------------------
-// Opcodes: unary 0 neg, 1 exp, 2 log, 3 sqrt, 4 abs, 5 tanh, 6 sigmoid, 7 relu; binary 8 add,
-// 9 sub, 10 mul, 11 div, 12 pow, 13 maximum, 14 minimum; then 15 pow(x, p), 16 leaky_relu,
-// 17 clamp, 18 hardtanh, 19 sum, 20 mean, 21 sum(axis), 22 mean(axis), 23 max(axis),
-// 24 argmax, 25 matmul, 26 addmm, 27 reshape, 28 permute, 29 transpose, 30 slice, 31 concat,
-// 32 stack, 33 index_select, 34 gather, 35 softmax, 36 log_softmax, 37 detach.
-// Sizes are indices into {1, 2, 3, 1, 2, 3, 0, 4}: 0 -> 1, 1 -> 2, 2 -> 3, 6 -> 0, 7 -> 4.
-constexpr uint8_t v(double x) { return static_cast<uint8_t>(128 + 32 * x); }  // a value byte
-constexpr uint8_t axis(int a) { return static_cast<uint8_t>(a + 4); }
-
+// A tensor operand is its index among the tensors made so far (inputs first); one more than the
+// last is a 0-d constant, whose value byte follows. Sizes are indices into kSizes: 0 -> 1,
+// 1 -> 2, 2 -> 3, 6 -> 0, 7 -> 4.
 using Program = std::vector<uint8_t>;
+constexpr auto v = value_byte;
+constexpr auto axis = axis_byte;
 
 void op_seeds(const std::filesystem::path& dir) {
   const auto save = [&](const char* name, const Program& p) {
@@ -77,34 +76,34 @@ void op_seeds(const std::filesystem::path& dir) {
   save("layer.bin", {1,                                                  // 2 inputs, mode 0
                      2, 1, 2, v(0.5), v(-1), v(2), v(0.25), v(-0.75), v(1.5),   // t0 [2, 3]
                      2, 2, 1, v(1), v(0.5), v(-0.5), v(0.25), v(2), v(-1),      // t1 [3, 2]
-                     25, 0, 1,                                           // t2 = t0 @ t1
-                     5, 2,                                               // t3 = tanh(t2)
-                     21, 3, axis(-1), 0,                                 // t4 = sum(t3, -1)
-                     35, 4, axis(0)});                                   // t5 = softmax(t4)
+                     kMatmul, 0, 1,                                      // t2 = t0 @ t1
+                     kTanh, 2,                                           // t3 = tanh(t2)
+                     kSumAxis, 3, axis(-1), 0,                           // t4 = sum(t3, -1)
+                     kSoftmax, 4, axis(0)});                             // t5 = softmax(t4)
   // Broadcasting, a constant, and the backward pass run twice on a retained graph.
   save("broadcast.bin", {10,                                             // 2 inputs, mode 3
                          2, 2, 0, v(1), v(-2), v(0.5),                   // t0 [3, 1]
                          1, 7, v(0.25), v(-0.5), v(1.5), v(3),           // t1 [4]
-                         8, 0, 1,                                        // t2 = t0 + t1: [3, 4]
-                         10, 2, 3, v(1.5),                               // t3 = t2 * 1.5
-                         13, 3, 0,                                       // t4 = maximum(t3, t0)
-                         11, 4, 1,                                       // t5 = t4 / t1
-                         7, 5,                                           // t6 = relu(t5)
-                         20, 6});                                        // t7 = mean(t6)
+                         kAdd, 0, 1,                                     // t2 = t0 + t1: [3, 4]
+                         kMul, 2, 3, v(1.5),                             // t3 = t2 * 1.5
+                         kMaximum, 3, 0,                                 // t4 = maximum(t3, t0)
+                         kDiv, 4, 1,                                     // t5 = t4 / t1
+                         kRelu, 5,                                       // t6 = relu(t5)
+                         kMean, 6});                                     // t7 = mean(t6)
   // The shape ops on one [2, 3, 4] tensor.
   Program shapes = {0, 3, 1, 2, 7};                                      // 1 input, t0 [2, 3, 4]
   for (int k = 0; k < 24; ++k) shapes.push_back(v(0.125 * k - 1.5));
   const Program shape_ops = {
-      27, 0, 2, 0, 4,                                  // t1 = reshape(t0, [-1, 4])
-      28, 0, 3, axis(2), axis(0), axis(1),             // t2 = permute(t0, [2, 0, 1])
-      30, 2, axis(0), 1, 8,                            // t3 = slice(t2, 0, -4, 3)
-      31, 3, 1, 3, axis(0),                            // t4 = concat([t3, t3], 0)
-      33, 4, axis(2), 3, 1, 2, 1,                      // t5 = index_select(t4, 2, [0, 1, 0])
-      34, 5, axis(1), 1, 2, 2, 2, 0, 1, 1, 0, 1, 0, 0, 1,  // gather(t5, 1, index [2, 2, 2])
-      32, 1, 1, 1, axis(-1),                           // stack([t1, t1], -1)
-      29, 2, axis(0), axis(-1),                        // transpose(t2, 0, -1)
-      23, 0, axis(1), 1,                               // max(t0, 1, keepdim)
-      36, 1, axis(-1)};                                // log_softmax(t1, -1)
+      kReshape, 0, 2, 0, 4,                            // t1 = reshape(t0, [-1, 4])
+      kPermute, 0, 3, axis(2), axis(0), axis(1),       // t2 = permute(t0, [2, 0, 1])
+      kSlice, 2, axis(0), 1, 8,                        // t3 = slice(t2, 0, -4, 3)
+      kConcat, 3, 1, 3, axis(0),                       // t4 = concat([t3, t3], 0)
+      kIndexSelect, 4, axis(2), 3, 1, 2, 1,            // t5 = index_select(t4, 2, [0, 1, 0])
+      kGather, 5, axis(1), 1, 2, 2, 2, 0, 1, 1, 0, 1, 0, 0, 1,  // gather(t5, 1, index [2, 2, 2])
+      kStack, 1, 1, 1, axis(-1),                       // stack([t1, t1], -1)
+      kTranspose, 2, axis(0), axis(-1),                // transpose(t2, 0, -1)
+      kMaxAxis, 0, axis(1), 1,                         // max(t0, 1, keepdim)
+      kLogSoftmax, 1, axis(-1)};                       // log_softmax(t1, -1)
   shapes.insert(shapes.end(), shape_ops.begin(), shape_ops.end());
   save("shapes.bin", shapes);
   // Misfits that must throw: [2, 3] + [4], a matmul whose sizes disagree, a clamp with a NaN
@@ -113,19 +112,20 @@ void op_seeds(const std::filesystem::path& dir) {
                        2, 1, 2, v(1), v(2), v(3), v(-1), v(-2), v(-3),   // t0 [2, 3]
                        1, 7, v(1), v(2), v(3), v(4),                     // t1 [4]
                        2, 6, 2,                                          // t2 [0, 3]
-                       8, 0, 1,                                          // add(t0, t1): throws
-                       25, 0, 0,                                         // t0 @ t0: throws
-                       17, 0, 0, v(1),                                   // clamp(t0, NaN, 1)
-                       20, 2,                                            // mean(t2): throws
-                       21, 2, axis(0), 1,                                // t3 = sum(t2, 0) [1, 3]
-                       31, 0, 1, 2, axis(0)});                           // concat([t0, t2], 0)
+                       kAdd, 0, 1,                                       // add(t0, t1): throws
+                       kMatmul, 0, 0,                                    // t0 @ t0: throws
+                       kClamp, 0, 0, v(1),                               // clamp(t0, NaN, 1)
+                       kMean, 2,                                         // mean(t2): throws
+                       kSumAxis, 2, axis(0), 1,                          // t3 = sum(t2, 0) [1, 3]
+                       kConcat, 0, 1, 2, axis(0)});                      // concat([t0, t2], 0)
   // The functions with a domain, under DetectAnomalyGuard: log(-1) is caught there.
   save("anomaly.bin", {3,                                                // 1 input, mode 1
                        1, 1, v(2), v(-1),                                // t0 [2]
-                       3, 0,                                             // sqrt
-                       2, 0,                                             // log
-                       15, 0, 2,                                         // pow(t0, 0.5)
-                       1, 0, 6, 0});                                     // exp, sigmoid
+                       kSqrt, 0,
+                       kLog, 0,
+                       kPowNumber, 0, 2,                                 // pow(t0, 0.5)
+                       kExp, 0,
+                       kSigmoid, 0});
 }
 
 }  // namespace

@@ -9,26 +9,34 @@
 //   shapes     each op's result shape is computed here from the op's rules (broadcasting, axes,
 //              slice bounds...), and so is whether it must throw: an op that throws where the
 //              rules allow it, or succeeds where they do not, is a finding too;
-//   values     elementwise ops (broadcasting included), sum, matmul and reshape are recomputed
-//              here with plain loops and std:: functions;
+//   values     elementwise ops (broadcasting included), sum, matmul, reshape and argmax are
+//              recomputed or checked here with plain loops and std:: functions;
 //   gradients  when no op threw at the point and the program is well-conditioned there (all
 //              values finite and at most 1e3, no input within 1e-3 of a kink such as relu's 0 or a
 //              tie of maximum, none within 0.1 of a pole such as log's or div's 0), ag::gradcheck
 //              compares backward with central differences on every result at once.
 //
+// Besides: a second backward over a retained graph must add the same gradients again, and the
+// tape's views after backward (its table, the edge gradients, local_derivatives, which promises
+// to put every gradient back) must run and keep their promises.
+//
 // A finding prints the program as it ran and abort()s; libFuzzer keeps the input (see
 // docs/fuzzing.md for reproducing it). Missing bytes read as 0, so every byte string is a program:
 //
-//   byte 0         inputs: 1 + b % 3;  mode (b / 3) % 4: 0 plain backward, 1 under
-//                  DetectAnomalyGuard, 2 with keep_grads = false, 3 twice with retain_graph
-//   each input     rank b % 4, each size from {1, 2, 3, 1, 2, 3, 0, 4}, then one byte per value:
+//   byte 0         inputs: 1 + b % 3;  mode (b / 3) % 4: 0 backward recording the edge
+//                  gradients, 1 under DetectAnomalyGuard, 2 with keep_grads = false, 3 twice
+//                  with retain_graph
+//   each input     rank b % 4, each size kSizes[b % 8] (ops_program.hpp: 0 to 4, 0 one time in
+//                  eight), then one byte per value:
 //                  (b - 128) / 32, so values lie in [-4, 4) and exact zeros and ties are common
-//   each op        an opcode byte (b % kOpCount, see `step`), then the bytes its operands need:
+//   each op        an opcode byte (b % kOpCount: the enum Op of ops_program.hpp, see `step`),
+//                  then the bytes its operands need:
 //                  a tensor is b % (tensors + 2) (the last two: a 0-d constant, a 1-d constant),
 //                  an axis is b % 9 - 4 (so out-of-range axes happen)
 //
 // What this leaves out: ops outside ops.hpp (nn's modules are compositions of these), values of
-// the reductions along an axis and of the shape ops other than reshape, and second derivatives.
+// the reductions along an axis and of the shape ops other than reshape, second derivatives, and
+// more than one tape or thread.
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -45,10 +53,13 @@
 #include <typeinfo>
 #include <vector>
 
+#include "ops_program.hpp"
+
 namespace {
 
 using ag::Shape;
 using ag::Tensor;
+using namespace ag::fuzz;  // the opcodes (ops_program.hpp)
 
 // ----- reading the program ------------------------------------------------------------------
 // The bytes in order; past the end every byte is 0.
@@ -63,10 +74,7 @@ class Bytes {
   int64_t choose(int64_t n) { return next() % n; }
   int64_t axis() { return static_cast<int64_t>(next() % 9) - 4; }  // -4 .. 4
   double value() { return (next() - 128) / 32.0; }                  // [-4, 4) in steps of 1/32
-  int64_t size() {
-    static constexpr int64_t kSizes[] = {1, 2, 3, 1, 2, 3, 0, 4};
-    return kSizes[next() % 8];
-  }
+  int64_t size() { return kSizes[next() % 8]; }
   Shape shape() {
     Shape s(static_cast<size_t>(next() % 4));
     for (int64_t& d : s) d = size();
@@ -157,7 +165,6 @@ struct Run {
   bool anomaly_mode = false;
   double kink = INFINITY;  // the smallest distance of an op's input from a kink of that op
   double pole = INFINITY;  // ... from a pole or the edge of its domain (must stay positive)
-  std::string op;          // the op being run, for findings
   // What detach gave in the recorded run, in order. Central differences must not see a value
   // move through detach (backward does not), so gradcheck's runs reuse these instead.
   std::vector<std::vector<double>>* detached = nullptr;
@@ -206,7 +213,6 @@ void min_gap(double& margin, const Tensor& t) {
 // (if any) joins run.tensors and is returned for its value checks.
 template <class F>
 const Tensor* attempt(Run& run, std::string text, const std::optional<Shape>& expected, F op) {
-  run.op = text;
   try {
     Tensor result = op();
     if (run.tracing) {
@@ -236,7 +242,7 @@ const Tensor* attempt(Run& run, std::string text, const std::optional<Shape>& ex
   return nullptr;
 }
 
-// The result's values against `reference` applied to each element (after broadcasting).
+// The result's values against the oracle's, element by element (an op that threw has none).
 void check_values(const Tensor* result, const std::string& text,
                   const std::vector<double>& want) {
   if (result == nullptr) return;
@@ -293,12 +299,10 @@ const Binary kBinary[] = {
     {"maximum", ag::maximum, maximum_ref},
     {"minimum", ag::minimum, minimum_ref},
 };
-constexpr int64_t kUnaryCount = std::size(kUnary), kBinaryCount = std::size(kBinary);
-// After the unary and binary ops, the rest, in the order of the switch in `step`.
-constexpr int64_t kOtherCount = 23;
-constexpr int64_t kOpCount = kUnaryCount + kBinaryCount + kOtherCount;
+static_assert(std::size(kUnary) == kFirstBinary && std::size(kBinary) == kFirstOther - kFirstBinary,
+              "the tables follow the opcodes of ops_program.hpp");
 
-void unary(Bytes& /*in*/, Run& run, const Unary& u, const Tensor& x) {
+void unary(Run& run, const Unary& u, const Tensor& x) {
   const std::string text = fmt::format("{}({})", u.name, describe(x));
   std::vector<double> want;
   for (double v : x.data()) want.push_back(u.reference(v));
@@ -330,19 +334,17 @@ void binary(Run& run, const Binary& b, const Tensor& x, const Tensor& y) {
 
 // One op of the program, chosen by the next byte.
 void step(Bytes& in, Run& run) {
-  int64_t code = in.choose(kOpCount);
-  if (code < kUnaryCount) return unary(in, run, kUnary[code], pick(in, run));
-  code -= kUnaryCount;
-  if (code < kBinaryCount) {
+  const auto code = static_cast<Op>(in.choose(kOpCount));
+  if (code < kFirstBinary) return unary(run, kUnary[code], pick(in, run));
+  if (code < kFirstOther) {
     const Tensor x = pick(in, run), y = pick(in, run);
-    return binary(run, kBinary[code], x, y);
+    return binary(run, kBinary[code - kFirstBinary], x, y);
   }
-  code -= kBinaryCount;
   const Tensor x = pick(in, run);
   const Shape& s = x.shape();
   const auto rank = static_cast<int64_t>(s.size());
   switch (code) {
-    case 0: {  // pow with a number: the exponent from a table of the interesting ones
+    case kPowNumber: {  // the exponent from a table of the interesting ones
       static constexpr double kExponents[] = {2, 3, 0.5, -1, 1.5, 0, -2, 1};
       const double p = kExponents[in.choose(8)];
       const std::string text = fmt::format("pow({}, {})", describe(x), p);
@@ -356,7 +358,7 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case 1: {  // leaky_relu
+    case kLeakyRelu: {
       static constexpr double kSlopes[] = {0.01, 0.2, 0.0, 1.0, -0.5, 2.0};
       const double slope = kSlopes[in.choose(6)];
       const std::string text = fmt::format("leaky_relu({}, {})", describe(x), slope);
@@ -366,10 +368,10 @@ void step(Bytes& in, Run& run) {
       min_abs(run.kink, x);
       return;
     }
-    case 2:
-    case 3: {  // clamp and hardtanh: the same numbers; NaN bounds and lo > hi must throw
+    case kClamp:
+    case kHardtanh: {  // the same numbers; NaN bounds and lo > hi must throw
       const double lo = in.bound(), hi = in.bound();
-      const bool is_clamp = code == 2;
+      const bool is_clamp = code == kClamp;
       const std::string text =
           fmt::format("{}({}, {}, {})", is_clamp ? "clamp" : "hardtanh", describe(x), lo, hi);
       const bool valid = !std::isnan(lo) && !std::isnan(hi) && lo <= hi;
@@ -383,7 +385,7 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case 4: {  // sum of everything, against a plain loop
+    case kSum: {  // of everything, against a plain loop
       const std::string text = fmt::format("sum({})", describe(x));
       double total = 0.0, scale = 0.0;
       for (double v : x.data()) total += v, scale += std::abs(v);
@@ -393,22 +395,22 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case 5: {  // mean of everything: an empty tensor has none
+    case kMean: {  // of everything: an empty tensor has none
       const std::string text = fmt::format("mean({})", describe(x));
       attempt(run, text, count(s) > 0 ? std::optional(Shape{}) : std::nullopt,
               [&] { return ag::mean(x); });
       return;
     }
-    case 6:
-    case 7:
-    case 8: {  // sum, mean and max along an axis (max needs the axis not to be empty)
+    case kSumAxis:
+    case kMeanAxis:
+    case kMaxAxis: {  // (max needs the axis not to be empty)
       static constexpr const char* kNames[] = {"sum", "mean", "max"};
       const int64_t axis = in.axis();
       const bool keepdim = in.choose(2) == 1;
       const std::string text =
-          fmt::format("{}({}, axis {}, keepdim {})", kNames[code - 6], describe(x), axis, keepdim);
+          fmt::format("{}({}, axis {}, keepdim {})", kNames[code - kSumAxis], describe(x), axis, keepdim);
       std::optional<Shape> expected;
-      if (const auto a = normal_axis(axis, rank); a && (code != 8 || s[*a] > 0)) {
+      if (const auto a = normal_axis(axis, rank); a && (code != kMaxAxis || s[*a] > 0)) {
         expected = s;
         if (keepdim) {
           (*expected)[*a] = 1;
@@ -417,32 +419,51 @@ void step(Bytes& in, Run& run) {
         }
       }
       attempt(run, text, expected, [&] {
-        return code == 6 ? ag::sum(x, axis, keepdim)
-                         : code == 7 ? ag::mean(x, axis, keepdim) : ag::max(x, axis, keepdim);
+        return code == kSumAxis    ? ag::sum(x, axis, keepdim)
+               : code == kMeanAxis ? ag::mean(x, axis, keepdim)
+                                   : ag::max(x, axis, keepdim);
       });
-      if (code == 8) min_gap(run.kink, x);
+      if (code == kMaxAxis) min_gap(run.kink, x);
       return;
     }
-    case 9: {  // argmax: not differentiable, a plain vector of indices of largest values
+    case kArgmax: {  // not differentiable, a plain vector of indices of largest values
       const int64_t axis = in.axis();
       const auto a = normal_axis(axis, rank);
       const bool valid = a && s[*a] > 0;
-      run.op = fmt::format("argmax({}, axis {})", describe(x), axis);
+      const std::string text = fmt::format("argmax({}, axis {})", describe(x), axis);
       try {
         const std::vector<int64_t> idx = ag::argmax(x, axis);
-        if (!valid) finding(run.op + " succeeded, but its rules say it must throw");
+        if (!valid) finding(text + " succeeded, but its rules say it must throw");
         if (static_cast<int64_t>(idx.size()) != count(s) / s[*a]) {
-          finding(fmt::format("{} gave {} indices", run.op, idx.size()));
+          finding(fmt::format("{} gave {} indices", text, idx.size()));
         }
-        for (int64_t i : idx) {
-          if (i < 0 || i >= s[*a]) finding(fmt::format("{} gave index {}", run.op, i));
+        // Each index is in range and points at a largest value along the axis, the tensor seen
+        // as [outer, n, inner] around it. (NaN is compared with nothing: where it counts as the
+        // largest is the engine's choice.)
+        int64_t outer = 1, inner = 1;
+        for (int64_t r = 0; r < rank; ++r) {
+          if (r < *a) outer *= s[r];
+          if (r > *a) inner *= s[r];
+        }
+        const int64_t n = s[*a];
+        for (int64_t o = 0; o < outer; ++o) {
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t at = idx[o * inner + i];
+            if (at < 0 || at >= n) finding(fmt::format("{} gave index {}", text, at));
+            const auto lane = [&](int64_t j) { return x.data()[(o * n + j) * inner + i]; };
+            for (int64_t j = 0; j < n; ++j) {
+              if (!std::isnan(lane(j)) && !std::isnan(lane(at)) && lane(j) > lane(at)) {
+                finding(fmt::format("{} gave index {}, but {} is larger there", text, at, lane(j)));
+              }
+            }
+          }
         }
       } catch (const ag::Error& e) {
-        if (valid) finding(fmt::format("{} threw ({})", run.op, e.what()));
+        if (valid) finding(fmt::format("{} threw ({})", text, e.what()));
       }
       return;
     }
-    case 10: {  // matmul, against the triple loop
+    case kMatmul: {  // against the triple loop
       const Tensor y = pick(in, run);
       const Shape& t = y.shape();
       const std::string text = fmt::format("matmul({}, {})", describe(x), describe(y));
@@ -471,7 +492,7 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case 11: {  // addmm(self, mat1, mat2): self must broadcast to [M, N] itself
+    case kAddmm: {  // addmm(self, mat1, mat2): self must broadcast to [M, N] itself
       const Tensor m1 = pick(in, run), m2 = pick(in, run);
       const Shape &a = m1.shape(), &b = m2.shape();
       const std::string text =
@@ -484,7 +505,7 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::addmm(x, m1, m2); });
       return;
     }
-    case 12: {  // reshape: sizes from a table with -1 (inferred) in it
+    case kReshape: {  // sizes from a table with -1 (inferred) in it
       static constexpr int64_t kSizes[] = {-1, 1, 2, 3, 4, 6, 0, 8};
       Shape target(static_cast<size_t>(in.choose(4)));
       for (int64_t& d : target) d = kSizes[in.choose(8)];
@@ -503,7 +524,7 @@ void step(Bytes& in, Run& run) {
                    values);
       return;
     }
-    case 13: {  // permute: as many axes as the rank, each once
+    case kPermute: {  // as many axes as the rank, each once
       std::vector<int64_t> dims(static_cast<size_t>(in.choose(4)));
       for (int64_t& d : dims) d = in.axis();
       const std::string text = fmt::format("permute({}, [{}])", describe(x), fmt::join(dims, ", "));
@@ -524,7 +545,7 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::permute(x, dims); });
       return;
     }
-    case 14: {  // transpose of two axes
+    case kTranspose: {  // of two axes
       const int64_t a0 = in.axis(), a1 = in.axis();
       const std::string text = fmt::format("transpose({}, {}, {})", describe(x), a0, a1);
       std::optional<Shape> expected;
@@ -536,7 +557,7 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::transpose(x, a0, a1); });
       return;
     }
-    case 15: {  // slice [start, end) along an axis; negative bounds count from the end
+    case kSlice: {  // [start, end) along an axis; negative bounds count from the end
       const int64_t axis = in.axis(), start = in.choose(11) - 5, end = in.choose(11) - 5;
       const std::string text = fmt::format("slice({}, axis {}, {}, {})", describe(x), axis, start, end);
       std::optional<Shape> expected;
@@ -551,12 +572,12 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::slice(x, axis, start, end); });
       return;
     }
-    case 16:
-    case 17: {  // concat (along an existing axis) and stack (along a new one)
+    case kConcat:
+    case kStack: {  // along an existing axis, and along a new one
       std::vector<Tensor> parts{x};
       for (int64_t k = in.choose(3); k > 0; --k) parts.push_back(pick(in, run));
       const int64_t axis = in.axis();
-      const bool is_stack = code == 17;
+      const bool is_stack = code == kStack;
       std::vector<std::string> shapes;
       for (const Tensor& p : parts) shapes.push_back(describe(p));
       const std::string text = fmt::format("{}([{}], axis {})", is_stack ? "stack" : "concat",
@@ -586,7 +607,7 @@ void step(Bytes& in, Run& run) {
               [&] { return is_stack ? ag::stack(parts, axis) : ag::concat(parts, axis); });
       return;
     }
-    case 18: {  // index_select: repeats allowed, each index in [0, size)
+    case kIndexSelect: {  // repeats allowed, each index in [0, size)
       const int64_t axis = in.axis();
       std::vector<int64_t> indices(static_cast<size_t>(in.choose(4)));
       for (int64_t& i : indices) i = in.choose(5) - 1;
@@ -604,7 +625,7 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::index_select(x, axis, indices); });
       return;
     }
-    case 19: {  // gather: an index tensor of whole numbers, no larger than self off the axis
+    case kGather: {  // an index tensor of whole numbers, no larger than self off the axis
       const int64_t axis = in.axis();
       Shape index_shape = s;
       if (in.choose(8) == 0) index_shape.push_back(1);  // sometimes the wrong rank
@@ -628,24 +649,27 @@ void step(Bytes& in, Run& run) {
               [&] { return ag::gather(x, axis, index); });
       return;
     }
-    default: {  // 20, 21: softmax and log_softmax along an axis; 22: detach
-      if (code == 22) {
-        const size_t k = run.detach_count++;
-        attempt(run, fmt::format("detach({})", describe(x)), s, [&] {
-          if (run.replay) return ag::tensor(run.detached->at(k), s);
-          run.detached->push_back(x.to_vector());
-          return x.detach();
-        });
-        return;
-      }
+    case kDetach: {
+      const size_t k = run.detach_count++;
+      attempt(run, fmt::format("detach({})", describe(x)), s, [&] {
+        if (run.replay) return ag::tensor(run.detached->at(k), s);
+        run.detached->push_back(x.to_vector());
+        return x.detach();
+      });
+      return;
+    }
+    case kSoftmax:
+    case kLogSoftmax: {  // along an axis
       const int64_t axis = in.axis();
-      const bool log = code == 21;
+      const bool log = code == kLogSoftmax;
       const std::string text =
           fmt::format("{}({}, axis {})", log ? "log_softmax" : "softmax", describe(x), axis);
       attempt(run, text, normal_axis(axis, rank) ? std::optional(s) : std::nullopt,
               [&] { return log ? ag::log_softmax(x, axis) : ag::softmax(x, axis); });
       return;
     }
+    default:  // the unary and binary ops, done above
+      return;
   }
 }
 
@@ -772,7 +796,6 @@ void check_program(const uint8_t* data, size_t size) {
     if (p.mode == 1) anomaly.emplace();
     first = run_ops(in, p, p.inputs, /*tracing=*/true, /*replay=*/false);
     g_trace = &first.trace;
-    first.op = "backward";
     try {
       const Tensor joined = joined_results(first);
       if (joined.defined() && joined.requires_grad()) {
