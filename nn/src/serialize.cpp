@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <sstream>
+#include <type_traits>
 #include <unordered_map>
 
 #include <autograd/atomic_file.hpp>
@@ -83,6 +84,23 @@ double from_json_number(const json& value, size_t index, const std::string& wher
       "{}: value {} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
       "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
       where, index, value.dump()));
+}
+
+// A whole number of the file that must fit `Int`: an Adam step count, a generator state word.
+// nlohmann's get<Int>() would truncate a fraction (1.5 -> 1) and convert a number outside Int's
+// range (1e300) with undefined behaviour, which the fuzzer found (fuzz/load_parameters_fuzz.cpp);
+// so only an integer that fits is taken. `what` names it in the error.
+template <class Int>
+Int from_json_whole(const json& value, const std::string& what) {
+  const bool fits = value.is_number_unsigned()
+                        ? value.get<uint64_t>() <= uint64_t{std::numeric_limits<Int>::max()}
+                        : value.is_number_integer() && std::is_signed_v<Int>;  // negative
+  if (!fits) {
+    throw ValueError(fmt::format("{} is {}: it must be a whole number from {} to {}", what,
+                                 value.dump(), std::numeric_limits<Int>::min(),
+                                 std::numeric_limits<Int>::max()));
+  }
+  return value.get<Int>();
 }
 
 // ----- writing -----------------------------------------------------------------------------------
@@ -305,7 +323,8 @@ OptimizerState read_optimizer_state(const json& j, std::string_view who,
         if (key == "name") {
           p.name = value.get<std::string>();
         } else if (key == "step") {
-          p.step = value.get<int64_t>();
+          p.step = from_json_whole<int64_t>(
+              value, fmt::format("{}: {}: the step of '{}'", who, where, p.name));
         } else {
           const std::string what =
               fmt::format("{}: {}: optimizer state '{}' of '{}'", who, where, key, p.name);
@@ -326,7 +345,17 @@ OptimizerState read_optimizer_state(const json& j, std::string_view who,
 GeneratorState read_generator_state(const json& j, std::string_view who,
                                     const std::string& where) {
   try {
-    return {j.at("engine").get<std::vector<uint64_t>>(), j.at("has_spare").get<bool>(),
+    const json& words = j.at("engine");
+    if (!words.is_array()) {
+      throw ValueError(fmt::format("{}: {}: the generator's \"engine\" is {}, not a list", who,
+                                   where, words.dump()));
+    }
+    std::vector<uint64_t> engine;
+    for (size_t i = 0; i < words.size(); ++i) {
+      engine.push_back(from_json_whole<uint64_t>(
+          words[i], fmt::format("{}: {}: generator engine word {}", who, where, i)));
+    }
+    return {engine, j.at("has_spare").get<bool>(),
             from_json_number(j.at("spare"), 0, fmt::format("{}: {}: generator spare", who, where))};
   } catch (const json::exception& e) {
     throw ValueError(fmt::format("{}: {}: malformed generator state ({})", who, where, e.what()));

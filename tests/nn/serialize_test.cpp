@@ -385,6 +385,47 @@ TEST_CASE("a checkpoint that does not fit changes nothing", "[serialize][checkpo
   CHECK(other.opt.options.lr == 0.5);
 }
 
+// Found by fuzz/load_parameters_fuzz.cpp: a generator word of 9.79e19 (past 2^64) was converted
+// to uint64_t by nlohmann's get<>(), which is undefined behaviour (UBSan: "outside the range of
+// representable values"); a step of 1.5 was silently read as 1.
+TEST_CASE("a step or a generator word that is not a whole number in range is refused",
+          "[serialize][checkpoint]") {
+  Run<Adam> saved(5, AdamOptions{});
+  saved.train(1);
+  const auto doc = nlohmann::json::parse(checkpoint_to_json(saved.model, saved.opt, saved.gen));
+  Run<Adam> other(6, AdamOptions{.lr = 0.5});
+  const auto params = values_of(other.model);
+  const auto draw = Generator(other.gen).uniform();
+  auto load_with = [&](const char* part, const nlohmann::json& value) {
+    auto changed = doc;
+    if (part == std::string("engine")) {
+      changed["generator"]["engine"][0] = value;
+    } else {
+      changed["optimizer"]["state"][0]["step"] = value;
+    }
+    checkpoint_from_json(other.model, other.opt, other.gen, changed.dump());
+  };
+  CHECK_THROWS_WITH(load_with("engine", 9.79351e19),
+                    Catch::Contains("generator engine word 0 is 9.79351e+19") &&
+                        Catch::Contains("a whole number from 0 to 18446744073709551615"));
+  CHECK_THROWS_AS(load_with("engine", -1), ValueError);
+  CHECK_THROWS_AS(load_with("engine", 1.5), ValueError);
+  CHECK_THROWS_AS(load_with("engine", "7"), ValueError);
+  CHECK_THROWS_WITH(load_with("step", 1e300), Catch::Contains("the step of 'mlp.0.weight' is 1e+300"));
+  CHECK_THROWS_AS(load_with("step", 1.5), ValueError);
+  CHECK_THROWS_AS(load_with("step", uint64_t{1} << 63), ValueError);  // past int64
+  auto not_a_list = doc;
+  not_a_list["generator"]["engine"] = 7;
+  CHECK_THROWS_WITH(checkpoint_from_json(other.model, other.opt, other.gen, not_a_list.dump()),
+                    Catch::Contains("the generator's \"engine\" is 7, not a list"));
+  CHECK(values_of(other.model) == params);
+  CHECK(other.opt.options.lr == 0.5);
+  CHECK(other.gen.uniform() == draw);
+  // The words as saved still load (the largest among them included).
+  checkpoint_from_json(other.model, other.opt, other.gen, doc.dump());
+  CHECK(values_of(other.model) == values_of(saved.model));
+}
+
 TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   Generator a(1), b(2);
   auto make = [](Generator& gen) {

@@ -36,12 +36,30 @@
 
 namespace ag::detail::fast {
 
+// Under AddressSanitizer the pools step aside: every block and array comes from operator new and
+// goes back to operator delete. A pool hands freed memory to the next tensor, so a read of a
+// dead tensor's numbers would quietly see another tensor's instead of being reported; the
+// sanitizer builds (./run sanitize, ./run fuzz) are there to report it. (GCC says ASan with
+// __SANITIZE_ADDRESS__, clang with __has_feature.)
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kPoolsStepAside = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kPoolsStepAside = true;
+#else
+inline constexpr bool kPoolsStepAside = false;
+#endif
+#else
+inline constexpr bool kPoolsStepAside = false;
+#endif
+
 class BlockPool {
  public:
   static constexpr size_t kBlock = 96;  // bytes: a TensorImpl and its shared_ptr control block
   static constexpr size_t kSlab = 64 * 1024;
 
   static void* allocate() {
+    if constexpr (kPoolsStepAside) return ::operator new(kBlock);
     Local& local = local_pool();
     if (local.free == nullptr) local.refill();
     FreeBlock* block = local.free;
@@ -50,6 +68,7 @@ class BlockPool {
   }
 
   static void deallocate(void* p) {
+    if constexpr (kPoolsStepAside) return ::operator delete(p);
     Local& local = local_pool();
     auto* block = static_cast<FreeBlock*>(p);
     block->next = local.free;
@@ -100,6 +119,9 @@ class ArrayPool {
   static constexpr std::align_val_t kAlign{64};
 
   static double* allocate(size_t n) {
+    if constexpr (kPoolsStepAside) {
+      return static_cast<double*>(::operator new(n * sizeof(double), kAlign));
+    }
     Local* local = local_pool();
     if (local != nullptr) {
       auto it = local->free.find(n);
@@ -114,6 +136,7 @@ class ArrayPool {
   }
 
   static void deallocate(double* p, size_t n) {
+    if constexpr (kPoolsStepAside) return ::operator delete(p, kAlign);
     Local* local = local_pool();
     if (local == nullptr || local->cached_bytes + n * sizeof(double) > kMaxCachedBytes) {
       ::operator delete(p, kAlign);
