@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
     sgd.zero_grad();
     {
       ag::Tape tape;
-      ag::nn::LSTMOutput out = lstm.forward(x);
-      Tensor h_last = ag::reshape(out.h, {B, H});  // the last step's h: [1, B, H] -> [B, H]
+      ag::nn::LSTM::Output out = lstm.forward(x);
+      Tensor h_last = ag::reshape(out.state.h, {B, H});  // the last step's h: [1, B, H] -> [B, H]
       Tensor pred = head(h_last);                  // [B, 1]
       Tensor loss = ag::nn::mse_loss(pred, target);
       // A training step needs only the parameters' gradients: let each op result's gradient go

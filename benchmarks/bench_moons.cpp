@@ -28,67 +28,9 @@
 #include <vector>
 
 #include "bench_common.hpp"
+#include "common/micrograd.hpp"  // tutorials/common: tutorial 04's scalar MLP
 
 using ag::Tensor;
-
-namespace {
-
-// micrograd's Neuron: weights uniform(-1, 1), bias 0; relu unless it is the output neuron.
-struct Neuron {
-  std::vector<Tensor> w;
-  Tensor b;
-  bool nonlin;
-
-  Neuron(int64_t nin, bool nonlin, ag::Generator& gen) : b(ag::scalar(0.0, true)), nonlin(nonlin) {
-    for (int64_t i = 0; i < nin; ++i) w.push_back(ag::scalar(gen.uniform(-1.0, 1.0), true));
-  }
-
-  Tensor operator()(const std::vector<Tensor>& x) const {
-    Tensor act = b;  // sum(wi * xi for ..., start = b), term by term as Python adds them
-    for (size_t i = 0; i < w.size(); ++i) {
-      Tensor wx = w[i] * x[i];
-      act = act + wx;
-    }
-    return nonlin ? ag::relu(act) : act;
-  }
-};
-
-struct Layer {
-  std::vector<Neuron> neurons;
-  Layer(int64_t nin, int64_t nout, bool nonlin, ag::Generator& gen) {
-    for (int64_t j = 0; j < nout; ++j) neurons.emplace_back(nin, nonlin, gen);
-  }
-  std::vector<Tensor> operator()(const std::vector<Tensor>& x) const {
-    std::vector<Tensor> out;
-    out.reserve(neurons.size());
-    for (const Neuron& n : neurons) out.push_back(n(x));
-    return out;
-  }
-};
-
-struct MLP {
-  std::vector<Layer> layers;
-  MLP(int64_t nin, const std::vector<int64_t>& nouts, ag::Generator& gen) {
-    for (size_t l = 0; l < nouts.size(); ++l) {
-      layers.emplace_back(l == 0 ? nin : nouts[l - 1], nouts[l], l + 1 != nouts.size(), gen);
-    }
-  }
-  Tensor operator()(std::vector<Tensor> x) const {
-    for (const Layer& layer : layers) x = layer(x);
-    return x[0];
-  }
-  std::vector<Tensor> parameters() const {
-    std::vector<Tensor> params;
-    for (const Layer& layer : layers)
-      for (const Neuron& n : layer.neurons) {
-        params.insert(params.end(), n.w.begin(), n.w.end());
-        params.push_back(n.b);
-      }
-    return params;
-  }
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   bench::single_thread(argv);  // first: it may start the program again
@@ -108,7 +50,8 @@ int main(int argc, char** argv) {
   std::vector<double> ys = moons.y.to_vector();          // 0/1 -> -1/+1
   for (double& y : ys) y = 2.0 * y - 1.0;
 
-  MLP model(2, {16, 16, 1}, gen);
+  // Without scopes: this times the bare ops (tutorial 04 puts each neuron in a scope).
+  const micrograd::MLP model(2, {16, 16, 1}, gen, /*scoped=*/false);
   std::vector<Tensor> params = model.parameters();
   const double alpha = 1e-4;
 

@@ -14,14 +14,6 @@
 
 #include "common/tutorial.hpp"
 
-namespace {
-// CPU time of this process: what the work costs, whatever else the machine runs beside it.
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   tut::Tutorial t("02_the_tape", "Tutorial 02: the tape and the reverse loop",
@@ -118,15 +110,15 @@ int main(int argc, char** argv) {
       "needs no sort, since creation order already is one. Here is x <- x * 1.0000001 + 0, "
       "repeated, forward and backward.");
   {
-    double start = cpu_seconds();
+    double start = tut::cpu_seconds();
     ag::Tape long_tape;
     ag::Tensor x0 = ag::scalar(1.0, true);
     ag::Tensor h = x0;
     for (int64_t i = 0; i < chain / 2; ++i) h = h * 1.0000001 + 0.0;  // two ops per step
-    const double forward_s = cpu_seconds() - start;
-    start = cpu_seconds();
+    const double forward_s = tut::cpu_seconds() - start;
+    start = tut::cpu_seconds();
     h.backward();
-    const double backward_s = cpu_seconds() - start;
+    const double backward_s = tut::cpu_seconds() - start;
     const double expected = std::pow(1.0000001, static_cast<double>(chain / 2));
     const double rel = std::abs(x0.grad().item() - expected) / expected;
     t.value("chain_ops", static_cast<double>(chain), "{:.0f}");

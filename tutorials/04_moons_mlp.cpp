@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "common/micrograd.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -37,97 +38,10 @@ namespace {
 using ag::Tensor;
 
 // ---------------------------------------------------------------------------------------------
-// Scalar style: micrograd's nn.py, line for line. A Value there is a 0-d tensor here.
-//
-//     class Neuron(Module):
-//         def __init__(self, nin, nonlin=True):
-//             self.w = [Value(random.uniform(-1,1)) for _ in range(nin)]
-//             self.b = Value(0)
-//         def __call__(self, x):
-//             act = sum((wi*xi for wi,xi in zip(self.w, x)), self.b)
-//             return act.relu() if self.nonlin else act
-//
-// The only additions are scopes (layer0/n3), so the folded graph can draw one box per neuron.
-struct Neuron {
-  std::vector<Tensor> w;  // nin scalar leaves
-  Tensor b;               // one scalar leaf
-  bool nonlin;
-
-  Neuron(int64_t nin, bool nonlin, ag::Generator& gen) : nonlin(nonlin) {
-    for (int64_t i = 0; i < nin; ++i) w.push_back(ag::scalar(gen.uniform(-1.0, 1.0), true));
-    b = ag::scalar(0.0, true);
-  }
-  Tensor operator()(const std::vector<Tensor>& x) const {
-    // Python's sum(iterable, start) is ((start + t0) + t1) + ...: the bias comes first.
-    Tensor act = b;
-    for (size_t i = 0; i < w.size(); ++i) {
-      Tensor wx = w[i] * x[i];
-      act = act + wx;
-    }
-    return nonlin ? act.relu() : act;
-  }
-  std::vector<Tensor> parameters() const {
-    std::vector<Tensor> p = w;
-    p.push_back(b);
-    return p;
-  }
-};
-
-struct Layer {
-  std::vector<Neuron> neurons;
-
-  Layer(int64_t nin, int64_t nout, bool nonlin, ag::Generator& gen) {
-    for (int64_t j = 0; j < nout; ++j) neurons.emplace_back(nin, nonlin, gen);
-  }
-  std::vector<Tensor> operator()(const std::vector<Tensor>& x) const {
-    std::vector<Tensor> out;
-    for (size_t j = 0; j < neurons.size(); ++j) {
-      ag::ScopeGuard scope(fmt::format("n{}", j));
-      out.push_back(neurons[j](x));
-    }
-    return out;
-  }
-  std::vector<Tensor> parameters() const {
-    std::vector<Tensor> p;
-    for (const Neuron& n : neurons)
-      for (const Tensor& t : n.parameters()) p.push_back(t);
-    return p;
-  }
-};
-
-// MLP(2, {16, 16, 1}): ReLU on every layer but the last, as micrograd's `nonlin=i!=len(nouts)-1`.
-struct MLP {
-  std::vector<Layer> layers;
-
-  MLP(int64_t nin, const std::vector<int64_t>& nouts, ag::Generator& gen) {
-    int64_t fan_in = nin;
-    for (size_t i = 0; i < nouts.size(); ++i) {
-      layers.emplace_back(fan_in, nouts[i], i + 1 != nouts.size(), gen);
-      fan_in = nouts[i];
-    }
-    // Name every parameter as micrograd's printout would locate it: layer0.n3.w1, layer0.n3.b.
-    for (size_t l = 0; l < layers.size(); ++l)
-      for (size_t j = 0; j < layers[l].neurons.size(); ++j) {
-        Neuron& n = layers[l].neurons[j];
-        for (size_t i = 0; i < n.w.size(); ++i) n.w[i].set_name(fmt::format("layer{}.n{}.w{}", l, j, i));
-        n.b.set_name(fmt::format("layer{}.n{}.b", l, j));
-      }
-  }
-  Tensor operator()(std::vector<Tensor> x) const {
-    ag::ScopeGuard scope("mlp");
-    for (size_t l = 0; l < layers.size(); ++l) {
-      ag::ScopeGuard layer_scope(fmt::format("layer{}", l));
-      x = layers[l](x);
-    }
-    return x[0];  // the last layer has one neuron
-  }
-  std::vector<Tensor> parameters() const {
-    std::vector<Tensor> p;
-    for (const Layer& layer : layers)
-      for (const Tensor& t : layer.parameters()) p.push_back(t);
-    return p;
-  }
-};
+// Scalar style: micrograd's nn.py, line for line (common/micrograd.hpp, which bench_moons times
+// too). A Value there is a 0-d tensor here; each neuron's nodes are in the scope mlp/layer0/n3.
+using micrograd::MLP;
+using micrograd::Neuron;
 
 // ---------------------------------------------------------------------------------------------
 // micrograd's training loop, shared by both styles through two small functions: `forward`
@@ -147,20 +61,13 @@ struct Run {
   size_t tape_nodes = 0;  // nodes on the tape of one step
 };
 
-// CPU time of this process: what a run costs, whatever else the machine runs beside it.
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
 // Runs `steps` steps of micrograd's loop. step(tape) must record the loss on `tape` and return it
 // with the number of correctly classified points.
 template <class StepFn>
 Run train(const char* label, int steps, int64_t n, const std::vector<Tensor>& params,
           StepFn step, bool show_progress = true) {
   Run run;
-  const double start = cpu_seconds();
+  const double start = tut::cpu_seconds();
   for (int k = 0; k < steps; ++k) {
     for (Tensor p : params) p.zero_grad();
     double loss = 0.0;
@@ -189,7 +96,7 @@ Run train(const char* label, int steps, int64_t n, const std::vector<Tensor>& pa
                                           100.0 * run.accuracy.back()));
     }
   }
-  run.seconds = cpu_seconds() - start;
+  run.seconds = tut::cpu_seconds() - start;
   return run;
 }
 
@@ -200,7 +107,7 @@ std::shared_ptr<ag::nn::Sequential> tensor_mlp() {
   // so a throwaway generator keeps the caller's random stream untouched.
   ag::Generator unused(0);
   return std::make_shared<ag::nn::Sequential>(
-      "mlp", std::initializer_list<std::shared_ptr<ag::nn::Module>>{
+      "mlp", std::initializer_list<std::shared_ptr<ag::nn::UnaryModule>>{
                  std::make_shared<ag::nn::Linear>(2, 16, unused), std::make_shared<ag::nn::ReLU>(),
                  std::make_shared<ag::nn::Linear>(16, 16, unused), std::make_shared<ag::nn::ReLU>(),
                  std::make_shared<ag::nn::Linear>(16, 1, unused)});
@@ -212,7 +119,8 @@ ag::nn::Linear& linear(ag::nn::Sequential& mlp, size_t layer) {
 }
 
 // One tensor model score per point of a grid, drawn as characters: the decision boundary.
-std::string draw_boundary(ag::nn::Module& model, const Tensor& x, const std::vector<double>& y) {
+std::string draw_boundary(ag::nn::UnaryModule& model, const Tensor& x,
+                          const std::vector<double>& y) {
   constexpr int kCols = 72, kRows = 26;
   constexpr double kX0 = -1.6, kX1 = 2.6, kY0 = -1.1, kY1 = 1.6;
   std::vector<double> grid;
@@ -449,12 +357,8 @@ int main(int argc, char** argv) {
     double top = 0.0;
     for (int k : shown) top = std::max(top, e.tensor_run.loss[k]);
     for (int k : shown) {
-      static const char* kBlocks[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-      const int eighths = static_cast<int>(std::lround(e.tensor_run.loss[k] / top * 50 * 8));
-      std::string bar;
-      for (int i = 0; i < eighths / 8; ++i) bar += "█";
-      bar += kBlocks[eighths % 8];
-      chart += fmt::format("  {:>5} {:<51} {:.4f}\n", k, bar, e.tensor_run.loss[k]);
+      chart += fmt::format("  {:>5} {:<51} {:.4f}\n", k, tut::bar(e.tensor_run.loss[k] / top, 50),
+                           e.tensor_run.loss[k]);
     }
     fmt::print("\n");
     t.table("loss_curve", chart, tut::Kind::trained);

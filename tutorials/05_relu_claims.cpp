@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -41,15 +42,7 @@ namespace {
 using ag::Tensor;
 
 // ---------------------------------------------------------------------------------------------
-// Part 1: time per element, in CPU time: what the work costs this process, whatever else the
-// machine runs beside it (wall-clock time would also count the moments another program had the
-// core). The process's, not the thread's, so that a matmul OpenBLAS spreads over threads counts
-// whole.
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+// Part 1: time per element, in CPU time of this process (tut::cpu_seconds).
 
 // The smallest, the middle and the largest of a set of measurements.
 struct Spread {
@@ -73,11 +66,11 @@ void time_once(Timed& a, const Tensor& x, const Tensor& ones) {
   const double n = static_cast<double>(x.numel());
   Tensor leaf = x.detach().requires_grad_();
   ag::Tape tape;
-  const double t0 = cpu_seconds();
+  const double t0 = tut::cpu_seconds();
   Tensor y = a.f(leaf);
-  const double t1 = cpu_seconds();
+  const double t1 = tut::cpu_seconds();
   y.backward(ones);
-  const double t2 = cpu_seconds();
+  const double t2 = tut::cpu_seconds();
   a.forward_ns.push_back(1e9 * (t1 - t0) / n);
   a.backward_ns.push_back(1e9 * (t2 - t1) / n);
   a.total_ns.push_back(1e9 * (t2 - t0) / n);
@@ -90,10 +83,11 @@ std::string saving_words(double percent) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parts 2 and 3: a deep MLP. Layer l is Linear(width, width) then the activation, inside the
-// scope "mlp/layer<l>", so gradient_flow and the folded view give one number per layer. A linear
-// read-out (scope "head") maps the last hidden layer to one number; the loss is the MSE against
-// random targets. Biases are 0, weights from the init the activation calls for.
+// Parts 2 and 3: a deep MLP (common/deep_mlp.hpp). Layer l is Linear(width, width) then the
+// activation, inside the scope "mlp/layer<l>", so gradient_flow and the folded view give one
+// number per layer. A linear read-out (scope "head") maps the last hidden layer to one number;
+// the loss is the MSE against random targets. Biases are 0, weights from the init the activation
+// calls for.
 struct Config {
   std::string name;        // "sigmoid (Xavier)", "relu (He)", ...
   std::string short_name;  // for table columns: "sigmoid X", "relu He", ...
@@ -115,41 +109,28 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x, 
                     uint64_t seed, const std::string& folded_svg, const std::string& flow_svg,
                     const ag::viz::Options& picture) {
   ag::Generator gen(seed);  // the same seed for every config: same draws, different scalings
-  std::vector<std::unique_ptr<ag::nn::Linear>> layers;
-  for (int l = 0; l < depth; ++l) {
-    auto linear = std::make_unique<ag::nn::Linear>(width, width, gen);
-    linear->set_name(fmt::format("layer{}", l + 1));
-    if (c.init == "xavier") {
-      // Glorot & Bengio (2010), eq. 16 in its normal form: Var(W) = 2 / (fan_in + fan_out).
-      ag::nn::init::xavier_normal(linear->weight, gen);
-    } else {
-      // He et al. (2015), eq. 10: Var(W) = 2 / fan_in, or 2 / ((1 + a^2) fan_in) for slope a.
-      ag::nn::init::kaiming_normal(linear->weight, gen, c.activation == "leaky_relu" ? kLeakySlope : 0.0);
-    }
-    ag::nn::init::zeros(linear->bias);
-    layers.push_back(std::move(linear));
-  }
+  // Glorot & Bengio (2010), eq. 16 in its normal form: Var(W) = 2 / (fan_in + fan_out).
+  // He et al. (2015), eq. 10: Var(W) = 2 / fan_in, or 2 / ((1 + a^2) fan_in) for slope a.
+  const auto layers = tut::deep_linears(depth, width, gen, [&](Tensor& w, ag::Generator& g) {
+    if (c.init == "xavier") ag::nn::init::xavier_normal(w, g);
+    else ag::nn::init::kaiming_normal(w, g, c.activation == "leaky_relu" ? kLeakySlope : 0.0);
+  });
   ag::nn::Linear head(width, 1, gen);
   head.set_name("head");
 
   DeepResult result;
-  std::vector<Tensor> pre, hidden;
   ag::Tape tape;
-  Tensor h = x;  // [batch, width]
-  {
-    ag::ScopeGuard mlp("mlp");
-    for (int l = 0; l < depth; ++l) {
-      ag::ScopeGuard scope(fmt::format("layer{}", l + 1));
-      Tensor z = (*layers[l])(h);  // [batch, width]
-      pre.push_back(z);
-      if (c.activation == "sigmoid") h = ag::sigmoid(z);
-      else if (c.activation == "tanh") h = ag::tanh(z);
-      else if (c.activation == "relu") h = ag::relu(z);
-      else h = ag::maximum(z, z * kLeakySlope);  // LeakyReLU in its branch-free form, max(z, a z)
-      hidden.push_back(h);
-    }
-  }
-  Tensor out = ag::reshape(head(h), {x.size(0)});  // [batch]
+  auto layer = [&](int l, const Tensor& h) { return (*layers[l - 1])(h); };  // [batch, width]
+  auto activation = [&](const Tensor& z) {
+    if (c.activation == "sigmoid") return ag::sigmoid(z);
+    if (c.activation == "tanh") return ag::tanh(z);
+    if (c.activation == "relu") return ag::relu(z);
+    return ag::maximum(z, z * kLeakySlope);  // LeakyReLU in its branch-free form, max(z, a z)
+  };
+  const tut::DeepPass pass = tut::deep_forward("mlp", depth, x, layer, activation);
+  const std::vector<Tensor>& pre = pass.pre;
+  const std::vector<Tensor>& hidden = pass.hidden;
+  Tensor out = ag::reshape(head(pass.out), {x.size(0)});  // [batch]
   Tensor loss = ag::nn::mse_loss(out, target);
   ag::BackwardOptions backward;
   backward.record_edge_grads = true;
@@ -284,11 +265,11 @@ int main(int argc, char** argv) {
   auto time_layer = [&](const std::function<Tensor(const Tensor&)>& f) {
     Tensor w = ag::normal({width, width}, 0.0, 0.05, layer_gen, true);
     ag::Tape tape;
-    const double t0 = cpu_seconds();
+    const double t0 = tut::cpu_seconds();
     Tensor z = ag::matmul(h, w);  // [batch, width] @ [width, width]
     Tensor out = f ? f(z) : z;
     out.backward(layer_ones);
-    return 1e6 * (cpu_seconds() - t0);
+    return 1e6 * (tut::cpu_seconds() - t0);
   };
   for (const auto& f : layer_activation) time_layer(f);  // warm-up
   for (int r = 0; r < rounds; ++r) {

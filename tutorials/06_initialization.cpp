@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -77,40 +78,30 @@ struct Measured {
 
 constexpr double kSlope = 0.3;  // Keras's LeakyReLU default, where the gain matters most
 
-// Builds the MLP (depth layers of width, then a read-out to 10 classes), runs one batch forward
-// and backward, and returns the gradient variance at every layer. Layer l runs in the scope
-// "mlp/layer<l>", so the gradient-flow strip has one square per layer; it is drawn when
-// flow_svg is not empty.
+// Builds the MLP (common/deep_mlp.hpp: depth layers of width, then a read-out to 10 classes),
+// runs one batch forward and backward, and returns the gradient variance at every layer. Layer l
+// runs in the scope "mlp/layer<l>", so the gradient-flow strip has one square per layer; it is
+// drawn when flow_svg is not empty.
 Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
                  const std::vector<int64_t>& labels, uint64_t seed, const std::string& flow_svg) {
   ag::Generator gen(seed);  // the same seed for every net: the same draws, differently scaled
-  std::vector<std::unique_ptr<ag::nn::Linear>> layers;
-  for (int l = 0; l < depth; ++l) {
-    layers.push_back(std::make_unique<ag::nn::Linear>(width, width, gen));
-    layers.back()->set_name(fmt::format("layer{}", l + 1));
-    net.init(layers.back()->weight, gen);
-    ag::nn::init::zeros(layers.back()->bias);  // Glorot & Bengio and He et al. start biases at 0
-  }
+  const auto layers = tut::deep_linears(depth, width, gen, net.init);
   ag::nn::Linear head(width, 10, gen);
   head.set_name("head");
   net.init(head.weight, gen);
   ag::nn::init::zeros(head.bias);
 
   ag::Tape tape;
-  std::vector<Tensor> pre;
-  Tensor h = x;  // [batch, width]
-  {
-    ag::ScopeGuard mlp("mlp");
-    for (int l = 0; l < depth; ++l) {
-      ag::ScopeGuard scope(fmt::format("layer{}", l + 1));
-      Tensor z = (*layers[l])(h);  // [batch, width]
-      pre.push_back(z);
-      if (net.activation == "tanh") h = ag::tanh(z);
-      else if (net.activation == "relu") h = ag::relu(z);
-      else h = ag::leaky_relu(z, kSlope);
-    }
-  }
-  Tensor loss = ag::nn::cross_entropy(head(h), labels);  // [batch, 10] against random classes
+  auto layer = [&](int l, const Tensor& h) { return (*layers[l - 1])(h); };  // [batch, width]
+  auto activation = [&](const Tensor& z) {
+    if (net.activation == "tanh") return ag::tanh(z);
+    if (net.activation == "relu") return ag::relu(z);
+    return ag::leaky_relu(z, kSlope);
+  };
+  const tut::DeepPass pass = tut::deep_forward("mlp", depth, x, layer, activation);
+  const std::vector<Tensor>& pre = pass.pre;
+  Tensor logits = head(pass.out);                        // [batch, 10]
+  Tensor loss = ag::nn::cross_entropy(logits, labels);  // against random classes
   ag::BackwardOptions options;
   options.record_edge_grads = true;
   tape.backward(loss, options);
@@ -159,11 +150,7 @@ std::string variance_table(const std::vector<Net>& nets, const std::vector<Measu
       if (depth > 10 && l > 1 && l + 2 < depth && l % 5 != 4) continue;  // every 5th of a deep net
       const double v = results[n].grad_var[l];
       const double frac = std::clamp((std::log10(v) - kLo) / (kHi - kLo), 0.0, 1.0);
-      const int eighths = static_cast<int>(std::lround(frac * kBar * 8));
-      static const char* kBlocks[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-      std::string bar;
-      for (int i = 0; i < eighths / 8; ++i) bar += "█";
-      bar += kBlocks[eighths % 8];
+      const std::string bar = tut::bar(frac, kBar);
       // (fmt pads by code points, and each block is one: the bars line up.)
       const std::string step =
           l + 1 < depth

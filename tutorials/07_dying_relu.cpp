@@ -47,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -118,27 +119,28 @@ int first_dead_layer(const Net& net, const std::vector<double>& x, double slope)
   return 0;
 }
 
-// The same (bias-free) net on the tape, each layer in its own scope "net/layer<l>", with a linear
-// read-out `out = v . h_L + c` and loss = out. Returns ||dL/dW_1||, and draws the folded view.
+// The same (bias-free) net on the tape (common/deep_mlp.hpp), each layer in its own scope
+// "net/layer<l>", with a linear read-out `out = v . h_L + c` and loss = out. Returns ||dL/dW_1||,
+// and draws the folded view.
 double gradient_at_layer1(const Net& net, const std::vector<double>& x, double slope,
                           const std::string& svg, const std::string& title) {
   ag::Tape tape;
   std::vector<Tensor> weights;
-  Tensor h = ag::tensor(x, {static_cast<int64_t>(x.size()), 1});  // a column [in, 1]
-  {
-    ag::ScopeGuard scope("net");
-    for (size_t l = 0; l < net.W.size(); ++l) {
-      ag::ScopeGuard layer(fmt::format("layer{}", l + 1));
-      const int64_t fan_in = h.size(0);
-      Tensor w =
-          ag::tensor(net.W[l], {net.width, fan_in}, true).set_name(fmt::format("W{}", l + 1));
-      weights.push_back(w);
-      Tensor z = ag::matmul(w, h);  // [N, in] @ [in, 1] -> [N, 1]
-      h = slope == 0.0 ? ag::relu(z) : ag::leaky_relu(z, slope);
-    }
-  }
+  auto layer = [&](int l, const Tensor& h) {
+    const int64_t fan_in = h.size(0);
+    Tensor w = ag::tensor(net.W[static_cast<size_t>(l - 1)], {net.width, fan_in}, true)
+                   .set_name(fmt::format("W{}", l));
+    weights.push_back(w);
+    return ag::matmul(w, h);  // [N, in] @ [in, 1] -> [N, 1]
+  };
+  auto activation = [&](const Tensor& z) {
+    return slope == 0.0 ? ag::relu(z) : ag::leaky_relu(z, slope);
+  };
+  const Tensor column = ag::tensor(x, {static_cast<int64_t>(x.size()), 1});  // [in, 1]
+  const tut::DeepPass pass = tut::deep_forward("net", static_cast<int>(net.W.size()), column,
+                                               layer, activation);
   Tensor readout = ag::ones({1, net.width});
-  Tensor out = ag::matmul(readout, h) + 0.5;  // [1, 1]: a constant 0.5 when the net is dead
+  Tensor out = ag::matmul(readout, pass.out) + 0.5;  // [1, 1]: a constant 0.5 when the net is dead
   ag::BackwardOptions options;
   options.record_edge_grads = true;
   tape.backward(out, options);

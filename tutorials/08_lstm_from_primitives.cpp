@@ -37,17 +37,18 @@ struct Weights {
   Tensor b_hh;  // [4H]
 };
 
-// The same weights as one step uses them: transposed for x @ W, the two biases summed.
-// An unrolled LSTM makes these once and reuses them at every step (as nn::LSTM does), so the
-// tape holds one transpose per weight, and every step's gradient flows back through it (+=).
-struct Prepared {
+// The same weights as one step uses them: transposed for x @ W, the two biases summed (nn's
+// RecurrentWeights, written out). An unrolled LSTM makes these once and reuses them at every
+// step (as nn::LSTM does), so the tape holds one transpose per weight, and every step's gradient
+// flows back through it (+=).
+struct RecurrentWeights {
   Tensor W_ih_t;  // [I, 4H]
   Tensor W_hh_t;  // [H, 4H]
   Tensor b;       // [4H]   b = b_ih + b_hh (PyTorch keeps two biases; they only appear summed)
 };
 
-Prepared prepare(const Weights& w) {
-  Prepared p;
+RecurrentWeights prepare(const Weights& w) {
+  RecurrentWeights p;
   p.W_ih_t = ag::transpose(w.W_ih);  // W_ih^T                     [I, 4H]
   p.W_hh_t = ag::transpose(w.W_hh);  // W_hh^T                     [H, 4H]
   p.b = w.b_ih + w.b_hh;             // b = b_ih + b_hh            [4H]
@@ -67,7 +68,7 @@ struct Step {
 
 // One LSTM step, one engine op per line (so the tape records them in reading order: C++ does
 // not promise to evaluate both sides of `a + b` left to right). B = batch, I = input, H = hidden.
-Step lstm_step(const Tensor& x, const State& prev, const Prepared& w, int64_t H) {
+Step lstm_step(const Tensor& x, const State& prev, const RecurrentWeights& w, int64_t H) {
   // All four gates' pre-activations in two matrix products and a bias.
   Tensor gates = ag::matmul(x, w.W_ih_t);               // x_t W_ih^T                [B, 4H]
   Tensor from_h = ag::matmul(prev.h, w.W_hh_t);         // h_{t-1} W_hh^T            [B, 4H]
@@ -105,7 +106,7 @@ struct Unrolled {
 
 Unrolled unroll(const std::vector<Tensor>& xs, const State& start, const Weights& w, int64_t H) {
   ag::ScopeGuard lstm_scope("lstm");
-  Prepared p;
+  RecurrentWeights p;
   {
     ag::ScopeGuard weights_scope("weights");
     p = prepare(w);
@@ -235,7 +236,7 @@ int main(int argc, char** argv) {
     State next;
     {
       ag::ScopeGuard cell("cell");
-      Prepared p = prepare(first.w);
+      RecurrentWeights p = prepare(first.w);
       next = lstm_step(first.x0, {first.h_prev, first.c_prev}, p, H).state;
     }
     Tensor loss = ag::sum(next.h).set_name("L");
@@ -339,7 +340,7 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < seeds.size(); ++k) {
     const Draw& d = draws[k];
     ag::Tape tape;
-    Prepared p = prepare(d.w);
+    RecurrentWeights p = prepare(d.w);
     Step next = lstm_step(d.x0, {d.h_prev, d.c_prev}, p, H);
     Tensor loss = ag::sum(next.state.c * d.v);       // L = sum(c_t ⊙ v), so dL/dc_t = v
     Tensor c_prev = d.c_prev;
@@ -431,16 +432,16 @@ int main(int argc, char** argv) {
       ag::Tape tape;
       Tensor h0 = ag::reshape(d.h_prev.detach(), {1, B, H});
       Tensor c0 = ag::reshape(d.c_prev.detach(), {1, B, H});
-      ag::nn::LSTMOutput out = lstm.forward(x, {h0, c0});
+      ag::nn::LSTM::Output out = lstm.forward(x, {h0, c0});
       Tensor weighted = ag::sum(out.output * d.R);
-      Tensor loss = weighted + ag::sum(out.c);
+      Tensor loss = weighted + ag::sum(out.state.c);
       loss.backward();
       for (int64_t s = 0; s < T; ++s) {
         const auto row = out.output.data().subspan(static_cast<size_t>(s * B * H),
                                                    static_cast<size_t>(B * H));
         worst_value = std::max(worst_value, max_diff(row, ours_h[static_cast<size_t>(s)].data()));
       }
-      worst_value = std::max(worst_value, max_diff(out.c.data(), ours_c.data()));
+      worst_value = std::max(worst_value, max_diff(out.state.c.data(), ours_c.data()));
       const std::vector<Tensor> theirs{x, cell.W_ih, cell.W_hh, cell.b_ih, cell.b_hh};
       const char* names[] = {"x", "W_ih", "W_hh", "b_ih", "b_hh"};
       std::string table = fmt::format("  {:<6} {:>14} {:>14} {:>12}\n", "grad", "|ours|",

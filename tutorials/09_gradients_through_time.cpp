@@ -54,9 +54,9 @@ double norm(std::span<const double> v) {
 // holds one step and nothing else, and the picture shows 100 steps instead of one "weights" box
 // wired to all of them.
 template <class Cell>
-typename Cell::Prepared constants(const Cell& cell) {
+ag::nn::RecurrentWeights constants(const Cell& cell) {
   ag::NoGradGuard off_the_tape;  // nothing here is recorded, and nothing needs a gradient
-  typename Cell::Prepared w = cell.prepare();
+  ag::nn::RecurrentWeights w = cell.prepare();
   w.W_ih_t.set_name("W_ih^T");
   w.W_hh_t.set_name("W_hh^T");
   w.b.set_name("b");
@@ -67,7 +67,7 @@ typename Cell::Prepared constants(const Cell& cell) {
 // h_t [B, H].
 std::vector<Tensor> run_rnn(const ag::nn::RNNCell& cell, const std::vector<Tensor>& xs,
                             const Tensor& h0, const std::string& name) {
-  const ag::nn::RNNCell::Prepared w = constants(cell);
+  const ag::nn::RecurrentWeights w = constants(cell);
   ag::ScopeGuard model(name);
   std::vector<Tensor> hs;
   Tensor h = h0;
@@ -82,7 +82,7 @@ std::vector<Tensor> run_rnn(const ag::nn::RNNCell& cell, const std::vector<Tenso
 // The same for an LSTM cell from a zero state; returns every h_t (the c_t stay inside).
 std::vector<Tensor> run_lstm(const ag::nn::LSTMCell& cell, const std::vector<Tensor>& xs,
                              int64_t B, const std::string& name) {
-  const ag::nn::LSTMCell::Prepared w = constants(cell);
+  const ag::nn::RecurrentWeights w = constants(cell);
   ag::ScopeGuard model(name);
   const int64_t H = cell.hidden_size();
   // The zero initial state, as leaves that take a gradient: the weights are constants here, so

@@ -105,7 +105,7 @@ struct Step {
 // One LSTM step, the maths of nn::LSTMCell::step, handing back the gates. (nn::LSTMCell fuses
 // each matmul with an add into one addmm node; here they are written apart, as in tutorial 08.
 // The two agree to rounding: the check in section 1 allows 1e-12.)
-Step lstm_step(const Tensor& x, const ag::nn::LSTMState& prev, const ag::nn::LSTMCell::Prepared& w,
+Step lstm_step(const Tensor& x, const ag::nn::LSTMState& prev, const ag::nn::RecurrentWeights& w,
                const Variant& v, int64_t H) {
   Tensor gates = ag::matmul(x, w.W_ih_t);                   // x_t W_ih^T            [B, 4H]
   gates = gates + ag::matmul(prev.h, w.W_hh_t);             // + h_{t-1} W_hh^T
@@ -175,7 +175,7 @@ double min_of(const Tensor& t) { return *std::min_element(t.data().begin(), t.da
 // Runs the model over xs (T tensors [B, 2]) and returns the prediction [B, 1].
 Tensor forward(Model& m, const std::vector<Tensor>& xs, Seen* seen = nullptr) {
   const int64_t B = xs.front().size(0), H = m.cell.hidden_size();
-  ag::nn::LSTMCell::Prepared w;
+  ag::nn::RecurrentWeights w;
   {
     ag::ScopeGuard weights("weights");
     w = m.cell.prepare();
@@ -427,7 +427,7 @@ int main(int argc, char** argv) {
         }
       }
       ag::NoGradGuard no_grad;
-      const ag::nn::LSTMCell::Prepared w = m.cell.prepare(), w_twin = twin.cell.prepare();
+      const ag::nn::RecurrentWeights w = m.cell.prepare(), w_twin = twin.cell.prepare();
       ag::nn::LSTMState a{ag::zeros({64, H}), ag::zeros({64, H})}, b = a;
       for (const Tensor& x : probe_xs) {
         a = lstm_step(x, a, w, v, H).state;

@@ -55,6 +55,31 @@ Tape* find_live(uint64_t id) {
   auto it = g_live.find(id);
   return it == g_live.end() ? nullptr : it->second;
 }
+
+// Where a tensor was last recorded: its note of a tape id and a node index (TensorImpl::tape_id
+// and ::node). An op result's note is written once, by the tape that made it. But a leaf (a
+// parameter, a constant input) is used by every tape that reads it, on any thread, and each
+// writes its own note into it: so the note is read and written as atomics, relaxed (on x86-64
+// and ARM64 these are the plain loads and stores they replace, with no fence), and the two
+// numbers read may come from two different tapes' notes. A tape therefore trusts a leaf's node
+// only after checking, in its own nodes, that the node holds this tensor (node_of).
+struct Where {
+  uint64_t tape;
+  uint32_t node;
+};
+Where where_recorded(const TensorImpl& impl) {
+  auto& t = const_cast<TensorImpl&>(impl);  // (std::atomic_ref takes no const object in C++20)
+  return {std::atomic_ref(t.tape_id).load(std::memory_order_relaxed),
+          std::atomic_ref(t.node).load(std::memory_order_relaxed)};
+}
+void note_where_recorded(TensorImpl& impl, uint64_t tape, uint32_t node) {
+  std::atomic_ref(impl.tape_id).store(tape, std::memory_order_relaxed);
+  std::atomic_ref(impl.node).store(node, std::memory_order_relaxed);
+}
+
+// Held while a finished pass adds this tape's share into its parameters' .grad
+// (merge_leaf_gradients): one lock for all parameters, see there why.
+std::mutex g_leaf_grad_mutex;
 }  // namespace
 
 Tape::Tape() : id_(g_next_id++) {
@@ -155,20 +180,33 @@ bool all_finite(const Buffer& b) {
 
 uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   TensorImpl& impl = t.impl();
-  if (impl.tape_id == id_) return impl.node;  // already on this tape
+  // Already on this tape? An op result's note is its own tape's alone (op results belong to
+  // their tape's thread); a leaf's may mix two tapes' notes, so the node it names is checked.
+  const Where where = where_recorded(impl);
+  if (where.tape == id_ && (!impl.is_leaf || (where.node < nodes_.size() &&
+                                              nodes_[where.node].out.get() == &impl))) {
+    return where.node;
+  }
   // A non-leaf that needs gradients belongs to the tape that made it: the chain back to its
   // leaves is recorded there, not here.
-  if (impl.tape_id != 0 && !impl.is_leaf && impl.requires_grad) {
-    if (find_live(impl.tape_id) != nullptr) {
+  if (where.tape != 0 && !impl.is_leaf && impl.requires_grad) {
+    if (find_live(where.tape) != nullptr) {
       throw TapeError(fmt::format(
           "{}: an input of shape {} was recorded on another live tape (#{}), this is tape #{}; "
           "gradients cannot flow between tapes (detach() it, or compute it on this tape)",
-          op_for_error, shape_str(impl.shape), impl.tape_id, id_));
+          op_for_error, shape_str(impl.shape), where.tape, id_));
     }
     throw TapeError(fmt::format(
         "{}: an input of shape {} was computed on a tape that is gone (#{}); gradients cannot "
         "flow back through it. Call detach() to use its value as a constant",
-        op_for_error, shape_str(impl.shape), impl.tape_id));
+        op_for_error, shape_str(impl.shape), where.tape));
+  }
+  // A parameter already here, whose note a tape on another thread (or a nested tape) has
+  // overwritten since: it keeps its one node. (A constant may get a second node instead: no
+  // gradient flows to it, so two are as good as one.)
+  if (impl.requires_grad) {
+    auto it = parameter_nodes_.find(&impl);
+    if (it != parameter_nodes_.end()) return it->second;
   }
   // First use of a leaf here (a parameter or a constant): give it a node of its own. Under
   // DetectAnomalyGuard its numbers are looked at first: a NaN that comes in from outside (a
@@ -188,8 +226,13 @@ uint32_t Tape::node_of(const Tensor& t, const char* op_for_error) {
   n.op = impl.requires_grad ? kLeaf.name : kConst.name;
   n.first_input = static_cast<uint32_t>(inputs_.size());
   n.scope = current_scope();
-  impl.tape_id = id_;
-  impl.node = index;
+  if (impl.requires_grad) {  // a parameter: a row for this tape's share of its gradient
+    parameter_nodes_.emplace(&impl, index);
+    if (leaf_row_.size() <= index) leaf_row_.resize(index + 1);
+    leaf_row_[index] = static_cast<uint32_t>(leaf_grads_.size());
+    leaf_grads_.push_back({index, Buffer()});
+  }
+  note_where_recorded(impl, id_, index);
   return index;
 }
 
@@ -226,10 +269,21 @@ void Tape::set_ints(Node& n, std::span<const int64_t> values) {
 }
 
 double* Tape::input_grad(const Node& n, size_t k) const {
-  TensorImpl& in = input(n, k);
-  if (!in.requires_grad) return nullptr;
-  if (in.grad.empty()) in.grad = Buffer(in.value.size(), 0.0);
-  return in.grad.data();
+  Buffer* grad = grad_buffer(inputs_[n.first_input + k]);
+  if (grad == nullptr) return nullptr;
+  if (grad->empty()) *grad = Buffer(input(n, k).value.size(), 0.0);
+  return grad->data();
+}
+
+// Where backward adds node i's gradient: an op result's own (the op result belongs to this tape
+// alone); for a parameter, its row in leaf_grads_ (the parameter may be shared with other
+// threads' tapes); nullptr for anything that takes no gradient.
+Buffer* Tape::grad_buffer(uint32_t i) const {
+  const Node& n = nodes_[i];
+  if (!n.out->requires_grad) return nullptr;
+  if (n.backward != nullptr) return &n.out->grad;
+  if (n.op == kLeaf.name) return &leaf_grads_[leaf_row_[i]].grad;
+  return nullptr;  // recorded as a constant, made a parameter only afterwards (requires_grad_)
 }
 
 // ----- backward: one reverse loop ----------------------------------------------------------------
@@ -256,18 +310,19 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, BackwardOptions 
 
 void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardOptions options) {
   const TensorImpl& r = root_tensor.impl();
-  if (r.tape_id != id_ || r.node >= nodes_.size() || nodes_[r.node].out.get() != &r) {
+  const Where where = where_recorded(r);
+  if (where.tape != id_ || where.node >= nodes_.size() || nodes_[where.node].out.get() != &r) {
     throw TapeError(fmt::format("backward(): the {} tensor was not recorded on this tape (#{})",
                                 shape_str(r.shape), id_));
   }
-  if (!r.requires_grad) {
+  if (!r.requires_grad || grad_buffer(where.node) == nullptr) {
     throw TapeError(fmt::format(
         "backward(): the {} tensor does not require grad: no input it was computed from "
         "requires grad",
         shape_str(r.shape)));
   }
   if (backward_runs_ > 0 && !retained_) {
-    if (r.node >= nodes_at_backward_) {
+    if (where.node >= nodes_at_backward_) {
       // A root recorded after that pass: the tape is being reused for another training step.
       // retain_graph would "work" but keep every step's graph, and the tape would grow forever.
       throw TapeError(fmt::format(
@@ -280,30 +335,26 @@ void Tape::run_backward(const Tensor& root_tensor, const Buffer& seed, BackwardO
         "pass retain_graph = true to the first call to run it again",
         id_));
   }
-  const uint32_t root = r.node;
+  const uint32_t root = where.node;
 
   // Gradients of op results are recomputed by every pass; leaves accumulate into theirs. (On a
   // first pass there is nothing to clear: op results start without a gradient, and a pass that
   // threw cleared what it wrote, see below.)
   if (backward_runs_ > 0) clear_op_result_grads(root);
 
-  // A pass that throws (an AnomalyError, a rule out of memory) leaves no trace: the leaves'
-  // gradients are put back as they were and the op results' cleared, so after fixing the cause,
-  // a retried pass gives exactly what a first one would. (Copying is cheap in the usual case:
-  // after zero_grad() a leaf has no gradient, and "had none" is all there is to remember.)
-  std::vector<std::pair<uint32_t, Buffer>> leaf_grads_before;
-  for (uint32_t i = 0; i <= root; ++i) {
-    const Node& n = nodes_[i];
-    if (n.backward == nullptr && n.out->requires_grad) leaf_grads_before.emplace_back(i, n.out->grad);
-  }
+  // A pass that throws (an AnomalyError, a rule out of memory) leaves no trace: the parameters'
+  // .grad have not been touched yet (their shares wait in leaf_grads_, which are dropped), and
+  // the op results' gradients are cleared, so after fixing the cause, a retried pass gives
+  // exactly what a first one would.
   try {
     reverse_loop(root, seed, options);
   } catch (...) {
-    for (auto& [i, grad] : leaf_grads_before) nodes_[i].out->grad = std::move(grad);
+    for (LeafGradient& row : leaf_grads_) row.grad.clear();
     clear_op_result_grads(root);
     edge_grad_norm_.clear();
     throw;
   }
+  merge_leaf_gradients();
   ++backward_runs_;
   retained_ = options.retain_graph;
   nodes_at_backward_ = nodes_.size();
@@ -315,11 +366,38 @@ void Tape::clear_op_result_grads(uint32_t root) {
   }
 }
 
+// The end of a pass: this tape's share of each parameter's gradient joins its .grad.
+//
+// Tapes on other threads may be running backward into the same parameters right now (one model,
+// a batch split between threads). If every rule added straight into a parameter's .grad, two
+// threads' `+=` on the same number could interleave, and one of the two additions would be lost.
+// So during the pass a parameter's gradient collects in this tape's row for it, which no other
+// thread sees, and here, once, each row is added into the parameter under a lock.
+//
+// One lock for all parameters, not one per parameter: a mutex in every tensor would make each
+// scalar of the micrograd-style engine 40 bytes larger, and a pass then takes one lock in all,
+// however many parameters it has. Two threads that finish at the same moment wait for each
+// other's merge, a loop over the parameters: short next to the passes themselves.
+// (After zero_grad() a parameter has no gradient: the row's buffer is handed over, not added.)
+void Tape::merge_leaf_gradients() {
+  std::lock_guard lock(g_leaf_grad_mutex);
+  for (LeafGradient& row : leaf_grads_) {
+    if (row.grad.empty()) continue;  // nothing flowed into it in this pass
+    Buffer& grad = nodes_[row.node].out->grad;
+    if (grad.empty()) {
+      grad = std::move(row.grad);
+    } else {
+      for (size_t j = 0; j < grad.size(); ++j) grad[j] += row.grad[j];
+    }
+    row.grad.clear();
+  }
+}
+
 // The pass itself: seed the root's gradient, then the one reverse loop.
 void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options) {
-  TensorImpl& root_impl = *nodes_[root].out;
-  if (root_impl.grad.empty()) root_impl.grad = Buffer(seed.size(), 0.0);
-  for (size_t j = 0; j < seed.size(); ++j) root_impl.grad[j] += seed[j];
+  Buffer& root_grad = *grad_buffer(root);  // (a parameter as the root: its row)
+  if (root_grad.empty()) root_grad = Buffer(seed.size(), 0.0);
+  for (size_t j = 0; j < seed.size(); ++j) root_grad[j] += seed[j];
   if (options.record_edge_grads) {
     edge_grad_norm_.assign(inputs_.size(), -1.0);
   } else {
@@ -337,7 +415,8 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
     if (options.record_edge_grads) measure_and_restore_input_grads(n, set_aside);
     if (g_detect_anomaly) {
       for (size_t k = 0; k < n.input_count; ++k) {
-        if (!all_finite(input(n, k).grad)) {
+        const Buffer* grad = grad_buffer(inputs_[n.first_input + k]);
+        if (grad != nullptr && !all_finite(*grad)) {
           throw AnomalyError(fmt::format(
               "anomaly: the backward rule of '{}' (tape index {}, scope '{}') produced NaN or "
               "Inf in the gradient of its input {} (shape {})",
@@ -367,12 +446,12 @@ void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) 
   const auto inputs = inputs_of(n);
   set_aside.clear();
   for (size_t k = 0; k < n.input_count; ++k) {
-    Buffer& grad = input(n, k).grad;
-    if (repeats_earlier_input(inputs, k)) {
+    Buffer* grad = grad_buffer(inputs[k]);
+    if (grad == nullptr || repeats_earlier_input(inputs, k)) {
       set_aside.emplace_back();
     } else {
-      set_aside.push_back(std::move(grad));
-      grad.clear();
+      set_aside.push_back(std::move(*grad));
+      grad->clear();
     }
   }
 }
@@ -386,7 +465,9 @@ void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& s
       }
       continue;
     }
-    Buffer& flowed = input(n, k).grad;  // this edge's contribution alone
+    Buffer* flowed_into = grad_buffer(inputs[k]);
+    if (flowed_into == nullptr) continue;  // takes no gradient
+    Buffer& flowed = *flowed_into;  // this edge's contribution alone
     if (!flowed.empty()) {
       double sq = 0.0;
       for (double v : flowed.span()) sq += v * v;
@@ -413,19 +494,27 @@ std::vector<std::vector<double>> Tape::local_derivatives(size_t i) const {
   if (n.backward == nullptr || n.out->value.size() != 1) return result;
   // Run the node's own rule on a seed of 1 with its inputs' gradients zeroed, read them, and put
   // everything back as it was.
+  // (A parameter's gradient here is this tape's row for it, not its .grad: empty, as between
+  // passes, so other threads' tapes may share the parameter while this runs.)
+  const auto inputs = inputs_of(n);
+  Buffer no_gradient;  // stands in for an input that takes none
+  auto grad_of_input = [&](size_t k) -> Buffer& {
+    Buffer* grad = grad_buffer(inputs[k]);
+    return grad != nullptr ? *grad : no_gradient;
+  };
   Buffer saved_out = n.out->grad;
   std::vector<Buffer> saved_in;
   for (size_t k = 0; k < n.input_count; ++k) {
-    saved_in.push_back(input(n, k).grad);
-    input(n, k).grad.clear();
+    saved_in.push_back(grad_of_input(k));
+    grad_of_input(k).clear();
   }
   n.out->grad = Buffer(1, 1.0);
   n.backward(*this, n);
   for (size_t k = 0; k < n.input_count; ++k) {
-    const Buffer& g = input(n, k).grad;
+    const Buffer& g = grad_of_input(k);
     result[k].assign(g.span().begin(), g.span().end());
   }
-  for (size_t k = n.input_count; k-- > 0;) input(n, k).grad = saved_in[k];
+  for (size_t k = n.input_count; k-- > 0;) grad_of_input(k) = saved_in[k];
   n.out->grad = saved_out;
   return result;
 }
@@ -483,7 +572,7 @@ void Tape::print(std::FILE* out, size_t max_rows) const {
 // ----- Tensor::backward finds its tape by id ------------------------------------------------------
 static Tape& tape_of(const Tensor& t) {
   detail::check_defined("backward", t);
-  const uint64_t id = t.impl().tape_id;
+  const uint64_t id = where_recorded(t.impl()).tape;
   Tape* tape = id == 0 ? nullptr : find_live(id);
   if (tape == nullptr && id == 0) {
     throw TapeError(fmt::format(

@@ -24,13 +24,17 @@
 //
 // The fast path is held against the readable one: tests/autograd/vector_math_test.cpp compares
 // every element with std::exp / std::tanh / the textbook sigmoid, special values (NaN, +-inf,
-// +-0, overflow) included. In a build without vectorisation (Debug, or another compiler) the same
-// loops simply call the scalar functions.
+// +-0, overflow) included. In a build without vectorisation (Debug, another compiler, or the
+// ThreadSanitizer build, see below) the same loops simply call the scalar functions.
 #include "vector_math.hpp"
 
 #include <cmath>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// Not under ThreadSanitizer (TAPEGRAD_TSAN, `./run tsan`): target_clones picks its loop through
+// an ifunc resolver, which the dynamic loader runs before TSan's runtime is set up; compiled with
+// -fsanitize=thread the resolver is instrumented too, and the program crashes as it starts. The
+// plain loops below are the same formulas, so the TSan build simply runs those.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 extern "C" {
 // The same declarations glibc makes under -ffast-math (bits/math-vector.h).
 __attribute__((__simd__("notinbranch"))) double exp(double) noexcept;

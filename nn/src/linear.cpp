@@ -8,7 +8,7 @@
 namespace ag::nn {
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias, Generator& gen)
-    : Module("linear"), in_(in_features), out_(out_features) {
+    : UnaryModule("linear"), in_(in_features), out_(out_features) {
   if (in_features < 0 || out_features < 0) {
     throw ValueError(fmt::format("Linear: negative size (in_features = {}, out_features = {})",
                                  in_features, out_features));

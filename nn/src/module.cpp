@@ -108,13 +108,6 @@ void Module::zero_grad() {
   for (Tensor& p : parameters()) p.zero_grad();
 }
 
-Tensor Module::forward(const Tensor& input) {
-  throw ValueError(fmt::format(
-      "{} '{}': has no one-tensor forward (input shape {}); call its own forward, e.g. "
-      "lstm.forward(x) returning output and state",
-      type_name(), path_, input.defined() ? shape_str(input.shape()) : "undefined"));
-}
-
 void Module::print_tree(std::string& out, int indent) const {
   out += fmt::format("{}({})", type_name(), extra_repr());
   if (children_.empty()) return;
@@ -136,21 +129,22 @@ std::string Module::to_string() const {
 }
 
 // ----- Sequential --------------------------------------------------------------------------------
-Sequential::Sequential(std::string name) : Module(std::move(name)) {}
+Sequential::Sequential(std::string name) : UnaryModule(std::move(name)) {}
 
-Sequential::Sequential(std::string name, std::initializer_list<std::shared_ptr<Module>> modules)
-    : Module(std::move(name)) {
+Sequential::Sequential(std::string name,
+                       std::initializer_list<std::shared_ptr<UnaryModule>> modules)
+    : UnaryModule(std::move(name)) {
   for (const auto& m : modules) add(m);
 }
 
-Sequential& Sequential::add(std::shared_ptr<Module> module) {
+Sequential& Sequential::add(std::shared_ptr<UnaryModule> module) {
   if (!module) throw ValueError(fmt::format("Sequential '{}': add() got a null module", path()));
   register_module(std::to_string(modules_.size()), *module);
   modules_.push_back(std::move(module));
   return *this;
 }
 
-Module& Sequential::operator[](size_t i) const {
+UnaryModule& Sequential::operator[](size_t i) const {
   if (i >= modules_.size()) {
     throw IndexError(fmt::format("Sequential '{}': index {} out of range ({} modules)", path(), i,
                                  modules_.size()));

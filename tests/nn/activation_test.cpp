@@ -75,7 +75,7 @@ TEST_CASE("activation gradients at their kinks are PyTorch's", "[activation]") {
 }
 
 TEST_CASE("gradcheck of every activation module", "[activation]") {
-  std::vector<std::shared_ptr<Module>> modules = {
+  std::vector<std::shared_ptr<UnaryModule>> modules = {
       std::make_shared<ReLU>(), std::make_shared<LeakyReLU>(), std::make_shared<LeakyReLU>(0.3),
       std::make_shared<LeakyReLU>(1.5), std::make_shared<Sigmoid>(), std::make_shared<Tanh>(),
       std::make_shared<Hardsigmoid>()};

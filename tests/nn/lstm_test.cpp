@@ -12,47 +12,20 @@
 using namespace ag;
 using namespace ag::nn;
 
-namespace {
-// Runs `lstm` on a fixture case and checks every output, final state and gradient.
-void check_case(LSTM& lstm, const fixtures::json& c) {
-  Tensor x = fixtures::tensor(c.at("x"), true);
-  Tensor h0 = fixtures::tensor(c.at("h0"), true);
-  Tensor c0 = fixtures::tensor(c.at("c0"), true);
-  Tape tape;
-  LSTMOutput out = lstm.forward(x, {h0, c0});
-  fixtures::check_values("output", out.output, c.at("output"));
-  fixtures::check_values("h", out.h, c.at("h"));
-  fixtures::check_values("c", out.c, c.at("c"));
-  Tensor loss = sum(out.output * fixtures::tensor(c.at("w_output"))) +
-                sum(out.h * fixtures::tensor(c.at("w_h"))) +
-                sum(out.c * fixtures::tensor(c.at("w_c")));
-  CHECK(loss.item() == Approx(c.at("loss").get<double>()).epsilon(1e-12));
-  loss.backward();
-  fixtures::check_grad("x", x, c.at("grad_x"));
-  fixtures::check_grad("h0", h0, c.at("grad_h0"));
-  fixtures::check_grad("c0", c0, c.at("grad_c0"));
-  for (const auto& p : lstm.named_parameters()) {
-    fixtures::check_grad(p.name, p.tensor, c.at("grads").at(p.name.substr(5)));
-  }
-}
-}  // namespace
-
 TEST_CASE("LSTM (2 layers, T=7, batch 3) matches torch.nn.LSTM with torch's weights", "[lstm]") {
   const auto& c = fixtures::nn().at("lstm");
   Generator gen(0);
   LSTM lstm(4, 5, gen, {.num_layers = 2});
   fixtures::load_params(lstm, c.at("params"));
-  check_case(lstm, c);
+  fixtures::check_recurrent_case(lstm, c);
 }
 
 TEST_CASE("LSTM with tapegrad's seeded init matches torch run on the same weights", "[lstm]") {
   const auto& c = fixtures::nn().at("lstm_ours");
   Generator gen(c.at("seed").get<uint64_t>());
   LSTM lstm(4, 5, gen, {.num_layers = 2});
-  for (const auto& p : lstm.named_parameters()) {
-    fixtures::check_values(p.name, p.tensor, c.at("params").at(p.name.substr(5)), 0.0);
-  }
-  check_case(lstm, c);
+  fixtures::check_params(lstm, c.at("params"));
+  fixtures::check_recurrent_case(lstm, c);
 }
 
 TEST_CASE("LSTM batch_first gives the same numbers, transposed", "[lstm]") {
@@ -61,25 +34,26 @@ TEST_CASE("LSTM batch_first gives the same numbers, transposed", "[lstm]") {
   LSTM lstm(4, 5, gen, {.num_layers = 2, .batch_first = true});
   fixtures::load_params(lstm, c.at("params"));
   Tensor x = permute(fixtures::tensor(c.at("x")), {1, 0, 2});  // [B, T, I]
-  LSTMOutput out = lstm.forward(x, {fixtures::tensor(c.at("h0")), fixtures::tensor(c.at("c0"))});
+  LSTM::Output out = lstm.forward(x, {fixtures::tensor(c.at("h0")), fixtures::tensor(c.at("c0"))});
   CHECK(out.output.shape() == Shape{3, 7, 5});
   fixtures::check_values("output", permute(out.output, {1, 0, 2}), c.at("output"));
-  fixtures::check_values("h", out.h, c.at("h"));
-  fixtures::check_values("c", out.c, c.at("c"));
+  fixtures::check_values("h", out.state.h, c.at("h"));
+  fixtures::check_values("c", out.state.c, c.at("c"));
 }
 
 TEST_CASE("LSTM without a state starts from zeros; LSTMCell is one step", "[lstm]") {
   Generator gen(2);
   LSTM lstm(3, 4, gen);
   Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);
-  LSTMOutput a = lstm.forward(x);
-  LSTMOutput b = lstm.forward(x, {ag::zeros({1, 2, 4}), ag::zeros({1, 2, 4})});
+  LSTM::Output a = lstm.forward(x);
+  LSTM::Output b = lstm.forward(x, {ag::zeros({1, 2, 4}), ag::zeros({1, 2, 4})});
   CHECK(a.output.to_vector() == b.output.to_vector());
-  CHECK(a.c.to_vector() == b.c.to_vector());
+  CHECK(a.state.c.to_vector() == b.state.c.to_vector());
   LSTMState s1 = lstm.layer(0).forward(reshape(slice(x, 0, 0, 1), {2, 3}));
   CHECK(s1.h.to_vector() == reshape(slice(a.output, 0, 0, 1), {2, 4}).to_vector());
   // The last output step is the final h of the (only) layer.
-  CHECK(reshape(slice(a.output, 0, 4, 5), {2, 4}).to_vector() == reshape(a.h, {2, 4}).to_vector());
+  CHECK(reshape(slice(a.output, 0, 4, 5), {2, 4}).to_vector() ==
+        reshape(a.state.h, {2, 4}).to_vector());
 }
 
 TEST_CASE("gradcheck of LSTMCell for every option combination", "[lstm]") {
@@ -115,8 +89,9 @@ TEST_CASE("gradcheck of a 2-layer LSTM through time", "[lstm]") {
   inputs.push_back(x);
   auto r = gradcheck(
       [&](const std::vector<Tensor>& in) {
-        LSTMOutput out = lstm.forward(in.back());
-        return concat({reshape(out.output, {-1}), reshape(out.h, {-1}), reshape(out.c, {-1})});
+        LSTM::Output out = lstm.forward(in.back());
+        return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}),
+                       reshape(out.state.c, {-1})});
       },
       inputs);
   INFO(r.message);
@@ -139,7 +114,7 @@ TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {
   Generator gen(0);
   LSTM lstm(2, 3, gen, {.num_layers = 2});
   Tape tape;
-  LSTMOutput out = lstm.forward(ag::normal({5, 4, 2}, 0.0, 1.0, gen));
+  LSTM::Output out = lstm.forward(ag::normal({5, 4, 2}, 0.0, 1.0, gen));
   sum(out.output).backward();
   // Count the ops of one step of one layer.
   std::map<std::string, int> ops;

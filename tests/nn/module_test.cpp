@@ -9,7 +9,7 @@ using namespace ag::nn;
 namespace {
 std::shared_ptr<Sequential> make_mlp(Generator& gen) {
   return std::make_shared<Sequential>(
-      "mlp", std::initializer_list<std::shared_ptr<Module>>{
+      "mlp", std::initializer_list<std::shared_ptr<UnaryModule>>{
                  std::make_shared<Linear>(2, 3, gen), std::make_shared<ReLU>(),
                  std::make_shared<Linear>(3, 1, gen)});
 }
@@ -97,11 +97,16 @@ TEST_CASE("each module's forward runs in its own scope", "[module]") {
   CHECK(scope_of_ops == std::vector<std::string>{"matmul@mlp/0", "relu@mlp/1", "matmul@mlp/2"});
 }
 
-TEST_CASE("a module without a one-tensor forward says so", "[module]") {
-  Generator gen(0);
-  LSTM lstm(3, 4, gen);
-  Module& as_module = lstm;
-  CHECK_THROWS_AS(as_module.forward(ag::zeros({5, 2, 3})), ValueError);
+// Whether Sequential::add accepts a module of type M: only one whose forward maps one tensor to
+// one tensor (a UnaryModule). An LSTM, whose forward returns (output, (h_n, c_n)), does not
+// compile there.
+template <class M>
+constexpr bool sequential_takes = requires(Sequential& s, std::shared_ptr<M> m) { s.add(m); };
+static_assert(sequential_takes<Linear> && sequential_takes<ReLU> && sequential_takes<Sequential>);
+static_assert(!sequential_takes<LSTM> && !sequential_takes<RNN> && !sequential_takes<LSTMCell> &&
+              !sequential_takes<RNNCell>);
+
+TEST_CASE("Sequential says which index or module is wrong", "[module]") {
   Sequential seq("seq");
   CHECK_THROWS_AS(seq[0], IndexError);
   CHECK_THROWS_AS(seq.add(nullptr), ValueError);
@@ -124,7 +129,8 @@ namespace {
 std::shared_ptr<Sequential> make_tied(Generator& gen) {
   auto lin = std::make_shared<Linear>(2, 2, gen);
   return std::make_shared<Sequential>(
-      "tied", std::initializer_list<std::shared_ptr<Module>>{lin, std::make_shared<ReLU>(), lin});
+      "tied",
+      std::initializer_list<std::shared_ptr<UnaryModule>>{lin, std::make_shared<ReLU>(), lin});
 }
 }  // namespace
 

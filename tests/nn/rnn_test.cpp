@@ -8,27 +8,6 @@
 using namespace ag;
 using namespace ag::nn;
 
-namespace {
-// Runs `rnn` on a fixture case and checks outputs, final state and every gradient.
-void check_case(RNN& rnn, const fixtures::json& c) {
-  Tensor x = fixtures::tensor(c.at("x"), true);
-  Tensor h0 = fixtures::tensor(c.at("h0"), true);
-  Tape tape;
-  RNNOutput out = rnn.forward(x, h0);
-  fixtures::check_values("output", out.output, c.at("output"));
-  fixtures::check_values("h", out.h, c.at("h"));
-  Tensor loss = sum(out.output * fixtures::tensor(c.at("w_output"))) +
-                sum(out.h * fixtures::tensor(c.at("w_h")));
-  CHECK(loss.item() == Approx(c.at("loss").get<double>()).epsilon(1e-12));
-  loss.backward();
-  fixtures::check_grad("x", x, c.at("grad_x"));
-  fixtures::check_grad("h0", h0, c.at("grad_h0"));
-  for (const auto& p : rnn.named_parameters()) {
-    fixtures::check_grad(p.name, p.tensor, c.at("grads").at(p.name.substr(4)));
-  }
-}
-}  // namespace
-
 TEST_CASE("RNN (tanh and relu, 2 layers) matches torch.nn.RNN with torch's weights", "[rnn]") {
   for (auto [key, nonlinearity] : {std::pair{"rnn_tanh", Nonlinearity::tanh},
                                    std::pair{"rnn_relu", Nonlinearity::relu}}) {
@@ -37,7 +16,7 @@ TEST_CASE("RNN (tanh and relu, 2 layers) matches torch.nn.RNN with torch's weigh
     Generator gen(0);
     RNN rnn(4, 5, gen, {.num_layers = 2, .nonlinearity = nonlinearity});
     fixtures::load_params(rnn, c.at("params"));
-    check_case(rnn, c);
+    fixtures::check_recurrent_case(rnn, c);
   }
 }
 
@@ -45,10 +24,8 @@ TEST_CASE("RNN with tapegrad's seeded init matches torch run on the same weights
   const auto& c = fixtures::nn().at("rnn_ours");
   Generator gen(c.at("seed").get<uint64_t>());
   RNN rnn(4, 5, gen, {.num_layers = 2});
-  for (const auto& p : rnn.named_parameters()) {
-    fixtures::check_values(p.name, p.tensor, c.at("params").at(p.name.substr(4)), 0.0);
-  }
-  check_case(rnn, c);
+  fixtures::check_params(rnn, c.at("params"));
+  fixtures::check_recurrent_case(rnn, c);
 }
 
 TEST_CASE("RNN batch_first gives the same numbers, transposed", "[rnn]") {
@@ -57,18 +34,18 @@ TEST_CASE("RNN batch_first gives the same numbers, transposed", "[rnn]") {
   RNN rnn(4, 5, gen, {.num_layers = 2, .batch_first = true});
   fixtures::load_params(rnn, c.at("params"));
   Tensor x = permute(fixtures::tensor(c.at("x")), {1, 0, 2});  // [B, T, I]
-  RNNOutput out = rnn.forward(x, fixtures::tensor(c.at("h0")));
+  RNN::Output out = rnn.forward(x, fixtures::tensor(c.at("h0")));
   CHECK(out.output.shape() == Shape{3, 7, 5});
   fixtures::check_values("output", permute(out.output, {1, 0, 2}), c.at("output"));
-  fixtures::check_values("h", out.h, c.at("h"));
+  fixtures::check_values("h", out.state, c.at("h"));
 }
 
 TEST_CASE("RNN without h0 starts from zeros; RNNCell is one step", "[rnn]") {
   Generator gen(2);
   RNN rnn(3, 4, gen);
   Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);
-  RNNOutput a = rnn.forward(x);
-  RNNOutput b = rnn.forward(x, ag::zeros({1, 2, 4}));
+  RNN::Output a = rnn.forward(x);
+  RNN::Output b = rnn.forward(x, ag::zeros({1, 2, 4}));
   CHECK(a.output.to_vector() == b.output.to_vector());
   // The first output step is one cell step from zero.
   Tensor h1 = rnn.layer(0).forward(reshape(slice(x, 0, 0, 1), {2, 3}));
@@ -93,8 +70,8 @@ TEST_CASE("gradcheck of RNNCell and of a 2-layer RNN", "[rnn]") {
   inputs.push_back(x);
   auto r = gradcheck(
       [&](const std::vector<Tensor>& in) {
-        RNNOutput out = rnn.forward(in.back());
-        return concat({reshape(out.output, {-1}), reshape(out.h, {-1})});
+        RNN::Output out = rnn.forward(in.back());
+        return concat({reshape(out.output, {-1}), reshape(out.state, {-1})});
       },
       inputs);
   INFO(r.message);

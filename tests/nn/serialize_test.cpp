@@ -390,7 +390,8 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   auto make = [](Generator& gen) {
     auto lin = std::make_shared<Linear>(2, 2, gen);
     return std::make_shared<Sequential>(
-        "tied", std::initializer_list<std::shared_ptr<Module>>{lin, std::make_shared<ReLU>(), lin});
+        "tied",
+        std::initializer_list<std::shared_ptr<UnaryModule>>{lin, std::make_shared<ReLU>(), lin});
   };
   auto saved = make(a), loaded = make(b);
   REQUIRE(values_of(*saved) != values_of(*loaded));

@@ -87,7 +87,7 @@ TEST_CASE("an LSTM solves the adding problem at T = 50", "[training]") {
 
   // The prediction reads the last step's h: output[:, T-1, :] @ head   [B, H] -> [B, 1]
   auto predict = [&](const Tensor& x) {
-    LSTMOutput out = lstm.forward(x);
+    LSTM::Output out = lstm.forward(x);
     return head(reshape(slice(out.output, 1, T - 1, T), {x.size(0), H}));
   };
   auto test_mse = [&] {

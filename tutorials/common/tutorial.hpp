@@ -119,6 +119,15 @@ inline std::string bar(double fraction, int width) {
   return out;
 }
 
+// CPU time of this process, in seconds: what the work costs, whatever else the machine runs beside
+// it (wall-clock time would also count the moments another program had the core). The process's,
+// not the thread's, so that a matmul OpenBLAS spreads over threads counts whole.
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 // The median: the middle value, or the mean of the two middle ones; NaN for no values.
 inline double median(std::vector<double> v) {
   if (v.empty()) return NAN;

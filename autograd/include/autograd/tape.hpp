@@ -18,11 +18,35 @@
 // Which tape records: each thread has a stack of the tapes made on it, and an op records on the
 // newest one still alive (tapes nest like scopes). Tapes may be destroyed in any order and on any
 // thread: a destroyed tape is taken out of its stack wherever it sits, so a freed tape never
-// becomes current again. (Recording on a tape from a thread other than its own, or destroying it
-// while its thread is recording on it, is a data race, as for any object.)
+// becomes current again.
+//
+// Threads. One model, several threads, a Tape each (data parallelism, as PyTorch allows):
+//   - Safe at the same time: each thread recording on its own tape and running backward on it,
+//     with the same parameters (leaves) and the same constant inputs used by all of them. A
+//     parameter's gradient then receives every pass's contribution, exactly once: during a pass,
+//     what flows into a parameter collects on the tape (leaf_grads_, which no other thread sees),
+//     and at the end of the pass it is added into the parameter's .grad under one lock
+//     (merge_leaf_gradients in tape.cpp). The reverse loop itself takes no lock and no atomic.
+//     (Each tape also writes into a leaf a note of where the leaf sits on it; tapes read that
+//     note as an atomic and check it against their own nodes, see node_of.)
+//   - Not safe while another thread records with a parameter or runs backward into it: changing
+//     its values or its requires_grad (an optimizer step, an initialiser, loading a checkpoint);
+//     nor, while another thread runs backward into it, reading its gradient (grad(),
+//     grad_data(), has_grad()) or zero_grad(). Join the threads (or wait at a barrier) first: as
+//     in PyTorch, optimizer.step() and zero_grad() must not run while another thread runs
+//     backward. Only the sum is promised, not the order of its terms: with numbers that round,
+//     two runs may differ in the last bits, as additions in another order do.
+//   - A tape belongs to the thread that made it: recording on it or running its backward from
+//     another thread, or destroying it while its thread records on it, is a data race, as for any
+//     object. Op results likewise belong to their tape's thread; hand one to another thread as
+//     detach() (or read it after joining). tape_id() and node_index() of a leaf used by several
+//     threads name whichever tape used it last; they mean nothing while those threads run.
+// tests/autograd/threading_test.cpp and tests/nn/threading_test.cpp hold this to account, under
+// ThreadSanitizer too (`./run tsan`).
 //
 // What this file leaves out: higher-order gradients (backward functions compute with raw loops,
-// not with recorded ops) and multi-threaded recording (one current tape per thread).
+// not with recorded ops) and recording one graph from several threads (one current tape per
+// thread).
 #pragma once
 
 #include <cstdint>
@@ -146,7 +170,8 @@ class Tape {
   // (The tape owns its nodes, not the tensors' numbers: a const tape still hands out tensors.)
   TensorImpl& input(const Node& n, size_t k) const { return *nodes_[inputs_[n.first_input + k]].out; }
   // The gradient buffer of input k to add into, allocated (zeros) on first use;
-  // nullptr if that input does not require grad.
+  // nullptr if that input does not require grad. For an op result, its own gradient; for a
+  // parameter, this tape's share of it (added into its .grad when the pass ends).
   double* input_grad(const Node& n, size_t k) const;
   // The op's integer settings, as it stored them with set_ints (empty if it stored none).
   std::span<const int64_t> ints(const Node& n) const {
@@ -161,6 +186,8 @@ class Tape {
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
   void reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options);
   void clear_op_result_grads(uint32_t root);
+  Buffer* grad_buffer(uint32_t i) const;
+  void merge_leaf_gradients();
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   uint32_t current_scope();
@@ -183,6 +210,20 @@ class Tape {
   std::unordered_map<std::string, uint32_t> scope_index_;
   uint64_t scope_version_seen_ = ~uint64_t{0};
   uint32_t scope_cached_ = 0;
+  // What flows into each parameter during a pass collects here, one row per parameter on this
+  // tape, and joins the parameter's .grad at the end of the pass (merge_leaf_gradients): other
+  // threads' tapes may be adding into the same parameters. (Mutable: the backward rules write
+  // gradients through a const tape, as they write op results' gradients.)
+  struct LeafGradient {
+    uint32_t node;  // the parameter's node on this tape
+    Buffer grad;    // empty until something flows into it in this pass
+  };
+  mutable std::vector<LeafGradient> leaf_grads_;
+  std::vector<uint32_t> leaf_row_;  // node index -> its row in leaf_grads_ (at parameter nodes)
+  // Parameter -> its node here. A parameter's own note of its node (TensorImpl::node) is
+  // overwritten by whichever tape uses it last; with tapes on other threads using it too, this is
+  // how it stays one node per tape. (One entry per parameter per tape, made at its first use.)
+  std::unordered_map<const TensorImpl*, uint32_t> parameter_nodes_;
   int backward_runs_ = 0;
   bool retained_ = true;
   size_t nodes_at_backward_ = 0;  // the tape's size when the last backward pass ran

@@ -29,18 +29,19 @@ namespace ag::nn {
 // (-3, 3) and 0 outside and at -3 and 3 themselves.
 Tensor hard_sigmoid(const Tensor& x);
 
-class ReLU : public Module {
+class ReLU : public UnaryModule {
  public:
-  ReLU() : Module("relu") {}
+  ReLU() : UnaryModule("relu") {}
   Tensor forward(const Tensor& input) override;
 
  protected:
   std::string type_name() const override { return "ReLU"; }
 };
 
-class LeakyReLU : public Module {
+class LeakyReLU : public UnaryModule {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01) : Module("leaky_relu"), slope_(negative_slope) {}
+  explicit LeakyReLU(double negative_slope = 0.01)
+      : UnaryModule("leaky_relu"), slope_(negative_slope) {}
   Tensor forward(const Tensor& input) override;
   double negative_slope() const { return slope_; }
 
@@ -52,27 +53,27 @@ class LeakyReLU : public Module {
   double slope_;
 };
 
-class Sigmoid : public Module {
+class Sigmoid : public UnaryModule {
  public:
-  Sigmoid() : Module("sigmoid") {}
+  Sigmoid() : UnaryModule("sigmoid") {}
   Tensor forward(const Tensor& input) override;
 
  protected:
   std::string type_name() const override { return "Sigmoid"; }
 };
 
-class Tanh : public Module {
+class Tanh : public UnaryModule {
  public:
-  Tanh() : Module("tanh") {}
+  Tanh() : UnaryModule("tanh") {}
   Tensor forward(const Tensor& input) override;
 
  protected:
   std::string type_name() const override { return "Tanh"; }
 };
 
-class Hardsigmoid : public Module {
+class Hardsigmoid : public UnaryModule {
  public:
-  Hardsigmoid() : Module("hardsigmoid") {}
+  Hardsigmoid() : UnaryModule("hardsigmoid") {}
   Tensor forward(const Tensor& input) override;
 
  protected:

@@ -17,7 +17,7 @@
 
 namespace ag::nn {
 
-class Linear : public Module {
+class Linear : public UnaryModule {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen);
   Linear(int64_t in_features, int64_t out_features, Generator& gen)

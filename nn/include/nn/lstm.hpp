@@ -21,7 +21,7 @@
 //     input  [T, B, I] (time first, PyTorch's default), or [B, T, I] with batch_first = true
 //     initial state h0, c0: [layers, B, H] each (zeros when not given)
 //     output [T, B, H] (or [B, T, H]): the last layer's h_t at every step
-//     h, c   [layers, B, H]: each layer's final state
+//     h_n, c_n  [layers, B, H]: each layer's final state
 // Every parameter starts uniform(-1/sqrt(H), 1/sqrt(H)), drawn in the order W_ih, W_hh, b_ih,
 // b_hh, layer by layer, as PyTorch does.
 //
@@ -32,15 +32,17 @@
 //                    PyTorch's init; 1 is what Jozefowicz et al. (2015) recommend: the cell
 //                    starts by remembering (f ~ sigmoid(1) = 0.73) instead of half-forgetting.
 //
+// The unroll in time and the stacking of layers are recurrent.hpp's, shared with the RNN: this
+// file is the cell's equations.
+//
 // What this file leaves out: bidirectional layers, projections (proj_size), dropout between
 // layers, peephole connections, packed sequences.
 #pragma once
 
-#include <memory>
-#include <vector>
+#include <array>
 
 #include "nn/module.hpp"
-#include "nn/recurrent_weights.hpp"
+#include "nn/recurrent.hpp"
 
 namespace ag::nn {
 
@@ -59,22 +61,28 @@ struct LSTMState {
   Tensor h;
   Tensor c;
 };
+// Its tensors, h first, for the unroll (recurrent.hpp).
+inline std::array<StateTensor, 2> state_tensors(LSTMState& s) {
+  return {{{"h", &s.h}, {"c", &s.c}}};
+}
 
 class LSTMCell : public Module {
  public:
+  using State = LSTMState;
+
   LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, LSTMCellOptions options = {});
 
   // One step: x [B, I], state (h, c) [B, H] each -> the new (h, c). Without a state (empty
-  // handles): zeros. (This hides Module::forward: a cell returns two tensors.)
+  // handles): zeros.
   LSTMState forward(const Tensor& x, const LSTMState& state = {});
+  LSTMState operator()(const Tensor& x, const LSTMState& state = {}) { return forward(x, state); }
 
   // The parameters as one step uses them: W_ih^T [I, 4H], W_hh^T [H, 4H] and b = b_ih + b_hh
-  // [4H], ops on the tape (recurrent_weights.hpp). LSTM makes them once per sequence, not once
-  // per time step, and passes them to step().
-  using Prepared = RecurrentWeights;
-  Prepared prepare() const;
+  // [4H], ops on the tape (recurrent.hpp). LSTM makes them once per sequence, not once per time
+  // step, and passes them to step().
+  RecurrentWeights prepare() const;
   // The step itself, in whatever scope the caller opened; checks the shapes.
-  LSTMState step(const Tensor& x, const LSTMState& state, const Prepared& w) const;
+  LSTMState step(const Tensor& x, const LSTMState& state, const RecurrentWeights& w) const;
 
   int64_t input_size() const { return input_size_; }
   int64_t hidden_size() const { return hidden_size_; }
@@ -99,35 +107,22 @@ struct LSTMOptions {
   LSTMCellOptions cell{};    // bias, activations, forget_bias: the same for every layer
 };
 
-struct LSTMOutput {
-  Tensor output;  // [T, B, H] (or [B, T, H]): the last layer's h_t at every step
-  Tensor h;       // [layers, B, H]: each layer's final h
-  Tensor c;       // [layers, B, H]: each layer's final c
-};
+// The whole sequence is Recurrent's: lstm(input, {h0, c0}) returns {output, state}, PyTorch's
+// (output, (h_n, c_n)), with h0, c0, h_n, c_n [layers, B, H]. (Compiled once, in recurrent.cpp.)
+extern template class Recurrent<LSTMCell>;
 
-class LSTM : public Module {
+class LSTM : public Recurrent<LSTMCell> {
  public:
   LSTM(int64_t input_size, int64_t hidden_size, Generator& gen, LSTMOptions options = {});
 
-  // The whole sequence, from an initial state (h0, c0 [layers, B, H]) or, when it is left out
-  // (empty handles), from zeros. (This hides Module::forward: an LSTM returns three tensors, so
-  // it cannot sit in a Sequential.)
-  LSTMOutput forward(const Tensor& input, const LSTMState& initial = {});
-
   const LSTMOptions& options() const { return options_; }
-  int64_t input_size() const { return input_size_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  // Layer l's cell, named "layer<l>" (parameters "lstm.layer0.W_ih", ...).
-  LSTMCell& layer(int64_t l) const { return *layers_.at(static_cast<size_t>(l)); }
 
  protected:
   std::string type_name() const override { return "LSTM"; }
   std::string extra_repr() const override;
 
  private:
-  int64_t input_size_, hidden_size_;
   LSTMOptions options_;
-  std::vector<std::unique_ptr<LSTMCell>> layers_;
 };
 
 }  // namespace ag::nn

@@ -23,6 +23,18 @@
 // Scopes. Each forward pass runs inside an ag::ScopeGuard named after the module, so every node
 // it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by it.
 //
+// Forward. Every module has a `forward` that takes and returns what PyTorch's forward does, and
+// calling the module, m(...), is m.forward(...):
+//     Linear, ReLU, Sequential, ...   y = m(x)                            (UnaryModule below)
+//     RNNCell                         h' = cell(x, h)                     (h left out: zeros)
+//     LSTMCell                        (h', c') = cell(x, (h, c))
+//     RNN                             (output, h_n) = rnn(x, h0)          (recurrent.hpp)
+//     LSTM                            (output, (h_n, c_n)) = lstm(x, (h0, c0))
+// So Module itself declares no forward: the signatures differ, and in C++ a `forward` with
+// another signature in a subclass would not override a virtual one but hide it. The common case,
+// one tensor in and one out, is UnaryModule, and that is what Sequential chains; handing it an
+// LSTM does not compile.
+//
 // What this file leaves out: buffers (non-parameter state such as batch-norm statistics),
 // hooks, train/eval modes, and moving modules (a parent keeps pointers to its children, so a
 // Module can be neither copied nor moved; make it where it lives, or hold it in a shared_ptr).
@@ -72,11 +84,6 @@ class Module {
   // Forget every parameter's accumulated gradient (call between training steps).
   void zero_grad();
 
-  // The forward pass of a module with one input and one output (what Sequential chains).
-  // Modules with other signatures (RNN, LSTM) do not override it; calling it on them throws.
-  virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
-
   // "Linear(in_features=2, out_features=16, bias=true)" and, indented, its children: the tree
   // a PyTorch user gets from print(model).
   std::string to_string() const;
@@ -118,6 +125,17 @@ class Module {
 };
 
 // ---------------------------------------------------------------------------------------------
+// UnaryModule: a module whose forward maps one tensor to one tensor (Linear, the activations,
+// Sequential itself). Flashlight has the same class under the same name.
+class UnaryModule : public Module {
+ public:
+  using Module::Module;
+
+  virtual Tensor forward(const Tensor& input) = 0;
+  Tensor operator()(const Tensor& input) { return forward(input); }
+};
+
+// ---------------------------------------------------------------------------------------------
 // Sequential: modules applied one after the other, each to the previous one's output.
 //
 //     auto mlp = Sequential("mlp", {std::make_shared<Linear>(2, 16, gen),
@@ -125,15 +143,15 @@ class Module {
 //
 // The children are named "0", "1", ... (parameters "mlp.0.weight"), and run in scopes
 // "mlp/0", "mlp/1", ...
-class Sequential : public Module {
+class Sequential : public UnaryModule {
  public:
   explicit Sequential(std::string name = "sequential");
-  Sequential(std::string name, std::initializer_list<std::shared_ptr<Module>> modules);
+  Sequential(std::string name, std::initializer_list<std::shared_ptr<UnaryModule>> modules);
 
   // Appends a module (named by its position); returns *this to chain adds.
-  Sequential& add(std::shared_ptr<Module> module);
+  Sequential& add(std::shared_ptr<UnaryModule> module);
   size_t size() const { return modules_.size(); }
-  Module& operator[](size_t i) const;
+  UnaryModule& operator[](size_t i) const;
 
   // x -> modules[0](x) -> modules[1](...) -> ...
   Tensor forward(const Tensor& input) override;
@@ -142,7 +160,7 @@ class Sequential : public Module {
   std::string type_name() const override { return "Sequential"; }
 
  private:
-  std::vector<std::shared_ptr<Module>> modules_;
+  std::vector<std::shared_ptr<UnaryModule>> modules_;
 };
 
 }  // namespace ag::nn

@@ -4,8 +4,8 @@
 // rule, every gradient comes from the engine, and every piece of every layer is a node on the
 // tape. Read in this order: module.hpp (parameters, names, scopes), linear.hpp and
 // activation.hpp (an MLP), loss.hpp and optim.hpp (training it), init.hpp (where the first
-// values come from), rnn.hpp and lstm.hpp (the same ops unrolled in time), serialize.hpp,
-// data.hpp. docs/nn.md has an overview and an example.
+// values come from), recurrent.hpp, rnn.hpp and lstm.hpp (the same ops unrolled in time),
+// serialize.hpp, data.hpp. docs/nn.md has an overview and an example.
 #pragma once
 
 #include "nn/activation.hpp"
@@ -16,6 +16,6 @@
 #include "nn/lstm.hpp"
 #include "nn/module.hpp"
 #include "nn/optim.hpp"
-#include "nn/recurrent_weights.hpp"
+#include "nn/recurrent.hpp"
 #include "nn/rnn.hpp"
 #include "nn/serialize.hpp"

@@ -1,0 +1,156 @@
+// tests for the threading contract of autograd/include/autograd/tape.hpp ("Threads"): one set of
+// leaves shared by several threads, each recording on its own Tape and running backward many
+// times, ends with exactly the gradient a serial run of the same passes gives.
+//
+// The numbers are small multiples of 1/4, so every product and every sum below is exact in
+// double: the order in which the threads' contributions arrive cannot change a bit, and any
+// difference from the serial sum is a lost (or doubled) update, not rounding.
+//
+// Its own executable and CTest label `threads`: `./run tsan` runs these under ThreadSanitizer.
+#include <catch2/catch.hpp>
+
+#include <limits>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <autograd/autograd.hpp>
+
+using namespace ag;
+
+namespace {
+
+constexpr int kThreads = 4;
+constexpr int kPassesPerThread = 100;
+
+// The shared leaves: two scalar parameters (the micrograd-style engine) and a vector one, and a
+// constant input that every thread reads too (a data set is shared the same way). The vector is
+// long, so that adding into its gradient is a loop long enough for two threads to overlap in.
+constexpr int64_t kWidth = 2048;
+std::vector<double> quarters(int64_t n, int period) {  // -1/2, -1/4, 0, 1/4, ... repeating
+  std::vector<double> v(n);
+  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<double>(i % period - 2) / 4.0;
+  return v;
+}
+struct Leaves {
+  Tensor a = scalar(0.5, true);
+  Tensor b = scalar(-1.25, true);
+  Tensor w = Tensor(quarters(kWidth, 5), {kWidth}, true);
+  Tensor x = Tensor(quarters(kWidth, 7), {kWidth});
+};
+
+// How many parameter nodes ("leaf") the tape holds.
+size_t leaf_nodes(const Tape& tape) {
+  size_t leaves = 0;
+  for (const Node& n : tape.nodes()) leaves += std::string_view(n.op) == "leaf";
+  return leaves;
+}
+
+// One pass: a loss that uses every parameter many times (so one pass adds into each leaf's
+// gradient from many nodes), on a tape of its own. Returns how many "leaf" nodes the tape held.
+size_t one_pass(const Leaves& p) {
+  Tape tape;
+  Tensor loss = scalar(0.0);
+  for (int k = 0; k < 64; ++k) {
+    loss = loss + p.a * static_cast<double>(k % 5) + p.b * p.b;  // d/da: k%5, d/db: 2b
+  }
+  for (int k = 0; k < 8; ++k) loss = loss + sum(p.w * p.x) * p.a;  // d/dw: a x, d/da: w.x
+  loss.backward();
+  return leaf_nodes(tape);
+}
+
+// Checks that every gradient of `shared` equals that of `serial`, bit for bit. (For w, the
+// number of elements that differ: a lost update shows as a count, not as 2048 numbers.)
+void check_same_grads(const Leaves& shared, const Leaves& serial) {
+  CHECK(shared.a.grad().item() == serial.a.grad().item());
+  CHECK(shared.b.grad().item() == serial.b.grad().item());
+  const std::vector<double> got = shared.w.grad().to_vector();
+  const std::vector<double> want = serial.w.grad().to_vector();
+  int64_t differing = 0;
+  for (int64_t i = 0; i < kWidth; ++i) differing += got[i] != want[i];
+  CHECK(differing == 0);
+}
+
+}  // namespace
+
+TEST_CASE("threads running backward on shared leaves: the gradient is the serial sum, exactly",
+          "[tape][threads]") {
+  // The reference: every pass the threads will run, one after the other on this thread.
+  Leaves serial;
+  for (int pass = 0; pass < 1 + kThreads * kPassesPerThread; ++pass) one_pass(serial);
+
+  for (int run = 0; run < 5; ++run) {  // a lost update is a matter of timing: try several times
+    INFO("run " << run);
+    Leaves shared;
+    one_pass(shared);  // one pass first, on this thread: every leaf starts the race with a gradient
+    std::vector<size_t> leaves_on_tape(kThreads * kPassesPerThread);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&shared, &leaves_on_tape, t] {
+        for (int pass = 0; pass < kPassesPerThread; ++pass) {
+          leaves_on_tape[t * kPassesPerThread + pass] = one_pass(shared);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+
+    check_same_grads(shared, serial);
+    // Each parameter is one node on each tape, however the other threads' tapes use it.
+    for (size_t n : leaves_on_tape) CHECK(n == 3);
+  }
+}
+
+TEST_CASE("a pass that throws on one thread leaves the others' gradients whole", "[tape][threads]") {
+  // One thread watches for anomalies and seeds every other pass of its own with a NaN: the
+  // first rule that runs (an add, one of whose inputs is the parameter b) writes NaN and the
+  // pass throws, and must leave no trace. Another thread runs clean passes at the same time.
+  Leaves shared;
+  Leaves serial;
+  constexpr int kPasses = 200;
+  for (int pass = 0; pass < kPasses + kPasses / 2; ++pass) one_pass(serial);
+
+  int thrown = 0;
+  std::thread watcher([&] {
+    DetectAnomalyGuard anomalies;
+    const Tensor nan_seed = scalar(std::numeric_limits<double>::quiet_NaN());
+    for (int pass = 0; pass < kPasses; ++pass) {
+      if (pass % 2 == 1) {
+        one_pass(shared);
+        continue;
+      }
+      Tape tape;
+      Tensor loss = sum(shared.w * shared.x) * shared.a + shared.b;
+      try {
+        loss.backward(nan_seed);
+      } catch (const AnomalyError&) {
+        ++thrown;
+      }
+    }
+  });
+  std::thread clean([&] {
+    for (int pass = 0; pass < kPasses; ++pass) one_pass(shared);
+  });
+  watcher.join();
+  clean.join();
+  CHECK(thrown == kPasses / 2);
+  check_same_grads(shared, serial);
+}
+
+TEST_CASE("a parameter keeps one node per tape when another tape overwrote its note",
+          "[tape][threads]") {
+  // The same thing on one thread: each tape that uses w writes its own note of where w sits
+  // into w; the outer tape, coming back to w, still finds its node (and its gradient row).
+  Tensor w = scalar(3.0, true);
+  Tape outer;
+  Tensor y = w * 2.0;
+  {
+    Tape inner;
+    Tensor z = w * w;
+    z.backward();
+    CHECK(w.grad().item() == 6.0);
+  }
+  Tensor loss = y + w * 5.0;
+  CHECK(leaf_nodes(outer) == 1);
+  loss.backward();
+  CHECK(w.grad().item() == 6.0 + 7.0);
+}
