@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "Timed training steps")->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed steps first (caches, pools)")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
+  app.set_version_flag("--version", ag::version_line("bench_lstm"));
   CLI11_PARSE(app, argc, argv);
 
   ag::Generator gen(seed);

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   app.add_option("--n", n, "Matrix size n (A, B are n x n)")->capture_default_str();
   app.add_option("--reps", reps, "Timed repetitions")->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed repetitions first")->capture_default_str();
+  app.set_version_flag("--version", ag::version_line("bench_matmul"));
   CLI11_PARSE(app, argc, argv);
 
   ag::Generator gen(0);

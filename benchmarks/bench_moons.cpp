@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "Training steps (each one is timed)")->capture_default_str();
   app.add_option("--points", points, "Two-moons points (the demo uses 100)")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
+  app.set_version_flag("--version", ag::version_line("bench_moons"));
   CLI11_PARSE(app, argc, argv);
 
   ag::Generator gen(seed);

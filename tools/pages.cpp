@@ -4,6 +4,8 @@
 //   pages fill  docs/tutorials/06_initialization.md  docs/tutorials/results/06_initialization.json
 //   pages check docs/tutorials/06_initialization.md  docs/tutorials/results/06_initialization.json
 //               out/pages/06_initialization/results.json
+//   pages --version
+#include <autograd/version.hpp>
 #include <fmt/format.h>
 
 #include <fstream>
@@ -33,6 +35,10 @@ pages::Json read_json(const std::string& path) {
 
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "--version") {
+    fmt::print("{}\n", ag::version_line("pages"));
+    return 0;
+  }
   if (!((command == "fill" && argc == 4) || (command == "check" && argc == 5))) {
     fmt::print(stderr, "usage: pages fill PAGE.md RESULTS.json\n"
                        "       pages check PAGE.md COMMITTED.json FRESH.json\n");

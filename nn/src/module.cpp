@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <ostream>
 #include <unordered_set>
 
 namespace ag::nn {
@@ -126,6 +127,10 @@ std::string Module::to_string() const {
   std::string out;
   print_tree(out, 0);
   return out;
+}
+
+std::ostream& operator<<(std::ostream& out, const Module& module) {
+  return out << module.to_string();
 }
 
 // ----- Sequential --------------------------------------------------------------------------------

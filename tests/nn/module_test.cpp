@@ -3,6 +3,8 @@
 
 #include <nn/nn.hpp>
 
+#include <sstream>
+
 using namespace ag;
 using namespace ag::nn;
 
@@ -120,6 +122,32 @@ TEST_CASE("to_string prints the module tree like PyTorch", "[module]") {
         "  (0): Linear(in_features=2, out_features=3, bias=true)\n"
         "  (1): ReLU()\n"
         "  (2): Linear(in_features=3, out_features=1, bias=true)\n"
+        ")");
+}
+
+TEST_CASE("std::cout << module and fmt::print(\"{}\", module) print the same tree", "[module]") {
+  Generator gen(0);
+  auto mlp = make_mlp(gen);
+  std::ostringstream streamed;
+  streamed << *mlp;
+  CHECK(streamed.str() == mlp->to_string());
+  CHECK(fmt::format("{}", *mlp) == mlp->to_string());
+  // A derived class as itself (fmt picks a formatter by the exact type), and nested inside a tree.
+  Linear lin(2, 3, gen);
+  CHECK(fmt::format("{}", lin) == "Linear(in_features=2, out_features=3, bias=true)");
+  std::ostringstream one;
+  one << lin;
+  CHECK(one.str() == lin.to_string());
+  Sequential outer("outer");
+  outer.add(mlp).add(std::make_shared<LeakyReLU>(0.1));
+  CHECK(fmt::format("{}", outer) ==
+        "Sequential(\n"
+        "  (0): Sequential(\n"
+        "    (0): Linear(in_features=2, out_features=3, bias=true)\n"
+        "    (1): ReLU()\n"
+        "    (2): Linear(in_features=3, out_features=1, bias=true)\n"
+        "  )\n"
+        "  (1): LeakyReLU(negative_slope=0.1)\n"
         ")");
 }
 

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <autograd/version.hpp>
 #include <fmt/color.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -156,6 +157,7 @@ class Tutorial {
                    "(default: 2 with --quick, else the tutorial's own)");
     cli.add_option("--out", out_dir, "Folder for the graphs, data files and results.json")
         ->capture_default_str();
+    cli.set_version_flag("--version", ag::version_line(name_));
   }
 
   // The tutorial's own seed count for full mode (at least 10 where that keeps it within 3 minutes

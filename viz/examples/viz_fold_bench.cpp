@@ -2,6 +2,7 @@
 //
 //   viz_fold_bench [steps=100] [hidden=32] [--full] [--out DIR]
 //   viz_fold_bench --chain STEPS [--full] [--out DIR]
+//   viz_fold_bench --version
 //
 // Builds the LSTM of example_graphs.hpp, runs backward with edge gradients, then times the
 // folded view (one box per time step) rendered to SVG and, with --full, the full view (every
@@ -12,6 +13,7 @@
 // 100000 gives the 200,001-node tape whose full view used to crash Graphviz), with a scope per
 // 1000 steps ("chain/steps=0-999", ...), and times the folded view of it: one box per 1000 steps.
 // The full view of it is refused with a VizError (kMaxLayoutNodes), which --full prints.
+#include <autograd/version.hpp>
 #include <viz/viz.hpp>
 
 #include <algorithm>
@@ -44,7 +46,10 @@ int main(int argc, char** argv) {
   std::string out = ".";
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    if (arg == "--full") {
+    if (arg == "--version") {
+      fmt::print("{}\n", ag::version_line("viz_fold_bench"));
+      return 0;
+    } else if (arg == "--full") {
       full = true;
     } else if (arg == "--chain" && a + 1 < argc) {
       chain_steps = std::atoi(argv[++a]);

@@ -1,9 +1,11 @@
 // viz_gallery.cpp — renders the pictures of docs/graphs.md into a directory (docs/img/).
 //
 //   viz_gallery OUTDIR
+//   viz_gallery --version
 //
 // Each picture is one of the networks of example_graphs.hpp after one backward pass with edge
 // gradients recorded. The terminal views (bars, sparkline) are printed, as a tutorial would.
+#include <autograd/version.hpp>
 #include <viz/viz.hpp>
 
 #include <cstdio>
@@ -21,6 +23,10 @@ const ag::BackwardOptions kEdges{.record_edge_grads = true};
 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : ".";
+  if (dir == "--version") {
+    fmt::print("{}\n", ag::version_line("viz_gallery"));
+    return 0;
+  }
 
   {  // micrograd's neuron: data | grad, and d out / d in on every edge
     ag::Tape tape;

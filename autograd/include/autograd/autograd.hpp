@@ -2,13 +2,16 @@
 //
 // Read in this order: tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how
 // backward walks them), ops.hpp (every op and its derivative), gradcheck.hpp (how we know the
-// derivatives are right), random.hpp (reproducible initialisation).
+// derivatives are right), random.hpp (reproducible initialisation), print.hpp (std::cout << t),
+// version.hpp (ag::version()).
 #pragma once
 
 #include "autograd/error.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/print.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
+#include "autograd/version.hpp"

@@ -44,8 +44,11 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -124,6 +127,15 @@ class Module {
   bool has_parent_ = false;  // some module registered this one (and named it)
 };
 
+// std::cout << model: the tree of to_string(), as PyTorch's print(model):
+//
+//     Sequential(
+//       (0): Linear(in_features=2, out_features=16, bias=true)
+//       (1): ReLU()
+//     )
+// (fmt::print("{}", model) prints the same: the formatter is at the end of this file.)
+std::ostream& operator<<(std::ostream& out, const Module& module);
+
 // ---------------------------------------------------------------------------------------------
 // UnaryModule: a module whose forward maps one tensor to one tensor (Linear, the activations,
 // Sequential itself). Flashlight has the same class under the same name.
@@ -164,3 +176,14 @@ class Sequential : public UnaryModule {
 };
 
 }  // namespace ag::nn
+
+// fmt::print("{}", model) for a Module and every class derived from it (fmt picks a formatter by
+// the exact type, so one for Module alone would not serve a Linear).
+template <class M>
+struct fmt::formatter<M, char, std::enable_if_t<std::is_base_of_v<ag::nn::Module, M>>>
+    : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const ag::nn::Module& module, FormatContext& ctx) const {
+    return fmt::formatter<std::string_view>::format(module.to_string(), ctx);
+  }
+};

@@ -44,8 +44,9 @@
 #include <string_view>
 #include <vector>
 
-#include <autograd/error.hpp>
-#include <autograd/tape.hpp>
+// The whole engine (autograd.hpp), not just the tape: a program that draws a tape also builds
+// one, and prints what it shows (fmt and `<<` for tensors come with print.hpp).
+#include <autograd/autograd.hpp>
 
 namespace ag::viz {
 
