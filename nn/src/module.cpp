@@ -32,6 +32,20 @@ Tensor Module::register_parameter(const std::string& name, Tensor value) {
   return value;
 }
 
+Tensor Module::register_buffer(const std::string& name, Tensor value) {
+  if (!value.defined()) {
+    throw ValueError(fmt::format("{}: buffer '{}' is an empty Tensor handle", path_, name));
+  }
+  if (!value.is_leaf() || value.requires_grad()) {
+    // A buffer is updated in place, outside any tape: no gradient may flow into it.
+    throw ValueError(fmt::format(
+        "{}: buffer '{}' must be a leaf without requires_grad (detach() it)", path_, name));
+  }
+  value.set_name(path_.empty() ? name : path_ + "." + name);
+  buffers_.emplace_back(name, value);
+  return value;
+}
+
 namespace {
 // Whether `target` is `root` or one of its descendants. An explicit stack, not recursion: the
 // tree may be deep, and this runs before a loop could form.
@@ -71,6 +85,7 @@ void Module::register_module(const std::string& name, Module& child) {
 void Module::set_path(const std::string& path) {
   path_ = path;
   for (auto& [name, tensor] : params_) tensor.set_name(path_ + "." + name);
+  for (auto& [name, tensor] : buffers_) tensor.set_name(path_ + "." + name);
   for (size_t k = 0; k < children_.size(); ++k) {
     if (child_names_[k].named_here) children_[k]->set_path(path_ + "." + children_[k]->name_);
   }
@@ -78,19 +93,51 @@ void Module::set_path(const std::string& path) {
 
 // ----- looking at the tree -----------------------------------------------------------------------
 // `seen` holds the tensors already listed: a tied one is listed at its first place only.
-void Module::collect(std::vector<NamedTensor>& out,
-                     std::unordered_set<const TensorImpl*>& seen) const {
-  for (const auto& [name, tensor] : params_) {
-    if (seen.insert(&tensor.impl()).second) out.push_back({tensor.name(), tensor});
-  }
-  for (const Module* child : children_) child->collect(out, seen);
+void Module::collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen,
+                     Collect what) const {
+  const auto add = [&](const std::vector<std::pair<std::string, Tensor>>& list) {
+    for (const auto& [name, tensor] : list) {
+      if (seen.insert(&tensor.impl()).second) out.push_back({tensor.name(), tensor});
+    }
+  };
+  if (what.parameters) add(params_);
+  if (what.buffers) add(buffers_);
+  for (const Module* child : children_) child->collect(out, seen, what);
 }
 
 std::vector<NamedTensor> Module::named_parameters() const {
   std::vector<NamedTensor> out;
   std::unordered_set<const TensorImpl*> seen;
-  collect(out, seen);
+  collect(out, seen, {.parameters = true, .buffers = false});
   return out;
+}
+
+std::vector<NamedTensor> Module::named_buffers() const {
+  std::vector<NamedTensor> out;
+  std::unordered_set<const TensorImpl*> seen;
+  collect(out, seen, {.parameters = false, .buffers = true});
+  return out;
+}
+
+std::vector<NamedTensor> Module::state_dict() const {
+  std::vector<NamedTensor> out;
+  std::unordered_set<const TensorImpl*> seen;
+  collect(out, seen, {.parameters = true, .buffers = true});
+  return out;
+}
+
+// An explicit stack, not recursion, like is_within above; a module used twice is set once.
+Module& Module::train(bool mode) {
+  std::vector<Module*> stack = {this};
+  std::unordered_set<const Module*> seen;
+  while (!stack.empty()) {
+    Module* m = stack.back();
+    stack.pop_back();
+    if (!seen.insert(m).second) continue;
+    m->training_ = mode;
+    for (Module* child : m->children_) stack.push_back(child);
+  }
+  return *this;
 }
 
 std::vector<Tensor> Module::parameters() const {

@@ -1,10 +1,11 @@
-// recurrent.cpp — the weights and the unroll RNN and LSTM share (see recurrent.hpp).
+// recurrent.cpp — the weights and the unroll RNN, LSTM and GRU share (see recurrent.hpp).
 #include "nn/recurrent.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "nn/gru.hpp"
 #include "nn/lstm.hpp"
 #include "nn/rnn.hpp"
 
@@ -198,5 +199,6 @@ typename Recurrent<Cell>::Output Recurrent<Cell>::forward(const Tensor& input,
 // The cells the skeleton is compiled for; a new cell adds its line here.
 template class Recurrent<RNNCell>;
 template class Recurrent<LSTMCell>;
+template class Recurrent<GRUCell>;
 
 }  // namespace ag::nn

@@ -125,7 +125,7 @@ std::string one_per_line(const std::vector<ordered_json>& entries) {
 
 std::string parameter_lines(const Module& module) {
   std::vector<ordered_json> entries;
-  for (const NamedTensor& p : module.named_parameters()) {
+  for (const NamedTensor& p : module.state_dict()) {
     entries.push_back({{"name", p.name},
                        {"shape", p.tensor.shape()},
                        {"values", to_json_numbers(p.tensor.data())}});
@@ -276,7 +276,7 @@ std::unordered_map<std::string, Stored> read_parameters(const json& list, std::s
 void check_fits(const Module& module, const std::unordered_map<std::string, Stored>& stored,
                 const std::vector<std::string>& order, std::string_view who,
                 const std::string& where) {
-  const std::vector<NamedTensor> params = module.named_parameters();
+  const std::vector<NamedTensor> params = module.state_dict();
   // In the module's order first, so the error names the module's first missing parameter.
   for (const NamedTensor& p : params) {
     auto it = stored.find(p.name);
@@ -304,7 +304,7 @@ void check_fits(const Module& module, const std::unordered_map<std::string, Stor
 
 // Only after check_fits: nothing here can fail.
 void copy_into(Module& module, const std::unordered_map<std::string, Stored>& stored) {
-  for (const NamedTensor& p : module.named_parameters()) {
+  for (const NamedTensor& p : module.state_dict()) {
     const Stored& s = stored.at(p.name);
     Tensor t = p.tensor;
     std::copy(s.values.begin(), s.values.end(), t.mutable_data().begin());

@@ -1,5 +1,6 @@
 // tests for autograd/src/fast/: every piece of speed code against the plain form it replaces.
 // (The other two live beside their ops: vector_math_test.cpp and matmul_test.cpp.)
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
@@ -111,10 +112,10 @@ TEST_CASE("pooled memory is fresh memory: a recycled tensor or array starts as a
   // An array handed back dirty comes out of Buffer zeroed, as a fresh std::vector would.
   for (int round = 0; round < 3; ++round) {
     Buffer dirty(16, 0.0);
-    for (size_t i = 0; i < 16; ++i) dirty[i] = 1e300;
+    std::ranges::fill(dirty.span(), 1e300);
     dirty.clear();  // back to the pool
     Buffer again(16);
-    for (size_t i = 0; i < 16; ++i) CHECK(again[i] == 0.0);
+    CHECK(std::ranges::count(again.span(), 0.0) == 16);
   }
   // A pooled TensorImpl starts exactly like std::make_shared<TensorImpl>(), even in a block that
   // a used one was just freed from.

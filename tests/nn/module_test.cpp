@@ -1,4 +1,5 @@
-// tests for nn/src/module.cpp: parameter names and order, children, zero_grad, scopes, Sequential.
+// tests for nn/src/module.cpp: parameter and buffer names and order, children, zero_grad, scopes,
+// Sequential.
 #include <catch2/catch.hpp>
 
 #include <nn/nn.hpp>
@@ -194,4 +195,38 @@ TEST_CASE("a module cannot be added to itself or below itself", "[module][errors
   CHECK(inner->size() == 0);
   inner->add(std::make_shared<Linear>(2, 2, gen));
   CHECK(outer->parameters().size() == 2);
+}
+
+namespace {
+// A module with one parameter and one buffer, to test register_buffer on its own.
+struct Counter : Module {
+  explicit Counter(Tensor buffer_value) : Module("counter") {
+    scale = register_parameter("scale", ag::ones({2}));
+    count = register_buffer("count", std::move(buffer_value));
+  }
+  Tensor scale, count;
+};
+}  // namespace
+
+TEST_CASE("a buffer is named like a parameter, follows renames, and is not a parameter",
+          "[module]") {
+  Counter counter(ag::zeros({}));
+  CHECK(counter.count.name() == "counter.count");
+  CHECK_FALSE(counter.count.requires_grad());
+  CHECK(counter.parameters().size() == 1);
+  struct Parent : Module {
+    explicit Parent(Module& child) : Module("parent") { register_module("c", child); }
+  } parent(counter);
+  CHECK(counter.count.name() == "parent.c.count");
+  parent.set_name("model");
+  std::vector<std::string> names;
+  for (const auto& t : parent.state_dict()) names.push_back(t.name);
+  CHECK(names == std::vector<std::string>{"model.c.scale", "model.c.count"});
+  CHECK(parent.named_buffers().size() == 1);
+}
+
+TEST_CASE("a buffer must be a leaf without requires_grad", "[module][errors]") {
+  CHECK_THROWS_WITH(Counter(ag::zeros({}, /*requires_grad=*/true)),
+                    "counter: buffer 'count' must be a leaf without requires_grad (detach() it)");
+  CHECK_THROWS_WITH(Counter(Tensor()), "counter: buffer 'count' is an empty Tensor handle");
 }

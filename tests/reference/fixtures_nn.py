@@ -1,4 +1,5 @@
-"""PyTorch fixtures for nn/: Linear, RNN, LSTM, the losses, SGD and Adam steps, gradient clipping.
+"""PyTorch fixtures for nn/: Linear, LayerNorm, BatchNorm1d, RNN, LSTM, GRU, the losses, SGD and
+Adam steps, gradient clipping.
 
 Run through the driver: `/usr/bin/python3 tests/reference/make_fixtures.py nn` writes nn.json.
 Everything is float64. A tensor is stored as {"shape": [...], "values": [row-major numbers]}.
@@ -140,6 +141,57 @@ def linear_case():
     return case
 
 
+def affine_case(module, x):
+    """Runs a normalization module on x, reduces with fixed random weights, and records the
+    output and the gradients of x and of every parameter (its weight and bias)."""
+    x = x.clone().requires_grad_(True)
+    module.zero_grad()
+    out = module(x)
+    w = torch.randn(out.shape)
+    (out * w).sum().backward()
+    case = {"x": tensor(x), "w": tensor(w), "out": tensor(out), "grad_x": tensor(x.grad)}
+    case["grads"] = {n: tensor(p.grad) for n, p in module.named_parameters()}
+    return case
+
+
+def random_affine(module):
+    """weight and bias away from their 1 and 0, so that a test sees them used."""
+    with torch.no_grad():
+        module.weight.copy_(torch.randn(module.weight.shape))
+        module.bias.copy_(torch.randn(module.bias.shape))
+    return {n: tensor(p) for n, p in module.named_parameters()}
+
+
+def layer_norm_cases():
+    torch.manual_seed(7)
+    data = {}
+    for key, normalized_shape, x_shape in (("last", [4], (2, 3, 4)), ("last2", [3, 4], (2, 3, 4))):
+        ln = nn.LayerNorm(normalized_shape)
+        params = random_affine(ln)
+        data[key] = affine_case(ln, torch.randn(x_shape) * 3 + 1)
+        data[key].update({"normalized_shape": normalized_shape, "params": params})
+    return data
+
+
+def batch_norm_cases():
+    """BatchNorm1d(3) on [N, C] and [N, C, L]: two training steps (output, gradients and running
+    statistics after each), then one step in eval mode with the running statistics."""
+    torch.manual_seed(8)
+    data = {}
+    for key, x_shape in (("2d", (5, 3)), ("3d", (4, 3, 6))):
+        bn = nn.BatchNorm1d(3)
+        case = {"params": random_affine(bn), "train": []}
+        bn.train()
+        for _ in range(2):
+            step = affine_case(bn, torch.randn(x_shape) * 2 + 0.5)
+            step["buffers"] = {n: tensor(b) for n, b in bn.named_buffers()}
+            case["train"].append(step)
+        bn.eval()
+        case["eval"] = affine_case(bn, torch.randn(x_shape))
+        data[key] = case
+    return data
+
+
 def loss_cases():
     torch.manual_seed(2)
     cases = {}
@@ -218,7 +270,8 @@ def optimizer_cases():
 
 
 def generate():
-    data = {"linear": linear_case(), "losses": loss_cases(), "optim": optimizer_cases()}
+    data = {"linear": linear_case(), "losses": loss_cases(), "optim": optimizer_cases(),
+            "layer_norm": layer_norm_cases(), "batch_norm": batch_norm_cases()}
 
     # torch -> tapegrad: torch's own initialisation, copied into our modules by the test.
     torch.manual_seed(4)
@@ -242,4 +295,14 @@ def generate():
     our_recurrent_init(rnn, seed=43, layers=2, gates=1)
     data["rnn_ours"] = recurrent_case(rnn, torch.randn(7, 3, 4), torch.zeros(2, 3, 5))
     data["rnn_ours"]["seed"] = 43
+
+    # torch -> tapegrad, then tapegrad -> torch, as for the RNN and the LSTM above.
+    torch.manual_seed(9)
+    gru = nn.GRU(4, 5, num_layers=2)
+    data["gru"] = recurrent_case(gru, torch.randn(7, 3, 4), torch.randn(2, 3, 5))
+    torch.manual_seed(10)
+    gru = nn.GRU(4, 5, num_layers=2)
+    our_recurrent_init(gru, seed=44, layers=2, gates=3)
+    data["gru_ours"] = recurrent_case(gru, torch.randn(7, 3, 4), torch.zeros(2, 3, 5))
+    data["gru_ours"]["seed"] = 44
     return data

@@ -25,19 +25,32 @@
 //
 // Forward. Every module has a `forward` that takes and returns what PyTorch's forward does, and
 // calling the module, m(...), is m.forward(...):
-//     Linear, ReLU, Sequential, ...   y = m(x)                            (UnaryModule below)
-//     RNNCell                         h' = cell(x, h)                     (h left out: zeros)
+//     Linear, ReLU, Sequential,       y = m(x)                            (UnaryModule below)
+//       LayerNorm, BatchNorm1d, Dropout, ...
+//     RNNCell, GRUCell                h' = cell(x, h)                     (h left out: zeros)
 //     LSTMCell                        (h', c') = cell(x, (h, c))
-//     RNN                             (output, h_n) = rnn(x, h0)          (recurrent.hpp)
+//     RNN, GRU                        (output, h_n) = rnn(x, h0)          (recurrent.hpp)
 //     LSTM                            (output, (h_n, c_n)) = lstm(x, (h0, c0))
 // So Module itself declares no forward: the signatures differ, and in C++ a `forward` with
 // another signature in a subclass would not override a virtual one but hide it. The common case,
 // one tensor in and one out, is UnaryModule, and that is what Sequential chains; handing it an
 // LSTM does not compile.
 //
-// What this file leaves out: buffers (non-parameter state such as batch-norm statistics),
-// hooks, train/eval modes, and moving modules (a parent keeps pointers to its children, so a
-// Module can be neither copied nor moved; make it where it lives, or hold it in a shared_ptr).
+// Buffers. Some state is not learned by gradient but is still part of the model: BatchNorm1d's
+// running mean and variance. A module registers it as a buffer (register_buffer): named like a
+// parameter ("bn.running_mean"), saved and loaded with the parameters, but not a parameter, so
+// no optimizer sees it and no gradient reaches it. state_dict() lists both, in PyTorch's order
+// (a module's parameters, then its buffers, then each child's), which is what nn's serialize
+// writes and reads.
+//
+// Modes. A module is in training mode (the default) or in evaluation mode; train(false), or
+// eval(), sets the mode of the module and of all its descendants, as PyTorch's does. Only a few
+// modules read it: Dropout (identity in eval mode) and BatchNorm1d (batch statistics in training
+// mode, the running ones in eval mode).
+//
+// What this file leaves out: hooks, and moving modules (a parent keeps pointers to its children,
+// so a Module can be neither copied nor moved; make it where it lives, or hold it in a
+// shared_ptr).
 #pragma once
 
 #include <autograd/autograd.hpp>
@@ -87,6 +100,18 @@ class Module {
   // Forget every parameter's accumulated gradient (call between training steps).
   void zero_grad();
 
+  // The buffers of this module and its children (running statistics), in the same order as
+  // the parameters; and everything a saved model holds: per module its parameters, then its
+  // buffers, then its children's (PyTorch's state_dict order and names).
+  std::vector<NamedTensor> named_buffers() const;
+  std::vector<NamedTensor> state_dict() const;
+
+  // Training mode (true, the default) or evaluation mode, set for this module and every
+  // descendant; returns *this, as PyTorch's train() returns self.
+  Module& train(bool mode = true);
+  Module& eval() { return train(false); }
+  bool is_training() const { return training_; }
+
   // "Linear(in_features=2, out_features=16, bias=true)" and, indented, its children: the tree
   // a PyTorch user gets from print(model).
   std::string to_string() const;
@@ -101,6 +126,10 @@ class Module {
   // "<path>.<name>". Returns the same handle, so a constructor reads
   //     weight = register_parameter("weight", init::...(...));
   Tensor register_parameter(const std::string& name, Tensor value);
+  // Makes `value` a buffer of this module: named "<path>.<name>" like a parameter, saved and
+  // loaded with the parameters, but without requires_grad and left out of parameters() (so out
+  // of every optimizer). The module updates it in place, through mutable_data().
+  Tensor register_buffer(const std::string& name, Tensor value);
   // Makes `child` a child named `name` (its scope and its part of the parameter names).
   // The child must outlive this module's use of it: usually it is a member, or owned by it.
   // A child already registered elsewhere keeps its first name. Throws if `child` is this
@@ -110,12 +139,21 @@ class Module {
  private:
   // Sets this module's path and renames its parameters and, recursively, its children's.
   void set_path(const std::string& path);
-  void collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen) const;
+  // Appends the parameters and/or the buffers of this module and its children, in state_dict
+  // order, each tensor once.
+  struct Collect {
+    bool parameters;
+    bool buffers;
+  };
+  void collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen,
+               Collect what) const;
   void print_tree(std::string& out, int indent) const;
 
   std::string name_;
   std::string path_;
-  std::vector<std::pair<std::string, Tensor>> params_;  // short name, tensor
+  std::vector<std::pair<std::string, Tensor>> params_;   // short name, tensor
+  std::vector<std::pair<std::string, Tensor>> buffers_;  // short name, tensor
+  bool training_ = true;
   std::vector<Module*> children_;
   // Beside children_: the name this module gave each child, and whether it named it first (only
   // that parent renames the child when its own path changes).

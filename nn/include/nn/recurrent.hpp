@@ -1,8 +1,8 @@
 // recurrent.hpp — what every recurrent layer shares: a cell's weights as one step uses them
 // (RecurrentWeights), and the unroll of a stack of cells over a sequence (Recurrent<Cell>).
 //
-// RNN and LSTM are one skeleton, each with its own cell, and a cell is only its equations. For an
-// input [T, B, I] and a stack of L cells (scopes as in an LSTM named "lstm"):
+// RNN, LSTM and GRU are one skeleton, each with its own cell, and a cell is only its equations.
+// For an input [T, B, I] and a stack of L cells (scopes as in an LSTM named "lstm"):
 //
 //     for l = 0 .. L-1:  weights[l] = cell_l.prepare()      once per sequence, "lstm/layer<l>"
 //     for t = 0 .. T-1:                                      "lstm/t=<t>"
@@ -16,15 +16,15 @@
 // through them is backpropagation through time, done by the engine's one reverse loop over the
 // unrolled graph.
 //
-// What a cell (RNNCell, LSTMCell) gives the skeleton:
+// What a cell (RNNCell, LSTMCell, GRUCell) gives the skeleton:
 //   Cell::State        what it carries from step to step: h alone (a Tensor), or a struct of
 //                      tensors (LSTMState: h and c) that state_tensors() lists, h first
 //   prepare()          its weights as a step uses them (RecurrentWeights), once per sequence
 //   step(x, state, w)  one step's equations, run in the scope the skeleton opened
 // and a layer (RNN, LSTM) derives from Recurrent<Cell>, passing how to make one layer's cell.
-// A third cell, a GRU, is its equations, a State (a Tensor), a prepare() (its own weights type:
-// PyTorch's GRU keeps b_hh apart, inside r * (h W_hn^T + b_hn)), a class GRU deriving from
-// Recurrent<GRUCell>, and one line in recurrent.cpp that compiles the skeleton for it.
+// The third cell, GRUCell (gru.hpp), is its equations, a State (a Tensor), a prepare() with its
+// own weights type (PyTorch's GRU keeps b_hh apart, inside r * (h W_hn^T + b_hn)), a class GRU
+// deriving from Recurrent<GRUCell>, and one line in recurrent.cpp that compiles the skeleton.
 //
 // What this file leaves out: bidirectional layers, dropout between layers, packed sequences.
 #pragma once

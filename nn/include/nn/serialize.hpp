@@ -2,7 +2,9 @@
 // back; save a whole training run (parameters, optimizer, random generator) as a checkpoint.
 //
 // The file lists every parameter by its dotted name, with its shape and its values (row-major),
-// one parameter per line, in the module's parameter order:
+// one parameter per line, in the module's state_dict order (module.hpp). A module's buffers
+// (BatchNorm1d's running_mean, running_var, num_batches_tracked) are entries of the same list,
+// as in PyTorch's state_dict; a model without buffers writes exactly its parameters:
 //
 //     {"format": "tapegrad-parameters", "version": 1, "parameters": [
 //     {"name":"mlp.0.weight","shape":[16,2],"values":[0.12,-0.5,...]},
@@ -32,7 +34,7 @@
 // ShapeError (same name, another shape), and the module is left exactly as it was.
 // load_parameters also takes a checkpoint (below) and loads its parameters alone.
 //
-// What this file leaves out: buffers, partial (non-strict) loading, binary formats.
+// What this file leaves out: partial (non-strict) loading, binary formats.
 #pragma once
 
 #include <string>
