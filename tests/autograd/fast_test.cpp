@@ -1,10 +1,10 @@
 // tests for autograd/src/fast/: every piece of speed code against the plain form it replaces.
 // (The other two live beside their ops: vector_math_test.cpp and matmul_test.cpp.)
-#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <random>
