@@ -11,8 +11,8 @@
 
 #include <cblas.h>  // OpenBLAS's: declares openblas_set_num_threads
 #include <sys/resource.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>

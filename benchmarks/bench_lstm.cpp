@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       ag::Tape tape;
       ag::nn::LSTM::Output out = lstm.forward(x);
       Tensor h_last = ag::reshape(out.state.h, {B, H});  // the last step's h: [1, B, H] -> [B, H]
-      Tensor pred = head(h_last);                  // [B, 1]
+      Tensor pred = head(h_last);                        // [B, 1]
       Tensor loss = ag::nn::mse_loss(pred, target);
       // A training step needs only the parameters' gradients: let each op result's gradient go
       // as soon as its rule has used it (ag::BackwardOptions::keep_grads, as in PyTorch).
@@ -83,14 +83,15 @@ int main(int argc, char** argv) {
   const bench::Summary t = bench::summarize_wall(times);
   const bench::Summary cpu = bench::summarize_cpu(times);
   const double rss = bench::peak_rss_mb();
-  fmt::print("LSTM T={} B={} I={} H={}: {} parameters, {} tape nodes per step, loss {:.6f}\n", T,
-             B, I, H, lstm.num_parameters() + head.num_parameters(), nodes, loss_value);
+  fmt::print("LSTM T={} B={} I={} H={}: {} parameters, {} tape nodes per step, loss {:.6f}\n", T, B,
+             I, H, lstm.num_parameters() + head.num_parameters(), nodes, loss_value);
   fmt::print("ms per step: median {:.3f}  min {:.3f}  max {:.3f}  ({} steps after {} warm-up)\n",
              t.median, t.min, t.max, steps, warmup);
   fmt::print("CPU ms per step: median {:.3f}\n", cpu.median);
   fmt::print("peak resident memory: {:.1f} MB\n", rss);
   fmt::print(
-      "BENCH lstm T={} B={} I={} H={} ms_per_step={:.4f} peak_rss_mb={:.1f} cpu_ms_per_step={:.4f}\n",
+      "BENCH lstm T={} B={} I={} H={} ms_per_step={:.4f} peak_rss_mb={:.1f} "
+      "cpu_ms_per_step={:.4f}\n",
       T, B, I, H, t.median, rss, cpu.median);
   return 0;
 }

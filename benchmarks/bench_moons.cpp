@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   ag::nn::Dataset moons = ag::nn::make_moons(points, 0.1, gen);
   // The inputs as plain numbers, made into constants each step as the demo does (Value(x)).
   const std::vector<double> xs = moons.x.to_vector();  // [points, 2]
-  std::vector<double> ys = moons.y.to_vector();          // 0/1 -> -1/+1
+  std::vector<double> ys = moons.y.to_vector();        // 0/1 -> -1/+1
   for (double& y : ys) y = 2.0 * y - 1.0;
 
   // Without scopes: this times the bare ops (tutorial 04 puts each neuron in a scope).
@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
         nodes = tape.size();
       }  // the step's graph is freed here, and that is part of the step
       const double lr = 1.0 - 0.9 * k / 100.0;
-      for (Tensor& p : params) p.mutable_data()[0] -= lr * p.grad_data()[0];  // p.data -= lr * p.grad
+      for (Tensor& p : params)
+        p.mutable_data()[0] -= lr * p.grad_data()[0];  // p.data -= lr * p.grad
     }));
     if (k == 0 || (k + 1) % 10 == 0 || k + 1 == steps) {
       fmt::print("step {:>4}  loss {:.6f}  accuracy {:.0f}%  {:.2f} ms\n", k, loss_value,

@@ -18,8 +18,8 @@
 // What this leaves out: read_file itself (paths, devices), and saving (atomic_file has its own
 // tests with a full disk and a file-size limit).
 #include <autograd/autograd.hpp>
-#include <nn/nn.hpp>
 #include <nlohmann/json.hpp>
+#include <nn/nn.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -44,8 +44,8 @@ using ag::fuzz::Fixture;
 
 // Equal bits (so a NaN equals itself, and 0.0 differs from -0.0: a load must not change either).
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(),
-                                                           a.size() * sizeof(double)) == 0);
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -55,8 +55,8 @@ struct Snapshot {
   ag::nn::OptimizerState sgd, adam;
   ag::GeneratorState generator;
 
-  explicit Snapshot(const Fixture& f) : sgd(f.sgd.state()), adam(f.adam.state()),
-                                        generator(f.generator.state()) {
+  explicit Snapshot(const Fixture& f)
+      : sgd(f.sgd.state()), adam(f.adam.state()), generator(f.generator.state()) {
     for (const ag::Tensor& p : f.mlp.parameters()) parameters.push_back(p.to_vector());
   }
 };
@@ -118,7 +118,7 @@ void check_usable(Fixture& f, ag::nn::Optimizer& optimizer, const char* how) {
   for (const ag::Tensor& p : f.mlp.parameters()) {
     if (p.grad().shape() != p.shape()) finding(std::string(how) + ": a gradient of another shape");
   }
-  optimizer.step();     // the loaded momentum or moments are used here: sizes must fit
+  optimizer.step();      // the loaded momentum or moments are used here: sizes must fit
   f.generator.normal();  // and the loaded generator draws
 }
 
@@ -147,8 +147,8 @@ void check_round_trip(const Fixture& loaded, bool checkpoint, bool adam) {
   Fixture again;
   again.train_step();  // as `loaded` was: the optimizer that is not loaded must match too
   if (checkpoint) {
-    const ag::nn::Optimizer& from =
-        adam ? static_cast<const ag::nn::Optimizer&>(loaded.adam) : loaded.sgd;
+    const ag::nn::Optimizer& from = adam ? static_cast<const ag::nn::Optimizer&>(loaded.adam)
+                                         : loaded.sgd;
     ag::nn::Optimizer& to = adam ? static_cast<ag::nn::Optimizer&>(again.adam) : again.sgd;
     ag::nn::checkpoint_from_json(again.mlp, to, again.generator,
                                  ag::nn::checkpoint_to_json(loaded.mlp, from, loaded.generator));
@@ -178,8 +178,8 @@ void load_one_way(const std::string& text, int how) {
     if (!diff.empty()) finding(std::string(names[how]) + " failed but changed " + diff);
     return;
   } catch (const std::exception& e) {
-    finding(std::string(names[how]) + " threw " + typeid(e).name() + ", not an ag::Error: " +
-            e.what());
+    finding(std::string(names[how]) + " threw " + typeid(e).name() +
+            ", not an ag::Error: " + e.what());
   }
   check_loaded_where_named(f, text, names[how]);
   check_round_trip(f, how != 0, how == 2);

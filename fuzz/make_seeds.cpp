@@ -73,59 +73,105 @@ void op_seeds(const std::filesystem::path& dir) {
     write(dir / name, std::string(p.begin(), p.end()));
   };
   // A layer: tanh([2, 3] @ [3, 2]), summed over its last axis, then softmax.
-  save("layer.bin", {1,                                                  // 2 inputs, mode 0
-                     2, 1, 2, v(0.5), v(-1), v(2), v(0.25), v(-0.75), v(1.5),   // t0 [2, 3]
-                     2, 2, 1, v(1), v(0.5), v(-0.5), v(0.25), v(2), v(-1),      // t1 [3, 2]
-                     kMatmul, 0, 1,                                      // t2 = t0 @ t1
-                     kTanh, 2,                                           // t3 = tanh(t2)
-                     kSumAxis, 3, axis(-1), 0,                           // t4 = sum(t3, -1)
-                     kSoftmax, 4, axis(0)});                             // t5 = softmax(t4)
+  save("layer.bin",
+       {1,  // 2 inputs, mode 0
+        2,        1, 2,        v(0.5), v(-1),  v(2),    v(0.25), v(-0.75), v(1.5),  // t0 [2, 3]
+        2,        2, 1,        v(1),   v(0.5), v(-0.5), v(0.25), v(2),     v(-1),   // t1 [3, 2]
+        kMatmul,  0, 1,                                                             // t2 = t0 @ t1
+        kTanh,    2,                                                                // t3 = tanh(t2)
+        kSumAxis, 3, axis(-1), 0,  // t4 = sum(t3, -1)
+        kSoftmax, 4, axis(0)});    // t5 = softmax(t4)
   // Broadcasting, a constant, and the backward pass run twice on a retained graph.
   save("broadcast.bin", {10,                                             // 2 inputs, mode 3
-                         2, 2, 0, v(1), v(-2), v(0.5),                   // t0 [3, 1]
-                         1, 7, v(0.25), v(-0.5), v(1.5), v(3),           // t1 [4]
-                         kAdd, 0, 1,                                     // t2 = t0 + t1: [3, 4]
-                         kMul, 2, 3, v(1.5),                             // t3 = t2 * 1.5
+                         2,        2, 0,       v(1),    v(-2),  v(0.5),  // t0 [3, 1]
+                         1,        7, v(0.25), v(-0.5), v(1.5), v(3),    // t1 [4]
+                         kAdd,     0, 1,                                 // t2 = t0 + t1: [3, 4]
+                         kMul,     2, 3,       v(1.5),                   // t3 = t2 * 1.5
                          kMaximum, 3, 0,                                 // t4 = maximum(t3, t0)
-                         kDiv, 4, 1,                                     // t5 = t4 / t1
-                         kRelu, 5,                                       // t6 = relu(t5)
-                         kMean, 6});                                     // t7 = mean(t6)
+                         kDiv,     4, 1,                                 // t5 = t4 / t1
+                         kRelu,    5,                                    // t6 = relu(t5)
+                         kMean,    6});                                  // t7 = mean(t6)
   // The shape ops on one [2, 3, 4] tensor.
-  Program shapes = {0, 3, 1, 2, 7};                                      // 1 input, t0 [2, 3, 4]
+  Program shapes = {0, 3, 1, 2, 7};  // 1 input, t0 [2, 3, 4]
   for (int k = 0; k < 24; ++k) shapes.push_back(v(0.125 * k - 1.5));
-  const Program shape_ops = {
-      kReshape, 0, 2, 0, 4,                            // t1 = reshape(t0, [-1, 4])
-      kPermute, 0, 3, axis(2), axis(0), axis(1),       // t2 = permute(t0, [2, 0, 1])
-      kSlice, 2, axis(0), 1, 8,                        // t3 = slice(t2, 0, -4, 3)
-      kConcat, 3, 1, 3, axis(0),                       // t4 = concat([t3, t3], 0)
-      kIndexSelect, 4, axis(2), 3, 1, 2, 1,            // t5 = index_select(t4, 2, [0, 1, 0])
-      kGather, 5, axis(1), 1, 2, 2, 2, 0, 1, 1, 0, 1, 0, 0, 1,  // gather(t5, 1, index [2, 2, 2])
-      kStack, 1, 1, 1, axis(-1),                       // stack([t1, t1], -1)
-      kTranspose, 2, axis(0), axis(-1),                // transpose(t2, 0, -1)
-      kMaxAxis, 0, axis(1), 1,                         // max(t0, 1, keepdim)
-      kLogSoftmax, 1, axis(-1)};                       // log_softmax(t1, -1)
+  const Program shape_ops = {kReshape,
+                             0,
+                             2,
+                             0,
+                             4,  // t1 = reshape(t0, [-1, 4])
+                             kPermute,
+                             0,
+                             3,
+                             axis(2),
+                             axis(0),
+                             axis(1),  // t2 = permute(t0, [2, 0, 1])
+                             kSlice,
+                             2,
+                             axis(0),
+                             1,
+                             8,  // t3 = slice(t2, 0, -4, 3)
+                             kConcat,
+                             3,
+                             1,
+                             3,
+                             axis(0),  // t4 = concat([t3, t3], 0)
+                             kIndexSelect,
+                             4,
+                             axis(2),
+                             3,
+                             1,
+                             2,
+                             1,  // t5 = index_select(t4, 2, [0, 1, 0])
+                             kGather,
+                             5,
+                             axis(1),
+                             1,
+                             2,
+                             2,
+                             2,
+                             0,
+                             1,
+                             1,
+                             0,
+                             1,
+                             0,
+                             0,
+                             1,  // gather(t5, 1, index [2, 2, 2])
+                             kStack,
+                             1,
+                             1,
+                             1,
+                             axis(-1),  // stack([t1, t1], -1)
+                             kTranspose,
+                             2,
+                             axis(0),
+                             axis(-1),  // transpose(t2, 0, -1)
+                             kMaxAxis,
+                             0,
+                             axis(1),
+                             1,  // max(t0, 1, keepdim)
+                             kLogSoftmax,
+                             1,
+                             axis(-1)};  // log_softmax(t1, -1)
   shapes.insert(shapes.end(), shape_ops.begin(), shape_ops.end());
   save("shapes.bin", shapes);
   // Misfits that must throw: [2, 3] + [4], a matmul whose sizes disagree, a clamp with a NaN
   // bound, the mean of an empty tensor.
-  save("misfits.bin", {2,                                                // 3 inputs, mode 0
-                       2, 1, 2, v(1), v(2), v(3), v(-1), v(-2), v(-3),   // t0 [2, 3]
-                       1, 7, v(1), v(2), v(3), v(4),                     // t1 [4]
-                       2, 6, 2,                                          // t2 [0, 3]
-                       kAdd, 0, 1,                                       // add(t0, t1): throws
-                       kMatmul, 0, 0,                                    // t0 @ t0: throws
-                       kClamp, 0, 0, v(1),                               // clamp(t0, NaN, 1)
-                       kMean, 2,                                         // mean(t2): throws
-                       kSumAxis, 2, axis(0), 1,                          // t3 = sum(t2, 0) [1, 3]
-                       kConcat, 0, 1, 2, axis(0)});                      // concat([t0, t2], 0)
+  save("misfits.bin", {2,  // 3 inputs, mode 0
+                       2,        1, 2,       v(1), v(2),   v(3), v(-1), v(-2), v(-3),  // t0 [2, 3]
+                       1,        7, v(1),    v(2), v(3),   v(4),                       // t1 [4]
+                       2,        6, 2,                                                 // t2 [0, 3]
+                       kAdd,     0, 1,                         // add(t0, t1): throws
+                       kMatmul,  0, 0,                         // t0 @ t0: throws
+                       kClamp,   0, 0,       v(1),             // clamp(t0, NaN, 1)
+                       kMean,    2,                            // mean(t2): throws
+                       kSumAxis, 2, axis(0), 1,                // t3 = sum(t2, 0) [1, 3]
+                       kConcat,  0, 1,       2,    axis(0)});  // concat([t0, t2], 0)
   // The functions with a domain, under DetectAnomalyGuard: log(-1) is caught there.
-  save("anomaly.bin", {3,                                                // 1 input, mode 1
-                       1, 1, v(2), v(-1),                                // t0 [2]
-                       kSqrt, 0,
-                       kLog, 0,
-                       kPowNumber, 0, 2,                                 // pow(t0, 0.5)
-                       kExp, 0,
-                       kSigmoid, 0});
+  save("anomaly.bin", {3,                                    // 1 input, mode 1
+                       1, 1, v(2), v(-1),                    // t0 [2]
+                       kSqrt, 0, kLog, 0, kPowNumber, 0, 2,  // pow(t0, 0.5)
+                       kExp, 0, kSigmoid, 0});
 }
 
 }  // namespace

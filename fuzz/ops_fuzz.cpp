@@ -73,7 +73,7 @@ class Bytes {
 
   int64_t choose(int64_t n) { return next() % n; }
   int64_t axis() { return static_cast<int64_t>(next() % 9) - 4; }  // -4 .. 4
-  double value() { return (next() - 128) / 32.0; }                  // [-4, 4) in steps of 1/32
+  double value() { return (next() - 128) / 32.0; }                 // [-4, 4) in steps of 1/32
   int64_t size() { return kSizes[next() % 8]; }
   Shape shape() {
     Shape s(static_cast<size_t>(next() % 4));
@@ -157,7 +157,7 @@ constexpr double kPoleMargin = 0.1;   // nor come near a pole: 1/x''' = 6/x^4 fe
 constexpr double kLargest = 1e3;      // values past this make the differences lose digits
 
 struct Run {
-  std::vector<Tensor> tensors;     // the inputs, then each op's result
+  std::vector<Tensor> tensors;  // the inputs, then each op's result
   size_t input_count = 0;
   std::vector<bool> threw;         // per op: it threw an ag::Error
   std::vector<std::string> trace;  // the program as it ran (only when tracing)
@@ -180,9 +180,11 @@ struct Stats {
   long programs = 0, ops_ok = 0, ops_threw = 0, gradchecked = 0;
   ~Stats() {
     if (std::getenv("OPS_FUZZ_STATS") == nullptr) return;
-    std::fprintf(stderr, "ops_fuzz: %ld programs, %ld ops gave a result, %ld threw; %ld programs "
-                 "(%.0f%%) had their gradients checked\n", programs, ops_ok, ops_threw,
-                 gradchecked, programs > 0 ? 100.0 * gradchecked / programs : 0.0);
+    std::fprintf(stderr,
+                 "ops_fuzz: %ld programs, %ld ops gave a result, %ld threw; %ld programs "
+                 "(%.0f%%) had their gradients checked\n",
+                 programs, ops_ok, ops_threw, gradchecked,
+                 programs > 0 ? 100.0 * gradchecked / programs : 0.0);
   }
 } g_stats;
 
@@ -216,8 +218,8 @@ const Tensor* attempt(Run& run, std::string text, const std::optional<Shape>& ex
   try {
     Tensor result = op();
     if (run.tracing) {
-      run.trace.push_back(fmt::format("t{} = {} -> {}", run.tensors.size(), text,
-                                      ag::shape_str(result.shape())));
+      run.trace.push_back(
+          fmt::format("t{} = {} -> {}", run.tensors.size(), text, ag::shape_str(result.shape())));
     }
     if (!expected) finding(text + " succeeded, but its rules say it must throw");
     if (result.shape() != *expected) {
@@ -243,8 +245,7 @@ const Tensor* attempt(Run& run, std::string text, const std::optional<Shape>& ex
 }
 
 // The result's values against the oracle's, element by element (an op that threw has none).
-void check_values(const Tensor* result, const std::string& text,
-                  const std::vector<double>& want) {
+void check_values(const Tensor* result, const std::string& text, const std::vector<double>& want) {
   if (result == nullptr) return;
   const auto got = result->data();
   for (size_t i = 0; i < want.size(); ++i) {
@@ -258,7 +259,7 @@ Tensor pick(Bytes& in, Run& run) {
   const int64_t k = in.choose(static_cast<int64_t>(run.tensors.size()) + 2);
   const auto n = static_cast<int64_t>(run.tensors.size());
   if (k < n) return run.tensors[static_cast<size_t>(k)];
-  if (k == n) return Tensor(in.value());  // a 0-d constant
+  if (k == n) return Tensor(in.value());     // a 0-d constant
   return ag::full({in.size()}, in.value());  // a 1-d constant
 }
 
@@ -287,8 +288,12 @@ struct Binary {
   Tensor (*op)(const Tensor&, const Tensor&);
   double (*reference)(double, double);
 };
-double maximum_ref(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
-double minimum_ref(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }
+double maximum_ref(double a, double b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+}
+double minimum_ref(double a, double b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+}
 const Binary kBinary[] = {
     {"add", ag::add, [](double a, double b) { return a + b; }},
     {"sub", ag::sub, [](double a, double b) { return a - b; }},
@@ -372,13 +377,15 @@ void step(Bytes& in, Run& run) {
     case kHardtanh: {  // the same numbers; NaN bounds and lo > hi must throw
       const double lo = in.bound(), hi = in.bound();
       const bool is_clamp = code == kClamp;
-      const std::string text =
-          fmt::format("{}({}, {}, {})", is_clamp ? "clamp" : "hardtanh", describe(x), lo, hi);
+      const std::string text = fmt::format("{}({}, {}, {})", is_clamp ? "clamp" : "hardtanh",
+                                           describe(x), lo, hi);
       const bool valid = !std::isnan(lo) && !std::isnan(hi) && lo <= hi;
       std::vector<double> want;
       for (double v : x.data()) want.push_back(std::isnan(v) ? v : std::min(std::max(v, lo), hi));
       check_values(attempt(run, text, valid ? std::optional(s) : std::nullopt,
-                           [&] { return is_clamp ? ag::clamp(x, lo, hi) : ag::hardtanh(x, lo, hi); }),
+                           [&] {
+                             return is_clamp ? ag::clamp(x, lo, hi) : ag::hardtanh(x, lo, hi);
+                           }),
                    text, want);
       for (double v : x.data()) {
         run.kink = std::min({run.kink, std::abs(v - lo), std::abs(v - hi)});
@@ -407,8 +414,8 @@ void step(Bytes& in, Run& run) {
       static constexpr const char* kNames[] = {"sum", "mean", "max"};
       const int64_t axis = in.axis();
       const bool keepdim = in.choose(2) == 1;
-      const std::string text =
-          fmt::format("{}({}, axis {}, keepdim {})", kNames[code - kSumAxis], describe(x), axis, keepdim);
+      const std::string text = fmt::format("{}({}, axis {}, keepdim {})", kNames[code - kSumAxis],
+                                           describe(x), axis, keepdim);
       std::optional<Shape> expected;
       if (const auto a = normal_axis(axis, rank); a && (code != kMaxAxis || s[*a] > 0)) {
         expected = s;
@@ -495,8 +502,8 @@ void step(Bytes& in, Run& run) {
     case kAddmm: {  // addmm(self, mat1, mat2): self must broadcast to [M, N] itself
       const Tensor m1 = pick(in, run), m2 = pick(in, run);
       const Shape &a = m1.shape(), &b = m2.shape();
-      const std::string text =
-          fmt::format("addmm({}, {}, {})", describe(x), describe(m1), describe(m2));
+      const std::string text = fmt::format("addmm({}, {}, {})", describe(x), describe(m1),
+                                           describe(m2));
       std::optional<Shape> expected;
       if (a.size() == 2 && b.size() == 2 && a[1] == b[0]) {
         const Shape product{a[0], b[1]};
@@ -559,7 +566,8 @@ void step(Bytes& in, Run& run) {
     }
     case kSlice: {  // [start, end) along an axis; negative bounds count from the end
       const int64_t axis = in.axis(), start = in.choose(11) - 5, end = in.choose(11) - 5;
-      const std::string text = fmt::format("slice({}, axis {}, {}, {})", describe(x), axis, start, end);
+      const std::string text = fmt::format("slice({}, axis {}, {}, {})", describe(x), axis, start,
+                                           end);
       std::optional<Shape> expected;
       if (const auto a = normal_axis(axis, rank)) {
         const int64_t n = s[*a];
@@ -638,8 +646,8 @@ void step(Bytes& in, Run& run) {
         v = b == 255 ? 0.5 : static_cast<double>(b % (n + 1));  // n itself is out of range
       }
       const Tensor index = ag::tensor(values, index_shape);
-      const std::string text =
-          fmt::format("gather({}, axis {}, index {})", describe(x), axis, ag::shape_str(index_shape));
+      const std::string text = fmt::format("gather({}, axis {}, index {})", describe(x), axis,
+                                           ag::shape_str(index_shape));
       bool valid = a && index_shape.size() == s.size();
       for (size_t r = 0; valid && r < s.size(); ++r) {
         valid = static_cast<int64_t>(r) == *a || index_shape[r] <= s[r];
@@ -662,8 +670,8 @@ void step(Bytes& in, Run& run) {
     case kLogSoftmax: {  // along an axis
       const int64_t axis = in.axis();
       const bool log = code == kLogSoftmax;
-      const std::string text =
-          fmt::format("{}({}, axis {})", log ? "log_softmax" : "softmax", describe(x), axis);
+      const std::string text = fmt::format("{}({}, axis {})", log ? "log_softmax" : "softmax",
+                                           describe(x), axis);
       attempt(run, text, normal_axis(axis, rank) ? std::optional(s) : std::nullopt,
               [&] { return log ? ag::log_softmax(x, axis) : ag::softmax(x, axis); });
       return;
@@ -676,8 +684,8 @@ void step(Bytes& in, Run& run) {
 // ----- the program as a whole ---------------------------------------------------------------
 struct Program {
   std::vector<Tensor> inputs;
-  int mode = 0;  // see the file's opening comment
-  size_t ops_at = 0;  // where the ops start in the bytes
+  int mode = 0;                               // see the file's opening comment
+  size_t ops_at = 0;                          // where the ops start in the bytes
   std::vector<std::vector<double>> detached;  // see Run::detached
 };
 
@@ -698,8 +706,7 @@ Program read_inputs(Bytes& in) {
 
 // Runs the ops on `inputs` (recording, if a tape is). Every op result, flattened and joined into
 // one vector, is what gradcheck weighs and backward starts from.
-Run run_ops(Bytes& in, Program& p, const std::vector<Tensor>& inputs, bool tracing,
-            bool replay) {
+Run run_ops(Bytes& in, Program& p, const std::vector<Tensor>& inputs, bool tracing, bool replay) {
   in.seek(p.ops_at);
   Run run;
   run.tracing = tracing;
@@ -760,7 +767,8 @@ void check_tape_views(const ag::Tape& tape) {
     if (n.out->value.size() != 1) continue;
     const auto before = grads(n);
     const auto local = tape.local_derivatives(i);
-    if (local.size() != n.input_count) finding(fmt::format("local_derivatives({}): wrong count", i));
+    if (local.size() != n.input_count)
+      finding(fmt::format("local_derivatives({}): wrong count", i));
     for (size_t k = 0; k < local.size(); ++k) {
       const size_t numel = tape.input(n, k).value.size();
       if (!local[k].empty() && local[k].size() != numel) {
@@ -775,8 +783,8 @@ void check_tape_views(const ag::Tape& tape) {
         same = close(after[k][e], before[k][e], 0.0);
       }
       if (!same) {
-        finding(fmt::format("local_derivatives({}) of {} changed a gradient (entry {})", i, n.op,
-                            k));
+        finding(
+            fmt::format("local_derivatives({}) of {} changed a gradient (entry {})", i, n.op, k));
       }
     }
   }
@@ -813,9 +821,10 @@ void check_program(const uint8_t* data, size_t size) {
             const auto twice = p.inputs[k].grad().to_vector();
             for (size_t i = 0; i < twice.size(); ++i) {
               if (!close(twice[i], 2 * once[k][i], 1.0 + std::abs(once[k][i]))) {
-                finding(fmt::format("a second backward over the retained graph gave input {} "
-                                    "element {} the gradient {}, not 2 * {}",
-                                    k, i, twice[i], once[k][i]));
+                finding(
+                    fmt::format("a second backward over the retained graph gave input {} "
+                                "element {} the gradient {}, not 2 * {}",
+                                k, i, twice[i], once[k][i]));
               }
             }
           }
@@ -858,8 +867,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     check_program(data, size);
   } catch (const std::exception& e) {
-    finding(fmt::format("{} escaped (not an ag::Error where one was allowed): {}",
-                        typeid(e).name(), e.what()));
+    finding(fmt::format("{} escaped (not an ag::Error where one was allowed): {}", typeid(e).name(),
+                        e.what()));
   }
   g_trace = nullptr;
   return 0;

@@ -9,13 +9,43 @@ namespace ag::fuzz {
 // One opcode byte per op (read modulo kOpCount). The unary ops come first, in the order of
 // ops_fuzz.cpp's table kUnary, then the binary ones in the order of kBinary.
 enum Op : uint8_t {
-  kNeg, kExp, kLog, kSqrt, kAbs, kTanh, kSigmoid, kRelu,  // unary
-  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,        // binary, broadcasting
-  kPowNumber, kLeakyRelu, kClamp, kHardtanh,               // unary with settings
-  kSum, kMean, kSumAxis, kMeanAxis, kMaxAxis, kArgmax,     // reductions
-  kMatmul, kAddmm,
-  kReshape, kPermute, kTranspose, kSlice, kConcat, kStack, kIndexSelect, kGather,
-  kSoftmax, kLogSoftmax,
+  kNeg,
+  kExp,
+  kLog,
+  kSqrt,
+  kAbs,
+  kTanh,
+  kSigmoid,
+  kRelu,  // unary
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kPow,
+  kMaximum,
+  kMinimum,  // binary, broadcasting
+  kPowNumber,
+  kLeakyRelu,
+  kClamp,
+  kHardtanh,  // unary with settings
+  kSum,
+  kMean,
+  kSumAxis,
+  kMeanAxis,
+  kMaxAxis,
+  kArgmax,  // reductions
+  kMatmul,
+  kAddmm,
+  kReshape,
+  kPermute,
+  kTranspose,
+  kSlice,
+  kConcat,
+  kStack,
+  kIndexSelect,
+  kGather,
+  kSoftmax,
+  kLogSoftmax,
   kDetach,
   kOpCount
 };

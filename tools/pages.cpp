@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!((command == "fill" && argc == 4) || (command == "check" && argc == 5))) {
-    fmt::print(stderr, "usage: pages fill PAGE.md RESULTS.json\n"
-                       "       pages check PAGE.md COMMITTED.json FRESH.json\n");
+    fmt::print(stderr,
+               "usage: pages fill PAGE.md RESULTS.json\n"
+               "       pages check PAGE.md COMMITTED.json FRESH.json\n");
     return 2;
   }
   try {
@@ -58,16 +59,20 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> problems;
     if (filled != page) {
-      problems.push_back(fmt::format("the page is not what {} fills it with (edited by hand, or "
-                                     "not refilled after the results changed)", argv[3]));
+      problems.push_back(
+          fmt::format("the page is not what {} fills it with (edited by hand, or "
+                      "not refilled after the results changed)",
+                      argv[3]));
     }
     for (const std::string& p : pages::compare(committed, read_json(argv[4]))) {
       problems.push_back("a fresh run differs: " + p);
     }
     for (const std::string& p : problems) fmt::print("pages: {}: {}\n", page_path, p);
     if (!problems.empty()) {
-      fmt::print("pages: {}: {} problem(s); if the change is intended, run `./run pages` and "
-                 "read the diff\n", page_path, problems.size());
+      fmt::print(
+          "pages: {}: {} problem(s); if the change is intended, run `./run pages` and "
+          "read the diff\n",
+          page_path, problems.size());
       return 1;
     }
     fmt::print("pages: {}: agrees with a fresh run\n", page_path);

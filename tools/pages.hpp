@@ -41,7 +41,8 @@ namespace pages {
 
 using Json = nlohmann::ordered_json;
 
-// ----- filling a page ------------------------------------------------------------------------------
+// ----- filling a page
+// ------------------------------------------------------------------------------
 
 inline std::string fenced(const std::string& text) { return "\n```text\n" + text + "```\n"; }
 
@@ -50,12 +51,13 @@ inline std::string fenced(const std::string& text) { return "\n```text\n" + text
 inline std::string fill_one(std::string_view what, const Json& results) {
   const size_t space = what.find(' ');
   const std::string kind(what.substr(0, space));
-  const std::string name = space == std::string_view::npos ? "" : std::string(what.substr(space + 1));
+  const std::string name = space == std::string_view::npos ? ""
+                                                           : std::string(what.substr(space + 1));
   auto need = [&](const char* section) -> const Json& {
     const Json& s = results.at(section);
     if (!s.contains(name)) {
-      throw std::runtime_error(fmt::format("marker '{}': results.json has no {} named '{}'",
-                                           what, section, name));
+      throw std::runtime_error(
+          fmt::format("marker '{}': results.json has no {} named '{}'", what, section, name));
     }
     return s.at(name);
   };
@@ -69,7 +71,8 @@ inline std::string fill_one(std::string_view what, const Json& results) {
     const Json& claims = results.at("claims");
     const size_t k = std::strtoul(name.c_str(), nullptr, 10);
     if (k < 1 || k > claims.size()) {
-      throw std::runtime_error(fmt::format("marker '{}': there are {} claims", what, claims.size()));
+      throw std::runtime_error(
+          fmt::format("marker '{}': there are {} claims", what, claims.size()));
     }
     std::string text = claims[k - 1].at("text").get<std::string>();
     if (text.ends_with("\n\n")) text.pop_back();
@@ -79,17 +82,20 @@ inline std::string fill_one(std::string_view what, const Json& results) {
   if (kind == "value") return need("values").at("text").get<std::string>();
   if (kind == "run") {
     const Json& seeds = results.at("seeds");
-    const std::string list =
-        seeds.size() == 1 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
-                          : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
-                                        seeds.back().get<uint64_t>());
-    return fmt::format("\n*Generated from a {} run ({}, {:.0f} s of CPU time on the development "
-                       "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
-                       results.at("mode").get<std::string>() == "quick" ? "`--quick`" : "full-mode",
-                       list, results.at("seconds").get<double>());
+    const std::string list = seeds.size() == 1
+                                 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
+                                 : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
+                                               seeds.back().get<uint64_t>());
+    return fmt::format(
+        "\n*Generated from a {} run ({}, {:.0f} s of CPU time on the development "
+        "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
+        results.at("mode").get<std::string>() == "quick" ? "`--quick`" : "full-mode", list,
+        results.at("seconds").get<double>());
   }
-  throw std::runtime_error(fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
-                                       "value NAME, run)", what));
+  throw std::runtime_error(
+      fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
+                  "value NAME, run)",
+                  what));
 }
 
 // The page with every marker filled from `results`. Throws on a marker without its closing
@@ -105,8 +111,8 @@ inline std::string fill(std::string_view page, const Json& results) {
     const size_t what_end = page.find(kEnd, open + kOpen.size());
     const size_t close = page.find(kClose, open);
     if (what_end == std::string_view::npos || close == std::string_view::npos || close < what_end) {
-      throw std::runtime_error(fmt::format("a '{}' marker at byte {} has no '{}' after it",
-                                           kOpen, open, kClose));
+      throw std::runtime_error(
+          fmt::format("a '{}' marker at byte {} has no '{}' after it", kOpen, open, kClose));
     }
     const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
     out += page.substr(at, what_end + kEnd.size() - at);
@@ -162,7 +168,8 @@ inline std::vector<Token> tokenize(std::string_view s) {
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x96 &&
-        static_cast<unsigned char>(s[i + 2]) >= 0x80 && static_cast<unsigned char>(s[i + 2]) <= 0x9F) {
+        static_cast<unsigned char>(s[i + 2]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 2]) <= 0x9F) {
       i += 3;  // a bar character
       continue;
     }
@@ -238,8 +245,8 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
     const Json &c = ca[i], &f = fa[i];
     const Kind kind = kind_of(c);
     const std::string where = fmt::format("claim {}", i + 1);
-    if (kind != Kind::timing && (c.at("verdict") != f.at("verdict") || c.at("holds") != f.at("holds") ||
-                                 c.at("of") != f.at("of"))) {
+    if (kind != Kind::timing && (c.at("verdict") != f.at("verdict") ||
+                                 c.at("holds") != f.at("holds") || c.at("of") != f.at("of"))) {
       problems.push_back(fmt::format("{}: {} ({} of {}), now {} ({} of {})", where,
                                      c.at("verdict").get<std::string>(), c.at("holds").get<int>(),
                                      c.at("of").get<int>(), f.at("verdict").get<std::string>(),

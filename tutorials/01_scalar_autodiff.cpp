@@ -13,11 +13,12 @@
 #include "common/tutorial.hpp"
 
 int main(int argc, char** argv) {
-  tut::Tutorial t("01_scalar_autodiff", "Tutorial 01: scalar autodiff, one neuron",
-                  "A neuron takes inputs x1, x2, weighs them with w1, w2, adds a bias b and squashes "
-                  "the sum with tanh. Every operation below is recorded on a tape. backward() then "
-                  "walks that tape once, from the end to the start, and leaves in every number the "
-                  "derivative of the output with respect to it.");
+  tut::Tutorial t(
+      "01_scalar_autodiff", "Tutorial 01: scalar autodiff, one neuron",
+      "A neuron takes inputs x1, x2, weighs them with w1, w2, adds a bias b and squashes "
+      "the sum with tanh. Every operation below is recorded on a tape. backward() then "
+      "walks that tape once, from the end to the start, and leaves in every number the "
+      "derivative of the output with respect to it.");
   CLI11_PARSE(t.cli, argc, argv);
   t.begin();
 
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
   // (Tables the docs page shows are printed through t.table, which also records them in
   // results.json: the page is filled from there, never typed in.)
   std::string values = fmt::format("  {:<4} {:>10} {:>12}\n", "", "value", "d o / d .");
-  for (const auto& [name, v] : {std::pair{"x1", x1}, {"w1", w1}, {"x2", x2}, {"w2", w2}, {"b", b}}) {
+  for (const auto& [name, v] :
+       {std::pair{"x1", x1}, {"w1", w1}, {"x2", x2}, {"w2", w2}, {"b", b}}) {
     values += fmt::format("  {:<4} {:>10.4f} {:>12.4f}\n", name, v.item(), v.grad().item());
   }
   values += fmt::format("  {:<4} {:>10.4f}\n  {:<4} {:>10.4f}\n", "n", n.item(), "o", o.item());
@@ -79,9 +81,9 @@ int main(int argc, char** argv) {
   };
   double worst = 0.0;
   std::string checks;
-  for (const Check& c : {Check{"x1", x1, dn * w1.item()}, Check{"w1", w1, dn * x1.item()},
-                         Check{"x2", x2, dn * w2.item()}, Check{"w2", w2, dn * x2.item()},
-                         Check{"b", b, dn}}) {
+  for (const Check& c :
+       {Check{"x1", x1, dn * w1.item()}, Check{"w1", w1, dn * x1.item()},
+        Check{"x2", x2, dn * w2.item()}, Check{"w2", w2, dn * x2.item()}, Check{"b", b, dn}}) {
     const double diff = std::abs(c.v.grad().item() - c.by_hand);
     worst = std::max(worst, diff);
     checks += fmt::format("  d o/d {:<3} tape {:>9.6f}   by hand {:>9.6f}   |difference| {:.1e}\n",

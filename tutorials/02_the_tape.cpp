@@ -9,11 +9,10 @@
 #include <fmt/format.h>
 #include <viz/viz.hpp>
 
-#include <ctime>
 #include <cmath>
+#include <ctime>
 
 #include "common/tutorial.hpp"
-
 
 int main(int argc, char** argv) {
   tut::Tutorial t("02_the_tape", "Tutorial 02: the tape and the reverse loop",
@@ -37,7 +36,8 @@ int main(int argc, char** argv) {
   fmt::print("  y = a * x        tape has {} nodes (a and x appear when first used, then mul)\n",
              tape.size());
   ag::Tensor z = y + a;
-  fmt::print("  z = y + a        tape has {} nodes (a is already there: no new leaf)\n", tape.size());
+  fmt::print("  z = y + a        tape has {} nodes (a is already there: no new leaf)\n",
+             tape.size());
   ag::Tensor L = z.tanh();
   fmt::print("  L = tanh(z)      tape has {} nodes\n\n", tape.size());
 
@@ -69,8 +69,10 @@ int main(int argc, char** argv) {
   fmt::print("\n");
   const std::string picture = t.out_path("reverse_loop.svg");
   ag::viz::render(tape, picture, {.title = "L = tanh(a * x + a)"});
-  t.paragraph(fmt::format("The same five nodes as a graph, each edge labelled with its local "
-                          "derivative: {}", picture));
+  t.paragraph(
+      fmt::format("The same five nodes as a graph, each edge labelled with its local "
+                  "derivative: {}",
+                  picture));
   const double expect_a = (1 - std::pow(std::tanh(z.item()), 2)) * (x.item() + 1.0);
   t.paragraph(fmt::format(
       "a was used twice (in a*x and in y+a), so it received two contributions, and they add up: "

@@ -70,10 +70,11 @@ std::string gradcheck_row(const char* what, const ag::GradcheckResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tut::Tutorial t("03_tensors_and_broadcasting", "Tutorial 03: tensors, broadcasting and gradcheck",
-                  "A linear layer computes y = x @ W + b for a whole batch at once: x is [batch, in], "
-                  "W is [in, out], and the bias b, of shape [out], is added to every row. That "
-                  "'added to every row' is broadcasting, and it has a consequence for the gradient.");
+  tut::Tutorial t(
+      "03_tensors_and_broadcasting", "Tutorial 03: tensors, broadcasting and gradcheck",
+      "A linear layer computes y = x @ W + b for a whole batch at once: x is [batch, in], "
+      "W is [in, out], and the bias b, of shape [out], is added to every row. That "
+      "'added to every row' is broadcasting, and it has a consequence for the gradient.");
   CLI11_PARSE(t.cli, argc, argv);
   t.begin();
   ag::Generator gen(t.seed);
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
   const std::string picture = t.out_path("linear_layer.svg");
   ag::viz::render(tape, picture, {.title = "mean((x @ W + b - target)^2)"});
   fmt::print("\n");
-  t.paragraph(fmt::format("The graph, with tensor norms |data| and |grad| in each box: {}", picture));
+  t.paragraph(
+      fmt::format("The graph, with tensor norms |data| and |grad| in each box: {}", picture));
 
   t.section("2. The gradient of a broadcast input sums over the stretched axis");
   t.paragraph(
@@ -104,11 +106,12 @@ int main(int argc, char** argv) {
       "backward rule of add walks the same index map as the forward pass and adds (+=) into "
       "b[j] each time it meets it.");
   ag::Tensor column_sums = ag::sum(y.grad(), 0);
-  t.table("bias", show("dL/dy", y.grad()) + show("sum of rows", column_sums) +
-                      show("dL/db", b.grad()));
+  t.table("bias",
+          show("dL/dy", y.grad()) + show("sum of rows", column_sums) + show("dL/db", b.grad()));
   double diff = 0.0;
   const ag::Tensor db = b.grad();  // named: a view (data()) of a temporary would not compile
-  for (int64_t j = 0; j < 3; ++j) diff = std::max(diff, std::abs(column_sums.data()[j] - db.data()[j]));
+  for (int64_t j = 0; j < 3; ++j)
+    diff = std::max(diff, std::abs(column_sums.data()[j] - db.data()[j]));
   fmt::print("\n");
   t.claim("The gradient of a bias broadcast over a batch is the batch-sum of the output gradient",
           fmt::format("max |dL/db - sum_rows dL/dy| = {:.1e}", diff), diff < 1e-15);
@@ -122,7 +125,8 @@ int main(int argc, char** argv) {
       "formulas computed with the same engine:");
   auto max_difference = [](const ag::Tensor& p, const ag::Tensor& q) {
     double worst = 0.0;
-    for (int64_t i = 0; i < p.numel(); ++i) worst = std::max(worst, std::abs(p.data()[i] - q.data()[i]));
+    for (int64_t i = 0; i < p.numel(); ++i)
+      worst = std::max(worst, std::abs(p.data()[i] - q.data()[i]));
     return worst;
   };
   const ag::Tensor dx_formula = ag::matmul(y.grad(), ag::transpose(W.detach()));
@@ -155,8 +159,8 @@ int main(int argc, char** argv) {
   // (Compared to two significant digits, not to the last bit: a passing row's |diff| is the
   // rounding error of a finite difference, which a different libm would change.)
   t.table("gradcheck",
-          fmt::format("  {:<20} {:>5} {:>8} {:>13} {:>13} {:>9}\n", "worst element of",
-                      "input", "at", "backward", "numeric", "|diff|") +
+          fmt::format("  {:<20} {:>5} {:>8} {:>13} {:>13} {:>9}\n", "worst element of", "input",
+                      "at", "backward", "numeric", "|diff|") +
               gradcheck_row("linear layer", good) + gradcheck_row("ag::sigmoid", engine) +
               gradcheck_row("sigmoid_by_hand", bad),
           tut::Kind::trained);
@@ -165,12 +169,13 @@ int main(int argc, char** argv) {
       "The mistaken rule is not off by a constant factor: it agrees with s (1 - s) only where "
       "x (1 - x) happens to equal it, and elsewhere it is wrong by an amount that depends on x, "
       "even in sign. gradcheck reports the element where it is most wrong.");
-  t.claim("gradcheck passes the linear layer and the engine's sigmoid, and catches a sigmoid "
-          "whose hand-written backward uses x (1 - x) instead of s (1 - s)",
-          fmt::format("linear layer {}, ag::sigmoid {}, sigmoid_by_hand {} (backward {:.4f} vs "
-                      "numeric {:.4f})",
-                      good.ok ? "passed" : "failed", engine.ok ? "passed" : "failed",
-                      bad.ok ? "passed" : "failed", bad.analytic, bad.numeric),
-          good.ok && engine.ok && !bad.ok);
+  t.claim(
+      "gradcheck passes the linear layer and the engine's sigmoid, and catches a sigmoid "
+      "whose hand-written backward uses x (1 - x) instead of s (1 - s)",
+      fmt::format("linear layer {}, ag::sigmoid {}, sigmoid_by_hand {} (backward {:.4f} vs "
+                  "numeric {:.4f})",
+                  good.ok ? "passed" : "failed", engine.ok ? "passed" : "failed",
+                  bad.ok ? "passed" : "failed", bad.analytic, bad.numeric),
+      good.ok && engine.ok && !bad.ok);
   return t.finish();
 }

@@ -24,9 +24,9 @@
 #include <viz/viz.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <memory>
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -57,15 +57,15 @@ constexpr double kAlpha = 1e-4;
 struct Run {
   std::vector<double> loss;      // per step, before the update
   std::vector<double> accuracy;  // per step, before the update
-  double seconds = 0.0;  // CPU time of the whole run
-  size_t tape_nodes = 0;  // nodes on the tape of one step
+  double seconds = 0.0;          // CPU time of the whole run
+  size_t tape_nodes = 0;         // nodes on the tape of one step
 };
 
 // Runs `steps` steps of micrograd's loop. step(tape) must record the loss on `tape` and return it
 // with the number of correctly classified points.
 template <class StepFn>
-Run train(const char* label, int steps, int64_t n, const std::vector<Tensor>& params,
-          StepFn step, bool show_progress = true) {
+Run train(const char* label, int steps, int64_t n, const std::vector<Tensor>& params, StepFn step,
+          bool show_progress = true) {
   Run run;
   const double start = tut::cpu_seconds();
   for (int k = 0; k < steps; ++k) {
@@ -149,9 +149,10 @@ std::string draw_boundary(ag::nn::UnaryModule& model, const Tensor& x,
     out += fmt::format("  |{}|\n", line);
   }
   out += fmt::format("  +{}+\n", std::string(kCols, '-'));
-  out += fmt::format("  x from {} to {}, y from {} to {}.  ● label +1 (lower moon)  ○ label -1\n"
-                     "  (upper moon)  ░ where the model says +1\n",
-                     kX0, kX1, kY0, kY1);
+  out += fmt::format(
+      "  x from {} to {}, y from {} to {}.  ● label +1 (lower moon)  ○ label -1\n"
+      "  (upper moon)  ░ where the model says +1\n",
+      kX0, kX1, kY0, kY1);
   return out;
 }
 
@@ -161,9 +162,9 @@ std::string draw_boundary(ag::nn::UnaryModule& model, const Tensor& x,
 struct Experiment {
   uint64_t seed = 0;
   ag::nn::Dataset moons;
-  Tensor labels;                         // [n] in {-1, +1}
-  std::vector<double> y;                 // the same labels, as numbers
-  std::vector<std::vector<Tensor>> xs;   // scalar style: each point's two coordinates, 0-d
+  Tensor labels;                        // [n] in {-1, +1}
+  std::vector<double> y;                // the same labels, as numbers
+  std::vector<std::vector<Tensor>> xs;  // scalar style: each point's two coordinates, 0-d
   std::unique_ptr<MLP> scalar_model;
   std::shared_ptr<ag::nn::Sequential> tensor_model;
   Run scalar_run, tensor_run;
@@ -171,8 +172,8 @@ struct Experiment {
   double param_diff = 0.0;       // largest |scalar parameter - tensor parameter| at the end
   int64_t disagreements = 0;     // points the two trained styles classify differently
   double scalar_acc = 0.0, tensor_acc = 0.0;  // training accuracy after the last update
-  std::vector<int64_t> wrong;    // the points the scalar style gets wrong
-  Tensor final_scores;           // the tensor style's scores after training, [n, 1]
+  std::vector<int64_t> wrong;                 // the points the scalar style gets wrong
+  Tensor final_scores;                        // the tensor style's scores after training, [n, 1]
 };
 
 Experiment run_both_styles(uint64_t seed, int steps, int64_t n, bool show_progress) {
@@ -240,8 +241,8 @@ Experiment run_both_styles(uint64_t seed, int steps, int64_t n, bool show_progre
   e.scalar_run = train("scalar", steps, n, scalar_params, scalar_step, show_progress);
   e.tensor_run = train("tensor", steps, n, tensor_params, tensor_step, show_progress);
   for (int k = 0; k < steps; ++k) {
-    e.worst_loss_diff =
-        std::max(e.worst_loss_diff, std::abs(e.scalar_run.loss[k] - e.tensor_run.loss[k]));
+    e.worst_loss_diff = std::max(e.worst_loss_diff,
+                                 std::abs(e.scalar_run.loss[k] - e.tensor_run.loss[k]));
   }
 
   // After the last update, evaluated once more.
@@ -267,8 +268,8 @@ Experiment run_both_styles(uint64_t seed, int steps, int64_t n, bool show_progre
     for (size_t j = 0; j < scalar_model.layers[l].neurons.size(); ++j) {
       const Neuron& neuron = scalar_model.layers[l].neurons[j];
       for (int64_t i = 0; i < in; ++i) {
-        e.param_diff =
-            std::max(e.param_diff, std::abs(layer.weight.data()[j * in + i] - neuron.w[i].item()));
+        e.param_diff = std::max(e.param_diff,
+                                std::abs(layer.weight.data()[j * in + i] - neuron.w[i].item()));
       }
       e.param_diff = std::max(e.param_diff, std::abs(layer.bias.data()[j] - neuron.b.item()));
     }
@@ -292,7 +293,8 @@ std::vector<int> inactive_per_layer(const MLP& model, const std::vector<Tensor>&
 }  // namespace
 
 int main(int argc, char** argv) {
-  tut::Tutorial t("04_moons_mlp", "Tutorial 04: micrograd's moons demo, scalar style and tensor style",
+  tut::Tutorial t("04_moons_mlp",
+                  "Tutorial 04: micrograd's moons demo, scalar style and tensor style",
                   "An MLP 2-16-16-1 learns to separate two interleaving half moons: micrograd's "
                   "demo, with its data size, loss, regulariser and learning-rate schedule. It is "
                   "trained twice from the same initial weights: once with one scalar per weight "
@@ -321,9 +323,10 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", tensor_model->to_string());
     fmt::print("  scalar style: {} parameters, each a 0-d leaf tensor\n",
                scalar_model.parameters().size());
-    fmt::print("  tensor style: {} parameter tensors holding {} numbers (weights copied from the "
-               "scalar model)\n",
-               tensor_model->parameters().size(), tensor_model->num_parameters());
+    fmt::print(
+        "  tensor style: {} parameter tensors holding {} numbers (weights copied from the "
+        "scalar model)\n",
+        tensor_model->parameters().size(), tensor_model->num_parameters());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -377,10 +380,10 @@ int main(int argc, char** argv) {
         "  after the last update: scalar style {:.0f}%, tensor style {:.0f}% of the {} points\n",
         100 * e.scalar_acc, 100 * e.tensor_acc, n);
     for (int64_t p : e.wrong) {
-      final += fmt::format("  misclassified: point {} at ({:+.3f}, {:+.3f}), label {:+.0f}, "
-                           "score {:+.3f}\n",
-                           p, e.moons.x.at({p, 0}), e.moons.x.at({p, 1}), e.y[p],
-                           e.final_scores.data()[p]);
+      final += fmt::format(
+          "  misclassified: point {} at ({:+.3f}, {:+.3f}), label {:+.0f}, "
+          "score {:+.3f}\n",
+          p, e.moons.x.at({p, 0}), e.moons.x.at({p, 1}), e.y[p], e.final_scores.data()[p]);
     }
     t.table("final", final, tut::Kind::trained);
     fmt::print("\n");
@@ -396,10 +399,10 @@ int main(int argc, char** argv) {
     t.table("time",
             fmt::format("  {:<14} {:>12} {:>12} {:>14}\n", "", "nodes/step", "CPU seconds",
                         "ms per step") +
-                fmt::format("  {:<14} {:>12} {:>12.3f} {:>14.2f}\n", "scalar style",
-                            s.tape_nodes, s.seconds, 1e3 * s.seconds / steps) +
-                fmt::format("  {:<14} {:>12} {:>12.3f} {:>14.2f}\n", "tensor style",
-                            v.tape_nodes, v.seconds, 1e3 * v.seconds / steps),
+                fmt::format("  {:<14} {:>12} {:>12.3f} {:>14.2f}\n", "scalar style", s.tape_nodes,
+                            s.seconds, 1e3 * s.seconds / steps) +
+                fmt::format("  {:<14} {:>12} {:>12.3f} {:>14.2f}\n", "tensor style", v.tape_nodes,
+                            v.seconds, 1e3 * v.seconds / steps),
             tut::Kind::timing);
     fmt::print("\n");
     t.paragraph(fmt::format(
@@ -432,7 +435,8 @@ int main(int argc, char** argv) {
     const std::string path = t.out_path("one_sample_2_3_1.svg");
     ag::viz::Options options;
     options.cluster_scopes = false;
-    options.title = fmt::format("relu(1 - y * mlp(x)) for one point, MLP 2-3-1, y = {:+.0f}", e.y[0]);
+    options.title = fmt::format("relu(1 - y * mlp(x)) for one point, MLP 2-3-1, y = {:+.0f}",
+                                e.y[0]);
     ag::viz::render(tape, path, options);
     fmt::print("  MLP 2-3-1, one point, {} tape nodes: {}\n", tape.size(), path);
     // Which hidden neurons pass a gradient back for this point: those whose ReLU input is > 0.
@@ -470,7 +474,8 @@ int main(int argc, char** argv) {
     options.view = ag::viz::View::folded;
     options.fold_depth = 3;  // mlp/layer1/n7: one box per neuron
     options.title = fmt::format(
-        "the trained MLP 2-16-16-1 on point {} ({} tape nodes), one box per neuron", p, tape.size());
+        "the trained MLP 2-16-16-1 on point {} ({} tape nodes), one box per neuron", p,
+        tape.size());
     ag::viz::render(tape, path, options);
     const std::vector<int> off = inactive_per_layer(*e.scalar_model, e.xs[p]);
     t.paragraph(fmt::format(
@@ -520,18 +525,19 @@ int main(int argc, char** argv) {
                            fmt::format("{} disagreements (scalar {:.0f}%, tensor {:.0f}%)",
                                        r.disagreements, 100 * r.scalar_acc, 100 * r.tensor_acc),
                            r.disagreements == 0});
-    perfect.push_back({r.seed,
-                       fmt::format("{:.0f}% ({} of {} points wrong)", 100 * r.scalar_acc,
-                                   r.wrong.size(), n),
-                       r.scalar_acc == 1.0});
+    perfect.push_back(
+        {r.seed,
+         fmt::format("{:.0f}% ({} of {} points wrong)", 100 * r.scalar_acc, r.wrong.size(), n),
+         r.scalar_acc == 1.0});
   }
   t.value("seeds_at_100", static_cast<double>(at_100), "{:.0f}");
   t.value("lowest_accuracy", 100 * lowest_acc, "{:.0f}", tut::Kind::trained);
-  t.claim("Scalar style and tensor style, from the same initial weights, follow the same loss "
-          "curve and end at the same parameters (to 1e-9: they differ only in the order of some "
-          "sums)",
-          fmt::format("largest difference over all seeds and steps {:.1e}", worst_curve),
-          same_curve, tut::Kind::trained);  // rounding: the order of sums, grown by training
+  t.claim(
+      "Scalar style and tensor style, from the same initial weights, follow the same loss "
+      "curve and end at the same parameters (to 1e-9: they differ only in the order of some "
+      "sums)",
+      fmt::format("largest difference over all seeds and steps {:.1e}", worst_curve), same_curve,
+      tut::Kind::trained);  // rounding: the order of sums, grown by training
   t.claim("After training, the two styles classify every training point the same way",
           fmt::format("{} disagreements in all, over {} points per seed", total_disagreements, n),
           same_labels, tut::Kind::exact);

@@ -1,4 +1,5 @@
-// 05_relu_claims — "ReLU is fast, avoids vanishing gradients and makes activations sparse": measured.
+// 05_relu_claims — "ReLU is fast, avoids vanishing gradients and makes activations sparse":
+// measured.
 //
 // A widely read article on "the role of ReLU in LSTM" repeats, about ReLU in general, the three
 // reasons textbooks give for it. Each is a claim about numbers, so each is measured here:
@@ -96,8 +97,8 @@ struct Config {
 };
 
 struct DeepResult {
-  std::vector<double> z_grad;       // ||dL/dz_l|| at the pre-activation z_l, l = 1..depth
-  std::vector<double> weight_grad;  // ||dL/dW_l||
+  std::vector<double> z_grad;         // ||dL/dz_l|| at the pre-activation z_l, l = 1..depth
+  std::vector<double> weight_grad;    // ||dL/dW_l||
   std::vector<double> zero_fraction;  // fraction of exactly-zero activations, per layer
   double zeros_total = 0.0;           // over every hidden activation
   std::vector<ag::viz::FlowEntry> flow;
@@ -105,15 +106,17 @@ struct DeepResult {
 
 constexpr double kLeakySlope = 0.01;  // PyTorch's default
 
-DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x, const Tensor& target,
-                    uint64_t seed, const std::string& folded_svg, const std::string& flow_svg,
-                    const ag::viz::Options& picture) {
+DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x,
+                    const Tensor& target, uint64_t seed, const std::string& folded_svg,
+                    const std::string& flow_svg, const ag::viz::Options& picture) {
   ag::Generator gen(seed);  // the same seed for every config: same draws, different scalings
   // Glorot & Bengio (2010), eq. 16 in its normal form: Var(W) = 2 / (fan_in + fan_out).
   // He et al. (2015), eq. 10: Var(W) = 2 / fan_in, or 2 / ((1 + a^2) fan_in) for slope a.
   const auto layers = tut::deep_linears(depth, width, gen, [&](Tensor& w, ag::Generator& g) {
-    if (c.init == "xavier") ag::nn::init::xavier_normal(w, g);
-    else ag::nn::init::kaiming_normal(w, g, c.activation == "leaky_relu" ? kLeakySlope : 0.0);
+    if (c.init == "xavier")
+      ag::nn::init::xavier_normal(w, g);
+    else
+      ag::nn::init::kaiming_normal(w, g, c.activation == "leaky_relu" ? kLeakySlope : 0.0);
   });
   ag::nn::Linear head(width, 1, gen);
   head.set_name("head");
@@ -165,7 +168,8 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  tut::Tutorial t("05_relu_claims", "Tutorial 05: is ReLU fast, free of vanishing gradients, sparse?",
+  tut::Tutorial t("05_relu_claims",
+                  "Tutorial 05: is ReLU fast, free of vanishing gradients, sparse?",
                   "The article says of ReLU that it is fast, that it avoids the vanishing gradient "
                   "problem, and that it makes activations sparse. Each of these is a statement "
                   "about numbers an engine can measure: time per element, the size of the "
@@ -176,10 +180,12 @@ int main(int argc, char** argv) {
   int rounds = 21;
   int depth = 20;
   int64_t width = 256, batch = 256;
-  t.cli.add_option("--elements", elements, "Tensor size for the timing (part 1)")->capture_default_str();
+  t.cli.add_option("--elements", elements, "Tensor size for the timing (part 1)")
+      ->capture_default_str();
   t.cli.add_option("--rounds", rounds, "Timed rounds (part 1); the spread over them is reported")
       ->capture_default_str();
-  t.cli.add_option("--depth", depth, "Hidden layers of the deep MLP (parts 2, 3)")->capture_default_str();
+  t.cli.add_option("--depth", depth, "Hidden layers of the deep MLP (parts 2, 3)")
+      ->capture_default_str();
   t.cli.add_option("--width", width, "Width of each hidden layer")->capture_default_str();
   t.cli.add_option("--batch", batch, "Batch of random inputs")->capture_default_str();
   CLI11_PARSE(t.cli, argc, argv);
@@ -236,16 +242,16 @@ int main(int argc, char** argv) {
   {
     double slowest = 0.0;
     for (const Timed& a : timed) slowest = std::max(slowest, spread_of(a.total_ns).median);
-    std::string table =
-        fmt::format("  {:<11} {:>8} {:>8}   {:>7} {:>7} {:>7}\n", "", "forward", "backward",
-                    "total", "total", "total") +
-        fmt::format("  {:<11} {:>8} {:>8}   {:>7} {:>7} {:>7}\n", "", "median", "median", "min",
-                    "median", "max");
+    std::string table = fmt::format("  {:<11} {:>8} {:>8}   {:>7} {:>7} {:>7}\n", "", "forward",
+                                    "backward", "total", "total", "total") +
+                        fmt::format("  {:<11} {:>8} {:>8}   {:>7} {:>7} {:>7}\n", "", "median",
+                                    "median", "min", "median", "max");
     for (const Timed& a : timed) {
       const Spread total = spread_of(a.total_ns);
       table += fmt::format("  {:<11} {:>8.2f} {:>8.2f}   {:>7.2f} {:>7.2f} {:>7.2f}   {}\n", a.name,
                            spread_of(a.forward_ns).median, spread_of(a.backward_ns).median,
-                           total.min, total.median, total.max, tut::bar(total.median / slowest, 30));
+                           total.min, total.median, total.max,
+                           tut::bar(total.median / slowest, 30));
     }
     table += "  (ns per element, CPU time, over the rounds)\n";
     fmt::print("\n");
@@ -350,10 +356,10 @@ int main(int argc, char** argv) {
       const bool folded = first && (i == kSigmoid || i == kReluHe);
       ag::viz::Options options = picture;
       options.title = fmt::format("{} layers, {}: |dL/d output| of each layer", depth, c.name);
-      results.push_back(run_deep(
-          c, depth, width, inputs, targets, seeds[si],
-          folded ? t.out_path(fmt::format("folded_{}.svg", c.activation)) : "",
-          flow ? t.out_path(fmt::format("flow_{}.svg", c.activation)) : "", options));
+      results.push_back(
+          run_deep(c, depth, width, inputs, targets, seeds[si],
+                   folded ? t.out_path(fmt::format("folded_{}.svg", c.activation)) : "",
+                   flow ? t.out_path(fmt::format("flow_{}.svg", c.activation)) : "", options));
       t.progress(static_cast<int64_t>(si * configs.size() + i + 1), total_runs,
                  fmt::format("seed {}, {}", seeds[si], c.name));
     }
@@ -363,13 +369,15 @@ int main(int argc, char** argv) {
   auto first_over_last = [](const std::vector<double>& v) { return v.front() / v.back(); };
 
   // Two tables: the back-propagated gradient ||dL/dz_l|| (what Glorot & Bengio 2010 call the
-  // gradient with respect to the layer's input s, section 4.2.2), and the weight gradient ||dL/dW_l||.
+  // gradient with respect to the layer's input s, section 4.2.2), and the weight gradient
+  // ||dL/dW_l||.
   auto table = [&](const std::string& key, const char* title, auto get) {
     std::string text = fmt::format("  {}\n  {:>6}", title, "layer");
     for (const Config& c : configs) text += fmt::format(" {:>12}", c.short_name);
     text += "\n";
     for (int l = 0; l < depth; ++l) {
-      if (depth > 12 && l >= 3 && l < depth - 3 && l % 4 != 0) continue;  // every 4th, in the middle
+      if (depth > 12 && l >= 3 && l < depth - 3 && l % 4 != 0)
+        continue;  // every 4th, in the middle
       text += fmt::format("  {:>6}", l + 1);
       for (const DeepResult& r : results) text += fmt::format(" {:>12.2e}", get(r)[l]);
       text += "\n";
@@ -385,8 +393,9 @@ int main(int argc, char** argv) {
   table("w_grad", "||dL/dW_l||, the gradient of layer l's weights",
         [](const DeepResult& r) { return r.weight_grad; });
   {
-    std::string legend = "  X: Xavier's init, He: He's init\n\n  |dL/d output| of each layer "
-                         "(gradient_flow), layer 1 on the left (log scale 1e-8 .. 1e2):\n";
+    std::string legend =
+        "  X: Xavier's init, He: He's init\n\n  |dL/d output| of each layer "
+        "(gradient_flow), layer 1 on the left (log scale 1e-8 .. 1e2):\n";
     for (size_t i = 0; i < configs.size(); ++i) {
       // The flow entries are mlp/layer1 ... mlp/layerN, then the head: keep the layers.
       std::vector<ag::viz::FlowEntry> layers_only;
@@ -473,8 +482,8 @@ int main(int argc, char** argv) {
                     "relu {:.2f}, sigmoid {:.2f}, tanh {:.2f}; per round sigmoid/relu {:.1f}x "
                     "({:.1f}x-{:.1f}x), tanh/relu {:.1f}x ({:.1f}x-{:.1f}x); a whole layer with "
                     "relu instead of sigmoid {} (median round; from {:+.0f}% to {:+.0f}%)",
-                    relu_faster_rounds, rounds, relu_s.median, sig_s.median, tanh_s.median, sig_r.median, sig_r.min,
-                    sig_r.max, tanh_r.median, tanh_r.min, tanh_r.max,
+                    relu_faster_rounds, rounds, relu_s.median, sig_s.median, tanh_s.median,
+                    sig_r.median, sig_r.min, sig_r.max, tanh_r.median, tanh_r.min, tanh_r.max,
                     saving_words(saving.median), saving.min, saving.max),
         static_cast<size_t>(relu_faster_rounds), static_cast<size_t>(rounds));
   }
@@ -500,14 +509,13 @@ int main(int argc, char** argv) {
                           sig < 1e-3 && he > 0.1 && he < 10.0});
       xavier_shrinks.push_back({seeds[si], fmt::format("relu (Xavier) {:.2e}", xavier),
                                 xavier > 0.1 * predicted && xavier < 10.0 * predicted});
-      const bool none_elsewhere = r[kSigmoid].zeros_total == 0.0 &&
-                                  r[kTanh].zeros_total == 0.0 && r[kLeakyHe].zeros_total == 0.0;
-      sparse.push_back({seeds[si],
-                        fmt::format("relu (He) {:.1f}%; sigmoid, tanh, leaky {}",
-                                    100 * r[kReluHe].zeros_total,
-                                    none_elsewhere ? "0%" : "not all 0%"),
-                        r[kReluHe].zeros_total > 0.4 && r[kReluHe].zeros_total < 0.6 &&
-                            none_elsewhere});
+      const bool none_elsewhere = r[kSigmoid].zeros_total == 0.0 && r[kTanh].zeros_total == 0.0 &&
+                                  r[kLeakyHe].zeros_total == 0.0;
+      sparse.push_back(
+          {seeds[si],
+           fmt::format("relu (He) {:.1f}%; sigmoid, tanh, leaky {}", 100 * r[kReluHe].zeros_total,
+                       none_elsewhere ? "0%" : "not all 0%"),
+           r[kReluHe].zeros_total > 0.4 && r[kReluHe].zeros_total < 0.6 && none_elsewhere});
     }
     sig_over = spread_of(sig_all);
     he_over = spread_of(he_all);
@@ -530,11 +538,12 @@ int main(int argc, char** argv) {
                       "seeds",
                       depth, xavier_over.min, xavier_over.max),
           xavier_shrinks);
-  t.claim("'Makes activations sparse': about half (40-60%, around the 50% a symmetric "
-          "pre-activation gives) of ReLU activations are exactly 0 at init; sigmoid, tanh and "
-          "LeakyReLU give no exact zeros",
-          fmt::format("relu (He) {:.1f}% to {:.1f}% over the seeds", 100 * zeros_over.min,
-                      100 * zeros_over.max),
-          sparse);
+  t.claim(
+      "'Makes activations sparse': about half (40-60%, around the 50% a symmetric "
+      "pre-activation gives) of ReLU activations are exactly 0 at init; sigmoid, tanh and "
+      "LeakyReLU give no exact zeros",
+      fmt::format("relu (He) {:.1f}% to {:.1f}% over the seeds", 100 * zeros_over.min,
+                  100 * zeros_over.max),
+      sparse);
   return t.finish();
 }

@@ -56,11 +56,11 @@ double variance(std::span<const double> v) {
 }
 
 struct Net {
-  std::string name;        // shown in tables and pictures
-  std::string file;        // picture file stem (empty: not drawn)
-  std::string activation;  // tanh, relu, leaky
+  std::string name;                                   // shown in tables and pictures
+  std::string file;                                   // picture file stem (empty: not drawn)
+  std::string activation;                             // tanh, relu, leaky
   std::function<void(Tensor&, ag::Generator&)> init;  // fills a weight [out, in]
-  double n_var_w = 0.0;      // n Var(W) of the scheme, for a square layer
+  double n_var_w = 0.0;                               // n Var(W) of the scheme, for a square layer
   double predicted = 0.0;    // the ratio layer 1 / last the variance argument predicts
   double input_scale = 1.0;  // the inputs' standard deviation
 };
@@ -100,7 +100,7 @@ Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
   };
   const tut::DeepPass pass = tut::deep_forward("mlp", depth, x, layer, activation);
   const std::vector<Tensor>& pre = pass.pre;
-  Tensor logits = head(pass.out);                        // [batch, 10]
+  Tensor logits = head(pass.out);                       // [batch, 10]
   Tensor loss = ag::nn::cross_entropy(logits, labels);  // against random classes
   ag::BackwardOptions options;
   options.record_edge_grads = true;
@@ -112,8 +112,8 @@ Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
     m.grad_var.push_back(variance(dz.data()));
     double sum = 0.0;
     for (double v : z.data()) {
-      const double d = net.activation == "tanh" ? 1.0 - std::tanh(v) * std::tanh(v)
-                       : v > 0.0                ? 1.0
+      const double d = net.activation == "tanh"   ? 1.0 - std::tanh(v) * std::tanh(v)
+                       : v > 0.0                  ? 1.0
                        : net.activation == "relu" ? 0.0
                                                   : kSlope;
       sum += d * d;
@@ -152,23 +152,24 @@ std::string variance_table(const std::vector<Net>& nets, const std::vector<Measu
       const double frac = std::clamp((std::log10(v) - kLo) / (kHi - kLo), 0.0, 1.0);
       const std::string bar = tut::bar(frac, kBar);
       // (fmt pads by code points, and each block is one: the bars line up.)
-      const std::string step =
-          l + 1 < depth
-              ? fmt::format("step {:.3f}  E[f'^2] {:.3f}  formula {:.3f}",
-                            v / results[n].grad_var[l + 1], results[n].slope_sq[l],
-                            nets[n].n_var_w * results[n].slope_sq[l])
-              : "";
-      std::string row =
-          fmt::format("    layer {:>2}  {:>8.2e}  {:<{}}  {}", l + 1, v, bar, kBar, step);
+      const std::string step = l + 1 < depth
+                                   ? fmt::format("step {:.3f}  E[f'^2] {:.3f}  formula {:.3f}",
+                                                 v / results[n].grad_var[l + 1],
+                                                 results[n].slope_sq[l],
+                                                 nets[n].n_var_w * results[n].slope_sq[l])
+                                   : "";
+      std::string row = fmt::format("    layer {:>2}  {:>8.2e}  {:<{}}  {}", l + 1, v, bar, kBar,
+                                    step);
       row.erase(row.find_last_not_of(' ') + 1);  // (the last layer has no step)
       out += row + "\n";
     }
     // The formula step by step, with the E[f'^2] measured at each layer instead of its mean.
-    const double with_slopes =
-        std::pow(nets[n].n_var_w, static_cast<double>(depth - 1)) * results[n].slope_product;
-    out += fmt::format("    ratio layer 1 / layer {}: {:.3g}   predicted {:.3g}; with the measured "
-                       "E[f'^2]: {:.3g}\n",
-                       depth, results[n].ratio, nets[n].predicted, with_slopes);
+    const double with_slopes = std::pow(nets[n].n_var_w, static_cast<double>(depth - 1)) *
+                               results[n].slope_product;
+    out += fmt::format(
+        "    ratio layer 1 / layer {}: {:.3g}   predicted {:.3g}; with the measured "
+        "E[f'^2]: {:.3g}\n",
+        depth, results[n].ratio, nets[n].predicted, with_slopes);
   }
   return out;
 }
@@ -244,8 +245,9 @@ int main(int argc, char** argv) {
     auto run = [&](const std::vector<Net>& nets, int depth) {
       std::vector<Measured> out;
       for (const Net& net : nets) {
-        const std::string svg =
-            s == 0 && !net.file.empty() ? t.out_path(fmt::format("flow_{}.svg", net.file)) : "";
+        const std::string svg = s == 0 && !net.file.empty()
+                                    ? t.out_path(fmt::format("flow_{}.svg", net.file))
+                                    : "";
         const Tensor input = net.input_scale == 1.0 ? x : scaled(x, net.input_scale);
         out.push_back(measure(net, depth, width, input, labels, seeds[s], svg));
       }
@@ -280,8 +282,10 @@ int main(int argc, char** argv) {
   t.value("tanh_norm_slope1", norm1.slope_sq[0], "{:.2f}", tut::Kind::trained);
 
   // ---------------------------------------------------------------------------------------------
-  t.section(fmt::format("2. A {}-layer ReLU MLP: Xavier vs He; LeakyReLU {} with and without "
-                        "the gain", relu_depth, kSlope));
+  t.section(
+      fmt::format("2. A {}-layer ReLU MLP: Xavier vs He; LeakyReLU {} with and without "
+                  "the gain",
+                  relu_depth, kSlope));
   t.paragraph(fmt::format(
       "A ReLU passes back the gradient of half its units, so E[relu'^2] = 1/2. With Xavier's "
       "Var(W) = 1/n each layer halves the gradient variance: 2^-{} = {:.2g} over {} layers. He et "
@@ -344,16 +348,15 @@ int main(int argc, char** argv) {
     tanh_steps.push_back({seeds[s],
                           fmt::format("largest |step / formula - 1| {:.1f}%", 100 * worst),
                           worst <= kStepTolerance});
-    linear.push_back({seeds[s],
-                      fmt::format("standard {:.4f}, normalized {:.3f}", tr[2].ratio, tr[3].ratio),
-                      near(tr[2].ratio, tanh_nets[2].predicted) &&
-                          near(tr[3].ratio, tanh_nets[3].predicted)});
+    linear.push_back(
+        {seeds[s], fmt::format("standard {:.4f}, normalized {:.3f}", tr[2].ratio, tr[3].ratio),
+         near(tr[2].ratio, tanh_nets[2].predicted) && near(tr[3].ratio, tanh_nets[3].predicted)});
     const double c = tr[1].ratio / tr[0].ratio;
     contrasts.push_back(c);
-    contrast.push_back({seeds[s],
-                        fmt::format("normalized {:.3f} / standard {:.4f} = {:.1f}x", tr[1].ratio,
-                                    tr[0].ratio, c),
-                        c >= 10.0});
+    contrast.push_back(
+        {seeds[s],
+         fmt::format("normalized {:.3f} / standard {:.4f} = {:.1f}x", tr[1].ratio, tr[0].ratio, c),
+         c >= 10.0});
     worst = 0.0;
     for (const Measured& m : rr) worst = std::max(worst, m.worst_step_error);
     relu_steps.push_back({seeds[s],
@@ -361,10 +364,9 @@ int main(int argc, char** argv) {
                           worst <= kStepTolerance});
     he.push_back({seeds[s], fmt::format("Xavier {:.2e}, He {:.3f}", rr[0].ratio, rr[1].ratio),
                   near(rr[0].ratio, relu_nets[0].predicted) && near(rr[1].ratio, 1.0)});
-    leaky.push_back({seeds[s],
-                     fmt::format("without the gain {:.3g}, with it {:.3f}", rr[2].ratio,
-                                 rr[3].ratio),
-                     near(rr[2].ratio, relu_nets[2].predicted) && near(rr[3].ratio, 1.0)});
+    leaky.push_back(
+        {seeds[s], fmt::format("without the gain {:.3g}, with it {:.3f}", rr[2].ratio, rr[3].ratio),
+         near(rr[2].ratio, relu_nets[2].predicted) && near(rr[3].ratio, 1.0)});
   }
   t.value("contrast_median", tut::median(contrasts), "{:.0f}", tut::Kind::trained);
   t.value("relu_xavier_predicted", relu_nets[0].predicted, "{:.2g}");

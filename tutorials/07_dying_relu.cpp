@@ -86,10 +86,12 @@ Net rai_net(int64_t width, int depth, int64_t in, ag::Generator& gen) {
     for (int64_t j = 0; j < width; ++j) {
       for (int64_t i = 0; i < fan_in; ++i) w[j * fan_in + i] = gen.normal(0.0, sigma);
       b[j] = gen.normal(0.0, sigma);
-      const int64_t k = gen.randint(fan_in + 1);     // which entry of the row is made positive
+      const int64_t k = gen.randint(fan_in + 1);         // which entry of the row is made positive
       const double positive = std::sqrt(gen.uniform());  // Beta(2, 1)
-      if (k < fan_in) w[j * fan_in + k] = positive;
-      else b[j] = positive;
+      if (k < fan_in)
+        w[j * fan_in + k] = positive;
+      else
+        b[j] = positive;
     }
     net.W.push_back(std::move(w));
     net.b.push_back(std::move(b));
@@ -137,8 +139,8 @@ double gradient_at_layer1(const Net& net, const std::vector<double>& x, double s
     return slope == 0.0 ? ag::relu(z) : ag::leaky_relu(z, slope);
   };
   const Tensor column = ag::tensor(x, {static_cast<int64_t>(x.size()), 1});  // [in, 1]
-  const tut::DeepPass pass = tut::deep_forward("net", static_cast<int>(net.W.size()), column,
-                                               layer, activation);
+  const tut::DeepPass pass = tut::deep_forward("net", static_cast<int>(net.W.size()), column, layer,
+                                               activation);
   Tensor readout = ag::ones({1, net.width});
   Tensor out = ag::matmul(readout, pass.out) + 0.5;  // [1, 1]: a constant 0.5 when the net is dead
   ag::BackwardOptions options;
@@ -264,9 +266,9 @@ int main(int argc, char** argv) {
       const double sigma = std::sqrt(std::max(p * (1 - p), 1e-12) / trials);
       worst = std::max(worst, std::abs(c.dead_at_x[s] / static_cast<double>(trials) - p) / sigma);
     }
-    formula_rows.push_back(
-        {seeds[s], fmt::format("largest |z| over {} cells {:.2f}", cells.size(), worst),
-         worst < 4.0});
+    formula_rows.push_back({seeds[s],
+                            fmt::format("largest |z| over {} cells {:.2f}", cells.size(), worst),
+                            worst < 4.0});
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -351,21 +353,22 @@ int main(int argc, char** argv) {
       // The first seed's first dead net is drawn. Its draws depend only on the seed (part 4's
       // own generator), so --quick and full mode draw the same net.
       const bool draw = s == 0 && grad_001.empty();
-      grad_001.push_back(gradient_at_layer1(
-          net, x1, 0.01, draw ? t.out_path("dead_net_leaky_001.svg") : "",
-          "the same weights with LeakyReLU 0.01: alive, barely"));
-      grad_03.push_back(gradient_at_layer1(
-          net, x1, 0.3, draw ? t.out_path("dead_net_leaky_03.svg") : "",
-          "the same weights with LeakyReLU 0.3"));
+      grad_001.push_back(gradient_at_layer1(net, x1, 0.01,
+                                            draw ? t.out_path("dead_net_leaky_001.svg") : "",
+                                            "the same weights with LeakyReLU 0.01: alive, barely"));
+      grad_03.push_back(gradient_at_layer1(net, x1, 0.3,
+                                           draw ? t.out_path("dead_net_leaky_03.svg") : "",
+                                           "the same weights with LeakyReLU 0.3"));
       ratios.push_back(grad_03.back() / grad_001.back());
       if (draw) {
         const double relu_grad = gradient_at_layer1(
             net, x1, 0.0, t.out_path("dead_net_relu.svg"),
             "a ReLU net born dead (width 3, depth 10): no gradient below the dead layer");
-        fmt::print("  seed {}'s first dead net: layer {} is the first all off; ||dL/dW_1|| = {} "
-                   "with ReLU,\n  {:.2e} with LeakyReLU 0.01, {:.2e} with 0.3\n  pictures: {}\n\n",
-                   seeds[s], t.value("drawn_dead_layer", dead_layer, "{:.0f}"), relu_grad,
-                   grad_001.back(), grad_03.back(), t.out_path("dead_net_*.svg"));
+        fmt::print(
+            "  seed {}'s first dead net: layer {} is the first all off; ||dL/dW_1|| = {} "
+            "with ReLU,\n  {:.2e} with LeakyReLU 0.01, {:.2e} with 0.3\n  pictures: {}\n\n",
+            seeds[s], t.value("drawn_dead_layer", dead_layer, "{:.0f}"), relu_grad, grad_001.back(),
+            grad_03.back(), t.out_path("dead_net_*.svg"));
         t.value("drawn_grad_001", grad_001.back(), "{:.1e}", tut::Kind::trained);
         t.value("drawn_grad_03", grad_03.back(), "{:.1e}", tut::Kind::trained);
       }
@@ -389,10 +392,10 @@ int main(int argc, char** argv) {
     all_ratios.insert(all_ratios.end(), ratios.begin(), ratios.end());
   }
   fmt::print("  {} ReLU-dead nets ({} per seed), median ||dL/dW_1||:\n", all_001.size(), wanted);
-  fmt::print("    LeakyReLU 0.01  {}\n", t.value("median_grad_001", tut::median(all_001), "{:.1e}",
-                                                 tut::Kind::trained));
-  fmt::print("    LeakyReLU 0.3   {}\n", t.value("median_grad_03", tut::median(all_03), "{:.1e}",
-                                                 tut::Kind::trained));
+  fmt::print("    LeakyReLU 0.01  {}\n",
+             t.value("median_grad_001", tut::median(all_001), "{:.1e}", tut::Kind::trained));
+  fmt::print("    LeakyReLU 0.3   {}\n",
+             t.value("median_grad_03", tut::median(all_03), "{:.1e}", tut::Kind::trained));
   fmt::print("    median ratio 0.3 / 0.01: {}x\n\n",
              t.value("median_ratio", tut::median(all_ratios), "{:.0f}", tut::Kind::trained));
   t.paragraph(
@@ -423,8 +426,8 @@ int main(int argc, char** argv) {
     double value_diff = 0.0, grad_diff = 0.0;
     {
       ag::Tape tape;
-      Tensor branch = ag::leaky_relu(x_branch, a);         // x > 0 ? x : a x
-      Tensor cheap = ag::maximum(x_max, x_max * a);        // max(x, a x)
+      Tensor branch = ag::leaky_relu(x_branch, a);   // x > 0 ? x : a x
+      Tensor cheap = ag::maximum(x_max, x_max * a);  // max(x, a x)
       ag::sum(branch * upstream).backward(/*retain_graph=*/true);
       ag::sum(cheap * upstream).backward();
       for (int64_t i = 0; i < x.numel(); ++i) {
@@ -473,36 +476,43 @@ int main(int argc, char** argv) {
                          lower == judged});
     const Cell& deepest = cells[4];  // width 2, depth 50
     const double rai = deepest.rai_dead[s] / static_cast<double>(trials);
-    rai_deep.push_back({seeds[s], fmt::format("RAI {:.3f}, symmetric {:.4f}", rai,
-                                              deepest.dead_at_x[s] / static_cast<double>(trials)),
+    rai_deep.push_back({seeds[s],
+                        fmt::format("RAI {:.3f}, symmetric {:.4f}", rai,
+                                    deepest.dead_at_x[s] / static_cast<double>(trials)),
                         rai > 0.5});
   }
-  t.claim("Lu et al.'s randomized asymmetric initialization lowers the chance of being born dead "
-          "at x: below the symmetric init's 1 - (1 - 2^-N)^L by more than 4 standard errors in "
-          "every cell where that is at least 0.1",
-          "RAI's rate against the formula, per seed", rai_lower);
-  t.claim("RAI does not prevent it in the narrowest, deepest nets: at width 2 and depth 50 more "
-          "than half of the RAI nets are born dead at x",
-          "the born-dead rate at x, width 2, depth 50", rai_deep);
-  t.claim("LeakyReLU nets are never born dead, even where ReLU nets almost always are (width 2, "
-          "depth 50)",
-          fmt::format("{} nets per seed, the same weights with each activation", trials),
-          leaky_rows);
-  t.claim("Through a ReLU-dead net, Keras's slope 0.3 carries at least 10x more gradient to "
-          "layer 1 than PyTorch's 0.01 (median over the dead nets), and both carry some",
-          fmt::format("{} ReLU-dead nets (width 3, depth 10) per seed", wanted), slope_rows);
+  t.claim(
+      "Lu et al.'s randomized asymmetric initialization lowers the chance of being born dead "
+      "at x: below the symmetric init's 1 - (1 - 2^-N)^L by more than 4 standard errors in "
+      "every cell where that is at least 0.1",
+      "RAI's rate against the formula, per seed", rai_lower);
+  t.claim(
+      "RAI does not prevent it in the narrowest, deepest nets: at width 2 and depth 50 more "
+      "than half of the RAI nets are born dead at x",
+      "the born-dead rate at x, width 2, depth 50", rai_deep);
+  t.claim(
+      "LeakyReLU nets are never born dead, even where ReLU nets almost always are (width 2, "
+      "depth 50)",
+      fmt::format("{} nets per seed, the same weights with each activation", trials), leaky_rows);
+  t.claim(
+      "Through a ReLU-dead net, Keras's slope 0.3 carries at least 10x more gradient to "
+      "layer 1 than PyTorch's 0.01 (median over the dead nets), and both carry some",
+      fmt::format("{} ReLU-dead nets (width 3, depth 10) per seed", wanted), slope_rows);
   bool cheap_ok = true, breaks = true;
   std::string summary;
   for (const Compare& c : comparisons) {
     const bool same = c.value_diff == 0.0 && c.grad_diff == 0.0;
-    if (c.slope <= 1.0) cheap_ok = cheap_ok && same;
-    else breaks = breaks && !same;
+    if (c.slope <= 1.0)
+      cheap_ok = cheap_ok && same;
+    else
+      breaks = breaks && !same;
     summary += fmt::format("{}a = {}: {}", summary.empty() ? "" : "; ", c.slope,
                            same ? "identical"
                                 : fmt::format("values differ by up to {:.2g}", c.value_diff));
   }
-  t.claim("max(x, a x) equals the branch form of LeakyReLU (values and gradients) for a <= 1, and "
-          "not for a > 1 (an identity: judged once, on 1000 normals of the first seed)",
-          summary, cheap_ok && breaks);
+  t.claim(
+      "max(x, a x) equals the branch form of LeakyReLU (values and gradients) for a <= 1, and "
+      "not for a > 1 (an identity: judged once, on 1000 normals of the first seed)",
+      summary, cheap_ok && breaks);
   return t.finish();
 }

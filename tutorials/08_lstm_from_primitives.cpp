@@ -70,29 +70,29 @@ struct Step {
 // not promise to evaluate both sides of `a + b` left to right). B = batch, I = input, H = hidden.
 Step lstm_step(const Tensor& x, const State& prev, const RecurrentWeights& w, int64_t H) {
   // All four gates' pre-activations in two matrix products and a bias.
-  Tensor gates = ag::matmul(x, w.W_ih_t);               // x_t W_ih^T                [B, 4H]
-  Tensor from_h = ag::matmul(prev.h, w.W_hh_t);         // h_{t-1} W_hh^T            [B, 4H]
-  gates = gates + from_h;                               // x_t W_ih^T + h_{t-1} W_hh^T
-  gates = gates + w.b;                                  //   + b   (b broadcasts over B)
+  Tensor gates = ag::matmul(x, w.W_ih_t);        // x_t W_ih^T                [B, 4H]
+  Tensor from_h = ag::matmul(prev.h, w.W_hh_t);  // h_{t-1} W_hh^T            [B, 4H]
+  gates = gates + from_h;                        // x_t W_ih^T + h_{t-1} W_hh^T
+  gates = gates + w.b;                           //   + b   (b broadcasts over B)
 
   // Cut them apart along the feature axis and squash each part.
-  Tensor i_pre = ag::slice(gates, 1, 0 * H, 1 * H);     // gates[:, 0H:1H]           [B, H]
-  Tensor i = ag::sigmoid(i_pre).set_name("i");          // i = sigmoid(.)  in (0, 1): how much to write
-  Tensor f_pre = ag::slice(gates, 1, 1 * H, 2 * H);     // gates[:, 1H:2H]           [B, H]
-  Tensor f = ag::sigmoid(f_pre).set_name("f");          // f = sigmoid(.)  in (0, 1): how much to keep
-  Tensor g_pre = ag::slice(gates, 1, 2 * H, 3 * H);     // gates[:, 2H:3H]           [B, H]
-  Tensor g = ag::tanh(g_pre).set_name("g");             // g = tanh(.)     in (-1, 1): what to write
-  Tensor o_pre = ag::slice(gates, 1, 3 * H, 4 * H);     // gates[:, 3H:4H]           [B, H]
-  Tensor o = ag::sigmoid(o_pre).set_name("o");          // o = sigmoid(.)  in (0, 1): how much to show
+  Tensor i_pre = ag::slice(gates, 1, 0 * H, 1 * H);  // gates[:, 0H:1H]           [B, H]
+  Tensor i = ag::sigmoid(i_pre).set_name("i");       // i = sigmoid(.)  in (0, 1): how much to write
+  Tensor f_pre = ag::slice(gates, 1, 1 * H, 2 * H);  // gates[:, 1H:2H]           [B, H]
+  Tensor f = ag::sigmoid(f_pre).set_name("f");       // f = sigmoid(.)  in (0, 1): how much to keep
+  Tensor g_pre = ag::slice(gates, 1, 2 * H, 3 * H);  // gates[:, 2H:3H]           [B, H]
+  Tensor g = ag::tanh(g_pre).set_name("g");          // g = tanh(.)     in (-1, 1): what to write
+  Tensor o_pre = ag::slice(gates, 1, 3 * H, 4 * H);  // gates[:, 3H:4H]           [B, H]
+  Tensor o = ag::sigmoid(o_pre).set_name("o");       // o = sigmoid(.)  in (0, 1): how much to show
 
   // The cell: keep part of the old memory, add part of the candidate.
-  Tensor keep = (f * prev.c).set_name("f*c");           // f_t ⊙ c_{t-1}             [B, H]
-  Tensor write = (i * g).set_name("i*g");               // i_t ⊙ g_t                 [B, H]
-  Tensor c = (keep + write).set_name("c");              // c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+  Tensor keep = (f * prev.c).set_name("f*c");  // f_t ⊙ c_{t-1}             [B, H]
+  Tensor write = (i * g).set_name("i*g");      // i_t ⊙ g_t                 [B, H]
+  Tensor c = (keep + write).set_name("c");     // c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
 
   // The output: show part of the squashed memory.
-  Tensor squashed = ag::tanh(c);                       // tanh(c_t)                 [B, H]
-  Tensor h = (o * squashed).set_name("h");              // h_t = o_t ⊙ tanh(c_t)     [B, H]
+  Tensor squashed = ag::tanh(c);            // tanh(c_t)                 [B, H]
+  Tensor h = (o * squashed).set_name("h");  // h_t = o_t ⊙ tanh(c_t)     [B, H]
   return {{h, c}, i, f, g, o};
 }
 
@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
   int64_t checked = 0;
   for (size_t k = 0; k < seeds.size(); ++k) {
     const Draw& d = draws[k];
-    const std::vector<Tensor> inputs{d.xs[0], d.xs[1], d.xs[2], d.h_prev, d.c_prev,
+    const std::vector<Tensor> inputs{d.xs[0],  d.xs[1],  d.xs[2],  d.h_prev, d.c_prev,
                                      d.w.W_ih, d.w.W_hh, d.w.b_ih, d.w.b_hh};
     checked = 0;
     for (const Tensor& in : inputs) checked += in.numel();
@@ -282,14 +282,13 @@ int main(int argc, char** argv) {
                                       check.abs_error, check.input, check.analytic)
                         : check.message);
     gradcheck_errors.push_back(check.abs_error);
-    gradcheck_results.push_back({seeds[k], fmt::format("worst |analytic - numeric| {:.1e}",
-                                                       check.abs_error),
-                                 check.ok});
+    gradcheck_results.push_back(
+        {seeds[k], fmt::format("worst |analytic - numeric| {:.1e}", check.abs_error), check.ok});
   }
   fmt::print("\n");
   t.value("gradcheck_inputs", static_cast<double>(checked), "{:.0f}");
-  t.value("gradcheck_worst",
-          *std::max_element(gradcheck_errors.begin(), gradcheck_errors.end()), "{:.1e}");
+  t.value("gradcheck_worst", *std::max_element(gradcheck_errors.begin(), gradcheck_errors.end()),
+          "{:.1e}");
   t.claim(fmt::format("The LSTM written from primitive ops passes gradcheck (central differences, "
                       "3 steps, all {} inputs, atol 1e-5 + rtol 1e-4) for any weights",
                       checked),
@@ -342,7 +341,7 @@ int main(int argc, char** argv) {
     ag::Tape tape;
     RecurrentWeights p = prepare(d.w);
     Step next = lstm_step(d.x0, {d.h_prev, d.c_prev}, p, H);
-    Tensor loss = ag::sum(next.state.c * d.v);       // L = sum(c_t ⊙ v), so dL/dc_t = v
+    Tensor loss = ag::sum(next.state.c * d.v);  // L = sum(c_t ⊙ v), so dL/dc_t = v
     Tensor c_prev = d.c_prev;
     c_prev.zero_grad();
     loss.backward();
@@ -364,8 +363,8 @@ int main(int argc, char** argv) {
       fmt::print("\n");
     }
     cell_diffs.push_back(diff);
-    cell_results.push_back({seeds[k], fmt::format("max |tape - f_t ⊙ v| {:.1e}", diff),
-                            diff <= 1e-15});
+    cell_results.push_back(
+        {seeds[k], fmt::format("max |tape - f_t ⊙ v| {:.1e}", diff), diff <= 1e-15});
   }
   t.claim(fmt::format("Within one step the cell path's Jacobian is diag(f_t): dL/dc_{{t-1}} = "
                       "f_t ⊙ dL/dc_t, to 1e-15 in each of the {} entries, for any weights",
@@ -464,9 +463,10 @@ int main(int argc, char** argv) {
     }
     value_diffs.push_back(worst_value);
     grad_diffs.push_back(worst_grad);
-    same_results.push_back({seeds[k], fmt::format("max |diff| outputs {:.1e}, gradients {:.1e}",
-                                                  worst_value, worst_grad),
-                            worst_value <= 1e-12 && worst_grad <= 1e-12});
+    same_results.push_back(
+        {seeds[k],
+         fmt::format("max |diff| outputs {:.1e}, gradients {:.1e}", worst_value, worst_grad),
+         worst_value <= 1e-12 && worst_grad <= 1e-12});
   }
   t.value("steps", static_cast<double>(T), "{:.0f}");
   t.value("worst_output_diff", *std::max_element(value_diffs.begin(), value_diffs.end()), "{:.1e}");

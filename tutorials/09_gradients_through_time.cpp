@@ -14,8 +14,8 @@
 // recurrent neural networks", section 2.1 "The mechanics", eq. 5-7: the sufficient condition
 // lambda_1 < 1/gamma for vanishing, gamma = 1 for tanh): with tanh (|tanh'| <= 1) and
 // W_hh = rho * Q, Q orthogonal, every step's Jacobian diag(tanh'(.)) W_hh has spectral norm at
-// most rho, so ||d h_T / d h_0||_2 <= rho^T. The Jacobian is built exactly, row by row, one backward pass per
-// row, and its spectral norm (largest singular value) found by power iteration.
+// most rho, so ||d h_T / d h_0||_2 <= rho^T. The Jacobian is built exactly, row by row, one
+// backward pass per row, and its spectral norm (largest singular value) found by power iteration.
 //
 // Every measurement is at initialisation, so it depends on the random weights and data: each
 // claim is judged over the seeds of the run (--seeds N; 10 in full mode, 2 with --quick). The
@@ -80,8 +80,8 @@ std::vector<Tensor> run_rnn(const ag::nn::RNNCell& cell, const std::vector<Tenso
 }
 
 // The same for an LSTM cell from a zero state; returns every h_t (the c_t stay inside).
-std::vector<Tensor> run_lstm(const ag::nn::LSTMCell& cell, const std::vector<Tensor>& xs,
-                             int64_t B, const std::string& name) {
+std::vector<Tensor> run_lstm(const ag::nn::LSTMCell& cell, const std::vector<Tensor>& xs, int64_t B,
+                             const std::string& name) {
   const ag::nn::RecurrentWeights w = constants(cell);
   ag::ScopeGuard model(name);
   const int64_t H = cell.hidden_size();
@@ -100,11 +100,16 @@ std::vector<Tensor> run_lstm(const ag::nn::LSTMCell& cell, const std::vector<Ten
 
 // Numbers as gradient-flow entries, so viz draws them (strip, bars, sparkline) like the flow of a
 // tape: entry k is named "<prefix><k>".
-std::vector<ag::viz::FlowEntry> as_flow(const std::vector<double>& norms, const std::string& prefix) {
+std::vector<ag::viz::FlowEntry> as_flow(const std::vector<double>& norms,
+                                        const std::string& prefix) {
   std::vector<ag::viz::FlowEntry> flow;
   for (size_t k = 0; k < norms.size(); ++k) {
-    flow.push_back({.scope = fmt::format("{}{}", prefix, k), .first_node = 0, .node_count = 0,
-                    .norm = norms[k], .has_gradient = true, .from_edges = false});
+    flow.push_back({.scope = fmt::format("{}{}", prefix, k),
+                    .first_node = 0,
+                    .node_count = 0,
+                    .norm = norms[k],
+                    .has_gradient = true,
+                    .from_edges = false});
   }
   return flow;
 }
@@ -127,12 +132,14 @@ double spectral_norm(const std::vector<double>& J, int64_t n) {
   for (int iter = 0; iter < 500; ++iter) {
     for (int64_t r = 0; r < n; ++r) {  // Jv = J v
       double s = 0.0;
-      for (int64_t c = 0; c < n; ++c) s += J[static_cast<size_t>(r * n + c)] * v[static_cast<size_t>(c)];
+      for (int64_t c = 0; c < n; ++c)
+        s += J[static_cast<size_t>(r * n + c)] * v[static_cast<size_t>(c)];
       Jv[static_cast<size_t>(r)] = s;
     }
     for (int64_t c = 0; c < n; ++c) {  // J^T (J v)
       double s = 0.0;
-      for (int64_t r = 0; r < n; ++r) s += J[static_cast<size_t>(r * n + c)] * Jv[static_cast<size_t>(r)];
+      for (int64_t r = 0; r < n; ++r)
+        s += J[static_cast<size_t>(r * n + c)] * Jv[static_cast<size_t>(r)];
       JtJv[static_cast<size_t>(c)] = s;
     }
     const double len = norm(JtJv);
@@ -181,7 +188,7 @@ int main(int argc, char** argv) {
   scale.log10_max = 0.0;
   const char* labels[] = {"tanh RNN", "LSTM, forget bias 0", "LSTM, forget bias 1",
                           "IRNN (ReLU, W_hh = I)"};
-  std::vector<std::array<double, 4>> ratios;  // per seed: |dL/dh_0| / |dL/dh_{T-1}| per network
+  std::vector<std::array<double, 4>> ratios;   // per seed: |dL/dh_0| / |dL/dh_{T-1}| per network
   std::vector<std::vector<Tensor>> sequences;  // per seed: its x_t [B, 2], for section 2
   for (size_t seed_index = 0; seed_index < seeds.size(); ++seed_index) {
     const bool shown = seed_index == 0;
@@ -213,29 +220,36 @@ int main(int argc, char** argv) {
     // h_{-1} = 0, as a leaf that takes a gradient (the weights are constants, see constants()).
     auto zero_state = [&] { return ag::zeros({B, H}, true).set_name("h_{-1}"); };
     std::vector<Network> nets;
-    nets.push_back({"tanh_rnn", labels[0],
+    nets.push_back({"tanh_rnn",
+                    labels[0],
                     [&](const std::vector<Tensor>& x) {
                       return run_rnn(tanh_cell, x, zero_state(), "tanh_rnn");
                     },
-                    {}, 0.0});
-    nets.push_back({"lstm_fb0", labels[1],
+                    {},
+                    0.0});
+    nets.push_back({"lstm_fb0",
+                    labels[1],
                     [&](const std::vector<Tensor>& x) { return run_lstm(lstm0, x, B, "lstm_fb0"); },
-                    {}, 0.0});
-    nets.push_back({"lstm_fb1", labels[2],
+                    {},
+                    0.0});
+    nets.push_back({"lstm_fb1",
+                    labels[2],
                     [&](const std::vector<Tensor>& x) { return run_lstm(lstm1, x, B, "lstm_fb1"); },
-                    {}, 0.0});
-    nets.push_back({"irnn", labels[3],
-                    [&](const std::vector<Tensor>& x) {
-                      return run_rnn(irnn_cell, x, zero_state(), "irnn");
-                    },
-                    {}, 0.0});
+                    {},
+                    0.0});
+    nets.push_back(
+        {"irnn",
+         labels[3],
+         [&](const std::vector<Tensor>& x) { return run_rnn(irnn_cell, x, zero_state(), "irnn"); },
+         {},
+         0.0});
 
     for (size_t k = 0; k < nets.size(); ++k) {
       Network& net = nets[k];
       ag::Tape tape;
       std::vector<Tensor> hs = net.unroll(xs);
-      Tensor prediction = readout(hs.back());                  // [B, 1]
-      Tensor loss = ag::nn::mse_loss(prediction, data.y);      // only the last step is scored
+      Tensor prediction = readout(hs.back());              // [B, 1]
+      Tensor loss = ag::nn::mse_loss(prediction, data.y);  // only the last step is scored
       tape.backward(loss, {.retain_graph = false, .record_edge_grads = shown});
       for (const Tensor& h : hs) net.grad_norm.push_back(norm(h.grad_data()));
       net.ratio = net.grad_norm.front() / net.grad_norm.back();
@@ -286,8 +300,12 @@ int main(int argc, char** argv) {
         seeds[seed_index], T - 1, T - 1));
     std::vector<ag::viz::FlowEntry> bars;
     for (const Network& net : nets) {
-      bars.push_back({.scope = net.label, .first_node = 0, .node_count = 0, .norm = net.ratio,
-                      .has_gradient = true, .from_edges = false});
+      bars.push_back({.scope = net.label,
+                      .first_node = 0,
+                      .node_count = 0,
+                      .norm = net.ratio,
+                      .has_gradient = true,
+                      .from_edges = false});
     }
     std::string text = ag::viz::flow_bars(bars, scale, 40);
     for (const Network& net : nets) {
@@ -309,9 +327,10 @@ int main(int argc, char** argv) {
   }
 
   // Every seed: the fraction that reaches h_0, and the average factor per step.
-  t.paragraph(fmt::format("Every seed: the ratio |dL/dh_0| / |dL/dh_{}| and the average factor "
-                          "per step, ratio^(1/{}):",
-                          T - 1, T - 1));
+  t.paragraph(
+      fmt::format("Every seed: the ratio |dL/dh_0| / |dL/dh_{}| and the average factor "
+                  "per step, ratio^(1/{}):",
+                  T - 1, T - 1));
   {
     std::string table = fmt::format("  {:<5}", "");
     for (const char* name : {"tanh RNN", "LSTM f.bias 0", "LSTM f.bias 1", "IRNN"}) {
@@ -340,17 +359,16 @@ int main(int argc, char** argv) {
   int lstm0_below_rnn = 0;
   for (size_t k = 0; k < seeds.size(); ++k) {
     const auto& r = ratios[k];
-    rnn_vanishes.push_back({seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.1e}", T - 1, r[0]),
-                            r[0] < 1e-3});
-    lstm0_vanishes.push_back({seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.1e}", T - 1, r[1]),
-                              r[1] < 1e-3});
-    bias_helps.push_back(
-        {seeds[k],
-         fmt::format("ratio {:.1e} (bias 1) vs {:.1e} (bias 0): {:.1e} times", r[2], r[1],
-                     r[2] / r[1]),
-         r[2] >= 100.0 * r[1]});
-    irnn_keeps.push_back({seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.2f}", T - 1, r[3]),
-                          r[3] >= 0.1});
+    rnn_vanishes.push_back(
+        {seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.1e}", T - 1, r[0]), r[0] < 1e-3});
+    lstm0_vanishes.push_back(
+        {seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.1e}", T - 1, r[1]), r[1] < 1e-3});
+    bias_helps.push_back({seeds[k],
+                          fmt::format("ratio {:.1e} (bias 1) vs {:.1e} (bias 0): {:.1e} times",
+                                      r[2], r[1], r[2] / r[1]),
+                          r[2] >= 100.0 * r[1]});
+    irnn_keeps.push_back(
+        {seeds[k], fmt::format("|dL/dh_0| / |dL/dh_{}| = {:.2f}", T - 1, r[3]), r[3] >= 0.1});
     lstm0_below_rnn += r[1] < r[0] ? 1 : 0;
   }
   auto range = [&](int net, const char* format) {
@@ -372,10 +390,11 @@ int main(int argc, char** argv) {
                       T - 1),
           fmt::format("ratio {} over the seeds", range(1, "{:.1e}")), lstm0_vanishes,
           tut::Kind::exact);
-  t.claim("An LSTM with forget bias 1 carries at least 100x more gradient back to h_0 than with "
-          "forget bias 0",
-          fmt::format("bias 1: ratio {}; bias 0: {}", range(2, "{:.1e}"), range(1, "{:.1e}")),
-          bias_helps, tut::Kind::exact);
+  t.claim(
+      "An LSTM with forget bias 1 carries at least 100x more gradient back to h_0 than with "
+      "forget bias 0",
+      fmt::format("bias 1: ratio {}; bias 0: {}", range(2, "{:.1e}"), range(1, "{:.1e}")),
+      bias_helps, tut::Kind::exact);
   t.claim("The IRNN (ReLU, W_hh = I) keeps the gradient: at least 1/10 of it reaches h_0",
           fmt::format("ratio {} over the seeds", range(3, "{:.2f}")), irnn_keeps, tut::Kind::exact);
   t.paragraph(fmt::format(
@@ -404,8 +423,8 @@ int main(int argc, char** argv) {
   std::string table = fmt::format("  {:<5} {:>27}   {:>27}\n", "",
                                   fmt::format("rho = 0.9, T = {}", T),
                                   fmt::format("rho = 1.1, T = {}", T));
-  table += fmt::format("  {:<5} {:>13} {:>13}   {:>13} {:>13}\n", "seed", "||J||_2",
-                       "/ rho^T", "||J||_2", "/ rho^T");
+  table += fmt::format("  {:<5} {:>13} {:>13}   {:>13} {:>13}\n", "seed", "||J||_2", "/ rho^T",
+                       "||J||_2", "/ rho^T");
   std::vector<tut::SeedResult> bound_results;
   std::array<double, 2> worst_fraction{0.0, 0.0}, largest{0.0, 0.0};
   for (size_t k = 0; k < seeds.size(); ++k) {

@@ -182,8 +182,8 @@ struct Series {
 std::string chart(const std::vector<Series>& series, double target) {
   constexpr int kTop = 2, kBottom = 12;  // rows are 10^(-k/4), k = 2 ... 12
   auto row_of = [&](double mse) {
-    const double k =
-        std::clamp(-4.0 * std::log10(std::max(mse, 1e-12)), double{kTop}, double{kBottom});
+    const double k = std::clamp(-4.0 * std::log10(std::max(mse, 1e-12)), double{kTop},
+                                double{kBottom});
     return static_cast<int>(std::lround(k)) - kTop;
   };
   size_t columns = 0;
@@ -427,9 +427,10 @@ int main(int argc, char** argv) {
       const double kept = steps.front().norm / steps.back().norm;
       if (!shown) return kept;
       ag::viz::Options picture;
-      picture.title = fmt::format("{} after training, T = {}, seed {}: |dL/d output| of each "
-                                  "time step",
-                                  model.label(), s.T, run.seed);
+      picture.title = fmt::format(
+          "{} after training, T = {}, seed {}: |dL/d output| of each "
+          "time step",
+          model.label(), s.T, run.seed);
       picture.columns = s.T <= 50 ? static_cast<int>((s.T + 1) / 2) : 25;  // squares per row
       ag::viz::render_flow(steps, t.out_path(file), picture);
       // Every tenth step as bars (all T would be a long list).
@@ -477,30 +478,32 @@ int main(int argc, char** argv) {
   std::string table = fmt::format(
       "  {:<4}  {:>13} {:>13} {:>10}   {}\n  {:<4}  {:>13} {:>13} {:>10}   {:>11} {:>10}\n", "",
       "LSTM bias 1", "LSTM bias 0", "tanh RNN", "gradient kept, t=0 / t=T-1", "seed",
-      fmt::format("< {} at", s.target), fmt::format("< {} at", s.target), "best MSE",
-      "LSTM bias 1", "tanh RNN");
+      fmt::format("< {} at", s.target), fmt::format("< {} at", s.target), "best MSE", "LSTM bias 1",
+      "tanh RNN");
   for (const SeedRun& r : runs) {
     table += fmt::format("  {:<4}  {:>13} {:>13} {:>10.4f}   {:>11.1e} {:>10.1e}\n", r.seed,
                          at(r.lstm1), at(r.lstm0), best(r.rnn), r.kept1, r.kept_rnn);
   }
-  t.paragraph(fmt::format("Every seed: the step at which each LSTM's test MSE fell below {} (\"> "
-                          "{}\": not within the budget), the tanh RNN's best test MSE, and the "
-                          "gradient each trained model carries from the last time step to the "
-                          "first.",
-                          s.target, s.steps));
+  t.paragraph(
+      fmt::format("Every seed: the step at which each LSTM's test MSE fell below {} (\"> "
+                  "{}\": not within the budget), the tanh RNN's best test MSE, and the "
+                  "gradient each trained model carries from the last time step to the "
+                  "first.",
+                  s.target, s.steps));
   t.table("seeds", table, tut::Kind::trained);
   fmt::print("\n");
   // Timings: wall-clock, evaluation included; shown, never compared.
   const std::string lstm_per_step = t.value(
-      "lstm_ms_per_step", lstm_ms / static_cast<double>(std::max<int64_t>(lstm_steps, 1)),
-      "{:.1f}", tut::Kind::timing);
+      "lstm_ms_per_step", lstm_ms / static_cast<double>(std::max<int64_t>(lstm_steps, 1)), "{:.1f}",
+      tut::Kind::timing);
   const std::string rnn_per_step = t.value(
       "rnn_ms_per_step", rnn_ms / static_cast<double>(std::max<int64_t>(rnn_steps, 1)), "{:.1f}",
       tut::Kind::timing);
-  t.paragraph(fmt::format("One training step (forward and backward through T = {} unrolled "
-                          "steps, Adam, evaluations included) took {} ms for an LSTM and {} ms "
-                          "for the tanh RNN on average, wall-clock.",
-                          s.T, lstm_per_step, rnn_per_step));
+  t.paragraph(
+      fmt::format("One training step (forward and backward through T = {} unrolled "
+                  "steps, Adam, evaluations included) took {} ms for an LSTM and {} ms "
+                  "for the tanh RNN on average, wall-clock.",
+                  s.T, lstm_per_step, rnn_per_step));
 
   // ---------------------------------------------------------------------------------------------
   // The claims, the same in both modes with that mode's T, H and budget (--quick: T = 30).
@@ -509,11 +512,10 @@ int main(int argc, char** argv) {
   double rnn_lowest = 1e300;
   for (const SeedRun& r : runs) {
     learns.push_back({r.seed,
-                      r.lstm1.reached > 0
-                          ? fmt::format("reached at step {} (test MSE {:.4f})", r.lstm1.reached,
-                                        r.lstm1.mse.back())
-                          : fmt::format("not in {} steps (best test MSE {:.4f})", r.lstm1.trained,
-                                        best(r.lstm1)),
+                      r.lstm1.reached > 0 ? fmt::format("reached at step {} (test MSE {:.4f})",
+                                                        r.lstm1.reached, r.lstm1.mse.back())
+                                          : fmt::format("not in {} steps (best test MSE {:.4f})",
+                                                        r.lstm1.trained, best(r.lstm1)),
                       r.lstm1.reached > 0});
     rnn_fails.push_back(
         {r.seed, fmt::format("best test MSE {:.4f} in {} steps", best(r.rnn), r.rnn.trained),

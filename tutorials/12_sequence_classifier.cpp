@@ -130,8 +130,8 @@ double ideal_reader(const Sequences& s) {
   for (int64_t i = 0; i < n; ++i) {
     double best = -1.0;
     for (int64_t c = 0; c < kClasses; ++c) {
-      const double w = direction_of(c) * 2.0 * std::numbers::pi *
-                       static_cast<double>(turns_of(c)) / static_cast<double>(kSteps);
+      const double w = direction_of(c) * 2.0 * std::numbers::pi * static_cast<double>(turns_of(c)) /
+                       static_cast<double>(kSteps);
       std::complex<double> sum = 0.0;
       for (int64_t t = 0; t < kSteps; ++t) {
         const double* row = &x[static_cast<size_t>((i * kSteps + t) * kFeatures)];
@@ -207,7 +207,8 @@ double linear_baseline(const Tensor& train_x, const std::vector<int64_t>& train_
 }
 
 std::string class_name(int64_t c) {
-  return fmt::format("{} turn{} {}", turns_of(c), c / 2 == 0 ? " " : "s", c % 2 == 0 ? "acw" : "cw");
+  return fmt::format("{} turn{} {}", turns_of(c), c / 2 == 0 ? " " : "s",
+                     c % 2 == 0 ? "acw" : "cw");
 }
 
 // A module's description (Module::to_string) with each line longer than 96 columns broken after
@@ -291,8 +292,8 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
   };
   run.one_step = linear_baseline(middle(base.x), base.labels, middle(test.x), test.labels,
                                  s.baseline_steps, gen);
-  run.averaged = linear_baseline(ag::mean(base.x, 1), base.labels, ag::mean(test.x, 1),
-                                 test.labels, s.baseline_steps, gen);
+  run.averaged = linear_baseline(ag::mean(base.x, 1), base.labels, ag::mean(test.x, 1), test.labels,
+                                 s.baseline_steps, gen);
   run.ideal = ideal_reader(test);
   if (tell) {
     // The 25% bar of the first claim, in standard errors of a chance-level score on this many
@@ -389,7 +390,8 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
     matrix += fmt::format("  {:<16}", class_name(r));
     for (int64_t c = 0; c < kClasses; ++c) {
       const int64_t count = run.confusion[r][c];
-      matrix += fmt::format("  {:>11}", r == c ? fmt::format("[{}]", count) : fmt::format("{}", count));
+      matrix += fmt::format("  {:>11}",
+                            r == c ? fmt::format("[{}]", count) : fmt::format("{}", count));
       if (r == c) continue;
       mistakes += count;
       if (direction_of(r) != direction_of(c)) {
@@ -449,8 +451,8 @@ SeedRun run_seed(uint64_t seed, const Settings& s, tut::Tutorial& t, bool tell) 
     t.table("gradient_flow", ag::viz::flow_sparkline(steps_only) + "\n", tut::Kind::trained);
     t.paragraph(fmt::format(
         "\n|dL/d output| at step 0 is {} times the one at step 39.\nPicture: {}",
-        t.value("flow_first_over_last", steps_only.front().norm / steps_only.back().norm,
-                "{:.2f}", tut::Kind::trained),
+        t.value("flow_first_over_last", steps_only.front().norm / steps_only.back().norm, "{:.2f}",
+                tut::Kind::trained),
         path));
   }
   return run;
@@ -467,7 +469,8 @@ int main(int argc, char** argv) {
       "no single step, and no average over the steps, tells the classes apart. The first seed is "
       "told in full; then every claim is judged over all the seeds.");
   Settings s;
-  t.cli.add_option("--steps", s.steps, "Training steps (a fresh batch each)")->capture_default_str();
+  t.cli.add_option("--steps", s.steps, "Training steps (a fresh batch each)")
+      ->capture_default_str();
   t.cli.add_option("--eval-every", s.eval_every, "Steps between held-out evaluations (first seed)")
       ->capture_default_str();
   t.cli.add_option("--hidden", s.hidden, "LSTM hidden size")->capture_default_str();
@@ -540,13 +543,12 @@ int main(int argc, char** argv) {
                             ? lstm[lstm.size() / 2]
                             : (lstm[lstm.size() / 2 - 1] + lstm[lstm.size() / 2]) / 2;
   const std::string lstm_range = fmt::format(
-      "{}-{}%, median {}%",
-      t.value("lstm_min", lstm.front(), "{:.1f}", tut::Kind::trained),
+      "{}-{}%, median {}%", t.value("lstm_min", lstm.front(), "{:.1f}", tut::Kind::trained),
       t.value("lstm_max", lstm.back(), "{:.1f}", tut::Kind::trained),
       t.value("lstm_median", median, "{:.1f}", tut::Kind::trained));
   // (Whether the noise or the learning limits the LSTM is read off the numbers, not assumed.)
-  const bool ideal_ahead =
-      std::all_of(runs.begin(), runs.end(), [](const SeedRun& r) { return r.ideal > r.lstm; });
+  const bool ideal_ahead = std::all_of(runs.begin(), runs.end(),
+                                       [](const SeedRun& r) { return r.ideal > r.lstm; });
   t.paragraph(fmt::format(
       "The LSTM: {} over the {} seeds. The ideal reader: {}% at its lowest, {}.", lstm_range,
       seeds.size(), t.value("ideal_min", ideal.front(), "{:.1f}", tut::Kind::trained),
@@ -562,11 +564,10 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < seeds.size(); ++i) {
     const SeedRun& r = runs[i];
     worst_baseline = std::max({worst_baseline, r.one_step, r.averaged});
-    baselines.push_back(
-        {seeds[i],
-         fmt::format("step 20 only {:.1f}%, mean over time {:.1f}%", 100 * r.one_step,
-                     100 * r.averaged),
-         r.one_step < kBaselineCeiling && r.averaged < kBaselineCeiling});
+    baselines.push_back({seeds[i],
+                         fmt::format("step 20 only {:.1f}%, mean over time {:.1f}%",
+                                     100 * r.one_step, 100 * r.averaged),
+                         r.one_step < kBaselineCeiling && r.averaged < kBaselineCeiling});
     learned.push_back({seeds[i], fmt::format("{:.1f}%", 100 * r.lstm),
                        r.lstm > (t.quick ? kQuickAccuracy : kFullAccuracy)});
   }
@@ -579,12 +580,13 @@ int main(int argc, char** argv) {
                       100 * worst_baseline, s.test_size),
           baselines);
   const double wanted = t.quick ? kQuickAccuracy : kFullAccuracy;
-  t.claim(fmt::format("The LSTM classifier with a LeakyReLU head reaches more than {:.0f}% held-out "
-                      "accuracy after {} steps{}",
-                      100 * wanted, s.steps,
-                      t.quick ? " (quick mode: a shorter run, a lower bar)"
-                              : " (90%: nine in ten right, the effect size this tutorial "
-                                "states; chance is 16.7%)"),
-          fmt::format("{} on {} held-out sequences per seed", lstm_range, s.test_size), learned);
+  t.claim(
+      fmt::format("The LSTM classifier with a LeakyReLU head reaches more than {:.0f}% held-out "
+                  "accuracy after {} steps{}",
+                  100 * wanted, s.steps,
+                  t.quick ? " (quick mode: a shorter run, a lower bar)"
+                          : " (90%: nine in ten right, the effect size this tutorial "
+                            "states; chance is 16.7%)"),
+      fmt::format("{} on {} held-out sequences per seed", lstm_range, s.test_size), learned);
   return t.finish();
 }

@@ -58,8 +58,8 @@ int create_temporary(const std::string& target, std::string& temp_path) {
 void write_in_place(const std::string& path, std::string_view text, std::string_view who) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw IOError(fmt::format("{}: cannot open '{}' for writing: {}", who, path,
-                              std::strerror(errno)));
+    throw IOError(
+        fmt::format("{}: cannot open '{}' for writing: {}", who, path, std::strerror(errno)));
   }
   int err = write_all(fd, text);
   if (::close(fd) != 0 && err == 0) err = errno;

@@ -33,14 +33,16 @@ Tensor tensor(std::vector<double> values, Shape shape, bool requires_grad) {
 
 Tensor arange(double start, double end, double step) {
   if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step)) {
-    throw ValueError(fmt::format("arange: invalid range start={} end={} step={}", start, end, step));
+    throw ValueError(
+        fmt::format("arange: invalid range start={} end={} step={}", start, end, step));
   }
   const double count = std::ceil((end - start) / step);
   // (Compared as a double before the conversion: 1e300 would not fit in int64.)
   if (!(count <= static_cast<double>(kMaxNumel))) {
-    throw ShapeError(fmt::format("arange: start={} end={} step={} would make {:g} elements, more "
-                                 "than a tensor may hold (2^56)",
-                                 start, end, step, count));
+    throw ShapeError(
+        fmt::format("arange: start={} end={} step={} would make {:g} elements, more "
+                    "than a tensor may hold (2^56)",
+                    start, end, step, count));
   }
   const auto n = static_cast<int64_t>(count > 0 ? count : 0);
   auto impl = detail::make_result({n});

@@ -72,15 +72,17 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
 // on a tie the gradient is shared, so the two halves still add up to grad).
 // NaN: a NaN on either side makes the result NaN, as in PyTorch (a plain `a > b ? a : b` would
 // quietly answer b when a is NaN). The derivatives are written as PyTorch writes them, "grad
-// unless self < other", so at a NaN, where every comparison is false, both inputs get grad.
+// unless self < other", so at a NaN, where every comparison is false, both inputs get grad:
+// share_of_first(x, y) is how much of maximum(x, y)'s gradient goes to x.
+constexpr double share_of_first(double x, double y) { return x < y ? 0.0 : (x == y ? 0.5 : 1.0); }
 constexpr OpInfo kMaximum{"maximum",
                           "d self = grad where self > other (grad / 2 where equal),  "
                           "d other likewise"};
 Tensor maximum(const Tensor& self, const Tensor& other) {
   return binary_op(
       kMaximum.name, self, other, [](double a, double b) { return (a > b || a != a) ? a : b; },
-      [](double a, double b, double) { return a < b ? 0.0 : a == b ? 0.5 : 1.0; },
-      [](double a, double b, double) { return b < a ? 0.0 : a == b ? 0.5 : 1.0; });
+      [](double a, double b, double) { return share_of_first(a, b); },
+      [](double a, double b, double) { return share_of_first(b, a); });
 }
 
 // d min(self, other)/d self = 1 where self < other, 1/2 where they tie, else 0 (NaN as maximum)
@@ -90,8 +92,8 @@ constexpr OpInfo kMinimum{"minimum",
 Tensor minimum(const Tensor& self, const Tensor& other) {
   return binary_op(
       kMinimum.name, self, other, [](double a, double b) { return (a < b || a != a) ? a : b; },
-      [](double a, double b, double) { return a > b ? 0.0 : a == b ? 0.5 : 1.0; },
-      [](double a, double b, double) { return b > a ? 0.0 : a == b ? 0.5 : 1.0; });
+      [](double a, double b, double) { return share_of_first(b, a); },
+      [](double a, double b, double) { return share_of_first(a, b); });
 }
 
 // ----- one input -------------------------------------------------------------------------------
@@ -136,7 +138,8 @@ Tensor log(const Tensor& self) {
 
 // d sqrt(self) / d self = 1 / (2 sqrt(self)) = 1 / (2 result)
 constexpr auto d_sqrt = [](double, double result) { return 1.0 / (2.0 * result); };
-constexpr OpInfo kSqrt{.name = "sqrt", .formula = "d self = grad / (2 * result)",
+constexpr OpInfo kSqrt{.name = "sqrt",
+                       .formula = "d self = grad / (2 * result)",
                        .elementwise = true};
 Tensor sqrt(const Tensor& self) {
   return unary_op(
@@ -144,10 +147,9 @@ Tensor sqrt(const Tensor& self) {
 }
 
 // d |self| / d self = sign(self), taken as 0 at 0 (PyTorch's choice)
-constexpr auto d_abs = [](double x, double) {
-  return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
-};
-constexpr OpInfo kAbs{.name = "abs", .formula = "d self = grad * sign(self) (0 at self == 0)",
+constexpr auto d_abs = [](double x, double) { return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0; };
+constexpr OpInfo kAbs{.name = "abs",
+                      .formula = "d self = grad * sign(self) (0 at self == 0)",
                       .elementwise = true};
 Tensor abs(const Tensor& self) {
   return unary_op(
@@ -157,8 +159,11 @@ Tensor abs(const Tensor& self) {
 // d tanh(self) / d self = 1 - tanh^2(self) = 1 - result^2
 // Saturation: for |self| > 5 this is below 2e-4, so almost no gradient passes.
 constexpr auto d_tanh = [](double, double result) { return 1.0 - result * result; };
-constexpr OpInfo kTanh{.name = "tanh", .formula = "d self = grad * (1 - result^2)",
-                       .elementwise = true, .saturates = true, .derivative_symbol = "tanh'"};
+constexpr OpInfo kTanh{.name = "tanh",
+                       .formula = "d self = grad * (1 - result^2)",
+                       .elementwise = true,
+                       .saturates = true,
+                       .derivative_symbol = "tanh'"};
 Tensor tanh(const Tensor& self) {
   // y[i] = tanh(x[i]) for the whole array: fast/vector_math.cpp
   return unary_op(kTanh.name, self, detail::vec::tanh, d_tanh);
@@ -168,11 +173,12 @@ Tensor tanh(const Tensor& self) {
 // at most 1/4 (at 0): a stack of sigmoids shrinks the gradient by 4x or more per layer.
 // Forward: 1 / (1 + e^-self) for the whole array (fast/vector_math.cpp, which also says why an
 // overflowing e^-self still gives the right answer, 0).
-constexpr auto d_sigmoid = [](double, double result) {
-  return result * (1.0 - result);
-};
-constexpr OpInfo kSigmoid{.name = "sigmoid", .formula = "d self = grad * result * (1 - result)",
-                          .elementwise = true, .saturates = true, .derivative_symbol = "σ'"};
+constexpr auto d_sigmoid = [](double, double result) { return result * (1.0 - result); };
+constexpr OpInfo kSigmoid{.name = "sigmoid",
+                          .formula = "d self = grad * result * (1 - result)",
+                          .elementwise = true,
+                          .saturates = true,
+                          .derivative_symbol = "σ'"};
 Tensor sigmoid(const Tensor& self) {
   return unary_op(kSigmoid.name, self, detail::vec::sigmoid, d_sigmoid);
 }
@@ -183,8 +189,10 @@ Tensor sigmoid(const Tensor& self) {
 // still vectorises, no branch), but a NaN fails it and comes out as NaN instead of vanishing
 // into 0 (and -0 stays -0), as in PyTorch. The derivative likewise: grad passes at a NaN.
 constexpr auto d_relu = [](double x, double) { return x <= 0.0 ? 0.0 : 1.0; };
-constexpr OpInfo kRelu{.name = "relu", .formula = "d self = grad where self > 0, else 0",
-                       .elementwise = true, .switches_off = true};
+constexpr OpInfo kRelu{.name = "relu",
+                       .formula = "d self = grad where self > 0, else 0",
+                       .elementwise = true,
+                       .switches_off = true};
 Tensor relu(const Tensor& self) {
   return unary_op(
       kRelu.name, self, [](double x) { return x < 0.0 ? 0.0 : x; }, d_relu);
@@ -214,10 +222,10 @@ namespace {
 // meant, so it is an error, as is lo > hi.
 void check_bounds(const char* op, double lo, double hi, const Tensor& self) {
   if (lo != lo || hi != hi) {
-    throw ValueError(fmt::format("{}: the {} bound is NaN (lo = {}, hi = {}, input shape {}); "
-                                 "pass numbers, or -inf / inf for no bound",
-                                 op, lo != lo ? "lower" : "upper", lo, hi,
-                                 shape_str(self.shape())));
+    throw ValueError(
+        fmt::format("{}: the {} bound is NaN (lo = {}, hi = {}, input shape {}); "
+                    "pass numbers, or -inf / inf for no bound",
+                    op, lo != lo ? "lower" : "upper", lo, hi, shape_str(self.shape())));
   }
   if (lo > hi) {
     throw ValueError(fmt::format("{}: lower bound {} is above upper bound {} (input shape {})", op,
@@ -237,7 +245,8 @@ constexpr auto clamp_between = [](double x, Bounds b) {
 constexpr auto d_clamp = [](double x, double, Bounds b) {
   return (x >= b.lo && x <= b.hi) ? 1.0 : 0.0;
 };
-constexpr OpInfo kClamp{.name = "clamp", .formula = "d self = grad where lo <= self <= hi, else 0",
+constexpr OpInfo kClamp{.name = "clamp",
+                        .formula = "d self = grad where lo <= self <= hi, else 0",
                         .elementwise = true};
 Tensor clamp(const Tensor& self, double lo, double hi) {
   check_bounds(kClamp.name, lo, hi, self);
@@ -261,10 +270,13 @@ Tensor hardtanh(const Tensor& self, double lo, double hi) {
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
 std::span<const OpInfo* const> detail::elementwise_op_info() {
+  // (One row per kind of op, kept as written.)
+  // clang-format off
   static constexpr const OpInfo* kEntries[] = {
       &kAdd, &kSub, &kMul, &kDiv, &kPow, &kMaximum, &kMinimum,                  // two inputs
       &kNeg, &kExp, &kLog, &kSqrt, &kAbs, &kTanh, &kSigmoid, &kRelu, &kLeakyRelu,  // one input
       &kClamp, &kHardtanh};
+  // clang-format on
   return kEntries;
 }
 

@@ -63,16 +63,16 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   const Shape& a = self.shape();
   const Shape& b = other.shape();
   if ((a.size() != 2 && a.size() != 3) || b.size() != 2 || a.back() != b[0]) {
-    throw ShapeError(fmt::format(
-        "matmul: shapes {} and {} do not fit ([M, K] @ [K, N] or [B, M, K] @ [K, N])",
-        shape_str(a), shape_str(b)));
+    throw ShapeError(
+        fmt::format("matmul: shapes {} and {} do not fit ([M, K] @ [K, N] or [B, M, K] @ [K, N])",
+                    shape_str(a), shape_str(b)));
   }
   Shape shape = a;
   shape.back() = b[1];
   numel(shape, "matmul");  // [M, 0] @ [0, N] holds nothing, but the product may be too large
   auto result = detail::make_result(std::move(shape));  // matmul_blas writes it all
-  matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(),
-              rows_of(a), b[0], b[1]);
+  matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(), rows_of(a),
+              b[0], b[1]);
   detail::record(kMatmul.name, {&self, &other}, result, &matmul_backward);
   return Tensor(result);
 }

@@ -14,7 +14,7 @@ namespace ag {
 namespace {
 // Each file's entries, in the order of ops.hpp (no copies: each list is a constant array).
 std::array<std::span<const OpInfo* const>, 6> files() {
-  return {detail::elementwise_op_info(), detail::reduce_op_info(), detail::matmul_op_info(),
+  return {detail::elementwise_op_info(), detail::reduce_op_info(),  detail::matmul_op_info(),
           detail::shape_op_info(),       detail::softmax_op_info(), detail::tape_op_info()};
 }
 }  // namespace

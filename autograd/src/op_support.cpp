@@ -22,8 +22,8 @@ bool all_finite(const Buffer& b) {
 void check_result_finite(const char* op, const TensorImpl& result, bool recorded) {
   if (all_finite(result.value)) return;
   throw AnomalyError(fmt::format(
-      "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}",
-      op, recorded ? fmt::format("{}", result.node) : std::string("not recorded"),
+      "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}", op,
+      recorded ? fmt::format("{}", result.node) : std::string("not recorded"),
       ScopeGuard::current(), shape_str(result.shape)));
 }
 

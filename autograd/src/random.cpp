@@ -50,8 +50,8 @@ void Generator::set_state(const GeneratorState& state) {
   std::stringstream text;
   for (uint64_t word : state.engine) text << word << ' ';
   std::mt19937_64 engine;
-  text >> engine;                                             // fails on too few numbers
-  if (!text || !(text >> std::ws).eof()) {                    // or leaves some over
+  text >> engine;                           // fails on too few numbers
+  if (!text || !(text >> std::ws).eof()) {  // or leaves some over
     throw ValueError(fmt::format(
         "Generator::set_state: the engine state has {} numbers; this standard library's "
         "std::mt19937_64 reads {} (as state() gives them)",

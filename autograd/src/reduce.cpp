@@ -127,8 +127,8 @@ Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
   axis = normalize_axis("max", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   if (v.n == 0) {
-    throw ShapeError(fmt::format("max: axis {} of shape {} is empty", axis,
-                                 shape_str(self.shape())));
+    throw ShapeError(
+        fmt::format("max: axis {} of shape {} is empty", axis, shape_str(self.shape())));
   }
   auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
   const double* x = self.impl().value.data();
@@ -154,8 +154,8 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
   axis = normalize_axis("argmax", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   if (v.n == 0) {
-    throw ShapeError(fmt::format("argmax: axis {} of shape {} is empty", axis,
-                                 shape_str(self.shape())));
+    throw ShapeError(
+        fmt::format("argmax: axis {} of shape {} is empty", axis, shape_str(self.shape())));
   }
   const double* x = self.impl().value.data();
   std::vector<int64_t> out(static_cast<size_t>(v.outer * v.inner));

@@ -48,7 +48,8 @@ Tensor reshape(const Tensor& self, Shape shape) {
       numel(shape, "reshape");  // throws: the sizes multiply past what a tensor may hold
     }
   }
-  if (inferred >= 0 && known > 0 && self.numel() % known == 0) shape[inferred] = self.numel() / known;
+  if (inferred >= 0 && known > 0 && self.numel() % known == 0)
+    shape[inferred] = self.numel() / known;
   if (numel(shape) != self.numel() || (inferred >= 0 && shape[inferred] < 0)) {
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as {}",
                                  shape_str(self.shape()), self.numel(), shape_str(shape)));
@@ -71,8 +72,9 @@ std::vector<int64_t> permuted_offsets(const Shape& in, std::span<const int64_t> 
     stride[r] = in_stride[perm[r]];
   }
   std::vector<int64_t> offsets(static_cast<size_t>(numel(in)));
-  detail::for_each_offset<1>(out, {stride},
-                             [&](int64_t i, const std::array<int64_t, 1>& at) { offsets[i] = at[0]; });
+  detail::for_each_offset<1>(out, {stride}, [&](int64_t i, const std::array<int64_t, 1>& at) {
+    offsets[i] = at[0];
+  });
   return offsets;
 }
 
@@ -122,8 +124,8 @@ Tensor transpose(const Tensor& self, int64_t axis0, int64_t axis1) {
   detail::check_defined("transpose", self);
   const int64_t rank = self.dim();
   if (rank < 2) {
-    throw IndexError(fmt::format("transpose: needs at least 2 axes, got shape {}",
-                                 shape_str(self.shape())));
+    throw IndexError(
+        fmt::format("transpose: needs at least 2 axes, got shape {}", shape_str(self.shape())));
   }
   axis0 = normalize_axis("transpose", axis0, self.shape());
   axis1 = normalize_axis("transpose", axis1, self.shape());
@@ -228,8 +230,9 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
       fits = (!new_axis && r == axis) || s[r] == first[r];  // concat's own axis may differ
     }
     if (!fits) {
-      throw ShapeError(fmt::format("{}: tensor {} has shape {}, which does not fit {} along axis {}",
-                                   op, k, shape_str(s), shape_str(first), axis));
+      throw ShapeError(
+          fmt::format("{}: tensor {} has shape {}, which does not fit {} along axis {}", op, k,
+                      shape_str(s), shape_str(first), axis));
     }
     if (__builtin_add_overflow(shape[axis], new_axis ? 1 : s[axis], &shape[axis])) {
       shape[axis] = std::numeric_limits<int64_t>::max();  // shown in the error just below
@@ -325,11 +328,13 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
   const Shape& s = self.shape();
   const Shape& is = index.shape();
   bool fits = is.size() == s.size();
-  for (size_t r = 0; fits && r < s.size(); ++r) fits = static_cast<int64_t>(r) == axis || is[r] <= s[r];
+  for (size_t r = 0; fits && r < s.size(); ++r)
+    fits = static_cast<int64_t>(r) == axis || is[r] <= s[r];
   if (!fits) {
-    throw ShapeError(fmt::format("gather: index of shape {} does not fit input of shape {} "
-                                 "(same rank, no larger except along axis {})",
-                                 shape_str(is), shape_str(s), axis));
+    throw ShapeError(
+        fmt::format("gather: index of shape {} does not fit input of shape {} "
+                    "(same rank, no larger except along axis {})",
+                    shape_str(is), shape_str(s), axis));
   }
   // The index tensor's own multi-index, read with self's strides, except along `axis`, where the
   // index value says where to read.
@@ -343,9 +348,10 @@ Tensor gather(const Tensor& self, int64_t axis, const Tensor& index) {
     const double want = idx[e];
     if (want != static_cast<double>(static_cast<int64_t>(want)) || want < 0 ||
         want >= static_cast<double>(s[axis])) {
-      throw IndexError(fmt::format("gather: index value {} is not a whole number in [0, {}) for "
-                                   "axis {} of shape {}",
-                                   want, s[axis], axis, shape_str(s)));
+      throw IndexError(
+          fmt::format("gather: index value {} is not a whole number in [0, {}) for "
+                      "axis {} of shape {}",
+                      want, s[axis], axis, shape_str(s)));
     }
     from[e] = at[0] + static_cast<int64_t>(want) * axis_stride;
   });

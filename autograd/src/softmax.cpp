@@ -74,8 +74,7 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
 
 }  // namespace
 
-constexpr OpInfo kLogSoftmax{"log_softmax",
-                             "d self = grad - exp(result) * sum(grad, axis)"};
+constexpr OpInfo kLogSoftmax{"log_softmax", "d self = grad - exp(result) * sum(grad, axis)"};
 Tensor log_softmax(const Tensor& self, int64_t axis) {
   return softmax_op(kLogSoftmax.name, self, axis, true);
 }

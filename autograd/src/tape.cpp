@@ -34,7 +34,7 @@ struct detail::TapeStack {
 
 namespace {
 thread_local std::shared_ptr<detail::TapeStack> g_tape_stack;  // made by this thread's first tape
-thread_local detail::TapeStack* g_tape_stack_raw = nullptr;     // the same, for the hot path
+thread_local detail::TapeStack* g_tape_stack_raw = nullptr;    // the same, for the hot path
 thread_local bool g_no_grad = false;
 thread_local bool g_detect_anomaly = false;
 thread_local std::string g_scope;           // the current scope name, "a/b/c"
@@ -121,14 +121,14 @@ std::span<const uint32_t> Tape::inputs_of(size_t i) const {
 }
 
 void Tape::throw_bad_node_index(size_t i, const char* who) const {
-  throw IndexError(fmt::format("Tape::{}({}): no such node, tape #{} has {} nodes (size())", who,
-                               i, id_, nodes_.size()));
+  throw IndexError(fmt::format("Tape::{}({}): no such node, tape #{} has {} nodes (size())", who, i,
+                               id_, nodes_.size()));
 }
 
 const std::string& Tape::scope_name(uint32_t scope) const {
   if (scope >= scopes_.size()) {
-    throw IndexError(fmt::format("Tape::scope_name({}): tape #{} has {} scopes", scope, id_,
-                                 scopes_.size()));
+    throw IndexError(
+        fmt::format("Tape::scope_name({}): tape #{} has {} scopes", scope, id_, scopes_.size()));
   }
   return scopes_[scope];
 }
@@ -154,8 +154,9 @@ uint32_t Tape::look_up_scope() {
 }
 
 // The two kinds of input node, in the op index (op_info.hpp) beside the ops.
-constexpr OpInfo kLeaf{"leaf", "a parameter: its gradient accumulates (+=) over every use and "
-                               "every backward pass, until the optimizer zeroes it"};
+constexpr OpInfo kLeaf{"leaf",
+                       "a parameter: its gradient accumulates (+=) over every use and "
+                       "every backward pass, until the optimizer zeroes it"};
 constexpr OpInfo kConst{"const", "an input or a literal: needs no gradient, none flows here"};
 
 uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
@@ -163,8 +164,8 @@ uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
   // Already on this tape? An op result's note is its own tape's alone (op results belong to
   // their tape's thread); a leaf's may mix two tapes' notes, so the node it names is checked.
   const Where where = where_recorded(impl);
-  if (where.tape == id_ && (!impl.is_leaf || (where.node < nodes_.size() &&
-                                              nodes_[where.node].out.get() == &impl))) {
+  if (where.tape == id_ &&
+      (!impl.is_leaf || (where.node < nodes_.size() && nodes_[where.node].out.get() == &impl))) {
     return where.node;
   }
   // A non-leaf that needs gradients belongs to the tape that made it: the chain back to its
@@ -223,8 +224,8 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   bool requires_grad = false;
   for (const Tensor* t : inputs) {
     inputs_.push_back(find_or_add_node(*t, op));
-    // (Read from the tensor find_or_add_node just looked at, not through nodes_[...].out: same flag,
-    // one pointer chase fewer.)
+    // (Read from the tensor find_or_add_node just looked at, not through nodes_[...].out: same
+    // flag, one pointer chase fewer.)
     requires_grad = requires_grad || t->impl().requires_grad;
   }
   const auto index = static_cast<uint32_t>(nodes_.size());
@@ -427,7 +428,8 @@ void Tape::check_input_grads_finite(uint32_t i) const {
   }
 }
 
-// ----- Tensor::backward finds its tape by id ------------------------------------------------------
+// ----- Tensor::backward finds its tape by id
+// ------------------------------------------------------
 static Tape& tape_of(const Tensor& t) {
   detail::check_defined("backward", t);
   const uint64_t id = where_recorded(t.impl()).tape;

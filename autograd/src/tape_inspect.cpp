@@ -44,7 +44,8 @@ void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& s
   for (size_t k = 0; k < n.input_count; ++k) {
     if (repeats_earlier_input(inputs, k)) {
       for (size_t j = 0; j < k; ++j) {
-        if (inputs[j] == inputs[k]) edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
+        if (inputs[j] == inputs[k])
+          edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
       }
       continue;
     }

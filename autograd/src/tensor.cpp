@@ -60,14 +60,14 @@ double Tensor::item() const {
 double Tensor::at(std::initializer_list<int64_t> index) const {
   const Shape& s = shape();
   if (index.size() != s.size()) {
-    throw IndexError(fmt::format("at(): {} indices for a tensor of shape {}", index.size(),
-                                 shape_str(s)));
+    throw IndexError(
+        fmt::format("at(): {} indices for a tensor of shape {}", index.size(), shape_str(s)));
   }
   int64_t flat = 0, r = 0;
   for (int64_t i : index) {
     if (i < 0 || i >= s[r]) {
-      throw IndexError(fmt::format("at(): index {} out of range for axis {} of shape {}", i, r,
-                                   shape_str(s)));
+      throw IndexError(
+          fmt::format("at(): index {} out of range for axis {} of shape {}", i, r, shape_str(s)));
     }
     flat = flat * s[r++] + i;
   }
@@ -114,8 +114,10 @@ Tensor Tensor::detach() const {
 }
 
 Tensor& Tensor::set_name(std::string name) {
-  if (name.empty()) impl().name.reset();
-  else impl().name = std::make_unique<const std::string>(std::move(name));
+  if (name.empty())
+    impl().name.reset();
+  else
+    impl().name = std::make_unique<const std::string>(std::move(name));
   return *this;
 }
 

@@ -43,16 +43,17 @@ Dataset make_moons(int64_t n, double noise, Generator& gen) {
 
 Dataset adding_problem(int64_t batch, int64_t T, Generator& gen) {
   if (batch < 0 || T < 2) {
-    throw ValueError(fmt::format("adding_problem: needs batch >= 0 and T >= 2, got batch = {}, "
-                                 "T = {}",
-                                 batch, T));
+    throw ValueError(
+        fmt::format("adding_problem: needs batch >= 0 and T >= 2, got batch = {}, "
+                    "T = {}",
+                    batch, T));
   }
   std::vector<double> x(static_cast<size_t>(batch * T * 2), 0.0), y(static_cast<size_t>(batch));
   const int64_t half = T / 2;
   for (int64_t b = 0; b < batch; ++b) {
     double* seq = &x[b * T * 2];  // seq[2 t] = value at step t, seq[2 t + 1] = marker
     for (int64_t t = 0; t < T; ++t) seq[2 * t] = gen.uniform();
-    const int64_t first = gen.randint(half);             // in [0, T/2)
+    const int64_t first = gen.randint(half);              // in [0, T/2)
     const int64_t second = half + gen.randint(T - half);  // in [T/2, T)
     seq[2 * first + 1] = 1.0;
     seq[2 * second + 1] = 1.0;

@@ -11,8 +11,9 @@ namespace ag::nn::init {
 
 Fans fans(const Shape& shape) {
   if (shape.size() < 2) {
-    throw ValueError(fmt::format(
-        "init: fan_in and fan_out need a weight of rank 2 or more, got shape {}", shape_str(shape)));
+    throw ValueError(
+        fmt::format("init: fan_in and fan_out need a weight of rank 2 or more, got shape {}",
+                    shape_str(shape)));
   }
   int64_t receptive = 1;  // the kernel size, for shapes [out, in, k...]
   for (size_t r = 2; r < shape.size(); ++r) receptive *= shape[r];
@@ -116,8 +117,10 @@ Tensor orthogonal(Tensor t, Generator& gen, double gain) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j) {
       const double q = gain * a[j * n + i];
-      if (wide) out[j * n + i] = q;  // t[j, i]
-      else out[i * k + j] = q;       // t[i, j]
+      if (wide)
+        out[j * n + i] = q;  // t[j, i]
+      else
+        out[i * k + j] = q;  // t[i, j]
     }
   return t;
 }

@@ -14,7 +14,8 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias, Genera
                                  in_features, out_features));
   }
   weight = register_parameter("weight", init::default_uniform(ag::zeros({out_, in_}), in_, gen));
-  if (with_bias) bias = register_parameter("bias", init::default_uniform(ag::zeros({out_}), in_, gen));
+  if (with_bias)
+    bias = register_parameter("bias", init::default_uniform(ag::zeros({out_}), in_, gen));
 }
 
 Tensor Linear::forward(const Tensor& input) {

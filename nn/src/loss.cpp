@@ -45,9 +45,10 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
   std::vector<double> index(targets.size());
   for (size_t n = 0; n < targets.size(); ++n) {
     if (targets[n] < 0 || targets[n] >= C) {
-      throw IndexError(fmt::format("cross_entropy: target {} of example {} is not a class in "
-                                   "[0, {}) (logits shape {})",
-                                   targets[n], n, C, shape_str(logits.shape())));
+      throw IndexError(
+          fmt::format("cross_entropy: target {} of example {} is not a class in "
+                      "[0, {}) (logits shape {})",
+                      targets[n], n, C, shape_str(logits.shape())));
     }
     index[n] = static_cast<double>(targets[n]);
   }
@@ -65,7 +66,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   // (both ops take derivative 0 at their kink). The two-class log-softmax has no kink.
   const int64_t last = logits.dim();  // the new axis holding the two classes
   Tensor pair = stack({logits, ag::zeros(logits.shape())}, last);  // [..., 2] = [x, 0]
-  Tensor log_p = log_softmax(pair, last);                           // [log s(x), log(1 - s(x))]
+  Tensor log_p = log_softmax(pair, last);                          // [log s(x), log(1 - s(x))]
   Tensor log_yes = reshape(slice(log_p, last, 0, 1), logits.shape());
   Tensor log_no = reshape(slice(log_p, last, 1, 2), logits.shape());
   Tensor yes = targets * log_yes;  // one op per statement: the tape in reading order

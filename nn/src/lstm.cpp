@@ -23,8 +23,7 @@ const char* label(CellActivation a) { return a == CellActivation::tanh ? "tanh" 
 }  // namespace
 
 // ----- LSTMCell ----------------------------------------------------------------------------------
-LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen,
-                   LSTMCellOptions options)
+LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, LSTMCellOptions options)
     : Module("lstm_cell"), input_size_(input_size), hidden_size_(hidden_size), options_(options) {
   detail::check_sizes("LSTMCell", input_size, hidden_size);
   const int64_t H = hidden_size, I = input_size;
@@ -37,8 +36,8 @@ LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen,
     auto b = b_ih.mutable_data();
     for (int64_t j = H; j < 2 * H; ++j) b[j] += options.forget_bias;  // the forget gate's part
   } else if (options.forget_bias != 0.0) {
-    throw ValueError(fmt::format("LSTMCell: forget_bias = {} needs bias = true",
-                                 options.forget_bias));
+    throw ValueError(
+        fmt::format("LSTMCell: forget_bias = {} needs bias = true", options.forget_bias));
   }
 }
 
@@ -59,8 +58,7 @@ RecurrentWeights LSTMCell::prepare() const {
   return RecurrentWeights::prepare(W_ih, W_hh, b_ih, b_hh);
 }
 
-LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state,
-                         const RecurrentWeights& w) const {
+LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const RecurrentWeights& w) const {
   detail::check_step_input("LSTMCell", path(), x, input_size_);
   detail::check_step_state("LSTMCell", path(), "h", state.h, x, hidden_size_);
   detail::check_step_state("LSTMCell", path(), "c", state.c, x, hidden_size_);

@@ -67,10 +67,10 @@ void Module::register_module(const std::string& name, Module& child) {
   // A module inside itself would make every walk of the tree (parameters(), names, printing)
   // go round forever.
   if (is_within(child, *this)) {
-    throw ValueError(fmt::format(
-        "{}: cannot register '{}' as child '{}': {} (the module tree would loop)", path_,
-        child.path_, name,
-        &child == this ? "it is this module itself" : "it contains this module"));
+    throw ValueError(
+        fmt::format("{}: cannot register '{}' as child '{}': {} (the module tree would loop)",
+                    path_, child.path_, name,
+                    &child == this ? "it is this module itself" : "it contains this module"));
   }
   const bool named_here = !child.has_parent_;
   if (named_here) {

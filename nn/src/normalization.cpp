@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-
 namespace ag::nn {
 
 namespace {
@@ -41,12 +40,12 @@ Normalized normalize(const Tensor& x, double eps, const Over& over) {
 // ----- LayerNorm ---------------------------------------------------------------------------------
 LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, bool bias)
     : UnaryModule("layer_norm"), normalized_shape_(std::move(normalized_shape)), eps_(eps) {
-  if (normalized_shape_.empty() ||
-      std::any_of(normalized_shape_.begin(), normalized_shape_.end(),
-                  [](int64_t n) { return n < 1; })) {
-    throw ValueError(fmt::format("LayerNorm: normalized_shape must be a non-empty list of sizes "
-                                 ">= 1, got {}",
-                                 shape_str(normalized_shape_)));
+  if (normalized_shape_.empty() || std::any_of(normalized_shape_.begin(), normalized_shape_.end(),
+                                               [](int64_t n) { return n < 1; })) {
+    throw ValueError(
+        fmt::format("LayerNorm: normalized_shape must be a non-empty list of sizes "
+                    ">= 1, got {}",
+                    shape_str(normalized_shape_)));
   }
   if (elementwise_affine) {
     weight = register_parameter("weight", ag::ones(normalized_shape_));
@@ -61,17 +60,17 @@ Tensor LayerNorm::forward(const Tensor& input) {
                     std::equal(normalized_shape_.begin(), normalized_shape_.end(),
                                input.shape().end() - D);
   if (!fits) {
-    throw ShapeError(fmt::format(
-        "LayerNorm '{}': input shape {} does not end with normalized_shape {}", path(),
-        shape_or_undefined(input), shape_str(normalized_shape_)));
+    throw ShapeError(
+        fmt::format("LayerNorm '{}': input shape {} does not end with normalized_shape {}", path(),
+                    shape_or_undefined(input), shape_str(normalized_shape_)));
   }
   // Each sample's last D dims flattened into one row: [M, K], K = prod(normalized_shape).
   const int64_t K = ag::numel(normalized_shape_);
   const Tensor rows = reshape(input, {input.numel() / K, K});
-  const Tensor y = reshape(
-      normalize(rows, eps_, [](const Tensor& t) { return mean(t, 1, /*keepdim=*/true); })
-          .normalized,
-      input.shape());
+  const Tensor y = reshape(normalize(rows, eps_,
+                                     [](const Tensor& t) { return mean(t, 1, /*keepdim=*/true); })
+                               .normalized,
+                           input.shape());
   if (!weight.defined()) return y;
   // weight and bias [*normalized_shape] broadcast over the leading dims.
   const Tensor scaled = y * weight;
@@ -106,9 +105,9 @@ Tensor BatchNorm1d::forward(const Tensor& input) {
   ScopeGuard scope(name());
   const int64_t C = num_features_;
   if (!input.defined() || (input.dim() != 2 && input.dim() != 3) || input.size(1) != C) {
-    throw ShapeError(fmt::format(
-        "BatchNorm1d '{}': input must be [N, {}] or [N, {}, L], got shape {}", path(), C, C,
-        shape_or_undefined(input)));
+    throw ShapeError(
+        fmt::format("BatchNorm1d '{}': input must be [N, {}] or [N, {}, L], got shape {}", path(),
+                    C, C, shape_or_undefined(input)));
   }
   // The per-channel statistics are kept as [1, C] (or [1, C, 1]), so they broadcast over x.
   const bool has_length = input.dim() == 3;

@@ -60,14 +60,14 @@ void Optimizer::check_state(const OptimizerState& state,
     for (const std::string& buffer : buffer_names) {
       auto it = saved.buffers.find(buffer);
       if (it == saved.buffers.end()) {
-        throw ValueError(fmt::format("{}: parameter '{}' has no '{}' in the state", who, p.name(),
-                                     buffer));
+        throw ValueError(
+            fmt::format("{}: parameter '{}' has no '{}' in the state", who, p.name(), buffer));
       }
       if (static_cast<int64_t>(it->second.size()) != p.numel()) {
-        throw ValueError(fmt::format("{}: '{}' of parameter '{}' has {} numbers, the parameter "
-                                     "(shape {}) has {}",
-                                     who, buffer, p.name(), it->second.size(),
-                                     shape_str(p.shape()), p.numel()));
+        throw ValueError(
+            fmt::format("{}: '{}' of parameter '{}' has {} numbers, the parameter "
+                        "(shape {}) has {}",
+                        who, buffer, p.name(), it->second.size(), shape_str(p.shape()), p.numel()));
       }
     }
     if (saved.buffers.size() != buffer_names.size()) {
@@ -153,9 +153,10 @@ namespace {
 void check_options(const AdamOptions& opts) {
   if (opts.lr < 0 || opts.eps < 0 || opts.beta1 < 0 || opts.beta1 >= 1 || opts.beta2 < 0 ||
       opts.beta2 >= 1) {
-    throw ValueError(fmt::format("Adam: needs lr >= 0, eps >= 0, betas in [0, 1); got lr = {}, "
-                                 "eps = {}, betas = ({}, {})",
-                                 opts.lr, opts.eps, opts.beta1, opts.beta2));
+    throw ValueError(
+        fmt::format("Adam: needs lr >= 0, eps >= 0, betas in [0, 1); got lr = {}, "
+                    "eps = {}, betas = ({}, {})",
+                    opts.lr, opts.eps, opts.beta1, opts.beta2));
   }
 }
 }  // namespace

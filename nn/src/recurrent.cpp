@@ -140,7 +140,7 @@ Recurrent<Cell>::Recurrent(std::string name, const char* type, int64_t input_siz
 
 template <class Cell>
 typename Recurrent<Cell>::Output Recurrent<Cell>::forward(const Tensor& input,
-                                                         const State& initial) {
+                                                          const State& initial) {
   ScopeGuard scope(name());
   const std::string type = type_name();
   const auto [T, B] = check_sequence(type, path(), input, input_size_, batch_first_);

@@ -13,8 +13,8 @@ const char* label(Nonlinearity n) { return n == Nonlinearity::tanh ? "tanh" : "r
 }  // namespace
 
 // ----- RNNCell -----------------------------------------------------------------------------------
-RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen,
-                 Nonlinearity nonlinearity, bool bias)
+RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen, Nonlinearity nonlinearity,
+                 bool bias)
     : Module("rnn_cell"),
       input_size_(input_size),
       hidden_size_(hidden_size),
@@ -63,10 +63,11 @@ RNN::RNN(int64_t input_size, int64_t hidden_size, Generator& gen, RNNOptions opt
       options_(options) {}
 
 std::string RNN::extra_repr() const {
-  return fmt::format("input_size={}, hidden_size={}, num_layers={}, nonlinearity={}, bias={}, "
-                     "batch_first={}",
-                     input_size(), hidden_size(), options_.num_layers,
-                     label(options_.nonlinearity), options_.bias, options_.batch_first);
+  return fmt::format(
+      "input_size={}, hidden_size={}, num_layers={}, nonlinearity={}, bias={}, "
+      "batch_first={}",
+      input_size(), hidden_size(), options_.num_layers, label(options_.nonlinearity), options_.bias,
+      options_.batch_first);
 }
 
 }  // namespace ag::nn

@@ -163,9 +163,10 @@ std::string read_file(const std::string& path, std::string_view who) {
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
   if (!error && status.type() != std::filesystem::file_type::regular) {
-    throw IOError(fmt::format("{}: '{}' is not a regular file (a device, a directory or a pipe); "
-                              "give the path of a saved file",
-                              who, path));
+    throw IOError(
+        fmt::format("{}: '{}' is not a regular file (a device, a directory or a pipe); "
+                    "give the path of a saved file",
+                    who, path));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -203,19 +204,19 @@ json parse_file(const std::string& text, const std::vector<std::string>& formats
                                  e.what()));
   }
   const bool known = doc.is_object() && doc.contains("format") && doc["format"].is_string() &&
-                     std::find(formats.begin(), formats.end(),
-                               doc["format"].get<std::string>()) != formats.end();
+                     std::find(formats.begin(), formats.end(), doc["format"].get<std::string>()) !=
+                         formats.end();
   if (!known || !doc.contains("parameters") || !doc["parameters"].is_array()) {
-    throw ValueError(fmt::format(
-        "{}: {} is not a {} file (needs \"format\": \"{}\" and a \"parameters\" list)", who,
-        where, fmt::join(formats, " or "), fmt::join(formats, "\" or \"")));
+    throw ValueError(
+        fmt::format("{}: {} is not a {} file (needs \"format\": \"{}\" and a \"parameters\" list)",
+                    who, where, fmt::join(formats, " or "), fmt::join(formats, "\" or \"")));
   }
   const std::string format = doc["format"];
   const bool needs_version = format == "tapegrad-checkpoint";
   if (!doc.contains("version") ? needs_version : doc["version"] != 1) {
-    throw ValueError(fmt::format(
-        "{}: {} is a {} file of version {}; this tapegrad reads version 1", who, where, format,
-        doc.contains("version") ? doc["version"].dump() : "(none given)"));
+    throw ValueError(fmt::format("{}: {} is a {} file of version {}; this tapegrad reads version 1",
+                                 who, where, format,
+                                 doc.contains("version") ? doc["version"].dump() : "(none given)"));
   }
   return doc;
 }
@@ -285,9 +286,9 @@ void check_fits(const Module& module, const std::unordered_map<std::string, Stor
                                    who, p.name, shape_str(p.tensor.shape()), where));
     }
     if (it->second.shape != p.tensor.shape()) {
-      throw ShapeError(fmt::format(
-          "{}: parameter '{}' has shape {} in the module but {} in {}", who, p.name,
-          shape_str(p.tensor.shape()), shape_str(it->second.shape), where));
+      throw ShapeError(fmt::format("{}: parameter '{}' has shape {} in the module but {} in {}",
+                                   who, p.name, shape_str(p.tensor.shape()),
+                                   shape_str(it->second.shape), where));
     }
   }
   if (stored.size() != params.size()) {  // then the file has a name the module lacks
@@ -295,8 +296,8 @@ void check_fits(const Module& module, const std::unordered_map<std::string, Stor
       bool known = false;
       for (const NamedTensor& p : params) known = known || p.name == name;
       if (!known) {
-        throw ValueError(fmt::format("{}: {} has parameter '{}' but the module does not", who,
-                                     where, name));
+        throw ValueError(
+            fmt::format("{}: {} has parameter '{}' but the module does not", who, where, name));
       }
     }
   }
@@ -311,8 +312,7 @@ void copy_into(Module& module, const std::unordered_map<std::string, Stored>& st
   }
 }
 
-OptimizerState read_optimizer_state(const json& j, std::string_view who,
-                                    const std::string& where) {
+OptimizerState read_optimizer_state(const json& j, std::string_view who, const std::string& where) {
   try {
     OptimizerState state{j.at("type").get<std::string>(),
                          j.at("options").get<std::map<std::string, double>>(),
@@ -323,11 +323,11 @@ OptimizerState read_optimizer_state(const json& j, std::string_view who,
         if (key == "name") {
           p.name = value.get<std::string>();
         } else if (key == "step") {
-          p.step = from_json_whole<int64_t>(
-              value, fmt::format("{}: {}: the step of '{}'", who, where, p.name));
+          p.step = from_json_whole<int64_t>(value, fmt::format("{}: {}: the step of '{}'", who,
+                                                               where, p.name));
         } else {
-          const std::string what =
-              fmt::format("{}: {}: optimizer state '{}' of '{}'", who, where, key, p.name);
+          const std::string what = fmt::format("{}: {}: optimizer state '{}' of '{}'", who, where,
+                                               key, p.name);
           std::vector<double>& buffer = p.buffers[key];
           for (size_t i = 0; i < value.size(); ++i) {
             buffer.push_back(from_json_number(value.at(i), i, what));
@@ -342,8 +342,7 @@ OptimizerState read_optimizer_state(const json& j, std::string_view who,
   }
 }
 
-GeneratorState read_generator_state(const json& j, std::string_view who,
-                                    const std::string& where) {
+GeneratorState read_generator_state(const json& j, std::string_view who, const std::string& where) {
   try {
     const json& words = j.at("engine");
     if (!words.is_array()) {
@@ -382,8 +381,8 @@ void load_checkpoint_text(Module& module, Optimizer& optimizer, Generator& gener
   constexpr std::string_view who = "load_checkpoint";
   const json doc = parse_file(text, {"tapegrad-checkpoint"}, who, where);
   if (!doc.contains("optimizer") || !doc.contains("generator")) {
-    throw ValueError(fmt::format("{}: {} has no \"optimizer\" or no \"generator\" entry", who,
-                                 where));
+    throw ValueError(
+        fmt::format("{}: {} has no \"optimizer\" or no \"generator\" entry", who, where));
   }
   std::vector<std::string> order;
   const auto stored = read_parameters(doc["parameters"], who, where, order);
@@ -435,7 +434,7 @@ void checkpoint_from_json(Module& module, Optimizer& optimizer, Generator& gener
 void save_checkpoint(const std::string& path, const Module& module, const Optimizer& optimizer,
                      const Generator& generator) {
   write_file_atomically(path, checkpoint_to_json(module, optimizer, generator) + "\n",
-                                "save_checkpoint");
+                        "save_checkpoint");
 }
 
 void load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer,

@@ -31,7 +31,8 @@ std::vector<DocRow> doc_rows() {
   const std::string text = ops_header::read_text(TAPEGRAD_SOURCE_DIR "/docs/derivatives.md");
   // | `name(...)` | input | ...   (the header row and the |---| separator do not match: their
   // first cell has no '(')
-  static const std::regex row(R"(^\|\s*`?([A-Za-z_]\w*)\(.*?\)`?\s*\|\s*`?([A-Za-z_]\w*)(?:\[i\])?`?\s*\|)");
+  static const std::regex row(
+      R"(^\|\s*`?([A-Za-z_]\w*)\(.*?\)`?\s*\|\s*`?([A-Za-z_]\w*)(?:\[i\])?`?\s*\|)");
   std::vector<DocRow> rows;
   std::istringstream in(text);
   std::string line;
@@ -93,8 +94,8 @@ TEST_CASE("ops.hpp's comments state each op's rule as its op index entry does", 
   auto squeeze = [](const std::string& text) {
     return std::regex_replace(text, std::regex(R"(\s+)"), " ");
   };
-  const std::string header =
-      squeeze(ops_header::read_text(TAPEGRAD_SOURCE_DIR "/autograd/include/autograd/ops.hpp"));
+  const std::string header = squeeze(
+      ops_header::read_text(TAPEGRAD_SOURCE_DIR "/autograd/include/autograd/ops.hpp"));
   int checked = 0;
   for (const ag::OpInfo* info : ag::op_infos()) {
     const std::string op = info->name;

@@ -15,7 +15,9 @@
 using namespace ag;
 
 namespace {
-std::vector<double> grad_of(const Tensor& t) { return {t.grad_data().begin(), t.grad_data().end()}; }
+std::vector<double> grad_of(const Tensor& t) {
+  return {t.grad_data().begin(), t.grad_data().end()};
+}
 }  // namespace
 
 TEST_CASE("broadcasting stretches axes of size 1 and missing axes", "[elementwise][ops]") {
@@ -107,7 +109,8 @@ TEST_CASE("PyTorch's conventions where a derivative is not defined", "[elementwi
   }
 }
 
-TEST_CASE("NaN comes out of relu, maximum, minimum and clamp as NaN, as in PyTorch", "[elementwise][ops]") {
+TEST_CASE("NaN comes out of relu, maximum, minimum and clamp as NaN, as in PyTorch",
+          "[elementwise][ops]") {
   const double nan = std::nan("");
   Tape tape;
   // relu(NaN) used to be 0: the NaN vanished. Now it is NaN, and grad passes (PyTorch: 1).
@@ -150,20 +153,25 @@ TEST_CASE("NaN comes out of relu, maximum, minimum and clamp as NaN, as in PyTor
   CHECK(grad_of(c) == std::vector<double>{0, 0});
 }
 
-TEST_CASE("clamp and hardtanh reject a NaN bound, naming the op and the bound", "[elementwise][ops][errors]") {
+TEST_CASE("clamp and hardtanh reject a NaN bound, naming the op and the bound",
+          "[elementwise][ops][errors]") {
   const double nan = std::nan("");
   const Tensor x = tensor({0.5, 2.0}, {2});
   // clamp(x, NaN, NaN) used to return x unchanged.
   CHECK_THROWS_AS(clamp(x, nan, nan), ValueError);
-  CHECK_THROWS_WITH(clamp(x, nan, 1.0), Catch::Contains("clamp") && Catch::Contains("lower bound is NaN"));
-  CHECK_THROWS_WITH(clamp(x, 0.0, nan), Catch::Contains("clamp") && Catch::Contains("upper bound is NaN"));
-  CHECK_THROWS_WITH(hardtanh(x, nan, 1.0), Catch::Contains("hardtanh") && Catch::Contains("lower bound is NaN"));
+  CHECK_THROWS_WITH(clamp(x, nan, 1.0),
+                    Catch::Contains("clamp") && Catch::Contains("lower bound is NaN"));
+  CHECK_THROWS_WITH(clamp(x, 0.0, nan),
+                    Catch::Contains("clamp") && Catch::Contains("upper bound is NaN"));
+  CHECK_THROWS_WITH(hardtanh(x, nan, 1.0),
+                    Catch::Contains("hardtanh") && Catch::Contains("lower bound is NaN"));
   CHECK_THROWS_AS(hardtanh(x, 1.0, -1.0), ValueError);
   // Infinite bounds are fine: "no bound on that side".
   CHECK(clamp(x, -INFINITY, 1.0).to_vector() == std::vector<double>{0.5, 1.0});
 }
 
-TEST_CASE("hardtanh: clamp's numbers, PyTorch's activation gradient (0 at the bounds)", "[elementwise][ops]") {
+TEST_CASE("hardtanh: clamp's numbers, PyTorch's activation gradient (0 at the bounds)",
+          "[elementwise][ops]") {
   const double nan = std::nan("");
   Tape tape;
   Tensor x = tensor({-2.0, -1.0, 0.0, 1.0, 2.0, nan}, {6}, true);
@@ -238,8 +246,8 @@ TEST_CASE("binary ops name themselves and both shapes when shapes do not broadca
   for (const auto& [name, op] : ops) {
     INFO(name);
     CHECK_THROWS_AS(op(a, b), ShapeError);
-    CHECK_THROWS_WITH(op(a, b), Catch::Contains(name) && Catch::Contains("[2, 3]") &&
-                                    Catch::Contains("[4]"));
+    CHECK_THROWS_WITH(op(a, b),
+                      Catch::Contains(name) && Catch::Contains("[2, 3]") && Catch::Contains("[4]"));
   }
   CHECK_THROWS_WITH(add(zeros({4, 1, 3}), zeros({2, 2})),
                     Catch::Contains("[4, 1, 3]") && Catch::Contains("[2, 2]"));
@@ -247,12 +255,14 @@ TEST_CASE("binary ops name themselves and both shapes when shapes do not broadca
   CHECK_THROWS_WITH(a * b, Catch::StartsWith("mul"));
 }
 
-TEST_CASE("elementwise ops reject an empty handle and a bad clamp range", "[elementwise][ops][errors]") {
+TEST_CASE("elementwise ops reject an empty handle and a bad clamp range",
+          "[elementwise][ops][errors]") {
   Tensor none;
   CHECK_THROWS_AS(exp(none), Error);
   CHECK_THROWS_WITH(add(none, Tensor(1.0)), Catch::Contains("add"));
   CHECK_THROWS_AS(clamp(zeros({2}), 1.0, -1.0), ValueError);
-  CHECK_THROWS_WITH(clamp(zeros({2}), 1.0, -1.0), Catch::Contains("clamp") && Catch::Contains("[2]"));
+  CHECK_THROWS_WITH(clamp(zeros({2}), 1.0, -1.0),
+                    Catch::Contains("clamp") && Catch::Contains("[2]"));
 }
 
 TEST_CASE("DetectAnomalyGuard names the op that made a NaN", "[elementwise][ops][errors]") {

@@ -23,9 +23,8 @@ using Visits = std::vector<std::tuple<int64_t, int64_t, int64_t>>;
 // What for_each_broadcast visits (flat loop where one applies), and what the odometer alone does.
 Visits visits(const Shape& out, const Shape& a, const Shape& b) {
   Visits v;
-  detail::for_each_broadcast(out, a, b, [&](int64_t i, int64_t ia, int64_t ib) {
-    v.emplace_back(i, ia, ib);
-  });
+  detail::for_each_broadcast(out, a, b,
+                             [&](int64_t i, int64_t ia, int64_t ib) { v.emplace_back(i, ia, ib); });
   return v;
 }
 Visits odometer_visits(const Shape& out, const Shape& a, const Shape& b) {

@@ -47,18 +47,18 @@ Tensor from_json(const json& spec, bool requires_grad) {
 // The expression of fixtures_ops.py's composed(), line for line (29 op calls).
 Tensor composed_expression(const Tensor& x, const Tensor& W, const Tensor& b, const Tensor& s,
                            const Tensor& v) {
-  Tensor h = matmul(x, W) + b;                                   // [4,5]
+  Tensor h = matmul(x, W) + b;  // [4,5]
   Tensor a = tanh(h) * sigmoid(s * h);
   Tensor r = relu(h) - leaky_relu(h, 0.1);
   Tensor q = a + r / (1.0 + exp(-abs(h)));
-  Tensor p = log_softmax(q, -1);                                 // [4,5]
-  Tensor m = softmax(q * v, 0);                                  // [4,5]
-  Tensor c = concat({p, m}, 1);                                  // [4,10]
-  Tensor t = transpose(c, 0, 1);                                 // [10,4]
-  Tensor g = index_select(t, 0, {1, 3, 3, 7});                   // [4,4]
-  Tensor u = max(g, 1);                                          // [4]
+  Tensor p = log_softmax(q, -1);                // [4,5]
+  Tensor m = softmax(q * v, 0);                 // [4,5]
+  Tensor c = concat({p, m}, 1);                 // [4,10]
+  Tensor t = transpose(c, 0, 1);                // [10,4]
+  Tensor g = index_select(t, 0, {1, 3, 3, 7});  // [4,4]
+  Tensor u = max(g, 1);                         // [4]
   Tensor z = clamp(u, -3.0, 3.0) + sqrt(mean(pow(m, 2.0) + 1.0, 1));
-  Tensor y = sum(reshape(slice(q, 1, 1, 3), {2, 4}), 0);         // [4]
+  Tensor y = sum(reshape(slice(q, 1, 1, 3), {2, 4}), 0);                // [4]
   Tensor o = stack({z, y, minimum(z, Tensor(0.5)), maximum(y, z)}, 0);  // [4,4]
   return div(permute(o, {1, 0}), mean(pow(o, Tensor(2.0))) + 1.0);
 }
@@ -77,7 +77,8 @@ const std::map<std::string, OpFn>& ops() {
       {"maximum", [](auto& in, auto&) { return maximum(in[0], in[1]); }},
       {"minimum", [](auto& in, auto&) { return minimum(in[0], in[1]); }},
       {"neg", [](auto& in, auto&) { return neg(in[0]); }},
-      {"pow_scalar", [](auto& in, auto& a) { return pow(in[0], a.at("exponent").template get<double>()); }},
+      {"pow_scalar",
+       [](auto& in, auto& a) { return pow(in[0], a.at("exponent").template get<double>()); }},
       {"exp", [](auto& in, auto&) { return exp(in[0]); }},
       {"log", [](auto& in, auto&) { return log(in[0]); }},
       {"sqrt", [](auto& in, auto&) { return sqrt(in[0]); }},
@@ -85,53 +86,68 @@ const std::map<std::string, OpFn>& ops() {
       {"tanh", [](auto& in, auto&) { return tanh(in[0]); }},
       {"sigmoid", [](auto& in, auto&) { return sigmoid(in[0]); }},
       {"relu", [](auto& in, auto&) { return relu(in[0]); }},
-      {"leaky_relu", [](auto& in, auto& a) { return leaky_relu(in[0], a.at("slope").template get<double>()); }},
+      {"leaky_relu",
+       [](auto& in, auto& a) { return leaky_relu(in[0], a.at("slope").template get<double>()); }},
       {"clamp",
        [](auto& in, auto& a) {
          return clamp(in[0], a.at("lo").template get<double>(), a.at("hi").template get<double>());
        }},
       {"hardtanh",
        [](auto& in, auto& a) {
-         return hardtanh(in[0], a.at("lo").template get<double>(), a.at("hi").template get<double>());
+         return hardtanh(in[0], a.at("lo").template get<double>(),
+                         a.at("hi").template get<double>());
        }},
       {"sum_all", [](auto& in, auto&) { return sum(in[0]); }},
       {"mean_all", [](auto& in, auto&) { return mean(in[0]); }},
       {"sum_axis",
        [](auto& in, auto& a) {
-         return sum(in[0], a.at("axis").template get<int64_t>(), a.at("keepdim").template get<bool>());
+         return sum(in[0], a.at("axis").template get<int64_t>(),
+                    a.at("keepdim").template get<bool>());
        }},
       {"mean_axis",
        [](auto& in, auto& a) {
-         return mean(in[0], a.at("axis").template get<int64_t>(), a.at("keepdim").template get<bool>());
+         return mean(in[0], a.at("axis").template get<int64_t>(),
+                     a.at("keepdim").template get<bool>());
        }},
       {"max",
        [](auto& in, auto& a) {
-         return max(in[0], a.at("axis").template get<int64_t>(), a.at("keepdim").template get<bool>());
+         return max(in[0], a.at("axis").template get<int64_t>(),
+                    a.at("keepdim").template get<bool>());
        }},
       {"matmul", [](auto& in, auto&) { return matmul(in[0], in[1]); }},
       {"addmm", [](auto& in, auto&) { return addmm(in[0], in[1], in[2]); }},
-      {"reshape", [](auto& in, auto& a) { return reshape(in[0], a.at("shape").template get<Shape>()); }},
+      {"reshape",
+       [](auto& in, auto& a) { return reshape(in[0], a.at("shape").template get<Shape>()); }},
       {"transpose",
        [](auto& in, auto& a) {
-         return transpose(in[0], a.at("axis0").template get<int64_t>(), a.at("axis1").template get<int64_t>());
+         return transpose(in[0], a.at("axis0").template get<int64_t>(),
+                          a.at("axis1").template get<int64_t>());
        }},
       {"permute",
-       [](auto& in, auto& a) { return permute(in[0], a.at("dims").template get<std::vector<int64_t>>()); }},
+       [](auto& in, auto& a) {
+         return permute(in[0], a.at("dims").template get<std::vector<int64_t>>());
+       }},
       {"slice",
        [](auto& in, auto& a) {
-         return slice(in[0], a.at("axis").template get<int64_t>(), a.at("start").template get<int64_t>(),
-                      a.at("end").template get<int64_t>());
+         return slice(in[0], a.at("axis").template get<int64_t>(),
+                      a.at("start").template get<int64_t>(), a.at("end").template get<int64_t>());
        }},
-      {"concat", [](auto& in, auto& a) { return concat(in, a.at("axis").template get<int64_t>()); }},
+      {"concat",
+       [](auto& in, auto& a) { return concat(in, a.at("axis").template get<int64_t>()); }},
       {"stack", [](auto& in, auto& a) { return stack(in, a.at("axis").template get<int64_t>()); }},
       {"index_select",
        [](auto& in, auto& a) {
          return index_select(in[0], a.at("axis").template get<int64_t>(),
                              a.at("indices").template get<std::vector<int64_t>>());
        }},
-      {"gather", [](auto& in, auto& a) { return gather(in[0], a.at("axis").template get<int64_t>(), in[1]); }},
-      {"log_softmax", [](auto& in, auto& a) { return log_softmax(in[0], a.at("axis").template get<int64_t>()); }},
-      {"softmax", [](auto& in, auto& a) { return softmax(in[0], a.at("axis").template get<int64_t>()); }},
+      {"gather",
+       [](auto& in, auto& a) {
+         return gather(in[0], a.at("axis").template get<int64_t>(), in[1]);
+       }},
+      {"log_softmax",
+       [](auto& in, auto& a) { return log_softmax(in[0], a.at("axis").template get<int64_t>()); }},
+      {"softmax",
+       [](auto& in, auto& a) { return softmax(in[0], a.at("axis").template get<int64_t>()); }},
       {"composed",
        [](auto& in, auto&) { return composed_expression(in[0], in[1], in[2], in[3], in[4]); }},
   };
@@ -161,7 +177,8 @@ std::string compare(std::span<const double> got, const std::vector<double>& want
     ++count;
     const double allowed = kTolerance * std::max(1.0, std::abs(want[i]));
     if (!(std::abs(got[i] - want[i]) <= allowed)) {  // NaN fails too
-      if (bad++ == 0) first = fmt::format("element {}: engine {:.17g}, torch {:.17g}", i, got[i], want[i]);
+      if (bad++ == 0)
+        first = fmt::format("element {}: engine {:.17g}, torch {:.17g}", i, got[i], want[i]);
     }
   }
   return bad == 0 ? "" : fmt::format("{} of {} differ; first at {}", bad, want.size(), first);

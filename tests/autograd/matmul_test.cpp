@@ -30,9 +30,10 @@ double worst_difference(const std::vector<double>& a, const std::vector<double>&
 TEST_CASE("matmul_blas equals matmul_reference on random shapes", "[matmul][ops]") {
   Generator gen(11);
   // fixed thin and empty shapes, then random ones
-  std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {
-      {1, 1, 1}, {1, 7, 5}, {6, 4, 1}, {1, 9, 1}, {8, 1, 3}, {0, 3, 4}, {3, 0, 4},
-      {3, 4, 0}, {0, 0, 0}, {33, 17, 29}};
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {{1, 1, 1},   {1, 7, 5}, {6, 4, 1},
+                                                               {1, 9, 1},   {8, 1, 3}, {0, 3, 4},
+                                                               {3, 0, 4},   {3, 4, 0}, {0, 0, 0},
+                                                               {33, 17, 29}};
   for (int i = 0; i < 20; ++i)
     shapes.emplace_back(1 + gen.randint(40), 1 + gen.randint(40), 1 + gen.randint(40));
   for (const auto& [m, k, n] : shapes) {
@@ -124,9 +125,10 @@ TEST_CASE("matmul on empty shapes gives empty or zero results and gradients", "[
 
 TEST_CASE("matmul names both shapes when they do not fit", "[matmul][ops][errors]") {
   CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({4, 5})), ShapeError);
-  CHECK_THROWS_WITH(matmul(zeros({2, 3}), zeros({4, 5})),
-                    Catch::Contains("matmul") && Catch::Contains("[2, 3]") && Catch::Contains("[4, 5]"));
-  CHECK_THROWS_AS(matmul(zeros({3}), zeros({3, 2})), ShapeError);   // 1-d not supported
+  CHECK_THROWS_WITH(matmul(zeros({2, 3}), zeros({4, 5})), Catch::Contains("matmul") &&
+                                                              Catch::Contains("[2, 3]") &&
+                                                              Catch::Contains("[4, 5]"));
+  CHECK_THROWS_AS(matmul(zeros({3}), zeros({3, 2})), ShapeError);  // 1-d not supported
   CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({3})), ShapeError);
   CHECK_THROWS_AS(matmul(zeros({2, 3, 4}), zeros({2, 4, 5})), ShapeError);  // batched other
   CHECK_THROWS_WITH(matmul(zeros({2, 3, 4}), zeros({3, 5})), Catch::Contains("[2, 3, 4]"));
@@ -167,9 +169,9 @@ TEST_CASE("addmm names the shapes that do not fit", "[matmul][ops][errors]") {
                         Catch::Contains("[5, 4]"));
   CHECK_THROWS_AS(addmm(zeros({4}), zeros({2}), zeros({2, 4})), ShapeError);  // 1-d mat1
   // self must broadcast to the product's shape [3, 4]
-  CHECK_THROWS_WITH(addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})),
-                    Catch::Contains("addmm") && Catch::Contains("[5]") &&
-                        Catch::Contains("[3, 4]"));
+  CHECK_THROWS_WITH(addmm(zeros({5}), zeros({3, 2}), zeros({2, 4})), Catch::Contains("addmm") &&
+                                                                         Catch::Contains("[5]") &&
+                                                                         Catch::Contains("[3, 4]"));
   CHECK_THROWS_AS(addmm(zeros({2, 3, 4}), zeros({3, 2}), zeros({2, 4})), ShapeError);
   CHECK_THROWS_AS(addmm(Tensor(), zeros({3, 2}), zeros({2, 4})), Error);
 }

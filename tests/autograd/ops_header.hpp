@@ -41,8 +41,8 @@ inline std::string ops_hpp_path() {
 //   zeros ... arange             creation functions: they make leaves, they have no inputs
 inline const std::set<std::string>& not_differentiable_ops() {
   static const std::set<std::string> names = {
-      "argmax", "matmul_reference", "matmul_blas", "zeros",  "ones",   "full",
-      "zeros_like", "ones_like",    "scalar",      "tensor", "arange"};
+      "argmax",     "matmul_reference", "matmul_blas", "zeros",  "ones",  "full",
+      "zeros_like", "ones_like",        "scalar",      "tensor", "arange"};
   return names;
 }
 
@@ -58,7 +58,8 @@ inline std::map<std::string, std::set<std::string>> differentiable_ops() {
   // A declaration starts a line: return type, name, '(' ... up to the first ')'.
   static const std::regex decl(R"(^(?:inline\s+)?[A-Za-z_][\w:<>]*\s+([A-Za-z_]\w*)\(([^)]*)\))",
                                std::regex::multiline);
-  static const std::regex tensor_param(R"((?:const\s+)?(?:Tensor|std::vector<Tensor>)\s*&\s*(\w+))");
+  static const std::regex tensor_param(
+      R"((?:const\s+)?(?:Tensor|std::vector<Tensor>)\s*&\s*(\w+))");
   std::map<std::string, std::set<std::string>> ops;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), decl); it != std::sregex_iterator();
        ++it) {

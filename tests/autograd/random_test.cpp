@@ -74,7 +74,7 @@ TEST_CASE("normals and uniforms have the right mean and variance", "[random]") {
   CHECK(std::abs(mean - 2.0) < 0.05);
   CHECK(std::abs(var - 9.0) < 0.2);
   const double umean = usum / n, uvar = usq / n - umean * umean;
-  CHECK(std::abs(umean - 1.0) < 0.02);        // uniform[-1, 3): mean 1
+  CHECK(std::abs(umean - 1.0) < 0.02);         // uniform[-1, 3): mean 1
   CHECK(std::abs(uvar - 16.0 / 12.0) < 0.02);  // variance (b - a)^2 / 12
 }
 

@@ -74,7 +74,8 @@ TEST_CASE("max takes the largest value and sends grad only to it", "[reduce][ops
   CHECK(x.grad().to_vector() == std::vector<double>{0, 0, 10, 0, 20, 0});
 }
 
-TEST_CASE("max on a tie sends grad to the first maximum, as PyTorch's CPU max(dim)", "[reduce][ops]") {
+TEST_CASE("max on a tie sends grad to the first maximum, as PyTorch's CPU max(dim)",
+          "[reduce][ops]") {
   Tape tape;
   Tensor x = tensor({5, 1, 5}, {3}, true);
   sum(max(x, 0)).backward();
@@ -82,7 +83,8 @@ TEST_CASE("max on a tie sends grad to the first maximum, as PyTorch's CPU max(di
   CHECK(argmax(x, 0) == std::vector<int64_t>{0});
 }
 
-TEST_CASE("max and argmax return the first NaN, and max sends it the gradient, as PyTorch", "[reduce][ops]") {
+TEST_CASE("max and argmax return the first NaN, and max sends it the gradient, as PyTorch",
+          "[reduce][ops]") {
   const double nan = std::nan("");
   Tape tape;
   // Row 0: the NaN in the middle used to be skipped (max 3, argmax 2); row 1: a NaN at the end.

@@ -31,8 +31,8 @@ TEST_CASE("reshape keeps the numbers and infers one -1 axis", "[shape_ops][ops]"
 TEST_CASE("reshape errors name the shapes", "[shape_ops][ops][errors]") {
   Tensor x = zeros({2, 3});
   CHECK_THROWS_AS(reshape(x, {4}), ShapeError);
-  CHECK_THROWS_WITH(reshape(x, {4}),
-                    Catch::Contains("reshape") && Catch::Contains("[2, 3]") && Catch::Contains("[4]"));
+  CHECK_THROWS_WITH(reshape(x, {4}), Catch::Contains("reshape") && Catch::Contains("[2, 3]") &&
+                                         Catch::Contains("[4]"));
   CHECK_THROWS_AS(reshape(x, {4, -1}), ShapeError);  // 6 is not a multiple of 4
   CHECK_THROWS_AS(reshape(x, {-1, -1}), ValueError);
   CHECK_THROWS_AS(reshape(x, {-2, -3}), ValueError);
@@ -117,8 +117,9 @@ TEST_CASE("concat and stack lay tensors side by side", "[shape_ops][ops]") {
 
 TEST_CASE("concat and stack reject shapes that do not fit", "[shape_ops][ops][errors]") {
   CHECK_THROWS_AS(concat({zeros({2, 3}), zeros({2, 4})}, 0), ShapeError);
-  CHECK_THROWS_WITH(concat({zeros({2, 3}), zeros({2, 4})}, 0),
-                    Catch::Contains("concat") && Catch::Contains("[2, 4]") && Catch::Contains("[2, 3]"));
+  CHECK_THROWS_WITH(concat({zeros({2, 3}), zeros({2, 4})}, 0), Catch::Contains("concat") &&
+                                                                   Catch::Contains("[2, 4]") &&
+                                                                   Catch::Contains("[2, 3]"));
   CHECK_THROWS_AS(concat({zeros({2, 3}), zeros({3})}, 0), ShapeError);
   CHECK_THROWS_AS(stack({zeros({2, 3}), zeros({3, 2})}, 0), ShapeError);
   CHECK_THROWS_WITH(stack({zeros({2, 3}), zeros({3, 2})}, 0), Catch::Contains("stack"));
@@ -142,8 +143,9 @@ TEST_CASE("index_select with a repeated index adds up its gradients", "[shape_op
 TEST_CASE("index_select rejects an index out of range", "[shape_ops][ops][errors]") {
   Tensor x = zeros({3, 2});
   CHECK_THROWS_AS(index_select(x, 0, {0, 3}), IndexError);
-  CHECK_THROWS_WITH(index_select(x, 0, {0, 3}),
-                    Catch::Contains("index_select") && Catch::Contains("index 3") && Catch::Contains("[3, 2]"));
+  CHECK_THROWS_WITH(index_select(x, 0, {0, 3}), Catch::Contains("index_select") &&
+                                                    Catch::Contains("index 3") &&
+                                                    Catch::Contains("[3, 2]"));
   CHECK_THROWS_AS(index_select(x, 1, {-1}), IndexError);
   CHECK_THROWS_AS(index_select(x, 2, {0}), IndexError);
 }

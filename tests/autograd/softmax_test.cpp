@@ -65,6 +65,7 @@ TEST_CASE("the gradient of a sum over the softmax axis is zero", "[softmax][ops]
 
 TEST_CASE("softmax rejects an axis out of range", "[softmax][ops][errors]") {
   CHECK_THROWS_AS(softmax(zeros({2, 3}), 2), IndexError);
-  CHECK_THROWS_WITH(softmax(zeros({2, 3}), 2), Catch::Contains("softmax") && Catch::Contains("axis 2"));
+  CHECK_THROWS_WITH(softmax(zeros({2, 3}), 2),
+                    Catch::Contains("softmax") && Catch::Contains("axis 2"));
   CHECK_THROWS_WITH(log_softmax(zeros({2, 3}), -3), Catch::Contains("log_softmax"));
 }

@@ -67,10 +67,13 @@ void on_small_stack(void (*f)()) {
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);
   pthread_t thread;
-  REQUIRE(pthread_create(&thread, &attr, [](void* g) -> void* {
-            reinterpret_cast<void (*)()>(g)();
-            return nullptr;
-          }, reinterpret_cast<void*>(f)) == 0);
+  REQUIRE(pthread_create(
+              &thread, &attr,
+              [](void* g) -> void* {
+                reinterpret_cast<void (*)()>(g)();
+                return nullptr;
+              },
+              reinterpret_cast<void*>(f)) == 0);
   pthread_join(thread, nullptr);
   pthread_attr_destroy(&attr);
 }
@@ -141,8 +144,8 @@ TEST_CASE("non-scalar backward needs an explicit gradient", "[tape][errors]") {
 TEST_CASE("grad() of a tensor that does not require grad is an error", "[tape][errors]") {
   Tensor c = tensor({1, 2, 3}, {3});
   CHECK_THROWS_AS(c.grad(), TapeError);
-  CHECK_THROWS_WITH(c.grad(), Contains("grad()") && Contains("[3]") &&
-                                  Contains("does not require grad"));
+  CHECK_THROWS_WITH(c.grad(),
+                    Contains("grad()") && Contains("[3]") && Contains("does not require grad"));
 }
 
 TEST_CASE("tensors of two live tapes do not mix", "[tape][errors]") {
@@ -157,7 +160,8 @@ TEST_CASE("tensors of two live tapes do not mix", "[tape][errors]") {
   CHECK(z.tape_id() == inner.id());
 }
 
-TEST_CASE("a non-leaf cannot be used after its tape is gone, but its value can be", "[tape][errors]") {
+TEST_CASE("a non-leaf cannot be used after its tape is gone, but its value can be",
+          "[tape][errors]") {
   Tensor x = scalar(2.0, true);
   Tensor y;
   {
@@ -224,10 +228,8 @@ TEST_CASE("the tape prints as a table", "[tape]") {
   }
   y.backward();
   const std::string text = tape.to_string();
-  CHECK_THAT(text, Contains("index") && Contains("op") && Contains("scope") &&
-                       Contains("grad"));
-  CHECK_THAT(text, Contains("leaf x") && Contains("mul") && Contains("tanh") &&
-                       Contains("layer"));
+  CHECK_THAT(text, Contains("index") && Contains("op") && Contains("scope") && Contains("grad"));
+  CHECK_THAT(text, Contains("leaf x") && Contains("mul") && Contains("tanh") && Contains("layer"));
 }
 
 TEST_CASE("DetectAnomalyGuard names the op that made the first NaN or Inf", "[tape][errors]") {
@@ -237,8 +239,7 @@ TEST_CASE("DetectAnomalyGuard names the op that made the first NaN or Inf", "[ta
     DetectAnomalyGuard anomaly;
     ScopeGuard s("head");
     CHECK_THROWS_AS(log(x), AnomalyError);
-    CHECK_THROWS_WITH(log(x), Contains("'log'") && Contains("tape index") &&
-                                  Contains("'head'"));
+    CHECK_THROWS_WITH(log(x), Contains("'log'") && Contains("tape index") && Contains("'head'"));
   }
   Tensor y = log(x);  // without the guard: NaN, silently, as in PyTorch
   CHECK(std::isnan(y.data()[1]));
@@ -250,7 +251,8 @@ TEST_CASE("DetectAnomalyGuard names the op that made the first NaN or Inf", "[ta
   CHECK_THROWS_WITH(r.backward(), Contains("backward rule of 'sqrt'") && Contains("tape index"));
 }
 
-TEST_CASE("DetectAnomalyGuard also checks leaves and constants as they enter a tape", "[tape][errors]") {
+TEST_CASE("DetectAnomalyGuard also checks leaves and constants as they enter a tape",
+          "[tape][errors]") {
   const double nan = std::nan("");
   Tensor w = tensor({1.0, nan}, {2}, true);
   w.set_name("mlp.0.weight");
@@ -260,14 +262,15 @@ TEST_CASE("DetectAnomalyGuard also checks leaves and constants as they enter a t
     // The mul would produce NaN and be blamed; the leaf is reported first, where it enters.
     Tape tape;
     CHECK_THROWS_AS(w * 2.0, AnomalyError);
-    CHECK_THROWS_WITH(w * 2.0, Contains("parameter 'mlp.0.weight'") && Contains("[2]") &&
-                                   Contains("'mul'"));
+    CHECK_THROWS_WITH(w * 2.0,
+                      Contains("parameter 'mlp.0.weight'") && Contains("[2]") && Contains("'mul'"));
   }
   {
     Tape tape;
     ScopeGuard s("data");
     // An op whose result is finite (min(inf, 1) = 1): only the check at entry sees the Inf.
-    CHECK_THROWS_WITH(minimum(batch, Tensor(1.0)), Contains("constant of shape [2]") && Contains("'data'"));
+    CHECK_THROWS_WITH(minimum(batch, Tensor(1.0)),
+                      Contains("constant of shape [2]") && Contains("'data'"));
   }
   // Without the guard's check nothing changes: a finite leaf enters as before.
   Tape tape;
@@ -319,12 +322,13 @@ TEST_CASE("keep_grads = false frees the gradients of op results but not of param
   Tensor h = tanh(w * 3.0);
   Tensor loss = sum(h * h);
   tape.backward(loss, BackwardOptions{.keep_grads = false});
-  CHECK_FALSE(h.has_grad());     // freed once tanh's rule had used it
+  CHECK_FALSE(h.has_grad());  // freed once tanh's rule had used it
   CHECK_FALSE(loss.has_grad());
   CHECK(w.grad().to_vector() == kept_grad.to_vector());  // the parameter's is the same
 }
 
-TEST_CASE("an edge's recorded gradient is its own contribution, even beside a large one", "[tape]") {
+TEST_CASE("an edge's recorded gradient is its own contribution, even beside a large one",
+          "[tape]") {
   // w feeds two products: one sends it 1e20, the other 1e-20. Measured as "after minus before"
   // the small one would vanish in rounding; it must be recorded as 1e-20.
   Tensor w = scalar(1.0, true);

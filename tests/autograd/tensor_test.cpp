@@ -23,7 +23,8 @@ TEST_CASE("tensor from values and shape", "[tensor]") {
   CHECK(t.at({1, 2}) == 6);
   CHECK(t.at({0, 1}) == 2);
   CHECK_THROWS_AS(t.at({2, 0}), IndexError);
-  CHECK_THROWS_WITH(tensor({1, 2, 3}, {2, 2}), Catch::Contains("3 values") && Catch::Contains("[2, 2]"));
+  CHECK_THROWS_WITH(tensor({1, 2, 3}, {2, 2}),
+                    Catch::Contains("3 values") && Catch::Contains("[2, 2]"));
   CHECK_THROWS_WITH(t.item(), Catch::Contains("item()") && Catch::Contains("[2, 3]"));
 }
 
@@ -54,11 +55,17 @@ TEST_CASE("numel is checked: a shape past 2^56 elements is a ShapeError, not a w
 // A view of a temporary's numbers does not compile (`for (double g : x.grad().data())` read
 // memory the pool had already handed out again); on a named tensor it does.
 template <class T>
-concept HasDataView = requires(T&& t) { static_cast<T&&>(t).data(); };
+concept HasDataView = requires(T&& t) {
+  static_cast<T&&>(t).data();
+};
 template <class T>
-concept HasGradDataView = requires(T&& t) { static_cast<T&&>(t).grad_data(); };
+concept HasGradDataView = requires(T&& t) {
+  static_cast<T&&>(t).grad_data();
+};
 template <class T>
-concept HasMutableDataView = requires(T&& t) { static_cast<T&&>(t).mutable_data(); };
+concept HasMutableDataView = requires(T&& t) {
+  static_cast<T&&>(t).mutable_data();
+};
 static_assert(HasDataView<Tensor&> && HasDataView<const Tensor&>);
 static_assert(!HasDataView<Tensor> && !HasDataView<const Tensor>);
 static_assert(HasGradDataView<const Tensor&> && !HasGradDataView<Tensor>);

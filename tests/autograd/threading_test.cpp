@@ -100,7 +100,8 @@ TEST_CASE("threads running backward on shared leaves: the gradient is the serial
   }
 }
 
-TEST_CASE("a pass that throws on one thread leaves the others' gradients whole", "[tape][threads]") {
+TEST_CASE("a pass that throws on one thread leaves the others' gradients whole",
+          "[tape][threads]") {
   // One thread watches for anomalies and seeds every other pass of its own with a NaN: the
   // first rule that runs (an add, one of whose inputs is the parameter b) writes NaN and the
   // pass throws, and must leave no trace. Another thread runs clean passes at the same time.

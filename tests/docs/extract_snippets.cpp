@@ -177,8 +177,9 @@ int main(int argc, char** argv) {
           auto close = std::find_if(program.lines.rbegin(), program.lines.rend(),
                                     [](const Line& l) { return trim(l.text) == "}"; });
           if (close == program.lines.rend()) {
-            problems.push_back(where + ": 'continues' a program whose main does not end with a "
-                                       "line '}'");
+            problems.push_back(where +
+                               ": 'continues' a program whose main does not end with a "
+                               "line '}'");
             continue;
           }
           program.lines.insert(std::prev(close.base()), block.begin(), block.end());
@@ -195,11 +196,12 @@ int main(int argc, char** argv) {
         } else {
           std::vector<Line> file_scope, body;
           for (const Line& l : block) (is_file_scope_line(l.text) ? file_scope : body).push_back(l);
-          const bool own_includes =
-              std::any_of(file_scope.begin(), file_scope.end(),
-                          [](const Line& l) { return starts_with(l.text, "#include"); });
-          if (!own_includes) file_scope.insert(file_scope.begin(), page_file_scope.begin(),
-                                               page_file_scope.end());
+          const bool own_includes = std::any_of(file_scope.begin(), file_scope.end(),
+                                                [](const Line& l) {
+                                                  return starts_with(l.text, "#include");
+                                                });
+          if (!own_includes)
+            file_scope.insert(file_scope.begin(), page_file_scope.begin(), page_file_scope.end());
           unit.lines = file_scope;
           unit.lines.push_back({-1, "void snippet_" + std::to_string(units.size()) + "() {"});
           unit.lines.insert(unit.lines.end(), body.begin(), body.end());
@@ -238,28 +240,29 @@ int main(int argc, char** argv) {
     std::vector<Line> lines = u.lines;
     int previous = u.first_line;
     for (Line& l : lines) l.number = l.number < 0 ? previous : (previous = l.number);
-    std::ofstream(out_dir / (name + ".cpp"))
-        << "// " << u.page << ":" << u.first_line
-        << (u.program ? " (a program)\n" : " (a fragment)\n")
-        << with_line_directives(lines, u.page);
+    std::ofstream(out_dir / (name + ".cpp")) << "// " << u.page << ":" << u.first_line
+                                             << (u.program ? " (a program)\n" : " (a fragment)\n")
+                                             << with_line_directives(lines, u.page);
     if (u.program) {
-      programs_cmake += "add_executable(" + name + " " + name + ".cpp)\n"
-                        "target_link_libraries(" + name +
-                        " PRIVATE tapegrad::autograd tapegrad::nn tapegrad::viz)\n";
+      programs_cmake += "add_executable(" + name + " " + name +
+                        ".cpp)\n"
+                        "target_link_libraries(" +
+                        name + " PRIVATE tapegrad::autograd tapegrad::nn tapegrad::viz)\n";
       programs_txt += name + " " + u.page + ":" + std::to_string(u.first_line) + "\n";
     } else {
       fragments += " " + name + ".cpp";
     }
   }
-  cmake += fragments + ")\n"
+  cmake += fragments +
+           ")\n"
            "target_link_libraries(fragments PRIVATE "
            "tapegrad::autograd tapegrad::nn tapegrad::viz)\n" +
            programs_cmake;
   std::ofstream(out_dir / "CMakeLists.txt") << cmake;
   std::ofstream(out_dir / "programs.txt") << programs_txt;
   std::cout << blocks << " C++ blocks in " << pages.size() << " pages: " << units.size()
-            << " translation units (" << std::count_if(units.begin(), units.end(),
-                                                       [](const Unit& u) { return u.program; })
+            << " translation units ("
+            << std::count_if(units.begin(), units.end(), [](const Unit& u) { return u.program; })
             << " programs), " << continued << " continuing a program above, " << excerpts
             << " excerpts of the sources checked\n";
   return 0;

@@ -16,7 +16,8 @@ TEST_CASE("ReLU, Sigmoid and Tanh are the engine's ops", "[activation]") {
   CHECK(Tanh()(kX).to_vector() == tanh(kX).to_vector());
 }
 
-TEST_CASE("LeakyReLU defaults to PyTorch's slope 0.01 and is the engine's leaky_relu", "[activation]") {
+TEST_CASE("LeakyReLU defaults to PyTorch's slope 0.01 and is the engine's leaky_relu",
+          "[activation]") {
   LeakyReLU leaky;
   CHECK(leaky.negative_slope() == 0.01);
   CHECK(leaky(kX).to_vector() == leaky_relu(kX, 0.01).to_vector());
@@ -76,8 +77,9 @@ TEST_CASE("activation gradients at their kinks are PyTorch's", "[activation]") {
 
 TEST_CASE("gradcheck of every activation module", "[activation]") {
   std::vector<std::shared_ptr<UnaryModule>> modules = {
-      std::make_shared<ReLU>(), std::make_shared<LeakyReLU>(), std::make_shared<LeakyReLU>(0.3),
-      std::make_shared<LeakyReLU>(1.5), std::make_shared<Sigmoid>(), std::make_shared<Tanh>(),
+      std::make_shared<ReLU>(),         std::make_shared<LeakyReLU>(),
+      std::make_shared<LeakyReLU>(0.3), std::make_shared<LeakyReLU>(1.5),
+      std::make_shared<Sigmoid>(),      std::make_shared<Tanh>(),
       std::make_shared<Hardsigmoid>()};
   for (auto& m : modules) {
     Tensor x = kX.detach().requires_grad_();

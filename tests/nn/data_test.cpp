@@ -40,7 +40,8 @@ TEST_CASE("make_moons is shuffled, noisy, and reproducible", "[data]") {
   CHECK_THROWS_AS(make_moons(-1, 0.1, a), ValueError);
 }
 
-TEST_CASE("adding_problem: one marker in each half, target the sum of the marked values", "[data]") {
+TEST_CASE("adding_problem: one marker in each half, target the sum of the marked values",
+          "[data]") {
   Generator gen(2);
   const int64_t B = 64, T = 50;
   Dataset d = adding_problem(B, T, gen);

@@ -8,9 +8,10 @@
 using namespace ag;
 using namespace ag::nn;
 
-TEST_CASE("Dropout in training mode zeroes about p of the elements and scales the rest by "
-          "1 / (1 - p)",
-          "[dropout]") {
+TEST_CASE(
+    "Dropout in training mode zeroes about p of the elements and scales the rest by "
+    "1 / (1 - p)",
+    "[dropout]") {
   Generator gen(1);
   for (double p : {0.2, 0.5, 0.9}) {
     Dropout drop(p, gen);

@@ -63,7 +63,8 @@ TEST_CASE("Linear rejects a wrong input width, naming the module and the shapes"
   CHECK_THROWS_AS(lin(ag::zeros({5, 3})), ShapeError);
   CHECK_THROWS_AS(lin(Tensor(1.0)), ShapeError);
   CHECK_THROWS_AS(Linear(-1, 2, gen), ValueError);
-  CHECK_THROWS_WITH(Linear(3, -2, gen), "Linear: negative size (in_features = 3, out_features = -2)");
+  CHECK_THROWS_WITH(Linear(3, -2, gen),
+                    "Linear: negative size (in_features = 3, out_features = -2)");
 }
 
 TEST_CASE("gradcheck of Linear", "[linear]") {

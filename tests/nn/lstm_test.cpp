@@ -61,9 +61,9 @@ TEST_CASE("gradcheck of LSTMCell for every option combination", "[lstm]") {
   for (auto gate : {GateActivation::sigmoid, GateActivation::relu, GateActivation::hard_sigmoid}) {
     for (auto cell_act : {CellActivation::tanh, CellActivation::relu}) {
       for (double forget_bias : {0.0, 1.0}) {
-        LSTMCell cell(3, 4, gen,
-                      {.gate_activation = gate, .cell_activation = cell_act,
-                       .forget_bias = forget_bias});
+        LSTMCell cell(
+            3, 4, gen,
+            {.gate_activation = gate, .cell_activation = cell_act, .forget_bias = forget_bias});
         Tensor x = ag::normal({2, 3}, 0.0, 1.0, gen, true);
         Tensor h = ag::normal({2, 4}, 0.0, 1.0, gen, true);
         Tensor c = ag::normal({2, 4}, 0.0, 1.0, gen, true);
@@ -90,8 +90,8 @@ TEST_CASE("gradcheck of a 2-layer LSTM through time", "[lstm]") {
   auto r = gradcheck(
       [&](const std::vector<Tensor>& in) {
         LSTM::Output out = lstm.forward(in.back());
-        return concat({reshape(out.output, {-1}), reshape(out.state.h, {-1}),
-                       reshape(out.state.c, {-1})});
+        return concat(
+            {reshape(out.output, {-1}), reshape(out.state.h, {-1}), reshape(out.state.c, {-1})});
       },
       inputs);
   INFO(r.message);
@@ -123,13 +123,13 @@ TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {
     scopes.insert(tape.scope_name(n.scope));
     if (tape.scope_name(n.scope) == "lstm/t=3/layer1") ++ops[n.op];
   }
-  CHECK(ops["addmm"] == 2);    // b + x W_ih^T, then + h W_hh^T
+  CHECK(ops["addmm"] == 2);  // b + x W_ih^T, then + h W_hh^T
   CHECK(ops["matmul"] == 0);
-  CHECK(ops["slice"] == 4);    // i, f, g, o
-  CHECK(ops["sigmoid"] == 3);  // i, f, o
-  CHECK(ops["tanh"] == 2);     // g and tanh(c)
-  CHECK(ops["mul"] == 3);      // f * c, i * g, o * tanh(c)
-  CHECK(ops["add"] == 1);      // c = f c + i g
+  CHECK(ops["slice"] == 4);                 // i, f, g, o
+  CHECK(ops["sigmoid"] == 3);               // i, f, o
+  CHECK(ops["tanh"] == 2);                  // g and tanh(c)
+  CHECK(ops["mul"] == 3);                   // f * c, i * g, o * tanh(c)
+  CHECK(ops["add"] == 1);                   // c = f c + i g
   CHECK(scopes.count("lstm/layer0") == 1);  // W^T and b_ih + b_hh, once per sequence
   CHECK(scopes.count("lstm/t=0/layer0") == 1);
   CHECK(scopes.count("lstm/t=4/layer1") == 1);
@@ -152,7 +152,8 @@ TEST_CASE("LSTM errors name the module and the shapes", "[lstm]") {
                     "LSTM 'lstm': input must have rank 3, [time, batch, input], got shape [3, 4] "
                     "(for one time step use the cell, or reshape to add an axis)");
   CHECK_THROWS_AS(lstm.forward(ag::zeros({1, 7, 3, 4})), ShapeError);
-  CHECK_THROWS_WITH(lstm.forward(ag::zeros({7, 3, 4}), {ag::zeros({2, 2, 5}), ag::zeros({2, 3, 5})}),
+  CHECK_THROWS_WITH(lstm.forward(ag::zeros({7, 3, 4}),
+                                 {ag::zeros({2, 2, 5}), ag::zeros({2, 3, 5})}),
                     "LSTM 'lstm': initial h has shape [2, 2, 5], expected [2, 3, 5] (layers, "
                     "batch, hidden) for input shape [7, 3, 4]");
   CHECK_THROWS_AS(lstm.forward(ag::zeros({7, 3, 4}), {ag::zeros({2, 3, 5}), Tensor()}), ShapeError);

@@ -11,10 +11,10 @@ using namespace ag::nn;
 
 namespace {
 std::shared_ptr<Sequential> make_mlp(Generator& gen) {
-  return std::make_shared<Sequential>(
-      "mlp", std::initializer_list<std::shared_ptr<UnaryModule>>{
-                 std::make_shared<Linear>(2, 3, gen), std::make_shared<ReLU>(),
-                 std::make_shared<Linear>(3, 1, gen)});
+  return std::make_shared<Sequential>("mlp", std::initializer_list<std::shared_ptr<UnaryModule>>{
+                                                 std::make_shared<Linear>(2, 3, gen),
+                                                 std::make_shared<ReLU>(),
+                                                 std::make_shared<Linear>(3, 1, gen)});
 }
 }  // namespace
 
@@ -23,7 +23,8 @@ TEST_CASE("parameters have dotted names in a stable order", "[module]") {
   auto mlp = make_mlp(gen);
   std::vector<std::string> names;
   for (const auto& p : mlp->named_parameters()) names.push_back(p.name);
-  CHECK(names == std::vector<std::string>{"mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"});
+  CHECK(names ==
+        std::vector<std::string>{"mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"});
   // The tensors carry their names, so the tape and graph dumps show them.
   CHECK(mlp->parameters()[2].name() == "mlp.2.weight");
   CHECK(mlp->num_parameters() == 2 * 3 + 3 + 3 * 1 + 1);
@@ -41,8 +42,9 @@ TEST_CASE("LSTM parameters are named lstm.layer0.W_ih and so on", "[module]") {
   LSTM lstm(3, 4, gen, {.num_layers = 2});
   std::vector<std::string> names;
   for (const auto& p : lstm.named_parameters()) names.push_back(p.name);
-  CHECK(names == std::vector<std::string>{"lstm.layer0.W_ih", "lstm.layer0.W_hh", "lstm.layer0.b_ih",
-                                          "lstm.layer0.b_hh", "lstm.layer1.W_ih", "lstm.layer1.W_hh",
+  CHECK(names == std::vector<std::string>{"lstm.layer0.W_ih", "lstm.layer0.W_hh",
+                                          "lstm.layer0.b_ih", "lstm.layer0.b_hh",
+                                          "lstm.layer1.W_ih", "lstm.layer1.W_hh",
                                           "lstm.layer1.b_ih", "lstm.layer1.b_hh"});
   lstm.set_name("encoder");
   CHECK(lstm.parameters()[0].name() == "encoder.layer0.W_ih");
@@ -104,7 +106,9 @@ TEST_CASE("each module's forward runs in its own scope", "[module]") {
 // one tensor (a UnaryModule). An LSTM, whose forward returns (output, (h_n, c_n)), does not
 // compile there.
 template <class M>
-constexpr bool sequential_takes = requires(Sequential& s, std::shared_ptr<M> m) { s.add(m); };
+constexpr bool sequential_takes = requires(Sequential& s, std::shared_ptr<M> m) {
+  s.add(m);
+};
 static_assert(sequential_takes<Linear> && sequential_takes<ReLU> && sequential_takes<Sequential>);
 static_assert(!sequential_takes<LSTM> && !sequential_takes<RNN> && !sequential_takes<LSTMCell> &&
               !sequential_takes<RNNCell>);
@@ -157,9 +161,8 @@ namespace {
 // Sequential{lin, ReLU, lin}: one Linear used twice, so its weight and bias are tied.
 std::shared_ptr<Sequential> make_tied(Generator& gen) {
   auto lin = std::make_shared<Linear>(2, 2, gen);
-  return std::make_shared<Sequential>(
-      "tied",
-      std::initializer_list<std::shared_ptr<UnaryModule>>{lin, std::make_shared<ReLU>(), lin});
+  return std::make_shared<Sequential>("tied", std::initializer_list<std::shared_ptr<UnaryModule>>{
+                                                  lin, std::make_shared<ReLU>(), lin});
 }
 }  // namespace
 

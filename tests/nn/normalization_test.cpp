@@ -54,9 +54,10 @@ TEST_CASE("LayerNorm over the last 1 and 2 dims matches torch.nn.LayerNorm", "[n
   }
 }
 
-TEST_CASE("BatchNorm1d on [N, C] and [N, C, L] matches torch.nn.BatchNorm1d: two training steps "
-          "(outputs, gradients, running statistics), then eval mode",
-          "[normalization]") {
+TEST_CASE(
+    "BatchNorm1d on [N, C] and [N, C, L] matches torch.nn.BatchNorm1d: two training steps "
+    "(outputs, gradients, running statistics), then eval mode",
+    "[normalization]") {
   for (const char* key : {"2d", "3d"}) {
     INFO(key);
     const auto& c = fixtures::nn().at("batch_norm").at(key);
@@ -95,10 +96,10 @@ TEST_CASE("gradcheck of LayerNorm and of BatchNorm1d in both modes", "[normaliza
   LayerNorm plain({5}, 1e-5, /*elementwise_affine=*/false);
   check(plain, {2, 5});
   BatchNorm1d bn(3);
-  check(bn, {5, 3});     // training mode: the gradient runs through the batch statistics
+  check(bn, {5, 3});  // training mode: the gradient runs through the batch statistics
   check(bn, {4, 3, 2});
   bn.eval();
-  check(bn, {5, 3});     // eval mode: the statistics are constants
+  check(bn, {5, 3});  // eval mode: the statistics are constants
   check(bn, {4, 3, 2});
 }
 
@@ -125,12 +126,14 @@ TEST_CASE("train() and eval() set the mode of a module and of all its descendant
   CHECK_FALSE((*inner)[0].is_training());
 }
 
-TEST_CASE("BatchNorm1d: running statistics start at 0 and 1 and count batches; eval mode uses "
-          "them; without track_running_stats it always uses the batch",
-          "[normalization]") {
+TEST_CASE(
+    "BatchNorm1d: running statistics start at 0 and 1 and count batches; eval mode uses "
+    "them; without track_running_stats it always uses the batch",
+    "[normalization]") {
   Generator gen(3);
   BatchNorm1d bn(2, {.momentum = 0.5});
-  Tensor x = ag::tensor({1, 10, 3, 20, 8, 60}, {3, 2});  // channel 0: 1, 3, 8; channel 1: 10, 20, 60
+  Tensor x = ag::tensor({1, 10, 3, 20, 8, 60},
+                        {3, 2});  // channel 0: 1, 3, 8; channel 1: 10, 20, 60
   CHECK(bn.running_mean.to_vector() == std::vector<double>{0, 0});
   CHECK(bn.running_var.to_vector() == std::vector<double>{1, 1});
   // A fresh module in eval mode: (x - 0) / sqrt(1 + eps).
@@ -164,13 +167,14 @@ TEST_CASE("BatchNorm1d: running statistics start at 0 and 1 and count batches; e
 TEST_CASE("BatchNorm1d's running statistics are buffers: in state_dict, not in parameters()",
           "[normalization]") {
   Generator gen(0);
-  Sequential model("model", {std::make_shared<Linear>(3, 2, gen), std::make_shared<BatchNorm1d>(2)});
-  CHECK(names_of(model.named_parameters()) ==
-        std::vector<std::string>{"model.0.weight", "model.0.bias", "model.1.weight",
-                                 "model.1.bias"});
-  CHECK(names_of(model.named_buffers()) ==
-        std::vector<std::string>{"model.1.running_mean", "model.1.running_var",
-                                 "model.1.num_batches_tracked"});
+  Sequential model("model",
+                   {std::make_shared<Linear>(3, 2, gen), std::make_shared<BatchNorm1d>(2)});
+  CHECK(
+      names_of(model.named_parameters()) ==
+      std::vector<std::string>{"model.0.weight", "model.0.bias", "model.1.weight", "model.1.bias"});
+  CHECK(names_of(model.named_buffers()) == std::vector<std::string>{"model.1.running_mean",
+                                                                    "model.1.running_var",
+                                                                    "model.1.num_batches_tracked"});
   // PyTorch's state_dict order: per module its parameters, then its buffers.
   CHECK(names_of(model.state_dict()) ==
         std::vector<std::string>{"model.0.weight", "model.0.bias", "model.1.weight", "model.1.bias",
@@ -194,8 +198,7 @@ TEST_CASE("BatchNorm1d's running statistics are buffers: in state_dict, not in p
   }
 }
 
-TEST_CASE("BatchNorm1d's running statistics save and load with the parameters",
-          "[normalization]") {
+TEST_CASE("BatchNorm1d's running statistics save and load with the parameters", "[normalization]") {
   Generator gen(4);
   BatchNorm1d trained(3);
   for (int step = 0; step < 3; ++step) trained(ag::normal({6, 3, 2}, 1.0, 2.0, gen));
@@ -233,8 +236,9 @@ TEST_CASE("LayerNorm and BatchNorm1d errors name the module and the shapes", "[n
   CHECK_THROWS_AS(LayerNorm({3, 0}), ValueError);
 
   BatchNorm1d bn(3);
-  CHECK_THROWS_WITH(bn(ag::zeros({5, 4})),
-                    "BatchNorm1d 'batch_norm': input must be [N, 3] or [N, 3, L], got shape [5, 4]");
+  CHECK_THROWS_WITH(
+      bn(ag::zeros({5, 4})),
+      "BatchNorm1d 'batch_norm': input must be [N, 3] or [N, 3, L], got shape [5, 4]");
   CHECK_THROWS_AS(bn(ag::zeros({5, 3, 2, 2})), ShapeError);
   CHECK_THROWS_WITH(bn(ag::zeros({1, 3})),
                     "BatchNorm1d 'batch_norm': expected more than 1 value per channel in "

@@ -42,8 +42,8 @@ void run(Optimizer& opt, const Problem& pr, const fixtures::json& steps) {
 TEST_CASE("SGD with momentum and weight decay matches torch.optim.SGD", "[optim]") {
   const auto& c = fixtures::nn().at("optim").at("sgd_momentum");
   Problem pr;
-  SGD opt({pr.p, pr.q}, {.lr = c.at("lr"), .momentum = c.at("momentum"),
-                         .weight_decay = c.at("weight_decay")});
+  SGD opt({pr.p, pr.q},
+          {.lr = c.at("lr"), .momentum = c.at("momentum"), .weight_decay = c.at("weight_decay")});
   run(opt, pr, c.at("steps"));
 }
 

@@ -7,9 +7,10 @@
 using namespace ag;
 using namespace ag::nn;
 
-TEMPLATE_TEST_CASE("a sequence run in two pieces, the second from the first's final state, is "
-                   "the whole sequence",
-                   "[recurrent]", RNN, LSTM) {
+TEMPLATE_TEST_CASE(
+    "a sequence run in two pieces, the second from the first's final state, is "
+    "the whole sequence",
+    "[recurrent]", RNN, LSTM) {
   Generator gen(4);
   TestType layer(3, 4, gen, {.num_layers = 2});
   const Tensor x = ag::normal({6, 2, 3}, 0.0, 1.0, gen);  // [T, B, I]

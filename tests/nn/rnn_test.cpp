@@ -9,8 +9,8 @@ using namespace ag;
 using namespace ag::nn;
 
 TEST_CASE("RNN (tanh and relu, 2 layers) matches torch.nn.RNN with torch's weights", "[rnn]") {
-  for (auto [key, nonlinearity] : {std::pair{"rnn_tanh", Nonlinearity::tanh},
-                                   std::pair{"rnn_relu", Nonlinearity::relu}}) {
+  for (auto [key, nonlinearity] :
+       {std::pair{"rnn_tanh", Nonlinearity::tanh}, std::pair{"rnn_relu", Nonlinearity::relu}}) {
     INFO(key);
     const auto& c = fixtures::nn().at(key);
     Generator gen(0);

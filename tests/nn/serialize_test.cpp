@@ -1,4 +1,5 @@
-// tests for nn/src/serialize.cpp: exact round trips, readable files, mismatches that change nothing.
+// tests for nn/src/serialize.cpp: exact round trips, readable files, mismatches that change
+// nothing.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -103,10 +104,9 @@ TEST_CASE("loading something that is not a parameter file is a clear error", "[s
   CHECK_THROWS_AS(parameters_from_json(lin, "{not json"), ValueError);
   CHECK_THROWS_AS(parameters_from_json(lin, R"({"format": "other"})"), ValueError);
   CHECK_THROWS_AS(load_parameters(lin, "/nonexistent/params.json"), IOError);
-  CHECK_THROWS_AS(
-      parameters_from_json(lin, R"({"format": "tapegrad-parameters", "parameters": [
+  CHECK_THROWS_AS(parameters_from_json(lin, R"({"format": "tapegrad-parameters", "parameters": [
           {"name": "linear.weight", "shape": [3, 2], "values": [1, 2]}]})"),
-      ShapeError);
+                  ShapeError);
 }
 
 TEST_CASE("a save that cannot be written throws, however small the model", "[serialize]") {
@@ -209,7 +209,8 @@ TEST_CASE("a number the file cannot mean is a clear error", "[serialize]") {
   const auto before = values_of(lin);
   auto file_with = [](const std::string& value) {
     return R"({"format": "tapegrad-parameters", "version": 1, "parameters": [
-        {"name": "linear.weight", "shape": [2, 1], "values": [1, )" + value + R"(]},
+        {"name": "linear.weight", "shape": [2, 1], "values": [1, )" +
+           value + R"(]},
         {"name": "linear.bias", "shape": [2], "values": [0, 0]}]})";
   };
   CHECK_THROWS_WITH(parameters_from_json(lin, file_with("null")),
@@ -316,9 +317,9 @@ void check_resumes_exactly(Options options, Options other_options) {
 TEST_CASE("a checkpoint resumes SGD with momentum exactly", "[serialize][checkpoint]") {
   check_resumes_exactly<SGD>(SGDOptions{.lr = 0.1, .momentum = 0.9},
                              SGDOptions{.lr = 0.5, .momentum = 0.1});
-  check_resumes_exactly<SGD>(SGDOptions{.lr = 0.05, .momentum = 0.8, .weight_decay = 1e-3,
-                                        .nesterov = true},
-                             SGDOptions{});
+  check_resumes_exactly<SGD>(
+      SGDOptions{.lr = 0.05, .momentum = 0.8, .weight_decay = 1e-3, .nesterov = true},
+      SGDOptions{});
 }
 
 TEST_CASE("a checkpoint resumes Adam exactly", "[serialize][checkpoint]") {
@@ -353,9 +354,9 @@ TEST_CASE("a checkpoint is readable JSON with a version", "[serialize][checkpoin
       checkpoint_from_json(other.model, other.opt, other.gen, with_version(R"("version": 2)")),
       "load_checkpoint: the JSON text is a tapegrad-checkpoint file of version 2; this tapegrad "
       "reads version 1");
-  CHECK_THROWS_WITH(
-      checkpoint_from_json(other.model, other.opt, other.gen, with_version(R"("other": 1)")),
-      Catch::Contains("of version (none given)"));
+  CHECK_THROWS_WITH(checkpoint_from_json(other.model, other.opt, other.gen,
+                                         with_version(R"("other": 1)")),
+                    Catch::Contains("of version (none given)"));
   CHECK(values_of(other.model) == before);
 }
 
@@ -411,7 +412,8 @@ TEST_CASE("a step or a generator word that is not a whole number in range is ref
   CHECK_THROWS_AS(load_with("engine", -1), ValueError);
   CHECK_THROWS_AS(load_with("engine", 1.5), ValueError);
   CHECK_THROWS_AS(load_with("engine", "7"), ValueError);
-  CHECK_THROWS_WITH(load_with("step", 1e300), Catch::Contains("the step of 'mlp.0.weight' is 1e+300"));
+  CHECK_THROWS_WITH(load_with("step", 1e300),
+                    Catch::Contains("the step of 'mlp.0.weight' is 1e+300"));
   CHECK_THROWS_AS(load_with("step", 1.5), ValueError);
   CHECK_THROWS_AS(load_with("step", uint64_t{1} << 63), ValueError);  // past int64
   auto not_a_list = doc;
@@ -430,9 +432,8 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   Generator a(1), b(2);
   auto make = [](Generator& gen) {
     auto lin = std::make_shared<Linear>(2, 2, gen);
-    return std::make_shared<Sequential>(
-        "tied",
-        std::initializer_list<std::shared_ptr<UnaryModule>>{lin, std::make_shared<ReLU>(), lin});
+    return std::make_shared<Sequential>("tied", std::initializer_list<std::shared_ptr<UnaryModule>>{
+                                                    lin, std::make_shared<ReLU>(), lin});
   };
   auto saved = make(a), loaded = make(b);
   REQUIRE(values_of(*saved) != values_of(*loaded));

@@ -26,8 +26,8 @@ TEST_CASE("micrograd's demo: an MLP separates the two moons", "[training]") {
   const auto start = std::chrono::steady_clock::now();
   Generator gen(1337);
   Dataset moons = make_moons(100, 0.1, gen);
-  const Tensor X = moons.x;                // [100, 2]
-  const Tensor y = moons.y * 2.0 - 1.0;    // labels -1 / +1, [100]
+  const Tensor X = moons.x;              // [100, 2]
+  const Tensor y = moons.y * 2.0 - 1.0;  // labels -1 / +1, [100]
 
   // micrograd's MLP(2, [16, 16, 1]): ReLU after the hidden layers, weights uniform(-1, 1) and
   // biases 0 as micrograd's Neuron starts them.
@@ -35,8 +35,10 @@ TEST_CASE("micrograd's demo: an MLP separates the two moons", "[training]") {
                          std::make_shared<Linear>(16, 16, gen), std::make_shared<ReLU>(),
                          std::make_shared<Linear>(16, 1, gen)});
   for (const NamedTensor& p : mlp.named_parameters()) {
-    if (p.name.ends_with("weight")) init::uniform(p.tensor, -1.0, 1.0, gen);
-    else init::zeros(p.tensor);
+    if (p.name.ends_with("weight"))
+      init::uniform(p.tensor, -1.0, 1.0, gen);
+    else
+      init::zeros(p.tensor);
   }
   SGD sgd(mlp.parameters(), {.lr = 1.0});
 
@@ -52,8 +54,8 @@ TEST_CASE("micrograd's demo: an MLP separates the two moons", "[training]") {
     sgd.zero_grad();
     {
       Tape tape;
-      Tensor scores = reshape(mlp(X), {100});                     // [100]
-      Tensor data_loss = hinge_loss(scores, y);                   // mean(relu(1 - y * score))
+      Tensor scores = reshape(mlp(X), {100});    // [100]
+      Tensor data_loss = hinge_loss(scores, y);  // mean(relu(1 - y * score))
       Tensor reg_loss = scalar(0.0);
       for (const Tensor& p : mlp.parameters()) reg_loss = reg_loss + sum(p * p);
       Tensor total = data_loss + 1e-4 * reg_loss;
@@ -109,8 +111,9 @@ TEST_CASE("an LSTM solves the adding problem at T = 50", "[training]") {
     adam.step();
     if (++step % eval_every == 0) mse = test_mse();
   }
-  fmt::print("adding problem T={}: LSTM H={}, batch {}, Adam lr 1e-2, clip 1: test MSE {:.4f} -> "
-             "{:.5f} after {} steps, {:.1f} s\n",
-             T, H, batch, mse_at_start, mse, step, seconds_since(start));
+  fmt::print(
+      "adding problem T={}: LSTM H={}, batch {}, Adam lr 1e-2, clip 1: test MSE {:.4f} -> "
+      "{:.5f} after {} steps, {:.1f} s\n",
+      T, H, batch, mse_at_start, mse, step, seconds_since(start));
   CHECK(mse < 0.01);
 }

@@ -13,14 +13,18 @@
 namespace {
 
 pages::Json results_with(const std::string& verdict, int holds, const std::string& measured) {
-  pages::Json r = {{"tutorial", "00_test"}, {"mode", "full"}, {"seeds", {1, 2, 3, 4, 5}},
-                   {"seconds", 12.0}};
+  pages::Json r = {
+      {"tutorial", "00_test"}, {"mode", "full"}, {"seeds", {1, 2, 3, 4, 5}}, {"seconds", 12.0}};
   r["claims"] = pages::Json::array();
-  r["claims"].push_back({{"claim", "x"}, {"measured", measured}, {"kind", "trained"},
-                         {"holds", holds}, {"of", 5}, {"verdict", verdict},
-                         {"seeds", pages::Json::array()},
-                         {"text", "  claim:    x\n  measured: " + measured + "\n  verdict:  " +
-                                      verdict + "\n\n"}});
+  r["claims"].push_back(
+      {{"claim", "x"},
+       {"measured", measured},
+       {"kind", "trained"},
+       {"holds", holds},
+       {"of", 5},
+       {"verdict", verdict},
+       {"seeds", pages::Json::array()},
+       {"text", "  claim:    x\n  measured: " + measured + "\n  verdict:  " + verdict + "\n\n"}});
   r["values"] = {{"ratio", {{"value", 0.1581}, {"text", "0.158"}, {"kind", "exact"}}}};
   r["tables"] = {{"t", {{"text", "  layer 1  1.15e-10  ███▏   step 0.219\n"}, {"kind", "exact"}}}};
   return r;
@@ -111,7 +115,7 @@ TEST_CASE("a tutorial writes results.json with its claims, values and tables") {
   t.claim("always", "1 = 1", true);
   t.claim("per seed", "half", {{1, "yes", true}, {2, "no", false}});
   const int rc = t.finish();  // (prints the verdicts into the test's log)
-  CHECK(rc == 0);  // MIXED is reported, not a failure
+  CHECK(rc == 0);             // MIXED is reported, not a failure
   std::ifstream in(dir + "/results.json");
   const pages::Json r = pages::Json::parse(in);
   CHECK(r.at("mode") == "quick");

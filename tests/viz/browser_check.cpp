@@ -66,7 +66,8 @@ std::optional<Size> declared_size(const fs::path& svg) {
   std::ifstream in(svg);
   std::stringstream text;
   text << in.rdbuf();
-  static const std::regex tag(R"re(<svg[^>]*\swidth="([0-9.]+)(pt|px)?"[^>]*\sheight="([0-9.]+)(pt|px)?")re");
+  static const std::regex tag(
+      R"re(<svg[^>]*\swidth="([0-9.]+)(pt|px)?"[^>]*\sheight="([0-9.]+)(pt|px)?")re");
   std::smatch m;
   const std::string s = text.str();
   if (!std::regex_search(s, m, tag)) return std::nullopt;
@@ -109,8 +110,8 @@ bool is_background(const unsigned char* p) {  // magenta, as the window was pain
 std::string check(const std::string& chromium, const fs::path& svg, const fs::path& work) {
   const auto size = declared_size(svg);
   if (!size) return "its <svg> tag declares no width and height";
-  const fs::path png = work / (svg.parent_path().filename().string() + "_" +
-                               svg.stem().string() + ".png");
+  const fs::path png = work /
+                       (svg.parent_path().filename().string() + "_" + svg.stem().string() + ".png");
   const fs::path log = work / (svg.stem().string() + ".log");
   fs::remove(png);
   // --no-sandbox: Chromium refuses to run as root without it (CI runs as root); the page is a
@@ -166,9 +167,10 @@ int main(int argc, char** argv) {
   const bool required = require != nullptr && std::string(require) == "1";
   const auto chromium = find_chromium();
   if (!chromium) {
-    fmt::print("{}: no Chromium found (looked for $TAPEGRAD_CHROMIUM, chromium, chromium-browser, "
-               "google-chrome on PATH; on Debian: apt-get install chromium).\n",
-               required ? "FAILED" : "SKIPPED");
+    fmt::print(
+        "{}: no Chromium found (looked for $TAPEGRAD_CHROMIUM, chromium, chromium-browser, "
+        "google-chrome on PATH; on Debian: apt-get install chromium).\n",
+        required ? "FAILED" : "SKIPPED");
     if (!required) fmt::print("Set TAPEGRAD_REQUIRE_BROWSER=1 to make this a failure.\n");
     return required ? 1 : kExitSkipped;
   }

@@ -94,8 +94,7 @@ TEST_CASE("zero, NaN, no gradient and constant each look different from the colo
   // A vanished gradient takes the bottom colour, distinct from an exact zero.
   CHECK(tiny.fill == viridis(0.0));
   CHECK(tiny.fill != zero.fill);
-  const std::vector<std::string> fills = {zero.fill, nan.fill, none.fill, constant.fill,
-                                          tiny.fill};
+  const std::vector<std::string> fills = {zero.fill, nan.fill, none.fill, constant.fill, tiny.fill};
   for (size_t a = 0; a < fills.size(); ++a) {
     for (size_t b = a + 1; b < fills.size(); ++b) CHECK(fills[a] != fills[b]);
   }

@@ -42,8 +42,7 @@ std::set<std::string> allowlist() {
 }
 }  // namespace
 
-TEST_CASE("every picture under docs/img is on the default scale or allowlisted",
-          "[viz][docs]") {
+TEST_CASE("every picture under docs/img is on the default scale or allowlisted", "[viz][docs]") {
   const std::set<std::string> allowed = allowlist();
   std::vector<std::string> svgs;
   for (const auto& entry : fs::recursive_directory_iterator(kDocs / "img")) {
@@ -56,8 +55,8 @@ TEST_CASE("every picture under docs/img is on the default scale or allowlisted",
   for (const std::string& svg : svgs) {
     INFO(svg << ": regenerate it on the default scale, or list it with its reason under "
                 "\"## Pictures on another scale\" in docs/graphs.md");
-    const bool on_default =
-        read_text(kDocs / svg).find(R"(<g id="legend_scale_default")") != std::string::npos;
+    const bool on_default = read_text(kDocs / svg).find(R"(<g id="legend_scale_default")") !=
+                            std::string::npos;
     CHECK((on_default || allowed.count(svg) == 1));
   }
   // Every allowlisted picture exists: a stale row is an error too.

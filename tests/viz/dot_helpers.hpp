@@ -16,9 +16,7 @@ namespace viz_test {
 // A DOT text parsed back by cgraph (the same library that wrote it).
 class Parsed {
  public:
-  explicit Parsed(const std::string& dot) : g_(agmemread(dot.c_str())) {
-    REQUIRE(g_ != nullptr);
-  }
+  explicit Parsed(const std::string& dot) : g_(agmemread(dot.c_str())) { REQUIRE(g_ != nullptr); }
   ~Parsed() { agclose(g_); }
   Parsed(const Parsed&) = delete;
   Parsed& operator=(const Parsed&) = delete;

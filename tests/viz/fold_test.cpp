@@ -29,8 +29,7 @@ std::vector<std::string> lines(const std::string& text) {
 }
 }  // namespace
 
-TEST_CASE("gradient_flow: one entry per scope, in the order the tape entered them",
-          "[viz][fold]") {
+TEST_CASE("gradient_flow: one entry per scope, in the order the tape entered them", "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::tanh_rnn(6, 4);
   tape.backward(loss, kEdges);
@@ -40,7 +39,7 @@ TEST_CASE("gradient_flow: one entry per scope, in the order the tape entered the
     CHECK(flow[t].scope == fmt::format("rnn/t={}", t));
     CHECK(flow[t].has_gradient);
     CHECK(flow[t].quantity == viz::FlowQuantity::activation);  // the default
-    CHECK_FALSE(flow[t].from_edges);  // measured on the nodes' gradients
+    CHECK_FALSE(flow[t].from_edges);                           // measured on the nodes' gradients
     CHECK(flow[t].node_count > 0);
   }
   CHECK(flow[0].first_node < flow[1].first_node);
@@ -125,9 +124,10 @@ TEST_CASE("gradient_flow: dL/d output of a layer is the gradient at its activati
   for (size_t k = 1; k < flow.size(); ++k) CHECK(flow[k - 1].norm < flow[k].norm);
 }
 
-TEST_CASE("gradient_flow without recorded edges: leaving falls back to the entry nodes, "
-          "parameters is an error",
-          "[viz][fold]") {
+TEST_CASE(
+    "gradient_flow without recorded edges: leaving falls back to the entry nodes, "
+    "parameters is an error",
+    "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::tanh_rnn(4, 3);
   tape.backward(loss);  // no edge gradients
@@ -161,11 +161,11 @@ TEST_CASE("every flow picture and text names the gradient it shows", "[viz][fold
   const auto params = viz::gradient_flow(tape, 2, viz::FlowQuantity::parameters);
   CHECK(viz::flow_bars(params).find("|dL/d parameters| used in each scope") != std::string::npos);
   CHECK(viz::flow_csv(params).find(",dL/d parameters\n") != std::string::npos);
-  Parsed by_params(viz::to_dot(
-      tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::parameters}));
+  Parsed by_params(viz::to_dot(tape, {.view = viz::View::folded,
+                                      .flow_quantity = viz::FlowQuantity::parameters}));
   CHECK(by_params.attr("g0", "label").find("dL/d params ") != std::string::npos);
-  Parsed leaving(viz::to_dot(
-      tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::leaving}));
+  Parsed leaving(
+      viz::to_dot(tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::leaving}));
   CHECK(leaving.attr("g0", "label").find("grad leaving ") != std::string::npos);
 }
 
@@ -179,16 +179,14 @@ TEST_CASE("gradient_flow before backward: no gradient anywhere", "[viz][fold]") 
   CHECK(viz::flow_bars(flow).find("no gradient") != std::string::npos);
 }
 
-TEST_CASE("folded view: one box per time step, parameters hidden unless asked",
-          "[viz][fold]") {
+TEST_CASE("folded view: one box per time step, parameters hidden unless asked", "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::lstm(5, 3);
   tape.backward(loss, kEdges);
   Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
   for (int t = 0; t < 5; ++t) {
     CHECK(p.has_node(fmt::format("g{}", t)));
-    CHECK(p.attr(fmt::format("g{}", t), "label").find(fmt::format("t={}", t)) !=
-          std::string::npos);
+    CHECK(p.attr(fmt::format("g{}", t), "label").find(fmt::format("t={}", t)) != std::string::npos);
   }
   CHECK_FALSE(p.has_node("g5"));
   CHECK(p.has_node("legend"));
@@ -211,8 +209,7 @@ TEST_CASE("folded view: box colours follow the gradient leaving each step", "[vi
   Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
   viz::Options o;
   for (size_t t = 0; t < flow.size(); ++t) {
-    const std::string expected =
-        viz::detail::viridis(viz::detail::scale_position(flow[t].norm, o));
+    const std::string expected = viz::detail::viridis(viz::detail::scale_position(flow[t].norm, o));
     CHECK(p.attr(fmt::format("g{}", t), "fillcolor") == expected);
   }
   CHECK(p.attr("g0", "fillcolor") != p.attr("g7", "fillcolor"));
@@ -239,8 +236,7 @@ TEST_CASE("folded view: a long chain wraps into rows of Options::columns", "[viz
   CHECK(viz::to_dot(tape, {.view = viz::View::folded}).find("rank=same") == std::string::npos);
 }
 
-TEST_CASE("folded view renders a small LSTM to SVG (the benchmark's smoke size)",
-          "[viz][fold]") {
+TEST_CASE("folded view renders a small LSTM to SVG (the benchmark's smoke size)", "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::lstm(10, 8);
   tape.backward(loss, kEdges);
@@ -251,10 +247,8 @@ TEST_CASE("folded view renders a small LSTM to SVG (the benchmark's smoke size)"
 
 TEST_CASE("flow_bars: one line per scope, longer bars for larger gradients", "[viz][fold]") {
   std::vector<viz::FlowEntry> flow = {
-      {"layer0", 0, 5, 1e-7, true, true},
-      {"layer1", 5, 5, 1e-2, true, true},
-      {"layer2", 10, 5, 0.0, true, true},
-      {"layer3", 15, 5, std::nan(""), true, true},
+      {"layer0", 0, 5, 1e-7, true, true},  {"layer1", 5, 5, 1e-2, true, true},
+      {"layer2", 10, 5, 0.0, true, true},  {"layer3", 15, 5, std::nan(""), true, true},
       {"layer4", 20, 5, 0.0, false, true},
   };
   const auto text = lines(viz::flow_bars(flow, {}, 20));
@@ -456,7 +450,8 @@ TEST_CASE("folded view: wrapped rows are in time order", "[viz][fold]") {
   const auto flow = viz::gradient_flow(tape, 2);
   std::vector<std::pair<double, double>> at;  // position of t=0, t=1, ...
   for (size_t k = 0; k < flow.size(); ++k) {
-    if (flow[k].scope.starts_with("lstm/t=")) at.push_back(box_position(svg, fmt::format("g{}", k)));
+    if (flow[k].scope.starts_with("lstm/t="))
+      at.push_back(box_position(svg, fmt::format("g{}", k)));
   }
   REQUIRE(at.size() == 23);
   for (size_t t = 1; t < at.size(); ++t) {
@@ -464,7 +459,7 @@ TEST_CASE("folded view: wrapped rows are in time order", "[viz][fold]") {
     if (t % 5 != 0) {  // same row, to the right
       CHECK(at[t].second == Approx(at[t - 1].second));
       CHECK(at[t].first > at[t - 1].first);
-    } else {           // a new row, below, starting at the left
+    } else {  // a new row, below, starting at the left
       CHECK(at[t].second > at[t - 1].second);
       CHECK(at[t].first < at[t - 1].first);
     }
@@ -505,7 +500,8 @@ TEST_CASE("folded view: no internal name ever appears in a box", "[viz][fold]") 
   }
   tape.backward(loss, kEdges);
   for (const viz::Options& o :
-       {viz::Options{.view = viz::View::folded}, viz::Options{.view = viz::View::folded, .columns = 1},
+       {viz::Options{.view = viz::View::folded},
+        viz::Options{.view = viz::View::folded, .columns = 1},
         viz::Options{.view = viz::View::folded, .fold_show_parameters = true}, viz::Options{}}) {
     const std::string svg = viz::render_data(tape, viz::Format::svg, o);
     CHECK(svg.find("&lt;1%") != std::string::npos);
@@ -518,9 +514,9 @@ TEST_CASE("folded view: no internal name ever appears in a box", "[viz][fold]") 
 
 TEST_CASE("prune_constants also prunes ops computed from constants only", "[viz][fold]") {
   Tape tape;
-  Tensor x = tensor({1.0, 2.0, 3.0}, {3});                // a constant input
+  Tensor x = tensor({1.0, 2.0, 3.0}, {3});  // a constant input
   Tensor w = tensor({0.5, -1.0, 2.0}, {3}).requires_grad_();
-  Tensor scaled = x * 2.0;                                 // from constants only
+  Tensor scaled = x * 2.0;  // from constants only
   Tensor loss = sum(tanh(scaled * w));
   tape.backward(loss);
   Parsed p(viz::to_dot(tape, {.prune_constants = true}));

@@ -37,8 +37,7 @@ double grad_norm(const TensorImpl& t) {
 }
 }  // namespace
 
-TEST_CASE("full view: one node per tape node plus the legend, one edge per input",
-          "[viz][graph]") {
+TEST_CASE("full view: one node per tape node plus the legend, one edge per input", "[viz][graph]") {
   Tape tape;
   Tensor loss = ex::mlp(3, 4, ex::Activation::sigmoid);
   tape.backward(loss, kEdges);
@@ -56,8 +55,8 @@ TEST_CASE("full view: scopes become nested clusters", "[viz][graph]") {
   Parsed p(viz::to_dot(tape));
   auto clusters = p.clusters();
   std::sort(clusters.begin(), clusters.end());
-  CHECK(clusters == std::vector<std::string>{"cluster_lstm", "cluster_lstm/t=0",
-                                             "cluster_lstm/t=1", "cluster_lstm/t=2"});
+  CHECK(clusters == std::vector<std::string>{"cluster_lstm", "cluster_lstm/t=0", "cluster_lstm/t=1",
+                                             "cluster_lstm/t=2"});
   // The step clusters sit inside the lstm cluster.
   Agraph_t* lstm = agsubg(p.graph(), const_cast<char*>("cluster_lstm"), 0);
   REQUIRE(lstm != nullptr);
@@ -126,15 +125,14 @@ TEST_CASE("a value used twice gets two edges and its summed derivative once", "[
   CHECK(dot.find("data 3 | grad 6") != std::string::npos);
 }
 
-TEST_CASE("markers: ReLU sparsity, sigmoid saturation, LeakyReLU slope, clamp",
-          "[viz][graph]") {
+TEST_CASE("markers: ReLU sparsity, sigmoid saturation, LeakyReLU slope, clamp", "[viz][graph]") {
   // A batch of 4 examples of one unit: a share of values, never "dead" (no unit is off for all).
   Tape tape;
   Tensor x = tensor({-2.0, -1.0, 0.5, 3.0}, {4}, true);
-  Tensor r = relu(x);                             // 2 of 4 values are 0
-  Tensor s = sigmoid(x * 5.0);                    // σ' < 1e-3 at -10 and 15, not at -5, 2.5
-  Tensor l = leaky_relu(x, 0.1);                  // slope 0.1, 2 of 4 on it
-  Tensor c = clamp(x, -1.5, 1.0);                 // -2 and 3 clamped
+  Tensor r = relu(x);              // 2 of 4 values are 0
+  Tensor s = sigmoid(x * 5.0);     // σ' < 1e-3 at -10 and 15, not at -5, 2.5
+  Tensor l = leaky_relu(x, 0.1);   // slope 0.1, 2 of 4 on it
+  Tensor c = clamp(x, -1.5, 1.0);  // -2 and 3 clamped
   Tensor loss = sum(r) + sum(s) + sum(l) + sum(c);
   tape.backward(loss, kEdges);
   Parsed p(viz::to_dot(tape));
@@ -147,18 +145,17 @@ TEST_CASE("markers: ReLU sparsity, sigmoid saturation, LeakyReLU slope, clamp",
   for (const Tensor& t : {r, s, l, c}) CHECK(label(t).find("#c00000") == std::string::npos);
 }
 
-TEST_CASE("dead: a ReLU unit off for every example of a batch of at least two",
-          "[viz][graph]") {
+TEST_CASE("dead: a ReLU unit off for every example of a batch of at least two", "[viz][graph]") {
   // [3 examples, 4 units]: unit 0 is off in all three (dead); units 1-3 are off in some.
   Tape tape;
-  Tensor x = tensor({-1.0, 1.0, -1.0, 2.0,    //
-                     -2.0, -1.0, 1.0, 2.0,    //
+  Tensor x = tensor({-1.0, 1.0, -1.0, 2.0,   //
+                     -2.0, -1.0, 1.0, 2.0,   //
                      -3.0, 1.0, 1.0, -2.0},  // zeros: 3 + 1 + 1 + 1 = 6 of 12 values
                     {3, 4}, true);
   Tensor r = relu(x);
   tape.backward(sum(r), kEdges);
-  const std::string label = Parsed(viz::to_dot(tape)).attr(fmt::format("n{}", r.node_index()),
-                                                           "label");
+  const std::string label =
+      Parsed(viz::to_dot(tape)).attr(fmt::format("n{}", r.node_index()), "label");
   CHECK(label.find(R"(<FONT COLOR="#c00000"><B>dead 25% of units</B></FONT>)") !=
         std::string::npos);
   CHECK(label.find("sparsity 50%") != std::string::npos);  // neutral, after it
@@ -171,15 +168,14 @@ TEST_CASE("dead: a ReLU unit off for every example of a batch of at least two",
                     {3, 4}, true);
   Tensor q = relu(y);
   healthy.backward(sum(q), kEdges);
-  const std::string fine = Parsed(viz::to_dot(healthy)).attr(fmt::format("n{}", q.node_index()),
-                                                             "label");
+  const std::string fine =
+      Parsed(viz::to_dot(healthy)).attr(fmt::format("n{}", q.node_index()), "label");
   CHECK(fine.find("sparsity 50%") != std::string::npos);
   CHECK(fine.find("dead") == std::string::npos);
   CHECK(fine.find("#c00000") == std::string::npos);
 }
 
-TEST_CASE("a batch of one has no dead units, and a zero scalar ReLU is off here",
-          "[viz][graph]") {
+TEST_CASE("a batch of one has no dead units, and a zero scalar ReLU is off here", "[viz][graph]") {
   Tape tape;
   Tensor x = tensor({-1.0, -2.0, -3.0, 1.0}, {1, 4}, true);  // one example, 3 of 4 units off
   Tensor r = relu(x);

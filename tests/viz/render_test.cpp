@@ -130,8 +130,8 @@ TEST_CASE("the SVG shows what the DOT says: labels and legend survive layout", "
   // The legend's scale, in words and as the id of its SVG group (what docs_img_test looks for).
   CHECK(svg.find("scale 1e&#45;8 to 1e2 (the default") != std::string::npos);  // '-' escaped
   CHECK(svg.find(R"(<g id="legend_scale_default" class="node">)") != std::string::npos);
-  const std::string wide =
-      viz::render_data(tape, viz::Format::svg, {.log10_min = -14.0, .log10_max = 0.0});
+  const std::string wide = viz::render_data(tape, viz::Format::svg,
+                                            {.log10_min = -14.0, .log10_max = 0.0});
   CHECK(wide.find(R"(<g id="legend_scale_custom" class="node">)") != std::string::npos);
   CHECK(svg.find("<title>cluster_mlp/layer1</title>") != std::string::npos);
 }
@@ -214,12 +214,11 @@ TEST_CASE("a chain deeper than kMaxLayoutDepth is refused before Graphviz's layo
                         Catch::Contains("{.view = ag::viz::View::folded}"));
   // Folded one box per step, or to one box, it draws.
   CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded}));
-  CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg,
-                                 {.view = viz::View::folded, .fold_depth = 1}));
+  CHECK_NOTHROW(
+      viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded, .fold_depth = 1}));
 }
 
-TEST_CASE("a folded view deeper than kMaxLayoutDepth names a smaller fold_depth",
-          "[viz][render]") {
+TEST_CASE("a folded view deeper than kMaxLayoutDepth names a smaller fold_depth", "[viz][render]") {
   Tape tape;
   Tensor y = scalar(0.5, true);
   for (size_t t = 0; t <= viz::kMaxLayoutDepth; ++t) {
@@ -228,9 +227,9 @@ TEST_CASE("a folded view deeper than kMaxLayoutDepth names a smaller fold_depth"
   }
   tape.backward(y);
   // One box per step in one unwrapped row: a chain of kMaxLayoutDepth + 1 boxes.
-  CHECK_THROWS_WITH(
-      viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded, .columns = 0}),
-      Catch::Contains("kMaxLayoutDepth") && Catch::Contains("smaller fold_depth"));
-  CHECK_NOTHROW(viz::render_data(tape, viz::Format::svg,
-                                 {.view = viz::View::folded, .fold_depth = 1}));
+  CHECK_THROWS_WITH(viz::render_data(tape, viz::Format::svg,
+                                     {.view = viz::View::folded, .columns = 0}),
+                    Catch::Contains("kMaxLayoutDepth") && Catch::Contains("smaller fold_depth"));
+  CHECK_NOTHROW(
+      viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded, .fold_depth = 1}));
 }

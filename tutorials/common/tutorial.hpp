@@ -34,9 +34,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -144,8 +144,11 @@ class Tutorial {
  public:
   // name: "01_scalar_autodiff"; title: one line; intro: what the learner is about to see.
   Tutorial(std::string name, std::string title, std::string intro)
-      : name_(std::move(name)), title_(std::move(title)), intro_(std::move(intro)),
-        cli(title_), out_dir("out/" + name_) {
+      : name_(std::move(name)),
+        title_(std::move(title)),
+        intro_(std::move(intro)),
+        cli(title_),
+        out_dir("out/" + name_) {
     // Piped into a file or a CI log, stdout would be block-buffered and a long run would show
     // nothing for minutes: flush every line.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -182,7 +185,8 @@ class Tutorial {
 
   // A heading for one part of the tutorial.
   void section(std::string_view title) const {
-    fmt::print("\n--- {} {}\n\n", title, std::string(title.size() < 90 ? 90 - title.size() : 0, '-'));
+    fmt::print("\n--- {} {}\n\n", title,
+               std::string(title.size() < 90 ? 90 - title.size() : 0, '-'));
   }
 
   // Prose, wrapped at 96 columns. Blank lines in text separate paragraphs.
@@ -205,8 +209,8 @@ class Tutorial {
       const int64_t tenth = std::max<int64_t>(1, total / 10);
       if (done % tenth != 0) return;
     }
-    const int filled =
-        total > 0 ? static_cast<int>(kWidth * std::min(done, total) / total) : kWidth;
+    const int filled = total > 0 ? static_cast<int>(kWidth * std::min(done, total) / total)
+                                 : kWidth;
     fmt::print("{}  [{}{}] {:>5}/{:<5} {}{}", tty ? "\r" : "", std::string(filled, '#'),
                std::string(kWidth - filled, '.'), done, total, what, tty && !last ? "" : "\n");
     std::fflush(stdout);
@@ -230,7 +234,8 @@ class Tutorial {
     blocks_[key] = {{"text", text}, {"kind", kind_name(kind)}};
   }
 
-  // --- claims -------------------------------------------------------------------------------------
+  // --- claims
+  // -------------------------------------------------------------------------------------
 
   // A claim that does not depend on a seed: judged once.
   void claim(std::string claim_text, std::string measured, bool reproduced,
@@ -369,11 +374,14 @@ class Tutorial {
                         {"seeds", rows},
                         {"text", claim_text(c, false)}});
     }
-    nlohmann::ordered_json results = {
-        {"tutorial", name_}, {"mode", quick ? "quick" : "full"},
-        {"seeds", uses_seeds_ ? seeds() : std::vector<uint64_t>{seed}},
-        {"seconds", seconds}, {"claims", claims},            {"values", values_},
-        {"tables", blocks_}};
+    nlohmann::ordered_json results = {{"tutorial", name_},
+                                      {"mode", quick ? "quick" : "full"},
+                                      {"seeds",
+                                       uses_seeds_ ? seeds() : std::vector<uint64_t>{seed}},
+                                      {"seconds", seconds},
+                                      {"claims", claims},
+                                      {"values", values_},
+                                      {"tables", blocks_}};
     std::ofstream file(out_path("results.json"));
     file << results.dump(1) << "\n";
     if (!file) fmt::print(stderr, "could not write {}\n", out_path("results.json"));

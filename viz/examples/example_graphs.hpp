@@ -4,10 +4,10 @@
 // made of plain autograd ops inside ag::ScopeGuards, not of nn/ modules, so that the pictures
 // depend on the engine alone, and so that every op the picture shows is visible here:
 //
-//   micrograd_neuron  o = tanh(x1 w1 + x2 w2 + b)            the scalar graph of micrograd's lecture
-//   mlp               a_{k+1} = act(a_k W_k + b_k)           deep sigmoid / tanh / relu stacks
-//   tanh_rnn          h_t = tanh(x_t W_x + h_{t-1} W_h + b)  an unrolled vanilla RNN
-//   lstm              the LSTM cell, unrolled over time      gates i, f, g, o; cell c; hidden h
+//   micrograd_neuron  o = tanh(x1 w1 + x2 w2 + b)            the scalar graph of micrograd's
+//   lecture mlp               a_{k+1} = act(a_k W_k + b_k)           deep sigmoid / tanh / relu
+//   stacks tanh_rnn          h_t = tanh(x_t W_x + h_{t-1} W_h + b)  an unrolled vanilla RNN lstm
+//   the LSTM cell, unrolled over time      gates i, f, g, o; cell c; hidden h
 //
 // Each records onto the current tape (the caller keeps an ag::Tape alive) and returns the loss.
 // Intermediate results are named one per line because C++ leaves the evaluation order of the
@@ -76,8 +76,8 @@ inline Tensor tanh_rnn(int steps, int hidden, double w_scale = 0.5, uint64_t see
                        int input = 4) {
   Generator gen(seed);
   Tensor wx = normal({input, hidden}, 0.0, 1.0 / std::sqrt(input), gen, true).set_name("rnn.W_x");
-  Tensor wh = normal({hidden, hidden}, 0.0, w_scale / std::sqrt(hidden), gen, true)
-                  .set_name("rnn.W_h");
+  Tensor wh =
+      normal({hidden, hidden}, 0.0, w_scale / std::sqrt(hidden), gen, true).set_name("rnn.W_h");
   Tensor b = zeros({1, hidden}, true).set_name("rnn.b");
   Tensor h = zeros({1, hidden});
   {
@@ -85,8 +85,8 @@ inline Tensor tanh_rnn(int steps, int hidden, double w_scale = 0.5, uint64_t see
     for (int t = 0; t < steps; ++t) {
       ScopeGuard step(fmt::format("t={}", t));
       Tensor x = normal({1, input}, 0.0, 1.0, gen);
-      Tensor from_input = matmul(x, wx);    // [1, hidden]
-      Tensor from_past = matmul(h, wh);     // [1, hidden]
+      Tensor from_input = matmul(x, wx);  // [1, hidden]
+      Tensor from_past = matmul(h, wh);   // [1, hidden]
       h = tanh(from_input + from_past + b);
     }
   }
@@ -122,10 +122,10 @@ inline Tensor lstm(int steps, int hidden, int input = 4, double forget_bias = 1.
       Tensor f = sigmoid(slice(gates, 1, H, 2 * H));
       Tensor g = tanh(slice(gates, 1, 2 * H, 3 * H));
       Tensor o = sigmoid(slice(gates, 1, 3 * H, 4 * H));
-      Tensor kept = f * c;      // [1, H]: what the forget gate lets through
-      Tensor written = i * g;   // [1, H]: what the input gate adds
+      Tensor kept = f * c;     // [1, H]: what the forget gate lets through
+      Tensor written = i * g;  // [1, H]: what the input gate adds
       c = kept + written;
-      h = o * tanh(c);          // [1, H]
+      h = o * tanh(c);  // [1, H]
     }
   }
   return sum(h);

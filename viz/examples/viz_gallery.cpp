@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/neuron_before_backward.svg",
                     {.title = "before backward(): no gradient anywhere yet"});
   }
-  for (auto [act, name] : {std::pair{ex::Activation::sigmoid, "sigmoid"},
-                           std::pair{ex::Activation::relu, "relu"}}) {
+  for (auto [act, name] :
+       {std::pair{ex::Activation::sigmoid, "sigmoid"}, std::pair{ex::Activation::relu, "relu"}}) {
     ag::Tape tape;
     ag::Tensor loss = ex::mlp(8, 4, act);
     tape.backward(loss, kEdges);

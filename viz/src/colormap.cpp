@@ -91,8 +91,7 @@ NodeLook node_look(const GradSummary& g, const Options& options) {
       return {kConstantFill, "#888888", "#bbbbbb", "rounded,filled", 1.0, 1};
     case GradState::no_gradient:
       return {"#ffffff", "#333333", "#666666", "rounded,filled,dotted", 1.2, 1};
-    case GradState::zero:
-      return {kZeroFill, "#000000", "#444444", "rounded,filled,dashed", 1.5, 1};
+    case GradState::zero: return {kZeroFill, "#000000", "#444444", "rounded,filled,dashed", 1.5, 1};
     case GradState::nonfinite:
       return {kNonfiniteFill, "#ffffff", "#7f0000", "rounded,filled,bold", 2.5, 2};
     case GradState::finite: break;
@@ -132,8 +131,7 @@ std::string scale_text(const Options& options) {
                      defaults.log10_min, defaults.log10_max);
 }
 
-std::string legend_html(const Options& options, std::string_view fill_meaning,
-                        EdgeLegend edges) {
+std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges) {
   const int lo = static_cast<int>(std::ceil(options.log10_min));
   const int hi = static_cast<int>(std::floor(options.log10_max));
   const int cells = std::max(hi - lo + 1, 1);
@@ -141,8 +139,8 @@ std::string legend_html(const Options& options, std::string_view fill_meaning,
   for (int p = lo; p <= std::max(hi, lo); ++p) {
     const double t = scale_position(std::pow(10.0, p), options);
     const std::string prefix = p == lo ? "&le;" : p == hi ? "&ge;" : "";
-    decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{}</FONT></TD>)", viridis(t),
-                           t < 0.55 ? "#ffffff" : "#000000", prefix, p);
+    decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{}</FONT></TD>)",
+                           viridis(t), t < 0.55 ? "#ffffff" : "#000000", prefix, p);
   }
 
   // The special marks share the row: four cells spread over the decades' columns.
@@ -160,13 +158,14 @@ std::string legend_html(const Options& options, std::string_view fill_meaning,
   } else if (edges == EdgeLegend::not_recorded) {
     edge_row = "edge widths off: run backward with {.record_edge_grads = true}";
   }
-  if (!edge_row.empty()) edge_row = fmt::format(R"(<TR><TD COLSPAN="{}">{}</TD></TR>)", cells, edge_row);
-  return fmt::format(
-      R"(<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">)"
-      R"(<TR><TD COLSPAN="{0}"><B>{1}</B>: log10 of the gradient's norm</TD></TR>)"
-      R"(<TR><TD COLSPAN="{0}">{2}</TD></TR>)"
-      R"(<TR>{3}</TR><TR>{4}</TR>{5}</TABLE>)",
-      cells, html_escape(fill_meaning), scale_text(options), decades, marks, edge_row);
+  if (!edge_row.empty())
+    edge_row = fmt::format(R"(<TR><TD COLSPAN="{}">{}</TD></TR>)", cells, edge_row);
+  return fmt::format(R"(<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">)"
+                     R"(<TR><TD COLSPAN="{0}"><B>{1}</B>: log10 of the gradient's norm</TD></TR>)"
+                     R"(<TR><TD COLSPAN="{0}">{2}</TD></TR>)"
+                     R"(<TR>{3}</TR><TR>{4}</TR>{5}</TABLE>)",
+                     cells, html_escape(fill_meaning), scale_text(options), decades, marks,
+                     edge_row);
 }
 
 // ----- small formatting helpers ----------------------------------------------------------------

@@ -64,8 +64,8 @@ struct Group {
   std::string scope;
   size_t first_node = 0;
   size_t node_count = 0;
-  double sq = 0.0;        // sum of squared norms of the measured gradient (FlowQuantity)
-  bool reached = false;   // some of that gradient arrived
+  double sq = 0.0;       // sum of squared norms of the measured gradient (FlowQuantity)
+  bool reached = false;  // some of that gradient arrived
   // For the marker: the values and units of its relu and of its sigmoid/tanh nodes that are off.
   OffCounts relu, squashing;
 };
@@ -156,8 +156,7 @@ void measure_leaving(const Tape& tape, Grouping& grouping) {
   }
 }
 
-Grouping group_nodes(const Tape& tape, int depth, const Options& options,
-                     FlowQuantity quantity) {
+Grouping group_nodes(const Tape& tape, int depth, const Options& options, FlowQuantity quantity) {
   Grouping result;
   result.group_of.assign(tape.size(), -1);
   std::unordered_map<std::string, long> index;
@@ -253,10 +252,11 @@ void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& groupi
   const Group& group = grouping.groups[gi];
   const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
   apply_look(n, node_look(g, options));
-  set(n, "tooltip", group_tooltip(tape, grouping.group_of, gi,
-                                  fmt::format("scope '{}': {} nodes computed from parameters "
-                                              "only, once, before the boxes that use them",
-                                              group.scope, group.node_count)));
+  set(n, "tooltip",
+      group_tooltip(tape, grouping.group_of, gi,
+                    fmt::format("scope '{}': {} nodes computed from parameters "
+                                "only, once, before the boxes that use them",
+                                group.scope, group.node_count)));
   set_html(n, "label",
            fmt::format(R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)"
                        "<TR><TD><B>{}</B></TD></TR><TR><TD>from parameters only</TD></TR>"
@@ -303,7 +303,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   std::map<Agraph_t*, Agnode_t*> row_start;
 
   std::vector<Agnode_t*> box(group_count + tape.size(), nullptr);
-  std::vector<Agraph_t*> cluster_of(group_count + tape.size(), root);  // where each box sits
+  std::vector<Agraph_t*> cluster_of(group_count + tape.size(), root);     // where each box sits
   std::vector<Agraph_t*> row_of_box(group_count + tape.size(), nullptr);  // and in which row
 
   Clusters clusters(root);
@@ -351,26 +351,29 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
 
     const GradSummary g = summarize_norm(std::sqrt(group.sq), group.reached);
     apply_look(n, node_look(g, options));
-    set(n, "tooltip", group_tooltip(tape, grouping.group_of, gi,
-                                    fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}",
-                                                group.scope, group.first_node, group.node_count,
-                                                g.state == GradState::no_gradient
-                                                    ? "no gradient left it"
-                                                    : "gradient leaving it " + sci(g.norm))));
+    set(n, "tooltip",
+        group_tooltip(tape, grouping.group_of, gi,
+                      fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}", group.scope,
+                                  group.first_node, group.node_count,
+                                  g.state == GradState::no_gradient
+                                      ? "no gradient left it"
+                                      : "gradient leaving it " + sci(g.norm))));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
     const std::string what = names_of(options.flow_quantity).box;
     std::string grad = g.state == GradState::no_gradient ? "no gradient"
                        : g.state == GradState::zero      ? what + " 0"
                                                          : what + " " + sci(g.norm);
-    std::string rows = fmt::format("<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
-                                   "<TR><TD>{}</TD></TR>",
-                                   html_escape(name), group.node_count, grad);
+    std::string rows = fmt::format(
+        "<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
+        "<TR><TD>{}</TD></TR>",
+        html_escape(name), group.node_count, grad);
     std::vector<Mark> marks = off_marks(OffKind::squashing, group.squashing);
     for (Mark& m : off_marks(OffKind::relu, group.relu)) marks.push_back(std::move(m));
     rows += marks_html(marks);
-    set_html(n, "label", R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" +
-                             rows + "</TABLE>");
+    set_html(n, "label",
+             R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" + rows +
+                 "</TABLE>");
   }
 
   // Edges between boxes: all tape edges from one unit to another become one edge, whose width
@@ -449,9 +452,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     }
   }
   auto unit_name = [&](size_t unit) {  // a box's scope, or a lone node's "#12 mul"
-    return unit < group_count ? grouping.groups[unit].scope
-                              : fmt::format("#{} {}", unit - group_count,
-                                            tape.node(unit - group_count).op);
+    return unit < group_count
+               ? grouping.groups[unit].scope
+               : fmt::format("#{} {}", unit - group_count, tape.node(unit - group_count).op);
   };
   for (size_t k = 0; k < links.size(); ++k) {
     const Link& link = links[k];
@@ -467,14 +470,15 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
     set(e, "penwidth", num(edge_penwidth(norm, options)));
     // Every edge says what it joins (else a browser shows Graphviz's own handles, "g3->g4").
-    set(e, "tooltip", fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
-                                  recorded ? "|grad| along these edges " + sci(norm)
-                                           : "edge gradients not recorded"));
+    set(e, "tooltip",
+        fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
+                    recorded ? "|grad| along these edges " + sci(norm)
+                             : "edge gradients not recorded"));
     if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
     if (fan != nullptr) {
       // xlabel: placed after the layout, so the words take no room from the boxes.
-      const std::string boxes =
-          fmt::format("{} {} boxes", key->into ? "to" : "from", fan->links.size());
+      const std::string boxes = fmt::format("{} {} boxes", key->into ? "to" : "from",
+                                            fan->links.size());
       set(root, "compound", "true");
       set(e, key->into ? "lhead" : "ltail", agnameof(key->cluster));
       if (fans_at[{key->cluster, key->into}] == 1) set(e, "xlabel", boxes);
@@ -536,7 +540,7 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
     Agnode_t* n = add_node(row, fmt::format("f{}", k));
     const GradSummary g = summarize_norm(entry.norm, entry.has_gradient);
     const NodeLook look = node_look(g, options);
-    const double t = g.state == GradState::finite ? scale_position(g.norm, options)
+    const double t = g.state == GradState::finite      ? scale_position(g.norm, options)
                      : g.state == GradState::nonfinite ? 1.0
                                                        : 0.0;
     const int side = static_cast<int>(std::lround(10 + 40 * t));
@@ -651,7 +655,8 @@ std::string flow_csv(std::span<const FlowEntry> flow) {
     std::string norm, log10_norm;
     if (e.has_gradient) {
       norm = std::isnan(e.norm) ? "nan" : fmt::format("{:.6g}", e.norm);
-      if (e.norm > 0.0 && std::isfinite(e.norm)) log10_norm = fmt::format("{:.4f}", std::log10(e.norm));
+      if (e.norm > 0.0 && std::isfinite(e.norm))
+        log10_norm = fmt::format("{:.4f}", std::log10(e.norm));
     }
     out += fmt::format("{},{},{},{},{},{}\n", k, scope, e.node_count, norm, log10_norm,
                        detail::names_of(e.quantity).csv);

@@ -329,9 +329,9 @@ std::vector<Mark> off_marks(OffKind kind, const OffCounts& c) {
     return marks;
   }
   if (c.off_units > 0) {
-    marks.push_back({fmt::format("{} {} of units", relu ? "dead" : "saturated",
-                                 fraction(c.off_units, c.units)),
-                     true});
+    marks.push_back(
+        {fmt::format("{} {} of units", relu ? "dead" : "saturated", fraction(c.off_units, c.units)),
+         true});
   }
   if (relu) {
     marks.push_back({"sparsity " + fraction(c.off_values, c.values), false});
@@ -349,9 +349,10 @@ std::string marks_html(const std::vector<Mark>& marks) {
   }
   // Black on a white cell, so that it reads the same on any fill colour (a dark box's white
   // font would vanish there).
-  return text.empty() ? ""
-                      : fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="#000000">{}</FONT></TD></TR>)",
-                                    text);
+  return text.empty()
+             ? ""
+             : fmt::format(R"(<TR><TD BGCOLOR="#ffffff"><FONT COLOR="#000000">{}</FONT></TD></TR>)",
+                           text);
 }
 
 std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options) {
@@ -380,8 +381,8 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
   if (op == "leaky_relu") {
     double negative = 0;
     for (double r : values) negative += r < 0.0 ? 1 : 0;
-    std::string text =
-        fmt::format("slope {}", num(tape.saved<LeakyReluSettings>(node).negative_slope));
+    std::string text = fmt::format("slope {}",
+                                   num(tape.saved<LeakyReluSettings>(node).negative_slope));
     if (count > 1) text += ", on slope " + percent(negative / count);
     return {{text, false}};
   }
@@ -432,13 +433,13 @@ std::string node_label(const Tape& tape, size_t i, const GradSummary& g, const O
       grad = scalar ? "grad " + num(t.grad[0]) : "|grad| " + sci(g.norm);
       break;
   }
-  const std::string data =
-      t.value.empty() ? "" : scalar ? "data " + num(t.value[0]) : "|data| " + sci(norm_of(t.value));
+  const std::string data = t.value.empty() ? ""
+                           : scalar        ? "data " + num(t.value[0])
+                                           : "|data| " + sci(norm_of(t.value));
   rows += fmt::format("<TR><TD>{}{}{}</TD></TR>", data, grad.empty() ? "" : " | ", grad);
 
   rows += marks_html(node_marks(tape, i, options));
-  return R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" + rows +
-         "</TABLE>";
+  return R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)" + rows + "</TABLE>";
 }
 
 void style_tape_node(Agnode_t* n, const Tape& tape, size_t i, const Options& options) {
@@ -467,15 +468,16 @@ GraphPtr build_full(const Tape& tape, const Options& options) {
   size_t kept = 0;
   for (size_t i = 0; i < tape.size(); ++i) {
     if (!keep[i]) continue;
-    Agraph_t* home =
-        options.cluster_scopes ? clusters.get(tape.scope_name(tape.node(i).scope)) : root;
+    Agraph_t* home = options.cluster_scopes ? clusters.get(tape.scope_name(tape.node(i).scope))
+                                            : root;
     drawn[i] = add_node(home, fmt::format("n{}", i));
     style_tape_node(drawn[i], tape, i, options);
     ++kept;
   }
   if (kept == 0) {
-    add_note(root, "no node is left to draw: every node was pruned, or none lies on a path "
-                   "between path_from and path_to");
+    add_note(root,
+             "no node is left to draw: every node was pruned, or none lies on a path "
+             "between path_from and path_to");
     return graph;
   }
 

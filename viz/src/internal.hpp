@@ -188,8 +188,8 @@ std::string group_tooltip(const Tape& tape, std::span<const long> group_of, long
                           const std::string& heading);
 
 // ----- the views -------------------------------------------------------------------------------
-GraphPtr build_full(const Tape& tape, const Options& options);         // graph.cpp
-GraphPtr build_folded(const Tape& tape, const Options& options);  // fold.cpp
+GraphPtr build_full(const Tape& tape, const Options& options);                 // graph.cpp
+GraphPtr build_folded(const Tape& tape, const Options& options);               // fold.cpp
 GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  // fold.cpp
 
 // ----- output (render.cpp) ---------------------------------------------------------------------

@@ -36,8 +36,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -242,8 +242,8 @@ std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
   std::string bytes = data != nullptr ? std::string(data, length) : std::string();
   if (data != nullptr) gvFreeRenderData(data);
   if (rc != 0) {
-    throw VizError(fmt::format("viz: Graphviz could not render {}: {}", gvc_format(format),
-                               messages.text()));
+    throw VizError(
+        fmt::format("viz: Graphviz could not render {}: {}", gvc_format(format), messages.text()));
   }
   return bytes;
 }
@@ -280,8 +280,8 @@ Format format_from_path(const std::string& path) {
   if (ext == "png") return Format::png;
   if (ext == "pdf") return Format::pdf;
   if (ext == "dot" || ext == "gv") return Format::dot;
-  throw VizError(fmt::format(
-      "viz: unknown format '.{}' in '{}'; use .svg, .png, .pdf, .dot or .gv", ext, path));
+  throw VizError(fmt::format("viz: unknown format '.{}' in '{}'; use .svg, .png, .pdf, .dot or .gv",
+                             ext, path));
 }
 
 namespace {
@@ -316,16 +316,14 @@ void render(const Tape& tape, const std::string& path, const Options& options) {
 }
 
 std::string render_data(const Tape& tape, Format format, const Options& options) {
-  return detail::graph_data(build(tape, options, format).get(), format,
-                            smaller_picture(options));
+  return detail::graph_data(build(tape, options, format).get(), format, smaller_picture(options));
 }
 
 std::string to_dot(const Tape& tape, const Options& options) {
   return render_data(tape, Format::dot, options);
 }
 
-void render_flow(std::span<const FlowEntry> flow, const std::string& path,
-                 const Options& options) {
+void render_flow(std::span<const FlowEntry> flow, const std::string& path, const Options& options) {
   format_from_path(path);
   detail::validate(options);
   detail::graph_file(detail::build_flow(flow, options).get(), path, kSmallerStrip);

@@ -19,7 +19,7 @@ struct GradcheckOptions {
   double eps = 1e-6;   // the finite-difference step
   double atol = 1e-5;  // pass when |analytic - numeric| <= atol + rtol * |numeric|
   double rtol = 1e-4;
-  uint64_t seed = 0;   // for the output weights w
+  uint64_t seed = 0;  // for the output weights w
 };
 
 struct GradcheckResult {

@@ -101,8 +101,7 @@ Tensor matmul(const Tensor& self, const Tensor& other);
 // matmul and add in one node (torch.addmm), without storing the bare product or its gradient.
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2);
 // C[m,n] = sum_k A[m,k] B[k,n] for row-major A (M x K), B (K x N); C is overwritten.
-void matmul_reference(const double* a, const double* b, double* c, int64_t m, int64_t k,
-                      int64_t n);
+void matmul_reference(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
 // The same through cblas_dgemm (and C is overwritten).
 void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
 

@@ -62,8 +62,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
@@ -204,7 +204,9 @@ class Tape {
 
   // --- used inside backward functions ---
   // (The tape owns its nodes, not the tensors' numbers: a const tape still hands out tensors.)
-  TensorImpl& input(const Node& n, size_t k) const { return *nodes_[inputs_[n.first_input + k]].out; }
+  TensorImpl& input(const Node& n, size_t k) const {
+    return *nodes_[inputs_[n.first_input + k]].out;
+  }
   // The gradient buffer of input k to add into, allocated (zeros) on first use;
   // nullptr if that input does not require grad. For an op result, its own gradient; for a
   // parameter, this tape's share of it (added into its .grad when the pass ends).

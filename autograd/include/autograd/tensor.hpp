@@ -67,9 +67,9 @@ struct TensorImpl {
   TensorImpl() {}  // NOLINT: not `= default` (no zeroing pass: autograd/src/fast/README.md)
   Shape shape;
   Buffer value;
-  Buffer grad;           // empty until a backward pass writes into it
-  uint64_t tape_id = 0;  // the tape this tensor's latest node is on (0: none)
-  uint32_t node = 0;     // its index on that tape
+  Buffer grad;                 // empty until a backward pass writes into it
+  uint64_t tape_id = 0;        // the tape this tensor's latest node is on (0: none)
+  uint32_t node = 0;           // its index on that tape
   bool requires_grad = false;  // gradients flow into (or through) this tensor
   bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
   // Optional: "lstm.layer0.W_ih", shown by the tape and the graphs (null: no name). Behind a
@@ -143,7 +143,7 @@ class Tensor {
   Tensor detach() const;
 
   // --- names and bookkeeping ---
-  const std::string& name() const&;  // "" when it has none
+  const std::string& name() const&;              // "" when it has none
   std::string name() const&& { return name(); }  // a temporary's: a copy
   Tensor& set_name(std::string name);
   // The tape and node index this tensor was recorded at (tape id 0: not recorded).

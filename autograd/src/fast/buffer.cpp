@@ -14,8 +14,10 @@ Buffer::Buffer(size_t n, double fill) : size_(n) {
   if (n > 1) {
     heap_ = detail::fast::ArrayPool::allocate(n);
     // Zeros (every fresh gradient) by memset, the C library's fastest loop: +0.0 is all zero bits.
-    if (fill == 0.0 && !std::signbit(fill)) std::memset(heap_, 0, n * sizeof(double));
-    else std::fill_n(heap_, n, fill);
+    if (fill == 0.0 && !std::signbit(fill))
+      std::memset(heap_, 0, n * sizeof(double));
+    else
+      std::fill_n(heap_, n, fill);
   } else {
     local_ = fill;
   }
@@ -39,8 +41,10 @@ Buffer::Buffer(const Buffer& other) : size_(other.size_) {
 
 // Takes over other's numbers (its heap array, or its one number); other is left empty.
 Buffer::Buffer(Buffer&& other) noexcept : size_(other.size_) {
-  if (size_ > 1) heap_ = other.heap_;
-  else local_ = other.local_;
+  if (size_ > 1)
+    heap_ = other.heap_;
+  else
+    local_ = other.local_;
   other.size_ = 0;  // other no longer owns the array
 }
 
@@ -48,8 +52,10 @@ Buffer::Buffer(Buffer&& other) noexcept : size_(other.size_) {
 Buffer& Buffer::operator=(Buffer other) noexcept {
   if (size_ > 1) release();
   size_ = other.size_;
-  if (size_ > 1) heap_ = other.heap_;
-  else local_ = other.local_;
+  if (size_ > 1)
+    heap_ = other.heap_;
+  else
+    local_ = other.local_;
   other.size_ = 0;
   return *this;
 }

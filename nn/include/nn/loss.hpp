@@ -43,6 +43,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 //     d score = -y where y * score < 1, else 0
 // Labels y are +1 or -1, same shape as the scores. Points beyond the margin (y * score >= 1)
 // cost nothing and pull on nothing.
-Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reduction = Reduction::mean);
+Tensor hinge_loss(const Tensor& scores, const Tensor& labels,
+                  Reduction reduction = Reduction::mean);
 
 }  // namespace ag::nn

@@ -95,8 +95,8 @@ class LSTMCell : public Module {
   std::string extra_repr() const override;
 
  private:
-  Tensor gate(const Tensor& x) const;       // the gate activation
-  Tensor squash(const Tensor& x) const;     // the candidate / cell-output activation
+  Tensor gate(const Tensor& x) const;    // the gate activation
+  Tensor squash(const Tensor& x) const;  // the candidate / cell-output activation
   int64_t input_size_, hidden_size_;
   LSTMCellOptions options_;
 };

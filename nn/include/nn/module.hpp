@@ -21,7 +21,8 @@
 // descendants throws.
 //
 // Scopes. Each forward pass runs inside an ag::ScopeGuard named after the module, so every node
-// it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by it.
+// it records carries the scope "mlp/0" or "lstm/t=3/layer0"; the graph dumps cluster and fold by
+// it.
 //
 // Forward. Every module has a `forward` that takes and returns what PyTorch's forward does, and
 // calling the module, m(...), is m.forward(...):

@@ -37,8 +37,8 @@ struct ParameterState {
 
 // An optimizer's whole state, as PyTorch's optimizer.state_dict().
 struct OptimizerState {
-  std::string type;                       // "SGD" or "Adam": a state loads into its own kind only
-  std::map<std::string, double> options;  // by the options' field names; a bool is 0 or 1
+  std::string type;                        // "SGD" or "Adam": a state loads into its own kind only
+  std::map<std::string, double> options;   // by the options' field names; a bool is 0 or 1
   std::vector<ParameterState> parameters;  // in the order the optimizer was given them, once each
 };
 
@@ -65,8 +65,7 @@ class Optimizer {
   // Checks all of `state` but the option values: the type and the option names of this
   // optimizer's own state(), one entry per parameter with that parameter's name, and for each
   // entry either no buffers or every one of `buffer_names` with one number per element.
-  void check_state(const OptimizerState& state,
-                   const std::vector<std::string>& buffer_names) const;
+  void check_state(const OptimizerState& state, const std::vector<std::string>& buffer_names) const;
 
   std::vector<Tensor> params_;
 };

@@ -187,10 +187,10 @@ std::string to_dot(const Tape& tape, const Options& options = {});
 // chosen by `quantity`: by default |dL/d output|, the gradient at the values the scope hands on
 // (see FlowQuantity for the three and how each is measured).
 struct FlowEntry {
-  std::string scope;        // "lstm/t=3"
-  size_t first_node = 0;    // tape index of its first node
-  size_t node_count = 0;    // how many tape nodes it holds
-  double norm = 0.0;        // the gradient `quantity` measures (NaN/Inf if any of it was)
+  std::string scope;          // "lstm/t=3"
+  size_t first_node = 0;      // tape index of its first node
+  size_t node_count = 0;      // how many tape nodes it holds
+  double norm = 0.0;          // the gradient `quantity` measures (NaN/Inf if any of it was)
   bool has_gradient = false;  // false: no gradient reached it (e.g. before backward)
   bool from_edges = false;    // norm measured on recorded edge gradients
   FlowQuantity quantity = FlowQuantity::activation;  // which gradient `norm` is
@@ -206,8 +206,7 @@ std::string_view flow_quantity_label(FlowQuantity quantity);
 // A horizontal bar per entry, its length log10 of the norm on the Options' scale, drawn with
 // Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal:
 //     lstm/t=0  ███████████████▍          2.1e-02
-std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {},
-                      int width = 40);
+std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {}, int width = 40);
 // The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
 // "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
