@@ -5,8 +5,7 @@
 
 #include <cmath>
 
-namespace ag {
-namespace detail {
+namespace ag::detail {
 
 void throw_undefined(const char* op) {
   throw Error(fmt::format("{}: an input is an empty Tensor handle", op));
@@ -92,6 +91,4 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   return stride;
 }
 
-}  // namespace detail
-
-}  // namespace ag
+}  // namespace ag::detail

@@ -40,9 +40,11 @@ struct Layout {
   size_t indent = 0;  // the column after "tensor(": where the outermost '[' sits
 };
 
-// Calls f(offset) for every number that will be shown, in order.
+// Calls f(offset) for every number that will be shown, in order. (Recursive, as nested() below:
+// one level per axis.)
 template <class F>
-void for_each_shown(const Layout& l, size_t axis, int64_t offset, F f) {
+void for_each_shown(const Layout& l, size_t axis, int64_t offset,  // NOLINT(misc-no-recursion)
+                    F f) {
   if (axis == l.shape.size()) {
     f(offset);
     return;
@@ -56,7 +58,9 @@ void for_each_shown(const Layout& l, size_t axis, int64_t offset, F f) {
 //
 //     [[1, 2],        a row ends with "," then a newline (and a blank line per axis above the
 //      [3, 4]]        last two), and the next row starts one column right of its '['.
-void nested(std::string& out, const Layout& l, size_t axis, int64_t offset) {
+// (Recursive, one level per axis: the depth is the tensor's rank, not the size of a graph.)
+void nested(std::string& out, const Layout& l, size_t axis,  // NOLINT(misc-no-recursion)
+            int64_t offset) {
   out += '[';
   const std::vector<int64_t> shown = shown_indices(l.shape[axis], l.summarise);
   const bool innermost = axis + 1 == l.shape.size();

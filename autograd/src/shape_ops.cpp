@@ -257,6 +257,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
     offset += size;
   }
   std::vector<const Tensor*> inputs;
+  inputs.reserve(tensors.size());
   for (const Tensor& t : tensors) inputs.push_back(&t);
   record(op, inputs, result, &concat_backward, save(JoinSettings{outer, inner}));
   return Tensor(result);

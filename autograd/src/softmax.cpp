@@ -35,7 +35,10 @@ struct SoftmaxSettings {
 void softmax_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto [axis, log] = tape.saved<SoftmaxSettings>(node);
+  // (Not a structured binding: clang 14 cannot capture those in the lambda below.)
+  const auto settings = tape.saved<SoftmaxSettings>(node);
+  const int64_t axis = settings.axis;
+  const bool log = settings.log;
   const auto v = axis_view(node.out->shape, axis);
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();

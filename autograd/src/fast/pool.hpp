@@ -150,6 +150,9 @@ class ArrayPool {
   struct Local {
     std::unordered_map<size_t, std::vector<double*>> free;
     size_t cached_bytes = 0;
+    Local() = default;
+    Local(const Local&) = delete;  // it owns the blocks on its lists
+    Local& operator=(const Local&) = delete;
     ~Local() {
       for (auto& [n, list] : free)
         for (double* p : list) ::operator delete(p, kAlign);

@@ -17,7 +17,7 @@
 
 namespace ag {
 
-class Buffer {
+class Buffer {  // NOLINT(cppcoreguidelines-special-member-functions): see operator=
  public:
   Buffer() = default;
   explicit Buffer(size_t n, double fill = 0.0);
@@ -25,6 +25,7 @@ class Buffer {
   static Buffer uninitialized(size_t n);
   Buffer(const Buffer& other);
   Buffer(Buffer&& other) noexcept;
+  // One assignment for copies and moves (copy-and-swap): `other` is the copy, or the moved-from.
   Buffer& operator=(Buffer other) noexcept;
   ~Buffer() {
     if (size_ > 1) release();  // a one-number buffer has nothing to free: no call
