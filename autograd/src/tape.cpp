@@ -59,7 +59,7 @@ Tape* find_live(uint64_t id) {
 // writes its own note into it: so the note is read and written as atomics, relaxed (on x86-64
 // and ARM64 these are the plain loads and stores they replace, with no fence), and the two
 // numbers read may come from two different tapes' notes. A tape therefore trusts a leaf's node
-// only after checking, in its own nodes, that the node holds this tensor (node_of).
+// only after checking, in its own nodes, that the node holds this tensor (find_or_add_node).
 struct Where {
   uint64_t tape;
   uint32_t node;

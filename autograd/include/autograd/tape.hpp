@@ -37,7 +37,7 @@
 //     and at the end of the pass it is added into the parameter's .grad under one lock
 //     (merge_leaf_gradients in tape.cpp). The reverse loop itself takes no lock and no atomic.
 //     (Each tape also writes into a leaf a note of where the leaf sits on it; tapes read that
-//     note as an atomic and check it against their own nodes, see node_of.)
+//     note as an atomic and check it against their own nodes, see find_or_add_node.)
 //   - Not safe while another thread records with a parameter or runs backward into it: changing
 //     its values or its requires_grad (an optimizer step, an initialiser, loading a checkpoint);
 //     nor, while another thread runs backward into it, reading its gradient (grad(),
