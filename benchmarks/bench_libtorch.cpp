@@ -17,7 +17,8 @@
 //
 // Every workload is one program, so libtorch's large headers are compiled once.
 //
-// Last line:  BENCH libtorch_lstm | libtorch_lstm_composed  T=.. B=.. I=.. H=.. ms_per_step=<median>
+// Last line:  BENCH libtorch_lstm | libtorch_lstm_composed  T=.. B=.. I=.. H=..
+// ms_per_step=<median>
 //                  peak_rss_mb=<x> cpu_ms_per_step=<median CPU time>
 //             BENCH libtorch_matmul n=.. gflops=<x> cpu_gflops=<x per CPU second>
 //
@@ -52,7 +53,7 @@ std::function<void()> lstm_fused(int64_t T, int64_t B, int64_t I, int64_t H) {
   return [=]() mutable {
     sgd->zero_grad();
     auto [out, state] = lstm->forward(x);
-    const torch::Tensor h = std::get<0>(state);            // [1, B, H]: the last step's h
+    const torch::Tensor h = std::get<0>(state);                // [1, B, H]: the last step's h
     const torch::Tensor pred = head->forward(h.select(0, 0));  // [B, 1]
     torch::Tensor loss = torch::mse_loss(pred, target);
     loss.backward();
@@ -144,19 +145,21 @@ int main(int argc, char** argv) {
 
   const bench::Summary t = bench::summarize_wall(times);
   const bench::Summary cpu = bench::summarize_cpu(times);
-  std::printf("libtorch %s, torch threads %d: median %.3f ms (min %.3f, max %.3f), %d steps after "
-              "%d warm-up\n",
-              TORCH_VERSION, at::get_num_threads(), t.median, t.min, t.max, steps, warmup);
+  std::printf(
+      "libtorch %s, torch threads %d: median %.3f ms (min %.3f, max %.3f), %d steps after "
+      "%d warm-up\n",
+      TORCH_VERSION, at::get_num_threads(), t.median, t.min, t.max, steps, warmup);
   if (workload == "matmul") {
-    const double flops = 6.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+    const double flops = 6.0 * static_cast<double>(n) * static_cast<double>(n) *
+                         static_cast<double>(n);
     std::printf("BENCH libtorch_matmul n=%ld gflops=%.3f cpu_gflops=%.3f\n", static_cast<long>(n),
                 flops / (t.median * 1e-3) / 1e9, flops / (cpu.median * 1e-3) / 1e9);
   } else {
-    std::printf("BENCH libtorch_%s T=%ld B=%ld I=%ld H=%ld ms_per_step=%.4f peak_rss_mb=%.1f "
-                "cpu_ms_per_step=%.4f\n",
-                workload == "lstm" ? "lstm" : "lstm_composed", static_cast<long>(T),
-                static_cast<long>(B), static_cast<long>(I), static_cast<long>(H), t.median,
-                bench::peak_rss_mb(), cpu.median);
+    std::printf(
+        "BENCH libtorch_%s T=%ld B=%ld I=%ld H=%ld ms_per_step=%.4f peak_rss_mb=%.1f "
+        "cpu_ms_per_step=%.4f\n",
+        workload == "lstm" ? "lstm" : "lstm_composed", static_cast<long>(T), static_cast<long>(B),
+        static_cast<long>(I), static_cast<long>(H), t.median, bench::peak_rss_mb(), cpu.median);
   }
   return 0;
 }

@@ -1,4 +1,5 @@
-// bench_moons_adolc — bench_moons's step on ADOL-C, the classic C++ taping tool, re-taped each step.
+// bench_moons_adolc — bench_moons's step on ADOL-C, the classic C++ taping tool, re-taped each
+// step.
 //
 // ADOL-C (Debian's libadolc-dev) records every operation on `adouble`s between trace_on and
 // trace_off onto a tape, and fos_reverse runs that tape backwards: first-order, scalar, reverse
@@ -44,7 +45,7 @@ namespace {
 // The model's parameters as plain numbers, in micrograd::MLP::parameters() order: for each layer,
 // for each neuron, its weights w0 .. w(nin-1), then its bias.
 struct Weights {
-  std::vector<int> sizes;     // {2, 16, 16, 1}
+  std::vector<int> sizes;      // {2, 16, 16, 1}
   std::vector<double> values;  // [P]
 };
 
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
 
   const bench::Summary t = bench::summarize_wall(times);
   const bench::Summary cpu = bench::summarize_cpu(times);
-  fmt::print("\n{} parameters, {} points, {} steps; tape in memory: {}\n", w.values.size(), o.points,
-             o.steps, in_memory ? "yes" : "no (written to files)");
+  fmt::print("\n{} parameters, {} points, {} steps; tape in memory: {}\n", w.values.size(),
+             o.points, o.steps, in_memory ? "yes" : "no (written to files)");
   fmt::print("ms per step: median {:.3f}  min {:.3f}  max {:.3f}  (CPU time: median {:.3f})\n",
              t.median, t.min, t.max, cpu.median);
   fmt::print("ADOL-C tape operations per step: {}\n", last.nodes);

@@ -1,36 +1,51 @@
 #!/usr/bin/python3
-"""compare_pytorch.py — tapegrad's benchmark programs and the same workloads in PyTorch, side by side.
+"""compare_peers.py — tapegrad's benchmark programs and the same workloads in its peers, side by side.
 
-One run measures both sides on the same machine, under the same load, alternating: each round
+One run measures every side on the same machine, under the same load, alternating: each round
 runs every workload once on each side (in a rotating order), and the table shows the median over
 rounds. Ratios are taken between those medians, so "5x" means five times fewer milliseconds per
-step than the other side, in the same run.
+step than the other side (for matmul, five times the GFLOP/s), in the same run.
 
-Workloads (each the same step on both sides; float64, one thread, OpenBLAS under both):
+Workloads (each the same step on every side; float64, one thread, OpenBLAS under all of them):
   moons    micrograd's demo step: MLP 2-16-16-1 of scalars, 100 points, hinge loss + 1e-4 L2,
-           SGD. The other side is micrograd itself, in pure Python (re-implemented below: micrograd
-           is not installable here).
-  lstm     zero grads, LSTM over T steps, Linear head on the last h, MSE, backward, SGD. PyTorch
-           twice: its fused torch.nn.LSTM, and an LSTM cell composed of primitive ops in a Python
-           loop (what tapegrad's nn::LSTM is: engine ops, one node each).
+           SGD (benchmarks/moons.hpp). Peers: ADOL-C re-taping the step every step
+           (bench_moons_adolc, C++), and micrograd itself in pure Python (re-implemented below:
+           micrograd is not installable here).
+  lstm     zero grads, LSTM over T steps, Linear head on the last h, MSE, backward, SGD, at two
+           sizes. Peers: PyTorch's fused LSTM and an LSTM cell composed of primitive ops (what
+           tapegrad's nn::LSTM is: engine ops, one node each), each from Python (torch) and from
+           C++ (bench_libtorch: torch::nn::LSTM, and the composed cell).
   matmul   C = A @ B with n x n matrices, then C.backward(G): three dgemm calls, 6 n^3 flops.
+           Peers: torch from Python, and libtorch from C++.
+
+The C++ peers are run only where they were built (their Debian packages, libadolc-dev and
+libtorch-dev, installed when the build was configured); the table leaves out what is missing.
 
 Usage:
-  /usr/bin/python3 benchmarks/compare_pytorch.py [--build build-bench] [--rounds 5] [--quick]
+  /usr/bin/python3 benchmarks/compare_peers.py [--build build-bench] [--rounds 3] [--quick]
+                   [--json docs/performance/results.json [--page docs/performance.md]]
 
-It says so and exits 0 when PyTorch is not installed. The environment it runs under (and passes
-to the C++ programs) is printed first: OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1 are set here;
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as they are, and shown.
+--json writes the run (the table, the per-round values, the machine) as JSON, and --page then
+fills that page's markers from it with the build's tools/pages (tools/pages.hpp): the page's
+numbers are this run's, and CTest checks that the committed page is what the committed JSON fills
+it with (benchmarks/check_page.cmake). It says so and exits 0 when PyTorch is not installed. The
+environment every side runs under is printed first: OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1
+are set here, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they change which kernels OpenBLAS
+picks and how it blocks them, so a run with them set is not the machine's own).
 """
 import os
 
-# Before torch (and its BLAS) is loaded: one thread for every library, on both sides.
+# Before torch (and its BLAS) is loaded: one thread for every library, on every side, and
+# OpenBLAS choosing its kernels and block sizes for this machine itself.
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
+REMOVED_FROM_ENV = {var: os.environ.pop(var) for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                    if var in os.environ}
 
 import argparse
 import ctypes
+import json
 import platform
 import random
 import re
@@ -38,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -302,13 +318,24 @@ def gflops_of(n, times):
 
 
 # ---------------------------------------------------------------------------------------------
-# tapegrad's programs: run, and read their last line "BENCH name key=value ...".
+# The C++ programs (tapegrad's and its C++ peers'): run, and read their last line
+# "BENCH name key=value ...".
 def run_bench(build, name, args):
     exe = build / "benchmarks" / name
     out = subprocess.run([str(exe)] + [str(a) for a in args], capture_output=True, text=True,
                          env=os.environ.copy(), check=True).stdout
     line = [l for l in out.splitlines() if l.startswith("BENCH ")][-1]
     return {k: float(v) for k, v in re.findall(r"(\w+)=([-+.\deE]+)", line)}
+
+
+def debian_version(package):
+    """The installed version of a Debian package, or None."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True,
+                             text=True)
+    except OSError:
+        return None
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
 
 
 def machine_info(torch):
@@ -323,6 +350,8 @@ def machine_info(torch):
     info["cores"] = os.cpu_count()
     info["python"] = platform.python_version()
     info["torch"] = torch.__version__
+    for package in ("libtorch-dev", "libadolc-dev"):
+        info[package] = debian_version(package) or "(not installed)"
     try:
         ob = ctypes.CDLL("libopenblas.so.0")
         ob.openblas_get_config.restype = ctypes.c_char_p
@@ -333,19 +362,63 @@ def machine_info(torch):
         info["openblas"] = "(libopenblas.so.0 not found)"
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         info[var] = os.environ.get(var, "(unset)")
+    for var, value in REMOVED_FROM_ENV.items():
+        info[var] += f" (was {value}; removed for every side)"
     info["torch threads"] = torch.get_num_threads()
     return info
+
+
+def engine_commit():
+    """The commit checked out where the script runs, with '+changes' when the code (anything but
+    docs/, which a run rewrites) differs from it. (Build the benchmarks from the same checkout.)"""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no",
+                                "--", ".", ":!docs"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + (" +changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "(not a git checkout)"
+
+
+# ---------------------------------------------------------------------------------------------
+# The targets: issue 19's, as ratios in one run ("how many times faster tapegrad is"). A row
+# without a target is shown for comparison only.
+TARGETS = {
+    "moons/adolc": 1.0,
+    "moons/micrograd": 600.0,
+    "moons/micrograd-floats": 600.0,
+    "lstm-small/fused": 8.0,
+    "lstm-small/libtorch": 12.0,
+    "lstm-large/fused": 2.0,
+    "matmul/torch": 0.9,
+}
+RSS_LIMIT_MB = 250.0  # the large LSTM's peak resident memory
+
+
+def verdict(ratios, target):
+    """Met or missed, judged on the CPU-time ratio; says how far off, and whether the wall clock agrees."""
+    wall, cpu = ratios
+    text = "met" if cpu >= target else f"MISSED: {cpu / target:.0%} of target"
+    if (wall >= target) != (cpu >= target):
+        text += f" (wall clock {wall:.3g}x: {'met' if wall >= target else 'missed'})"
+    return text
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default=str(REPO / "build-bench"),
                         help="CMake build folder holding benchmarks/bench_* (Release)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians over them)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (medians over them)")
     parser.add_argument("--micrograd-steps", type=int, default=2,
-                        help="micrograd steps timed per round (each takes about 2 s)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, one round: checks it runs")
+                        help="micrograd steps timed per round (each takes about a second)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and step counts: checks it runs")
+    parser.add_argument("--json", help="write the run here (e.g. docs/performance/results.json)")
+    parser.add_argument("--page", help="then fill this page's markers from it (e.g. docs/performance.md)")
     args = parser.parse_args()
+    if args.page and not args.json:
+        parser.error("--page fills the page from the JSON that --json writes: give both")
 
     try:
         import torch
@@ -356,24 +429,35 @@ def main():
     torch.set_num_threads(1)
     build = Path(args.build)
     sys.setrecursionlimit(10000)  # micrograd's recursive topological sort
+    started = time.monotonic()
 
     if args.quick:
-        args.rounds, args.micrograd_steps = 1, 1
+        args.micrograd_steps = 1
         small, large, n = (5, 2, 2, 4), (5, 4, 3, 8), 32
         lstm_steps, mm_reps, moons_steps = (3, 3), 3, 3
     else:
         small, large, n = (50, 16, 8, 32), (100, 64, 32, 128), 512
         lstm_steps, mm_reps, moons_steps = (40, 10), 20, 100
 
+    # Which C++ peers were built.
+    have_adolc = (build / "benchmarks" / "bench_moons_adolc").exists()
+    have_libtorch = (build / "benchmarks" / "bench_libtorch").exists()
+    missing = [f"{name} (not built: {package} was not installed when {build} was configured)"
+               for name, package, have in (("bench_moons_adolc", "libadolc-dev", have_adolc),
+                                           ("bench_libtorch", "libtorch-dev", have_libtorch))
+               if not have]
+
     info = machine_info(torch)
-    print("Machine and environment (both sides):")
+    print("Machine and environment (every side):")
     for k, v in info.items():
         print(f"  {k}: {v}")
+    for m in missing:
+        print(f"  left out: {m}")
     load_before = os.getloadavg()
     print(f"  load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     print()
 
-    results = {}  # key -> list of per-round medians
+    results = {}  # key -> list of per-round results
 
     def add(key, value):
         results.setdefault(key, []).append(value)
@@ -385,126 +469,189 @@ def main():
         torch_steps[name] = (torch_lstm_fused(torch, T, B, I, H), torch_lstm_composed(torch, T, B, I, H))
     mm = torch_matmul(torch, n)
 
+    # Each workload is a group of jobs, one per side; a job runs that side once and records it.
+    jobs = []
+    moons_jobs = [
+        lambda: add("moons/tapegrad", run_bench(build, "bench_moons", ["--steps", moons_steps])),
+        lambda: add("moons/micrograd", time_steps(demo_numpy.step, args.micrograd_steps, 0)),
+        lambda: add("moons/micrograd-floats", time_steps(demo_float.step, args.micrograd_steps, 0)),
+    ]
+    if have_adolc:
+        moons_jobs.append(lambda: add("moons/adolc", run_bench(build, "bench_moons_adolc",
+                                                               ["--steps", moons_steps])))
+    jobs.append(moons_jobs)
+    for name, (T, B, I, H), steps in lstm_cases:
+        fused, composed = torch_steps[name]
+        warm = 1 if name == "large" else 3
+        sizes = ["--seq", T, "--batch", B, "--input", I, "--hidden", H, "--steps", steps, "--warmup", warm]
+        group = [
+            lambda name=name, sizes=sizes: add(f"lstm-{name}/tapegrad",
+                                               run_bench(build, "bench_lstm", sizes)),
+            lambda name=name, fused=fused, steps=steps, warm=warm: add(
+                f"lstm-{name}/fused", time_steps(fused, steps, warm)),
+            lambda name=name, composed=composed, steps=steps, warm=warm: add(
+                f"lstm-{name}/composed", time_steps(composed, steps, warm)),
+        ]
+        if have_libtorch:
+            group += [
+                lambda name=name, sizes=sizes: add(f"lstm-{name}/libtorch", run_bench(
+                    build, "bench_libtorch", ["--workload", "lstm"] + sizes)),
+                lambda name=name, sizes=sizes: add(f"lstm-{name}/libtorch-composed", run_bench(
+                    build, "bench_libtorch", ["--workload", "lstm-composed"] + sizes)),
+            ]
+        jobs.append(group)
+    mm_jobs = [
+        lambda: add("matmul/tapegrad", run_bench(build, "bench_matmul", ["--n", n, "--reps", mm_reps])),
+        lambda: add("matmul/torch", gflops_of(n, time_steps(mm, mm_reps, 3))),
+    ]
+    if have_libtorch:
+        mm_jobs.append(lambda: add("matmul/libtorch", run_bench(
+            build, "bench_libtorch", ["--workload", "matmul", "--n", n, "--steps", mm_reps])))
+    jobs.append(mm_jobs)
+
     for r in range(args.rounds):
         print(f"round {r + 1}/{args.rounds} ...", flush=True)
-        # Rotate who goes first, so neither side always gets the quieter moment.
-        jobs = []
-        jobs.append([
-            lambda: add("moons/tapegrad", run_bench(build, "bench_moons", ["--steps", moons_steps])),
-            lambda: add("moons/micrograd", time_steps(demo_numpy.step, args.micrograd_steps, 0)),
-            lambda: add("moons/micrograd-floats", time_steps(demo_float.step, args.micrograd_steps, 0)),
-        ])
-        for name, (T, B, I, H), steps in lstm_cases:
-            fused, composed = torch_steps[name]
-            warm = 1 if name == "large" else 3
-            jobs.append([
-                lambda name=name, T=T, B=B, I=I, H=H, steps=steps, warm=warm: add(
-                    f"lstm-{name}/tapegrad",
-                    run_bench(build, "bench_lstm", ["--seq", T, "--batch", B, "--input", I, "--hidden", H,
-                                                    "--steps", steps, "--warmup", warm])),
-                lambda name=name, fused=fused, steps=steps, warm=warm: add(
-                    f"lstm-{name}/fused", time_steps(fused, steps, warm)),
-                lambda name=name, composed=composed, steps=steps, warm=warm: add(
-                    f"lstm-{name}/composed", time_steps(composed, steps, warm)),
-            ])
-        jobs.append([
-            lambda: add("matmul/tapegrad", run_bench(build, "bench_matmul", ["--n", n, "--reps", mm_reps])),
-            lambda: add("matmul/torch", gflops_of(n, time_steps(mm, mm_reps, 3))),
-        ])
+        # Rotate who goes first, so no side always gets the quieter moment.
         for group in jobs:
             k = r % len(group)
             for job in group[k:] + group[:k]:
                 job()
 
     load_after = os.getloadavg()
+    seconds = time.monotonic() - started
 
     def field(key, f):
         return statistics.median(v[f] for v in results[key])
 
-    def pair(key, unit="ms"):
-        """(wall, cpu) medians over rounds of one workload on one side."""
-        if unit == "ms":
-            return field(key, "ms_per_step"), field(key, "cpu_ms_per_step")
-        return field(key, "gflops"), field(key, "cpu_gflops")
+    def pair(key):
+        """(wall, cpu) medians over rounds of one workload on one side, in its own unit."""
+        if "gflops" in results[key][0]:
+            return field(key, "gflops"), field(key, "cpu_gflops")
+        return field(key, "ms_per_step"), field(key, "cpu_ms_per_step")
 
-    def show(p, fmt="{:.2f}"):
-        return f"{fmt.format(p[0])} ({fmt.format(p[1])})"
+    def show(p, digits=2):
+        return f"{p[0]:.{digits}f} ({p[1]:.{digits}f})"
 
-    # Each row: workload, tapegrad, reference(s), ratio on the wall clock, ratio in CPU time,
-    # target, verdict. Verdicts are judged on CPU time, which the load on this shared machine
-    # does not inflate (see the load averages printed with the table), and say when the
-    # wall-clock ratio would judge otherwise.
+    # Each row: workload, tapegrad, peer, the peer's time, the ratio on the wall clock and in CPU
+    # time, target, verdict. Verdicts are judged on CPU time, which load on a shared machine does
+    # not inflate (see the load averages printed with the table), and say when the wall-clock
+    # ratio would judge otherwise.
     rows = []
-    ours = pair("moons/tapegrad")
-    nodes = int(field("moons/tapegrad", "nodes_per_step"))
-    acc = field("moons/tapegrad", "accuracy")
-    for key, what in (("moons/micrograd", "micrograd, demo as is (NumPy data)"),
-                      ("moons/micrograd-floats", "micrograd, Python floats")):
-        mg = pair(key)
-        r = (mg[0] / ours[0], mg[1] / ours[1])
-        rows.append(("micrograd demo step, ms", show(ours), f"{what} {show(mg, '{:.0f}')}",
-                     f"{r[0]:.0f}x", f"{r[1]:.0f}x", ">= 300x micrograd", verdict(r, 300)))
+
+    def row(workload, ours_key, peer_key, peer_label, digits=2):
+        if peer_key not in results:
+            return
+        ours, theirs = pair(ours_key), pair(peer_key)
+        if "gflops" in results[ours_key][0]:  # a rate: higher is better
+            ratio = (ours[0] / theirs[0], ours[1] / theirs[1])
+        else:  # a time: lower is better
+            ratio = (theirs[0] / ours[0], theirs[1] / ours[1])
+        shown = "{:.0f}x" if ratio[1] >= 100 else "{:.2f}x"
+        target = TARGETS.get(peer_key)
+        rows.append((workload, show(ours), peer_label, show(theirs, digits), shown.format(ratio[0]),
+                     shown.format(ratio[1]), f">= {target:g}x" if target else "(no target)",
+                     verdict(ratio, target) if target else "-"))
+
+    moons_label = "moons demo step, ms"
+    row(moons_label, "moons/tapegrad", "moons/adolc", "ADOL-C, re-taped each step (C++)")
+    row(moons_label, "moons/tapegrad", "moons/micrograd", "micrograd, demo as is (NumPy data)", 0)
+    row(moons_label, "moons/tapegrad", "moons/micrograd-floats", "micrograd, Python floats", 0)
     rss = {}
     for name, (T, B, I, H), _ in lstm_cases:
-        ours = pair(f"lstm-{name}/tapegrad")
-        rss[name] = field(f"lstm-{name}/tapegrad", "peak_rss_mb")
-        fused = pair(f"lstm-{name}/fused")
-        comp = pair(f"lstm-{name}/composed")
-        rf = (fused[0] / ours[0], fused[1] / ours[1])
-        rc = (comp[0] / ours[0], comp[1] / ours[1])
-        label = f"LSTM step T={T} B={B} I={I} H={H}, ms"
-        if name == "small":
-            rows.append((label, show(ours), f"nn.LSTM {show(fused)}", f"{rf[0]:.1f}x", f"{rf[1]:.1f}x",
-                         ">= 5x nn.LSTM", verdict(rf, 5)))
-            rows.append((label, show(ours), f"composed {show(comp)}", f"{rc[0]:.1f}x", f"{rc[1]:.1f}x",
-                         ">= 5x composed", verdict(rc, 5)))
-        else:
-            rows.append((label, show(ours), f"nn.LSTM {show(fused)}", f"{rf[0]:.2f}x", f"{rf[1]:.2f}x",
-                         ">= 1x nn.LSTM", verdict(rf, 1)))
-            rows.append((label, show(ours), f"composed {show(comp)}", f"{rc[0]:.2f}x", f"{rc[1]:.2f}x",
-                         "(no target)", "-"))
-            rows.append((f"LSTM T={T} B={B} I={I} H={H}, peak RSS MB", f"{rss[name]:.0f}", "-", "-", "-",
-                         "< 250 MB", "met" if rss[name] < 250 else f"MISSED by {rss[name] - 250:.0f} MB"))
-    ours = pair("matmul/tapegrad", "gflops")
-    theirs = pair("matmul/torch", "gflops")
-    r = (ours[0] / theirs[0], ours[1] / theirs[1])
-    rows.append((f"matmul n={n} fwd+bwd, GFLOP/s", show(ours), f"torch {show(theirs)}",
-                 f"{r[0]:.0%}", f"{r[1]:.0%}", ">= 90% of torch", verdict(r, 0.9, percent=True)))
+        label = f"LSTM T={T} B={B} I={I} H={H}, ms"
+        ours = f"lstm-{name}/tapegrad"
+        row(label, ours, f"lstm-{name}/fused", "torch.nn.LSTM (Python)")
+        row(label, ours, f"lstm-{name}/composed", "composed cell (Python)")
+        row(label, ours, f"lstm-{name}/libtorch", "torch::nn::LSTM (C++)")
+        row(label, ours, f"lstm-{name}/libtorch-composed", "composed cell (C++)")
+        rss[name] = field(ours, "peak_rss_mb")
+    T, B, I, H = large
+    rows.append((f"LSTM T={T} B={B} I={I} H={H}, peak RSS MB", f"{rss['large']:.0f}", "-", "-", "-", "-",
+                 f"< {RSS_LIMIT_MB:g} MB", "met" if rss["large"] < RSS_LIMIT_MB
+                 else f"MISSED by {rss['large'] - RSS_LIMIT_MB:.0f} MB"))
+    mm_label = f"matmul n={n} fwd+bwd, GFLOP/s"
+    row(mm_label, "matmul/tapegrad", "matmul/torch", "torch (Python)")
+    row(mm_label, "matmul/tapegrad", "matmul/libtorch", "libtorch (C++)")
 
-    print()
-    print(f"Medians over {args.rounds} alternating rounds; load average at start "
-          f"{load_before[0]:.2f}, at end {load_after[0]:.2f} ({info['cores']} cores).")
-    print(f"moons: {nodes} tape nodes per step, final accuracy {acc:.0%}; LSTM peak RSS: "
-          + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
-    print()
-    print("Times are wall clock (CPU time in parentheses); a ratio is how many times faster tapegrad")
-    print("is (for GFLOP/s: tapegrad's rate as a share of torch's).")
-    print()
-    header = ("workload", "tapegrad", "reference", "ratio (wall)", "ratio (CPU)", "target", "verdict")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print()
-    print("Per-round values:")
+    header = ("workload", "tapegrad", "peer", "peer's", "ratio (wall)", "ratio (CPU)", "target", "verdict")
+    table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                      + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+    per_round = ""
     for key, values in results.items():
         main_key = "gflops" if "gflops" in values[0] else "ms_per_step"
-        cpu_key = "cpu_" + main_key
-        print(f"  {key}: " + ", ".join(f"{v[main_key]:.2f} ({v[cpu_key]:.2f})" for v in values))
+        per_round += f"{key}: " + ", ".join(f"{v[main_key]:.2f} ({v['cpu_' + main_key]:.2f})"
+                                            for v in values) + "\n"
+    nodes = int(field("moons/tapegrad", "nodes_per_step"))
+    acc = field("moons/tapegrad", "accuracy")
+    command = "/usr/bin/python3 benchmarks/compare_peers.py " + " ".join(sys.argv[1:])
+    load = f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end"
+
+    print()
+    print(f"Medians over {args.rounds} alternating rounds ({seconds:.0f} s); load average {load} "
+          f"({info['cores']} cores).")
+    print(f"moons: {nodes} tape nodes per step, final accuracy {acc:.0%}"
+          + (f"; ADOL-C: {int(field('moons/adolc', 'ops_per_step'))} tape operations per step"
+             if "moons/adolc" in results else "")
+          + "; LSTM peak RSS: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    for m in missing:
+        print(f"Left out: {m}")
+    print()
+    print("Times are wall clock (CPU time in parentheses); a ratio is how many times faster tapegrad")
+    print("is (for GFLOP/s: tapegrad's rate over the peer's).")
+    print()
+    print(table)
+    print("Per-round values, wall clock (CPU time):")
+    print(per_round)
+
+    if args.json:
+        write_results(Path(args.json), args, info, table, per_round, command, load, seconds, nodes,
+                      results, missing)
+        print(f"compare_peers: wrote {args.json}")
+        if args.page:
+            subprocess.run([str(build / "tools" / "pages"), "fill", args.page, args.json], check=True)
     return 0
 
 
-def verdict(ratios, target, percent=False):
-    """Met or missed, judged on the CPU-time ratio; says how far off, and whether the wall clock agrees."""
-    wall, cpu = ratios
-    show = (lambda x: f"{x:.0%}") if percent else (lambda x: f"{x:.3g}x")
-    if cpu >= target:
-        text = "met"
-    else:
-        text = f"MISSED: {cpu / target:.0%} of target"
-    if (wall >= target) != (cpu >= target):
-        text += f" (wall clock {show(wall)}: {'met' if wall >= target else 'missed'})"
-    return text
+def write_results(path, args, info, table, per_round, command, load, seconds, nodes, results,
+                  missing):
+    """The run as JSON, in the shape tools/pages.hpp fills pages from: "values" (inline text),
+    "tables" (fenced text) and "markdown" (a Markdown block), each entry {"text", "kind"}; every
+    entry is of kind "timing" (never compared with another run: speed depends on the machine).
+    "raw" keeps every round's numbers as the programs reported them."""
+    def entry(text):
+        return {"text": text, "kind": "timing"}
+
+    machine = (f"{info.get('cpu', '(unknown CPU)')}, {info['cores']} cores; Python {info['python']}, "
+               f"torch {info['torch']} (Python), libtorch-dev {info['libtorch-dev']}, "
+               f"libadolc-dev {info['libadolc-dev']}; {info['openblas']}, core "
+               f"{info.get('openblas core', '?')}; OPENBLAS_NUM_THREADS={info['OPENBLAS_NUM_THREADS']}, "
+               f"OMP_NUM_THREADS={info['OMP_NUM_THREADS']}, OPENBLAS_CORETYPE "
+               f"{info['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE {info['OPENBLAS_L2_SIZE']}; "
+               f"torch threads {info['torch threads']}")
+    data = {
+        "mode": "quick" if args.quick else "full",
+        "values": {
+            "command": entry(f"`{command}`"),
+            "commit": entry(f"`{engine_commit()}`"),
+            "date": entry(datetime.now(timezone.utc).strftime("%Y-%m-%d")),
+            "rounds": entry(str(args.rounds)),
+            "seconds": entry(f"{seconds:.0f}"),
+            "load": entry(load),
+            "machine": entry(machine),
+            "moons_nodes": entry(f"{nodes:,}"),
+            "left_out": entry("; ".join(missing) if missing else "nothing"),
+        },
+        "tables": {"per_round": entry(per_round)},
+        "markdown": {"peers": entry(table)},
+        "raw": results,
+    }
+    if "moons/adolc" in results:
+        ops = int(statistics.median(v["ops_per_step"] for v in results["moons/adolc"]))
+        diff = max(v["check_max_loss_diff"] for v in results["moons/adolc"])
+        data["values"]["adolc_ops"] = entry(f"{ops:,}")
+        data["values"]["adolc_check"] = entry(f"{diff:.2g}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@
 //     data:    `points` two-moons points from ag::nn::make_moons (noise 0.1), labels 0/1 -> -1/+1
 //     model:   micrograd's MLP 2-16-16-1 (tutorials/common/micrograd.hpp), weights uniform(-1, 1)
 //              drawn from the same generator right after the data, biases 0
-//     neuron:  act = b + w0 x0 + w1 x1 + ...      (Python's sum(..., start=b)); relu but in the last layer
-//     loss:    mean over points of relu(1 + score * (-y))  +  1e-4 * sum over parameters of p * p
-//     SGD:     p -= lr p.grad, with the demo's lr = 1.0 - 0.9 k / 100 at step k
+//     neuron:  act = b + w0 x0 + w1 x1 + ...      (Python's sum(..., start=b)); relu but in the
+//     last layer loss:    mean over points of relu(1 + score * (-y))  +  1e-4 * sum over parameters
+//     of p * p SGD:     p -= lr p.grad, with the demo's lr = 1.0 - 0.9 k / 100 at step k
 //
 // The ops are the demo's, in the demo's order, so the tape holds what micrograd's graph holds
 // (plus one node per constant, which micrograd also makes as a Value).
