@@ -322,8 +322,12 @@ def gflops_of(n, times):
 # "BENCH name key=value ...".
 def run_bench(build, name, args):
     exe = build / "benchmarks" / name
-    out = subprocess.run([str(exe)] + [str(a) for a in args], capture_output=True, text=True,
-                         env=os.environ.copy(), check=True).stdout
+    run = subprocess.run([str(exe)] + [str(a) for a in args], capture_output=True, text=True,
+                         env=os.environ.copy())
+    if run.returncode != 0:  # e.g. bench_moons_adolc's check that it computes what tapegrad does
+        sys.exit(f"compare_peers: {exe.name} {' '.join(map(str, args))} failed "
+                 f"(exit {run.returncode}):\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    out = run.stdout
     line = [l for l in out.splitlines() if l.startswith("BENCH ")][-1]
     return {k: float(v) for k, v in re.findall(r"(\w+)=([-+.\deE]+)", line)}
 
@@ -419,6 +423,8 @@ def main():
     args = parser.parse_args()
     if args.page and not args.json:
         parser.error("--page fills the page from the JSON that --json writes: give both")
+    if args.page and not (Path(args.build) / "tools" / "pages").exists():
+        parser.error(f"--page needs {args.build}/tools/pages: cmake --build {args.build} --target pages")
 
     try:
         import torch
@@ -455,6 +461,9 @@ def main():
         print(f"  left out: {m}")
     load_before = os.getloadavg()
     print(f"  load average at start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    if load_before[0] > 1.5:
+        print("  (the machine is busy: wall-clock times will be inflated and noisy; a run to commit "
+              "belongs to a quiet machine)")
     print()
 
     results = {}  # key -> list of per-round results
@@ -608,7 +617,11 @@ def main():
                       results, missing)
         print(f"compare_peers: wrote {args.json}")
         if args.page:
-            subprocess.run([str(build / "tools" / "pages"), "fill", args.page, args.json], check=True)
+            pages = build / "tools" / "pages"
+            if not pages.exists():
+                sys.exit(f"compare_peers: {pages} is not built (cmake --build {build} --target pages), "
+                         f"so {args.page} was not filled; then run: {pages} fill {args.page} {args.json}")
+            subprocess.run([str(pages), "fill", args.page, args.json], check=True)
     return 0
 
 
@@ -632,6 +645,8 @@ def write_results(path, args, info, table, per_round, command, load, seconds, no
         "mode": "quick" if args.quick else "full",
         "values": {
             "command": entry(f"`{command}`"),
+            "mode": entry("full sizes" if not args.quick else
+                          "`--quick`: tiny sizes, to show the script works; it measures nothing"),
             "commit": entry(f"`{engine_commit()}`"),
             "date": entry(datetime.now(timezone.utc).strftime("%Y-%m-%d")),
             "rounds": entry(str(args.rounds)),
@@ -645,6 +660,8 @@ def write_results(path, args, info, table, per_round, command, load, seconds, no
         "markdown": {"peers": entry(table)},
         "raw": results,
     }
+    # (Every value the page names is written, so a run without a peer still fills the page.)
+    data["values"]["adolc_ops"] = data["values"]["adolc_check"] = entry("(ADOL-C not run)")
     if "moons/adolc" in results:
         ops = int(statistics.median(v["ops_per_step"] for v in results["moons/adolc"]))
         diff = max(v["check_max_loss_diff"] for v in results["moons/adolc"])
