@@ -16,10 +16,12 @@
 //     fos_reverse(tag, 1, P, {1}, grad)     grad = d total / d params
 //     params -= lr * grad
 //
-// The points are plain doubles (constants, not taped). The model and the data are moons.hpp's,
-// drawn from the same seed, so before anything is timed the program runs --check steps of
-// tapegrad's step (moons.hpp) beside its own and fails unless every loss agrees to 1e-12: the two
-// sides time the same computation.
+// Each point's two numbers become adoubles each step (a constant on the tape each, as the demo's
+// Value(x)); a number an operation meets, such as the 1 in 1 + margin, stays inside that
+// operation on ADOL-C's tape, where tapegrad records it as a node. The model and the data are
+// moons.hpp's, drawn from the same seed, so before anything is timed the program runs --check steps
+// of tapegrad's step (moons.hpp) beside its own and fails unless every loss agrees to 1e-12: the
+// two sides time the same computation.
 //
 // Last line:  BENCH moons_adolc ms_per_step=<median> ops_per_step=<ADOL-C tape operations>
 //             final_loss=<x> accuracy=<x> cpu_ms_per_step=<median CPU time>
