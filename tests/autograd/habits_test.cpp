@@ -4,6 +4,7 @@
 // record_op, the door for a learner's own op (custom_op.hpp).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include <autograd/autograd.hpp>
@@ -207,4 +208,18 @@ TEST_CASE("record_op refuses a result that is not fresh", "[habits]") {
   Tensor used = x * 2.0;
   REQUIRE_THROWS_AS(record_op("mine", {x}, used, &cube_backward), ValueError);
   REQUIRE_THROWS_WITH(record_op("mine", {x}, x, &cube_backward), Contains("record_op('mine')"));
+}
+
+TEST_CASE("the version counter sees a change made on another thread", "[habits]") {
+  // One model, a thread per tape: a parameter changed by another thread (joined before the
+  // backward pass, as tape.hpp's "Threads" asks) is caught as a change made on this one.
+  Tensor w = tensor({1.0, 2.0}, {2}, true);
+  Tape tape;
+  Tensor loss = sum(w * w);
+  std::thread other([&w] {
+    NoGradGuard no_grad;
+    w -= 1.0;
+  });
+  other.join();
+  REQUIRE_THROWS_WITH(tape.backward(loss), Contains("modified by an in-place operation"));
 }

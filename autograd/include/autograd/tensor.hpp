@@ -73,7 +73,8 @@ struct TensorImpl {
   // How many times its numbers were changed in place (an in-place operator outside recording,
   // mutable_data()). A tape notes it when an op reads the tensor, and backward refuses to run
   // that op's rule if it has changed since: the rule would read the new numbers (PyTorch's
-  // version counter, "modified by an inplace operation").
+  // version counter, "modified by an inplace operation"). There are no views here (every op's
+  // result owns its numbers), so a change concerns the changed tensor alone.
   uint32_t version = 0;
   bool requires_grad = false;  // gradients flow into (or through) this tensor
   bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
