@@ -416,14 +416,12 @@ void step(Bytes& in, Run& run) {
       const bool keepdim = in.choose(2) == 1;
       const std::string text = fmt::format("{}({}, axis {}, keepdim {})", kNames[code - kSumAxis],
                                            describe(x), axis, keepdim);
-      std::optional<Shape> expected;
-      if (const auto a = normal_axis(axis, rank); a && (code != kMaxAxis || s[*a] > 0)) {
+      std::optional<Shape> expected;  // (a 0-d tensor reduces along 0 or -1 to itself)
+      if (const auto a = normal_axis(axis, std::max<int64_t>(rank, 1));
+          a && (code != kMaxAxis || rank == 0 || s[*a] > 0)) {
         expected = s;
-        if (keepdim) {
-          (*expected)[*a] = 1;
-        } else {
-          expected->erase(expected->begin() + *a);
-        }
+        if (rank > 0 && keepdim) (*expected)[*a] = 1;
+        if (rank > 0 && !keepdim) expected->erase(expected->begin() + *a);
       }
       attempt(run, text, expected, [&] {
         return code == kSumAxis    ? ag::sum(x, axis, keepdim)
@@ -435,13 +433,14 @@ void step(Bytes& in, Run& run) {
     }
     case kArgmax: {  // not differentiable, a plain vector of indices of largest values
       const int64_t axis = in.axis();
-      const auto a = normal_axis(axis, rank);
-      const bool valid = a && s[*a] > 0;
+      const auto a = normal_axis(axis, std::max<int64_t>(rank, 1));  // a 0-d tensor: as a [1]
+      const bool valid = a && (rank == 0 || s[*a] > 0);
       const std::string text = fmt::format("argmax({}, axis {})", describe(x), axis);
       try {
         const std::vector<int64_t> idx = ag::argmax(x, axis);
         if (!valid) finding(text + " succeeded, but its rules say it must throw");
-        if (static_cast<int64_t>(idx.size()) != count(s) / s[*a]) {
+        const int64_t n = rank == 0 ? 1 : s[*a];
+        if (static_cast<int64_t>(idx.size()) != count(s) / n) {
           finding(fmt::format("{} gave {} indices", text, idx.size()));
         }
         // Each index is in range and points at a largest value along the axis, the tensor seen
@@ -452,7 +451,6 @@ void step(Bytes& in, Run& run) {
           if (r < *a) outer *= s[r];
           if (r > *a) inner *= s[r];
         }
-        const int64_t n = s[*a];
         for (int64_t o = 0; o < outer; ++o) {
           for (int64_t i = 0; i < inner; ++i) {
             const int64_t at = idx[o * inner + i];
@@ -470,29 +468,44 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case kMatmul: {  // against the triple loop
+    case kMatmul: {  // torch.matmul's shapes, against the triple loop per batch
       const Tensor y = pick(in, run);
       const Shape& t = y.shape();
       const std::string text = fmt::format("matmul({}, {})", describe(x), describe(y));
-      std::optional<Shape> expected;
-      if ((rank == 2 || rank == 3) && t.size() == 2 && s.back() == t[0]) {
-        expected = s;
-        expected->back() = t[1];
+      // A 1-d side is a row [1, K] or a column [K, 1], that axis dropped from the result; the
+      // batch axes (all but the last two) broadcast.
+      const Shape a = rank == 1 ? Shape{1, s[0]} : s, b = t.size() == 1 ? Shape{t[0], 1} : t;
+      std::optional<Shape> batch, expected;
+      if (rank > 0 && !t.empty() && a.back() == b[b.size() - 2]) {
+        batch = broadcast(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
+      }
+      if (batch) {
+        expected = batch;
+        if (rank > 1) expected->push_back(a[a.size() - 2]);
+        if (t.size() > 1) expected->push_back(b.back());
       }
       const Tensor* r = attempt(run, text, expected, [&] { return ag::matmul(x, y); });
       if (r != nullptr) {
-        const int64_t m = count(Shape(s.begin(), s.end() - 1)), k = t[0], n = t[1];
-        for (int64_t i = 0; i < m; ++i) {
-          for (int64_t j = 0; j < n; ++j) {
-            double want = 0.0, scale = 0.0;
-            for (int64_t l = 0; l < k; ++l) {
-              const double term = x.data()[i * k + l] * y.data()[l * n + j];
-              want += term;
-              scale += std::abs(term);
-            }
-            if (!close(r->data()[i * n + j], want, scale)) {
-              finding(fmt::format("{}: element [{}, {}] is {}, should be {}", text, i, j,
-                                  r->data()[i * n + j], want));
+        const int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+        Shape a_full = *batch, b_full = *batch;  // each side stretched to the batches
+        a_full.insert(a_full.end(), {m, k});
+        b_full.insert(b_full.end(), {k, n});
+        const auto av = stretched(Tensor(x.to_vector(), a), a_full);
+        const auto bv = stretched(Tensor(y.to_vector(), b), b_full);
+        for (int64_t c = 0; c < count(*batch); ++c) {
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double want = 0.0, scale = 0.0;
+              for (int64_t l = 0; l < k; ++l) {
+                const double term = av[(c * m + i) * k + l] * bv[(c * k + l) * n + j];
+                want += term;
+                scale += std::abs(term);
+              }
+              const double got = r->data()[(c * m + i) * n + j];
+              if (!close(got, want, scale)) {
+                finding(fmt::format("{}: batch {} element [{}, {}] is {}, should be {}", text, c, i,
+                                    j, got, want));
+              }
             }
           }
         }
@@ -564,18 +577,18 @@ void step(Bytes& in, Run& run) {
       attempt(run, text, expected, [&] { return ag::transpose(x, a0, a1); });
       return;
     }
-    case kSlice: {  // [start, end) along an axis; negative bounds count from the end
+    case kSlice: {  // [start, end) along an axis, as Python's x[start:end]: negative bounds
+                    // count from the end, then clamp into [0, n]; end before start is empty
       const int64_t axis = in.axis(), start = in.choose(11) - 5, end = in.choose(11) - 5;
       const std::string text = fmt::format("slice({}, axis {}, {}, {})", describe(x), axis, start,
                                            end);
       std::optional<Shape> expected;
       if (const auto a = normal_axis(axis, rank)) {
         const int64_t n = s[*a];
-        const int64_t from = start < 0 ? start + n : start, to = end < 0 ? end + n : end;
-        if (0 <= from && from <= to && to <= n) {
-          expected = s;
-          (*expected)[*a] = to - from;
-        }
+        const int64_t from = std::clamp<int64_t>(start < 0 ? start + n : start, 0, n);
+        const int64_t to = std::clamp<int64_t>(end < 0 ? end + n : end, from, n);
+        expected = s;
+        (*expected)[*a] = to - from;
       }
       attempt(run, text, expected, [&] { return ag::slice(x, axis, start, end); });
       return;

@@ -4,7 +4,12 @@
 //   d self  = grad @ other^T       (each self[m, k] met every other[k, n] along row m)
 //   d other = self^T @ grad
 //
-// A batched [B, M, K] @ [K, N] is the same thing: contiguous rows make it one [B*M, K] matrix.
+// The rest is torch.matmul's rules for other shapes, each brought back to that product:
+//   [B..., M, K] @ [B..., K, N]   one product per batch, the batch axes broadcast (a batch of size
+//                                 1, or a missing one, is reused, and its gradient adds up);
+//   [B..., M, K] @ [K, N]         contiguous rows make self one [B*M, K] matrix: one product;
+//   a 1-d self or other           a matrix of one row [1, K] or one column [K, 1] (reshape), that
+//                                 axis dropped from the result: [K] @ [K] is a dot product, 0-d.
 // The readable reference is matmul_reference; the op calls cblas_dgemm (fast/gemm.hpp), and a
 // test holds the two equal. Backward calls it with its transpose flags and beta = 1: `+=`.
 #include <fmt/format.h>
@@ -29,30 +34,42 @@ void matmul_reference(const double* a, const double* b, double* c, int64_t m, in
 namespace {
 using detail::fast::gemm;  // C = op(A) @ op(B) + beta * C on OpenBLAS: fast/gemm.hpp
 
-// The rows of self: every axis but the last, multiplied (all batches together).
-int64_t rows_of(const Shape& self) {
-  int64_t rows = 1;
-  for (size_t r = 0; r + 1 < self.size(); ++r) rows *= self[r];
-  return rows;
+// Backward through one product A @ B ([M, K] @ [K, N]) whose gradient is grad, shared by matmul
+// and addmm. dgemm with beta = 1 adds into the gradients: `+=`. A null ga or gb: no gradient.
+void product_backward(const double* grad, const double* a, const double* b, double* ga, double* gb,
+                      int64_t m, int64_t k, int64_t n) {
+  if (ga != nullptr) gemm(false, true, m, k, n, grad, b, 1.0, ga);  // d A += grad @ B^T
+  if (gb != nullptr) gemm(true, false, k, n, m, a, grad, 1.0, gb);  // d B += A^T @ grad
 }
 
-// Backward through the product A @ B of inputs a and a + 1 ([M, K] @ [K, N]), shared by matmul
-// and addmm. dgemm with beta = 1 adds into the gradients: `+=`.
-void product_backward(const Tape& tape, const Node& node, size_t a, int64_t m, int64_t k,
-                      int64_t n) {
-  const double* grad = node.out->grad.data();
-  if (double* ga = tape.input_grad(node, a)) {  // d A += grad @ B^T   [M,N]@[N,K]
-    gemm(false, true, m, k, n, grad, tape.input(node, a + 1).value.data(), 1.0, ga);
-  }
-  if (double* gb = tape.input_grad(node, a + 1)) {  // d B += A^T @ grad   [K,M]@[M,N]
-    gemm(true, false, k, n, m, tape.input(node, a).value.data(), grad, 1.0, gb);
-  }
+// A matmul of two stacks of matrices: result batch c is self's [M, K] batch ia times other's
+// [K, N] batch ib, for the (c, ia, ib) that broadcasting the batch shapes pairs up.
+struct Batches {
+  Shape of_self, of_other, of_result;
+  int64_t m, k, n;
+};
+Batches batches(const Shape& a, const Shape& b) {
+  if (b.size() == 2)  // every row of every batch of self at once: one product
+    return {{}, {}, {}, numel(Shape(a.begin(), a.end() - 1)), b[0], b[1]};
+  Shape sa(a.begin(), a.end() - 2), sb(b.begin(), b.end() - 2);
+  Shape sc = detail::broadcast_shapes("matmul (batch axes)", sa, sb);
+  return {std::move(sa), std::move(sb), std::move(sc), a[a.size() - 2], a.back(), b.back()};
 }
 
 void matmul_backward(const Tape& tape, const Node& node) {
+  const TensorImpl& self = tape.input(node, 0);
   const TensorImpl& other = tape.input(node, 1);
-  product_backward(tape, node, 0, rows_of(tape.input(node, 0).shape), other.shape[0],
-                   other.shape[1]);
+  double* gself = tape.input_grad(node, 0);
+  double* gother = tape.input_grad(node, 1);
+  const Batches p = batches(self.shape, other.shape);
+  const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;  // of one matrix
+  const double* grad = node.out->grad.data();
+  detail::for_each_broadcast(
+      p.of_result, p.of_self, p.of_other, [&](int64_t c, int64_t ia, int64_t ib) {
+        product_backward(grad + c * c_size, self.value.data() + ia * a_size,
+                         other.value.data() + ib * b_size, gself ? gself + ia * a_size : nullptr,
+                         gother ? gother + ib * b_size : nullptr, p.m, p.k, p.n);
+      });
 }
 }  // namespace
 
@@ -62,17 +79,32 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   detail::check_defined("matmul", other);
   const Shape& a = self.shape();
   const Shape& b = other.shape();
-  if ((a.size() != 2 && a.size() != 3) || b.size() != 2 || a.back() != b[0]) {
+  if (a.empty() || b.empty() || a.back() != b[b.size() == 1 ? 0 : b.size() - 2]) {
     throw ShapeError(
-        fmt::format("matmul: shapes {} and {} do not fit ([M, K] @ [K, N] or [B, M, K] @ [K, N])",
+        fmt::format("matmul: shapes {} and {} do not fit ([..., M, K] or [K] @ [..., K, N] or [K])",
                     shape_str(a), shape_str(b)));
   }
-  Shape shape = a;
-  shape.back() = b[1];
+  if (a.size() == 1 || b.size() == 1) {  // a row [1, K] or a column [K, 1], dropped after
+    Tensor product = matmul(a.size() == 1 ? reshape(self, {1, a[0]}) : self,
+                            b.size() == 1 ? reshape(other, {b[0], 1}) : other);
+    Shape shape = product.shape();
+    if (b.size() == 1) shape.pop_back();
+    if (a.size() == 1) shape.erase(shape.end() - (b.size() == 1 ? 1 : 2));
+    return reshape(product, std::move(shape));
+  }
+  const Batches p = batches(a, b);
+  Shape shape = b.size() == 2 ? Shape(a.begin(), a.end() - 1) : p.of_result;  // rows, or batches
+  if (b.size() != 2) shape.push_back(p.m);                                    // + [M]
+  shape.push_back(p.n);
   numel(shape, "matmul");  // [M, 0] @ [0, N] holds nothing, but the product may be too large
   auto result = detail::make_result(std::move(shape));  // matmul_blas writes it all
-  matmul_blas(self.impl().value.data(), other.impl().value.data(), result->value.data(), rows_of(a),
-              b[0], b[1]);
+  const double* x = self.impl().value.data();
+  const double* y = other.impl().value.data();
+  detail::for_each_broadcast(p.of_result, p.of_self, p.of_other,
+                             [&](int64_t c, int64_t ia, int64_t ib) {
+                               matmul_blas(x + ia * p.m * p.k, y + ib * p.k * p.n,
+                                           result->value.data() + c * p.m * p.n, p.m, p.k, p.n);
+                             });
   detail::record(kMatmul.name, {&self, &other}, result, &matmul_backward);
   return Tensor(result);
 }
@@ -90,8 +122,11 @@ void addmm_backward(const Tape& tape, const Node& node) {
     detail::for_each_broadcast(node.out->shape, node.out->shape, self.shape,
                                [&](int64_t i, int64_t, int64_t is) { gself[is] += grad[i]; });
   }
-  const Shape& mat1 = tape.input(node, 1).shape;
-  product_backward(tape, node, 1, mat1[0], mat1[1], tape.input(node, 2).shape[1]);
+  const TensorImpl& mat1 = tape.input(node, 1);
+  const TensorImpl& mat2 = tape.input(node, 2);
+  product_backward(node.out->grad.data(), mat1.value.data(), mat2.value.data(),
+                   tape.input_grad(node, 1), tape.input_grad(node, 2), mat1.shape[0], mat1.shape[1],
+                   mat2.shape[1]);
 }
 }  // namespace
 

@@ -3,7 +3,11 @@
 // Along an axis, a tensor is viewed as [outer, n, inner] (op_support.hpp): the reduction runs over
 // the middle index. In backward every reduced element gets its share of the one gradient that
 // came out: all of it for sum, 1/n of it for mean, all of it for the argmax only for max.
+// A 0-d tensor is one number: it reduces along axis 0 or -1 as if it were [1], as in PyTorch.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
 
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
@@ -12,6 +16,7 @@
 namespace ag {
 
 using detail::axis_view;
+using detail::AxisView;
 using detail::make_impl;
 using detail::make_result;
 using detail::normalize_axis;
@@ -19,9 +24,15 @@ using detail::record;
 
 namespace {
 
-// The shape after reducing `axis`: removed, or kept as 1.
+// `axis` made non-negative, where a 0-d tensor has the one axis of a [1] (PyTorch's rule).
+int64_t reduction_axis(const char* op, int64_t axis, const Shape& shape) {
+  return normalize_axis(op, axis, shape, std::max<int64_t>(1, std::ssize(shape)));
+}
+
+// The shape after reducing `axis`: removed, or kept as 1 (a 0-d tensor stays 0-d).
 Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
   Shape out = shape;
+  if (shape.empty()) return out;
   if (keepdim) {
     out[axis] = 1;
   } else {
@@ -75,7 +86,7 @@ Tensor sum_all(const char* op, const Tensor& self, Scale scaled) {
 Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim, Scale scaled) {
   detail::check_defined(op, self);
   const double* x = self.impl().value.data();
-  axis = normalize_axis(op, axis, self.shape());
+  axis = reduction_axis(op, axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
   auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
   double* y = result->value.data();
@@ -95,6 +106,37 @@ Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim,
 // every NaN, so the NaN would be skipped and the max of the rest reported); the first NaN wins.
 bool beats(double candidate, double best) {
   return candidate > best || (candidate != candidate && best == best);
+}
+
+// The flat index of the first largest value (the first NaN, if any) of every lane of self seen
+// as [outer, n, inner]: what max saves for its backward, and what argmax reports. An empty lane
+// has none: a ShapeError naming op and the axis (-1: the whole tensor, seen as [1, numel, 1]).
+std::vector<int64_t> first_maxima(const char* op, const Tensor& self, AxisView v, int64_t axis) {
+  if (v.n == 0) {
+    throw ShapeError(fmt::format("{}: {} of shape {} is empty", op,
+                                 axis < 0 ? "the tensor" : fmt::format("axis {}", axis),
+                                 shape_str(self.shape())));
+  }
+  const double* x = self.impl().value.data();
+  std::vector<int64_t> where(static_cast<size_t>(v.outer * v.inner));
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      int64_t best = o * v.n * v.inner + i;
+      for (int64_t j = 1; j < v.n; ++j) {
+        const int64_t at = (o * v.n + j) * v.inner + i;
+        if (beats(x[at], x[best])) best = at;
+      }
+      where[o * v.inner + i] = best;
+    }
+  return where;
+}
+
+// Backward of max() of all elements: each maximum (its flat index, saved) gets an equal share.
+void max_all_backward(const Tape& tape, const Node& node) {
+  double* gself = tape.input_grad(node, 0);
+  if (gself == nullptr) return;
+  const auto ties = tape.saved_indices(node);
+  for (int64_t j : ties) gself[j] += node.out->grad[0] / static_cast<double>(ties.size());
 }
 
 }  // namespace
@@ -121,52 +163,46 @@ Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
 // max along an axis: result = max_j self[j]     d self[argmax] = grad, 0 elsewhere.
 // Ties go to the first maximum, as PyTorch's max(dim) does on CPU; a NaN is the maximum (the
 // first NaN, with the gradient), as in PyTorch.
-constexpr OpInfo kMax{"max", "d self = grad at the (first) argmax along the axis, 0 elsewhere"};
+// max of all elements: the same value, but every tie gets grad / count: PyTorch's rule for
+// max(Tensor self) (derivatives.yaml: evenly_distribute_backward; torch 1.13 gives 1/3 to each
+// of three equal maxima), which keeps the gradient the same whichever tie a loop meets first.
+constexpr OpInfo kMax{"max",
+                      "d self = grad at the (first) argmax along the axis, 0 elsewhere,  "
+                      "max of all: d self = grad / count at each of the count maxima"};
+Tensor max(const Tensor& self) {
+  detail::check_defined("max", self);
+  const double* x = self.impl().value.data();
+  const double best = x[first_maxima("max", self, {1, self.numel(), 1}, -1)[0]];
+  std::vector<int64_t> ties;  // every element equal to the max (every NaN, if the max is one)
+  for (int64_t j = 0; j < self.numel(); ++j)
+    if (x[j] == best || (x[j] != x[j] && best != best)) ties.push_back(j);
+  auto result = make_impl({});
+  result->value[0] = best;
+  record(kMax.name, {&self}, result, &max_all_backward, save_indices(ties));
+  return Tensor(result);
+}
 Tensor max(const Tensor& self, int64_t axis, bool keepdim) {
   detail::check_defined("max", self);
-  axis = normalize_axis("max", axis, self.shape());
-  const auto v = axis_view(self.shape(), axis);
-  if (v.n == 0) {
-    throw ShapeError(
-        fmt::format("max: axis {} of shape {} is empty", axis, shape_str(self.shape())));
-  }
+  axis = reduction_axis("max", axis, self.shape());
+  const auto where = first_maxima("max", self, axis_view(self.shape(), axis), axis);
   auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
-  const double* x = self.impl().value.data();
-  double* y = result->value.data();
-  std::vector<int64_t> where(static_cast<size_t>(v.outer * v.inner));
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t i = 0; i < v.inner; ++i) {
-      int64_t best = o * v.n * v.inner + i;
-      for (int64_t j = 1; j < v.n; ++j) {
-        const int64_t at = (o * v.n + j) * v.inner + i;
-        if (beats(x[at], x[best])) best = at;
-      }
-      y[o * v.inner + i] = x[best];
-      where[o * v.inner + i] = best;
-    }
+  for (size_t r = 0; r < where.size(); ++r) result->value[r] = self.impl().value[where[r]];
   // Backward: the whole gradient goes to the element that was the max (its flat index, saved).
   record(kMax.name, {&self}, result, &detail::scatter_backward, save_indices(where));
   return Tensor(result);
 }
 
+int64_t argmax(const Tensor& self) {
+  detail::check_defined("argmax", self);
+  return first_maxima("argmax", self, {1, self.numel(), 1}, -1)[0];
+}
 std::vector<int64_t> argmax(const Tensor& self, int64_t axis) {
   detail::check_defined("argmax", self);
-  axis = normalize_axis("argmax", axis, self.shape());
+  axis = reduction_axis("argmax", axis, self.shape());
   const auto v = axis_view(self.shape(), axis);
-  if (v.n == 0) {
-    throw ShapeError(
-        fmt::format("argmax: axis {} of shape {} is empty", axis, shape_str(self.shape())));
-  }
-  const double* x = self.impl().value.data();
-  std::vector<int64_t> out(static_cast<size_t>(v.outer * v.inner));
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t i = 0; i < v.inner; ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < v.n; ++j)
-        if (beats(x[(o * v.n + j) * v.inner + i], x[(o * v.n + best) * v.inner + i])) best = j;
-      out[o * v.inner + i] = best;
-    }
-  return out;
+  std::vector<int64_t> where = first_maxima("argmax", self, v, axis);
+  for (int64_t& at : where) at = at / v.inner % v.n;  // j, from (o * n + j) * inner + i
+  return where;
 }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------

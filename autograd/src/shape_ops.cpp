@@ -163,12 +163,11 @@ constexpr OpInfo kSlice{"slice", "d self = grad inside [start, end) along the ax
 Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   detail::check_defined("slice", self);
   axis = normalize_axis("slice", axis, self.shape());
+  // As Python's x[start:end] and torch's (aten::slice): a negative bound counts from the end,
+  // both are then clamped into [0, n], and an end before the start gives an empty slice.
   const int64_t n = self.shape()[axis];
-  const int64_t s = start < 0 ? start + n : start, e = end < 0 ? end + n : end;
-  if (s < 0 || e > n || s > e) {
-    throw IndexError(fmt::format("slice: range [{}, {}) is outside axis {} of shape {}", start, end,
-                                 axis, shape_str(self.shape())));
-  }
+  const int64_t s = std::clamp(start < 0 ? start + n : start, int64_t{0}, n);
+  const int64_t e = std::clamp(end < 0 ? end + n : end, s, n);
   Shape shape = self.shape();
   shape[axis] = e - s;
   auto result = make_result(std::move(shape));

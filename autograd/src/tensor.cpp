@@ -144,7 +144,13 @@ Tensor Tensor::tanh() const { return ag::tanh(*this); }
 Tensor Tensor::sigmoid() const { return ag::sigmoid(*this); }
 Tensor Tensor::relu() const { return ag::relu(*this); }
 Tensor Tensor::sum() const { return ag::sum(*this); }
+Tensor Tensor::sum(int64_t axis, bool keepdim) const { return ag::sum(*this, axis, keepdim); }
 Tensor Tensor::mean() const { return ag::mean(*this); }
+Tensor Tensor::mean(int64_t axis, bool keepdim) const { return ag::mean(*this, axis, keepdim); }
+Tensor Tensor::max() const { return ag::max(*this); }
+Tensor Tensor::max(int64_t axis, bool keepdim) const { return ag::max(*this, axis, keepdim); }
+int64_t Tensor::argmax() const { return ag::argmax(*this); }
+std::vector<int64_t> Tensor::argmax(int64_t axis) const { return ag::argmax(*this, axis); }
 Tensor Tensor::reshape(Shape shape) const { return ag::reshape(*this, std::move(shape)); }
 Tensor Tensor::t() const { return ag::transpose(*this); }
 

@@ -66,7 +66,7 @@ Tensor composed_expression(const Tensor& x, const Tensor& W, const Tensor& b, co
 using OpFn = std::function<Tensor(const std::vector<Tensor>&, const json&)>;
 
 // Fixture op name -> the engine call. Names with a suffix pick an overload: pow_scalar is
-// pow(Tensor, double), sum_all / sum_axis are sum() and sum(axis, keepdim).
+// pow(Tensor, double), sum_all / sum_axis are sum() and sum(axis, keepdim), max_all is max().
 const std::map<std::string, OpFn>& ops() {
   static const std::map<std::string, OpFn> table = {
       {"add", [](auto& in, auto&) { return add(in[0], in[1]); }},
@@ -109,6 +109,7 @@ const std::map<std::string, OpFn>& ops() {
          return mean(in[0], a.at("axis").template get<int64_t>(),
                      a.at("keepdim").template get<bool>());
        }},
+      {"max_all", [](auto& in, auto&) { return max(in[0]); }},
       {"max",
        [](auto& in, auto& a) {
          return max(in[0], a.at("axis").template get<int64_t>(),

@@ -1,5 +1,5 @@
 // tests for autograd/src/matmul.cpp: the BLAS path against the plain triple loop, the matmul op
-// on batched, thin and empty shapes, and its errors.
+// on batched (broadcast), 1-d, thin and empty shapes as torch.matmul, and its errors.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -123,15 +123,84 @@ TEST_CASE("matmul on empty shapes gives empty or zero results and gradients", "[
   }
 }
 
+// torch.matmul's shapes (torch 1.13): [3] @ [3] -> [], [3] @ [3, 4] -> [4], [2, 3] @ [3] -> [2],
+// [4] @ [2, 4, 5] -> [2, 5], [3, 4] @ [2, 4, 5] -> [2, 3, 5], [2, 1, 3, 4] @ [5, 4, 2] ->
+// [2, 5, 3, 2]. Each is checked against 2-d products of the pieces, and its gradients against
+// the same products built from 2-d ops (tests/reference/ops.json holds torch's numbers too).
+TEST_CASE("matmul follows torch.matmul for 1-d and batched inputs", "[matmul][ops]") {
+  Generator gen(14);
+  SECTION("a dot product, a row and a column") {
+    Tensor u = normal({3}, 0, 1, gen);
+    Tensor v = normal({3}, 0, 1, gen);
+    Tensor m = normal({3, 4}, 0, 1, gen);
+    Tensor d = matmul(u, v);
+    CHECK(shape_str(d.shape()) == "[]");
+    CHECK(d.item() == Approx(sum(u * v).item()).epsilon(1e-14));
+    CHECK(matmul(u, m).to_vector() == matmul(reshape(u, {1, 3}), m).to_vector());
+    CHECK(shape_str(matmul(u, m).shape()) == "[4]");
+    CHECK(matmul(transpose(m), u).to_vector() ==
+          matmul(transpose(m), reshape(u, {3, 1})).to_vector());
+    CHECK(shape_str(matmul(transpose(m), u).shape()) == "[4]");
+    CHECK(shape_str(matmul(normal({2, 4, 3}, 0, 1, gen), u).shape()) == "[2, 4]");
+    CHECK(matmul(zeros({0}), zeros({0})).item() == 0.0);  // an empty dot product, 0-d
+  }
+  SECTION("batch axes broadcast: each result batch is the 2-d product of its pair") {
+    Tensor a = normal({2, 1, 3, 4}, 0, 1, gen);
+    Tensor b = normal({5, 4, 2}, 0, 1, gen);
+    Tensor c = matmul(a, b);
+    REQUIRE(shape_str(c.shape()) == "[2, 5, 3, 2]");
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 5; ++j) {
+        Tensor ai = reshape(slice(a, 0, i, i + 1), {3, 4});
+        Tensor bj = reshape(slice(b, 0, j, j + 1), {4, 2});
+        Tensor cij = reshape(slice(slice(c, 0, i, i + 1), 1, j, j + 1), {3, 2});
+        CHECK(worst_difference(cij.to_vector(), matmul(ai, bj).to_vector()) <= 1e-14);
+      }
+    CHECK(shape_str(matmul(zeros({3, 4}), zeros({2, 4, 5})).shape()) == "[2, 3, 5]");
+    CHECK(shape_str(matmul(zeros({4}), zeros({2, 4, 5})).shape()) == "[2, 5]");
+    CHECK(shape_str(matmul(zeros({0, 3, 4}), zeros({1, 4, 5})).shape()) == "[0, 3, 5]");
+  }
+  SECTION("a matrix shared by every batch gets the sum of their gradients") {
+    Tape tape;
+    Tensor a = normal({3, 4}, 0, 1, gen, true);
+    Tensor b = normal({2, 4, 5}, 0, 1, gen, true);
+    Tensor w = normal({2, 3, 5}, 0, 1, gen);
+    sum(matmul(a, b) * w).backward();
+    const std::vector<double> ga = a.grad().to_vector(), gb = b.grad().to_vector();
+    Tape apart;
+    a.zero_grad();
+    b.zero_grad();
+    Tensor total = scalar(0.0);
+    for (int64_t j = 0; j < 2; ++j) {
+      Tensor bj = reshape(slice(b, 0, j, j + 1), {4, 5});
+      Tensor wj = reshape(slice(w, 0, j, j + 1), {3, 5});
+      total = total + sum(matmul(a, bj) * wj);
+    }
+    total.backward();
+    CHECK(worst_difference(ga, a.grad().to_vector()) <= 1e-14);
+    CHECK(worst_difference(gb, b.grad().to_vector()) <= 1e-14);
+  }
+}
+
 TEST_CASE("matmul names both shapes when they do not fit", "[matmul][ops][errors]") {
   CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({4, 5})), ShapeError);
   CHECK_THROWS_WITH(matmul(zeros({2, 3}), zeros({4, 5})), Catch::Contains("matmul") &&
                                                               Catch::Contains("[2, 3]") &&
                                                               Catch::Contains("[4, 5]"));
-  CHECK_THROWS_AS(matmul(zeros({3}), zeros({3, 2})), ShapeError);  // 1-d not supported
-  CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({3})), ShapeError);
-  CHECK_THROWS_AS(matmul(zeros({2, 3, 4}), zeros({2, 4, 5})), ShapeError);  // batched other
+  CHECK_THROWS_AS(matmul(zeros({3}), zeros({4})), ShapeError);
+  CHECK_THROWS_AS(matmul(zeros({3}), zeros({4, 2})), ShapeError);
+  CHECK_THROWS_AS(matmul(zeros({2, 3}), zeros({4})), ShapeError);
+  // torch: "both arguments to matmul need to be at least 1D"
+  CHECK_THROWS_WITH(matmul(scalar(2.0), zeros({3})),
+                    Catch::Contains("matmul") && Catch::Contains("[]") && Catch::Contains("[3]"));
+  CHECK_THROWS_AS(matmul(zeros({3}), scalar(2.0)), ShapeError);
   CHECK_THROWS_WITH(matmul(zeros({2, 3, 4}), zeros({3, 5})), Catch::Contains("[2, 3, 4]"));
+  // batch axes that do not broadcast: torch "The size of tensor a (2) must match the size of
+  // tensor b (3) at non-singleton dimension 0"
+  CHECK_THROWS_AS(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})), ShapeError);
+  CHECK_THROWS_WITH(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})),
+                    Catch::Contains("matmul (batch axes)") && Catch::Contains("[2]") &&
+                        Catch::Contains("[3]"));
 }
 
 TEST_CASE("addmm is add and matmul in one node, with the same numbers and gradients",

@@ -1,10 +1,12 @@
-// tests for autograd/src/reduce.cpp: sum, mean, max and argmax along axes, their shapes, where
-// the gradient goes, and the errors.
+// tests for autograd/src/reduce.cpp: sum, mean, max and argmax, of all elements and along axes
+// (0-d tensors included), their member forms, their shapes, where the gradient goes (ties and
+// NaN as PyTorch), and the errors.
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
 
 #include <cmath>
+#include <string>
 
 #include <vector>
 
@@ -100,6 +102,85 @@ TEST_CASE("max and argmax return the first NaN, and max sends it the gradient, a
   CHECK(argmax(tensor({nan, 9, 1}, {3}), 0) == std::vector<int64_t>{0});
 }
 
+TEST_CASE("max of all elements, and argmax of all as a flat index", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = tensor({3, -1, 7, 2, 9, 4}, {2, 3}, true);
+  Tensor m = max(x);
+  CHECK(shape_str(m.shape()) == "[]");
+  CHECK(m.item() == 9);
+  CHECK(argmax(x) == 4);
+  (m * 5.0).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0, 0, 0, 0, 5, 0});
+  CHECK(max(scalar(-2.5)).item() == -2.5);  // a 0-d tensor is its own max
+  CHECK(argmax(scalar(-2.5)) == 0);
+}
+
+// torch 1.13: x = torch.tensor([1., 5., 5., 2., 5.], requires_grad=True); x.max().backward()
+// gives x.grad = [0, 1/3, 1/3, 0, 1/3] (derivatives.yaml: max(Tensor self) is
+// evenly_distribute_backward), while x.max(0) gives [0, 1, 0, 0, 0] and argmax() is 1.
+TEST_CASE("max of all shares grad evenly among tied maxima, as PyTorch's max()", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = tensor({1, 5, 5, 2, 5}, {5}, true);
+  max(x).backward();
+  const double third = 1.0 / 3.0;
+  CHECK(x.grad().to_vector() == std::vector<double>{0, third, third, 0, third});
+  CHECK(argmax(x) == 1);
+}
+
+// torch 1.13: torch.tensor([1., nan, 3., nan]).max() is nan, its gradient [0, 0.5, 0, 0.5], and
+// argmax() is 1: the NaNs are the maximum and share the gradient as ties do.
+TEST_CASE("max of all with NaNs is NaN and the NaNs share the gradient, as PyTorch",
+          "[reduce][ops]") {
+  const double nan = std::nan("");
+  Tape tape;
+  Tensor x = tensor({1, nan, 3, nan}, {4}, true);
+  Tensor m = max(x);
+  CHECK(std::isnan(m.item()));
+  CHECK(argmax(x) == 1);
+  m.backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{0, 0.5, 0, 0.5});
+}
+
+// torch 1.13: s = torch.tensor(3.); s.sum(0), s.sum(-1, keepdim=True), s.mean(0), s.max(0) are
+// all tensor(3.) (0-d), s.argmax(0) is 0, and s.sum(1) is "Dimension out of range (expected to
+// be in range of [-1, 0], but got 1)".
+TEST_CASE("a 0-d tensor reduces along axis 0 or -1 to itself, as in PyTorch", "[reduce][ops]") {
+  Tape tape;
+  Tensor s = scalar(3.0, true);
+  for (const Tensor& r :
+       {sum(s, 0), sum(s, -1, true), mean(s, 0), mean(s, -1, true), max(s, 0), max(s, -1, true)}) {
+    CHECK(shape_str(r.shape()) == "[]");
+    CHECK(r.item() == 3.0);
+  }
+  CHECK(argmax(s, 0) == std::vector<int64_t>{0});
+  CHECK(argmax(s, -1) == std::vector<int64_t>{0});
+  (sum(s, 0) + 2.0 * mean(s, -1) + 4.0 * max(s, 0, true)).backward();
+  CHECK(s.grad().item() == 7.0);
+  CHECK_THROWS_AS(sum(s, 1), IndexError);
+  CHECK_THROWS_WITH(sum(s, 1), Catch::Contains("sum") && Catch::Contains("axes -1 to 0"));
+  CHECK_THROWS_AS(max(s, -2), IndexError);
+  CHECK_THROWS_AS(argmax(s, 1), IndexError);
+}
+
+TEST_CASE("the member forms are the free functions", "[reduce][ops]") {
+  Tape tape;
+  Tensor x = numbered(true);
+  CHECK(x.sum(1).to_vector() == sum(x, 1).to_vector());
+  CHECK(shape_str(x.sum(-1, true).shape()) == "[2, 3, 1]");
+  CHECK(x.mean(0).to_vector() == mean(x, 0).to_vector());
+  CHECK(shape_str(x.mean(2, true).shape()) == "[2, 3, 1]");
+  CHECK(x.max(1).to_vector() == max(x, 1).to_vector());
+  CHECK(shape_str(x.max(0, true).shape()) == "[1, 3, 4]");
+  CHECK(x.max().item() == 123);
+  CHECK(x.argmax() == 23);
+  CHECK(x.argmax(2) == argmax(x, 2));
+  // recorded as the op itself, not as a wrapper
+  CHECK(std::string(tape.node(x.sum(1).node_index()).op) == "sum");
+  CHECK(std::string(tape.node(x.max().node_index()).op) == "max");
+  x.max(0).sum().backward();
+  CHECK(x.grad().sum().item() == 12);  // one 1 per column of the 3 x 4 maxima
+}
+
 TEST_CASE("reductions reject bad axes and empty inputs", "[reduce][ops][errors]") {
   Tensor x = zeros({2, 3});
   CHECK_THROWS_AS(sum(x, 2), IndexError);
@@ -111,6 +192,11 @@ TEST_CASE("reductions reject bad axes and empty inputs", "[reduce][ops][errors]"
   CHECK_THROWS_WITH(max(zeros({2, 0}), 1), Catch::Contains("max") && Catch::Contains("[2, 0]"));
   CHECK_THROWS_AS(mean(zeros({0})), ShapeError);
   CHECK(sum(zeros({0, 3})).item() == 0.0);  // an empty sum is 0, as in PyTorch
+  // torch: "max(): Expected reduction dim to be specified for input.numel() == 0."
+  CHECK_THROWS_AS(max(zeros({2, 0})), ShapeError);
+  CHECK_THROWS_WITH(max(zeros({2, 0})), Catch::Contains("max") && Catch::Contains("[2, 0]"));
+  CHECK_THROWS_WITH(argmax(zeros({0})), Catch::Contains("argmax") && Catch::Contains("[0]"));
+  CHECK_THROWS_WITH(max(Tensor()), Catch::Contains("max"));
 }
 
 TEST_CASE("sum over a shape past 2^56 elements is a ShapeError, not a crash", "[reduce][errors]") {

@@ -336,4 +336,33 @@ def generate():
           [torch.tensor([-2.0, -1.0, 0.0, 1.5, 3.0], dtype=F64)],
           lambda x: torch.nn.functional.hardtanh(x, -1.0, 1.5), {"lo": -1.0, "hi": 1.5})
 
+    # issue 15's PyTorch gaps: max of all elements (ties share the gradient evenly: torch's
+    # max(Tensor self) rule, evenly_distribute_backward), reductions along axis 0 / -1 of a 0-d
+    # tensor, slices clamped or empty as x[start:end] (aten::slice), and torch.matmul's 1-d and
+    # batched shapes
+    f.add("max all", "max_all", [f.randn(2, 3, 4)], torch.max)
+    f.add("max all of a scalar", "max_all", [torch.tensor(-0.5, dtype=F64)], torch.max)
+    f.add("convention max all ties", "max_all",
+          [torch.tensor([[1.0, 3.0, -2.0], [3.0, 0.5, 3.0]], dtype=F64)], torch.max)
+    scalar = torch.tensor(1.75, dtype=F64)
+    for op, fn in [("sum_axis", torch.sum), ("mean_axis", torch.mean),
+                   ("max", lambda t, a, keepdim: torch.max(t, a, keepdim=keepdim).values)]:
+        for axis, keepdim in [(0, False), (-1, True)]:
+            f.add(f"{op} axis {axis} keepdim {keepdim} of a scalar", op, [scalar],
+                  lambda t, fn=fn, a=axis, k=keepdim: fn(t, a, keepdim=k),
+                  {"axis": axis, "keepdim": keepdim})
+    x = f.randn(2, 5, 3)
+    for axis, start, end in [(1, 3, 1), (1, -10, 2), (1, 2, 10), (1, 5, 9), (-1, -1, -3),
+                             (0, -100, 100)]:
+        f.add(f"slice axis {axis} {start}:{end} (clamped as x[start:end])", "slice", [x],
+              lambda t, a=axis, s=start, e=end: torch.ops.aten.slice(t, a, s, e),
+              {"axis": axis, "start": start, "end": end})
+    for sa, sb in [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3, 4), (4,)),
+                   ((4,), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 5)),
+                   ((2, 1, 3, 4), (5, 4, 2)), ((2, 3, 4), (1, 4, 2))]:
+        a, b = f.randn(*sa), f.randn(*sb)
+        f.add(f"matmul {shape_name(a)} {shape_name(b)}", "matmul", [a, b], torch.matmul)
+    f.add("matmul [3] [2, 3, 2] constant self", "matmul", [f.randn(3), f.randn(2, 3, 2)],
+          torch.matmul, requires_grad=[False, True])
+
     return {"seed": 20240531, "cases": f.cases, "random": engine_random(42, 6)}

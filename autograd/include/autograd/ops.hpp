@@ -76,6 +76,7 @@ Tensor clamp(const Tensor& self, double lo, double hi);
 Tensor hardtanh(const Tensor& self, double lo = -1.0, double hi = 1.0);
 
 // ----- reductions ----------------------------------------------------------------------------
+// A 0-d tensor reduces along axis 0 or -1 (as a [1] would, to a 0-d result), as in PyTorch.
 // sum:      result = sum of all elements (a scalar), or along one axis (keepdim: kept as 1)
 //           d self = grad, copied to every element summed
 Tensor sum(const Tensor& self);
@@ -84,15 +85,23 @@ Tensor sum(const Tensor& self, int64_t axis, bool keepdim = false);
 //           d self = grad / n, copied to each of the n elements averaged
 Tensor mean(const Tensor& self);
 Tensor mean(const Tensor& self, int64_t axis, bool keepdim = false);
-// max:      the largest value along one axis
+// max:      the largest value of all elements (a scalar), or along one axis
 //           d self = grad at the (first) argmax along the axis, 0 elsewhere
+//           max of all: d self = grad / count at each of the count maxima
+Tensor max(const Tensor& self);
 Tensor max(const Tensor& self, int64_t axis, bool keepdim = false);
-// The index of the largest value along an axis (not differentiable: a plain vector).
+// The flat index of the (first) largest value, or the index of the largest along an axis (not
+// differentiable: plain numbers). A NaN counts as the largest, as in PyTorch.
+int64_t argmax(const Tensor& self);
 std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
 
 // ----- matrix multiply -----------------------------------------------------------------------
-// matmul:   result = self @ other     [M,K] @ [K,N] -> [M,N];  [B,M,K] @ [K,N] -> [B,M,N]
+// matmul:   result = self @ other     [M,K] @ [K,N] -> [M,N], with torch.matmul's rules:
+//           [K] @ [K] -> [] (a dot product); a 1-d self is a row [1,K] and a 1-d other a column
+//           [K,1], that axis dropped from the result; [...,M,K] @ [...,K,N] multiplies matrix by
+//           matrix, the batch axes (all but the last two) broadcast: [B,M,K] @ [K,N] -> [B,M,N]
 //                                      d self = grad @ other^T     d other = self^T @ grad
+//           (each summed over the batches where that input was broadcast)
 // Runs on OpenBLAS (cblas_dgemm); matmul_reference is the plain triple loop it is tested against.
 Tensor matmul(const Tensor& self, const Tensor& other);
 // addmm:    result = self + mat1 @ mat2    self broadcast to [M,N]; mat1 [M,K], mat2 [K,N]
@@ -115,7 +124,8 @@ Tensor permute(const Tensor& self, std::vector<int64_t> dims);
 // transpose: swap two axes (by default the last two)
 //           d self = grad with the same two axes swapped back
 Tensor transpose(const Tensor& self, int64_t axis0 = -2, int64_t axis1 = -1);
-// slice:    self[start:end] along axis (end exclusive, negatives count from the end)
+// slice:    self[start:end] along axis (end exclusive, negatives count from the end), as Python
+//           and torch slice x[start:end]: bounds past either end are clamped, start >= end is empty
 //           d self = grad inside [start, end) along the axis, 0 elsewhere
 Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end);
 // concat:   tensors joined along an existing axis

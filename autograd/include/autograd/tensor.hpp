@@ -167,6 +167,7 @@ class Tensor {
   std::string to_string() const;
 
   // --- micrograd-style shorthands, each the free function of the same name ---
+  // (The reductions as in PyTorch: x.sum() of all elements, x.sum(1) along an axis.)
   Tensor pow(double exponent) const;
   Tensor exp() const;
   Tensor log() const;
@@ -174,7 +175,13 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor sum() const;
+  Tensor sum(int64_t axis, bool keepdim = false) const;
   Tensor mean() const;
+  Tensor mean(int64_t axis, bool keepdim = false) const;
+  Tensor max() const;
+  Tensor max(int64_t axis, bool keepdim = false) const;
+  int64_t argmax() const;
+  std::vector<int64_t> argmax(int64_t axis) const;
   Tensor reshape(Shape shape) const;
   Tensor t() const;  // transpose of a matrix
 
