@@ -266,12 +266,13 @@ std::string range_text(const std::vector<double>& v, const char* format) {
 int main(int argc, char** argv) {
   tut::Tutorial t(
       "13_making_gradients_propagate", "Tutorial 13: making gradients propagate",
-      "A stack of 50 Linear + ReLU layers with PyTorch's default initialisation loses its "
-      "gradient on the way down, as tutorials 05 and 06 measured. Two ideas made networks of "
-      "that depth and deeper trainable: identity shortcuts (He et al. 2016) and normalization "
-      "layers (Ioffe & Szegedy 2015; Ba et al. 2016). The same 50 layers are built six ways, "
-      "plain or residual, with no normalization, BatchNorm or LayerNorm, and each is measured "
-      "over several seeds: how much gradient reaches layer 1, and whether it trains.");
+      "A deep stack of Linear + ReLU layers (50 by default) with PyTorch's default "
+      "initialisation loses its gradient on the way down, as tutorials 05 and 06 measured. Two "
+      "ideas made networks of that depth and deeper trainable: identity shortcuts (He et al. "
+      "2016) and normalization layers (Ioffe & Szegedy 2015; Ba et al. 2016). The same layers "
+      "are built six ways, plain or residual, with no normalization, BatchNorm or LayerNorm, and "
+      "each is measured over several seeds: how much gradient reaches layer 1, and whether it "
+      "trains.");
   int depth = 50;
   int64_t width = 32, samples = 64;
   int steps = 100;
@@ -520,9 +521,10 @@ int main(int argc, char** argv) {
             return r.trained[kResBatch].end < r.trained[kBatch].end;
           }));
   t.claim(
-      "BatchNorm alone makes the gradient explode in this stack, as Yang et al. 2019 "
-      "predict for deep BatchNorm nets at initialisation: layer 1 gets more than 100 times "
-      "layer 50's; with shortcuts added it gets between 1/10 and 10 times",
+      fmt::format("BatchNorm alone makes the gradient explode in this stack, as Yang et al. 2019 "
+                  "predict for deep BatchNorm nets at initialisation: layer 1 gets more than 100 "
+                  "times layer {}'s; with shortcuts added it gets between 1/10 and 10 times",
+                  depth),
       fmt::format("layer 1 / layer {}: BatchNorm {}; residual + BatchNorm {}", depth,
                   range_text(ratios[kBatch], "{:.1e}"), range_text(ratios[kResBatch], "{:.2f}")),
       per_seed([&](const SeedRun& r, std::string& m) {
