@@ -155,11 +155,7 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x,
   }
   result.flow = ag::viz::gradient_flow(tape, /*depth=*/2);
   if (!folded_svg.empty()) {
-    ag::viz::Options folded = picture;
-    folded.view = ag::viz::View::folded;
-    folded.fold_depth = 2;
-    folded.columns = 10;
-    ag::viz::render(tape, folded_svg, folded);
+    ag::viz::render(tape, folded_svg, tut::folded_by_layer(picture));
   }
   if (!flow_svg.empty()) ag::viz::render_flow(result.flow, flow_svg, picture);
   return result;

@@ -150,12 +150,7 @@ double gradient_at_layer1(const Net& net, const std::vector<double>& x, double s
   for (double g : weights[0].grad_data()) sq += g * g;
   if (!svg.empty()) {
     // One box per layer, on the project's default colour scale.
-    ag::viz::Options picture;
-    picture.view = ag::viz::View::folded;
-    picture.fold_depth = 2;
-    picture.columns = 10;
-    picture.title = title;
-    ag::viz::render(tape, svg, picture);
+    ag::viz::render(tape, svg, tut::folded_by_layer({.title = title}));
   }
   return std::sqrt(sq);
 }

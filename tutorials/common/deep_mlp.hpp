@@ -5,6 +5,9 @@
 // layer. The pass keeps every z_l and h_l: the gradient at z_l is how much of the loss reaches
 // layer l (05, 06), the values of h_l how many of its units are off (05).
 //
+// folded_by_layer gives the folded view of such a stack the same shape in every tutorial that
+// draws one (05, 07, 13).
+//
 // What this file leaves out: the read-out and the loss, which each tutorial chooses (MSE against
 // random targets, cross-entropy against random classes, or the output itself), and training.
 #pragma once
@@ -12,6 +15,7 @@
 #include <autograd/autograd.hpp>
 #include <fmt/format.h>
 #include <nn/nn.hpp>
+#include <viz/viz.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -60,6 +64,16 @@ inline DeepPass deep_forward(const std::string& name, int depth, const ag::Tenso
   }
   pass.out = h;
   return pass;
+}
+
+// The folded view of a deep stack whose layers run in the scopes "<name>/layer<l>": one box per
+// layer, ten to a row, layer 1 first. `picture` brings the title, and the colour scale, which
+// should stay the default one every picture shares, so that the stacks compare by eye.
+inline ag::viz::Options folded_by_layer(ag::viz::Options picture) {
+  picture.view = ag::viz::View::folded;
+  picture.fold_depth = 2;
+  picture.columns = 10;
+  return picture;
 }
 
 }  // namespace tut

@@ -1,0 +1,582 @@
+// 13_making_gradients_propagate — residual connections and normalization, measured side by side.
+//
+// Tutorials 05-07 showed the gradient of a deep stack fading layer by layer, and tutorial 06 one
+// cure, the initialisation. Deep networks today use two others: identity shortcuts (He et al.
+// 2016, "Deep Residual Learning" and "Identity Mappings in Deep Residual Networks") and
+// normalization layers (Ioffe & Szegedy 2015, BatchNorm; Ba et al. 2016, LayerNorm). Here one
+// stack of 50 Linear layers is built six ways and measured: the gradient that reaches layer 1 at
+// initialisation, as a ratio to layer 50's (and, for the forward pass, how alike the samples
+// leave the stack), whether the stack trains, and whether the normalized stacks' gradient ignores
+// the scale of the weights, as the two normalization papers derive.
+//
+//     layer l (scope "net/layer<l>"):   u = norm(h)   a = relu(u)   z = W_l a + b_l
+//     block b = layers 2b-1 and 2b:     h_out = z_2b             (plain)
+//                                       h_out = h_in + z_2b      (residual: an identity shortcut)
+//     norm:  nothing, BatchNorm1d(width) or LayerNorm(width)
+//
+// The order norm -> relu -> Linear is He et al.'s "pre-activation" unit (Identity Mappings,
+// figure 1b and 4e): the shortcut adds the block's input unchanged, so eq. 5 of that paper holds
+// exactly, and the plain stack is the same 50 layers without the additions. Every weight is
+// nn::Linear's own, PyTorch's default uniform(-1/sqrt(n), 1/sqrt(n)): the initialisation tutorial
+// 06 showed vanishing in a ReLU stack (n Var(W) E[relu'^2] = 1/3 * 1/2 = 1/6 per layer). He's
+// initialisation would level the plain stack at the start; the question here is what the
+// architecture does with the default.
+//
+// What this tutorial leaves out: convolutions and images (the papers' setting; the stacks here
+// are fully connected), the original ResNet unit with its ReLU after the addition, projection
+// shortcuts, test accuracy (the training loss is the question: He et al.'s "degradation" is a
+// training-error effect), learning-rate schedules, and any search over hyperparameters: Adam
+// with lr 1e-3 for a fixed number of steps, fixed before the first run and the same for all six.
+#include <autograd/autograd.hpp>
+#include <fmt/format.h>
+#include <nn/nn.hpp>
+#include <viz/viz.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/deep_mlp.hpp"
+#include "common/tutorial.hpp"
+
+namespace {
+
+using ag::Tensor;
+
+enum class Norm { none, batch, layer };
+
+struct Variant {
+  std::string name;        // in tables: "plain", "residual + BatchNorm", ...
+  std::string short_name;  // a column heading: "plain", "res+BN", ...
+  std::string file;        // picture file stem
+  bool residual = false;
+  Norm norm = Norm::none;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The stack: `depth` layers of width `width`, then a Linear read-out to one number.
+class Stack {
+ public:
+  // Draws the Linear layers (layer1 .. layer<depth>, then the head) from `gen` in that order,
+  // whatever the variant: with the same seed every variant starts from the very same weights.
+  // `scale` multiplies every layer's weight and bias but the last (1: PyTorch's draw); `eps` is
+  // the normalization's, PyTorch's default unless given.
+  Stack(const Variant& v, int depth, int64_t width, ag::Generator& gen, double scale = 1.0,
+        double eps = 1e-5)
+      : variant_(v) {
+    for (int l = 1; l <= depth; ++l) {
+      layers_.push_back(std::make_unique<ag::nn::Linear>(width, width, gen));
+      layers_.back()->set_name(fmt::format("layer{}", l));
+      if (l < depth && scale != 1.0) {
+        for (Tensor* p : {&layers_.back()->weight, &layers_.back()->bias}) {
+          for (double& w : p->mutable_data()) w *= scale;
+        }
+      }
+      if (v.norm == Norm::batch) {
+        norms_.push_back(
+            std::make_unique<ag::nn::BatchNorm1d>(width, ag::nn::BatchNormOptions{.eps = eps}));
+      }
+      if (v.norm == Norm::layer) {
+        norms_.push_back(std::make_unique<ag::nn::LayerNorm>(ag::Shape{width}, eps));
+      }
+      if (v.norm != Norm::none) norms_.back()->set_name(fmt::format("norm{}", l));
+    }
+    head_ = std::make_unique<ag::nn::Linear>(width, 1, gen);
+    head_->set_name("head");
+  }
+
+  // x [B, width] -> h [B, width], what the last layer hands to the head. Layer l in the scope
+  // "net/layer<l>": the folded view and gradient_flow give one box, one number per layer. The
+  // residual addition is made in the scope of the block's second layer, so that layer hands on
+  // h_in + z.
+  Tensor hidden(const Tensor& x) const {
+    ag::ScopeGuard net("net");
+    Tensor h = x, block_input = x;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      ag::ScopeGuard scope(fmt::format("layer{}", i + 1));
+      Tensor u = variant_.norm == Norm::none ? h : (*norms_[i])(h);
+      Tensor z = (*layers_[i])(ag::relu(u));  // [B, width]
+      const bool closes_block = i % 2 == 1;
+      h = variant_.residual && closes_block ? block_input + z : z;
+      if (closes_block) block_input = h;
+    }
+    return h;
+  }
+
+  // x [B, width] -> prediction [B, 1]
+  Tensor forward(const Tensor& x) const { return head(hidden(x)); }
+  Tensor head(const Tensor& h) const { return (*head_)(h); }
+
+  std::vector<Tensor> parameters() const {
+    std::vector<Tensor> params;
+    auto add = [&](const ag::nn::Module& m) {
+      for (const Tensor& p : m.parameters()) params.push_back(p);
+    };
+    for (const auto& l : layers_) add(*l);
+    for (const auto& n : norms_) add(*n);
+    add(*head_);
+    return params;
+  }
+
+ private:
+  Variant variant_;
+  std::vector<std::unique_ptr<ag::nn::Linear>> layers_;
+  std::vector<std::unique_ptr<ag::nn::UnaryModule>> norms_;
+  std::unique_ptr<ag::nn::Linear> head_;
+};
+
+// The gradient at initialisation: one forward and backward pass over the training set.
+struct AtInit {
+  std::vector<double> flow;  // |dL/d output| of layer 1 .. depth (viz::gradient_flow)
+  double ratio = 0.0;        // layer 1 / layer depth
+  // The mean cosine between two samples' h at the last layer, over all pairs: near 1, every
+  // input leaves the stack pointing the same way and the head cannot tell them apart.
+  double cosine = 0.0;
+};
+
+// The mean of cos(h_i, h_j) over the pairs i < j of the rows of h [B, width].
+double mean_pairwise_cosine(const Tensor& h) {
+  const int64_t n = h.size(0), w = h.size(1);
+  const std::span<const double> v = h.data();
+  std::vector<double> norm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    double sq = 0.0;
+    for (int64_t k = 0; k < w; ++k) sq += v[i * w + k] * v[i * w + k];
+    norm[i] = std::sqrt(sq);
+  }
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = i + 1; j < n; ++j) {
+      double dot = 0.0;
+      for (int64_t k = 0; k < w; ++k) dot += v[i * w + k] * v[j * w + k];
+      sum += dot / (norm[i] * norm[j]);
+    }
+  }
+  return sum / (0.5 * static_cast<double>(n * (n - 1)));
+}
+
+AtInit measure(const Stack& stack, const ag::nn::Dataset& data, const std::string& svg,
+               const std::string& title) {
+  ag::Tape tape;
+  const Tensor h = stack.hidden(data.x);
+  Tensor loss = ag::nn::mse_loss(stack.head(h), data.y);
+  ag::BackwardOptions options;
+  options.record_edge_grads = !svg.empty();  // edge widths in the picture
+  tape.backward(loss, options);
+  AtInit m;
+  m.cosine = mean_pairwise_cosine(h);
+  for (const auto& e : ag::viz::gradient_flow(tape, 2)) {
+    if (e.scope.starts_with("net/")) m.flow.push_back(e.norm);
+  }
+  m.ratio = m.flow.front() / m.flow.back();
+  if (!svg.empty()) {
+    // One box per layer on the default colour scale (1e-8 to 1e2), the one every picture of the
+    // project shares, so the six pictures compare by eye.
+    ag::viz::render(tape, svg, tut::folded_by_layer({.title = title}));
+  }
+  return m;
+}
+
+// |dL/dx| at initialisation: the gradient that crossed every layer, down to the input. (Its own
+// pass: an input that requires a gradient is a leaf like a parameter, and the folded view would
+// draw the whole stack, computed from "parameters" alone, beside the parameters.)
+double input_gradient(const Stack& stack, const ag::nn::Dataset& data) {
+  ag::Tape tape;
+  const Tensor x = ag::tensor(std::vector<double>(data.x.data().begin(), data.x.data().end()),
+                              data.x.shape(), /*requires_grad=*/true);
+  ag::nn::mse_loss(stack.forward(x), data.y).backward();
+  double sq = 0.0;
+  for (double g : x.grad_data()) sq += g * g;
+  return std::sqrt(sq);
+}
+
+// Full-batch Adam for `steps` steps; the training loss before the first step and after the last.
+struct Trained {
+  double start = 0.0, end = 0.0;
+};
+
+Trained train(const Stack& stack, const ag::nn::Dataset& data, int steps, double lr) {
+  const std::vector<Tensor> params = stack.parameters();
+  ag::nn::Adam adam(params, {.lr = lr});
+  Trained r;
+  for (int step = 0; step <= steps; ++step) {
+    adam.zero_grad();
+    ag::Tape tape;  // this step's graph, freed at the end of the iteration
+    Tensor loss = ag::nn::mse_loss(stack.forward(data.x), data.y);
+    if (step == 0) r.start = loss.item();
+    if (step == steps) {
+      r.end = loss.item();  // the loss the last step left: measured, not stepped on
+      break;
+    }
+    ag::BackwardOptions options;
+    options.keep_grads = false;  // only the parameters' gradients are needed
+    tape.backward(loss, options);
+    adam.step();
+  }
+  return r;
+}
+
+// The data: inputs x ~ N(0, 1) [N, width], targets from a random teacher
+// y = sum_k v_k tanh(a_k . x / sqrt(width)) with 16 hidden units, standardised to mean 0 and
+// variance 1 over the set. Predicting the mean, 0, gives MSE 1: a stack that learns nothing
+// stays near it.
+ag::nn::Dataset teacher_data(int64_t n, int64_t width, ag::Generator& gen) {
+  constexpr int64_t kTeacherUnits = 16;
+  const Tensor x = ag::normal({n, width}, 0.0, 1.0, gen);
+  const Tensor a = ag::normal({width, kTeacherUnits}, 0.0, 1.0 / std::sqrt(width), gen);
+  const Tensor v = ag::normal({kTeacherUnits, 1}, 0.0, 1.0, gen);
+  ag::NoGradGuard no_grad;
+  const Tensor raw = ag::matmul(ag::tanh(ag::matmul(x, a)), v);  // [n, 1]
+  std::vector<double> y(raw.data().begin(), raw.data().end());
+  double mean = 0.0, sq = 0.0;
+  for (double t : y) mean += t;
+  mean /= static_cast<double>(n);
+  for (double t : y) sq += (t - mean) * (t - mean);
+  const double sd = std::sqrt(sq / static_cast<double>(n));
+  for (double& t : y) t = (t - mean) / sd;
+  return {x, ag::tensor(y, {n, 1})};
+}
+
+struct SeedRun {
+  uint64_t seed = 0;
+  std::vector<AtInit> init;      // per variant
+  std::vector<Trained> trained;  // per variant
+  // The scale test: |dL/dx| with every weight and bias x kScale (all but the last layer), as a
+  // ratio to |dL/dx| with the weights as drawn, for the plain, BatchNorm and LayerNorm stacks
+  // with PyTorch's eps (1e-5), and for BatchNorm with eps kTinyEps.
+  double scaled_plain = 0.0, scaled_batch = 0.0, scaled_layer = 0.0, scaled_batch_tiny = 0.0;
+};
+
+constexpr double kScale = 10.0;
+// An eps that leaves BN(aWu) = BN(Wu) exact to rounding, where the variance is not ~0.
+constexpr double kTinyEps = 1e-12;
+
+std::string range_text(const std::vector<double>& v, const char* format) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return fmt::format("median {}, {} to {}", fmt::format(fmt::runtime(format), tut::median(v)),
+                     fmt::format(fmt::runtime(format), *lo),
+                     fmt::format(fmt::runtime(format), *hi));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tut::Tutorial t(
+      "13_making_gradients_propagate", "Tutorial 13: making gradients propagate",
+      "A deep stack of Linear + ReLU layers (50 by default) with PyTorch's default "
+      "initialisation loses its gradient on the way down, as tutorials 05 and 06 measured. Two "
+      "ideas made networks of that depth and deeper trainable: identity shortcuts (He et al. "
+      "2016) and normalization layers (Ioffe & Szegedy 2015; Ba et al. 2016). The same layers "
+      "are built six ways, plain or residual, with no normalization, BatchNorm or LayerNorm, and "
+      "each is measured over several seeds: how much gradient reaches layer 1, and whether it "
+      "trains.");
+  int depth = 50;
+  int64_t width = 32, samples = 64;
+  int steps = 100;
+  double lr = 1e-3;
+  t.cli.add_option("--depth", depth, "Linear layers in the stack (even: blocks of two)")
+      ->capture_default_str();
+  t.cli.add_option("--width", width, "Width of every layer")->capture_default_str();
+  t.cli.add_option("--samples", samples, "Training set size (full-batch training)")
+      ->capture_default_str();
+  t.cli.add_option("--steps", steps, "Adam steps per stack")->capture_default_str();
+  t.cli.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+  t.full_mode_seeds(10);
+  CLI11_PARSE(t.cli, argc, argv);
+  if (t.quick) {
+    auto quick = [&](const char* option, auto& value, auto q) {
+      if (t.cli.count(option) == 0) value = q;
+    };
+    quick("--width", width, int64_t{16});
+    quick("--samples", samples, int64_t{64});
+    quick("--steps", steps, 100);
+  }
+  if (depth < 2 || depth % 2 != 0) {
+    fmt::print(stderr, "--depth must be even and at least 2 (blocks of two layers), not {}\n",
+               depth);
+    return 2;
+  }
+  t.begin();
+  const std::vector<uint64_t> seeds = t.seeds();
+
+  const std::vector<Variant> variants = {
+      {"plain", "plain", "plain", false, Norm::none},
+      {"residual", "residual", "residual", true, Norm::none},
+      {"BatchNorm", "BN", "batchnorm", false, Norm::batch},
+      {"LayerNorm", "LN", "layernorm", false, Norm::layer},
+      {"residual + BatchNorm", "res+BN", "residual_batchnorm", true, Norm::batch},
+      {"residual + LayerNorm", "res+LN", "residual_layernorm", true, Norm::layer},
+  };
+  constexpr size_t kPlain = 0, kResidual = 1, kBatch = 2, kLayer = 3, kResBatch = 4, kResLayer = 5;
+
+  t.section("1. Measuring");
+  t.paragraph(fmt::format(
+      "{} layers of width {}, in {} blocks of two; {} training samples from a random teacher "
+      "(targets standardised: predicting their mean gives MSE 1); full-batch Adam, lr {}, {} "
+      "steps. For each seed: its own data and weights, the same for all six stacks.",
+      depth, width, depth / 2, samples, lr, steps));
+  std::vector<SeedRun> runs;
+  const int64_t total = static_cast<int64_t>(seeds.size() * variants.size());
+  for (size_t s = 0; s < seeds.size(); ++s) {
+    SeedRun run;
+    run.seed = seeds[s];
+    ag::Generator data_gen(seeds[s]);
+    const ag::nn::Dataset data = teacher_data(samples, width, data_gen);
+    const uint64_t weight_seed = seeds[s] + 1000;  // the weights' own stream, shared by all six
+    for (size_t v = 0; v < variants.size(); ++v) {
+      const Variant& variant = variants[v];
+      ag::Generator gen(weight_seed);
+      const Stack stack(variant, depth, width, gen);
+      // The pictures: the first seed only (the docs show those of the --quick run, seed 1).
+      const std::string svg = s == 0 ? t.out_path(fmt::format("folded_{}.svg", variant.file)) : "";
+      run.init.push_back(measure(
+          stack, data, svg, fmt::format("{}, {} layers at initialisation", variant.name, depth)));
+      run.trained.push_back(train(stack, data, steps, lr));
+      t.progress(static_cast<int64_t>(s * variants.size() + v + 1), total,
+                 fmt::format("seed {}, {}", seeds[s], variant.name));
+    }
+    // The scale test (no training): the same weights, every one but the last layer's x kScale.
+    auto input_grad = [&](size_t v, double scale, double eps) {
+      ag::Generator gen(weight_seed);
+      const Stack stack(variants[v], depth, width, gen, scale, eps);
+      return input_gradient(stack, data);
+    };
+    auto scaled = [&](size_t v, double eps) {
+      return input_grad(v, kScale, eps) / input_grad(v, 1.0, eps);
+    };
+    run.scaled_plain = scaled(kPlain, 1e-5);
+    run.scaled_batch = scaled(kBatch, 1e-5);
+    run.scaled_layer = scaled(kLayer, 1e-5);
+    run.scaled_batch_tiny = scaled(kBatch, kTinyEps);
+    runs.push_back(std::move(run));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  t.section("2. The gradient at initialisation");
+  t.paragraph(fmt::format(
+      "|dL/d output| of every layer (viz::gradient_flow: the norm of the gradient at what the "
+      "layer hands on), every 5th layer shown, for seed {}; the last row is layer 1 / layer "
+      "{}, the ratio the claims judge.",
+      seeds.front(), depth));
+  {
+    std::string text = fmt::format("  {:>6}", "layer");
+    for (const Variant& v : variants) text += fmt::format(" {:>10}", v.short_name);
+    text += "\n";
+    const SeedRun& r = runs.front();
+    for (int l = 0; l < depth; ++l) {
+      if (l != 0 && (l + 1) % 5 != 0) continue;
+      text += fmt::format("  {:>6}", l + 1);
+      for (const AtInit& m : r.init) text += fmt::format(" {:>10.2e}", m.flow[l]);
+      text += "\n";
+    }
+    text += fmt::format("  {:>6}", fmt::format("1/{}", depth));
+    for (const AtInit& m : r.init) text += fmt::format(" {:>10.2e}", m.ratio);
+    text += "\n";
+    t.table("flow", text, tut::Kind::trained);
+    fmt::print("\n");
+  }
+  t.paragraph(fmt::format(
+      "Over all {} seeds: layer 1 / layer {}, and, for the forward pass, the mean cosine between "
+      "two samples' outputs of layer {} (1: every input leaves the stack pointing the same way):",
+      seeds.size(), depth, depth));
+  std::vector<std::vector<double>> ratios(variants.size()), ends(variants.size()),
+      starts(variants.size()), cosines(variants.size());
+  for (const SeedRun& r : runs) {
+    for (size_t v = 0; v < variants.size(); ++v) {
+      ratios[v].push_back(r.init[v].ratio);
+      cosines[v].push_back(r.init[v].cosine);
+      starts[v].push_back(r.trained[v].start);
+      ends[v].push_back(r.trained[v].end);
+    }
+  }
+  {
+    std::string text = fmt::format("  {:<22} {:>32}   {}\n  {:<22} {:>10} {:>10} {:>10}   {}\n", "",
+                                   "gradient, layer 1 / layer " + std::to_string(depth), "cosine",
+                                   "", "median", "min", "max", "median");
+    for (size_t v = 0; v < variants.size(); ++v) {
+      const auto [lo, hi] = std::minmax_element(ratios[v].begin(), ratios[v].end());
+      text += fmt::format("  {:<22} {:>10.2e} {:>10.2e} {:>10.2e}   {:>6.3f}\n", variants[v].name,
+                          tut::median(ratios[v]), *lo, *hi, tut::median(cosines[v]));
+    }
+    t.table("ratios", text, tut::Kind::trained);
+    fmt::print("\n");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  t.section("3. Training");
+  t.paragraph(fmt::format(
+      "The training loss (MSE) before the first step and after {} steps, median over the seeds, "
+      "and in how many seeds it ended at most half the start:",
+      steps));
+  auto trains = [](const Trained& tr) { return tr.end <= 0.5 * tr.start; };
+  {
+    std::string text = fmt::format("  {:<22} {:>10} {:>10} {:>10}\n", "", "start", "end",
+                                   "trains in");
+    for (size_t v = 0; v < variants.size(); ++v) {
+      size_t k = 0;
+      for (const SeedRun& r : runs) k += trains(r.trained[v]) ? 1 : 0;
+      text += fmt::format("  {:<22} {:>10.3f} {:>10.3f} {:>10}\n", variants[v].name,
+                          tut::median(starts[v]), tut::median(ends[v]),
+                          fmt::format("{} of {}", k, runs.size()));
+    }
+    t.table("training", text, tut::Kind::trained);
+    fmt::print("\n");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  t.section("4. The scale of the weights");
+  {
+    std::vector<double> p, b, bt, l;
+    for (const SeedRun& r : runs) {
+      p.push_back(r.scaled_plain);
+      b.push_back(r.scaled_batch);
+      bt.push_back(r.scaled_batch_tiny);
+      l.push_back(r.scaled_layer);
+    }
+    t.paragraph(fmt::format(
+        "Every weight and bias but the last layer's multiplied by {}: |dL/dx|, the gradient that "
+        "crossed all {} layers, as a ratio to the one with the weights as drawn (1: the scale "
+        "changed nothing), over the seeds:",
+        kScale, depth));
+    const std::string text = fmt::format(
+        "  plain                     {}\n  LayerNorm, eps 1e-5       {}\n"
+        "  BatchNorm, eps 1e-5       {}\n  BatchNorm, eps {:.0e}      {}\n",
+        range_text(p, "{:.2e}"), range_text(l, "{:.4f}"), range_text(b, "{:.4f}"), kTinyEps,
+        range_text(bt, "{:.4f}"));
+    t.table("scale", text, tut::Kind::trained);
+    fmt::print("\n");
+  }
+
+  t.section("Pictures");
+  for (const Variant& v : variants) {
+    fmt::print("  {}\n", t.out_path(fmt::format("folded_{}.svg", v.file)));
+  }
+  fmt::print("\n");
+
+  // ---------------------------------------------------------------------------------------------
+  // The claims. Thresholds fixed before the first run: "the gradient propagates" when layer 1
+  // gets between 1/10 and 10 times layer depth's (within one order of magnitude either way);
+  // "vanished" below 1e-6; "trains" when the loss after the budget is at most half the start;
+  // "unaffected by the scale" when |dL/dx| moves by less than 1%.
+  auto propagates = [](double ratio) { return ratio >= 0.1 && ratio <= 10.0; };
+  auto per_seed = [&](auto holds_and_text) {
+    std::vector<tut::SeedResult> out;
+    for (const SeedRun& r : runs) {
+      std::string m;
+      const bool holds = holds_and_text(r, m);
+      out.push_back({r.seed, m, holds});
+    }
+    return out;
+  };
+  auto loss_text = [](const Trained& tr) {
+    return fmt::format("{:.3f} -> {:.3f}", tr.start, tr.end);
+  };
+  for (size_t v = 0; v < variants.size(); ++v) {
+    t.value(fmt::format("ratio_{}", variants[v].file), tut::median(ratios[v]), "{:.2g}",
+            tut::Kind::trained);
+    t.value(fmt::format("end_{}", variants[v].file), tut::median(ends[v]), "{:.3f}",
+            tut::Kind::trained);
+  }
+
+  t.claim(fmt::format("Without shortcuts or normalization, PyTorch's default init loses the "
+                      "gradient: layer 1 gets less than 1e-6 of layer {}'s (each layer keeps "
+                      "about 1/sqrt(6) of it: (1/6)^({}/2) = {:.1e})",
+                      depth, depth - 1, std::pow(1.0 / 6.0, (depth - 1) / 2.0)),
+          fmt::format("layer 1 / layer {}, plain: {}", depth, range_text(ratios[kPlain], "{:.1e}")),
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("plain {:.1e}", r.init[kPlain].ratio);
+            return r.init[kPlain].ratio < 1e-6;
+          }));
+  t.claim(fmt::format("He et al. 2016 (Identity Mappings): with identity shortcuts 'the forward "
+                      "and backward signals can be directly propagated from one block to any "
+                      "other block': the same layers and weights with shortcuts give layer 1 "
+                      "between 1/10 and 10 times layer {}'s gradient",
+                      depth),
+          fmt::format("layer 1 / layer {}, residual: {}", depth,
+                      range_text(ratios[kResidual], "{:.2f}")),
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("residual {:.2f}", r.init[kResidual].ratio);
+            return propagates(r.init[kResidual].ratio);
+          }));
+  t.claim(fmt::format("He et al. 2016 (Deep Residual Learning): residual networks 'are easier "
+                      "to optimize': the residual stack's loss falls to at most half its start "
+                      "in {} steps, the plain stack's does not",
+                      steps),
+          "training loss, start -> end: residual / plain",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("residual {}, plain {}", loss_text(r.trained[kResidual]),
+                            loss_text(r.trained[kPlain]));
+            return trains(r.trained[kResidual]) && !trains(r.trained[kPlain]);
+          }));
+  t.claim(fmt::format("He et al. 2016 (Deep Residual Learning), with BatchNorm in both as in "
+                      "their plain and residual nets: the residual stack ends with a lower "
+                      "training loss than the plain one after {} steps",
+                      steps),
+          "training loss after the budget: residual + BatchNorm / BatchNorm",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("{:.4f} / {:.4f}", r.trained[kResBatch].end, r.trained[kBatch].end);
+            return r.trained[kResBatch].end < r.trained[kBatch].end;
+          }));
+  t.claim(
+      fmt::format("BatchNorm alone makes the gradient explode in this stack, as Yang et al. 2019 "
+                  "predict for deep BatchNorm nets at initialisation: layer 1 gets more than 100 "
+                  "times layer {}'s; with shortcuts added it gets between 1/10 and 10 times",
+                  depth),
+      fmt::format("layer 1 / layer {}: BatchNorm {}; residual + BatchNorm {}", depth,
+                  range_text(ratios[kBatch], "{:.1e}"), range_text(ratios[kResBatch], "{:.2f}")),
+      per_seed([&](const SeedRun& r, std::string& m) {
+        m = fmt::format("BatchNorm {:.1e}, residual + BatchNorm {:.2f}", r.init[kBatch].ratio,
+                        r.init[kResBatch].ratio);
+        return r.init[kBatch].ratio > 100.0 && propagates(r.init[kResBatch].ratio);
+      }));
+  t.claim(fmt::format("Ioffe & Szegedy 2015 write that BatchNorm lets us 'be less careful about "
+                      "initialization'. Not alone at this depth and budget: with the default init "
+                      "the {}-layer BatchNorm stack does not halve its loss in {} steps, while "
+                      "the same stack with shortcuts does",
+                      depth, steps),
+          "training loss, start -> end: BatchNorm / residual + BatchNorm",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("BatchNorm {}, residual + BatchNorm {}", loss_text(r.trained[kBatch]),
+                            loss_text(r.trained[kResBatch]));
+            return !trains(r.trained[kBatch]) && trains(r.trained[kResBatch]);
+          }));
+  t.claim(fmt::format("Ioffe & Szegedy 2015, section 3.3: BN((aW)u) = BN(Wu), so the scale of "
+                      "the weights does not change the gradient through a normalized layer: with "
+                      "every weight x{}, |dL/dx| of the BatchNorm stack moves by less than 1%, "
+                      "once eps is too small to matter ({:.0e})",
+                      kScale, kTinyEps),
+          "|dL/dx| with weights x10 / as drawn: BatchNorm with eps 1e-12, and with PyTorch's "
+          "eps 1e-5",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("eps 1e-12: {:.6f}; eps 1e-5: {:.4f}", r.scaled_batch_tiny,
+                            r.scaled_batch);
+            return std::abs(r.scaled_batch_tiny - 1.0) < 0.01;
+          }));
+  t.claim(fmt::format("Ba et al. 2016, section 5.1: layer normalization is invariant to "
+                      "re-scaling the weight matrix: with every weight x{}, |dL/dx| of the "
+                      "LayerNorm stack (PyTorch's eps 1e-5) moves by less than 1%",
+                      kScale),
+          "|dL/dx| with weights x10 / as drawn: LayerNorm",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("LayerNorm {:.6f}", r.scaled_layer);
+            return std::abs(r.scaled_layer - 1.0) < 0.01;
+          }));
+  t.claim(fmt::format("Ba et al. 2016 write that 'layer normalization can substantially reduce "
+                      "the training time'. Not alone at this depth: the {}-layer LayerNorm stack "
+                      "without shortcuts does not halve its loss in {} steps, its samples leave "
+                      "layer {} pointing the same way (mean cosine above 0.9); with shortcuts it "
+                      "halves its loss",
+                      depth, steps, depth),
+          "training loss, start -> end, and the cosine at init: LayerNorm / residual + LayerNorm",
+          per_seed([&](const SeedRun& r, std::string& m) {
+            m = fmt::format("LayerNorm {} (cos {:.3f}), residual + LayerNorm {}",
+                            loss_text(r.trained[kLayer]), r.init[kLayer].cosine,
+                            loss_text(r.trained[kResLayer]));
+            return !trains(r.trained[kLayer]) && r.init[kLayer].cosine > 0.9 &&
+                   trains(r.trained[kResLayer]);
+          }));
+  return t.finish();
+}
