@@ -35,7 +35,7 @@ tut::Chart gradient_chart() {
   c.x_label = "time step";
   c.y_label = "|dL/dh_t|";
   c.x = {0, 1, 2, 3};
-  c.series = {{"tanh RNN", {1e-6, 1e-4, 1e-2, 1}}, {"LSTM forget bias 1", {0.5, 0.6, 0.8, 1}}};
+  c.series = {{"tanh RNN", {1e-6, 1e-4, 1e-2, 1}}, {"LSTM, forget bias 1", {0.5, 0.6, 0.8, 1}}};
   c.log_y = true;
   return c;
 }
@@ -77,12 +77,27 @@ TEST_CASE("write_chart writes the data as CSV: a header of names, one row per x"
   ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
   CHECK_FALSE(tut::write_chart(c, dir / "grad"));
   CHECK(read_text(dir / "grad.csv") ==
-        "time step,tanh RNN,LSTM forget bias 1\n"
+        "time step,tanh RNN,\"LSTM, forget bias 1\"\n"
         "0,1e-06,0.5\n"
         "1,0.0001,0.6\n"
         "2,0.01,0.8\n"
         "3,1,1\n");
   CHECK(fs::exists(dir / "grad.gp"));
+}
+
+TEST_CASE("the script draws each series in its own colour, a dashed one in its forerunner's",
+          "[chart]") {
+  tut::Chart c = gradient_chart();
+  c.series.push_back({"formula", {1, 1, 1, 1}, /*dashed=*/true});
+  const fs::path dir = scratch("dashed");
+  ScopedEnv no_gnuplot("PATH", "");
+  ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+  tut::write_chart(c, dir / "grad");
+  const std::string script = read_text(dir / "grad.gp");
+  CHECK(script.find("linecolor 1 dashtype 1 title 'tanh RNN'") != std::string::npos);
+  CHECK(script.find("linecolor 2 dashtype 1 title 'LSTM, forget bias 1'") != std::string::npos);
+  CHECK(script.find("linecolor 2 dashtype 2 title 'formula'") != std::string::npos);
+  CHECK(script.find("set logscale y") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "grad.svg"));
 }
 
@@ -99,11 +114,10 @@ TEST_CASE("a series that is not a line of the chart is refused, saying why", "[c
   c.series[0].y.pop_back();
   CHECK_THROWS_WITH(tut::write_chart(c, scratch("lengths") / "grad"),
                     Catch::Contains("'tanh RNN' has 3 values for 4 x values"));
-  // (gnuplot would split the key's name at the comma.)
   c = gradient_chart();
-  c.series[1].name = "LSTM, forget bias 1";
-  CHECK_THROWS_WITH(tut::write_chart(c, scratch("comma") / "grad"),
-                    Catch::Contains("'LSTM, forget bias 1' holds a comma"));
+  c.series[1].name = "LSTM\nforget bias 1";
+  CHECK_THROWS_WITH(tut::write_chart(c, scratch("newline") / "grad"),
+                    Catch::Contains("holds a newline"));
 }
 
 TEST_CASE("gnuplot draws the same bytes from the same data, marked as a chart", "[chart]") {
@@ -120,8 +134,9 @@ TEST_CASE("gnuplot draws the same bytes from the same data, marked as a chart", 
   const std::string svg = read_text(first / "grad.svg");
   CHECK(svg == read_text(second / "grad.svg"));
   CHECK(svg.find(tut::kChartMarker) != std::string::npos);
-  CHECK(svg.find("GNUPLOT") == std::string::npos);   // (gnuplot's version line is gone)
-  CHECK(svg.find("tanh RNN") != std::string::npos);  // the key names the lines
+  CHECK(svg.find("GNUPLOT") == std::string::npos);              // (gnuplot's version line is gone)
+  CHECK(svg.find("tanh RNN") != std::string::npos);             // the key names the lines,
+  CHECK(svg.find("LSTM, forget bias 1") != std::string::npos);  // commas and all
   // Other data, another picture.
   tut::Chart other = gradient_chart();
   other.series[0].y[0] = 1e-3;

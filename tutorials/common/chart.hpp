@@ -43,10 +43,12 @@ namespace tut {
 // The <desc> line of every chart's SVG.
 inline constexpr const char* kChartMarker = "<desc>tapegrad chart, drawn by gnuplot</desc>";
 
-// One line of a chart: its name in the key, and one y per x of the chart.
+// One line of a chart: its name in the key, and one y per x of the chart. A dashed line takes
+// the colour of the line before it: a formula drawn beside the measurement it predicts.
 struct Series {
   std::string name;
   std::vector<double> y;
+  bool dashed = false;
 };
 
 // A line chart: every series over the same x values.
@@ -60,6 +62,13 @@ struct Chart {
   // finite) is left out of its line; in the CSV it stays as it is.
   bool log_y = false;
 };
+
+// 0, 1, ..., n - 1 shifted to start at `first`: the x of a curve with one value per step.
+inline std::vector<double> steps(size_t n, double first = 0.0) {
+  std::vector<double> x(n);
+  for (size_t k = 0; k < n; ++k) x[k] = first + static_cast<double>(k);
+  return x;
+}
 
 namespace chart_detail {
 
@@ -82,6 +91,14 @@ inline std::string quoted(const std::string& text) {
   return out + "'";
 }
 
+// A CSV field: in double quotes where it holds a comma or a quote (RFC 4180), as it is otherwise.
+inline std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 // Six significant digits: enough for a picture, and few enough that the committed CSV does not
 // change with rounding in the last bits of a training run.
 inline std::string number(double v) { return fmt::format("{:.6g}", v); }
@@ -90,23 +107,38 @@ inline std::string number(double v) { return fmt::format("{:.6g}", v); }
 inline std::string script(const Chart& chart, const std::string& csv, const std::string& svg) {
   std::string s;
   s += "# Draws " + svg + " from " + csv + " (written by tutorials/common/chart.hpp).\n";
-  s += "set terminal svg size 720,420 font 'sans,13' enhanced background '#ffffff'\n";
+  // The key sits under the plot, two names a row: the picture grows with it, the plot does not
+  // shrink.
+  const size_t key_rows = (chart.series.size() + 1) / 2;
+  s += fmt::format("set terminal svg size 720,{} font 'sans,13' enhanced background '#ffffff'\n",
+                   380 + 20 * key_rows);
   s += "set output " + quoted(svg) + "\n";
   s += "set datafile separator ','\n";
   s += "set title " + quoted(chart.title) + " noenhanced\n";
   s += "set xlabel " + quoted(chart.x_label) + " noenhanced\n";
   s += "set ylabel " + quoted(chart.y_label) + " noenhanced\n";
   s += "set grid\n";
-  s += "set key below noenhanced\n";  // (under the plot: the plot keeps the width)
+  s += "set key below maxcols 2 noenhanced\n";
   if (chart.log_y) {
     s += "set logscale y\n";
     s += "set format y '10^{%L}'\n";  // (enhanced text: 10 with the exponent raised)
   }
-  // Column 1 is x; column k + 1 is series k. On a log axis a value <= 0 becomes NaN, which gnuplot
-  // leaves out of the line instead of warning about it.
-  const std::string y = chart.log_y ? "(column(k) > 0 ? column(k) : NaN)" : "k";
-  s += fmt::format("plot for [k=2:{}] {} using 1:{} with lines linewidth 2 title columnhead(k)\n",
-                   chart.series.size() + 1, quoted(csv), y);
+  // One clause per line of the chart: column 1 is x, column k + 1 is series k. The names come
+  // from here, not from the CSV's header (which `skip 1` passes over), so a name may hold a
+  // comma. On a log axis a value <= 0 becomes NaN, which gnuplot leaves out of the line instead
+  // of warning about it.
+  int colour = 0;  // gnuplot's line colours 1, 2, ...: a solid line takes the next one
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const Series& series = chart.series[k];
+    if (!series.dashed || colour == 0) ++colour;
+    const std::string y = chart.log_y ? fmt::format("(${0} > 0 ? ${0} : NaN)", k + 2)
+                                      : std::to_string(k + 2);
+    s += fmt::format(
+        "{} {} skip 1 using 1:{} with lines linewidth 2 linecolor {} dashtype {} "
+        "title {}{}\n",
+        k == 0 ? "plot" : "    ", k == 0 ? quoted(csv) : "''", y, colour, series.dashed ? 2 : 1,
+        quoted(series.name), k + 1 < chart.series.size() ? ", \\" : "");
+  }
   return s;
 }
 
@@ -161,11 +193,9 @@ inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
     throw std::invalid_argument(fmt::format("write_chart '{}': no series", chart.title));
   }
   for (const Series& s : chart.series) {
-    // (gnuplot splits a header at every comma, quoted or not: a name cannot hold one.)
-    if (s.name.find_first_of(",\"\n") != std::string::npos) {
+    if (s.name.find('\n') != std::string::npos) {
       throw std::invalid_argument(
-          fmt::format("write_chart '{}': series name '{}' holds a comma, quote or newline",
-                      chart.title, s.name));
+          fmt::format("write_chart '{}': series name '{}' holds a newline", chart.title, s.name));
     }
     if (s.y.size() != chart.x.size()) {
       throw std::invalid_argument(
@@ -178,8 +208,8 @@ inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
   std::filesystem::create_directories(dir);
 
   std::ofstream csv(dir / (name + ".csv"), std::ios::binary);
-  csv << chart.x_label;
-  for (const Series& s : chart.series) csv << ',' << s.name;
+  csv << chart_detail::csv_field(chart.x_label);
+  for (const Series& s : chart.series) csv << ',' << chart_detail::csv_field(s.name);
   csv << '\n';
   for (size_t i = 0; i < chart.x.size(); ++i) {
     csv << chart_detail::number(chart.x[i]);
