@@ -2,6 +2,8 @@
 // bytes for the same data, marked as a chart), and what happens without gnuplot.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,9 +23,10 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
-// A fresh, empty folder under the test's working directory.
+// A fresh, empty folder in the system's temporary directory (one per test process).
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::current_path() / "chart_test" / name;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("tapegrad_chart_test_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
