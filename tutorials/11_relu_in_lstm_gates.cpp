@@ -26,8 +26,8 @@
 // actually ran.
 //
 // Every claim that depends on the random weights or data is judged over seeds (tutorial.hpp's
-// 80/20 rule). The step is written out here (as in tutorial 08) so that it can hand back its
-// gates; section 1 checks that it computes what nn::LSTMCell::step computes.
+// 80/20 rule). The step is nn::LSTMCell's, through step_with_gates, which hands back the gates
+// it used; section 1 checks them against the equations.
 //
 // What it leaves out: tuning each variant's learning rate (all use the baseline's settings, which
 // favours the baseline), Keras's own initialisation (glorot/orthogonal weights, forget bias 1:
@@ -45,80 +45,42 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
 
 using ag::Tensor;
 using ag::nn::CellActivation;
-
-// The gate activations compared. nn::LSTMCell has sigmoid, relu and PyTorch's hard sigmoid as
-// options; Keras 2's hard sigmoid is written here from engine ops (see gate_activation).
-enum class Gate { sigmoid, relu, hard_sigmoid_torch, hard_sigmoid_keras };
+using ag::nn::GateActivation;
 
 struct Variant {
-  std::string name;   // file names
-  std::string label;  // tables (at most 20 characters)
-  Gate gate;
+  std::string name;     // file names
+  std::string label;    // tables (at most 20 characters)
+  GateActivation gate;  // for i, f, o: nn::LSTMCell's option
   CellActivation cell;
   bool half_open = false;  // a bias added to i, f, o so that the mean gate at init is 0.5
 };
 
-// The gate activation for i, f and o.
+// The gate activation for i, f and o, written out for section 1's check of nn's step.
 //   sigmoid              1 / (1 + e^-x)                  (0, 1)
 //   relu                 max(x, 0)                       [0, inf)
-//   hard_sigmoid_torch   clamp(x/6 + 1/2, 0, 1)          [0, 1]   PyTorch's Hardsigmoid
+//   hard_sigmoid         clamp(x/6 + 1/2, 0, 1)          [0, 1]   PyTorch's Hardsigmoid
 //   hard_sigmoid_keras   clamp(0.2x + 1/2, 0, 1)         [0, 1]   Keras 2's hard_sigmoid
-// Keras's is PyTorch's applied to 1.2x (0.2x = 1.2x / 6): section 1 uses that to check it.
-Tensor gate_activation(const Tensor& x, Gate a) {
+// Keras's is PyTorch's applied to 1.2x (0.2x = 1.2x / 6): section 1 checks that too.
+Tensor gate_activation(const Tensor& x, GateActivation a) {
   switch (a) {
-    case Gate::sigmoid: return ag::sigmoid(x);
-    case Gate::relu: return ag::relu(x);
-    case Gate::hard_sigmoid_torch: return ag::nn::hard_sigmoid(x);
-    case Gate::hard_sigmoid_keras: return ag::clamp(x * 0.2 + 0.5, 0.0, 1.0);
+    case GateActivation::sigmoid: return ag::sigmoid(x);
+    case GateActivation::relu: return ag::relu(x);
+    case GateActivation::hard_sigmoid: return ag::clamp(x / 6.0 + 0.5, 0.0, 1.0);
+    case GateActivation::hard_sigmoid_keras: return ag::clamp(x * 0.2 + 0.5, 0.0, 1.0);
   }
   return x;
-}
-
-// nn::LSTMCell's option for a gate (Keras's hard sigmoid runs there as PyTorch's on 1.2x).
-ag::nn::GateActivation nn_gate(Gate a) {
-  switch (a) {
-    case Gate::sigmoid: return ag::nn::GateActivation::sigmoid;
-    case Gate::relu: return ag::nn::GateActivation::relu;
-    case Gate::hard_sigmoid_torch:
-    case Gate::hard_sigmoid_keras: return ag::nn::GateActivation::hard_sigmoid;
-  }
-  return ag::nn::GateActivation::sigmoid;
 }
 
 // The activation of the candidate g and of the cell output.
 Tensor cell_activation(const Tensor& x, CellActivation a) {
   return a == CellActivation::tanh ? ag::tanh(x) : ag::relu(x);  // (-1, 1) or [0, inf)
-}
-
-struct Step {
-  ag::nn::LSTMState state;  // (h_t, c_t), each [B, H]
-  Tensor pre;               // the gates before their activations, [B, 4H]
-  Tensor i, f, g, o;        // the gates, each [B, H]
-};
-
-// One LSTM step, the maths of nn::LSTMCell::step, handing back the gates. (nn::LSTMCell fuses
-// each matmul with an add into one addmm node; here they are written apart, as in tutorial 08.
-// The two agree to rounding: the check in section 1 allows 1e-12.)
-Step lstm_step(const Tensor& x, const ag::nn::LSTMState& prev, const ag::nn::RecurrentWeights& w,
-               const Variant& v, int64_t H) {
-  Tensor gates = ag::matmul(x, w.W_ih_t);        // x_t W_ih^T            [B, 4H]
-  gates = gates + ag::matmul(prev.h, w.W_hh_t);  // + h_{t-1} W_hh^T
-  gates = gates + w.b;                           // + b_ih + b_hh
-  Tensor i = gate_activation(ag::slice(gates, 1, 0 * H, 1 * H), v.gate);  // input gate  [B, H]
-  Tensor f = gate_activation(ag::slice(gates, 1, 1 * H, 2 * H), v.gate);  // forget gate
-  Tensor g = cell_activation(ag::slice(gates, 1, 2 * H, 3 * H), v.cell);  // candidate
-  Tensor o = gate_activation(ag::slice(gates, 1, 3 * H, 4 * H), v.gate);  // output gate
-  Tensor keep = f * prev.c;                                               // f_t ⊙ c_{t-1}
-  Tensor write = i * g;                                                   // i_t ⊙ g_t
-  Tensor c = keep + write;                                                // c_t
-  Tensor h = o * cell_activation(c, v.cell);                              // h_t = o_t ⊙ act(c_t)
-  return {{h, c}, gates, i, f, g, o};
 }
 
 // Adds `by` to the i, f and o parts (not g) of a [4H] bias or the rows of a [4H, K] weight, or
@@ -142,7 +104,7 @@ struct Model {
         gen(seed),
         cell(2, H, gen,
              {.bias = true,
-              .gate_activation = nn_gate(v.gate),
+              .gate_activation = v.gate,
               .cell_activation = v.cell,
               .forget_bias = 0.0}),
         readout(H, 1, gen) {
@@ -188,13 +150,15 @@ Tensor forward(Model& m, const std::vector<Tensor>& xs, Seen* seen = nullptr) {
   double zeros = 0, sum = 0, total = 0;
   for (size_t t = 0; t < xs.size(); ++t) {
     ag::ScopeGuard scope(fmt::format("t={}", t));
-    Step s = lstm_step(xs[t], state, w, m.variant, H);
+    const ag::nn::LSTMStep s = m.cell.step_with_gates(xs[t], state, w);
+    const ag::nn::LSTMGates& gates = s.gates;
     state = s.state;
     if (seen == nullptr) continue;
-    for (const Tensor* x : {&s.i, &s.f, &s.o, &state.h, &state.c}) {
+    for (const Tensor* x :
+         std::initializer_list<const Tensor*>{&gates.i, &gates.f, &gates.o, &state.h, &state.c}) {
       for (double v : x->data()) seen->finite = seen->finite && std::isfinite(v);
     }
-    for (const Tensor* gate : {&s.i, &s.f, &s.o}) {
+    for (const Tensor* gate : {&gates.i, &gates.f, &gates.o}) {
       seen->max_gate = std::max(seen->max_gate, max_of(*gate));
       for (double v : gate->data()) {
         zeros += v == 0.0 ? 1 : 0;
@@ -203,12 +167,12 @@ Tensor forward(Model& m, const std::vector<Tensor>& xs, Seen* seen = nullptr) {
       total += static_cast<double>(gate->numel());
     }
     if (seen->keep_pre) {
-      const auto pre = s.pre.data();  // [B, 4H]: keep the i, f, o columns
+      const auto pre = gates.preactivation.data();  // [B, 4H]: keep the i, f, o columns
       for (size_t k = 0; k < pre.size(); ++k) {
         if ((static_cast<int64_t>(k) % (4 * H)) / H != 2) seen->pre.push_back(pre[k]);
       }
     }
-    seen->max_o = std::max(seen->max_o, max_of(s.o));
+    seen->max_o = std::max(seen->max_o, max_of(gates.o));
     seen->min_h = std::min(seen->min_h, min_of(state.h));
     seen->max_h = std::max(seen->max_h, max_of(state.h));
     double c_max = 0.0;
@@ -278,6 +242,7 @@ struct Run {
   double max_grad_norm = 0.0;      // the largest gradient norm before clipping
   Seen seen;                       // gates, h and c on the test batch after training
   double max_gate_training = 0.0;  // the largest i/f/o value on any training batch
+  std::vector<double> loss;        // the training loss per step, up to where it diverged
   // "Learned": test MSE below 0.05, i.e. at least 70% of the target's variance (1/6) explained.
   static constexpr double kLearned = 0.05;
   bool learned() const { return diverged_at < 0 && test_mse < kLearned; }
@@ -309,6 +274,7 @@ Run train(const Variant& v, const TrainSettings& s, uint64_t seed, double shift,
       loss_value = loss.item();
       if (std::isfinite(loss_value)) loss.backward();
     }
+    run.loss.push_back(loss_value);
     run.max_gate_training = std::max(run.max_gate_training, seen.max_gate);
     if (!seen.finite && run.overflow_at < 0) run.overflow_at = static_cast<int>(step);
     if (!std::isfinite(loss_value)) {
@@ -389,15 +355,16 @@ int main(int argc, char** argv) {
   t.value("seed_count", static_cast<double>(seeds.size()), "{:.0f}");
 
   const std::vector<Variant> variants{
-      {"standard", "sigmoid (standard)", Gate::sigmoid, CellActivation::tanh},
-      {"relu_gates", "ReLU gates", Gate::relu, CellActivation::tanh},
-      {"relu_gates_half_open", "ReLU gates half-open", Gate::relu, CellActivation::tanh, true},
-      {"hard_sigmoid_torch", "hard sigmoid PyTorch", Gate::hard_sigmoid_torch,
+      {"standard", "sigmoid (standard)", GateActivation::sigmoid, CellActivation::tanh},
+      {"relu_gates", "ReLU gates", GateActivation::relu, CellActivation::tanh},
+      {"relu_gates_half_open", "ReLU gates half-open", GateActivation::relu, CellActivation::tanh,
+       true},
+      {"hard_sigmoid_torch", "hard sigmoid PyTorch", GateActivation::hard_sigmoid,
        CellActivation::tanh},
-      {"hard_sigmoid_keras", "hard sigmoid Keras 2", Gate::hard_sigmoid_keras,
+      {"hard_sigmoid_keras", "hard sigmoid Keras 2", GateActivation::hard_sigmoid_keras,
        CellActivation::tanh},
-      {"relu_cell", "ReLU cell", Gate::sigmoid, CellActivation::relu},
-      {"all_relu", "ReLU gates+cell", Gate::relu, CellActivation::relu},
+      {"relu_cell", "ReLU cell", GateActivation::sigmoid, CellActivation::relu},
+      {"all_relu", "ReLU gates+cell", GateActivation::relu, CellActivation::relu},
   };
   enum : size_t { kStandard, kRelu, kHalfOpen, kTorch, kKeras, kReluCell, kAllRelu };
 
@@ -411,42 +378,60 @@ int main(int argc, char** argv) {
   t.section("1. Seven LSTMs, one set of weights");
   t.paragraph(
       "Each variant is an nn::LSTMCell made from the same seed (the options do not change what is "
-      "drawn). The step used below is written out in this file so that it can hand back its "
-      "gates; first, check that it is nn::LSTMCell's step. Five variants are nn's options as "
-      "they are. The half-open one is nn's ReLU option with the shifted bias. Keras 2's hard "
-      "sigmoid, clamp(0.2x + 1/2, 0, 1), is not an nn option, but it equals PyTorch's, "
-      "clamp(x/6 + 1/2, 0, 1), applied to 1.2x: so it is checked against nn's hard_sigmoid cell "
+      "drawn), and every step below is nn's, through LSTMCell::step_with_gates: the step that "
+      "also hands back its gates, so that this file can look inside the cell without writing the "
+      "step again. The half-open variant is the ReLU option with the shifted bias. First, check "
+      "that the gates handed back are the ones the equations use: each gate is its activation of "
+      "its slice of the preactivation, c_t = f ⊙ c_{t-1} + i ⊙ g and h_t = o ⊙ act(c_t). Keras "
+      "2's hard sigmoid, clamp(0.2x + 1/2, 0, 1), equals PyTorch's, clamp(x/6 + 1/2, 0, 1), "
+      "applied to 1.2x: so that variant is also checked against the PyTorch hard-sigmoid cell "
       "whose i, f and o rows (weights and biases) are multiplied by 1.2.");
   double worst = 0.0;
   {
     const ag::nn::Dataset probe = probe_for(t.seed);
     const std::vector<Tensor> probe_xs = steps_of(probe.x);
     const double shift = half_open_shift(variants[kHalfOpen], H, t.seed, probe_xs);
+    auto compare = [&](const Tensor& a, const Tensor& b) {  // the largest |a - b| so far
+      for (size_t k = 0; k < static_cast<size_t>(a.numel()); ++k) {
+        worst = std::max(worst, std::abs(a.data()[k] - b.data()[k]));
+      }
+    };
     for (const Variant& v : variants) {
       Model m(v, H, t.seed, shift);
-      Model twin(v, H, t.seed, shift);  // nn's cell, with Keras's gate rows scaled
-      if (v.gate == Gate::hard_sigmoid_keras) {
-        for (Tensor* p : {&twin.cell.W_ih, &twin.cell.W_hh, &twin.cell.b_ih, &twin.cell.b_hh}) {
-          on_gate_rows(*p, H, 0.0, 1.2);
-        }
-      }
       ag::NoGradGuard no_grad;
-      const ag::nn::RecurrentWeights w = m.cell.prepare(), w_twin = twin.cell.prepare();
-      ag::nn::LSTMState a{ag::zeros({64, H}), ag::zeros({64, H})}, b = a;
+      const ag::nn::RecurrentWeights w = m.cell.prepare();
+      ag::nn::LSTMState state{ag::zeros({64, H}), ag::zeros({64, H})};
       for (const Tensor& x : probe_xs) {
-        a = lstm_step(x, a, w, v, H).state;
-        b = twin.cell.step(x, b, w_twin);
+        const ag::nn::LSTMStep s = m.cell.step_with_gates(x, state, w);
+        const ag::nn::LSTMGates& g = s.gates;
+        compare(g.i, gate_activation(ag::slice(g.preactivation, 1, 0 * H, 1 * H), v.gate));
+        compare(g.f, gate_activation(ag::slice(g.preactivation, 1, 1 * H, 2 * H), v.gate));
+        compare(g.g, cell_activation(ag::slice(g.preactivation, 1, 2 * H, 3 * H), v.cell));
+        compare(g.o, gate_activation(ag::slice(g.preactivation, 1, 3 * H, 4 * H), v.gate));
+        const Tensor c = g.f * state.c + g.i * g.g;  // c_t = f ⊙ c_{t-1} + i ⊙ g
+        compare(s.state.c, c);
+        compare(s.state.h, g.o * cell_activation(c, v.cell));  // h_t = o ⊙ act(c_t)
+        state = s.state;
       }
-      for (size_t k = 0; k < static_cast<size_t>(a.h.numel()); ++k) {
-        worst = std::max({worst, std::abs(a.h.data()[k] - b.h.data()[k]),
-                          std::abs(a.c.data()[k] - b.c.data()[k])});
+      if (v.gate != GateActivation::hard_sigmoid_keras) continue;
+      Variant torch_gates = v;  // PyTorch's hard sigmoid, on i, f, o rows scaled by 1.2
+      torch_gates.gate = GateActivation::hard_sigmoid;
+      Model twin(torch_gates, H, t.seed, shift);
+      for (Tensor* p : {&twin.cell.W_ih, &twin.cell.W_hh, &twin.cell.b_ih, &twin.cell.b_hh}) {
+        on_gate_rows(*p, H, 0.0, 1.2);
       }
+      const ag::nn::RecurrentWeights w_twin = twin.cell.prepare();
+      ag::nn::LSTMState b{ag::zeros({64, H}), ag::zeros({64, H})};
+      for (const Tensor& x : probe_xs) b = twin.cell.step(x, b, w_twin);
+      compare(state.h, b.h);
+      compare(state.c, b.c);
     }
   }
   t.claim(
-      "The step written here equals nn::LSTMCell's for all seven variants (Keras 2's hard "
-      "sigmoid: nn's hard_sigmoid on 1.2x)",
-      fmt::format("max |h, c difference| over {} steps = {:.1e} (allowed 1e-12)", T, worst),
+      "nn::LSTMCell::step_with_gates hands back the gates its step used, for all seven variants: "
+      "the equations recomputed from them give its h and c (and Keras 2's hard sigmoid is "
+      "PyTorch's on 1.2x)",
+      fmt::format("max |difference| over {} steps = {:.1e} (allowed 1e-12)", T, worst),
       worst <= 1e-12);
 
   // -------------------------------------------------------------------------------------------
@@ -521,9 +506,23 @@ int main(int argc, char** argv) {
                            options);
     }
   }
-  t.paragraph(
-      fmt::format("The strips {}/init_flow_<variant>.svg show |dL/dh_t| for every t (seed {}).",
-                  t.out_dir, seeds.front()));
+  // The same numbers as one chart, a line per variant on a log axis (charts/init_grad.svg).
+  {
+    tut::Chart chart{.title = fmt::format("|dL/dh_t| at initialisation, seed {}", seeds.front()),
+                     .x_label = "time step t",
+                     .y_label = "|dL/dh_t|",
+                     .x = tut::steps(static_cast<size_t>(T)),
+                     .series = {},
+                     .log_y = true};
+    for (size_t k = 0; k < variants.size(); ++k) {
+      chart.series.push_back({variants[k].label, outcomes.front().init[k].flow});
+    }
+    tut::write_chart(chart, t.out_path("charts/init_grad"));
+  }
+  t.paragraph(fmt::format(
+      "The strips {0}/init_flow_<variant>.svg show |dL/dh_t| for every t (seed {1}); the chart "
+      "{0}/charts/init_grad.svg draws all seven on one log axis.",
+      t.out_dir, seeds.front()));
 
   // -------------------------------------------------------------------------------------------
   t.section("3. Speed: the CPU time of a training step, sigmoid against ReLU gates");
@@ -670,6 +669,26 @@ int main(int argc, char** argv) {
     }
     t.table("per_seed_mse", text, tut::Kind::trained);
     fmt::print("\n");
+  }
+  {
+    // The first seed's training loss per step, with clipping, a line per variant
+    // (charts/training_loss.svg). A run that diverged stops where it did (NaN after).
+    const SeedOutcome& first = outcomes.front();
+    tut::Chart chart{.title = fmt::format("training loss per step (MSE, with clipping), seed {}",
+                                          first.seed),
+                     .x_label = "step",
+                     .y_label = "training loss",
+                     .x = tut::steps(static_cast<size_t>(train_settings.steps)),
+                     .series = {},
+                     .log_y = true};
+    for (size_t k = 0; k < variants.size(); ++k) {
+      std::vector<double> loss = first.clipped[k].loss;
+      loss.resize(chart.x.size(), NAN);
+      chart.series.push_back({variants[k].label, loss});
+    }
+    tut::write_chart(chart, t.out_path("charts/training_loss"));
+    t.paragraph(fmt::format("Seed {}'s training loss per step, every variant with clipping: {}.",
+                            first.seed, t.out_path("charts/training_loss.svg")));
   }
 
   // -------------------------------------------------------------------------------------------

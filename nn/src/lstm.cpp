@@ -15,6 +15,7 @@ const char* label(GateActivation a) {
     case GateActivation::sigmoid: return "sigmoid";
     case GateActivation::relu: return "relu";
     case GateActivation::hard_sigmoid: return "hard_sigmoid";
+    case GateActivation::hard_sigmoid_keras: return "hard_sigmoid_keras";
   }
   return "?";
 }
@@ -46,6 +47,7 @@ Tensor LSTMCell::gate(const Tensor& x) const {
     case GateActivation::sigmoid: return sigmoid(x);
     case GateActivation::relu: return relu(x);
     case GateActivation::hard_sigmoid: return hard_sigmoid(x);
+    case GateActivation::hard_sigmoid_keras: return hardtanh(x * 0.2 + 0.5, 0.0, 1.0);
   }
   return x;
 }
@@ -59,6 +61,11 @@ RecurrentWeights LSTMCell::prepare() const {
 }
 
 LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const RecurrentWeights& w) const {
+  return step_with_gates(x, state, w).state;
+}
+
+LSTMStep LSTMCell::step_with_gates(const Tensor& x, const LSTMState& state,
+                                   const RecurrentWeights& w) const {
   detail::check_step_input("LSTMCell", path(), x, input_size_);
   detail::check_step_state("LSTMCell", path(), "h", state.h, x, hidden_size_);
   detail::check_step_state("LSTMCell", path(), "c", state.c, x, hidden_size_);
@@ -78,7 +85,7 @@ LSTMState LSTMCell::step(const Tensor& x, const LSTMState& state, const Recurren
   Tensor write = i * g;
   Tensor c = keep + write;
   Tensor h = o * squash(c);
-  return {h, c};
+  return {{h, c}, {gates, i, f, g, o}};
 }
 
 LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state) {

@@ -400,7 +400,76 @@ void load_checkpoint_text(Module& module, Optimizer& optimizer, Generator& gener
   generator = restored;
 }
 
+// ----- PyTorch's state_dict ----------------------------------------------------------------------
+// The file's entries are renamed from PyTorch's names to the module's, then checked and copied
+// as a parameter file's are.
+void load_pytorch_text(Module& module, const std::string& text, const std::string& where) {
+  constexpr std::string_view who = "load_pytorch_state_dict";
+  const json doc = parse_file(text, {"pytorch-state-dict"}, who, where);
+  std::vector<std::string> order;
+  auto stored = read_parameters(doc["parameters"], who, where, order);
+  std::unordered_map<std::string, Stored> renamed;
+  for (const NamedTensor& p : module.state_dict()) {
+    const std::string theirs = pytorch_name(module, p.name);
+    auto it = stored.find(theirs);
+    if (it == stored.end()) {
+      throw ValueError(fmt::format(
+          "{}: the module has '{}' (shape {}), '{}' in PyTorch's state_dict, but {} does not", who,
+          p.name, shape_str(p.tensor.shape()), theirs, where));
+    }
+    renamed.emplace(p.name, std::move(it->second));
+    stored.erase(it);
+  }
+  if (!stored.empty()) {  // a name the module has no place for: the first in the file's order
+    for (const std::string& name : order) {
+      if (stored.count(name) == 0) continue;
+      throw ValueError(fmt::format("{}: {} has '{}', which is no entry of the module's state_dict",
+                                   who, where, name));
+    }
+  }
+  std::vector<std::string> names;
+  for (const NamedTensor& p : module.state_dict()) names.push_back(p.name);
+  check_fits(module, renamed, names, who, where);  // (the shapes)
+  copy_into(module, renamed);
+}
+
 }  // namespace
+
+std::string pytorch_name(const Module& module, const std::string& name) {
+  std::string rest = name;
+  const std::string own = module.name() + ".";
+  if (rest.starts_with(own)) rest = rest.substr(own.size());
+  // The dotted parts, then the last one (and the "layer<k>" before it) renamed.
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t dot = rest.find('.', start);
+    parts.push_back(rest.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  const std::string last = parts.back();
+  if (last == "W_ih" || last == "W_hh" || last == "b_ih" || last == "b_hh") {
+    std::string theirs = (last[0] == 'W' ? "weight_" : "bias_") + last.substr(2);  // weight_ih
+    const std::string& before = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+    const bool layer = before.size() > 5 && before.starts_with("layer") &&
+                       before.find_first_not_of("0123456789", 5) == std::string::npos;
+    parts.pop_back();
+    if (layer) {
+      theirs += "_l" + before.substr(5);  // weight_ih_l0
+      parts.pop_back();
+    }
+    parts.push_back(theirs);
+  }
+  return fmt::format("{}", fmt::join(parts, "."));
+}
+
+void load_pytorch_state_dict(Module& module, const std::string& path) {
+  load_pytorch_text(module, read_file(path, "load_pytorch_state_dict"), fmt::format("'{}'", path));
+}
+
+void pytorch_state_dict_from_json(Module& module, const std::string& json_text) {
+  load_pytorch_text(module, json_text, "the JSON text");
+}
 
 std::string parameters_to_json(const Module& module) {
   return R"({"format": "tapegrad-parameters", "version": 1, "parameters": [)" +

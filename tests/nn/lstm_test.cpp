@@ -4,6 +4,8 @@
 
 #include <nn/nn.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -58,7 +60,8 @@ TEST_CASE("LSTM without a state starts from zeros; LSTMCell is one step", "[lstm
 
 TEST_CASE("gradcheck of LSTMCell for every option combination", "[lstm]") {
   Generator gen(11);
-  for (auto gate : {GateActivation::sigmoid, GateActivation::relu, GateActivation::hard_sigmoid}) {
+  for (auto gate : {GateActivation::sigmoid, GateActivation::relu, GateActivation::hard_sigmoid,
+                    GateActivation::hard_sigmoid_keras}) {
     for (auto cell_act : {CellActivation::tanh, CellActivation::relu}) {
       for (double forget_bias : {0.0, 1.0}) {
         LSTMCell cell(
@@ -76,6 +79,44 @@ TEST_CASE("gradcheck of LSTMCell for every option combination", "[lstm]") {
             inputs);
         INFO(cell.to_string() << ": " << r.message);
         CHECK(r.ok);
+      }
+    }
+  }
+}
+
+TEST_CASE("step_with_gates hands back the gates the step used, and the same (h, c)", "[lstm]") {
+  Generator gen(13);
+  const int64_t H = 3;
+  for (auto gate : {GateActivation::sigmoid, GateActivation::hard_sigmoid_keras}) {
+    LSTMCell cell(2, H, gen, {.gate_activation = gate});
+    const Tensor x = ag::normal({4, 2}, 0.0, 2.0, gen);
+    const LSTMState prev{ag::normal({4, H}, 0.0, 1.0, gen), ag::normal({4, H}, 0.0, 1.0, gen)};
+    const RecurrentWeights w = cell.prepare();
+    const LSTMStep s = cell.step_with_gates(x, prev, w);
+    const LSTMState plain = cell.step(x, prev, w);
+    CHECK(s.state.h.to_vector() == plain.h.to_vector());
+    CHECK(s.state.c.to_vector() == plain.c.to_vector());
+    // The gates from the preactivation, by the formulas of lstm.hpp, in the order i, f, g, o.
+    REQUIRE(s.gates.preactivation.shape() == std::vector<int64_t>{4, 4 * H});
+    const std::vector<double> pre = s.gates.preactivation.to_vector();
+    const std::vector<double> i = s.gates.i.to_vector(), f = s.gates.f.to_vector(),
+                              g = s.gates.g.to_vector(), o = s.gates.o.to_vector();
+    const std::vector<double> c = s.state.c.to_vector(), h = s.state.h.to_vector();
+    const std::vector<double> c_prev = prev.c.to_vector();
+    auto act = [&](double z) {
+      return gate == GateActivation::sigmoid ? 1.0 / (1.0 + std::exp(-z))
+                                             : std::clamp(0.2 * z + 0.5, 0.0, 1.0);
+    };
+    for (int64_t b = 0; b < 4; ++b) {
+      for (int64_t j = 0; j < H; ++j) {
+        const size_t k = static_cast<size_t>(b * H + j);
+        auto at = [&](int64_t part) { return pre[static_cast<size_t>(b * 4 * H + part * H + j)]; };
+        CHECK(i[k] == Approx(act(at(0))).margin(1e-15));
+        CHECK(f[k] == Approx(act(at(1))).margin(1e-15));
+        CHECK(g[k] == Approx(std::tanh(at(2))).margin(1e-15));
+        CHECK(o[k] == Approx(act(at(3))).margin(1e-15));
+        CHECK(c[k] == Approx(f[k] * c_prev[k] + i[k] * g[k]).margin(1e-15));
+        CHECK(h[k] == Approx(o[k] * std::tanh(c[k])).margin(1e-15));
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../file_size_limit.hpp"
+#include "fixtures.hpp"
 
 using namespace ag;
 using namespace ag::nn;
@@ -443,4 +444,106 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   CHECK(values_of(*saved) == values_of(*loaded));
   // Both places use the one tensor, so both see the loaded numbers.
   CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
+}
+
+// ----- PyTorch's state_dict (tests/reference/state_dict.json: models exported by
+// tools/export_state_dict.py, with torch's outputs; fixtures_state_dict.py) ---------------------
+namespace {
+const nlohmann::json& torch_models() {
+  static const nlohmann::json data = [] {
+    std::ifstream in(TAPEGRAD_SOURCE_DIR "/tests/reference/state_dict.json");
+    if (!in) throw std::runtime_error("cannot open tests/reference/state_dict.json");
+    return nlohmann::json::parse(in);
+  }();
+  return data;
+}
+
+void load_case(Module& m, const std::string& name) {
+  pytorch_state_dict_from_json(m, torch_models().at(name).at("state_dict").dump());
+}
+}  // namespace
+
+TEST_CASE("pytorch_name maps tapegrad's state_dict names to PyTorch's", "[serialize][pytorch]") {
+  Generator gen(1);
+  LSTM lstm(2, 3, gen, {.num_layers = 2});
+  std::vector<std::string> names;
+  for (const NamedTensor& p : lstm.state_dict()) names.push_back(pytorch_name(lstm, p.name));
+  CHECK(names == std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                          "bias_hh_l0", "weight_ih_l1", "weight_hh_l1",
+                                          "bias_ih_l1", "bias_hh_l1"});
+  LSTMCell cell(2, 3, gen);
+  CHECK(pytorch_name(cell, "lstm_cell.W_hh") == "weight_hh");
+  CHECK(pytorch_name(cell, "lstm_cell.b_ih") == "bias_ih");
+  Sequential mlp("mlp", {std::make_shared<Linear>(2, 3, gen), std::make_shared<ReLU>(),
+                         std::make_shared<Linear>(3, 1, gen)});
+  CHECK(pytorch_name(mlp, "mlp.2.bias") == "2.bias");
+  BatchNorm1d bn(3);
+  CHECK(pytorch_name(bn, "batch_norm.running_var") == "running_var");
+  // A GRU inside a Sequential: its prefix stays, its weights are renamed.
+  CHECK(pytorch_name(mlp, "mlp.0.layer1.b_hh") == "0.bias_hh_l1");
+}
+
+TEST_CASE("a Linear and an MLP loaded from PyTorch compute what torch computed",
+          "[serialize][pytorch]") {
+  Generator gen(2);  // other initial numbers than torch's: only the loaded ones can match
+  Linear linear(3, 2, gen);
+  load_case(linear, "linear");
+  const nlohmann::json& l = torch_models().at("linear");
+  fixtures::check_values("linear", linear(fixtures::tensor(l.at("input"))), l.at("output"), 1e-14);
+
+  Sequential mlp("mlp", {std::make_shared<Linear>(2, 5, gen), std::make_shared<Tanh>(),
+                         std::make_shared<Linear>(5, 1, gen)});
+  load_case(mlp, "mlp");
+  const nlohmann::json& m = torch_models().at("mlp");
+  fixtures::check_values("mlp", mlp(fixtures::tensor(m.at("input"))), m.at("output"), 1e-14);
+}
+
+TEST_CASE("an LSTM and an LSTMCell loaded from PyTorch compute what torch computed",
+          "[serialize][pytorch]") {
+  Generator gen(3);
+  const nlohmann::json& c = torch_models().at("lstm");
+  {
+    LSTM lstm(2, 3, gen, {.num_layers = 2});
+    load_case(lstm, "lstm");
+    const LSTM::Output out = lstm(fixtures::tensor(c.at("input")));
+    fixtures::check_values("output", out.output, c.at("output"), 1e-14);
+    fixtures::check_values("h_n", out.state.h, c.at("h"), 1e-14);
+    fixtures::check_values("c_n", out.state.c, c.at("c"), 1e-14);
+  }
+  {  // The same model from the file the script writes (state_dict_lstm.json).
+    LSTM lstm(2, 3, gen, {.num_layers = 2});
+    load_pytorch_state_dict(lstm, TAPEGRAD_SOURCE_DIR "/tests/reference/state_dict_lstm.json");
+    fixtures::check_values("from the file", lstm(fixtures::tensor(c.at("input"))).output,
+                           c.at("output"), 1e-14);
+  }
+  LSTMCell cell(2, 3, gen);
+  load_case(cell, "lstm_cell");
+  const nlohmann::json& k = torch_models().at("lstm_cell");
+  const LSTMState s = cell(fixtures::tensor(k.at("input")));
+  fixtures::check_values("h", s.h, k.at("h"), 1e-14);
+  fixtures::check_values("c", s.c, k.at("c"), 1e-14);
+}
+
+TEST_CASE("a PyTorch state_dict that does not fit names both names and changes nothing",
+          "[serialize][pytorch]") {
+  Generator gen(4);
+  LSTM one_layer(2, 3, gen);  // the file has two layers
+  LSTM wider(2, 4, gen, {.num_layers = 2});
+  const auto before = values_of(wider);
+  const std::string text = torch_models().at("lstm").at("state_dict").dump();
+  CHECK_THROWS_AS(pytorch_state_dict_from_json(one_layer, text), ValueError);
+  CHECK_THROWS_WITH(pytorch_state_dict_from_json(one_layer, text),
+                    Catch::Contains("'weight_ih_l1', which is no entry"));
+  CHECK_THROWS_AS(pytorch_state_dict_from_json(wider, text), ShapeError);
+  CHECK_THROWS_WITH(pytorch_state_dict_from_json(wider, text),
+                    Catch::Contains("'lstm.layer0.W_ih' has shape [16, 2] in the module but "
+                                    "[12, 2]"));
+  CHECK(values_of(wider) == before);
+  Linear linear(3, 2, gen);
+  CHECK_THROWS_WITH(pytorch_state_dict_from_json(linear, text),
+                    Catch::Contains("the module has 'linear.weight' (shape [2, 3]), 'weight' in "
+                                    "PyTorch's state_dict"));
+  // A tapegrad parameter file is not a PyTorch one.
+  CHECK_THROWS_WITH(pytorch_state_dict_from_json(linear, parameters_to_json(linear)),
+                    Catch::Contains("is not a pytorch-state-dict file"));
 }

@@ -11,6 +11,8 @@ JSON-ready dict, written to <area>.json here:
   fixtures_ops.py -> ops.json   every engine op: values and gradients, broadcast cases, a 20+ op
                                 composed expression
   fixtures_nn.py  -> nn.json    nn modules, losses and optimizer steps
+  fixtures_state_dict.py -> state_dict.json   models exported by tools/export_state_dict.py,
+                                with torch's outputs (load_pytorch_state_dict)
 """
 import importlib
 import json

@@ -7,7 +7,8 @@
 // label that Chromium lays out differently). So for each SVG this program
 //
 //   1. reads the size the file declares (<svg width="1059pt" height="329pt">: Graphviz writes
-//      points; a browser draws 1pt as 4/3 CSS pixels),
+//      points, which a browser draws as 4/3 CSS pixels each; gnuplot's charts write plain
+//      numbers, which are pixels),
 //   2. has Chromium screenshot it into a window 40 px larger each way, on a magenta background
 //      that no picture uses (Graphviz paints its own white page over the whole drawing),
 //   3. reads the PNG back (libpng) and finds the box of pixels that are not magenta: that is the
@@ -71,9 +72,10 @@ std::optional<Size> declared_size(const fs::path& svg) {
   std::smatch m;
   const std::string s = text.str();
   if (!std::regex_search(s, m, tag)) return std::nullopt;
+  // 1pt = 4/3 px; a number without a unit is in px (SVG's user units: gnuplot's charts).
   auto px = [](const std::string& number, const std::string& unit) {
     const double value = std::stod(number);
-    return static_cast<int>(std::lround(unit == "px" ? value : value * 4.0 / 3.0));
+    return static_cast<int>(std::lround(unit == "pt" ? value * 4.0 / 3.0 : value));
   };
   return Size{px(m[1], m[2]), px(m[3], m[4])};
 }

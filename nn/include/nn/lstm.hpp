@@ -26,7 +26,8 @@
 // b_hh, layer by layer, as PyTorch does.
 //
 // Options for experiments (each defaults to the standard LSTM above):
-//   gate_activation  sigmoid | relu | hard_sigmoid (clamp(x/6 + 1/2, 0, 1)), for i, f, o
+//   gate_activation  sigmoid | relu | hard_sigmoid (clamp(x/6 + 1/2, 0, 1), PyTorch's) |
+//                    hard_sigmoid_keras (clamp(0.2 x + 1/2, 0, 1), Keras 2's), for i, f, o
 //   cell_activation  tanh | relu, for the candidate g and for the output tanh(c_t)
 //   forget_bias      added to the forget-gate part of b_ih after the uniform init. 0 keeps
 //                    PyTorch's init; 1 is what Jozefowicz et al. (2015) recommend: the cell
@@ -46,7 +47,7 @@
 
 namespace ag::nn {
 
-enum class GateActivation { sigmoid, relu, hard_sigmoid };
+enum class GateActivation { sigmoid, relu, hard_sigmoid, hard_sigmoid_keras };
 enum class CellActivation { tanh, relu };
 
 struct LSTMCellOptions {
@@ -66,6 +67,18 @@ inline std::array<StateTensor, 2> state_tensors(LSTMState& s) {
   return {{{"h", &s.h}, {"c", &s.c}}};
 }
 
+// What one step computed on its way to (h, c): the four gates before their activations, side by
+// side in PyTorch's order, and after, each [B, H]. For looking inside a cell (how open the gates
+// are, how many ReLU gates are shut): they are the very tensors the step used, on the tape.
+struct LSTMGates {
+  Tensor preactivation;  // x W_ih^T + h W_hh^T + b    [B, 4H]
+  Tensor i, f, g, o;     // input, forget gate, candidate, output gate    [B, H] each
+};
+struct LSTMStep {
+  LSTMState state;  // (h_t, c_t)
+  LSTMGates gates;
+};
+
 class LSTMCell : public Module {
  public:
   using State = LSTMState;
@@ -83,6 +96,9 @@ class LSTMCell : public Module {
   RecurrentWeights prepare() const;
   // The step itself, in whatever scope the caller opened; checks the shapes.
   LSTMState step(const Tensor& x, const LSTMState& state, const RecurrentWeights& w) const;
+  // The same step, handing back its gates too.
+  LSTMStep step_with_gates(const Tensor& x, const LSTMState& state,
+                           const RecurrentWeights& w) const;
 
   int64_t input_size() const { return input_size_; }
   int64_t hidden_size() const { return hidden_size_; }

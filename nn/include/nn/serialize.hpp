@@ -34,7 +34,11 @@
 // ShapeError (same name, another shape), and the module is left exactly as it was.
 // load_parameters also takes a checkpoint (below) and loads its parameters alone.
 //
-// What this file leaves out: partial (non-strict) loading, binary formats.
+// A PyTorch model's weights load too: tools/export_state_dict.py writes its state_dict as JSON
+// (see "PyTorch's state_dict" below), under PyTorch's names, which load_pytorch_state_dict maps.
+//
+// What this file leaves out: partial (non-strict) loading, binary formats, PyTorch's pickle
+// files (.pt: the script turns them into JSON).
 #pragma once
 
 #include <string>
@@ -88,5 +92,35 @@ void save_checkpoint(const std::string& path, const Module& module, const Optimi
                      const Generator& generator);
 void load_checkpoint(const std::string& path, Module& module, Optimizer& optimizer,
                      Generator& generator);
+
+// ----- PyTorch's state_dict ----------------------------------------------------------------------
+//
+// In Python, `/usr/bin/python3 tools/export_state_dict.py model.pt model.json` (or
+// export_state_dict.save(model, "model.json")) writes a model's state_dict as
+//
+//     {"format": "pytorch-state-dict", "version": 1, "parameters": [
+//     {"name": "weight_ih_l0", "shape": [12, 2], "values": [...]},
+//     ...
+//     ]}
+//
+// with PyTorch's names. load_pytorch_state_dict loads it into the tapegrad module of the same
+// architecture: shapes and the order of the values are PyTorch's, only the names differ, and
+// pytorch_name gives the PyTorch name of each of the module's state_dict entries. The checks are
+// load_parameters': every name and shape first (a name missing on either side, a shape that
+// differs: the error gives both names), then the copy; the module is left as it was on error.
+
+// PyTorch's state_dict name for `name`, one of module.state_dict()'s: the module's own name is
+// dropped (a top-level PyTorch module has none), and the recurrent weights take PyTorch's names:
+//
+//     layer<k>.W_ih -> weight_ih_l<k>   layer<k>.W_hh -> weight_hh_l<k>     (LSTM, GRU, RNN)
+//     layer<k>.b_ih -> bias_ih_l<k>     layer<k>.b_hh -> bias_hh_l<k>
+//     W_ih -> weight_ih  W_hh -> weight_hh  b_ih -> bias_ih  b_hh -> bias_hh  (their cells)
+//
+// Everything else is the same in both ("mlp.0.weight" -> "0.weight", "bn.running_var" ->
+// "running_var").
+std::string pytorch_name(const Module& module, const std::string& name);
+
+void load_pytorch_state_dict(Module& module, const std::string& path);
+void pytorch_state_dict_from_json(Module& module, const std::string& json_text);
 
 }  // namespace ag::nn
