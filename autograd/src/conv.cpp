@@ -198,6 +198,16 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                       .dilation = {1, options.dilation}});
 }
 
+std::optional<WindowGeometry> saved_windows(const Tape& tape, size_t i) {
+  const Node& node = tape.node(i);
+  for (const auto entries : {detail::conv_op_info(), detail::pooling_op_info()}) {
+    for (const OpInfo* info : entries) {
+      if (std::string_view(node.op) == info->name) return tape.saved<WindowGeometry>(node);
+    }
+  }
+  return std::nullopt;  // not one of conv.hpp's ops: it saved no windows
+}
+
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
 std::span<const OpInfo* const> detail::conv_op_info() {
   static constexpr const OpInfo* kEntries[] = {&kConv1d, &kConv2d};

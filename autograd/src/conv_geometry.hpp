@@ -2,8 +2,8 @@
 // convolution (not installed, not public).
 //
 // Every op of conv.hpp slides a window over the two spatial axes of an [N, C, H, W] input; the 1-d
-// ops are the same with H = 1 and a window of height 1. A Geometry holds every size involved, and
-// is also what those ops save for their backward (tape.saved<Geometry>(node)): plain numbers.
+// ops are the same with H = 1 and a window of height 1. A WindowGeometry (conv.hpp) holds every
+// size involved.
 #pragma once
 
 #include <cstdint>
@@ -15,24 +15,7 @@
 
 namespace ag::detail {
 
-struct Geometry {
-  int64_t batch, channels, height, width;  // input [N, C, H, W]
-  int64_t out_channels;                    // result [N, O, out_h, out_w] (pooling: O = C)
-  int64_t kernel_h, kernel_w;              // the window (a convolution's weight [O, C, kh, kw])
-  int64_t stride_h, stride_w;
-  int64_t padding_h, padding_w;
-  int64_t dilation_h, dilation_w;  // 1 for pooling
-  int64_t out_h, out_w;
-
-  // Where tap p of output row i reads along H (and tap q of column j along W); outside [0, H)
-  // (or [0, W)) it reads padding.
-  int64_t input_row(int64_t i, int64_t p) const {
-    return i * stride_h - padding_h + p * dilation_h;
-  }
-  int64_t input_col(int64_t j, int64_t q) const {
-    return j * stride_w - padding_w + q * dilation_w;
-  }
-};
+using Geometry = WindowGeometry;  // (shorter, inside the engine)
 
 // The window settings of one op, as the user gave them (a 1-d op passes height 1, stride 1,
 // padding 0 and dilation 1 along H).

@@ -86,8 +86,9 @@ Tensor max_pool(const char* op, const Tensor& self, detail::Windows windows) {
     if (where[r] < 0 || takes_the_max(x[at], x[where[r]])) where[r] = at;
   });
   for (size_t r = 0; r < where.size(); ++r) y[r] = x[where[r]];
-  // Backward: all of grad[r] to the element that won window r (its flat index, saved).
-  detail::record(op, {&self}, result, &detail::scatter_backward, save_indices(where));
+  // Backward: all of grad[r] to the element that won window r (its flat index, saved; the
+  // geometry is saved for pictures: saved_windows).
+  detail::record(op, {&self}, result, &detail::scatter_backward, save(g, where));
   return Tensor(result);
 }
 

@@ -239,11 +239,17 @@ TEST_CASE("conv and pool nodes carry their op names and settings", "[conv][ops]"
   std::vector<std::string> ops;
   for (const Node& n : tape.nodes()) ops.emplace_back(n.op);
   CHECK(ops == std::vector<std::string>{"const", "leaf", "conv2d", "max_pool2d", "avg_pool2d"});
-  const auto g = tape.saved<detail::Geometry>(tape.node(2));
+  REQUIRE(saved_windows(tape, 2).has_value());
+  const WindowGeometry g = *saved_windows(tape, 2);
   CHECK(g.kernel_h == 3);
   CHECK(g.stride_w == 2);
   CHECK(g.padding_h == 1);
   CHECK(g.out_w == 3);
+  REQUIRE(saved_windows(tape, 3).has_value());  // max_pool2d saves its windows beside its arg-max
+  CHECK(saved_windows(tape, 3)->kernel_h == 2);
+  CHECK(saved_windows(tape, 3)->kernel_w == 1);
+  CHECK(saved_windows(tape, 4)->kernel_w == 3);
+  CHECK_FALSE(saved_windows(tape, 1).has_value());  // a leaf
   CHECK(op_info("conv2d") != nullptr);
   CHECK_FALSE(op_info("max_pool2d")->elementwise);
 }

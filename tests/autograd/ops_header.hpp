@@ -47,10 +47,11 @@ inline std::string op_headers_text() {
 //   argmax                       returns plain indices (a std::vector), no gradient
 //   matmul_reference/_blas       raw-pointer kernels behind matmul (tested in matmul_test.cpp)
 //   zeros ... arange             creation functions: they make leaves, they have no inputs
+//   saved_windows                what a conv or pool node saved (conv.hpp), for pictures
 inline const std::set<std::string>& not_differentiable_ops() {
   static const std::set<std::string> names = {
-      "argmax",     "matmul_reference", "matmul_blas", "zeros",  "ones",  "full",
-      "zeros_like", "ones_like",        "scalar",      "tensor", "arange"};
+      "argmax",     "matmul_reference", "matmul_blas", "zeros",  "ones",   "full",
+      "zeros_like", "ones_like",        "scalar",      "tensor", "arange", "saved_windows"};
   return names;
 }
 

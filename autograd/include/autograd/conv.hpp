@@ -33,6 +33,7 @@
 // "same" padding, transposed convolution, conv3d, ceil_mode and dilation for pooling.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -102,5 +103,31 @@ Tensor max_pool1d(const Tensor& self, MaxPool1dOptions options);
 //           d self = grad / (kh * kw) added to every element of its window
 // Padding counts in the divisor (PyTorch's default, count_include_pad = true).
 Tensor avg_pool2d(const Tensor& self, AvgPool2dOptions options);
+
+// ----- what the ops save ---------------------------------------------------------------------
+// Where an op's windows fall: every size involved, for a 1-d op with H = 1 and a window of height
+// 1. Each op above saves one for its backward; a picture reads it back to label the node
+// ("kernel 3x3, stride 1, padding 1"): saved_windows(tape, i).
+struct WindowGeometry {
+  int64_t batch, channels, height, width;  // input [N, C, H, W]
+  int64_t out_channels;                    // result [N, O, out_h, out_w] (pooling: O = C)
+  int64_t kernel_h, kernel_w;              // the window (a convolution's weight [O, C, kh, kw])
+  int64_t stride_h, stride_w;
+  int64_t padding_h, padding_w;
+  int64_t dilation_h, dilation_w;  // 1 for pooling
+  int64_t out_h, out_w;
+
+  // Where tap p of output row i reads along H (and tap q of column j along W); outside [0, H)
+  // (or [0, W)) it reads padding.
+  int64_t input_row(int64_t i, int64_t p) const {
+    return i * stride_h - padding_h + p * dilation_h;
+  }
+  int64_t input_col(int64_t j, int64_t q) const {
+    return j * stride_w - padding_w + q * dilation_w;
+  }
+};
+
+// The window geometry tape node i saved, if one of the ops above recorded it; nullopt otherwise.
+std::optional<WindowGeometry> saved_windows(const Tape& tape, size_t i);
 
 }  // namespace ag
