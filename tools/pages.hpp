@@ -11,6 +11,12 @@
 //     <!-- results: table tanh -->      a table the program printed with Tutorial::table
 //     <!-- results: run -->             "full mode, seeds 1-10, 95 s", the run the page comes from
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
+//     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
+//                                       table), not shown as text in a fence
+//
+// docs/performance.md is filled the same way from docs/performance/results.json, which
+// benchmarks/compare_peers.py writes; timings are not re-run in CI, so there only check 1 applies
+// (benchmarks/check_page.cmake, under CTest).
 //
 // Two checks keep a page true (`./run pages --check`, in CI):
 //   1. the page is exactly what filling it from the committed results gives (no hand edits);
@@ -80,6 +86,8 @@ inline std::string fill_one(std::string_view what, const Json& results) {
   }
   if (kind == "table") return fenced(need("tables").at("text").get<std::string>());
   if (kind == "value") return need("values").at("text").get<std::string>();
+  // (A blank line after the block: a Markdown table would take the closing comment as a row.)
+  if (kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
   if (kind == "run") {
     const Json& seeds = results.at("seeds");
     const std::string list = seeds.size() == 1
@@ -94,7 +102,7 @@ inline std::string fill_one(std::string_view what, const Json& results) {
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
-                  "value NAME, run)",
+                  "value NAME, markdown NAME, run)",
                   what));
 }
 
