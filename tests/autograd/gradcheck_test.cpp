@@ -188,7 +188,8 @@ TEST_CASE("gradcheck table: every op against central differences", "[gradcheck][
   REQUIRE(result.ok);
 }
 
-TEST_CASE("the gradcheck table has a row for every op in ops.hpp and conv.hpp", "[gradcheck][ops]") {
+TEST_CASE("the gradcheck table has a row for every op in ops.hpp and conv.hpp",
+          "[gradcheck][ops]") {
   std::set<std::string> covered;
   for (const Row& row : rows()) covered.insert(row.name.substr(0, row.name.find(' ')));
   for (const auto& [op, params] : ops_header::differentiable_ops()) {
