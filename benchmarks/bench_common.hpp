@@ -14,10 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <autograd/version.hpp>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -110,6 +115,29 @@ inline double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// The options of a benchmark that times steps: --steps, --warmup, --seed and --version.
+inline void add_step_options(CLI::App& app, const char* program, int& steps, int& warmup,
+                             uint64_t& seed) {
+  app.add_option("--steps", steps, "Timed steps")->capture_default_str();
+  app.add_option("--warmup", warmup, "Untimed steps first (caches, pools)")->capture_default_str();
+  app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
+  app.set_version_flag("--version", ag::version_line(program));
+}
+
+// The report such a benchmark ends with: wall and CPU time per step, peak memory, and the BENCH
+// line, `bench` ("BENCH lstm T=50 ...") followed by the measured key=value pairs.
+inline void report_steps(const std::vector<Sample>& times, int warmup, const std::string& bench) {
+  const Summary t = summarize_wall(times);
+  const Summary cpu = summarize_cpu(times);
+  const double rss = peak_rss_mb();
+  std::printf("ms per step: median %.3f  min %.3f  max %.3f  (%zu steps after %d warm-up)\n",
+              t.median, t.min, t.max, times.size(), warmup);
+  std::printf("CPU ms per step: median %.3f\n", cpu.median);
+  std::printf("peak resident memory: %.1f MB\n", rss);
+  std::printf("%s ms_per_step=%.4f peak_rss_mb=%.1f cpu_ms_per_step=%.4f\n", bench.c_str(),
+              t.median, rss, cpu.median);
 }
 
 }  // namespace bench

@@ -42,10 +42,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", B, "Batch size B")->capture_default_str();
   app.add_option("--input", I, "Input features I")->capture_default_str();
   app.add_option("--hidden", H, "Hidden size H")->capture_default_str();
-  app.add_option("--steps", steps, "Timed training steps")->capture_default_str();
-  app.add_option("--warmup", warmup, "Untimed steps first (caches, pools)")->capture_default_str();
-  app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
-  app.set_version_flag("--version", ag::version_line("bench_lstm"));
+  bench::add_step_options(app, "bench_lstm", steps, warmup, seed);
   CLI11_PARSE(app, argc, argv);
 
   ag::Generator gen(seed);
@@ -81,18 +78,9 @@ int main(int argc, char** argv) {
   std::vector<bench::Sample> times;
   for (int s = 0; s < steps; ++s) times.push_back(bench::measure(step));
 
-  const bench::Summary t = bench::summarize_wall(times);
-  const bench::Summary cpu = bench::summarize_cpu(times);
-  const double rss = bench::peak_rss_mb();
   fmt::print("LSTM T={} B={} I={} H={}: {} parameters, {} tape nodes per step, loss {:.6f}\n", T, B,
              I, H, lstm.num_parameters() + head.num_parameters(), nodes, loss_value);
-  fmt::print("ms per step: median {:.3f}  min {:.3f}  max {:.3f}  ({} steps after {} warm-up)\n",
-             t.median, t.min, t.max, steps, warmup);
-  fmt::print("CPU ms per step: median {:.3f}\n", cpu.median);
-  fmt::print("peak resident memory: {:.1f} MB\n", rss);
-  fmt::print(
-      "BENCH lstm T={} B={} I={} H={} ms_per_step={:.4f} peak_rss_mb={:.1f} "
-      "cpu_ms_per_step={:.4f}\n",
-      T, B, I, H, t.median, rss, cpu.median);
+  std::fflush(stdout);  // fmt and the report's printf share stdout: keep the order
+  bench::report_steps(times, warmup, fmt::format("BENCH lstm T={} B={} I={} H={}", T, B, I, H));
   return 0;
 }

@@ -542,3 +542,42 @@ TEST_CASE("folded view: a neuron fed by constant numbers is not parameter work",
   CHECK(p.has_node("g0"));
   CHECK(p.attr("g0", "label").find("n0") != std::string::npos);
 }
+
+// Issue 16: a convolution or pooling node says where its windows fall (the geometry the engine
+// saved, ag::saved_windows), and a folded layer keeps saying it.
+TEST_CASE("conv and pool nodes are labelled with kernel, stride and padding, folded by layer",
+          "[viz][fold][conv]") {
+  Generator gen(5);
+  auto first = std::make_shared<nn::Conv2d>(1, 2, 3, gen, nn::Conv2dModuleOptions{.padding = 1});
+  auto second = std::make_shared<nn::Conv2d>(
+      2, 2, Size2{3, 1}, gen, nn::Conv2dModuleOptions{.stride = {2, 1}, .dilation = 2});
+  nn::Sequential cnn("cnn", {first, std::make_shared<nn::LeakyReLU>(0.3),
+                             std::make_shared<nn::MaxPool2d>(MaxPool2dOptions{.kernel_size = 2}),
+                             second, std::make_shared<nn::Flatten>()});
+  Tape tape;
+  Tensor y = cnn(normal({2, 1, 12, 8}, 0, 1, gen));
+  tape.backward(sum(y * y), kEdges);
+
+  const std::string full = viz::to_dot(tape);
+  CHECK(full.find("kernel 3×3, stride 1, padding 1") != std::string::npos);
+  CHECK(full.find("kernel 2×2, stride 2, padding 0") != std::string::npos);
+  CHECK(full.find("kernel 3×1, stride 2×1, padding 0, dilation 2") != std::string::npos);
+
+  // Folded at the layers (cnn/0 ... cnn/4): each layer one box, and the three with windows say so.
+  Parsed folded(viz::to_dot(tape, {.view = viz::View::folded, .fold_depth = 2}));
+  std::vector<std::string> labelled;
+  for (int box = 0; folded.has_node(fmt::format("g{}", box)); ++box) {
+    const std::string label = folded.attr(fmt::format("g{}", box), "label");
+    if (label.find("kernel") != std::string::npos) labelled.push_back(label);
+  }
+  REQUIRE(labelled.size() == 3);
+  CHECK(labelled[0].find("kernel 3×3, stride 1, padding 1") != std::string::npos);
+  CHECK(labelled[1].find("kernel 2×2, stride 2, padding 0") != std::string::npos);
+  CHECK(labelled[2].find("dilation 2") != std::string::npos);
+
+  // A 1-d convolution says single numbers.
+  Tape one_d;
+  Tensor z = conv1d(normal({1, 2, 9}, 0, 1, gen), normal({3, 2, 3}, 0, 1, gen), {},
+                    {.stride = 2, .padding = 1});
+  CHECK(viz::to_dot(one_d).find("kernel 3, stride 2, padding 1") != std::string::npos);
+}

@@ -68,6 +68,9 @@ struct Group {
   bool reached = false;  // some of that gradient arrived
   // For the marker: the values and units of its relu and of its sigmoid/tanh nodes that are off.
   OffCounts relu, squashing;
+  // The windows of its first convolution or pooling node ("kernel 3×3, stride 1, padding 1"), so
+  // that a folded layer still says what it is; "" if it has none.
+  std::string windows;
 };
 
 struct Grouping {
@@ -174,6 +177,7 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options, FlowQu
     Group& group = result.groups[it->second];
     ++group.node_count;
 
+    if (group.windows.empty()) group.windows = windows_text(tape, i);
     // Why gradients may die inside: the same counts node_marks reports for one node.
     const OffKind kind = off_kind(node);
     if (kind != OffKind::none) {
@@ -368,7 +372,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
         "<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
         "<TR><TD>{}</TD></TR>",
         html_escape(name), group.node_count, grad);
-    std::vector<Mark> marks = off_marks(OffKind::squashing, group.squashing);
+    std::vector<Mark> marks;
+    if (!group.windows.empty()) marks.push_back({group.windows, false});
+    for (Mark& m : off_marks(OffKind::squashing, group.squashing)) marks.push_back(std::move(m));
     for (Mark& m : off_marks(OffKind::relu, group.relu)) marks.push_back(std::move(m));
     rows += marks_html(marks);
     set_html(n, "label",

@@ -29,6 +29,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "autograd/conv.hpp"
 #include "autograd/error.hpp"
 #include "autograd/op_info.hpp"
 #include "autograd/ops.hpp"
@@ -386,6 +387,7 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
     if (count > 1) text += ", on slope " + percent(negative / count);
     return {{text, false}};
   }
+  if (std::string text = windows_text(tape, i); !text.empty()) return {{std::move(text), false}};
   if (op == "clamp" && node.input_count == 1) {
     // The units clamp passes no gradient back through (outside [lo, hi]), by its own rule.
     double clamped = 0;
@@ -393,6 +395,24 @@ std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options)
     return {{"clamped " + percent(clamped / count), false}};
   }
   return {};
+}
+
+std::string windows_text(const Tape& tape, size_t i) {
+  const std::optional<WindowGeometry> windows = saved_windows(tape, i);
+  if (!windows) return "";
+  const WindowGeometry& g = *windows;
+  const bool one_d = tape.node(i).out->shape.size() == 3;  // [N, C, L]: the height is 1
+  // One number where both axes agree (or for a 1-d op), else height×width.
+  const auto size = [&](int64_t h, int64_t w) {
+    return one_d || h == w ? fmt::format("{}", w) : fmt::format("{}×{}", h, w);
+  };
+  std::string text = fmt::format("kernel {}, stride {}, padding {}",
+                                 one_d ? fmt::format("{}", g.kernel_w)
+                                       : fmt::format("{}×{}", g.kernel_h, g.kernel_w),
+                                 size(g.stride_h, g.stride_w), size(g.padding_h, g.padding_w));
+  if (g.dilation_h != 1 || g.dilation_w != 1)
+    text += ", dilation " + size(g.dilation_h, g.dilation_w);
+  return text;
 }
 
 // Between the bold op and the plain name on one line ("sigmoid · f"). Graphviz writes each font

@@ -151,9 +151,14 @@ void count_off(const Tape& tape, size_t i, const Options& options, OffCounts& co
 // "sparsity 60%" / "3% of values saturated" (neutral), "off here" / "saturated here" for one
 // number.
 std::vector<Mark> off_marks(OffKind kind, const OffCounts& counts);
-// Why a gradient may die at tape node i, as marks ("σ' mean 0.19", ...); empty if the op has
-// nothing to say.
+// Why a gradient may die at tape node i, as marks ("σ' mean 0.19", ...), or what a convolution or
+// pooling node's windows are ("kernel 3×3, stride 1, padding 1"); empty if the op has nothing
+// to say.
 std::vector<Mark> node_marks(const Tape& tape, size_t i, const Options& options);
+// A conv or pool node's windows as the engine saved them (ag::saved_windows), in words: "kernel
+// 3×3, stride 1, padding 1" (", dilation 2" when not 1); "" for a node of any other op. A 1-d op
+// (a result of rank 3) gives single numbers: "kernel 3, stride 2, padding 1".
+std::string windows_text(const Tape& tape, size_t i);
 // Marks as one row of an HTML-like table, on a white cell ("" for no marks).
 std::string marks_html(const std::vector<Mark>& marks);
 // Sets fill, colours, border and label of a drawn tape node.
