@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/micrograd.hpp"
 #include "common/tutorial.hpp"
 
@@ -366,6 +367,15 @@ int main(int argc, char** argv) {
     fmt::print("\n");
     t.table("loss_curve", chart, tut::Kind::trained);
     fmt::print("\n");
+    // Every step, both styles, as a picture (charts/loss.svg): the two lines lie on each other.
+    tut::write_chart({.title = fmt::format("training loss per step, seed {}", e.seed),
+                      .x_label = "step",
+                      .y_label = "loss (hinge + L2)",
+                      .x = tut::steps(static_cast<size_t>(steps)),
+                      .series = {{"scalar style", e.scalar_run.loss},
+                                 {"tensor style", e.tensor_run.loss}},
+                      .log_y = false},
+                     t.out_path("charts/loss"));
   }
   t.paragraph(fmt::format(
       "Each step is one tape. The scalar style records {} nodes per step (a mul and an add per "
@@ -507,6 +517,21 @@ int main(int argc, char** argv) {
   }
   if (seeds.size() == 1) t.paragraph("(Only one seed was asked for.)");
   fmt::print("\n");
+  {
+    // Every seed's loss curve (tensor style) on one chart: charts/loss_per_seed.svg.
+    tut::Chart chart{.title = "training loss per step, one line per seed (tensor style)",
+                     .x_label = "step",
+                     .y_label = "loss (hinge + L2)",
+                     .x = tut::steps(static_cast<size_t>(steps)),
+                     .series = {},
+                     .log_y = false};
+    for (const Experiment& r : runs) {
+      chart.series.push_back({fmt::format("seed {}", r.seed), r.tensor_run.loss});
+    }
+    tut::write_chart(chart, t.out_path("charts/loss_per_seed"));
+    t.paragraph(fmt::format("Their loss curves, one line per seed: {}.",
+                            t.out_path("charts/loss_per_seed.svg")));
+  }
 
   std::vector<tut::SeedResult> same_curve, same_labels, perfect;
   double worst_curve = 0.0, lowest_acc = 1.0;

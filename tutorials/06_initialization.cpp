@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
@@ -174,6 +175,22 @@ std::string variance_table(const std::vector<Net>& nets, const std::vector<Measu
   return out;
 }
 
+// The same variances as a chart, a line per net against the layer, on a log axis: where a table
+// shows every 5th layer, the chart shows every layer.
+void variance_chart(const std::vector<Net>& nets, const std::vector<Measured>& results,
+                    const std::string& title, const std::string& stem) {
+  tut::Chart chart{.title = title,
+                   .x_label = "layer l",
+                   .y_label = "Var(dL/dz_l)",
+                   .x = tut::steps(results[0].grad_var.size(), 1.0),
+                   .series = {},
+                   .log_y = true};
+  for (size_t n = 0; n < nets.size(); ++n) {
+    chart.series.push_back({nets[n].name, results[n].grad_var});
+  }
+  tut::write_chart(chart, stem);
+}
+
 // The inputs scaled to standard deviation `scale` (a new leaf: no op is recorded).
 Tensor scaled(const Tensor& x, double scale) {
   std::vector<double> v(x.data().begin(), x.data().end());
@@ -273,6 +290,10 @@ int main(int argc, char** argv) {
       tanh_depth, tanh_depth - 1, std::pow(1.0 / 3.0, tanh_depth - 1), tanh_depth, small,
       seeds[0]));
   t.table("tanh", variance_table(tanh_nets, tanh_runs[0]), tut::Kind::trained);
+  variance_chart(tanh_nets, tanh_runs[0],
+                 fmt::format("{}-layer tanh MLP: gradient variance per layer, seed {}", tanh_depth,
+                             seeds[0]),
+                 t.out_path("charts/variance_tanh"));
   fmt::print("\n");
   const Measured& std1 = tanh_runs[0][0];
   const Measured& norm1 = tanh_runs[0][1];
@@ -296,8 +317,14 @@ int main(int argc, char** argv) {
       relu_depth - 1, std::pow(0.5, relu_depth - 1), relu_depth, 1 + kSlope * kSlope,
       std::pow(1 + kSlope * kSlope, relu_depth - 1), relu_depth, seeds[0]));
   t.table("relu", variance_table(relu_nets, relu_runs[0]), tut::Kind::trained);
-  fmt::print("\n  the gradient-flow strips of seed {}, one square per layer: {}/flow_*.svg\n\n",
+  variance_chart(relu_nets, relu_runs[0],
+                 fmt::format("{}-layer ReLU and LeakyReLU MLPs: gradient variance per layer, "
+                             "seed {}",
+                             relu_depth, seeds[0]),
+                 t.out_path("charts/variance_relu"));
+  fmt::print("\n  the gradient-flow strips of seed {}, one square per layer: {}/flow_*.svg\n",
              seeds[0], t.out_dir);
+  fmt::print("  every layer's variance as a chart: {}/charts/variance_*.svg\n\n", t.out_dir);
 
   // ---------------------------------------------------------------------------------------------
   t.section("3. Over all seeds");

@@ -47,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
@@ -244,6 +245,29 @@ int main(int argc, char** argv) {
   fmt::print("\n");
   t.table("born_dead", table, tut::Kind::trained);
   fmt::print("\n");
+  {
+    // The same rates as a chart, against the depth: per width the measured rate (all seeds
+    // pooled), and the formula dashed in the same colour (charts/born_dead.svg).
+    tut::Chart chart{.title = "born dead at x: the fraction of He-normal ReLU nets, by depth",
+                     .x_label = "depth L",
+                     .y_label = "P(born dead at x)",
+                     .x = {},
+                     .series = {},
+                     .log_y = false};
+    for (int L : depths) chart.x.push_back(L);
+    for (int64_t N : widths) {
+      tut::Series measured{fmt::format("N = {}, measured", N), {}};
+      tut::Series formula{fmt::format("N = {}, 1 - (1 - 2^-N)^L", N), {}, /*dashed=*/true};
+      for (const Cell& c : cells) {
+        if (c.N != N) continue;
+        measured.y.push_back(sum(c.dead_at_x) / pooled);
+        formula.y.push_back(p_dead(c.N, c.L));
+      }
+      chart.series.push_back(std::move(measured));
+      chart.series.push_back(std::move(formula));
+    }
+    tut::write_chart(chart, t.out_path("charts/born_dead"));
+  }
   // The depth at which half the nets are dead: (1 - 2^-N)^L = 1/2.
   auto half_depth = [](int64_t N) {
     return std::log(0.5) / std::log(1.0 - std::pow(2.0, -static_cast<double>(N)));

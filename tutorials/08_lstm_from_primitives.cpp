@@ -18,9 +18,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -459,6 +461,28 @@ int main(int argc, char** argv) {
         fmt::print("  seed {}:\n", seeds[k]);
         t.table("nn_lstm", table);
         fmt::print("\n");
+        // The gradient reaching each input x_t, ours and nn::LSTM's, as a chart: two lines that
+        // should lie on each other (charts/input_grad.svg).
+        auto per_step = [&](std::span<const double> grad) {  // [T, B, I] -> |dL/dx_t| per t
+          std::vector<double> norms;
+          const size_t per = static_cast<size_t>(B * I);
+          for (size_t s = 0; s < static_cast<size_t>(T); ++s) {
+            double sq = 0.0;
+            for (double v : grad.subspan(s * per, per)) sq += v * v;
+            norms.push_back(std::sqrt(sq));
+          }
+          return norms;
+        };
+        tut::write_chart({.title = fmt::format("|dL/dx_t| over {} steps, seed {}", T, seeds[k]),
+                          .x_label = "time step t",
+                          .y_label = "|dL/dx_t|",
+                          .x = tut::steps(static_cast<size_t>(T)),
+                          .series = {{"op by op (this file)", per_step(ours_grads[0])},
+                                     {"nn::LSTM", per_step(x.grad_data()), /*dashed=*/true}},
+                          .log_y = true},
+                         t.out_path("charts/input_grad"));
+        fmt::print("  the gradient at every x_t, both ways: {}\n\n",
+                   t.out_path("charts/input_grad.svg"));
       }
     }
     value_diffs.push_back(worst_value);

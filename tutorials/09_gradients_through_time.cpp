@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -319,10 +320,21 @@ int main(int argc, char** argv) {
     }
     t.table("first_seed", text);
     fmt::print("\n");
+    // The same numbers as one chart: a line per network, on a log axis (charts/grad_norm.svg).
+    tut::Chart chart{.title = fmt::format("|dL/dh_t| at initialisation, seed {}",
+                                          seeds[seed_index]),
+                     .x_label = "time step t",
+                     .y_label = "|dL/dh_t|",
+                     .x = tut::steps(static_cast<size_t>(T)),
+                     .series = {},
+                     .log_y = true};
+    for (const Network& net : nets) chart.series.push_back({net.label, net.grad_norm});
+    tut::write_chart(chart, t.out_path("charts/grad_norm"));
     t.paragraph(fmt::format(
         "Pictures: {}/flow_<network>.svg (one square per step), folded_tanh_rnn.svg and "
         "folded_lstm_fb1.svg (the unrolled tape, one box per step), all seed {}'s. All use one "
-        "colour scale, 1e-30 to 1.",
+        "colour scale, 1e-30 to 1. The chart charts/grad_norm.svg draws the four curves on one "
+        "log axis.",
         t.out_dir, seeds[seed_index]));
   }
 

@@ -45,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -278,6 +279,7 @@ struct Run {
   double max_grad_norm = 0.0;      // the largest gradient norm before clipping
   Seen seen;                       // gates, h and c on the test batch after training
   double max_gate_training = 0.0;  // the largest i/f/o value on any training batch
+  std::vector<double> loss;        // the training loss per step, up to where it diverged
   // "Learned": test MSE below 0.05, i.e. at least 70% of the target's variance (1/6) explained.
   static constexpr double kLearned = 0.05;
   bool learned() const { return diverged_at < 0 && test_mse < kLearned; }
@@ -309,6 +311,7 @@ Run train(const Variant& v, const TrainSettings& s, uint64_t seed, double shift,
       loss_value = loss.item();
       if (std::isfinite(loss_value)) loss.backward();
     }
+    run.loss.push_back(loss_value);
     run.max_gate_training = std::max(run.max_gate_training, seen.max_gate);
     if (!seen.finite && run.overflow_at < 0) run.overflow_at = static_cast<int>(step);
     if (!std::isfinite(loss_value)) {
@@ -521,9 +524,23 @@ int main(int argc, char** argv) {
                            options);
     }
   }
-  t.paragraph(
-      fmt::format("The strips {}/init_flow_<variant>.svg show |dL/dh_t| for every t (seed {}).",
-                  t.out_dir, seeds.front()));
+  // The same numbers as one chart, a line per variant on a log axis (charts/init_grad.svg).
+  {
+    tut::Chart chart{.title = fmt::format("|dL/dh_t| at initialisation, seed {}", seeds.front()),
+                     .x_label = "time step t",
+                     .y_label = "|dL/dh_t|",
+                     .x = tut::steps(static_cast<size_t>(T)),
+                     .series = {},
+                     .log_y = true};
+    for (size_t k = 0; k < variants.size(); ++k) {
+      chart.series.push_back({variants[k].label, outcomes.front().init[k].flow});
+    }
+    tut::write_chart(chart, t.out_path("charts/init_grad"));
+  }
+  t.paragraph(fmt::format(
+      "The strips {0}/init_flow_<variant>.svg show |dL/dh_t| for every t (seed {1}); the chart "
+      "{0}/charts/init_grad.svg draws all seven on one log axis.",
+      t.out_dir, seeds.front()));
 
   // -------------------------------------------------------------------------------------------
   t.section("3. Speed: the CPU time of a training step, sigmoid against ReLU gates");
@@ -670,6 +687,26 @@ int main(int argc, char** argv) {
     }
     t.table("per_seed_mse", text, tut::Kind::trained);
     fmt::print("\n");
+  }
+  {
+    // The first seed's training loss per step, with clipping, a line per variant
+    // (charts/training_loss.svg). A run that diverged stops where it did (NaN after).
+    const SeedOutcome& first = outcomes.front();
+    tut::Chart chart{.title = fmt::format("training loss per step (MSE, with clipping), seed {}",
+                                          first.seed),
+                     .x_label = "step",
+                     .y_label = "training loss",
+                     .x = tut::steps(static_cast<size_t>(train_settings.steps)),
+                     .series = {},
+                     .log_y = true};
+    for (size_t k = 0; k < variants.size(); ++k) {
+      std::vector<double> loss = first.clipped[k].loss;
+      loss.resize(chart.x.size(), NAN);
+      chart.series.push_back({variants[k].label, loss});
+    }
+    tut::write_chart(chart, t.out_path("charts/training_loss"));
+    t.paragraph(fmt::format("Seed {}'s training loss per step, every variant with clipping: {}.",
+                            first.seed, t.out_path("charts/training_loss.svg")));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 # docs pages show those files, so they must be what the program draws today.
 # To refresh the committed pictures after a deliberate change, run with -DUPDATE=1 (or set the
 # environment variable TAPEGRAD_UPDATE_DOCS=1 when running ctest).
+# (Only the SVGs at the top of the folder: the charts in its charts/ folder plot curves of the
+# full-mode run, which `./run pages --check` compares; a --quick run's curves are shorter.)
 file(REMOVE_RECURSE ${OUT})
 execute_process(COMMAND ${TUTORIAL} --quick --out ${OUT} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

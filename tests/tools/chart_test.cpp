@@ -1,0 +1,145 @@
+// Tests for tutorials/common/chart.hpp: the CSV it writes, the SVG gnuplot draws from it (the same
+// bytes for the same data, marked as a chart), and what happens without gnuplot.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "common/chart.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh, empty folder under the test's working directory.
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::current_path() / "chart_test" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+tut::Chart gradient_chart() {
+  tut::Chart c;
+  c.title = "gradient norm per time step";
+  c.x_label = "time step";
+  c.y_label = "|dL/dh_t|";
+  c.x = {0, 1, 2, 3};
+  c.series = {{"tanh RNN", {1e-6, 1e-4, 1e-2, 1}}, {"LSTM, forget bias 1", {0.5, 0.6, 0.8, 1}}};
+  c.log_y = true;
+  return c;
+}
+
+// Sets an environment variable for one scope, and puts back what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (had_) {
+      setenv(name_.c_str(), old_.c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_, old_;
+  bool had_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("write_chart writes the data as CSV: a header of names, one row per x", "[chart]") {
+  const tut::Chart c = gradient_chart();
+  const fs::path dir = scratch("csv");
+  ScopedEnv no_gnuplot("PATH", "");  // (the CSV is written with or without gnuplot)
+  ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+  CHECK_FALSE(tut::write_chart(c, dir / "grad"));
+  CHECK(read_text(dir / "grad.csv") ==
+        "time step,tanh RNN,\"LSTM, forget bias 1\"\n"
+        "0,1e-06,0.5\n"
+        "1,0.0001,0.6\n"
+        "2,0.01,0.8\n"
+        "3,1,1\n");
+  CHECK(fs::exists(dir / "grad.gp"));
+}
+
+TEST_CASE("the script draws each series in its own colour, a dashed one in its forerunner's",
+          "[chart]") {
+  tut::Chart c = gradient_chart();
+  c.series.push_back({"formula", {1, 1, 1, 1}, /*dashed=*/true});
+  const fs::path dir = scratch("dashed");
+  ScopedEnv no_gnuplot("PATH", "");
+  ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+  tut::write_chart(c, dir / "grad");
+  const std::string script = read_text(dir / "grad.gp");
+  CHECK(script.find("linecolor 1 dashtype 1 title 'tanh RNN'") != std::string::npos);
+  CHECK(script.find("linecolor 2 dashtype 1 title 'LSTM, forget bias 1'") != std::string::npos);
+  CHECK(script.find("linecolor 2 dashtype 2 title 'formula'") != std::string::npos);
+  CHECK(script.find("set logscale y") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "grad.svg"));
+}
+
+TEST_CASE("without gnuplot, TAPEGRAD_REQUIRE_GNUPLOT=1 makes a chart an error", "[chart]") {
+  const fs::path dir = scratch("required");
+  ScopedEnv no_gnuplot("PATH", "");
+  ScopedEnv strict("TAPEGRAD_REQUIRE_GNUPLOT", "1");
+  CHECK_THROWS_WITH(tut::write_chart(gradient_chart(), dir / "grad"),
+                    Catch::Contains("gnuplot is not installed"));
+}
+
+TEST_CASE("a series that is not a line of the chart is refused, saying why", "[chart]") {
+  tut::Chart c = gradient_chart();
+  c.series[0].y.pop_back();
+  CHECK_THROWS_WITH(tut::write_chart(c, scratch("lengths") / "grad"),
+                    Catch::Contains("'tanh RNN' has 3 values for 4 x values"));
+  c = gradient_chart();
+  c.series[1].name = "LSTM\nforget bias 1";
+  CHECK_THROWS_WITH(tut::write_chart(c, scratch("newline") / "grad"),
+                    Catch::Contains("holds a newline"));
+}
+
+TEST_CASE("gnuplot draws the same bytes from the same data, marked as a chart", "[chart]") {
+  if (tut::chart_detail::find_on_path("gnuplot").empty()) {
+    // (CI installs gnuplot and sets TAPEGRAD_REQUIRE_GNUPLOT=1: there this cannot be skipped.)
+    const char* require = std::getenv("TAPEGRAD_REQUIRE_GNUPLOT");
+    REQUIRE_FALSE((require != nullptr && std::string(require) == "1"));
+    WARN("gnuplot is not installed: the SVG is not checked");
+    return;
+  }
+  const fs::path first = scratch("first"), second = scratch("second");
+  REQUIRE(tut::write_chart(gradient_chart(), first / "grad"));
+  REQUIRE(tut::write_chart(gradient_chart(), second / "grad"));
+  const std::string svg = read_text(first / "grad.svg");
+  CHECK(svg == read_text(second / "grad.svg"));
+  CHECK(svg.find(tut::kChartMarker) != std::string::npos);
+  CHECK(svg.find("GNUPLOT") == std::string::npos);              // (gnuplot's version line is gone)
+  CHECK(svg.find("tanh RNN") != std::string::npos);             // the key names the lines,
+  CHECK(svg.find("LSTM, forget bias 1") != std::string::npos);  // commas and all
+  // Other data, another picture.
+  tut::Chart other = gradient_chart();
+  other.series[0].y[0] = 1e-3;
+  REQUIRE(tut::write_chart(other, second / "grad"));
+  CHECK(read_text(second / "grad.svg") != svg);
+}

@@ -1,0 +1,244 @@
+// chart.hpp — line charts of a tutorial's curves (loss per step, gradient norm per time step):
+// the numbers as CSV, and a picture of them drawn by gnuplot as SVG.
+//
+// One call writes three files beside each other, e.g. for out/09_gradients_through_time/charts/:
+//
+//     grad_norm.csv   the data: a header row (the x label, then each line's name), one row per x
+//     grad_norm.gp    the gnuplot script that draws it; `gnuplot grad_norm.gp` in that folder
+//                     draws it again, so a learner can change the picture without C++
+//     grad_norm.svg   the chart
+//
+// The CSV is always written. The SVG needs the program `gnuplot` (Debian: gnuplot-nox, which
+// `./run` installs). Where it is missing, the chart says so in one line, once per program, and
+// the tutorial goes on without pictures. With TAPEGRAD_REQUIRE_GNUPLOT=1 in the environment (CI
+// sets it) a missing gnuplot is an error instead, so the committed charts cannot silently go
+// unchecked.
+//
+// Same data, same bytes: the SVG holds nothing that depends on the time or the machine. gnuplot's
+// own line naming its version is replaced by the marker kChartMarker, by which the docs tests
+// recognise a chart (tests/viz/docs_img_test.cpp).
+//
+// What this file leaves out: anything but line charts (no scatter, bars or histograms), more than
+// one panel, and styling beyond a title, axis labels and a log y axis.
+#pragma once
+
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;  // (POSIX: the environment handed on to gnuplot)
+
+namespace tut {
+
+// The <desc> line of every chart's SVG.
+inline constexpr const char* kChartMarker = "<desc>tapegrad chart, drawn by gnuplot</desc>";
+
+// One line of a chart: its name in the key, and one y per x of the chart. A dashed line takes
+// the colour of the line before it: a formula drawn beside the measurement it predicts.
+struct Series {
+  std::string name;
+  std::vector<double> y;
+  bool dashed = false;
+};
+
+// A line chart: every series over the same x values.
+struct Chart {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<double> x;
+  std::vector<Series> series;
+  // A log y axis: for gradients, which shrink or grow by factors. On it, a value <= 0 (or not
+  // finite) is left out of its line; in the CSV it stays as it is.
+  bool log_y = false;
+};
+
+// 0, 1, ..., n - 1 shifted to start at `first`: the x of a curve with one value per step.
+inline std::vector<double> steps(size_t n, double first = 0.0) {
+  std::vector<double> x(n);
+  for (size_t k = 0; k < n; ++k) x[k] = first + static_cast<double>(k);
+  return x;
+}
+
+namespace chart_detail {
+
+// The full path of `program` found on PATH, or "" where it is not there.
+inline std::string find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) /
+                                            program;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+// A string in gnuplot's single quotes, where a quote is written twice.
+inline std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// A CSV field: in double quotes where it holds a comma or a quote (RFC 4180), as it is otherwise.
+inline std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// Six significant digits: enough for a picture, and few enough that the committed CSV does not
+// change with rounding in the last bits of a training run.
+inline std::string number(double v) { return fmt::format("{:.6g}", v); }
+
+// The script that draws `csv` into `svg` (both file names, in the folder gnuplot runs in).
+inline std::string script(const Chart& chart, const std::string& csv, const std::string& svg) {
+  std::string s;
+  s += "# Draws " + svg + " from " + csv + " (written by tutorials/common/chart.hpp).\n";
+  // The key sits under the plot, two names a row: the picture grows with it, the plot does not
+  // shrink.
+  const size_t key_rows = (chart.series.size() + 1) / 2;
+  s += fmt::format("set terminal svg size 720,{} font 'sans,13' enhanced background '#ffffff'\n",
+                   380 + 20 * key_rows);
+  s += "set output " + quoted(svg) + "\n";
+  s += "set datafile separator ','\n";
+  s += "set title " + quoted(chart.title) + " noenhanced\n";
+  s += "set xlabel " + quoted(chart.x_label) + " noenhanced\n";
+  s += "set ylabel " + quoted(chart.y_label) + " noenhanced\n";
+  s += "set grid\n";
+  s += "set key below maxcols 2 noenhanced\n";
+  if (chart.log_y) {
+    s += "set logscale y\n";
+    s += "set format y '10^{%L}'\n";  // (enhanced text: 10 with the exponent raised)
+  }
+  // One clause per line of the chart: column 1 is x, column k + 1 is series k. The names come
+  // from here, not from the CSV's header (which `skip 1` passes over), so a name may hold a
+  // comma. On a log axis a value <= 0 becomes NaN, which gnuplot leaves out of the line instead
+  // of warning about it.
+  int colour = 0;  // gnuplot's line colours 1, 2, ...: a solid line takes the next one
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    const Series& series = chart.series[k];
+    if (!series.dashed || colour == 0) ++colour;
+    const std::string y = chart.log_y ? fmt::format("(${0} > 0 ? ${0} : NaN)", k + 2)
+                                      : std::to_string(k + 2);
+    s += fmt::format(
+        "{} {} skip 1 using 1:{} with lines linewidth 2 linecolor {} dashtype {} "
+        "title {}{}\n",
+        k == 0 ? "plot" : "    ", k == 0 ? quoted(csv) : "''", y, colour, series.dashed ? 2 : 1,
+        quoted(series.name), k + 1 < chart.series.size() ? ", \\" : "");
+  }
+  return s;
+}
+
+// Runs gnuplot on `script_file` in `dir`; throws if it fails.
+inline void run_gnuplot(const std::string& gnuplot, const std::filesystem::path& dir,
+                        const std::string& script_file) {
+  // gnuplot reads the data file relative to its working directory: `cd` there first.
+  const std::string cd = "cd " + quoted(std::filesystem::absolute(dir).string());
+  const std::string script_path = std::filesystem::absolute(dir / script_file).string();
+  std::vector<std::string> args = {gnuplot, "-e", cd, script_path};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, gnuplot.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error(fmt::format("chart: could not start {}", gnuplot));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error(
+        fmt::format("chart: gnuplot failed on {} (its message is above)", script_path));
+  }
+}
+
+// gnuplot's "<desc>Produced by GNUPLOT 5.4 patchlevel 4 </desc>" becomes kChartMarker: the
+// picture does not change with gnuplot's patch level, and the docs tests can tell a chart.
+inline void mark_svg(const std::filesystem::path& svg) {
+  std::ifstream in(svg, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  in.close();
+  std::string s = text.str();
+  const size_t begin = s.find("<desc>");
+  const size_t end = s.find("</desc>", begin);
+  if (begin == std::string::npos || end == std::string::npos) {
+    throw std::runtime_error(fmt::format("chart: {} has no <desc> line to mark", svg.string()));
+  }
+  s.replace(begin, end + 7 - begin, kChartMarker);
+  std::ofstream(svg, std::ios::binary) << s;
+}
+
+}  // namespace chart_detail
+
+// Writes STEM.csv and STEM.gp, then draws STEM.svg with gnuplot; `stem` is a path without an
+// extension (e.g. "out/04_moons_mlp/charts/loss"), whose folder is created. Returns whether the
+// SVG was drawn: false where gnuplot is missing (said once, on stderr), unless
+// TAPEGRAD_REQUIRE_GNUPLOT=1, which makes that an error. Throws on data that is not a chart (a
+// series whose length is not x's), and when gnuplot fails.
+inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
+  if (chart.series.empty()) {
+    throw std::invalid_argument(fmt::format("write_chart '{}': no series", chart.title));
+  }
+  for (const Series& s : chart.series) {
+    if (s.name.find('\n') != std::string::npos) {
+      throw std::invalid_argument(
+          fmt::format("write_chart '{}': series name '{}' holds a newline", chart.title, s.name));
+    }
+    if (s.y.size() != chart.x.size()) {
+      throw std::invalid_argument(
+          fmt::format("write_chart '{}': series '{}' has {} values for {} x values", chart.title,
+                      s.name, s.y.size(), chart.x.size()));
+    }
+  }
+  const std::filesystem::path dir = stem.parent_path().empty() ? "." : stem.parent_path();
+  const std::string name = stem.filename().string();
+  std::filesystem::create_directories(dir);
+
+  std::ofstream csv(dir / (name + ".csv"), std::ios::binary);
+  csv << chart_detail::csv_field(chart.x_label);
+  for (const Series& s : chart.series) csv << ',' << chart_detail::csv_field(s.name);
+  csv << '\n';
+  for (size_t i = 0; i < chart.x.size(); ++i) {
+    csv << chart_detail::number(chart.x[i]);
+    for (const Series& s : chart.series) csv << ',' << chart_detail::number(s.y[i]);
+    csv << '\n';
+  }
+  csv.close();
+  std::ofstream(dir / (name + ".gp"), std::ios::binary)
+      << chart_detail::script(chart, name + ".csv", name + ".svg");
+
+  const std::string gnuplot = chart_detail::find_on_path("gnuplot");
+  if (gnuplot.empty()) {
+    const char* require = std::getenv("TAPEGRAD_REQUIRE_GNUPLOT");
+    if (require != nullptr && std::string(require) == "1") {
+      throw std::runtime_error(
+          "chart: gnuplot is not installed (Debian: gnuplot-nox) and TAPEGRAD_REQUIRE_GNUPLOT=1");
+    }
+    static bool said = false;  // (one line per program, not one per chart)
+    if (!said) {
+      fmt::print(stderr,
+                 "chart: gnuplot not found (Debian: apt-get install gnuplot-nox): "
+                 "charts are written as CSV only\n");
+      said = true;
+    }
+    return false;
+  }
+  chart_detail::run_gnuplot(gnuplot, dir, name + ".gp");
+  chart_detail::mark_svg(dir / (name + ".svg"));
+  return true;
+}
+
+}  // namespace tut
