@@ -206,6 +206,8 @@ LogMel::LogMel(int sample_rate)
       const double rising = (f - left) / (centre - left), falling = (right - f) / (right - centre);
       triangles_[b][k] = std::max(0.0, std::min(rising, falling));
     }
+    first_bin_.push_back(static_cast<int>(std::floor(left * fft_size_ / sample_rate)));
+    last_bin_.push_back(std::min(bins - 1, static_cast<int>(std::ceil(right * fft_size_ / sample_rate))));
   }
 
   in_ = fftw_alloc_real(static_cast<size_t>(fft_size_));
@@ -241,8 +243,8 @@ std::vector<double> LogMel::operator()(std::span<const double> clip) {
       power[k] = spectrum[k][0] * spectrum[k][0] + spectrum[k][1] * spectrum[k][1];  // |X_k|^2
     }
     for (int b = 0; b < kBands; ++b) {
-      double energy = 0.0;
-      for (int k = 0; k < bins; ++k) energy += triangles_[b][k] * power[k];
+      double energy = 0.0;  // (only the bins under the triangle: it is zero elsewhere)
+      for (int k = first_bin_[b]; k <= last_bin_[b]; ++k) energy += triangles_[b][k] * power[k];
       features[static_cast<size_t>(b * kFrames + t)] = std::log(std::max(energy, 1e-10));
     }
   }

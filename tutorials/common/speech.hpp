@@ -131,6 +131,7 @@ class LogMel {
   int sample_rate_, frame_, hop_, fft_size_;
   std::vector<double> window_;                 // Hann, frame_ values
   std::vector<std::vector<double>> triangles_;  // [band][FFT bin], fft_size_ / 2 + 1 bins
+  std::vector<int> first_bin_, last_bin_;       // where each triangle is not zero (inclusive)
   std::vector<double> edges_hz_;
   double* in_ = nullptr;   // fft_size_ real samples (FFTW's aligned memory)
   void* out_ = nullptr;    // fft_size_ / 2 + 1 complex bins
