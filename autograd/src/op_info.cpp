@@ -7,15 +7,18 @@
 
 #include <array>
 
+#include "conv_geometry.hpp"
 #include "op_support.hpp"
 
 namespace ag {
 
 namespace {
-// Each file's entries, in the order of ops.hpp (no copies: each list is a constant array).
-std::array<std::span<const OpInfo* const>, 6> files() {
+// Each file's entries, in the order of ops.hpp, then conv.hpp (no copies: each list is a constant
+// array).
+std::array<std::span<const OpInfo* const>, 8> files() {
   return {detail::elementwise_op_info(), detail::reduce_op_info(),  detail::matmul_op_info(),
-          detail::shape_op_info(),       detail::softmax_op_info(), detail::tape_op_info()};
+          detail::shape_op_info(),       detail::softmax_op_info(), detail::conv_op_info(),
+          detail::pooling_op_info(),     detail::tape_op_info()};
 }
 }  // namespace
 

@@ -1,7 +1,7 @@
 # engine_size.cmake — the engine a learner reads stays readable in one sitting: its lines of code
-# outside the speed fence (every .hpp/.cpp/.h under autograd/ except in a `fast/` folder) may not
-# pass LIMIT. A line of code is one that is not blank, not a comment (`//`, `/* ... */`), and not
-# only punctuation (`}`, `};`, `{`, `);`). Run as
+# outside the speed fence (every .hpp/.cpp/.h under autograd/ except in a `fast/` folder, and
+# except the conv*/pool* files of issue 16) may not pass LIMIT. A line of code is one that is not
+# blank, not a comment (`//`, `/* ... */`), and not only punctuation (`}`, `};`, `{`, `);`). Run as
 #   cmake -DENGINE_DIR=autograd [-DLIMIT=lines] -P tests/autograd/engine_size.cmake
 # (no Python needed). The goal of issue 14 is 1,600, the default LIMIT; CTest
 # (autograd.engine_size) passes the size the engine has reached so far, so that it may shrink
@@ -20,6 +20,11 @@ set(total 0)
 set(total_lines 0)
 foreach(f IN LISTS files)
   if(f MATCHES "(^|/)fast/")
+    continue()
+  endif()
+  # Issue 14's rule counts the engine "not counting the convolution issue's conv/pool files"
+  # (issue 16): conv.hpp, conv.cpp, conv_geometry.hpp and pooling.cpp are outside the measure.
+  if(f MATCHES "(^|/)(conv|pool)[^/]*$")
     continue()
   endif()
   file(READ ${ENGINE_DIR}/${f} text)

@@ -1,4 +1,5 @@
-// tests against PyTorch: every case of tests/reference/ops.json, replayed on the engine.
+// tests against PyTorch: every case of tests/reference/ops.json and conv.json, replayed on the
+// engine.
 //
 // tests/reference/fixtures_ops.py ran each op in torch (float64) on fixed inputs and stored the
 // inputs, the output, fixed random weights w of the output's shape, and the gradient of
@@ -30,14 +31,25 @@ namespace {
 
 constexpr double kTolerance = 1e-10;
 
+json read_fixture_file(const std::string& name) {
+  std::ifstream in(TAPEGRAD_SOURCE_DIR "/tests/reference/" + name);
+  if (!in) throw std::runtime_error("cannot open tests/reference/" + name);
+  return json::parse(in);
+}
+
+// ops.json, with the cases of conv.json (conv.hpp's ops, fixtures_conv.py) appended.
 const json& fixtures() {
   static const json data = [] {
-    std::ifstream in(TAPEGRAD_SOURCE_DIR "/tests/reference/ops.json");
-    if (!in) throw std::runtime_error("cannot open tests/reference/ops.json");
-    return json::parse(in);
+    json all = read_fixture_file("ops.json");
+    const json conv = read_fixture_file("conv.json");
+    for (const json& c : conv.at("cases")) all.at("cases").push_back(c);
+    return all;
   }();
   return data;
 }
+
+// The size pairs of conv.json's args ([h, w]).
+Size2 size2(const json& pair) { return {pair.at(0).get<int64_t>(), pair.at(1).get<int64_t>()}; }
 
 Tensor from_json(const json& spec, bool requires_grad) {
   return Tensor(spec.at("values").get<std::vector<double>>(), spec.at("shape").get<Shape>(),
@@ -148,6 +160,38 @@ const std::map<std::string, OpFn>& ops() {
        [](auto& in, auto& a) { return log_softmax(in[0], a.at("axis").template get<int64_t>()); }},
       {"softmax",
        [](auto& in, auto& a) { return softmax(in[0], a.at("axis").template get<int64_t>()); }},
+      {"conv2d",
+       [](auto& in, auto& a) {
+         return conv2d(in[0], in[1], in.size() == 3 ? in[2] : Tensor(),
+                       {.stride = size2(a.at("stride")),
+                        .padding = size2(a.at("padding")),
+                        .dilation = size2(a.at("dilation"))});
+       }},
+      {"conv1d",
+       [](auto& in, auto& a) {
+         return conv1d(in[0], in[1], in.size() == 3 ? in[2] : Tensor(),
+                       {.stride = a.at("stride").template get<int64_t>(),
+                        .padding = a.at("padding").template get<int64_t>(),
+                        .dilation = a.at("dilation").template get<int64_t>()});
+       }},
+      {"max_pool2d",
+       [](auto& in, auto& a) {
+         return max_pool2d(in[0], {.kernel_size = size2(a.at("kernel_size")),
+                                   .stride = size2(a.at("stride")),
+                                   .padding = size2(a.at("padding"))});
+       }},
+      {"avg_pool2d",
+       [](auto& in, auto& a) {
+         return avg_pool2d(in[0], {.kernel_size = size2(a.at("kernel_size")),
+                                   .stride = size2(a.at("stride")),
+                                   .padding = size2(a.at("padding"))});
+       }},
+      {"max_pool1d",
+       [](auto& in, auto& a) {
+         return max_pool1d(in[0], {.kernel_size = a.at("kernel_size").template get<int64_t>(),
+                                   .stride = a.at("stride").template get<int64_t>(),
+                                   .padding = a.at("padding").template get<int64_t>()});
+       }},
       {"composed",
        [](auto& in, auto&) { return composed_expression(in[0], in[1], in[2], in[3], in[4]); }},
   };
@@ -236,7 +280,7 @@ TEST_CASE("every op matches PyTorch values and gradients to 1e-10", "[fixtures][
   CHECK(comparisons > 3000);
 }
 
-TEST_CASE("the fixtures cover every op declared in ops.hpp", "[fixtures][ops]") {
+TEST_CASE("the fixtures cover every op declared in ops.hpp and conv.hpp", "[fixtures][ops]") {
   std::set<std::string> covered;
   for (const json& c : fixtures().at("cases")) covered.insert(engine_op(c.at("op")));
   for (const auto& [op, params] : ops_header::differentiable_ops()) {

@@ -149,6 +149,21 @@ const std::vector<Row>& rows() {
     {"log_softmax axis 1 of 3-d", {{2, 3, 4}},           D::away, [](V x) { return log_softmax(x[0], 1); }},
     {"softmax axis 0",           {{3, 4}},               D::away, [](V x) { return softmax(x[0], 0); }},
     {"softmax axis -1 of 3-d",   {{2, 3, 4}},            D::away, [](V x) { return softmax(x[0], -1); }},
+    // ----- convolution and pooling (conv.hpp) -----
+    {"conv2d 3x3 padding 1",     {{2, 3, 5, 4}, {4, 3, 3, 3}, {4}}, D::away,
+     [](V x) { return conv2d(x[0], x[1], x[2], {.padding = 1}); }},
+    {"conv2d strided, dilated, no bias", {{1, 2, 7, 6}, {3, 2, 2, 3}}, D::away,
+     [](V x) { return conv2d(x[0], x[1], {}, {.stride = {2, 1}, .padding = {0, 2}, .dilation = 2}); }},
+    {"conv2d x with itself",     {{1, 1, 3, 3}},         D::away, [](V x) { return conv2d(x[0], x[0]); }},
+    {"conv1d",                   {{2, 3, 7}, {2, 3, 3}, {2}}, D::away,
+     [](V x) { return conv1d(x[0], x[1], x[2], {.stride = 2, .padding = 1}); }},
+    {"max_pool2d 2x2",           {{2, 2, 4, 5}},         D::away, [](V x) { return max_pool2d(x[0], {.kernel_size = 2}); }},
+    {"max_pool2d overlapping padded", {{1, 2, 5, 5}},    D::away,
+     [](V x) { return max_pool2d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); }},
+    {"max_pool1d",               {{2, 3, 7}},            D::away,
+     [](V x) { return max_pool1d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); }},
+    {"avg_pool2d",               {{2, 2, 5, 4}},         D::away,
+     [](V x) { return avg_pool2d(x[0], {.kernel_size = {2, 3}, .stride = 1, .padding = 1}); }},
     // ----- several at once -----
     {"mlp layer",                {{4, 3}, {3, 5}, {5}},  D::away,
      [](V x) { return log_softmax(tanh(matmul(x[0], x[1]) + x[2]), -1); }},
@@ -173,7 +188,7 @@ TEST_CASE("gradcheck table: every op against central differences", "[gradcheck][
   REQUIRE(result.ok);
 }
 
-TEST_CASE("the gradcheck table has a row for every op in ops.hpp", "[gradcheck][ops]") {
+TEST_CASE("the gradcheck table has a row for every op in ops.hpp and conv.hpp", "[gradcheck][ops]") {
   std::set<std::string> covered;
   for (const Row& row : rows()) covered.insert(row.name.substr(0, row.name.find(' ')));
   for (const auto& [op, params] : ops_header::differentiable_ops()) {

@@ -9,23 +9,11 @@
 #include <tuple>
 #include <vector>
 
+#include "fast_vs_reference.hpp"
+
 using namespace ag;
-
-namespace {
-std::vector<double> random_values(int64_t n, Generator& gen) {
-  std::vector<double> v(static_cast<size_t>(n));
-  for (double& x : v) x = gen.normal();
-  return v;
-}
-
-// max |a - b| / max(1, |b|) over all elements
-double worst_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
-  return worst;
-}
-}  // namespace
+using fast_vs_reference::random_values;
+using fast_vs_reference::worst_difference;
 
 TEST_CASE("matmul_blas equals matmul_reference on random shapes", "[matmul][ops]") {
   Generator gen(11);

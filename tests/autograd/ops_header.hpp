@@ -1,4 +1,5 @@
-// ops_header.hpp — the list of differentiable ops, read from autograd/include/autograd/ops.hpp.
+// ops_header.hpp — the list of differentiable ops, read from autograd/include/autograd/ops.hpp
+// and conv.hpp.
 //
 // Several tests must cover "every op": the gradcheck table, the PyTorch fixtures and the
 // derivative table in docs/derivatives.md. Rather than keep a fourth hand-written list that could
@@ -34,6 +35,13 @@ inline std::string ops_hpp_path() {
   return std::string(TAPEGRAD_SOURCE_DIR) + "/autograd/include/autograd/ops.hpp";
 }
 
+// The headers that declare ops: ops.hpp, and conv.hpp (convolution and pooling, issue 16), read
+// as one text.
+inline std::string op_headers_text() {
+  return read_text(ops_hpp_path()) +
+         read_text(std::string(TAPEGRAD_SOURCE_DIR) + "/autograd/include/autograd/conv.hpp");
+}
+
 // Declared in ops.hpp but not differentiable ops, so not in the gradcheck table, the fixtures or
 // the derivative table:
 //   argmax                       returns plain indices (a std::vector), no gradient
@@ -54,7 +62,7 @@ inline bool is_differentiable_param(const std::string& op, const std::string& pa
 // op name -> the names of its differentiable Tensor parameters, over all its overloads
 // (pow: self and exponent; concat: tensors).
 inline std::map<std::string, std::set<std::string>> differentiable_ops() {
-  const std::string text = read_text(ops_hpp_path());
+  const std::string text = op_headers_text();
   // A declaration starts a line: return type, name, '(' ... up to the first ')'.
   static const std::regex decl(R"(^(?:inline\s+)?[A-Za-z_][\w:<>]*\s+([A-Za-z_]\w*)\(([^)]*)\))",
                                std::regex::multiline);

@@ -1,11 +1,12 @@
 // autograd.hpp — everything of the engine in one include.
 //
 // Read in this order: tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how
-// backward walks them), ops.hpp (every op and its derivative), gradcheck.hpp (how we know the
+// backward walks them), ops.hpp (every op and its derivative), conv.hpp (convolution and pooling), gradcheck.hpp (how we know the
 // derivatives are right), random.hpp (reproducible initialisation), print.hpp (std::cout << t),
 // version.hpp (ag::version()).
 #pragma once
 
+#include "autograd/conv.hpp"
 #include "autograd/error.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/op_info.hpp"

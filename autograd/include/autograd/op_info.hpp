@@ -42,7 +42,7 @@ struct OpInfo {
 // The entry for the op the tape recorded as `op`, or nullptr if the engine has none.
 const OpInfo* op_info(std::string_view op);
 
-// Every entry, file by file in the order of ops.hpp, then "leaf" and "const".
+// Every entry, file by file in the order of ops.hpp and conv.hpp, then "leaf" and "const".
 std::vector<const OpInfo*> op_infos();
 
 }  // namespace ag

@@ -1,0 +1,30 @@
+// fast_vs_reference.hpp — what a test that holds a fast path against its readable form needs:
+// random inputs, and how far apart two results are. (matmul_test.cpp: dgemm against the triple
+// loop; conv_test.cpp: im2col + dgemm against the direct loops.)
+#pragma once
+
+#include <autograd/random.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace fast_vs_reference {
+
+// n standard normal numbers from gen.
+inline std::vector<double> random_values(int64_t n, ag::Generator& gen) {
+  std::vector<double> v(static_cast<size_t>(n));
+  for (double& x : v) x = gen.normal();
+  return v;
+}
+
+// max |a - b| / max(1, |b|) over all elements (a and b of the same size)
+inline double worst_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
+  return worst;
+}
+
+}  // namespace fast_vs_reference
