@@ -10,6 +10,9 @@ ops' settings in "args":
     max_pool2d / avg_pool2d:  kernel_size, stride, padding ([h, w] pairs)
     max_pool1d:               kernel_size, stride, padding (numbers)
 
+Under "modules": nn's Conv2d, Conv1d, MaxPool2d and Flatten in small models, initialised by torch
+(module_cases below; tests/nn/conv_test.cpp replays them).
+
 A file of its own (not ops.json) so that regenerating it leaves every other fixture untouched.
 Inputs are continuous random numbers (no ties in a max window), except in the cases named
 "convention ...", which pin PyTorch's tie rule: the first maximum of a window, row by row, takes
@@ -105,4 +108,36 @@ def generate():
           [torch.tensor([[[1.0, 2.0, 2.0, 1.0, 5.0, 5.0]]], dtype=F64)],
           lambda t: F.max_pool1d(t, 3, 1, 1), {"kernel_size": 3, "stride": 1, "padding": 1})
 
-    return {"seed": 20261129, "cases": f.cases}
+    return {"seed": 20261129, "cases": f.cases, "modules": module_cases()}
+
+
+# ----- nn modules (nn/include/nn/conv.hpp), under "modules" ---------------------------------------
+# torch initialises each model; tests/nn/conv_test.cpp copies the parameters in (same names and
+# shapes) and must reproduce the output and every gradient of sum(w * output).
+def module_case(model, x):
+    x = x.clone().requires_grad_(True)
+    out = model(x)
+    w = torch.randn(out.shape)
+    (out * w).sum().backward()
+    return {"params": {n: tensor(p) for n, p in model.named_parameters()},
+            "x": tensor(x), "w": tensor(w), "out": tensor(out), "grad_x": tensor(x.grad),
+            "grads": {n: tensor(p.grad) for n, p in model.named_parameters()}}
+
+
+def tensor(t):
+    t = t.detach()
+    return {"shape": list(t.shape), "values": t.reshape(-1).tolist()}
+
+
+def module_cases():
+    from torch import nn
+
+    torch.manual_seed(16)
+    # A small CNN in the shape of tutorial 12's front end: conv, LeakyReLU (Keras's 0.3), pool,
+    # a strided conv without bias, Flatten, Linear.
+    cnn = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.LeakyReLU(0.3), nn.MaxPool2d(2),
+                        nn.Conv2d(4, 3, (2, 3), stride=(1, 2), bias=False), nn.Flatten(),
+                        nn.Linear(3 * 2 * 1, 5))
+    conv1d = nn.Sequential(nn.Conv1d(3, 4, 3, stride=2, padding=1, dilation=2), nn.Tanh())
+    return {"cnn": module_case(cnn, torch.randn(2, 2, 6, 9)),
+            "conv1d": module_case(conv1d, torch.randn(2, 3, 11))}

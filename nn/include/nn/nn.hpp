@@ -5,11 +5,12 @@
 // tape. Read in this order: module.hpp (parameters, names, scopes), linear.hpp and
 // activation.hpp (an MLP), loss.hpp and optim.hpp (training it), init.hpp (where the first
 // values come from), normalization.hpp and dropout.hpp (layers that read the train/eval mode),
-// recurrent.hpp, rnn.hpp, lstm.hpp and gru.hpp (the same ops unrolled in time),
-// serialize.hpp, data.hpp. docs/nn.md has an overview and an example.
+// recurrent.hpp, rnn.hpp, lstm.hpp and gru.hpp (the same ops unrolled in time), conv.hpp
+// (convolution, pooling, Flatten), serialize.hpp, data.hpp. docs/nn.md has an overview and an example.
 #pragma once
 
 #include "nn/activation.hpp"
+#include "nn/conv.hpp"
 #include "nn/data.hpp"
 #include "nn/dropout.hpp"
 #include "nn/gru.hpp"
