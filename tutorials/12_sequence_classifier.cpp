@@ -41,6 +41,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "common/chart.hpp"
 #include "common/speech.hpp"
 #include "common/tutorial.hpp"
@@ -705,11 +707,19 @@ int main(int argc, char** argv) {
                fmt::format("seed {}: {:.1f}%", seeds[i], 100 * runs.back().leaky));
   }
   // CPU time, not wall-clock time, is what the 3-minute budget counts: on a shared machine the
-  // wall clock also counts the time other programs had the core.
-  fmt::print("  {} more seed{} in {} s; the whole run so far, {} s of CPU time\n\n",
+  // wall clock also counts the time other programs had the core. It includes the child processes
+  // (espeak-ng's, gnuplot's), which this process's own clock does not count.
+  rusage children{};
+  getrusage(RUSAGE_CHILDREN, &children);
+  const double children_seconds =
+      static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
+      1e-6 * static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec);
+  fmt::print("  {} more seed{} in {} s; the whole run so far, {} s of CPU time (child processes "
+             "included)\n\n",
              seeds.size() - 1, seeds.size() == 2 ? "" : "s",
              t.value("more_seeds_seconds", seconds_since(start), "{:.0f}", tut::Kind::timing),
-             t.value("cpu_seconds", tut::cpu_seconds(), "{:.0f}", tut::Kind::timing));
+             t.value("cpu_seconds", tut::cpu_seconds() + children_seconds, "{:.0f}",
+                     tut::Kind::timing));
 
   std::string table = fmt::format("  {:>4}  {:>16}  {:>10}  {:>10}  {:>11}  {:>11}\n", "",
                                   "linear on the", "LeakyReLU", "ReLU", "LeakyReLU", "ReLU");
