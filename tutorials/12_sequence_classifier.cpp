@@ -518,12 +518,13 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
       t.value("worst_confusion", static_cast<double>(worst), "{:.0f}", tut::Kind::trained)));
 
   if (!s.recordings.empty()) {
-    // Your own words (common/speech.hpp: DIR/yes/*.wav, DIR/no/*.wav, ...), each clip as it was
-    // recorded: centred, no noise added, standardized like the training set.
+    // Your own words (common/speech.hpp: DIR/yes/*.wav, DIR/no/*.wav, ...), each centred in its
+    // clip with the training clips' noise added (the model never heard a clean clip: a clean
+    // recording is far from everything it learned on), standardized like the training set.
     const std::vector<speech::Utterance> yours = speech::read_word_folder(s.recordings);
     if (yours.empty()) throw std::runtime_error("--recordings: no .wav files in " + s.recordings);
     const Words mine = standardize(speech::featurize(
-        yours, 1, {.max_shift_seconds = 0.0, .snr_db = 300.0}, gen));
+        yours, 1, {.max_shift_seconds = 0.0, .snr_db = s.snr_db}, gen));
     ag::NoGradGuard no_grad;
     const std::vector<int64_t> heard = ag::argmax(model.logits(mine.x), 1);
     fmt::print("  your recordings ({}):\n", s.recordings);
