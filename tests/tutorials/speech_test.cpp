@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numbers>
 
 #include "common/speech.hpp"
 
@@ -82,7 +83,7 @@ TEST_CASE("a pure tone lights the band whose triangle peaks at its frequency", "
   const int band = 25;
   const double hz = log_mel.band_edges_hz()[band + 1];  // band 25's centre
   std::vector<double> clip(static_cast<size_t>(speech::clip_length(rate)));
-  for (size_t i = 0; i < clip.size(); ++i) clip[i] = 0.5 * std::sin(2 * M_PI * hz * i / rate);
+  for (size_t i = 0; i < clip.size(); ++i) clip[i] = 0.5 * std::sin(2 * std::numbers::pi * hz * static_cast<double>(i) / rate);
   const std::vector<double> f = log_mel(clip);
   for (int t : {0, 40, 79}) {
     int loudest = 0;
