@@ -62,7 +62,7 @@ constexpr int64_t kBands = speech::kBands, kFrames = speech::kFrames, kClasses =
 constexpr double kFullAccuracy = 0.90, kQuickAccuracy = 0.40;
 constexpr double kMargin = 0.10, kQuickMargin = 0.05;
 
-const std::vector<std::string> kTrainVariants = {"m1", "m2", "m3", "m4", "m5",
+const std::vector<std::string> kTrainVariants = {"m1", "m2", "m3", "m4",    "m5",
                                                  "f1", "f2", "f3", "klatt", "klatt2"};
 const std::vector<std::string> kTestVariants = {"m6", "m7", "f4", "klatt3"};
 constexpr int kSpeeds[] = {140, 175, 210};
@@ -164,10 +164,10 @@ class Classifier {
   // x [B, 40, 80] -> logits [B, 6]
   Tensor logits(const Tensor& x) {
     const int64_t B = x.size(0);
-    Tensor maps = conv_(ag::reshape(x, {B, 1, kBands, kFrames}));            // [B, 16, 10, 20]
-    Tensor steps = ag::reshape(ag::permute(maps, {0, 3, 1, 2}),               // [B, 20, 16, 10]
-                               {B, kSteps, kFilters2 * kMapBands});           // [B, 20, 160]
-    Tensor out = lstm_.forward(steps).output;                                 // [B, 20, H]
+    Tensor maps = conv_(ag::reshape(x, {B, 1, kBands, kFrames}));    // [B, 16, 10, 20]
+    Tensor steps = ag::reshape(ag::permute(maps, {0, 3, 1, 2}),      // [B, 20, 16, 10]
+                               {B, kSteps, kFilters2 * kMapBands});  // [B, 20, 160]
+    Tensor out = lstm_.forward(steps).output;                        // [B, 20, H]
     Tensor last = ag::reshape(ag::slice(out, 1, kSteps - 1, kSteps), {B, hidden_});  // [B, H]
     return head_(last);
   }
@@ -179,7 +179,7 @@ class Classifier {
     ag::NoGradGuard no_grad;
     const int64_t B = x.size(0);
     const Tensor pre1 = conv_[0](ag::reshape(x, {B, 1, kBands, kFrames}));  // [B, 8, 40, 80]
-    const Tensor pre2 = conv_[3](conv_[2](conv_[1](pre1)));                // [B, 16, 20, 40]
+    const Tensor pre2 = conv_[3](conv_[2](conv_[1](pre1)));                 // [B, 16, 20, 40]
     auto count = [](const Tensor& pre) {
       // The largest value of each filter's map over the clips and positions: [C]
       const Tensor most = ag::max(ag::max(ag::max(pre, 3), 2), 0);
@@ -289,23 +289,23 @@ using Confusion = std::vector<std::vector<int64_t>>;  // [true word][predicted w
 
 // Everything one seed gives.
 struct SeedRun {
-  double baseline = 0.0;     // linear on the time-average, held-out accuracy
-  double leaky = 0.0;        // the classifier with LeakyReLU (the example's), held-out accuracy
-  double relu = 0.0;         // the same with ReLU
-  int64_t born_off = 0;      // filters never positive at initialisation (both models)
+  double baseline = 0.0;  // linear on the time-average, held-out accuracy
+  double leaky = 0.0;     // the classifier with LeakyReLU (the example's), held-out accuracy
+  double relu = 0.0;      // the same with ReLU
+  int64_t born_off = 0;   // filters never positive at initialisation (both models)
   std::pair<int64_t, int64_t> leaky_off, relu_dead;  // after training, per conv layer
-  Confusion confusion;       // of the LeakyReLU model
+  Confusion confusion;                               // of the LeakyReLU model
 };
 
 // Trains the model for s.steps on batches drawn by a generator of its own (seed + 1000: every
 // model of one seed sees the same batches). With `t`, says how it goes and returns the held-out
 // accuracy every s.eval_every steps; quiet otherwise.
 std::vector<std::pair<int64_t, double>> fit(Classifier& model, const Words& train,
-                                              const Words& test, const Settings& s, uint64_t seed,
-                                              tut::Tutorial* t) {
+                                            const Words& test, const Settings& s, uint64_t seed,
+                                            tut::Tutorial* t) {
   const std::vector<Tensor> params = model.parameters();
   ag::nn::Adam adam(params, {.lr = s.lr});
-  ag::Generator stream(seed + 1000);  // the training batches
+  ag::Generator stream(seed + 1000);              // the training batches
   std::vector<std::pair<int64_t, double>> curve;  // (step, held-out accuracy)
   double running_loss = std::log(6.0);            // cross-entropy of a uniform guess
   std::vector<int64_t> index(static_cast<size_t>(s.batch));
@@ -416,10 +416,10 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
         "the training set's mean ({:.2f}) and standard deviation ({:.2f}).",
         s.train_copies, s.test_copies, s.max_shift, s.snr_db, standardize.mean, standardize.std));
     draw_data(train, t);
-    t.paragraph(fmt::format("Pictures: {} (the spectrogram of one training clip per word) and {} "
-                            "(each word's band energies against the average word).",
-                            t.out_path("charts/spectrograms.svg"),
-                            t.out_path("charts/band_energies.svg")));
+    t.paragraph(
+        fmt::format("Pictures: {} (the spectrogram of one training clip per word) and {} "
+                    "(each word's band energies against the average word).",
+                    t.out_path("charts/spectrograms.svg"), t.out_path("charts/band_energies.svg")));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -502,7 +502,8 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
     matrix += fmt::format("  {:<12}", speech::kWords[r]);
     for (int64_t c = 0; c < kClasses; ++c) {
       const int64_t count = run.confusion[r][c];
-      matrix += fmt::format("  {:>6}", r == c ? fmt::format("[{}]", count) : fmt::format("{}", count));
+      matrix += fmt::format("  {:>6}",
+                            r == c ? fmt::format("[{}]", count) : fmt::format("{}", count));
       if (r == c) continue;
       mistakes += count;
       if (count > worst) worst = count, worst_r = r, worst_c = c;
@@ -523,14 +524,14 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
     // recording is far from everything it learned on), standardized like the training set.
     const std::vector<speech::Utterance> yours = speech::read_word_folder(s.recordings);
     if (yours.empty()) throw std::runtime_error("--recordings: no .wav files in " + s.recordings);
-    const Words mine = standardize(speech::featurize(
-        yours, 1, {.max_shift_seconds = 0.0, .snr_db = s.snr_db}, gen));
+    const Words mine = standardize(
+        speech::featurize(yours, 1, {.max_shift_seconds = 0.0, .snr_db = s.snr_db}, gen));
     ag::NoGradGuard no_grad;
     const std::vector<int64_t> heard = ag::argmax(model.logits(mine.x), 1);
     fmt::print("  your recordings ({}):\n", s.recordings);
     for (size_t i = 0; i < yours.size(); ++i) {
-      fmt::print("    {:<40} said '{}', heard '{}'\n", yours[i].voice, speech::kWords[mine.labels[i]],
-                 speech::kWords[heard[i]]);
+      fmt::print("    {:<40} said '{}', heard '{}'\n", yours[i].voice,
+                 speech::kWords[mine.labels[i]], speech::kWords[heard[i]]);
     }
     fmt::print("  {:.1f}% right\n\n", 100 * accuracy(heard, mine.labels));
   }
@@ -602,7 +603,8 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
         "gradient at what the scope hands on. The same numbers, from the head back to the first "
         "convolution, for both activations:",
         seed, s.steps, tape_nodes));
-    std::string table = fmt::format("  {:<12} {:>12} {:>12}\n", "|dL/d output|", "LeakyReLU", "ReLU");
+    std::string table = fmt::format("  {:<12} {:>12} {:>12}\n", "|dL/d output|", "LeakyReLU",
+                                    "ReLU");
     for (size_t i = leaky_flow.size(); i-- > 0;) {
       table += fmt::format("  {:<12} {:>12.2e} {:>12.2e}\n", leaky_flow[i].scope,
                            leaky_flow[i].norm, relu_flow[i].norm);
@@ -715,12 +717,12 @@ int main(int argc, char** argv) {
   const double children_seconds =
       static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
       1e-6 * static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec);
-  fmt::print("  {} more seed{} in {} s; the whole run so far, {} s of CPU time (child processes "
-             "included)\n\n",
-             seeds.size() - 1, seeds.size() == 2 ? "" : "s",
-             t.value("more_seeds_seconds", seconds_since(start), "{:.0f}", tut::Kind::timing),
-             t.value("cpu_seconds", tut::cpu_seconds() + children_seconds, "{:.0f}",
-                     tut::Kind::timing));
+  fmt::print(
+      "  {} more seed{} in {} s; the whole run so far, {} s of CPU time (child processes "
+      "included)\n\n",
+      seeds.size() - 1, seeds.size() == 2 ? "" : "s",
+      t.value("more_seeds_seconds", seconds_since(start), "{:.0f}", tut::Kind::timing),
+      t.value("cpu_seconds", tut::cpu_seconds() + children_seconds, "{:.0f}", tut::Kind::timing));
 
   std::string table = fmt::format("  {:>4}  {:>16}  {:>10}  {:>10}  {:>11}  {:>11}\n", "",
                                   "linear on the", "LeakyReLU", "ReLU", "LeakyReLU", "ReLU");
@@ -729,10 +731,10 @@ int main(int argc, char** argv) {
   std::vector<double> leaky, relu, baseline;
   for (size_t i = 0; i < seeds.size(); ++i) {
     const SeedRun& r = runs[i];
-    table += fmt::format("  {:>4}  {:>15.1f}%  {:>9.1f}%  {:>9.1f}%  {:>5} + {:<3}  {:>5} + {:<3}\n",
-                         seeds[i], 100 * r.baseline, 100 * r.leaky, 100 * r.relu,
-                         r.leaky_off.first, r.leaky_off.second, r.relu_dead.first,
-                         r.relu_dead.second);
+    table += fmt::format(
+        "  {:>4}  {:>15.1f}%  {:>9.1f}%  {:>9.1f}%  {:>5} + {:<3}  {:>5} + {:<3}\n", seeds[i],
+        100 * r.baseline, 100 * r.leaky, 100 * r.relu, r.leaky_off.first, r.leaky_off.second,
+        r.relu_dead.first, r.relu_dead.second);
     leaky.push_back(100 * r.leaky);
     relu.push_back(100 * r.relu);
     baseline.push_back(100 * r.baseline);
@@ -764,10 +766,10 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < seeds.size(); ++i) {
     const SeedRun& r = runs[i];
     learned.push_back({seeds[i], fmt::format("{:.1f}%", 100 * r.leaky), r.leaky > wanted});
-    beats.push_back({seeds[i],
-                     fmt::format("CNN + LSTM {:.1f}%, baseline {:.1f}%", 100 * r.leaky,
-                                 100 * r.baseline),
-                     r.leaky - r.baseline > margin});
+    beats.push_back(
+        {seeds[i],
+         fmt::format("CNN + LSTM {:.1f}%, baseline {:.1f}%", 100 * r.leaky, 100 * r.baseline),
+         r.leaky - r.baseline > margin});
     const int64_t relu_dead = r.relu_dead.first + r.relu_dead.second;
     const int64_t leaky_off = r.leaky_off.first + r.leaky_off.second;
     dead.push_back({seeds[i],
@@ -787,8 +789,9 @@ int main(int argc, char** argv) {
                       "the linear baseline by that much{}",
                       100 * margin, t.quick ? " (quick mode: a lower bar)" : ""),
           fmt::format("baseline {}", baseline_range), beats);
-  t.claim("Trained the same way from the same weights, the ReLU conv stack ends with more dead "
-          "filters than the LeakyReLU stack has filters that are never positive",
-          fmt::format("accuracy with ReLU {}", relu_range), dead);
+  t.claim(
+      "Trained the same way from the same weights, the ReLU conv stack ends with more dead "
+      "filters than the LeakyReLU stack has filters that are never positive",
+      fmt::format("accuracy with ReLU {}", relu_range), dead);
   return t.finish();
 }

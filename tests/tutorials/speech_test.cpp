@@ -83,7 +83,8 @@ TEST_CASE("a pure tone lights the band whose triangle peaks at its frequency", "
   const int band = 25;
   const double hz = log_mel.band_edges_hz()[band + 1];  // band 25's centre
   std::vector<double> clip(static_cast<size_t>(speech::clip_length(rate)));
-  for (size_t i = 0; i < clip.size(); ++i) clip[i] = 0.5 * std::sin(2 * std::numbers::pi * hz * static_cast<double>(i) / rate);
+  for (size_t i = 0; i < clip.size(); ++i)
+    clip[i] = 0.5 * std::sin(2 * std::numbers::pi * hz * static_cast<double>(i) / rate);
   const std::vector<double> f = log_mel(clip);
   for (int t : {0, 40, 79}) {
     int loudest = 0;
@@ -121,10 +122,10 @@ TEST_CASE("a word folder of 16-bit mono WAV files reads back what was written", 
   // A stereo file is refused, with the file's name and what it holds.
   {
     std::ofstream f(dir / "yes" / "stereo.wav", std::ios::binary);
-    const unsigned char header[] = {'R', 'I', 'F', 'F', 40, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm',
-                                    't', ' ', 16, 0, 0, 0, 1, 0, 2, 0, 0x44, 0xac, 0, 0, 0x10,
-                                    0xb1, 2, 0, 4, 0, 16, 0, 'd', 'a', 't', 'a', 4, 0, 0, 0, 1, 0,
-                                    2, 0};
+    const unsigned char header[] = {'R',  'I',  'F', 'F', 40,   0,    0, 0, 'W', 'A', 'V', 'E',
+                                    'f',  'm',  't', ' ', 16,   0,    0, 0, 1,   0,   2,   0,
+                                    0x44, 0xac, 0,   0,   0x10, 0xb1, 2, 0, 4,   0,   16,  0,
+                                    'd',  'a',  't', 'a', 4,    0,    0, 0, 1,   0,   2,   0};
     f.write(reinterpret_cast<const char*>(header), sizeof header);
   }
   CHECK_THROWS_WITH(speech::read_word_folder(dir),

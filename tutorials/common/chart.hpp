@@ -256,7 +256,8 @@ inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
 }
 
 // ----- panels: heat maps and bar charts side by side (tutorial 12's spectrograms and band
-// energies). Same files and rules as write_chart: STEM.csv, STEM.gp, STEM.svg, same data same bytes.
+// energies). Same files and rules as write_chart: STEM.csv, STEM.gp, STEM.svg, same data same
+// bytes.
 
 // Several matrices of one shape, each drawn as a heat map (row 0 at the bottom) in a grid of
 // panels on one colour scale: e.g. one spectrogram per word, bands up, frames across.
@@ -278,9 +279,10 @@ inline bool write_heat_maps(const HeatMaps& maps, const std::filesystem::path& s
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& m : maps.values) {
     if (static_cast<int64_t>(m.size()) != maps.rows * maps.cols) {
-      throw std::invalid_argument(fmt::format("write_heat_maps '{}': a matrix of {} values, not "
-                                              "{} x {}", maps.title, m.size(), maps.rows,
-                                              maps.cols));
+      throw std::invalid_argument(
+          fmt::format("write_heat_maps '{}': a matrix of {} values, not "
+                      "{} x {}",
+                      maps.title, m.size(), maps.rows, maps.cols));
     }
     for (double v : m) lo = std::min(lo, v), hi = std::max(hi, v);
   }
@@ -295,7 +297,8 @@ inline bool write_heat_maps(const HeatMaps& maps, const std::filesystem::path& s
   for (const auto& m : maps.values) {
     for (int64_t r = 0; r < maps.rows; ++r) {
       for (int64_t c = 0; c < maps.cols; ++c) {
-        csv << (c == 0 ? "" : ",") << chart_detail::number(m[static_cast<size_t>(r * maps.cols + c)]);
+        csv << (c == 0 ? "" : ",")
+            << chart_detail::number(m[static_cast<size_t>(r * maps.cols + c)]);
       }
       csv << '\n';
     }
@@ -320,9 +323,9 @@ inline bool write_heat_maps(const HeatMaps& maps, const std::filesystem::path& s
   for (size_t p = 0; p < maps.values.size(); ++p) {
     const int64_t first = static_cast<int64_t>(p) * maps.rows;  // its first line in the matrix
     s += "set title " + chart_detail::quoted(maps.names[p]) + " noenhanced\n";
-    s += fmt::format(
-        "plot {} matrix every ::0:{}:{}:{} using 1:($2 - {}):3 with image notitle\n",
-        chart_detail::quoted(name + ".csv"), first, maps.cols - 1, first + maps.rows - 1, first);
+    s += fmt::format("plot {} matrix every ::0:{}:{}:{} using 1:($2 - {}):3 with image notitle\n",
+                     chart_detail::quoted(name + ".csv"), first, maps.cols - 1,
+                     first + maps.rows - 1, first);
   }
   s += "unset multiplot\n";
   std::ofstream(dir / (name + ".gp"), std::ios::binary) << s;
@@ -355,8 +358,8 @@ inline bool write_bar_panels(const Chart& chart, const std::filesystem::path& st
                    300 * panels_per_row, 60 + 230 * panel_rows);
   s += "set output " + chart_detail::quoted(name + ".svg") + "\n";
   s += "set datafile separator ','\n";
-  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows,
-                   panels_per_row, chart_detail::quoted(chart.title));
+  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows, panels_per_row,
+                   chart_detail::quoted(chart.title));
   s += "set style fill solid 0.8 noborder\nset boxwidth 0.8 relative\nset grid y\n";
   const double pad = 0.05 * (hi - lo);
   s += fmt::format("set yrange [{}:{}]\n", chart_detail::number(lo - pad),

@@ -41,7 +41,8 @@ namespace {
 std::vector<int16_t>* g_sink = nullptr;  // where collect() puts the samples of the word at hand
 
 int collect(short* samples, int count, espeak_EVENT* /*events*/) {
-  if (samples != nullptr && g_sink != nullptr) g_sink->insert(g_sink->end(), samples, samples + count);
+  if (samples != nullptr && g_sink != nullptr)
+    g_sink->insert(g_sink->end(), samples, samples + count);
   return 0;  // 0: go on
 }
 
@@ -99,8 +100,8 @@ int speak_into(int fd, const std::vector<Voice>& voices) {
         std::srand(1);  // espeak-ng's noise (breath, Klatt voices) comes from rand()
         const std::string text(word);
         // (Synchronous mode: returns when the whole word has been passed to collect().)
-        espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8,
-                     nullptr, nullptr);
+        espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr,
+                     nullptr);
       }
       const int32_t count = known ? static_cast<int32_t>(samples.size()) : -1;
       if (!write_all(fd, &count, sizeof count) ||
@@ -136,8 +137,9 @@ std::vector<Utterance> speak(const std::vector<Voice>& voices) {
   };
   int32_t rate = 0;
   if (!read_all(fds[0], &rate, sizeof rate) || rate <= 0) {
-    throw fail("espeak-ng could not start (is espeak-ng-data installed? apt-get install "
-               "libespeak-ng-dev espeak-ng-data)");
+    throw fail(
+        "espeak-ng could not start (is espeak-ng-data installed? apt-get install "
+        "libespeak-ng-dev espeak-ng-data)");
   }
   std::vector<Utterance> out;
   for (const Voice& voice : voices) {
@@ -182,7 +184,8 @@ LogMel::LogMel(int sample_rate)
   if (sample_rate < 16000) {
     throw std::runtime_error(fmt::format(
         "speech::LogMel: a sample rate of {} Hz cannot hold the bands up to 8000 Hz (16000 Hz "
-        "or more is needed)", sample_rate));
+        "or more is needed)",
+        sample_rate));
   }
   while (fft_size_ < frame_) fft_size_ *= 2;  // the frame, padded with zeros to a power of two
   const int bins = fft_size_ / 2 + 1;         // bin k is frequency k * rate / fft_size
@@ -197,7 +200,8 @@ LogMel::LogMel(int sample_rate)
   // kBands + 2 points evenly spaced in mel from 20 Hz to 8000 Hz: band b rises from edge b to its
   // peak at edge b + 1 and falls to edge b + 2.
   const double lo = mel_of_hz(20.0), hi = mel_of_hz(8000.0);
-  for (int i = 0; i < kBands + 2; ++i) edges_hz_.push_back(hz_of_mel(lo + (hi - lo) * i / (kBands + 1)));
+  for (int i = 0; i < kBands + 2; ++i)
+    edges_hz_.push_back(hz_of_mel(lo + (hi - lo) * i / (kBands + 1)));
   triangles_.assign(kBands, std::vector<double>(static_cast<size_t>(bins), 0.0));
   for (int b = 0; b < kBands; ++b) {
     const double left = edges_hz_[b], centre = edges_hz_[b + 1], right = edges_hz_[b + 2];
@@ -207,7 +211,8 @@ LogMel::LogMel(int sample_rate)
       triangles_[b][k] = std::max(0.0, std::min(rising, falling));
     }
     first_bin_.push_back(static_cast<int>(std::floor(left * fft_size_ / sample_rate)));
-    last_bin_.push_back(std::min(bins - 1, static_cast<int>(std::ceil(right * fft_size_ / sample_rate))));
+    last_bin_.push_back(
+        std::min(bins - 1, static_cast<int>(std::ceil(right * fft_size_ / sample_rate))));
   }
 
   in_ = fftw_alloc_real(static_cast<size_t>(fft_size_));
@@ -225,9 +230,9 @@ LogMel::~LogMel() {
 
 std::vector<double> LogMel::operator()(std::span<const double> clip) {
   if (clip.size() != static_cast<size_t>(clip_length(sample_rate_))) {
-    throw std::runtime_error(fmt::format(
-        "speech::LogMel: a clip of {} samples; at {} Hz the {} frames need {}", clip.size(),
-        sample_rate_, kFrames, clip_length(sample_rate_)));
+    throw std::runtime_error(
+        fmt::format("speech::LogMel: a clip of {} samples; at {} Hz the {} frames need {}",
+                    clip.size(), sample_rate_, kFrames, clip_length(sample_rate_)));
   }
   const int bins = fft_size_ / 2 + 1;
   const auto* spectrum = static_cast<const fftw_complex*>(out_);
@@ -328,7 +333,8 @@ void put16(std::ofstream& f, uint16_t v) {
 
 Sound read_wav(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error(fmt::format("speech::read_wav: cannot open {}", path.string()));
+  if (!file)
+    throw std::runtime_error(fmt::format("speech::read_wav: cannot open {}", path.string()));
   const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   auto fail = [&](const std::string& why) {
     return std::runtime_error(fmt::format(
@@ -372,22 +378,24 @@ void write_wav(const std::filesystem::path& path, const Sound& sound) {
   f.write("RIFF", 4);
   put32(f, 36 + data_bytes);
   f.write("WAVEfmt ", 8);
-  put32(f, 16);                                             // the 'fmt ' chunk's size
-  put16(f, 1);                                              // PCM
-  put16(f, 1);                                              // one channel
-  put32(f, static_cast<uint32_t>(sound.sample_rate));       // samples per second
-  put32(f, static_cast<uint32_t>(2 * sound.sample_rate));   // bytes per second
-  put16(f, 2);                                              // bytes per sample
-  put16(f, 16);                                             // bits per sample
+  put32(f, 16);                                            // the 'fmt ' chunk's size
+  put16(f, 1);                                             // PCM
+  put16(f, 1);                                             // one channel
+  put32(f, static_cast<uint32_t>(sound.sample_rate));      // samples per second
+  put32(f, static_cast<uint32_t>(2 * sound.sample_rate));  // bytes per second
+  put16(f, 2);                                             // bytes per sample
+  put16(f, 16);                                            // bits per sample
   f.write("data", 4);
   put32(f, data_bytes);
   for (int16_t s : sound.samples) put16(f, static_cast<uint16_t>(s));
-  if (!f) throw std::runtime_error(fmt::format("speech::write_wav: cannot write {}", path.string()));
+  if (!f)
+    throw std::runtime_error(fmt::format("speech::write_wav: cannot write {}", path.string()));
 }
 
 std::vector<Utterance> read_word_folder(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) {
-    throw std::runtime_error(fmt::format("speech::read_word_folder: {} is not a folder", dir.string()));
+    throw std::runtime_error(
+        fmt::format("speech::read_word_folder: {} is not a folder", dir.string()));
   }
   std::vector<std::filesystem::path> files;
   for (const auto& sub : std::filesystem::directory_iterator(dir)) {

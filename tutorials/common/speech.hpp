@@ -61,8 +61,8 @@ namespace speech {
 inline constexpr int kBands = 40;   // mel bands: the rows of the spectrogram
 inline constexpr int kFrames = 80;  // time frames: its columns
 // The six words, in the order of their class labels 0..5.
-inline constexpr std::array<std::string_view, 6> kWords = {"yes", "no", "up", "down", "left",
-                                                           "right"};
+inline constexpr std::array<std::string_view, 6> kWords = {"yes",  "no",   "up",
+                                                           "down", "left", "right"};
 inline constexpr int kClasses = static_cast<int>(kWords.size());
 
 // The class label of a word, or -1 for a word that is not one of the six.
@@ -129,13 +129,13 @@ class LogMel {
 
  private:
   int sample_rate_, frame_, hop_, fft_size_;
-  std::vector<double> window_;                 // Hann, frame_ values
+  std::vector<double> window_;                  // Hann, frame_ values
   std::vector<std::vector<double>> triangles_;  // [band][FFT bin], fft_size_ / 2 + 1 bins
   std::vector<int> first_bin_, last_bin_;       // where each triangle is not zero (inclusive)
   std::vector<double> edges_hz_;
-  double* in_ = nullptr;   // fft_size_ real samples (FFTW's aligned memory)
-  void* out_ = nullptr;    // fft_size_ / 2 + 1 complex bins
-  void* plan_ = nullptr;   // fftw_plan
+  double* in_ = nullptr;  // fft_size_ real samples (FFTW's aligned memory)
+  void* out_ = nullptr;   // fft_size_ / 2 + 1 complex bins
+  void* plan_ = nullptr;  // fftw_plan
 };
 
 double mel_of_hz(double hz);   // 2595 log10(1 + hz / 700)
