@@ -146,3 +146,59 @@ TEST_CASE("gnuplot draws the same bytes from the same data, marked as a chart", 
   REQUIRE(tut::write_chart(other, second / "grad"));
   CHECK(read_text(second / "grad.svg") != svg);
 }
+
+TEST_CASE("heat maps: the matrices one under the other in the CSV, one panel each", "[chart]") {
+  tut::HeatMaps maps;
+  maps.title = "two spectrograms";
+  maps.x_label = "frame";
+  maps.y_label = "band";
+  maps.colour_label = "log energy";
+  maps.rows = 2;
+  maps.cols = 3;
+  maps.names = {"yes", "no"};
+  maps.values = {{1, 2, 3, 4, 5, 6}, {-1, -2, -3, -4, -5, -6.5}};
+  const fs::path dir = scratch("heat");
+  {
+    ScopedEnv no_gnuplot("PATH", "");
+    ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+    CHECK_FALSE(tut::write_heat_maps(maps, dir / "maps"));
+  }
+  CHECK(read_text(dir / "maps.csv") ==
+        "# 2 matrices of 2 rows x 3 columns, one under the other: yes no\n"
+        "1,2,3\n4,5,6\n-1,-2,-3\n-4,-5,-6.5\n");
+  const std::string script = read_text(dir / "maps.gp");
+  CHECK(script.find("set cbrange [-6.5:6]") != std::string::npos);  // one scale for all panels
+  CHECK(script.find("every ::0:2:2:3 using 1:($2 - 2):3") != std::string::npos);  // panel 2
+  tut::HeatMaps wrong = maps;
+  wrong.values[1].pop_back();
+  CHECK_THROWS_WITH(tut::write_heat_maps(wrong, dir / "wrong"),
+                    Catch::Contains("a matrix of 5 values, not 2 x 3"));
+  if (tut::chart_detail::find_on_path("gnuplot").empty()) return;  // (the SVG: see above)
+  REQUIRE(tut::write_heat_maps(maps, dir / "maps"));
+  const std::string svg = read_text(dir / "maps.svg");
+  CHECK(svg.find(tut::kChartMarker) != std::string::npos);
+  REQUIRE(tut::write_heat_maps(maps, dir / "again"));
+  CHECK(read_text(dir / "again.svg") == svg);
+}
+
+TEST_CASE("bar panels: write_chart's CSV, one panel of bars per series", "[chart]") {
+  tut::Chart bars;
+  bars.title = "band energies";
+  bars.x_label = "band";
+  bars.y_label = "energy";
+  bars.x = {0, 1, 2};
+  bars.series = {{"yes", {0.5, -0.25, 0}}, {"no", {-1, 0, 2}}};
+  const fs::path dir = scratch("bars");
+  {
+    ScopedEnv no_gnuplot("PATH", "");
+    ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+    CHECK_FALSE(tut::write_bar_panels(bars, dir / "bars"));
+  }
+  CHECK(read_text(dir / "bars.csv") == "band,yes,no\n0,0.5,-1\n1,-0.25,0\n2,0,2\n");
+  const std::string script = read_text(dir / "bars.gp");
+  CHECK(script.find("using 1:2 with boxes") != std::string::npos);
+  CHECK(script.find("using 1:3 with boxes") != std::string::npos);
+  bars.series[1].y.pop_back();
+  CHECK_THROWS_WITH(tut::write_bar_panels(bars, dir / "wrong"),
+                    Catch::Contains("series 'no' has 2 values for 3 x values"));
+}

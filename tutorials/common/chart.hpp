@@ -18,8 +18,11 @@
 // own line naming its version is replaced by the marker kChartMarker, by which the docs tests
 // recognise a chart (tests/viz/docs_img_test.cpp).
 //
-// What this file leaves out: anything but line charts (no scatter, bars or histograms), more than
-// one panel, and styling beyond a title, axis labels and a log y axis.
+// Besides line charts: panels of heat maps and of bar charts (write_heat_maps, write_bar_panels),
+// for tutorial 12's spectrograms and band energies.
+//
+// What this file leaves out: scatter plots and histograms, panels of line charts, and styling
+// beyond a title, axis labels and a log y axis.
 #pragma once
 
 #include <fmt/format.h>
@@ -181,6 +184,44 @@ inline void mark_svg(const std::filesystem::path& svg) {
   std::ofstream(svg, std::ios::binary) << s;
 }
 
+// A chart's numbers: a header row (the x label, then each series' name), one row per x.
+inline void write_csv(const Chart& chart, const std::filesystem::path& path) {
+  std::ofstream csv(path, std::ios::binary);
+  csv << csv_field(chart.x_label);
+  for (const Series& s : chart.series) csv << ',' << csv_field(s.name);
+  csv << '\n';
+  for (size_t i = 0; i < chart.x.size(); ++i) {
+    csv << number(chart.x[i]);
+    for (const Series& s : chart.series) csv << ',' << number(s.y[i]);
+    csv << '\n';
+  }
+}
+
+// Draws DIR/NAME.svg by running gnuplot on DIR/NAME.gp (written beside NAME.csv), then marks it.
+// Returns false where gnuplot is missing (said once, on stderr), unless TAPEGRAD_REQUIRE_GNUPLOT=1,
+// which makes that an error.
+inline bool draw(const std::filesystem::path& dir, const std::string& name) {
+  const std::string gnuplot = find_on_path("gnuplot");
+  if (gnuplot.empty()) {
+    const char* require = std::getenv("TAPEGRAD_REQUIRE_GNUPLOT");
+    if (require != nullptr && std::string(require) == "1") {
+      throw std::runtime_error(
+          "chart: gnuplot is not installed (Debian: gnuplot-nox) and TAPEGRAD_REQUIRE_GNUPLOT=1");
+    }
+    static bool said = false;  // (one line per program, not one per chart)
+    if (!said) {
+      fmt::print(stderr,
+                 "chart: gnuplot not found (Debian: apt-get install gnuplot-nox): "
+                 "charts are written as CSV only\n");
+      said = true;
+    }
+    return false;
+  }
+  run_gnuplot(gnuplot, dir, name + ".gp");
+  mark_svg(dir / (name + ".svg"));
+  return true;
+}
+
 }  // namespace chart_detail
 
 // Writes STEM.csv and STEM.gp, then draws STEM.svg with gnuplot; `stem` is a path without an
@@ -207,38 +248,134 @@ inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
   const std::string name = stem.filename().string();
   std::filesystem::create_directories(dir);
 
-  std::ofstream csv(dir / (name + ".csv"), std::ios::binary);
-  csv << chart_detail::csv_field(chart.x_label);
-  for (const Series& s : chart.series) csv << ',' << chart_detail::csv_field(s.name);
-  csv << '\n';
-  for (size_t i = 0; i < chart.x.size(); ++i) {
-    csv << chart_detail::number(chart.x[i]);
-    for (const Series& s : chart.series) csv << ',' << chart_detail::number(s.y[i]);
-    csv << '\n';
-  }
-  csv.close();
+  chart_detail::write_csv(chart, dir / (name + ".csv"));
   std::ofstream(dir / (name + ".gp"), std::ios::binary)
       << chart_detail::script(chart, name + ".csv", name + ".svg");
 
-  const std::string gnuplot = chart_detail::find_on_path("gnuplot");
-  if (gnuplot.empty()) {
-    const char* require = std::getenv("TAPEGRAD_REQUIRE_GNUPLOT");
-    if (require != nullptr && std::string(require) == "1") {
-      throw std::runtime_error(
-          "chart: gnuplot is not installed (Debian: gnuplot-nox) and TAPEGRAD_REQUIRE_GNUPLOT=1");
-    }
-    static bool said = false;  // (one line per program, not one per chart)
-    if (!said) {
-      fmt::print(stderr,
-                 "chart: gnuplot not found (Debian: apt-get install gnuplot-nox): "
-                 "charts are written as CSV only\n");
-      said = true;
-    }
-    return false;
+  return chart_detail::draw(dir, name);
+}
+
+// ----- panels: heat maps and bar charts side by side (tutorial 12's spectrograms and band
+// energies). Same files and rules as write_chart: STEM.csv, STEM.gp, STEM.svg, same data same
+// bytes.
+
+// Several matrices of one shape, each drawn as a heat map (row 0 at the bottom) in a grid of
+// panels on one colour scale: e.g. one spectrogram per word, bands up, frames across.
+struct HeatMaps {
+  std::string title, x_label, y_label, colour_label;
+  int64_t rows = 0, cols = 0;
+  std::vector<std::string> names;           // one per panel
+  std::vector<std::vector<double>> values;  // one per panel, rows * cols, row-major
+  int panels_per_row = 3;
+};
+
+// The CSV holds the matrices one under the other (panel p's row r is line p * rows + r, after a
+// comment line naming the panels), which gnuplot reads as one matrix and cuts into panels.
+inline bool write_heat_maps(const HeatMaps& maps, const std::filesystem::path& stem) {
+  if (maps.names.size() != maps.values.size() || maps.names.empty()) {
+    throw std::invalid_argument(fmt::format("write_heat_maps '{}': {} names for {} matrices",
+                                            maps.title, maps.names.size(), maps.values.size()));
   }
-  chart_detail::run_gnuplot(gnuplot, dir, name + ".gp");
-  chart_detail::mark_svg(dir / (name + ".svg"));
-  return true;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& m : maps.values) {
+    if (static_cast<int64_t>(m.size()) != maps.rows * maps.cols) {
+      throw std::invalid_argument(
+          fmt::format("write_heat_maps '{}': a matrix of {} values, not "
+                      "{} x {}",
+                      maps.title, m.size(), maps.rows, maps.cols));
+    }
+    for (double v : m) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  const std::filesystem::path dir = stem.parent_path().empty() ? "." : stem.parent_path();
+  const std::string name = stem.filename().string();
+  std::filesystem::create_directories(dir);
+  std::ofstream csv(dir / (name + ".csv"), std::ios::binary);
+  csv << "# " << maps.values.size() << " matrices of " << maps.rows << " rows x " << maps.cols
+      << " columns, one under the other:";
+  for (const std::string& n : maps.names) csv << ' ' << n;
+  csv << '\n';
+  for (const auto& m : maps.values) {
+    for (int64_t r = 0; r < maps.rows; ++r) {
+      for (int64_t c = 0; c < maps.cols; ++c) {
+        csv << (c == 0 ? "" : ",")
+            << chart_detail::number(m[static_cast<size_t>(r * maps.cols + c)]);
+      }
+      csv << '\n';
+    }
+  }
+  csv.close();
+  const int per_row = maps.panels_per_row;
+  const auto panel_rows = static_cast<int>((maps.values.size() + per_row - 1) / per_row);
+  std::string s = "# Draws " + name + ".svg from " + name + ".csv (tutorials/common/chart.hpp).\n";
+  s += fmt::format("set terminal svg size {},{} font 'sans,12' background '#ffffff'\n",
+                   300 * per_row, 60 + 250 * panel_rows);
+  s += "set output " + chart_detail::quoted(name + ".svg") + "\n";
+  s += "set datafile separator ','\n";
+  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows, per_row,
+                   chart_detail::quoted(maps.title));
+  s += "set palette defined (0 '#000004', 1 '#51127c', 2 '#b73779', 3 '#fc8961', 4 '#fcfdbf')\n";
+  s += fmt::format("set cbrange [{}:{}]\n", chart_detail::number(lo), chart_detail::number(hi));
+  s += "set cblabel " + chart_detail::quoted(maps.colour_label) + " noenhanced\n";
+  s += "set xlabel " + chart_detail::quoted(maps.x_label) + " noenhanced\n";
+  s += "set ylabel " + chart_detail::quoted(maps.y_label) + " noenhanced\n";
+  s += fmt::format("set xrange [-0.5:{}]\nset yrange [-0.5:{}]\n", maps.cols - 0.5,
+                   maps.rows - 0.5);
+  for (size_t p = 0; p < maps.values.size(); ++p) {
+    const int64_t first = static_cast<int64_t>(p) * maps.rows;  // its first line in the matrix
+    s += "set title " + chart_detail::quoted(maps.names[p]) + " noenhanced\n";
+    s += fmt::format("plot {} matrix every ::0:{}:{}:{} using 1:($2 - {}):3 with image notitle\n",
+                     chart_detail::quoted(name + ".csv"), first, maps.cols - 1,
+                     first + maps.rows - 1, first);
+  }
+  s += "unset multiplot\n";
+  std::ofstream(dir / (name + ".gp"), std::ios::binary) << s;
+  return chart_detail::draw(dir, name);
+}
+
+// Bar charts over the same categories, one panel per series (e.g. one per word: 40 bars, one per
+// mel band), on one y scale. The CSV is write_chart's: x, then one column per panel.
+inline bool write_bar_panels(const Chart& chart, const std::filesystem::path& stem,
+                             int panels_per_row = 3) {
+  for (const Series& s : chart.series) {
+    if (s.y.size() != chart.x.size()) {
+      throw std::invalid_argument(
+          fmt::format("write_bar_panels '{}': series '{}' has {} values for {} x values",
+                      chart.title, s.name, s.y.size(), chart.x.size()));
+    }
+  }
+  double lo = 0.0, hi = 0.0;  // (the bars stand on 0)
+  for (const Series& s : chart.series) {
+    for (double v : s.y) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  const std::filesystem::path dir = stem.parent_path().empty() ? "." : stem.parent_path();
+  const std::string name = stem.filename().string();
+  std::filesystem::create_directories(dir);
+  chart_detail::write_csv(chart, dir / (name + ".csv"));
+  const auto panel_rows = static_cast<int>((chart.series.size() + panels_per_row - 1) /
+                                           panels_per_row);
+  std::string s = "# Draws " + name + ".svg from " + name + ".csv (tutorials/common/chart.hpp).\n";
+  s += fmt::format("set terminal svg size {},{} font 'sans,12' background '#ffffff'\n",
+                   300 * panels_per_row, 60 + 230 * panel_rows);
+  s += "set output " + chart_detail::quoted(name + ".svg") + "\n";
+  s += "set datafile separator ','\n";
+  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows, panels_per_row,
+                   chart_detail::quoted(chart.title));
+  s += "set style fill solid 0.8 noborder\nset boxwidth 0.8 relative\nset grid y\n";
+  const double pad = 0.05 * (hi - lo);
+  s += fmt::format("set yrange [{}:{}]\n", chart_detail::number(lo - pad),
+                   chart_detail::number(hi + pad));
+  s += fmt::format("set xrange [{}:{}]\n", chart_detail::number(chart.x.front() - 0.5),
+                   chart_detail::number(chart.x.back() + 0.5));
+  s += "set xlabel " + chart_detail::quoted(chart.x_label) + " noenhanced\n";
+  s += "set ylabel " + chart_detail::quoted(chart.y_label) + " noenhanced\n";
+  for (size_t k = 0; k < chart.series.size(); ++k) {
+    s += "set title " + chart_detail::quoted(chart.series[k].name) + " noenhanced\n";
+    s += fmt::format("plot {} skip 1 using 1:{} with boxes linecolor {} notitle\n",
+                     chart_detail::quoted(name + ".csv"), k + 2, k + 1);
+  }
+  s += "unset multiplot\n";
+  std::ofstream(dir / (name + ".gp"), std::ios::binary) << s;
+  return chart_detail::draw(dir, name);
 }
 
 }  // namespace tut
