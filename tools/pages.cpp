@@ -7,10 +7,12 @@
 //   pages check docs/concepts/the-lstm.md            docs/tutorials/results
 //   pages --version
 //
-// RESULTS_DIR holds the committed results, one NN_name.json per tutorial. A page's own results are
-// RESULTS_DIR/<page's name>.json (a tutorial page); a marker that cites tutorial NN_name reads
-// RESULTS_DIR/NN_name.json. FRESH_DIR holds a fresh run, FRESH_DIR/<page's name>/results.json:
-// with it, check also compares the page's own results with the fresh ones.
+// RESULTS_DIR holds the committed results, one NN_name.json per tutorial; it may be a list of
+// folders separated by ':' (docs/tutorials/results:docs/img, where viz_gallery.json sits beside
+// the gallery's pictures), searched in order. A page's own results are <page's name>.json (a
+// tutorial page); a marker that cites NN_name reads NN_name.json. FRESH_DIR holds a fresh run,
+// FRESH_DIR/<page's name>/results.json: with it, check also compares the page's own results with
+// the fresh ones.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "pages.hpp"
 
@@ -45,11 +48,19 @@ pages::Json read_json(const fs::path& path) {
 // page; any other name a cited tutorial. Each file is read once.
 class Committed {
  public:
-  Committed(fs::path dir, std::string own) : dir_(std::move(dir)), own_(std::move(own)) {}
+  Committed(const std::string& dirs, std::string own) : own_(std::move(own)) {
+    std::istringstream list(dirs);
+    for (std::string dir; std::getline(list, dir, ':');) dirs_.emplace_back(dir);
+  }
 
   bool has_own() const { return fs::exists(path_of("")); }
+  // The first folder's file that exists (the first folder's name when none does).
   fs::path path_of(const std::string& tutorial) const {
-    return dir_ / ((tutorial.empty() ? own_ : tutorial) + ".json");
+    const std::string file = (tutorial.empty() ? own_ : tutorial) + ".json";
+    for (const fs::path& dir : dirs_) {
+      if (fs::exists(dir / file)) return dir / file;
+    }
+    return dirs_.front() / file;
   }
 
   const pages::Json& operator()(const std::string& tutorial) {
@@ -69,7 +80,7 @@ class Committed {
   }
 
  private:
-  fs::path dir_;
+  std::vector<fs::path> dirs_;
   std::string own_;
   std::map<std::string, pages::Json> loaded_;
 };

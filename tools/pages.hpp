@@ -374,22 +374,28 @@ inline std::string prose_only(std::string_view page) {
     blank(open, end);
     open = end;
   }
-  // Fenced blocks: from a line starting with ``` to the next such line.
+  // Fenced blocks: from a line starting with ``` to the next such line. Indented blocks: lines
+  // indented by four spaces after a blank line, up to the next line that is not.
   size_t line_start = 0;
-  bool in_fence = false;
+  bool in_fence = false, in_indented = false, after_blank = true;
   while (line_start < s.size()) {
     size_t line_end = s.find('\n', line_start);
     if (line_end == std::string::npos) line_end = s.size();
     const size_t first = s.find_first_not_of(' ', line_start);
-    const bool fence = first < line_end && s.compare(first, 3, "```") == 0;
-    if (fence || in_fence) blank(line_start, line_end);
+    const bool empty = first >= line_end;
+    const bool fence = !empty && s.compare(first, 3, "```") == 0;
+    in_indented = !in_fence && !empty && first - line_start >= 4 && (after_blank || in_indented);
+    if (fence || in_fence || in_indented) blank(line_start, line_end);
     if (fence) in_fence = !in_fence;
+    after_blank = empty;
     line_start = line_end + 1;
   }
-  // Code spans (within a line), link targets "](...)", web addresses.
+  // Code spans (which may go on over a line break, not over a blank line), link targets "](...)",
+  // web addresses.
   for (size_t open = s.find('`'); open != std::string::npos; open = s.find('`', open)) {
-    const size_t close = s.find_first_of("`\n", open + 1);
-    if (close == std::string::npos || s[close] == '\n') {
+    const size_t close = s.find('`', open + 1);
+    const size_t paragraph_end = s.find("\n\n", open);
+    if (close == std::string::npos || close > paragraph_end) {
       open = open + 1;
       continue;
     }
@@ -427,7 +433,7 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
   auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
   auto letter = [&](size_t k) {
     const unsigned char c = static_cast<unsigned char>(s[k]);
-    return std::isalnum(c) || c == '_' || c >= 0x80;  // (also any UTF-8 letter: "σ'2")
+    return c < 0x80 && (std::isalnum(c) || c == '_');
   };
   int line = 1;
   for (size_t i = 0; i < s.size(); ++i) {
