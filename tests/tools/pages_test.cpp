@@ -125,7 +125,7 @@ TEST_CASE("a fresh run agrees when verdicts match and numbers are within their k
   CHECK(pages::compare(committed, results_with("REPRODUCED", 4, "MSE 0.094")).size() == 1);
 }
 
-TEST_CASE("exact numbers agree to the last printed digit; bars are not compared") {
+TEST_CASE("exact numbers agree to the last printed digit, and bars are not compared") {
   using pages::Kind;
   CHECK(pages::compare_text("ratio 0.158", "ratio 0.158", Kind::exact).empty());
   CHECK(pages::compare_text("ratio 0.158", "ratio 0.159", Kind::exact).empty());
