@@ -5,8 +5,11 @@
 //   pages fill  docs/tutorials/06_initialization.md  docs/tutorials/results
 //   pages check docs/tutorials/06_initialization.md  docs/tutorials/results  build/pages
 //   pages check docs/concepts/the-lstm.md            docs/tutorials/results
+//   pages fill  docs/performance.md  docs/performance/results.json
 //   pages --version
 //
+// RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
+// that cites NN_name then reads NN_name.json beside it. FRESH may likewise be one file.
 // RESULTS_DIR holds the committed results, one NN_name.json per tutorial; it may be a list of
 // folders separated by ':' (docs/tutorials/results:docs/img, where viz_gallery.json sits beside
 // the gallery's pictures), searched in order. A page's own results are <page's name>.json (a
@@ -48,7 +51,13 @@ pages::Json read_json(const fs::path& path) {
 // page; any other name a cited tutorial. Each file is read once.
 class Committed {
  public:
+  // `dirs`: a ':' list of folders, or one results file (the page's own, whatever its name).
   Committed(const std::string& dirs, std::string own) : own_(std::move(own)) {
+    if (fs::is_regular_file(dirs)) {
+      own_file_ = dirs;
+      dirs_.push_back(own_file_.parent_path());
+      return;
+    }
     std::istringstream list(dirs);
     for (std::string dir; std::getline(list, dir, ':');) dirs_.emplace_back(dir);
   }
@@ -56,6 +65,7 @@ class Committed {
   bool has_own() const { return fs::exists(path_of("")); }
   // The first folder's file that exists (the first folder's name when none does).
   fs::path path_of(const std::string& tutorial) const {
+    if (tutorial.empty() && !own_file_.empty()) return own_file_;
     const std::string file = (tutorial.empty() ? own_ : tutorial) + ".json";
     for (const fs::path& dir : dirs_) {
       if (fs::exists(dir / file)) return dir / file;
@@ -82,6 +92,7 @@ class Committed {
  private:
   std::vector<fs::path> dirs_;
   std::string own_;
+  fs::path own_file_;  // the page's own results, when given as one file
   std::map<std::string, pages::Json> loaded_;
 };
 
@@ -95,8 +106,9 @@ int main(int argc, char** argv) {
   }
   if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)))) {
     fmt::print(stderr,
-               "usage: pages fill PAGE.md RESULTS_DIR\n"
-               "       pages check PAGE.md RESULTS_DIR [FRESH_DIR]\n");
+               "usage: pages fill PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json\n"
+               "       pages check PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json "
+               "[FRESH_DIR | FRESH.json]\n");
     return 2;
   }
   try {
@@ -121,7 +133,9 @@ int main(int argc, char** argv) {
                       argv[3]));
     }
     if (argc == 5 && committed.has_own()) {
-      const fs::path fresh = fs::path(argv[4]) / page_path.stem() / "results.json";
+      const fs::path fresh = fs::is_regular_file(argv[4])
+                                 ? fs::path(argv[4])
+                                 : fs::path(argv[4]) / page_path.stem() / "results.json";
       for (const std::string& p : pages::compare(committed(""), read_json(fresh))) {
         problems.push_back("a fresh run differs: " + p);
       }
