@@ -3,7 +3,7 @@
 // Every benchmark times each repetition on its own and reports the median, not the mean: on a
 // shared machine one repetition may be interrupted, and the median ignores it. Each repetition
 // is timed twice over: wall clock and CPU time (see `measure`). The last line a
-// program prints is "BENCH <name> key=value ...", which compare_pytorch.py reads.
+// program prints is "BENCH <name> key=value ...", which compare_peers.py reads.
 //
 // What this file leaves out: statistics beyond min/median/max, and any warm-up policy other
 // than "run a few repetitions untimed first" (each program has a --warmup option).
@@ -30,7 +30,7 @@ namespace bench {
 // On this 2-core machine that doubled the CPU time a small LSTM step reported, and slowed the
 // step itself. Only OPENBLAS_NUM_THREADS=1 in the environment at start-up keeps them from being
 // made, so without it the program sets it and starts itself again (execv keeps the arguments).
-// compare_pytorch.py sets it anyway.
+// compare_peers.py sets it anyway.
 inline void single_thread(char** argv) {
   const char* set = std::getenv("OPENBLAS_NUM_THREADS");
   if (set == nullptr || std::string_view(set) != "1") {
@@ -44,7 +44,7 @@ inline void single_thread(char** argv) {
 //
 // On a quiet machine the two agree. On a shared one (other builds and tests running on the same
 // two cores) the wall clock also counts the time the scheduler gave to others, while CPU time
-// counts only this program's own work, so the programs report both and compare_pytorch.py
+// counts only this program's own work, so the programs report both and compare_peers.py
 // measures PyTorch the same two ways.
 struct Sample {
   double wall_ms = 0.0;
@@ -95,7 +95,7 @@ inline Summary summarize_cpu(const std::vector<Sample>& samples) {
 //
 // Read from VmHWM in /proc/self/status, the high-water mark of this program's own memory.
 // getrusage's ru_maxrss is the usual answer, but Linux carries it over from the parent through
-// fork and exec: started from a Python process that holds PyTorch (compare_pytorch.py), a tiny
+// fork and exec: started from a Python process that holds PyTorch (compare_peers.py), a tiny
 // benchmark would report the parent's ~280 MB. ru_maxrss (kilobytes) is the fallback.
 inline double peak_rss_mb() {
   if (std::FILE* status = std::fopen("/proc/self/status", "r")) {

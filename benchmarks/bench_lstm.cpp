@@ -11,8 +11,9 @@
 //
 // At small sizes (T=50 B=16 I=8 H=32) the step is ~1,000 small ops and the time goes to the
 // engine's per-op overhead; at large ones (T=100 B=64 I=32 H=128) it goes to the matrix
-// multiplies, i.e. to BLAS. compare_pytorch.py runs the same step in PyTorch (its fused
-// nn.LSTM and a cell composed of primitive ops) and compares.
+// multiplies, i.e. to BLAS. compare_peers.py runs the same step in PyTorch (its fused
+// nn.LSTM and a cell composed of primitive ops), from Python and from C++ (bench_libtorch),
+// and compares.
 //
 // Last line:  BENCH lstm T=.. B=.. I=.. H=.. ms_per_step=<median> peak_rss_mb=<x>
 //             cpu_ms_per_step=<median CPU time>

@@ -5,8 +5,8 @@
 //
 // All three products are cblas_dgemm calls, so the rate (GFLOP/s over 6 n^3 flops) shows how
 // much the engine adds around BLAS: allocating C and the two gradients, recording one node,
-// the reverse loop. At n = 512 that should be lost in the noise; compare_pytorch.py measures
-// torch's matmul on the same work to show it.
+// the reverse loop. At n = 512 that should be lost in the noise; compare_peers.py measures
+// torch's matmul on the same work (from Python, and from C++ in bench_libtorch) to show it.
 //
 // Last line:  BENCH matmul n=.. gflops=<x> cpu_gflops=<x per CPU second>
 //

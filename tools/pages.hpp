@@ -11,6 +11,12 @@
 //     <!-- results: table tanh -->      a table the program printed with Tutorial::table
 //     <!-- results: run -->             "full mode, seeds 1-10, 95 s", the run the page comes from
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
+//     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
+//                                       table), not shown as text in a fence
+//
+// docs/performance.md is filled the same way from docs/performance/results.json, which
+// benchmarks/compare_peers.py writes; timings are not re-run in CI, so there only check 1 applies
+// (benchmarks/check_page.cmake, under CTest).
 //
 // Any other page (a concept page, the README) cites a tutorial's results with the same markers,
 // its argument prefixed by the tutorial's name and a slash; the same works on a tutorial page to
@@ -122,6 +128,8 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
   }
   if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
   if (m.kind == "value") return need("values").at("text").get<std::string>();
+  // (A blank line after the block: a Markdown table would take the closing comment as a row.)
+  if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
   if (m.kind == "run") {
     const Json& seeds = results.at("seeds");
     const std::string list = seeds.size() == 1
@@ -143,7 +151,8 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
-                  "value NAME, run; each may name another tutorial: value NN_name/NAME)",
+                  "value NAME, markdown NAME, run; each may name another tutorial: value "
+                  "NN_name/NAME)",
                   what));
 }
 

@@ -7,6 +7,9 @@
 // Above each op sits its entry for the op index (op_info.hpp): its name and the rule as text;
 // a picture that wants the local derivative on a node's numbers (a saturated sigmoid, a relu that
 // is off) gets it from Tape::elementwise_derivatives, which runs the very rule below.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/op_info.hpp"
@@ -267,6 +270,37 @@ Tensor hardtanh(const Tensor& self, double lo, double hi) {
   check_bounds(kHardtanh.name, lo, hi, self);
   return unary_op(kHardtanh.name, self, clamp_between, d_hardtanh, Bounds{lo, hi});
 }
+
+// ----- in place: a += b and its kin (ops.hpp says when a changes and when it moves) -----------
+namespace {
+Tensor& in_place(const char* op, Tensor& a, const Tensor& b, Tensor (*f)(const Tensor&,
+                                                                         const Tensor&)) {
+  detail::check_defined(op, a);
+  if (Tape::current() != nullptr) {
+    if (a.is_leaf() && a.requires_grad()) {
+      throw TapeError(fmt::format(
+          "{}: a parameter (a leaf of shape {} that requires grad) cannot change in place while "
+          "a Tape records: the graph has used its old numbers. Update parameters outside the "
+          "Tape's life or under NoGradGuard (as optimizers do)",
+          op, shape_str(a.shape())));
+    }
+    return a = f(a, b);
+  }
+  const Tensor result = f(a, b);  // not recorded: nothing is
+  if (result.shape() != a.shape()) {
+    throw ShapeError(fmt::format("{}: the result has shape {}, which does not fit in a of shape {}",
+                                 op, shape_str(result.shape()), shape_str(a.shape())));
+  }
+  std::ranges::copy(result.data(), a.mutable_data().begin());  // mutable_data counts a change
+  a.impl().made_without_tape |= result.impl().made_without_tape;
+  return a;
+}
+}  // namespace
+
+Tensor& operator+=(Tensor& a, const Tensor& b) { return in_place("operator+=", a, b, add); }
+Tensor& operator-=(Tensor& a, const Tensor& b) { return in_place("operator-=", a, b, sub); }
+Tensor& operator*=(Tensor& a, const Tensor& b) { return in_place("operator*=", a, b, mul); }
+Tensor& operator/=(Tensor& a, const Tensor& b) { return in_place("operator/=", a, b, div); }
 
 // ----- this file's entries in the op index (op_info.cpp) --------------------------------------
 std::span<const OpInfo* const> detail::elementwise_op_info() {

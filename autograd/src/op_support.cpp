@@ -1,6 +1,8 @@
 // op_support.cpp — the checks and shape arithmetic every op file shares (op_support.hpp).
 #include "op_support.hpp"
 
+#include "autograd/custom_op.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -26,6 +28,33 @@ void check_result_finite(const char* op, const TensorImpl& result, bool recorded
       ScopeGuard::current(), shape_str(result.shape)));
 }
 
+void mark_if_made_without_tape(std::span<const Tensor* const> inputs, TensorImpl& result) {
+  for (const Tensor* t : inputs) {
+    if (t->impl().requires_grad || t->impl().made_without_tape) result.made_without_tape = true;
+  }
+}
+
+}  // namespace ag::detail
+
+namespace ag {
+Tensor record_op(const char* name, std::initializer_list<Tensor> inputs, Tensor result,
+                 BackwardFn backward, Saved saved) {
+  detail::check_defined(name, result);
+  for (const Tensor& t : inputs) detail::check_defined(name, t);
+  if (result.tape_id() != 0 || !result.is_leaf() || result.requires_grad()) {
+    throw ValueError(fmt::format(
+        "record_op('{}'): the result of shape {} must be a fresh tensor (made by the op, not "
+        "recorded yet, not a parameter)",
+        name, shape_str(result.shape())));
+  }
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : inputs) pointers.push_back(&t);
+  detail::record(name, pointers, result.impl_ptr(), backward, saved);
+  return result;
+}
+}  // namespace ag
+
+namespace ag::detail {
 void scatter_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;

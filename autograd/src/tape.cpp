@@ -80,7 +80,7 @@ std::mutex g_leaf_grad_mutex;
 }  // namespace
 
 Tape::Tape() : id_(g_next_id++) {
-  detail::fast::reuse_tape_arrays(nodes_, inputs_, saved_);  // the last tape's memory: fast/
+  detail::fast::reuse_tape_arrays(nodes_, inputs_, input_versions_, saved_);  // memory: fast/
   saved_.push_back(0);  // "nothing saved": an empty index list, no settings
   scopes_.emplace_back("");
   scope_index_.emplace("", 0);
@@ -106,7 +106,7 @@ Tape::~Tape() {
   }
   // Frees every node's tensor that no handle outside still holds, and keeps the arrays' memory
   // for the next tape (fast/tape_arrays.hpp).
-  detail::fast::recycle_tape_arrays(nodes_, inputs_, saved_);
+  detail::fast::recycle_tape_arrays(nodes_, inputs_, input_versions_, saved_);
   std::lock_guard lock(g_live_mutex);
   g_live.erase(id_);
 }
@@ -193,6 +193,13 @@ uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
   // DetectAnomalyGuard its numbers are looked at first: a NaN that comes in from outside (a
   // diverged parameter, a bad batch) is reported where it enters, under its name, not as the
   // result of whichever op happens to use it.
+  if (!impl.requires_grad && impl.made_without_tape) {
+    throw TapeError(fmt::format(
+        "{}: an input of shape {} was computed from tensors that require grad while no Tape was "
+        "alive, so it carries no graph and gradients would stop at it without a word. Compute "
+        "it while the Tape records (make the Tape first), or detach() it to use it as a constant",
+        op_for_error, shape_str(impl.shape)));
+  }
   if (g_detect_anomaly && !detail::all_finite(impl.value)) {
     throw AnomalyError(fmt::format(
         "anomaly: {} {}of shape {} holds NaN or Inf as it enters tape #{} (first used by '{}', "
@@ -224,6 +231,7 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   bool requires_grad = false;
   for (const Tensor* t : inputs) {
     inputs_.push_back(find_or_add_node(*t, op));
+    input_versions_.push_back(t->impl().version);
     // (Read from the tensor find_or_add_node just looked at, not through nodes_[...].out: same
     // flag, one pointer chase fewer.)
     requires_grad = requires_grad || t->impl().requires_grad;
@@ -236,6 +244,7 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   n.first_input = first;
   n.input_count = static_cast<uint32_t>(inputs.size());
   n.scope = current_scope();
+  n.version = out->version;
   if (saved.size > 0 || !saved.indices.empty()) n.saved = store_saved(saved);
   out->requires_grad = requires_grad;
   out->is_leaf = false;
@@ -407,6 +416,7 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
   for (uint32_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
+    check_unchanged(i);  // what the rule reads is what the op saw
     if (options.record_edge_grads) set_aside_input_grads(n, set_aside);
     n.backward(*this, n);
     if (options.record_edge_grads) measure_and_restore_input_grads(n, set_aside);
@@ -424,6 +434,26 @@ void Tape::check_input_grads_finite(uint32_t i) const {
           "anomaly: the backward rule of '{}' (tape index {}, scope '{}') produced NaN or "
           "Inf in the gradient of its input {} (shape {})",
           n.op, i, scopes_[n.scope], k, shape_str(input(n, k).shape)));
+    }
+  }
+}
+
+// A rule reads its inputs' numbers and its result's: if one was changed in place after the op
+// ran, the rule would compute the derivative at the wrong point, silently. PyTorch's version
+// counter catches this; TensorImpl::version is ours.
+void Tape::check_unchanged(uint32_t i) const {
+  const Node& n = nodes_[i];
+  for (size_t k = 0; k <= n.input_count; ++k) {  // the inputs, then the result
+    const bool result = k == n.input_count;
+    const uint32_t now = result ? n.out->version : input(n, k).version;
+    const uint32_t then = result ? n.version : input_versions_[n.first_input + k];
+    if (now != then) {
+      throw TapeError(fmt::format(
+          "backward(): {} of '{}' (tape index {}, scope '{}', shape {}) was modified by an "
+          "in-place operation after '{}' used it (version {} then, {} now), and its backward rule "
+          "needs the numbers it used. Change it after backward(), or change a copy",
+          result ? "the result" : fmt::format("input {}", k), n.op, i, scopes_[n.scope],
+          shape_str(result ? n.out->shape : input(n, k).shape), n.op, then, now));
     }
   }
 }
@@ -489,6 +519,7 @@ const std::string& ScopeGuard::current() { return g_scope; }
 
 NoGradGuard::NoGradGuard() : previous_(g_no_grad) { g_no_grad = true; }
 NoGradGuard::~NoGradGuard() { g_no_grad = previous_; }
+bool NoGradGuard::active() { return g_no_grad; }
 
 DetectAnomalyGuard::DetectAnomalyGuard() : previous_(g_detect_anomaly) { g_detect_anomaly = true; }
 DetectAnomalyGuard::~DetectAnomalyGuard() { g_detect_anomaly = previous_; }

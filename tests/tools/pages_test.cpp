@@ -68,6 +68,19 @@ TEST_CASE("fill writes every marker from the results and leaves the prose alone"
   CHECK(pages::fill(filled, r) == filled);  // filling twice changes nothing
 }
 
+TEST_CASE("a markdown marker pastes its block unfenced, so a Markdown table renders as one") {
+  pages::Json r = {{"values", pages::Json::object()}, {"tables", pages::Json::object()}};
+  r["markdown"] = {{"peers", {{"text", "| a | b |\n|---|---|\n| 1 | 2 |\n"}, {"kind", "timing"}}}};
+  const std::string page = "Run:\n<!-- results: markdown peers -->\nold\n<!-- /results -->\n";
+  const std::string filled = pages::fill(page, r);
+  CHECK(filled ==
+        "Run:\n<!-- results: markdown peers -->\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "<!-- /results -->\n");
+  CHECK(pages::fill(filled, r) == filled);
+  CHECK_THROWS_WITH(pages::fill("<!-- results: markdown nope --><!-- /results -->", r),
+                    Catch::Contains("no markdown named 'nope'"));
+}
+
 TEST_CASE("fill refuses a marker it cannot fill, naming it") {
   const pages::Json r = results_with("REPRODUCED", 5, "0.5");
   CHECK_THROWS_WITH(pages::fill("<!-- results: value nope --><!-- /results -->", r),

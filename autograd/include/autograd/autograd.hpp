@@ -3,9 +3,10 @@
 // Read in this order: tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how
 // backward walks them), ops.hpp (every op and its derivative), gradcheck.hpp (how we know the
 // derivatives are right), random.hpp (reproducible initialisation), print.hpp (std::cout << t),
-// version.hpp (ag::version()).
+// custom_op.hpp (your own op and its backward), version.hpp (ag::version()).
 #pragma once
 
+#include "autograd/custom_op.hpp"
 #include "autograd/error.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/op_info.hpp"

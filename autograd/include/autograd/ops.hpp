@@ -154,11 +154,18 @@ inline Tensor operator+(double a, const Tensor& b) { return add(Tensor(a), b); }
 inline Tensor operator-(double a, const Tensor& b) { return sub(Tensor(a), b); }
 inline Tensor operator*(double a, const Tensor& b) { return mul(Tensor(a), b); }
 inline Tensor operator/(double a, const Tensor& b) { return div(Tensor(a), b); }
-// In-place-looking forms rebind the handle to a new recorded tensor (like `x = x + y`).
-inline Tensor& operator+=(Tensor& a, const Tensor& b) { return a = add(a, b); }
-inline Tensor& operator-=(Tensor& a, const Tensor& b) { return a = sub(a, b); }
-inline Tensor& operator*=(Tensor& a, const Tensor& b) { return a = mul(a, b); }
-inline Tensor& operator/=(Tensor& a, const Tensor& b) { return a = div(a, b); }
+// a += b, a -= b, a *= b, a /= b, as in PyTorch:
+//  - outside recording (no Tape alive, or under NoGradGuard) a's own numbers change, and every
+//    handle to it sees it: `for (Tensor p : params) p -= lr * p.grad();` trains. b broadcasts
+//    to a's shape (a ShapeError if the result would not fit in a). A tape that read a before
+//    then refuses to run backward through it (TensorImpl::version).
+//  - while a tape records, the result is recorded like any op and `a` moves to it (so
+//    `loss += term` builds the graph); a parameter (a leaf that requires grad) refuses with a
+//    TapeError, as PyTorch's leaves do: the graph already used its old numbers.
+Tensor& operator+=(Tensor& a, const Tensor& b);
+Tensor& operator-=(Tensor& a, const Tensor& b);
+Tensor& operator*=(Tensor& a, const Tensor& b);
+Tensor& operator/=(Tensor& a, const Tensor& b);
 
 // ----- creation (leaves: not recorded until used) --------------------------------------------
 Tensor zeros(Shape shape, bool requires_grad = false);

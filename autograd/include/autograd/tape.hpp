@@ -92,6 +92,7 @@ struct Node {
   uint32_t scope = 0;               // index into tape.scopes(); 0 is the root scope ""
   uint32_t saved = 0;               // where what the op saved for backward starts on the tape
                                     // (0: nothing); read it with tape.saved<Settings>(node)
+  uint32_t version = 0;             // out's version (TensorImpl::version) when recorded
 };
 
 // What an op saves for its backward, minitorch's ctx.save_for_backward: a small struct of its
@@ -238,6 +239,7 @@ class Tape {
   void set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) const;
   void measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside);
   void check_input_grads_finite(uint32_t i) const;
+  void check_unchanged(uint32_t i) const;
   uint32_t store_saved(Saved saved);
   std::vector<double> rule_with_seed_of_ones(const Node& n, size_t k, bool any_input) const;
   uint32_t current_scope();
@@ -253,6 +255,7 @@ class Tape {
   std::shared_ptr<detail::TapeStack> stack_;  // the stack of the thread that made this tape
   std::vector<Node> nodes_;
   std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
+  std::vector<uint32_t> input_versions_;  // parallel to inputs_: each input's version when read
   std::vector<int64_t> saved_;          // what the ops saved: for each, the length of its index
                                         // list, the list, then its settings' bytes; saved_[0] = 0
                                         // is "nothing saved"
@@ -311,6 +314,7 @@ class NoGradGuard {
   ~NoGradGuard();
   NoGradGuard(const NoGradGuard&) = delete;
   NoGradGuard& operator=(const NoGradGuard&) = delete;
+  static bool active();
 
  private:
   bool previous_;

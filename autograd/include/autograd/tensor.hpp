@@ -70,8 +70,17 @@ struct TensorImpl {
   Buffer grad;                 // empty until a backward pass writes into it
   uint64_t tape_id = 0;        // the tape this tensor's latest node is on (0: none)
   uint32_t node = 0;           // its index on that tape
+  // How many times its numbers were changed in place (an in-place operator outside recording,
+  // mutable_data()). A tape notes it when an op reads the tensor, and backward refuses to run
+  // that op's rule if it has changed since: the rule would read the new numbers (PyTorch's
+  // version counter, "modified by an inplace operation"). There are no views here (every op's
+  // result owns its numbers), so a change concerns the changed tensor alone.
+  uint32_t version = 0;
   bool requires_grad = false;  // gradients flow into (or through) this tensor
   bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
+  // Made by an op from tensors that require grad while no Tape was alive: it carries no graph,
+  // so using it on a tape later is an error (gradients would silently stop at it).
+  bool made_without_tape = false;
   // Optional: "lstm.layer0.W_ih", shown by the tape and the graphs (null: no name). Behind a
   // pointer because almost no tensor has one, and a std::string in place would make every
   // tensor, each scalar of the scalar engine included, 24 bytes larger.
@@ -115,7 +124,12 @@ class Tensor {
   std::span<const double> data() const& { return impl().value.span(); }
   std::span<const double> data() const&& = delete;  // a view into a temporary (see above)
   // Writable access, for initialisers and optimizers: changes the value in place (not recorded).
-  std::span<double> mutable_data() & { return impl().value.span(); }
+  // Counts as a change (TensorImpl::version): backward through an op that read the tensor
+  // before it then throws, rather than use the new numbers.
+  std::span<double> mutable_data() & {
+    ++impl().version;
+    return impl().value.span();
+  }
   std::span<double> mutable_data() && = delete;
   std::vector<double> to_vector() const;
   // The single number of a one-element tensor; an error for any other.

@@ -55,7 +55,7 @@ inline constexpr bool kPoolsStepAside = false;
 
 class BlockPool {
  public:
-  static constexpr size_t kBlock = 96;  // bytes: a TensorImpl and its shared_ptr control block
+  static constexpr size_t kBlock = 104;  // bytes: a TensorImpl and its shared_ptr control block
   static constexpr size_t kSlab = 64 * 1024;
 
   static void* allocate() {
