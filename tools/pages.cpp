@@ -1,35 +1,100 @@
-// pages — fills a tutorial's docs page from its results.json, and checks a page against a fresh
-// run. The rules are in pages.hpp; `./run pages` calls this for every tutorial.
+// pages — fills a docs page from the committed results of the tutorials, and checks a page against
+// a fresh run. The rules are in pages.hpp; `./run pages` calls this for every tutorial's page and
+// for every other page that cites one.
 //
-//   pages fill  docs/tutorials/06_initialization.md  docs/tutorials/results/06_initialization.json
-//   pages check docs/tutorials/06_initialization.md  docs/tutorials/results/06_initialization.json
-//               out/pages/06_initialization/results.json
+//   pages fill  docs/tutorials/06_initialization.md  docs/tutorials/results
+//   pages check docs/tutorials/06_initialization.md  docs/tutorials/results  build/pages
+//   pages check docs/concepts/the-lstm.md            docs/tutorials/results
+//   pages fill  docs/performance.md  docs/performance/results.json
 //   pages --version
+//
+// RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
+// that cites NN_name then reads NN_name.json beside it. FRESH may likewise be one file.
+// RESULTS_DIR holds the committed results, one NN_name.json per tutorial; it may be a list of
+// folders separated by ':' (docs/tutorials/results:docs/img, where viz_gallery.json sits beside
+// the gallery's pictures), searched in order. A page's own results are <page's name>.json (a
+// tutorial page); a marker that cites NN_name reads NN_name.json. FRESH_DIR holds a fresh run,
+// FRESH_DIR/<page's name>/results.json: with it, check also compares the page's own results with
+// the fresh ones.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <vector>
 
 #include "pages.hpp"
 
 namespace {
 
-std::string read(const std::string& path) {
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-pages::Json read_json(const std::string& path) {
+pages::Json read_json(const fs::path& path) {
   try {
     return pages::Json::parse(read(path));
   } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+    throw std::runtime_error(fmt::format("{}: {}", path.string(), e.what()));
   }
 }
+
+// The committed results a page's markers read: "" is the page's own tutorial, named after the
+// page; any other name a cited tutorial. Each file is read once.
+class Committed {
+ public:
+  // `dirs`: a ':' list of folders, or one results file (the page's own, whatever its name).
+  Committed(const std::string& dirs, std::string own) : own_(std::move(own)) {
+    if (fs::is_regular_file(dirs)) {
+      own_file_ = dirs;
+      dirs_.push_back(own_file_.parent_path());
+      return;
+    }
+    std::istringstream list(dirs);
+    for (std::string dir; std::getline(list, dir, ':');) dirs_.emplace_back(dir);
+  }
+
+  bool has_own() const { return fs::exists(path_of("")); }
+  // The first folder's file that exists (the first folder's name when none does).
+  fs::path path_of(const std::string& tutorial) const {
+    if (tutorial.empty() && !own_file_.empty()) return own_file_;
+    const std::string file = (tutorial.empty() ? own_ : tutorial) + ".json";
+    for (const fs::path& dir : dirs_) {
+      if (fs::exists(dir / file)) return dir / file;
+    }
+    return dirs_.front() / file;
+  }
+
+  const pages::Json& operator()(const std::string& tutorial) {
+    const std::string name = tutorial.empty() ? own_ : tutorial;
+    auto found = loaded_.find(name);
+    if (found != loaded_.end()) return found->second;
+    if (!fs::exists(path_of(tutorial))) {
+      throw std::runtime_error(
+          tutorial.empty()
+              ? fmt::format("a marker without a tutorial's name, but there are no results for "
+                            "this page ({}): cite one, e.g. 'value 09_gradients_through_time/NAME'",
+                            path_of(tutorial).string())
+              : fmt::format("a marker cites {}, which has no committed results ({})", tutorial,
+                            path_of(tutorial).string()));
+    }
+    return loaded_.emplace(name, read_json(path_of(tutorial))).first->second;
+  }
+
+ private:
+  std::vector<fs::path> dirs_;
+  std::string own_;
+  fs::path own_file_;  // the page's own results, when given as one file
+  std::map<std::string, pages::Json> loaded_;
+};
 
 }  // namespace
 
@@ -39,21 +104,24 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", ag::version_line("pages"));
     return 0;
   }
-  if (!((command == "fill" && argc == 4) || (command == "check" && argc == 5))) {
+  if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)))) {
     fmt::print(stderr,
-               "usage: pages fill PAGE.md RESULTS.json\n"
-               "       pages check PAGE.md COMMITTED.json FRESH.json\n");
+               "usage: pages fill PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json\n"
+               "       pages check PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json "
+               "[FRESH_DIR | FRESH.json]\n");
     return 2;
   }
   try {
-    const std::string page_path = argv[2];
+    const fs::path page_path = argv[2];
     const std::string page = read(page_path);
-    const pages::Json committed = read_json(argv[3]);
-    const std::string filled = pages::fill(page, committed);
+    Committed committed(argv[3], page_path.stem().string());
+    const std::string filled = pages::fill(page, [&](const std::string& t) -> const pages::Json& {
+      return committed(t);
+    });
     if (command == "fill") {
       if (filled != page) {
         std::ofstream(page_path, std::ios::binary) << filled;
-        fmt::print("pages: filled {}\n", page_path);
+        fmt::print("pages: filled {}\n", page_path.string());
       }
       return 0;
     }
@@ -64,18 +132,25 @@ int main(int argc, char** argv) {
                       "not refilled after the results changed)",
                       argv[3]));
     }
-    for (const std::string& p : pages::compare(committed, read_json(argv[4]))) {
-      problems.push_back("a fresh run differs: " + p);
+    if (argc == 5 && committed.has_own()) {
+      const fs::path fresh = fs::is_regular_file(argv[4])
+                                 ? fs::path(argv[4])
+                                 : fs::path(argv[4]) / page_path.stem() / "results.json";
+      for (const std::string& p : pages::compare(committed(""), read_json(fresh))) {
+        problems.push_back("a fresh run differs: " + p);
+      }
     }
-    for (const std::string& p : problems) fmt::print("pages: {}: {}\n", page_path, p);
+    for (const std::string& p : problems) fmt::print("pages: {}: {}\n", page_path.string(), p);
     if (!problems.empty()) {
       fmt::print(
           "pages: {}: {} problem(s); if the change is intended, run `./run pages` and "
           "read the diff\n",
-          page_path, problems.size());
+          page_path.string(), problems.size());
       return 1;
     }
-    fmt::print("pages: {}: agrees with a fresh run\n", page_path);
+    fmt::print("pages: {}: {}\n", page_path.string(),
+               argc == 5 && committed.has_own() ? "agrees with a fresh run"
+                                                : "is what the committed results fill it with");
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "pages: {}\n", e.what());

@@ -18,6 +18,18 @@
 // benchmarks/compare_peers.py writes; timings are not re-run in CI, so there only check 1 applies
 // (benchmarks/check_page.cmake, under CTest).
 //
+// Any other page (a concept page, the README) cites a tutorial's results with the same markers,
+// its argument prefixed by the tutorial's name and a slash; the same works on a tutorial page to
+// quote another tutorial:
+//
+//     <!-- results: value 09_gradients_through_time/first_ratio_tanh -->3.1e-20<!-- /results -->
+//     <!-- results: table 09_gradients_through_time/seeds -->
+//     <!-- results: claim 09_gradients_through_time/2 -->
+//     <!-- results: run 09_gradients_through_time/ -->    (the cited run: its mode and seeds)
+//
+// The cited results are the committed ones (docs/tutorials/results/NN_name.json), so a concept
+// page changes exactly when the tutorial's page does.
+//
 // Two checks keep a page true (`./run pages --check`, in CI):
 //   1. the page is exactly what filling it from the committed results gives (no hand edits);
 //   2. a fresh full-mode run agrees with the committed results: every verdict and every "k of N"
@@ -26,7 +38,12 @@
 //        trained  one unit in the second significant digit (0.94 vs 0.95 agree, 0.94 vs 0.96 not)
 //        timing   not compared: speed depends on the machine and its load
 //      Runs of the bar characters ▏▎▍▌▋▊▉█ and the spaces after them are ignored: a bar is a
-//      picture of a number that is compared itself.
+//      picture of a number that is compared itself. (A page that only cites is covered by the
+//      check of each tutorial it cites.)
+//
+// And one rule keeps numbers from being typed around the markers (stray_numbers below, checked
+// by tests/tools over the pages it lists): in a page's prose, every decimal fraction, power of
+// ten, percentage and duration sits between markers.
 //
 // What this file leaves out: prose. The words around the markers are the author's; only what
 // sits between markers is generated.
@@ -35,8 +52,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -52,28 +71,51 @@ using Json = nlohmann::ordered_json;
 
 inline std::string fenced(const std::string& text) { return "\n```text\n" + text + "```\n"; }
 
-// What goes between one marker's opening and closing comment. `what` is the marker's words after
-// "results:", e.g. "table tanh" or "value ratio".
-inline std::string fill_one(std::string_view what, const Json& results) {
+// The results a page's markers read, by tutorial name: "" is the page's own tutorial (a marker
+// without a "NN_name/" prefix), any other name a cited tutorial.
+using Lookup = std::function<const Json&(const std::string& tutorial)>;
+
+// One marker's words after "results:", e.g. "table tanh" or "value 09_x/ratio", taken apart.
+struct Marker {
+  std::string kind;      // claims, claim, table, value, run
+  std::string tutorial;  // "" for the page's own; the cited tutorial's name otherwise
+  std::string name;      // the claim's number, the table's or the value's key; "" for claims, run
+};
+
+inline Marker parse_marker(std::string_view what) {
   const size_t space = what.find(' ');
-  const std::string kind(what.substr(0, space));
-  const std::string name = space == std::string_view::npos ? ""
-                                                           : std::string(what.substr(space + 1));
+  Marker m{std::string(what.substr(0, space)), "", ""};
+  const std::string argument = space == std::string_view::npos
+                                   ? ""
+                                   : std::string(what.substr(space + 1));
+  const size_t slash = argument.find('/');
+  m.tutorial = slash == std::string::npos ? "" : argument.substr(0, slash);
+  m.name = slash == std::string::npos ? argument : argument.substr(slash + 1);
+  return m;
+}
+
+// What goes between one marker's opening and closing comment. `what` is the marker's words after
+// "results:", e.g. "table tanh" or "value 09_gradients_through_time/first_ratio_tanh".
+inline std::string fill_one(std::string_view what, const Lookup& lookup) {
+  const Marker m = parse_marker(what);
+  const Json& results = lookup(m.tutorial);
+  const std::string& name = m.name;
   auto need = [&](const char* section) -> const Json& {
     const Json& s = results.at(section);
     if (!s.contains(name)) {
-      throw std::runtime_error(
-          fmt::format("marker '{}': results.json has no {} named '{}'", what, section, name));
+      throw std::runtime_error(fmt::format("marker '{}': {} has no {} named '{}'", what,
+                                           m.tutorial.empty() ? "results.json" : m.tutorial,
+                                           section, name));
     }
     return s.at(name);
   };
-  if (kind == "claims") {
+  if (m.kind == "claims") {
     std::string text;
     for (const Json& c : results.at("claims")) text += c.at("text").get<std::string>();
     if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
     return fenced(text);
   }
-  if (kind == "claim") {
+  if (m.kind == "claim") {
     const Json& claims = results.at("claims");
     const size_t k = std::strtoul(name.c_str(), nullptr, 10);
     if (k < 1 || k > claims.size()) {
@@ -84,31 +126,39 @@ inline std::string fill_one(std::string_view what, const Json& results) {
     if (text.ends_with("\n\n")) text.pop_back();
     return fenced(text);
   }
-  if (kind == "table") return fenced(need("tables").at("text").get<std::string>());
-  if (kind == "value") return need("values").at("text").get<std::string>();
+  if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
+  if (m.kind == "value") return need("values").at("text").get<std::string>();
   // (A blank line after the block: a Markdown table would take the closing comment as a row.)
-  if (kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
-  if (kind == "run") {
+  if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
+  if (m.kind == "run") {
     const Json& seeds = results.at("seeds");
     const std::string list = seeds.size() == 1
                                  ? fmt::format("seed {}", seeds[0].get<uint64_t>())
                                  : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
                                                seeds.back().get<uint64_t>());
+    const std::string mode = results.at("mode").get<std::string>() == "quick" ? "`--quick`"
+                                                                              : "full-mode";
+    if (!m.tutorial.empty()) {  // a citing page: which run its numbers come from
+      return fmt::format(
+          "\n*The numbers quoted from tutorial {} come from its {} run ({}),\nfilled in by "
+          "`./run pages`; CI checks them against a fresh run.*\n",
+          m.tutorial, mode, list);
+    }
     return fmt::format(
         "\n*Generated from a {} run ({}, {:.0f} s of CPU time on the development "
         "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
-        results.at("mode").get<std::string>() == "quick" ? "`--quick`" : "full-mode", list,
-        results.at("seconds").get<double>());
+        mode, list, results.at("seconds").get<double>());
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
-                  "value NAME, markdown NAME, run)",
+                  "value NAME, markdown NAME, run; each may name another tutorial: value "
+                  "NN_name/NAME)",
                   what));
 }
 
-// The page with every marker filled from `results`. Throws on a marker without its closing
-// comment or one that names nothing in the results.
-inline std::string fill(std::string_view page, const Json& results) {
+// The page with every marker filled from the results `lookup` gives. Throws on a marker without
+// its closing comment or one that names nothing in the results.
+inline std::string fill(std::string_view page, const Lookup& lookup) {
   static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->",
                                     kClose = "<!-- /results -->";
   std::string out;
@@ -124,12 +174,23 @@ inline std::string fill(std::string_view page, const Json& results) {
     }
     const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
     out += page.substr(at, what_end + kEnd.size() - at);
-    out += fill_one(what, results);
+    out += fill_one(what, lookup);
     out += kClose;
     at = close + kClose.size();
   }
   out += page.substr(at);
   return out;
+}
+
+// A tutorial page filled from its own results alone (a marker citing another tutorial throws).
+inline std::string fill(std::string_view page, const Json& results) {
+  return fill(page, [&](const std::string& tutorial) -> const Json& {
+    if (!tutorial.empty()) {
+      throw std::runtime_error(
+          fmt::format("a marker cites {}, but only this page's own results were given", tutorial));
+    }
+    return results;
+  });
 }
 
 // ----- comparing a fresh run with the committed one -------------------------------------------
@@ -288,6 +349,147 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
     }
   }
   return problems;
+}
+
+// ----- numbers typed outside markers -------------------------------------------------------
+
+// A number in a page's prose that should have come from a run: where it is, and the line it is in.
+struct Stray {
+  int line = 0;      // 1-based
+  std::string text;  // the number as typed, with its % or unit: "0.64", "3.1e-20", "53%", "374 s"
+};
+
+// The page with everything that is not prose blanked out (newlines kept, so lines still count):
+// what sits between markers (generated), HTML comments, fenced code blocks, code spans, the
+// targets of links and images, and bare web addresses.
+inline std::string prose_only(std::string_view page) {
+  std::string s(page);
+  auto blank = [&](size_t from, size_t to) {
+    for (size_t k = from; k < to && k < s.size(); ++k) {
+      if (s[k] != '\n') s[k] = ' ';
+    }
+  };
+  // Markers with what they hold, then any other comment.
+  for (size_t open = s.find("<!-- results: "); open != std::string::npos;
+       open = s.find("<!-- results: ", open)) {
+    const size_t close = s.find("<!-- /results -->", open);
+    const size_t end = close == std::string::npos ? s.size() : close + 17;
+    blank(open, end);
+    open = end;
+  }
+  for (size_t open = s.find("<!--"); open != std::string::npos; open = s.find("<!--", open)) {
+    const size_t close = s.find("-->", open + 4);
+    const size_t end = close == std::string::npos ? s.size() : close + 3;
+    blank(open, end);
+    open = end;
+  }
+  // Fenced blocks: from a line starting with ``` to the next such line. Indented blocks: lines
+  // indented by four spaces after a blank line, up to the next line that is not.
+  size_t line_start = 0;
+  bool in_fence = false, in_indented = false, after_blank = true;
+  while (line_start < s.size()) {
+    size_t line_end = s.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = s.size();
+    const size_t first = s.find_first_not_of(' ', line_start);
+    const bool empty = first >= line_end;
+    const bool fence = !empty && s.compare(first, 3, "```") == 0;
+    in_indented = !in_fence && !empty && first - line_start >= 4 && (after_blank || in_indented);
+    if (fence || in_fence || in_indented) blank(line_start, line_end);
+    if (fence) in_fence = !in_fence;
+    after_blank = empty;
+    line_start = line_end + 1;
+  }
+  // Code spans (which may go on over a line break, not over a blank line), link targets "](...)",
+  // web addresses.
+  for (size_t open = s.find('`'); open != std::string::npos; open = s.find('`', open)) {
+    const size_t close = s.find('`', open + 1);
+    const size_t paragraph_end = s.find("\n\n", open);
+    if (close == std::string::npos || close > paragraph_end) {
+      open = open + 1;
+      continue;
+    }
+    blank(open, close + 1);
+    open = close + 1;
+  }
+  for (size_t open = s.find("]("); open != std::string::npos; open = s.find("](", open)) {
+    const size_t close = s.find_first_of(")\n", open);
+    blank(open, close);
+    open = close == std::string::npos ? s.size() : close;
+  }
+  for (size_t open = s.find("http"); open != std::string::npos; open = s.find("http", open)) {
+    const size_t end = s.find_first_of(" \n)|>", open);
+    blank(open, end);
+    open = end == std::string::npos ? s.size() : end;
+  }
+  return s;
+}
+
+// The numbers in a page's prose that the rule forbids outside markers.
+//
+// Forbidden in prose: a decimal fraction (0.64), a power of ten (3.1e-20, 1e4), a percentage
+// (53%) and a duration (374 s, 1.3 ms): what a run measures and prints. They belong between
+// markers, filled from a run's results.
+// Allowed in prose, as typed:
+//   - integers without a unit: counts, sizes, steps, seeds, years (2015), tutorial numbers (09),
+//     thresholds the author fixed (100x); a word for a measured count ("thirteen") is not caught
+//     either, and is the author's to avoid;
+//   - a section number after "§" or "section" (§2.1, section 2.1);
+//   - anything in a code span or a fenced block: code, formulas and option values (`rho = 0.9`,
+//     `f ≈ sigmoid(0) = 0.5`, `log10_min = -8`) the reader could type; and link targets.
+inline std::vector<Stray> stray_numbers(std::string_view page) {
+  const std::string s = prose_only(page);
+  std::vector<Stray> found;
+  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  auto letter = [&](size_t k) {
+    const unsigned char c = static_cast<unsigned char>(s[k]);
+    return c < 0x80 && (std::isalnum(c) || c == '_');
+  };
+  int line = 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\n') {
+      ++line;
+      continue;
+    }
+    // A number starts at a digit (or ".5") not glued to a word or another number before it.
+    const bool starts = digit(i) || (s[i] == '.' && digit(i + 1) && (i == 0 || !letter(i - 1)));
+    if (!starts || (i > 0 && (letter(i - 1) || s[i - 1] == '.'))) continue;
+    size_t j = i;
+    while (digit(j)) ++j;
+    bool fraction = false, power = false;
+    if (j + 1 < s.size() && s[j] == '.' && digit(j + 1)) {
+      fraction = true;
+      for (++j; digit(j);) ++j;
+    }
+    if (j < s.size() && (s[j] == 'e' || s[j] == 'E') &&
+        (digit(j + 1) || ((s[j + 1] == '-' || s[j + 1] == '+') && digit(j + 2)))) {
+      power = true;
+      for (j += 2; digit(j);) ++j;
+    }
+    std::string text = s.substr(i, j - i);
+    bool measured = fraction || power;
+    if (j < s.size() && s[j] == '%') {
+      text += '%';
+      measured = true;
+    } else {
+      for (std::string_view unit : {" s", " ms", " µs", " min"}) {
+        const size_t after = j + unit.size();
+        if (s.compare(j, unit.size(), unit) == 0 && (after >= s.size() || !letter(after))) {
+          text += unit;
+          measured = true;
+          break;
+        }
+      }
+    }
+    // A section number: "§2.1", "section 2.1", "sections 2.1 and 3.2".
+    const std::string before = s.substr(i >= 12 ? i - 12 : 0, i >= 12 ? 12 : i);
+    const bool section = before.ends_with("§") || before.ends_with("section ") ||
+                         before.ends_with("sections ") || before.ends_with("and ");
+    if (measured && !(section && fraction && !power && text.back() != '%')) {
+      found.push_back({line, text});
+    }
+    i = j - 1;
+  }
+  return found;
 }
 
 }  // namespace pages

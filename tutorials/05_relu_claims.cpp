@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
       "rotates from round to round, so that a busy moment on the machine hits all of them. "
       "relu is a comparison; sigmoid and tanh each need exp or tanh, tens of floating-point "
       "operations per element, which the engine computes four or eight numbers at a time "
-      "(glibc's vector math library; autograd/src/vector_math.cpp).",
+      "(glibc's vector math library; autograd/src/fast/vector_math.cpp).",
       elements, rounds));
   ag::Generator timing_gen(seeds.front());
   const Tensor x = ag::normal({elements}, 0.0, 1.0, timing_gen);

@@ -309,6 +309,15 @@ int main(int argc, char** argv) {
                       .from_edges = false});
     }
     std::string text = ag::viz::flow_bars(bars, scale, 40);
+    // (The concept pages quote this seed's numbers: vanishing-and-exploding.md, the-lstm.md.)
+    const char* keys[] = {"tanh", "lstm0", "lstm1", "irnn"};
+    for (size_t k = 0; k < nets.size(); ++k) {
+      const double per_step = std::pow(nets[k].ratio, 1.0 / static_cast<double>(T - 1));
+      t.value(fmt::format("first_ratio_{}", keys[k]), nets[k].ratio,
+              nets[k].ratio < 1e-3 ? "{:.1e}" : "{:.2f}");
+      t.value(fmt::format("first_per_step_{}", keys[k]), per_step, "{:.2f}");
+    }
+    t.value("first_orders_lstm1_over_lstm0", std::log10(nets[2].ratio / nets[1].ratio), "{:.0f}");
     for (const Network& net : nets) {
       std::vector<double> sampled;  // at most ~50 steps, so the sparkline fits on a line
       for (int64_t s = 0; s < T; s += std::max<int64_t>(1, T / 50)) {
@@ -413,9 +422,10 @@ int main(int argc, char** argv) {
       "Note what the LSTM with forget bias 0 does: in {} of {} seeds it keeps even less of the "
       "gradient than the tanh RNN. An LSTM is not a cure by itself: along the cell path each "
       "step multiplies by f_t, and at PyTorch's init f_t ~ sigmoid(0) = 0.5. The forget bias "
-      "moves f_t to ~0.73; training can push f_t to 1 where a memory is needed. The IRNN's "
+      "moves f_t to ~{}; training can push f_t to 1 where a memory is needed. The IRNN's "
       "factor is about 1 for every unit that is on, exactly 0 for a unit that is off.",
-      t.value("lstm0_below_rnn", lstm0_below_rnn, "{:.0f}"), seeds.size()));
+      t.value("lstm0_below_rnn", lstm0_below_rnn, "{:.0f}"), seeds.size(),
+      t.value("sigmoid_1", 1.0 / (1.0 + std::exp(-1.0)), "{:.2f}")));
 
   // -------------------------------------------------------------------------------------------
   t.section("2. Pascanu's bound: ||d h_T / d h_0||_2 <= rho^T for tanh and W_hh = rho * Q");
@@ -468,6 +478,10 @@ int main(int argc, char** argv) {
       holds = holds && fraction[n] <= 1.0;
       worst_fraction[n] = std::max(worst_fraction[n], fraction[n]);
       largest[n] = std::max(largest[n], spec[n]);
+    }
+    if (k == 0) {  // (the concept page quotes the first seed's norms)
+      t.value("first_norm_09", spec[0], "{:.1e}");
+      t.value("first_norm_11", spec[1], "{:.1f}");
     }
     table += fmt::format("  {:<5} {:>13.3e} {:>13.3e}   {:>13.3e} {:>13.3e}\n", seeds[k], spec[0],
                          fraction[0], spec[1], fraction[1]);

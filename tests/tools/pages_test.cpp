@@ -2,6 +2,7 @@
 // verdict rule of tutorials/common/tutorial.hpp.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,41 @@ TEST_CASE("fill refuses a marker it cannot fill, naming it") {
                     Catch::Contains("there are 1 claims"));
 }
 
+TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
+  const pages::Json own = results_with("REPRODUCED", 5, "0.5");
+  pages::Json other = results_with("MIXED", 3, "0.7");
+  other["tutorial"] = "09_other";
+  other["values"]["ratio"]["text"] = "3.1e-20";
+  std::vector<std::string> asked;
+  const pages::Lookup lookup = [&](const std::string& tutorial) -> const pages::Json& {
+    asked.push_back(tutorial);
+    if (tutorial.empty()) return own;
+    if (tutorial == "09_other") return other;
+    throw std::runtime_error("no results for " + tutorial);
+  };
+  const std::string page =
+      "own <!-- results: value ratio --><!-- /results -->, cited "
+      "<!-- results: value 09_other/ratio --><!-- /results -->\n"
+      "<!-- results: claim 09_other/1 --><!-- /results -->\n"
+      "<!-- results: run 09_other/ --><!-- /results -->\n";
+  const std::string filled = pages::fill(page, lookup);
+  CHECK(filled.find("own <!-- results: value ratio -->0.158<!-- /results -->") !=
+        std::string::npos);
+  CHECK(filled.find("cited <!-- results: value 09_other/ratio -->3.1e-20<!-- /results -->") !=
+        std::string::npos);
+  CHECK(filled.find("verdict:  MIXED") != std::string::npos);
+  CHECK(filled.find("quoted from tutorial 09_other come from its full-mode run (seeds 1-5)") !=
+        std::string::npos);
+  CHECK(std::count(asked.begin(), asked.end(), "09_other") == 3);
+  CHECK(pages::fill(filled, lookup) == filled);
+  // A name the cited results do not have is named in the error, with the tutorial.
+  CHECK_THROWS_WITH(pages::fill("<!-- results: value 09_other/nope --><!-- /results -->", lookup),
+                    Catch::Contains("09_other has no values named 'nope'"));
+  // A page given only its own results cannot cite.
+  CHECK_THROWS_WITH(pages::fill("<!-- results: value 09_other/ratio --><!-- /results -->", own),
+                    Catch::Contains("cites 09_other"));
+}
+
 TEST_CASE("a fresh run agrees when verdicts match and numbers are within their kind's tolerance") {
   const pages::Json committed = results_with("REPRODUCED", 5, "MSE 0.094");
   CHECK(pages::compare(committed, committed).empty());
@@ -102,7 +138,7 @@ TEST_CASE("a fresh run agrees when verdicts match and numbers are within their k
   CHECK(pages::compare(committed, results_with("REPRODUCED", 4, "MSE 0.094")).size() == 1);
 }
 
-TEST_CASE("exact numbers agree to the last printed digit; bars are not compared") {
+TEST_CASE("exact numbers agree to the last printed digit, and bars are not compared") {
   using pages::Kind;
   CHECK(pages::compare_text("ratio 0.158", "ratio 0.158", Kind::exact).empty());
   CHECK(pages::compare_text("ratio 0.158", "ratio 0.159", Kind::exact).empty());

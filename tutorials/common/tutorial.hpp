@@ -20,7 +20,7 @@
 // --out DIR (default out/NN_name/, where it writes its graphs, CSV files and results.json), and
 // --help. results.json holds the claims, the named numbers and the named tables the program
 // printed; tools/pages.cpp fills the docs page from it, and CI checks that the page still says
-// what a fresh full-mode run prints (docs/tutorials/README.md).
+// what a fresh full-mode run prints (docs/README.md).
 //
 // What this file leaves out: statistics beyond counting seeds (no p-values: the 80/20 rule is a
 // reading aid over a handful of seeds, not a test of significance).

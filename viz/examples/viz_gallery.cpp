@@ -5,11 +5,21 @@
 //
 // Each picture is one of the networks of example_graphs.hpp after one backward pass with edge
 // gradients recorded. The terminal views (bars, sparkline) are printed, as a tutorial would.
+// The numbers the docs quote about these pictures (docs/graphs.md, the concept pages, the
+// README) go to OUTDIR/viz_gallery.json, in the format of a tutorial's results.json: `./run
+// pages` fills the pages' markers from it (tools/pages.hpp), and the gallery's test compares it
+// byte for byte with the committed one, like the pictures.
 #include <autograd/version.hpp>
 #include <viz/viz.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "example_graphs.hpp"
 
@@ -19,7 +29,77 @@ namespace ex = ag::viz::examples;
 
 namespace {
 const ag::BackwardOptions kEdges{.record_edge_grads = true};
+
+// The numbers the docs quote, as tut::Tutorial records them (tutorials/common/tutorial.hpp):
+// each value with the text it is quoted as, each table as printed. Nothing here is trained or
+// timed, so every one is "exact".
+class Quoted {
+ public:
+  std::string value(const std::string& key, double v, std::string_view format) {
+    std::string text = fmt::format(fmt::runtime(format), v);
+    values_[key] = {{"value", v}, {"text", text}, {"kind", "exact"}};
+    return text;
+  }
+  void table(const std::string& key, const std::string& text) {
+    tables_[key] = {{"text", text}, {"kind", "exact"}};
+  }
+  // (The networks draw their weights from seeds 1 (MLPs), 2 (tanh RNN) and 3 (LSTMs).)
+  void write(const std::string& path) const {
+    const nlohmann::ordered_json results = {{"tutorial", "viz_gallery"},
+                                            {"mode", "full"},
+                                            {"seeds", {1, 2, 3}},
+                                            {"seconds", 0.0},
+                                            {"claims", nlohmann::ordered_json::array()},
+                                            {"values", values_},
+                                            {"tables", tables_}};
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (out == nullptr) throw std::runtime_error(fmt::format("viz_gallery: cannot write {}", path));
+    fmt::print(out, "{}\n", results.dump(2));
+    std::fclose(out);
+  }
+
+ private:
+  nlohmann::ordered_json values_ = nlohmann::ordered_json::object();
+  nlohmann::ordered_json tables_ = nlohmann::ordered_json::object();
+};
+
+// Columns a terminal gives a UTF-8 line (one per code point: the bars are one column each).
+size_t columns(const std::string& line) {
+  return static_cast<size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Two flow_bars printouts side by side under their titles, without their header lines.
+std::string side_by_side(const std::string& left_title, const std::string& left,
+                         const std::string& right_title, const std::string& right) {
+  const std::vector<std::string> a = lines_of(left), b = lines_of(right);
+  size_t width = left_title.size();
+  for (size_t k = 1; k < a.size(); ++k) width = std::max(width, columns(a[k]));
+  width += 7;
+  auto pad = [&](const std::string& s) { return s + std::string(width - columns(s), ' '); };
+  std::string text = pad(left_title) + right_title + "\n";
+  for (size_t k = 1; k < std::max(a.size(), b.size()); ++k) {
+    text += pad(k < a.size() ? a[k] : "") + (k < b.size() ? b[k] : "") + "\n";
+  }
+  return text;
+}
+
+// log10 of the largest over the smallest norm of a flow: the orders of magnitude it spans.
+double orders_spanned(const std::vector<ag::viz::FlowEntry>& flow) {
+  auto [low, high] = std::minmax_element(
+      flow.begin(), flow.end(), [](const auto& x, const auto& y) { return x.norm < y.norm; });
+  return std::log10(high->norm / low->norm);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : ".";
@@ -40,6 +120,8 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/neuron_before_backward.svg",
                     {.title = "before backward(): no gradient anywhere yet"});
   }
+  Quoted quoted;
+  std::string bars[2];
   for (auto [act, name] :
        {std::pair{ex::Activation::sigmoid, "sigmoid"}, std::pair{ex::Activation::relu, "relu"}}) {
     ag::Tape tape;
@@ -52,9 +134,14 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/mlp_" + name + "_folded.svg",
                     {.view = View::folded,
                      .title = fmt::format("the same {} MLP, one box per layer", name)});
-    fmt::print("{} MLP, |dL/d output| of each layer:\n{}\n", name,
-               ag::viz::flow_bars(ag::viz::gradient_flow(tape), {}, 30));
+    const auto flow = ag::viz::gradient_flow(tape);  // one entry per layer, mlp/layer0 first
+    std::string& text = bars[act == ex::Activation::sigmoid ? 0 : 1];
+    text = ag::viz::flow_bars(flow, {}, 30);
+    fmt::print("{} MLP, |dL/d output| of each layer:\n{}\n", name, text);
+    quoted.value(fmt::format("mlp_{}_orders", name), orders_spanned(flow), "{:.1f}");
+    quoted.value(fmt::format("mlp_{}_last", name), flow.back().norm, "{:.2f}");
   }
+  quoted.table("mlp_flow", side_by_side("sigmoid MLP", bars[0], "relu MLP", bars[1]));
   {  // a tanh RNN over 30 steps, folded by time step, and its gradient-flow strip
     ag::Tape tape;
     ag::Tensor loss = ex::tanh_rnn(30, 16);
@@ -68,6 +155,12 @@ int main(int argc, char** argv) {
                           .columns = 15});
     fmt::print("tanh RNN: {}\n{}\n", ag::viz::flow_sparkline(flow),
                ag::viz::flow_bars(flow, {}, 30));
+    size_t step_nodes = 0;  // the nodes inside the 30 steps' scopes (not the weights, not the loss)
+    for (const auto& step : flow) step_nodes += step.node_count;
+    quoted.value("rnn_step_nodes", static_cast<double>(step_nodes), "{:.0f}");
+    quoted.value("rnn_first", flow.front().norm, "{:.1e}");  // |dL/d h_0|
+    quoted.value("rnn_last", flow.back().norm, "{:.2g}");    // |dL/d h_29|
+    quoted.value("rnn_orders", std::log10(flow.back().norm / flow.front().norm), "{:.0f}");
   }
   {  // an LSTM over 30 steps: the cell-state path keeps the gradient alive
     ag::Tape tape;
@@ -78,6 +171,9 @@ int main(int argc, char** argv) {
                          {.title = "LSTM: |dL/d output| of each time step (h_t and c_t)",
                           .columns = 15});
     fmt::print("LSTM: {}\n", ag::viz::flow_sparkline(flow));
+    quoted.value("lstm_first", flow.front().norm, "{:.1e}");  // |dL/d (h_0, c_0)|
+    quoted.value("lstm_last", flow.back().norm, "{:.2g}");
+    quoted.value("lstm_orders", std::log10(flow.back().norm / flow.front().norm), "{:.0f}");
   }
   {  // 100 LSTM steps, hidden 32 (1806 tape nodes): folded, it fits on one page
     ag::Tape tape;
@@ -86,11 +182,15 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/lstm100_folded.svg",
                     {.view = View::folded,
                      .title = "LSTM, 100 steps, hidden 32: one box per time step"});
+    const auto flow = ag::viz::gradient_flow(tape);
     std::FILE* csv = std::fopen((dir + "/lstm100_flow.csv").c_str(), "w");
     if (csv != nullptr) {
-      fmt::print(csv, "{}", ag::viz::flow_csv(ag::viz::gradient_flow(tape)));
+      fmt::print(csv, "{}", ag::viz::flow_csv(flow));
       std::fclose(csv);
     }
+    quoted.value("lstm100_nodes", static_cast<double>(tape.size()), "{:.0f}");
+    quoted.value("lstm100_first", flow.front().norm, "{:.1e}");
+    quoted.value("lstm100_last", flow.back().norm, "{:.2g}");
   }
   {  // one LSTM step in full, clustered by scope
     ag::Tape tape;
@@ -99,5 +199,6 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/lstm_2_steps.svg",
                     {.prune_constants = true, .title = "LSTM, 2 steps, hidden 3, every op"});
   }
+  quoted.write(dir + "/viz_gallery.json");
   return 0;
 }
