@@ -273,8 +273,8 @@ Tensor hardtanh(const Tensor& self, double lo, double hi) {
 
 // ----- in place: a += b and its kin (ops.hpp says when a changes and when it moves) -----------
 namespace {
-Tensor& in_place(const char* op, Tensor& a, const Tensor& b, Tensor (*f)(const Tensor&,
-                                                                         const Tensor&)) {
+Tensor& in_place(const char* op, Tensor& a, const Tensor& b,
+                 Tensor (*f)(const Tensor&, const Tensor&)) {
   detail::check_defined(op, a);
   if (Tape::current() != nullptr) {
     if (a.is_leaf() && a.requires_grad()) {

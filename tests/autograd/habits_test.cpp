@@ -12,9 +12,11 @@
 using namespace ag;
 using Catch::Contains;
 
-// ----- in-place operators -------------------------------------------------------------------------
+// ----- in-place operators
+// -------------------------------------------------------------------------
 
-TEST_CASE("outside a tape, p -= lr * p.grad() changes the parameter every handle sees", "[habits]") {
+TEST_CASE("outside a tape, p -= lr * p.grad() changes the parameter every handle sees",
+          "[habits]") {
   // The loop from the issue: it used to rebind the loop's copy of the handle, and the loss stayed
   // at its first value forever.
   Tensor w = tensor({1.0, -2.0}, {2}, true);
@@ -35,8 +37,7 @@ TEST_CASE("outside a tape, p -= lr * p.grad() changes the parameter every handle
   CHECK(w.to_vector() == std::vector<double>{0.125, -0.25});
 }
 
-TEST_CASE("in place under NoGradGuard changes the numbers even while a tape is alive",
-          "[habits]") {
+TEST_CASE("in place under NoGradGuard changes the numbers even while a tape is alive", "[habits]") {
   Tape tape;
   Tensor p = tensor({1.0, 2.0}, {2}, true);
   {
@@ -49,8 +50,7 @@ TEST_CASE("in place under NoGradGuard changes the numbers even while a tape is a
   CHECK(tape.size() == 0);
 }
 
-TEST_CASE("in place broadcasts b into a, and refuses a result that does not fit in a",
-          "[habits]") {
+TEST_CASE("in place broadcasts b into a, and refuses a result that does not fit in a", "[habits]") {
   Tensor a = zeros({2, 2});
   a += tensor({1.0, 2.0}, {2});
   CHECK(a.to_vector() == std::vector<double>{1.0, 2.0, 1.0, 2.0});
@@ -82,7 +82,8 @@ TEST_CASE("while a tape records, a parameter refuses to change in place", "[habi
   CHECK(p.item() == 1.0);
 }
 
-// ----- the version counter ------------------------------------------------------------------------
+// ----- the version counter
+// ------------------------------------------------------------------------
 
 TEST_CASE("changing an input in place after an op read it makes backward throw", "[habits]") {
   // The issue's case: mutable_data() between forward and backward gave 200 instead of 6.
@@ -130,7 +131,8 @@ TEST_CASE("a change after backward, or before the op ran, is fine", "[habits]") 
   CHECK(w.item() == 4.0);
 }
 
-// ----- ops with no tape alive ---------------------------------------------------------------------
+// ----- ops with no tape alive
+// ---------------------------------------------------------------------
 
 TEST_CASE("a result computed from parameters with no tape alive is refused by a tape later",
           "[habits]") {
@@ -147,8 +149,7 @@ TEST_CASE("a result computed from parameters with no tape alive is refused by a 
   CHECK(x.grad().item() == 4.0);
 }
 
-TEST_CASE("under NoGradGuard, results are constants on purpose and a tape takes them",
-          "[habits]") {
+TEST_CASE("under NoGradGuard, results are constants on purpose and a tape takes them", "[habits]") {
   Tensor x = scalar(2.0, true);
   Tensor y;
   {
@@ -162,7 +163,8 @@ TEST_CASE("under NoGradGuard, results are constants on purpose and a tape takes 
   CHECK(x.grad().item() == 8.0);
 }
 
-// ----- your own op ----------------------------------------------------------------------------------
+// ----- your own op
+// ----------------------------------------------------------------------------------
 
 namespace {
 // cube: result = self^3, d self += grad * 3 self^2, with a scale saved as its setting.
@@ -186,12 +188,11 @@ Tensor scaled_cube(const Tensor& self, double scale) {
 }
 }  // namespace
 
-TEST_CASE("record_op: a learner's own op takes part in backward and passes gradcheck",
-          "[habits]") {
+TEST_CASE("record_op: a learner's own op takes part in backward and passes gradcheck", "[habits]") {
   Generator gen(7);
   Tensor x = normal({3, 2}, 0.0, 1.0, gen, true);
-  const auto result =
-      gradcheck([](const std::vector<Tensor>& in) { return tanh(scaled_cube(in[0], 0.5)); }, {x});
+  const auto result = gradcheck(
+      [](const std::vector<Tensor>& in) { return tanh(scaled_cube(in[0], 0.5)); }, {x});
   CHECK(result.ok);
   INFO(result.message);
 

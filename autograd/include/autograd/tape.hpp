@@ -254,13 +254,13 @@ class Tape {
   uint64_t id_;
   std::shared_ptr<detail::TapeStack> stack_;  // the stack of the thread that made this tape
   std::vector<Node> nodes_;
-  std::vector<uint32_t> inputs_;        // all nodes' input indices, back to back
+  std::vector<uint32_t> inputs_;          // all nodes' input indices, back to back
   std::vector<uint32_t> input_versions_;  // parallel to inputs_: each input's version when read
-  std::vector<int64_t> saved_;          // what the ops saved: for each, the length of its index
-                                        // list, the list, then its settings' bytes; saved_[0] = 0
-                                        // is "nothing saved"
-  std::vector<double> edge_grad_norm_;  // parallel to inputs_, when recorded
-  std::vector<std::string> scopes_;     // scope names; scopes_[0] == ""
+  std::vector<int64_t> saved_;            // what the ops saved: for each, the length of its index
+                                          // list, the list, then its settings' bytes; saved_[0] = 0
+                                          // is "nothing saved"
+  std::vector<double> edge_grad_norm_;    // parallel to inputs_, when recorded
+  std::vector<std::string> scopes_;       // scope names; scopes_[0] == ""
   std::unordered_map<std::string, uint32_t> scope_index_;
   uint64_t scope_version_seen_ = ~uint64_t{0};  // a cache: an op's scope is almost always the
   uint32_t scope_cached_ = 0;                   // last op's (see Tape::current_scope)

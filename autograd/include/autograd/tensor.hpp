@@ -67,9 +67,9 @@ struct TensorImpl {
   TensorImpl() {}  // NOLINT: not `= default` (no zeroing pass: autograd/src/fast/README.md)
   Shape shape;
   Buffer value;
-  Buffer grad;                 // empty until a backward pass writes into it
-  uint64_t tape_id = 0;        // the tape this tensor's latest node is on (0: none)
-  uint32_t node = 0;           // its index on that tape
+  Buffer grad;           // empty until a backward pass writes into it
+  uint64_t tape_id = 0;  // the tape this tensor's latest node is on (0: none)
+  uint32_t node = 0;     // its index on that tape
   // How many times its numbers were changed in place (an in-place operator outside recording,
   // mutable_data()). A tape notes it when an op reads the tensor, and backward refuses to run
   // that op's rule if it has changed since: the rule would read the new numbers (PyTorch's

@@ -11,8 +11,7 @@ thread_local std::vector<int64_t> g_spare_saved;
 }  // namespace
 
 void reuse_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
-                       std::vector<uint32_t>& input_versions,
-                       std::vector<int64_t>& saved) {
+                       std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved) {
   nodes.swap(g_spare_nodes);
   inputs.swap(g_spare_inputs);
   input_versions.swap(g_spare_input_versions);
@@ -20,8 +19,7 @@ void reuse_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
 }
 
 void recycle_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
-                       std::vector<uint32_t>& input_versions,
-                         std::vector<int64_t>& saved) {
+                         std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved) {
   nodes.clear();  // frees every node's tensor that no handle outside still holds
   inputs.clear();
   input_versions.clear();

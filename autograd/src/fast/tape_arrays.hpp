@@ -16,12 +16,10 @@ namespace ag::detail::fast {
 
 // Gives a new tape's (empty) arrays the memory the last tape on this thread left behind.
 void reuse_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
-                       std::vector<uint32_t>& input_versions,
-                       std::vector<int64_t>& saved);
+                       std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved);
 // Empties a dying tape's arrays (which frees its nodes' tensors) and keeps their memory for the
 // next tape, unless it is more than was kept already or a giant one-off.
 void recycle_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
-                       std::vector<uint32_t>& input_versions,
-                         std::vector<int64_t>& saved);
+                         std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved);
 
 }  // namespace ag::detail::fast
