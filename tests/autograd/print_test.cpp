@@ -60,7 +60,7 @@ TEST_CASE("more than 1000 numbers: the first and last 3 along each axis", "[prin
   CHECK(streamed(zeros({1000})).find("...") == std::string::npos);
 }
 
-TEST_CASE("a parameter says requires_grad and its name; an op result names its op", "[print]") {
+TEST_CASE("a parameter says requires_grad and its name, and an op result names its op", "[print]") {
   Tensor w = tensor({0.5, -1}, {2}, /*requires_grad=*/true);
   w.set_name("fc.weight");
   CHECK(streamed(w) == "tensor([0.5,  -1], shape=[2], name=\"fc.weight\", requires_grad=true)");

@@ -32,7 +32,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("Dropout: the gradient is the mask; eval mode is the identity", "[dropout]") {
+TEST_CASE("Dropout: the gradient is the mask, and eval mode is the identity", "[dropout]") {
   Generator gen(2);
   Dropout drop(0.5, gen);
   Tensor x = ag::normal({4, 5}, 0.0, 1.0, gen, true);

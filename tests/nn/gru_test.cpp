@@ -53,7 +53,7 @@ TEST_CASE("GRUCell is PyTorch's equations, written out by hand for one unit", "[
   CHECK(out.item() == Approx(expected).epsilon(1e-14));
 }
 
-TEST_CASE("GRU without h0 starts from zeros; its first step is one GRUCell step", "[gru]") {
+TEST_CASE("GRU without h0 starts from zeros, and its first step is one GRUCell step", "[gru]") {
   Generator gen(2);
   GRU gru(3, 4, gen);
   Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);

@@ -43,7 +43,7 @@ TEST_CASE("LSTM batch_first gives the same numbers, transposed", "[lstm]") {
   fixtures::check_values("c", out.state.c, c.at("c"));
 }
 
-TEST_CASE("LSTM without a state starts from zeros; LSTMCell is one step", "[lstm]") {
+TEST_CASE("LSTM without a state starts from zeros, and LSTMCell is one step", "[lstm]") {
   Generator gen(2);
   LSTM lstm(3, 4, gen);
   Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);

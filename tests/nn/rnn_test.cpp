@@ -40,7 +40,7 @@ TEST_CASE("RNN batch_first gives the same numbers, transposed", "[rnn]") {
   fixtures::check_values("h", out.state, c.at("h"));
 }
 
-TEST_CASE("RNN without h0 starts from zeros; RNNCell is one step", "[rnn]") {
+TEST_CASE("RNN without h0 starts from zeros, and RNNCell is one step", "[rnn]") {
   Generator gen(2);
   RNN rnn(3, 4, gen);
   Tensor x = ag::normal({5, 2, 3}, 0.0, 1.0, gen);
