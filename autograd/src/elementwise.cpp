@@ -292,7 +292,9 @@ Tensor& in_place(const char* op, Tensor& a, const Tensor& b,
                                  op, shape_str(result.shape()), shape_str(a.shape())));
   }
   std::ranges::copy(result.data(), a.mutable_data().begin());  // mutable_data counts a change
-  a.impl().made_without_tape |= result.impl().made_without_tape;
+  // A constant that took numbers computed from parameters with no tape carries no graph either;
+  // a parameter stays a parameter (its numbers are what an optimizer made them).
+  if (!a.requires_grad()) a.impl().made_without_tape |= result.impl().made_without_tape;
   return a;
 }
 }  // namespace

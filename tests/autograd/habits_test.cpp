@@ -149,6 +149,25 @@ TEST_CASE("a result computed from parameters with no tape alive is refused by a 
   CHECK(x.grad().item() == 4.0);
 }
 
+TEST_CASE("a parameter updated with no tape stays usable, also once frozen", "[habits]") {
+  Tensor w = scalar(2.0, true);
+  w -= 0.5 * w;  // no tape, no guard: computed from a parameter, but w is a parameter itself
+  w.requires_grad_(false);
+  Tape tape;
+  Tensor x = scalar(3.0, true);
+  tape.backward(w * x);
+  CHECK(x.grad().item() == 1.0);
+}
+
+TEST_CASE("a constant that took numbers computed from a parameter with no tape is refused",
+          "[habits]") {
+  Tensor w = scalar(2.0, true);
+  Tensor acc = scalar(0.0);
+  acc += w * 3.0;  // acc now holds a value of w's, with no graph back to it
+  Tape tape;
+  REQUIRE_THROWS_WITH(acc * w, Contains("no Tape was alive"));
+}
+
 TEST_CASE("under NoGradGuard, results are constants on purpose and a tape takes them", "[habits]") {
   Tensor x = scalar(2.0, true);
   Tensor y;
