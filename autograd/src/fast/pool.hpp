@@ -55,7 +55,9 @@ inline constexpr bool kPoolsStepAside = false;
 
 class BlockPool {
  public:
-  static constexpr size_t kBlock = 104;  // bytes: a TensorImpl and its shared_ptr control block
+  static constexpr size_t kBlock = 112;  // bytes: a TensorImpl and its shared_ptr control block
+  // (Slabs come from operator new, aligned for any type; so is every block, being a multiple.)
+  static_assert(kBlock % alignof(std::max_align_t) == 0);
   static constexpr size_t kSlab = 64 * 1024;
 
   static void* allocate() {
