@@ -74,6 +74,8 @@ void matmul_backward(const Tape& tape, const Node& node) {
 }  // namespace
 
 constexpr OpInfo kMatmul{"matmul", "d self = grad @ other^T,  d other = self^T @ grad"};
+// (A 1-d side calls matmul once more, on its 2-d form: one level deep, never further.)
+// NOLINTNEXTLINE(misc-no-recursion)
 Tensor matmul(const Tensor& self, const Tensor& other) {
   detail::check_defined("matmul", self);
   detail::check_defined("matmul", other);
