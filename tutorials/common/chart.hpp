@@ -222,6 +222,19 @@ inline bool draw(const std::filesystem::path& dir, const std::string& name) {
   return true;
 }
 
+// The head of a panels script: an SVG of width x height, a grid of rows x cols panels under one
+// title, reading name.csv (write_heat_maps and write_bar_panels).
+inline std::string multiplot_head(const std::string& name, const std::string& title, int width,
+                                  int height, int rows, int cols) {
+  std::string s = "# Draws " + name + ".svg from " + name + ".csv (tutorials/common/chart.hpp).\n";
+  s += fmt::format("set terminal svg size {},{} font 'sans,12' background '#ffffff'\n", width,
+                   height);
+  s += "set output " + quoted(name + ".svg") + "\n";
+  s += "set datafile separator ','\n";
+  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", rows, cols, quoted(title));
+  return s;
+}
+
 }  // namespace chart_detail
 
 // Writes STEM.csv and STEM.gp, then draws STEM.svg with gnuplot; `stem` is a path without an
@@ -306,13 +319,8 @@ inline bool write_heat_maps(const HeatMaps& maps, const std::filesystem::path& s
   csv.close();
   const int per_row = maps.panels_per_row;
   const auto panel_rows = static_cast<int>((maps.values.size() + per_row - 1) / per_row);
-  std::string s = "# Draws " + name + ".svg from " + name + ".csv (tutorials/common/chart.hpp).\n";
-  s += fmt::format("set terminal svg size {},{} font 'sans,12' background '#ffffff'\n",
-                   300 * per_row, 60 + 250 * panel_rows);
-  s += "set output " + chart_detail::quoted(name + ".svg") + "\n";
-  s += "set datafile separator ','\n";
-  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows, per_row,
-                   chart_detail::quoted(maps.title));
+  std::string s = chart_detail::multiplot_head(name, maps.title, 300 * per_row,
+                                               60 + 250 * panel_rows, panel_rows, per_row);
   s += "set palette defined (0 '#000004', 1 '#51127c', 2 '#b73779', 3 '#fc8961', 4 '#fcfdbf')\n";
   s += fmt::format("set cbrange [{}:{}]\n", chart_detail::number(lo), chart_detail::number(hi));
   s += "set cblabel " + chart_detail::quoted(maps.colour_label) + " noenhanced\n";
@@ -353,13 +361,8 @@ inline bool write_bar_panels(const Chart& chart, const std::filesystem::path& st
   chart_detail::write_csv(chart, dir / (name + ".csv"));
   const auto panel_rows = static_cast<int>((chart.series.size() + panels_per_row - 1) /
                                            panels_per_row);
-  std::string s = "# Draws " + name + ".svg from " + name + ".csv (tutorials/common/chart.hpp).\n";
-  s += fmt::format("set terminal svg size {},{} font 'sans,12' background '#ffffff'\n",
-                   300 * panels_per_row, 60 + 230 * panel_rows);
-  s += "set output " + chart_detail::quoted(name + ".svg") + "\n";
-  s += "set datafile separator ','\n";
-  s += fmt::format("set multiplot layout {},{} title {} noenhanced\n", panel_rows, panels_per_row,
-                   chart_detail::quoted(chart.title));
+  std::string s = chart_detail::multiplot_head(name, chart.title, 300 * panels_per_row,
+                                               60 + 230 * panel_rows, panel_rows, panels_per_row);
   s += "set style fill solid 0.8 noborder\nset boxwidth 0.8 relative\nset grid y\n";
   const double pad = 0.05 * (hi - lo);
   s += fmt::format("set yrange [{}:{}]\n", chart_detail::number(lo - pad),
