@@ -164,7 +164,7 @@ void op_seeds(const std::filesystem::path& dir) {
                        kAdd,     0, 1,                         // add(t0, t1): throws
                        kMatmul,  0, 0,                         // t0 @ t0: throws
                        kClamp,   0, 0,       v(1),             // clamp(t0, NaN, 1)
-                       kMean,    2,                            // mean(t2): throws
+                       kMean,    2,                            // mean(t2): NaN
                        kSumAxis, 2, axis(0), 1,                // t3 = sum(t2, 0) [1, 3]
                        kConcat,  0, 1,       2,    axis(0)});  // concat([t0, t2], 0)
   // The functions with a domain, under DetectAnomalyGuard: log(-1) is caught there.

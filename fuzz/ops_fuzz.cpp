@@ -402,10 +402,9 @@ void step(Bytes& in, Run& run) {
       }
       return;
     }
-    case kMean: {  // of everything: an empty tensor has none
+    case kMean: {  // of everything: an empty tensor's is NaN, as torch's
       const std::string text = fmt::format("mean({})", describe(x));
-      attempt(run, text, count(s) > 0 ? std::optional(Shape{}) : std::nullopt,
-              [&] { return ag::mean(x); });
+      attempt(run, text, std::optional(Shape{}), [&] { return ag::mean(x); });
       return;
     }
     case kSumAxis:

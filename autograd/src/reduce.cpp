@@ -149,13 +149,10 @@ Tensor sum(const Tensor& self, int64_t axis, bool keepdim) {
 }
 
 // mean: result = sum_j self[j] / n     d self[j] = grad / n
+// An empty tensor (n = 0) has mean 0 * (1/0) = NaN, as torch.mean gives, and as a mean along an
+// empty axis is; its backward has no element to send grad to.
 constexpr OpInfo kMean{"mean", "d self = grad / n, copied to each of the n elements averaged"};
-Tensor mean(const Tensor& self) {
-  if (self.defined() && self.numel() == 0) {
-    throw ShapeError(fmt::format("mean: the tensor of shape {} is empty", shape_str(self.shape())));
-  }
-  return sum_all(kMean.name, self, Scale::one_over_n);
-}
+Tensor mean(const Tensor& self) { return sum_all(kMean.name, self, Scale::one_over_n); }
 Tensor mean(const Tensor& self, int64_t axis, bool keepdim) {
   return sum_along(kMean.name, self, axis, keepdim, Scale::one_over_n);
 }
