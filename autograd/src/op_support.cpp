@@ -20,20 +20,6 @@ bool all_finite(const Buffer& b) {
   return true;
 }
 
-void check_result_finite(const char* op, const TensorImpl& result, bool recorded) {
-  if (all_finite(result.value)) return;
-  throw AnomalyError(fmt::format(
-      "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}", op,
-      recorded ? fmt::format("{}", result.node) : std::string("not recorded"),
-      ScopeGuard::current(), shape_str(result.shape)));
-}
-
-void mark_if_made_without_tape(std::span<const Tensor* const> inputs, TensorImpl& result) {
-  for (const Tensor* t : inputs) {
-    if (t->impl().requires_grad || t->impl().made_without_tape) result.made_without_tape = true;
-  }
-}
-
 }  // namespace ag::detail
 
 namespace ag {

@@ -58,26 +58,15 @@ inline void check_defined(const char* op, const Tensor& t) {
 
 // Whether every number in b is finite (no NaN, no Inf).
 bool all_finite(const Buffer& b);
-// DetectAnomalyGuard's look at an op's result: an AnomalyError naming the op unless finite.
-void check_result_finite(const char* op, const TensorImpl& result, bool recorded);
 
 // Appends `result`, made by `op` from `inputs`, to the recording tape, if one is recording, with
 // what the op saves for its backward (tape.hpp: save). Also where DetectAnomalyGuard looks at
 // every result. With no tape alive (and no NoGradGuard saying that is meant), a result made from
 // tensors that require grad is marked: a tape that meets it later refuses it (Tape::
 // find_or_add_node), rather than let gradients stop there unseen.
-void mark_if_made_without_tape(std::span<const Tensor* const> inputs, TensorImpl& result);
-inline void record(const char* op, std::span<const Tensor* const> inputs,
-                   const std::shared_ptr<TensorImpl>& result, BackwardFn backward,
-                   Saved saved = {}) {
-  Tape* tape = Tape::current();
-  if (tape != nullptr) {
-    tape->record(op, inputs, result, backward, saved);
-  } else if (!NoGradGuard::active()) {
-    mark_if_made_without_tape(inputs, *result);
-  }
-  if (DetectAnomalyGuard::active()) check_result_finite(op, *result, tape != nullptr);
-}
+// (In tape.cpp, beside Tape::record.)
+void record(const char* op, std::span<const Tensor* const> inputs,
+            const std::shared_ptr<TensorImpl>& result, BackwardFn backward, Saved saved = {});
 inline void record(const char* op, std::initializer_list<const Tensor*> inputs,
                    const std::shared_ptr<TensorImpl>& result, BackwardFn backward,
                    Saved saved = {}) {

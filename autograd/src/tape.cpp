@@ -14,6 +14,7 @@
 
 #include "autograd/error.hpp"
 #include "autograd/op_info.hpp"
+#include "fast/in_place_count.hpp"
 #include "fast/tape_arrays.hpp"
 #include "op_support.hpp"
 
@@ -79,7 +80,7 @@ void note_where_recorded(TensorImpl& impl, uint64_t tape, uint32_t node) {
 std::mutex g_leaf_grad_mutex;
 }  // namespace
 
-Tape::Tape() : id_(g_next_id++) {
+Tape::Tape() : id_(g_next_id++), in_place_writes_at_start_(detail::fast::in_place_writes()) {
   detail::fast::reuse_tape_arrays(nodes_, inputs_, input_versions_, saved_);  // memory: fast/
   saved_.push_back(0);  // "nothing saved": an empty index list, no settings
   scopes_.emplace_back("");
@@ -160,7 +161,7 @@ constexpr OpInfo kLeaf{"leaf",
 constexpr OpInfo kConst{"const", "an input or a literal: needs no gradient, none flows here"};
 
 uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
-  TensorImpl& impl = t.impl();
+  const TensorImpl& impl = t.impl();
   // Already on this tape? An op result's note is its own tape's alone (op results belong to
   // their tape's thread); a leaf's may mix two tapes' notes, so the node it names is checked.
   const Where where = where_recorded(impl);
@@ -168,19 +169,26 @@ uint32_t Tape::find_or_add_node(const Tensor& t, const char* op_for_error) {
       (!impl.is_leaf || (where.node < nodes_.size() && nodes_[where.node].out.get() == &impl))) {
     return where.node;
   }
+  return add_node(t, op_for_error, where.tape);
+}
+
+// find_or_add_node when t has no node here yet (or is refused). recorded_on: the tape t's note
+// names (0: none).
+uint32_t Tape::add_node(const Tensor& t, const char* op_for_error, uint64_t recorded_on) {
+  TensorImpl& impl = t.impl();
   // A non-leaf that needs gradients belongs to the tape that made it: the chain back to its
   // leaves is recorded there, not here.
-  if (where.tape != 0 && !impl.is_leaf && impl.requires_grad) {
-    if (find_live(where.tape) != nullptr) {
+  if (recorded_on != 0 && !impl.is_leaf && impl.requires_grad) {
+    if (find_live(recorded_on) != nullptr) {
       throw TapeError(fmt::format(
           "{}: an input of shape {} was recorded on another live tape (#{}), this is tape #{}; "
           "gradients cannot flow between tapes (detach() it, or compute it on this tape)",
-          op_for_error, shape_str(impl.shape), where.tape, id_));
+          op_for_error, shape_str(impl.shape), recorded_on, id_));
     }
     throw TapeError(fmt::format(
         "{}: an input of shape {} was computed on a tape that is gone (#{}); gradients cannot "
         "flow back through it. Call detach() to use its value as a constant",
-        op_for_error, shape_str(impl.shape), where.tape));
+        op_for_error, shape_str(impl.shape), recorded_on));
   }
   // A parameter already here, whose note a tape on another thread (or a nested tape) has
   // overwritten since: it keeps its one node. (A constant may get a second node instead: no
@@ -248,9 +256,27 @@ uint32_t Tape::record(const char* op, std::span<const Tensor* const> inputs,
   if (saved.size > 0 || !saved.indices.empty()) n.saved = store_saved(saved);
   out->requires_grad = requires_grad;
   out->is_leaf = false;
-  out->tape_id = id_;
-  out->node = index;
+  note_where_recorded(*out, id_, index);
   return index;
+}
+
+// What every op calls with its result (op_support.hpp): record it on the current tape, if any.
+void detail::record(const char* op, std::span<const Tensor* const> inputs,
+                    const std::shared_ptr<TensorImpl>& result, BackwardFn backward, Saved saved) {
+  Tape* tape = Tape::current();
+  if (tape != nullptr) {
+    tape->record(op, inputs, result, backward, saved);
+  } else if (!g_no_grad) {  // no tape alive: mark a result that should have had a graph
+    for (const Tensor* t : inputs) {
+      if (t->impl().requires_grad || t->impl().made_without_tape) result->made_without_tape = true;
+    }
+  }
+  if (g_detect_anomaly && !detail::all_finite(result->value)) {
+    throw AnomalyError(fmt::format(
+        "anomaly: '{}' (tape index {}, scope '{}') produced NaN or Inf in its result of shape {}",
+        op, tape != nullptr ? fmt::format("{}", result->node) : std::string("not recorded"),
+        g_scope, shape_str(result->shape)));
+  }
 }
 
 // Appends [index count, indices..., the settings' bytes] to saved_ and returns where it starts.
@@ -412,11 +438,14 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
   // Creation order is a topological order, so when node i runs, every node that used its result
   // (all after it) has already added its share into node i's gradient.
   const bool check_anomalies = g_detect_anomaly;
+  // Versions can differ only if some tensor was changed in place since this tape was made
+  // (fast/in_place_count.hpp; the plain form checks always).
+  const bool check_versions = detail::fast::in_place_writes() != in_place_writes_at_start_;
   std::vector<Buffer> set_aside;  // for record_edge_grads (tape_inspect.cpp)
   for (uint32_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
-    check_unchanged(i);  // what the rule reads is what the op saw
+    if (check_versions) check_unchanged(i);  // what the rule reads is what the op saw
     if (options.record_edge_grads) set_aside_input_grads(n, set_aside);
     n.backward(*this, n);
     if (options.record_edge_grads) measure_and_restore_input_grads(n, set_aside);

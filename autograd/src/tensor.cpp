@@ -10,6 +10,7 @@
 #include "autograd/error.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
+#include "fast/in_place_count.hpp"
 #include "op_support.hpp"
 
 namespace ag {
@@ -42,6 +43,12 @@ void Tensor::throw_empty() {
 }
 
 const Shape& Tensor::shape() const& { return impl().shape; }
+
+std::span<double> Tensor::mutable_data() & {
+  ++impl().version;
+  detail::fast::count_in_place_write();  // (fast/in_place_count.hpp)
+  return impl().value.span();
+}
 
 int64_t Tensor::size(int64_t axis) const {
   return shape()[detail::normalize_axis("size", axis, shape())];
@@ -109,15 +116,11 @@ std::span<const double> Tensor::grad_data() const& {
 void Tensor::zero_grad() { impl().grad.clear(); }
 
 Tensor Tensor::detach() const {
-  auto d = detail::make_impl(shape(), impl().value);
-  return Tensor(d);
+  return Tensor(detail::make_impl(shape(), impl().value));  // a new leaf, on no tape
 }
 
 Tensor& Tensor::set_name(std::string name) {
-  if (name.empty())
-    impl().name.reset();
-  else
-    impl().name = std::make_unique<const std::string>(std::move(name));
+  impl().name = name.empty() ? nullptr : std::make_unique<const std::string>(std::move(name));
   return *this;
 }
 

@@ -231,6 +231,7 @@ class Tape {
   friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
   uint32_t check_root(const Tensor& root) const;
+  uint32_t add_node(const Tensor& t, const char* op_for_error, uint64_t recorded_on);
   void reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options);
   void clear_op_result_grads(uint32_t root);
   Buffer* grad_buffer(uint32_t i) const;
@@ -285,6 +286,7 @@ class Tape {
   // overwritten by whichever tape uses it last; with tapes on other threads using it too, this is
   // how it stays one node per tape. (One entry per parameter per tape, made at its first use.)
   std::unordered_map<const TensorImpl*, uint32_t> parameter_nodes_;
+  uint64_t in_place_writes_at_start_;  // see reverse_loop: whether versions need checking
   int backward_runs_ = 0;
   bool retained_ = true;
   size_t nodes_at_backward_ = 0;  // the tape's size when the last backward pass ran

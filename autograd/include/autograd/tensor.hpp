@@ -126,10 +126,7 @@ class Tensor {
   // Writable access, for initialisers and optimizers: changes the value in place (not recorded).
   // Counts as a change (TensorImpl::version): backward through an op that read the tensor
   // before it then throws, rather than use the new numbers.
-  std::span<double> mutable_data() & {
-    ++impl().version;
-    return impl().value.span();
-  }
+  std::span<double> mutable_data() &;
   std::span<double> mutable_data() && = delete;
   std::vector<double> to_vector() const;
   // The single number of a one-element tensor; an error for any other.

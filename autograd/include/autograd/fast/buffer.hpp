@@ -19,14 +19,35 @@ namespace ag {
 
 class Buffer {  // NOLINT(cppcoreguidelines-special-member-functions): see operator=
  public:
+  // (The one-number paths are inline, here: every op of the scalar engine makes a result and a
+  // gradient, so these run hundreds of thousands of times a step. The heap paths are in
+  // buffer.cpp.)
   Buffer() = default;
-  explicit Buffer(size_t n, double fill = 0.0);
+  explicit Buffer(size_t n, double fill = 0.0) : size_(n) {
+    if (n > 1) {
+      allocate_filled(fill);
+    } else {
+      local_ = fill;
+    }
+  }
   // n numbers left unset, for an op that is about to write every one of them.
-  static Buffer uninitialized(size_t n);
+  static Buffer uninitialized(size_t n) {
+    Buffer b;
+    b.size_ = n;
+    if (n > 1) b.allocate();
+    return b;
+  }
   Buffer(const Buffer& other);
-  Buffer(Buffer&& other) noexcept;
+  // Takes over other's numbers (its heap array, or its one number); other is left empty.
+  Buffer(Buffer&& other) noexcept : size_(other.size_) { take(other); }
   // One assignment for copies and moves (copy-and-swap): `other` is the copy, or the moved-from.
-  Buffer& operator=(Buffer other) noexcept;
+  // Ours are released, then other's numbers taken over.
+  Buffer& operator=(Buffer other) noexcept {
+    if (size_ > 1) release();
+    size_ = other.size_;
+    take(other);
+    return *this;
+  }
   ~Buffer() {
     if (size_ > 1) release();  // a one-number buffer has nothing to free: no call
   }
@@ -45,7 +66,18 @@ class Buffer {  // NOLINT(cppcoreguidelines-special-member-functions): see opera
   }
 
  private:
-  void release();  // gives the heap array back; only when size_ > 1
+  void allocate();                    // a heap array of size_ numbers; only when size_ > 1
+  void allocate_filled(double fill);  // the same, every number set to fill
+  void release();                     // gives the heap array back; only when size_ > 1
+  // Moves other's numbers into this buffer, whose size_ is already other's; empties other.
+  void take(Buffer& other) noexcept {
+    if (size_ > 1) {
+      heap_ = other.heap_;
+    } else {
+      local_ = other.local_;
+    }
+    other.size_ = 0;  // other no longer owns the array
+  }
   union {
     double* heap_;        // size_ >= 2: the numbers are here
     double local_ = 0.0;  // size_ <= 1: the number itself
