@@ -9,8 +9,9 @@
 // with N=16, C=16 -> O=32, 32 x 32, a 3 x 3 filter and padding 1 by default (issue 16's sizes).
 // The op runs as im2col + dgemm on OpenBLAS (autograd/src/fast/conv_gemm.cpp); the time goes to
 // the three matrix products per sample (forward, d weight, d input) and to im2col / col2im. The
-// libtorch peer of the same step (bench_libtorch, for compare_peers.py and docs/performance.md)
-// is not written yet.
+// same step in libtorch is `bench_libtorch --workload conv`, and in Python's torch
+// compare_peers.py's torch_conv; compare_peers.py runs the three alternating, and
+// docs/performance.md shows the ratio against issue 16's target (at least 1.0x libtorch's).
 //
 // Last line:  BENCH conv N=.. C=.. O=.. H=.. W=.. k=.. ms_per_step=<median> peak_rss_mb=<x>
 //             cpu_ms_per_step=<median CPU time>

@@ -1,4 +1,5 @@
-// bench_libtorch — bench_lstm's and bench_matmul's steps in PyTorch's C++ frontend (libtorch).
+// bench_libtorch — bench_lstm's, bench_matmul's and bench_conv's steps in PyTorch's C++ frontend
+// (libtorch).
 //
 // A C++ user who wants tensors with gradients would most likely pick libtorch (Debian's
 // libtorch-dev, the same 1.13 as python3-torch). This program runs the steps tapegrad's
@@ -11,8 +12,11 @@
 //                             once per sequence; per time step two addmm, four slices, three
 //                             sigmoids, two tanhs, three muls, an add)
 //   --workload matmul         C = A @ B, A and B [n, n], then C.backward(G): 6 n^3 flops
+//   --workload conv           bench_conv's step: y = conv2d(x, weight, bias, padding k / 2) with
+//                             x [N, C, H, W] and weight [O, C, k, k], loss = sum(y * w) for a fixed
+//                             random w, backward to x, weight and bias (issue 16's layer)
 //
-// compare_peers.py runs the same three in Python's torch too; its composed cell and this one are
+// compare_peers.py runs the same four in Python's torch too; its composed cell and this one are
 // the same ops, so the two differ only in the language around them.
 //
 // Every workload is one program, so libtorch's large headers are compiled once.
@@ -21,6 +25,8 @@
 // ms_per_step=<median>
 //                  peak_rss_mb=<x> cpu_ms_per_step=<median CPU time>
 //             BENCH libtorch_matmul n=.. gflops=<x> cpu_gflops=<x per CPU second>
+//             BENCH libtorch_conv N=.. C=.. O=.. H=.. W=.. k=.. ms_per_step=<median>
+//                  peak_rss_mb=<x> cpu_ms_per_step=<median CPU time>
 //
 // What this file leaves out: TorchScript and libtorch's other optimisations (a learner's eager
 // code is what is compared), and threads (one, like everything here).
@@ -110,22 +116,48 @@ std::function<void()> matmul(int64_t n) {
   };
 }
 
+// bench_conv's step: one conv2d layer forward and backward. The gradients are reset to None first
+// (as in the matmul step), so every step allocates them afresh, as tapegrad's step does.
+std::function<void()> conv(int64_t N, int64_t C, int64_t O, int64_t H, int64_t W, int64_t k) {
+  torch::Tensor x = torch::randn({N, C, H, W}, torch::kFloat64).requires_grad_();
+  torch::Tensor weight = (0.1 * torch::randn({O, C, k, k}, torch::kFloat64)).requires_grad_();
+  torch::Tensor bias = (0.1 * torch::randn({O}, torch::kFloat64)).requires_grad_();
+  const int64_t padding = k / 2;
+  // The fixed weights of the loss, one per output element: [N, O, H_out, W_out].
+  const torch::Tensor w = torch::randn(
+      torch::conv2d(x.detach(), weight.detach(), bias.detach(), 1, padding).sizes(),
+      torch::kFloat64);
+  return [=]() mutable {
+    for (torch::Tensor* t : {&x, &weight, &bias}) t->mutable_grad() = torch::Tensor();
+    const torch::Tensor y = torch::conv2d(x, weight, bias, /*stride=*/1, padding);
+    torch::Tensor loss = (y * w).sum();
+    loss.backward();
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bench::single_thread(argv);  // first: it may start the program again
-  CLI::App app("tapegrad's LSTM and matmul steps in libtorch's C++ frontend: time per step");
+  CLI::App app("tapegrad's LSTM, matmul and conv steps in libtorch's C++ frontend: time per step");
   std::string workload = "lstm";
   int64_t T = 50, B = 16, I = 8, H = 32, n = 512;
+  int64_t C = 16, O = 32, height = 32, width = 32, k = 3;  // conv: bench_conv's defaults
   int steps = 20, warmup = 3;
-  app.add_option("--workload", workload, "lstm, lstm-composed or matmul")
-      ->check(CLI::IsMember({"lstm", "lstm-composed", "matmul"}))
+  app.add_option("--workload", workload, "lstm, lstm-composed, matmul or conv")
+      ->check(CLI::IsMember({"lstm", "lstm-composed", "matmul", "conv"}))
       ->capture_default_str();
   app.add_option("--seq", T, "LSTM: sequence length T")->capture_default_str();
-  app.add_option("--batch", B, "LSTM: batch size B")->capture_default_str();
+  app.add_option("--batch", B, "LSTM: batch size B; conv: batch size N")->capture_default_str();
   app.add_option("--input", I, "LSTM: input features I")->capture_default_str();
   app.add_option("--hidden", H, "LSTM: hidden size H")->capture_default_str();
   app.add_option("--n", n, "matmul: matrix size n")->capture_default_str();
+  app.add_option("--in-channels", C, "conv: input channels C")->capture_default_str();
+  app.add_option("--out-channels", O, "conv: output channels O")->capture_default_str();
+  app.add_option("--height", height, "conv: image height H")->capture_default_str();
+  app.add_option("--width", width, "conv: image width W")->capture_default_str();
+  app.add_option("--kernel", k, "conv: kernel size k (k x k, padding k / 2)")
+      ->capture_default_str();
   app.add_option("--steps", steps, "Timed steps (repetitions)")->capture_default_str();
   app.add_option("--warmup", warmup, "Untimed steps first")->capture_default_str();
   app.set_version_flag("--version", ag::version_line("bench_libtorch"));
@@ -138,6 +170,7 @@ int main(int argc, char** argv) {
 
   const std::function<void()> step = workload == "lstm"            ? lstm_fused(T, B, I, H)
                                      : workload == "lstm-composed" ? lstm_composed(T, B, I, H)
+                                     : workload == "conv"          ? conv(B, C, O, height, width, k)
                                                                    : matmul(n);
   for (int s = 0; s < warmup; ++s) step();
   std::vector<bench::Sample> times;
@@ -154,6 +187,12 @@ int main(int argc, char** argv) {
                          static_cast<double>(n);
     std::printf("BENCH libtorch_matmul n=%ld gflops=%.3f cpu_gflops=%.3f\n", static_cast<long>(n),
                 flops / (t.median * 1e-3) / 1e9, flops / (cpu.median * 1e-3) / 1e9);
+  } else if (workload == "conv") {
+    std::printf(
+        "BENCH libtorch_conv N=%ld C=%ld O=%ld H=%ld W=%ld k=%ld ms_per_step=%.4f "
+        "peak_rss_mb=%.1f cpu_ms_per_step=%.4f\n",
+        static_cast<long>(B), static_cast<long>(C), static_cast<long>(O), static_cast<long>(height),
+        static_cast<long>(width), static_cast<long>(k), t.median, bench::peak_rss_mb(), cpu.median);
   } else {
     std::printf(
         "BENCH libtorch_%s T=%ld B=%ld I=%ld H=%ld ms_per_step=%.4f peak_rss_mb=%.1f "

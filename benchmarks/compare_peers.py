@@ -17,6 +17,9 @@ Workloads (each the same step on every side; float64, one thread, OpenBLAS under
            C++ (bench_libtorch: torch::nn::LSTM, and the composed cell).
   matmul   C = A @ B with n x n matrices, then C.backward(G): three dgemm calls, 6 n^3 flops.
            Peers: torch from Python, and libtorch from C++.
+  conv     one conv2d layer, forward and backward (issue 16's: N=16, C=16 -> O=32, 32 x 32,
+           3 x 3, padding 1): y = conv2d(x, weight, bias), loss = sum(y * w), backward to x,
+           weight and bias (bench_conv). Peers: torch from Python, and libtorch from C++.
 
 The C++ peers are run only where they were built (their Debian packages, libadolc-dev and
 libtorch-dev, installed when the build was configured); the table leaves out what is missing.
@@ -297,6 +300,23 @@ def torch_matmul(torch, n):
     return rep
 
 
+def torch_conv(torch, N, C, O, H, W, k):
+    """bench_conv's step: y = conv2d(x, weight, bias, padding k // 2), sum(y * w), backward."""
+    torch.manual_seed(0)
+    x = torch.randn(N, C, H, W, dtype=torch.float64, requires_grad=True)
+    weight = (0.1 * torch.randn(O, C, k, k, dtype=torch.float64)).requires_grad_()
+    bias = (0.1 * torch.randn(O, dtype=torch.float64)).requires_grad_()
+    F = torch.nn.functional
+    w = torch.randn(F.conv2d(x.detach(), weight.detach(), bias.detach(), padding=k // 2).shape,
+                    dtype=torch.float64)
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        (F.conv2d(x, weight, bias, padding=k // 2) * w).sum().backward()
+
+    return step
+
+
 def time_steps(step, steps, warmup):
     """Median milliseconds per call of step() over `steps` calls, after `warmup` untimed ones:
     on the wall clock and in CPU time of this process (as bench_common.hpp measures the C++)."""
@@ -397,6 +417,7 @@ TARGETS = {
     "lstm-small/libtorch": 12.0,
     "lstm-large/fused": 2.0,
     "matmul/torch": 0.9,
+    "conv/libtorch": 1.0,  # issue 16's
 }
 RSS_LIMIT_MB = 250.0  # the large LSTM's peak resident memory
 
@@ -440,10 +461,12 @@ def main():
     if args.quick:
         args.micrograd_steps = 1
         small, large, n = (5, 2, 2, 4), (5, 4, 3, 8), 32
-        lstm_steps, mm_reps, moons_steps = (3, 3), 3, 3
+        conv = (2, 3, 4, 6, 5, 3)  # N, C, O, H, W, k
+        lstm_steps, mm_reps, moons_steps, conv_steps = (3, 3), 3, 3, 3
     else:
         small, large, n = (50, 16, 8, 32), (100, 64, 32, 128), 512
-        lstm_steps, mm_reps, moons_steps = (40, 10), 20, 100
+        conv = (16, 16, 32, 32, 32, 3)
+        lstm_steps, mm_reps, moons_steps, conv_steps = (40, 10), 20, 100, 20
 
     # Which C++ peers were built.
     have_adolc = (build / "benchmarks" / "bench_moons_adolc").exists()
@@ -477,6 +500,7 @@ def main():
     for name, (T, B, I, H), _ in lstm_cases:
         torch_steps[name] = (torch_lstm_fused(torch, T, B, I, H), torch_lstm_composed(torch, T, B, I, H))
     mm = torch_matmul(torch, n)
+    conv_step = torch_conv(torch, *conv)
 
     # Each workload is a group of jobs, one per side; a job runs that side once and records it.
     jobs = []
@@ -517,6 +541,17 @@ def main():
         mm_jobs.append(lambda: add("matmul/libtorch", run_bench(
             build, "bench_libtorch", ["--workload", "matmul", "--n", n, "--steps", mm_reps])))
     jobs.append(mm_jobs)
+    conv_sizes = [arg for flag, size in zip(("--batch", "--in-channels", "--out-channels",
+                                             "--height", "--width", "--kernel"), conv)
+                  for arg in (flag, size)] + ["--steps", conv_steps, "--warmup", 3]
+    conv_jobs = [
+        lambda: add("conv/tapegrad", run_bench(build, "bench_conv", conv_sizes)),
+        lambda: add("conv/torch", time_steps(conv_step, conv_steps, 3)),
+    ]
+    if have_libtorch:
+        conv_jobs.append(lambda: add("conv/libtorch", run_bench(
+            build, "bench_libtorch", ["--workload", "conv"] + conv_sizes)))
+    jobs.append(conv_jobs)
 
     for r in range(args.rounds):
         print(f"round {r + 1}/{args.rounds} ...", flush=True)
@@ -581,6 +616,9 @@ def main():
     mm_label = f"matmul n={n} fwd+bwd, GFLOP/s"
     row(mm_label, "matmul/tapegrad", "matmul/torch", "torch (Python)")
     row(mm_label, "matmul/tapegrad", "matmul/libtorch", "libtorch (C++)")
+    conv_label = "conv2d N={} C={} -> O={} {}x{} {k}x{k} fwd+bwd, ms".format(*conv[:5], k=conv[5])
+    row(conv_label, "conv/tapegrad", "conv/torch", "torch (Python)")
+    row(conv_label, "conv/tapegrad", "conv/libtorch", "libtorch (C++)")
 
     header = ("workload", "tapegrad", "peer", "peer's", "ratio (wall)", "ratio (CPU)", "target", "verdict")
     table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -1,4 +1,5 @@
-// conv.cpp — Conv1d, Conv2d, MaxPool2d and Flatten: an engine op each, with PyTorch's init.
+// conv.cpp — Conv1d, Conv2d, the pooling modules and Flatten: an engine op each, with PyTorch's
+// init for the convolutions.
 #include "nn/conv.hpp"
 
 #include <fmt/format.h>
@@ -13,6 +14,14 @@ namespace {
 
 // "(3, 3)": a size as PyTorch's repr writes it.
 std::string pair_str(Size2 size) { return fmt::format("({}, {})", size.h, size.w); }
+
+// MaxPool2d's and AvgPool2d's settings, as PyTorch's AvgPool2d prints them (its MaxPool2d also
+// prints dilation and ceil_mode, which the op does not have).
+std::string pool2d_repr(const MaxPool2dOptions& options) {
+  return fmt::format("kernel_size={}, stride={}, padding={}", pair_str(options.kernel_size),
+                     pair_str(options.stride.value_or(options.kernel_size)),
+                     pair_str(options.padding));
+}
 
 }  // namespace
 
@@ -98,18 +107,13 @@ std::string Conv1d::extra_repr() const {
   return s + bias_repr();
 }
 
-// ----- MaxPool2d -----------------------------------------------------------------------------
-MaxPool2d::MaxPool2d(MaxPool2dOptions options) : UnaryModule("max_pool2d"), options_(options) {}
-
-Tensor MaxPool2d::forward(const Tensor& input) {
-  ScopeGuard scope(name());
-  return max_pool2d(input, options_);
-}
-
-std::string MaxPool2d::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", pair_str(options_.kernel_size),
-                     pair_str(options_.stride.value_or(options_.kernel_size)),
-                     pair_str(options_.padding));
+// ----- the pooling modules: their settings, printed ------------------------------------------
+std::string MaxPool2d::extra_repr() const { return pool2d_repr(options()); }
+std::string AvgPool2d::extra_repr() const { return pool2d_repr(options()); }
+std::string MaxPool1d::extra_repr() const {
+  const MaxPool1dOptions& o = options();
+  return fmt::format("kernel_size={}, stride={}, padding={}", o.kernel_size,
+                     o.stride.value_or(o.kernel_size), o.padding);
 }
 
 // ----- Flatten -------------------------------------------------------------------------------

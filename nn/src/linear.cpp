@@ -25,16 +25,10 @@ Tensor Linear::forward(const Tensor& input) {
                                  path(), input.defined() && input.dim() > 0 ? input.size(-1) : 0,
                                  in_, input.defined() ? shape_str(input.shape()) : "undefined"));
   }
-  // matmul takes [M, K] or [B, M, K]; other ranks are flattened to rows [N, in] and back.
-  const bool flatten = input.dim() != 2 && input.dim() != 3;
-  Tensor x = flatten ? reshape(input, {-1, in_}) : input;
-  Tensor y = matmul(x, transpose(weight));  // [N, in] @ [in, out] -> [N, out]
-  if (bias.defined()) y = y + bias;         // [N, out] + [out]: the bias broadcasts over rows
-  if (flatten) {
-    Shape shape = input.shape();
-    shape.back() = out_;
-    y = reshape(y, shape);
-  }
+  // matmul takes x of any rank: [..., in] @ [in, out] is one product over all the rows of every
+  // leading axis (a vector [in] is one row, and gives [out]).
+  Tensor y = matmul(input, transpose(weight));  // [..., in] @ [in, out] -> [..., out]
+  if (bias.defined()) y = y + bias;             // [..., out] + [out]: the bias broadcasts
   return y;
 }
 

@@ -68,7 +68,7 @@ std::optional<double> from_name(const std::string& name) {
 }
 
 // One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
-// parameter 'fc.weight'").
+// 'fc.weight'").
 double from_json_number(const json& value, size_t index, const std::string& where) {
   if (value.is_number()) return value.get<double>();
   if (value.is_string()) {
@@ -257,7 +257,8 @@ std::unordered_map<std::string, Stored> read_parameters(const json& list, std::s
         throw ShapeError(fmt::format("{}: {}: '{}' has {} values for shape {}", who, where, name,
                                      values.is_array() ? values.size() : 1, shape_str(s.shape)));
       }
-      const std::string what = fmt::format("{}: {}: parameter '{}'", who, where, name);
+      // (No "parameter" before the name: an entry may be a buffer, and the file does not say.)
+      const std::string what = fmt::format("{}: {}: '{}'", who, where, name);
       for (size_t i = 0; i < values.size(); ++i) {
         s.values.push_back(from_json_number(values[i], i, what));
       }
@@ -273,31 +274,40 @@ std::unordered_map<std::string, Stored> read_parameters(const json& list, std::s
   return stored;
 }
 
-// Throws unless the module and the file have the same parameter names with the same shapes.
+// Throws unless the module and the file have the same names (parameters and buffers) with the
+// same shapes. The errors call a module's entry what it is there: a "parameter", or a "buffer"
+// (BatchNorm1d's running statistics); the file lists both alike and cannot say.
 void check_fits(const Module& module, const std::unordered_map<std::string, Stored>& stored,
                 const std::vector<std::string>& order, std::string_view who,
                 const std::string& where) {
-  const std::vector<NamedTensor> params = module.state_dict();
-  // In the module's order first, so the error names the module's first missing parameter.
-  for (const NamedTensor& p : params) {
+  const std::vector<NamedTensor> entries = module.state_dict();
+  const std::vector<NamedTensor> buffers = module.named_buffers();
+  const auto kind = [&](const std::string& name) {
+    const bool buffer = std::any_of(buffers.begin(), buffers.end(),
+                                    [&](const NamedTensor& b) { return b.name == name; });
+    return buffer ? "buffer" : "parameter";
+  };
+  // In the module's order first, so the error names the module's first missing entry.
+  for (const NamedTensor& p : entries) {
     auto it = stored.find(p.name);
     if (it == stored.end()) {
-      throw ValueError(fmt::format("{}: the module has parameter '{}' (shape {}) but {} does not",
-                                   who, p.name, shape_str(p.tensor.shape()), where));
+      throw ValueError(fmt::format("{}: the module has {} '{}' (shape {}) but {} does not", who,
+                                   kind(p.name), p.name, shape_str(p.tensor.shape()), where));
     }
     if (it->second.shape != p.tensor.shape()) {
-      throw ShapeError(fmt::format("{}: parameter '{}' has shape {} in the module but {} in {}",
-                                   who, p.name, shape_str(p.tensor.shape()),
+      throw ShapeError(fmt::format("{}: {} '{}' has shape {} in the module but {} in {}", who,
+                                   kind(p.name), p.name, shape_str(p.tensor.shape()),
                                    shape_str(it->second.shape), where));
     }
   }
-  if (stored.size() != params.size()) {  // then the file has a name the module lacks
+  if (stored.size() != entries.size()) {  // then the file has a name the module lacks
     for (const std::string& name : order) {
       bool known = false;
-      for (const NamedTensor& p : params) known = known || p.name == name;
+      for (const NamedTensor& p : entries) known = known || p.name == name;
       if (!known) {
         throw ValueError(
-            fmt::format("{}: {} has parameter '{}' but the module does not", who, where, name));
+            fmt::format("{}: {} has '{}' but the module has no parameter or buffer of that name",
+                        who, where, name));
       }
     }
   }

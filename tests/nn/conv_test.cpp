@@ -1,4 +1,5 @@
-// tests for nn/src/conv.cpp: Conv2d, Conv1d, MaxPool2d and Flatten in small models against
+// tests for nn/src/conv.cpp: Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d and Flatten in small
+// models against
 // PyTorch (tests/reference/conv.json, "modules": written by fixtures_conv.py), PyTorch's default
 // init, save and load, scopes, printing, errors.
 #include <catch2/catch.hpp>
@@ -36,6 +37,30 @@ std::shared_ptr<Sequential> make_cnn(Generator& gen) {
                  std::make_shared<Flatten>(), std::make_shared<Linear>(6, 5, gen)});
 }
 
+// fixtures_conv.py's max_pool1d and avg_pool2d models: each pooling module twice, once with every
+// setting and once with the default stride.
+std::shared_ptr<Sequential> make_max_pool1d_model(Generator& gen) {
+  return std::make_shared<Sequential>(
+      "pool1d", std::initializer_list<std::shared_ptr<UnaryModule>>{
+                    std::make_shared<Conv1d>(2, 3, 3, gen, Conv1dModuleOptions{.padding = 1}),
+                    std::make_shared<LeakyReLU>(0.3),
+                    std::make_shared<MaxPool1d>(
+                        MaxPool1dOptions{.kernel_size = 3, .stride = 2, .padding = 1}),
+                    std::make_shared<Conv1d>(3, 2, 2, gen),
+                    std::make_shared<MaxPool1d>(MaxPool1dOptions{.kernel_size = 2}),
+                    std::make_shared<Flatten>(), std::make_shared<Linear>(4, 3, gen)});
+}
+std::shared_ptr<Sequential> make_avg_pool2d_model(Generator& gen) {
+  return std::make_shared<Sequential>(
+      "avgpool", std::initializer_list<std::shared_ptr<UnaryModule>>{
+                     std::make_shared<Conv2d>(2, 3, 3, gen, Conv2dModuleOptions{.padding = 1}),
+                     std::make_shared<Tanh>(),
+                     std::make_shared<AvgPool2d>(AvgPool2dOptions{
+                         .kernel_size = {2, 3}, .stride = Size2{1, 2}, .padding = 1}),
+                     std::make_shared<AvgPool2d>(AvgPool2dOptions{.kernel_size = 2}),
+                     std::make_shared<Flatten>(), std::make_shared<Linear>(18, 4, gen)});
+}
+
 // Runs a fixture case: parameters copied in, the output and every gradient compared with torch's.
 void check_against_torch(Module& model, UnaryModule& forward, const fixtures::json& c) {
   fixtures::load_params(model, c.at("params"));
@@ -66,6 +91,14 @@ TEST_CASE("Conv1d with stride, padding and dilation matches PyTorch", "[conv]") 
                                 Conv1dModuleOptions{.stride = 2, .padding = 1, .dilation = 2}),
        std::make_shared<Tanh>()});
   check_against_torch(model, model, modules().at("conv1d"));
+}
+
+TEST_CASE("MaxPool1d and AvgPool2d in small models match PyTorch", "[conv]") {
+  Generator gen(0);
+  auto pool1d = make_max_pool1d_model(gen);
+  check_against_torch(*pool1d, *pool1d, modules().at("max_pool1d"));
+  auto avgpool = make_avg_pool2d_model(gen);
+  check_against_torch(*avgpool, *avgpool, modules().at("avg_pool2d"));
 }
 
 TEST_CASE("Conv2d and Conv1d are PyTorch's default init: uniform within 1/sqrt(fan_in)", "[conv]") {
@@ -107,6 +140,57 @@ TEST_CASE("a CNN saves and loads its parameters exactly", "[conv][serialize]") {
   CHECK(a[0].name == "cnn.0.weight");
   const Tensor x = ones({1, 2, 6, 9});
   CHECK((*cnn)(x).to_vector() == (*copy)(x).to_vector());
+}
+
+TEST_CASE("a Sequential with pooling modules saves and loads: the pools hold nothing",
+          "[conv][serialize]") {
+  for (auto make : {make_max_pool1d_model, make_avg_pool2d_model}) {
+    Generator gen(1), other(2);
+    auto model = make(gen);
+    auto copy = make(other);
+    // Parameters at the indices of the modules that have them, as PyTorch's state_dict names them.
+    std::vector<std::string> names;
+    for (const auto& p : model->state_dict()) names.push_back(fixtures::key_of(*model, p.name));
+    CHECK(names == (model->name() == "pool1d"
+                        ? std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias",
+                                                   "6.weight", "6.bias"}
+                        : std::vector<std::string>{"0.weight", "0.bias", "5.weight", "5.bias"}));
+    REQUIRE(copy->named_parameters()[0].tensor.to_vector() !=
+            model->named_parameters()[0].tensor.to_vector());
+    parameters_from_json(*copy, parameters_to_json(*model));
+    const Tensor x = model->name() == "pool1d" ? normal({2, 2, 9}, 0.0, 1.0, gen)
+                                               : normal({2, 2, 5, 7}, 0.0, 1.0, gen);
+    CHECK((*model)(x).to_vector() == (*copy)(x).to_vector());
+  }
+}
+
+TEST_CASE("MaxPool1d and AvgPool2d record their op in their own scope, and print like PyTorch",
+          "[conv]") {
+  Generator gen(3);
+  auto pool1d = make_max_pool1d_model(gen);
+  auto avgpool = make_avg_pool2d_model(gen);
+  Tape tape;
+  (*pool1d)(ones({1, 2, 9}));
+  (*avgpool)(ones({1, 2, 5, 7}));
+  std::vector<std::pair<std::string, std::string>> pools;
+  for (const Node& n : tape.nodes()) {
+    if (n.op == "max_pool1d" || n.op == "avg_pool2d") {
+      pools.emplace_back(n.op, tape.scope_name(n.scope));
+    }
+  }
+  using P = std::pair<std::string, std::string>;
+  CHECK(pools == std::vector<P>{{"max_pool1d", "pool1d/2"},
+                                {"max_pool1d", "pool1d/4"},
+                                {"avg_pool2d", "avgpool/2"},
+                                {"avg_pool2d", "avgpool/3"}});
+  CHECK((*pool1d)[2].to_string() == "MaxPool1d(kernel_size=3, stride=2, padding=1)");
+  CHECK((*pool1d)[4].to_string() == "MaxPool1d(kernel_size=2, stride=2, padding=0)");
+  CHECK((*avgpool)[2].to_string() ==
+        "AvgPool2d(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1))");
+  CHECK((*avgpool)[3].to_string() ==
+        "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+  CHECK(MaxPool1d({.kernel_size = 2}).parameters().empty());
+  CHECK(AvgPool2d({.kernel_size = 2}).state_dict().empty());
 }
 
 TEST_CASE("conv modules record their op in their own scope, and print like PyTorch", "[conv]") {
@@ -169,4 +253,9 @@ TEST_CASE("conv modules reject inputs and sizes that do not fit, naming themselv
   MaxPool2d pool({.kernel_size = 2});
   CHECK_THROWS_WITH(pool(zeros({4, 4})),
                     Catch::Contains("max_pool2d") && Catch::Contains("[4, 4] is not [N, C, H, W]"));
+  // The pooling modules hand their input to the op, whose error names it and the shape.
+  CHECK_THROWS_WITH(MaxPool1d({.kernel_size = 2})(zeros({2, 3, 4, 5})),
+                    Catch::Contains("max_pool1d") && Catch::Contains("[2, 3, 4, 5]"));
+  CHECK_THROWS_WITH(AvgPool2d({.kernel_size = 3})(zeros({1, 1, 2, 2})),
+                    Catch::Contains("avg_pool2d") && Catch::Contains("[1, 1, 2, 2]"));
 }

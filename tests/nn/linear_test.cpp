@@ -37,6 +37,44 @@ TEST_CASE("Linear takes a single vector and returns one", "[linear]") {
   CHECK(y.to_vector() == y2.to_vector());
 }
 
+// What Linear did before matmul took every rank: inputs of rank 1 and of rank 4 and up flattened
+// to rows [N, in] by hand, and the result shaped back.
+Tensor linear_by_rows(const Linear& lin, const Tensor& x) {
+  Tensor y = matmul(reshape(x, {-1, lin.in_features()}), transpose(lin.weight)) + lin.bias;
+  Shape shape = x.shape();
+  shape.back() = lin.out_features();
+  return reshape(y, shape);
+}
+
+TEST_CASE("Linear on inputs of any rank gives, bit for bit, what rows [N, in] give", "[linear]") {
+  for (const Shape& shape :
+       {Shape{5}, Shape{2, 5}, Shape{3, 2, 5}, Shape{2, 3, 4, 5}, Shape{2, 1, 3, 2, 5}}) {
+    INFO("input " << shape_str(shape));
+    Generator gen(11);
+    Linear lin(5, 3, gen);
+    Tensor x = ag::normal(shape, 0.0, 1.0, gen, true);
+    Shape out_shape = shape;
+    out_shape.back() = 3;
+    const Tensor weights = ag::normal(out_shape, 0.0, 1.0, gen);  // of the loss: every output
+
+    // The gradients of sum(y * weights) through one path or the other.
+    auto run = [&](auto&& path) {
+      x.zero_grad();
+      lin.zero_grad();
+      Tape tape;
+      Tensor y = path(x);
+      sum(y * weights).backward();
+      return std::vector<std::vector<double>>{y.to_vector(), x.grad().to_vector(),
+                                              lin.weight.grad().to_vector(),
+                                              lin.bias.grad().to_vector()};
+    };
+    const auto ours = run([&](const Tensor& in) { return lin(in); });
+    const auto rows = run([&](const Tensor& in) { return linear_by_rows(lin, in); });
+    CHECK(lin(x.detach()).shape() == out_shape);
+    CHECK(ours == rows);  // output, d x, d weight, d bias: the same doubles
+  }
+}
+
 TEST_CASE("Linear is PyTorch's default init: uniform within 1/sqrt(in_features)", "[linear]") {
   Generator gen(7);
   Linear lin(16, 8, gen);

@@ -219,10 +219,24 @@ TEST_CASE("BatchNorm1d's running statistics save and load with the parameters", 
   Tensor x = ag::normal({2, 3, 2}, 0.0, 1.0, gen);
   CHECK(loaded(x).to_vector() == trained(x).to_vector());
 
-  // A file without the buffers (a model saved before they existed) does not fit.
+  // A file without the buffers (a model saved before they existed) does not fit; the errors call
+  // a buffer a buffer, and a parameter a parameter.
   BatchNorm1d untracked(3, {.track_running_stats = false});
   CHECK_THROWS_WITH(parameters_from_json(loaded, parameters_to_json(untracked)),
-                    Catch::Contains("'batch_norm.running_mean'"));
+                    "load_parameters: the module has buffer 'batch_norm.running_mean' (shape [3]) "
+                    "but the JSON text does not");
+  BatchNorm1d wider(4);
+  CHECK_THROWS_WITH(parameters_from_json(wider, text),
+                    "load_parameters: parameter 'batch_norm.weight' has shape [4] in the module "
+                    "but [3] in the JSON text");
+  BatchNorm1d statistics_only(4, {.affine = false});  // its state_dict: the three buffers
+  CHECK_THROWS_WITH(
+      parameters_from_json(statistics_only, parameters_to_json(BatchNorm1d(3, {.affine = false}))),
+      "load_parameters: buffer 'batch_norm.running_mean' has shape [4] in the module but [3] in "
+      "the JSON text");
+  CHECK_THROWS_WITH(parameters_from_json(statistics_only, parameters_to_json(BatchNorm1d(4))),
+                    "load_parameters: the JSON text has 'batch_norm.weight' but the module has no "
+                    "parameter or buffer of that name");
 }
 
 // ----- errors ------------------------------------------------------------------------------------

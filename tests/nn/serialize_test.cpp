@@ -94,8 +94,8 @@ TEST_CASE("loading a file with other names or shapes names the first mismatch", 
   Linear no_bias(2, 3, false, gen);
   before = values_of(no_bias);
   CHECK_THROWS_WITH(parameters_from_json(no_bias, text),
-                    "load_parameters: the JSON text has parameter 'linear.bias' but the module "
-                    "does not");
+                    "load_parameters: the JSON text has 'linear.bias' but the module has no "
+                    "parameter or buffer of that name");
   CHECK(values_of(no_bias) == before);
 }
 

@@ -10,8 +10,8 @@ ops' settings in "args":
     max_pool2d / avg_pool2d:  kernel_size, stride, padding ([h, w] pairs)
     max_pool1d:               kernel_size, stride, padding (numbers)
 
-Under "modules": nn's Conv2d, Conv1d, MaxPool2d and Flatten in small models, initialised by torch
-(module_cases below; tests/nn/conv_test.cpp replays them).
+Under "modules": nn's Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d and Flatten in small models,
+initialised by torch (module_cases below; tests/nn/conv_test.cpp replays them).
 
 A file of its own (not ops.json) so that regenerating it leaves every other fixture untouched.
 Inputs are continuous random numbers (no ties in a max window), except in the cases named
@@ -139,5 +139,18 @@ def module_cases():
                         nn.Conv2d(4, 3, (2, 3), stride=(1, 2), bias=False), nn.Flatten(),
                         nn.Linear(3 * 2 * 1, 5))
     conv1d = nn.Sequential(nn.Conv1d(3, 4, 3, stride=2, padding=1, dilation=2), nn.Tanh())
-    return {"cnn": module_case(cnn, torch.randn(2, 2, 6, 9)),
-            "conv1d": module_case(conv1d, torch.randn(2, 3, 11))}
+    cases = {"cnn": module_case(cnn, torch.randn(2, 2, 6, 9)),
+             "conv1d": module_case(conv1d, torch.randn(2, 3, 11))}
+    # (Models added later draw from the generator after the ones above, so those stay as they were.)
+    # MaxPool1d twice: overlapping padded windows (L 9 -> 5), then the default stride (4 -> 2).
+    max_pool1d = nn.Sequential(nn.Conv1d(2, 3, 3, padding=1), nn.LeakyReLU(0.3),
+                               nn.MaxPool1d(3, stride=2, padding=1), nn.Conv1d(3, 2, 2),
+                               nn.MaxPool1d(2), nn.Flatten(), nn.Linear(2 * 2, 3))
+    # AvgPool2d twice: an uneven padded window (5 x 7 -> 6 x 4; the padding counts in the
+    # divisor), then the default stride (-> 3 x 2).
+    avg_pool2d = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Tanh(),
+                               nn.AvgPool2d((2, 3), stride=(1, 2), padding=(1, 1)),
+                               nn.AvgPool2d(2), nn.Flatten(), nn.Linear(3 * 3 * 2, 4))
+    cases["max_pool1d"] = module_case(max_pool1d, torch.randn(2, 2, 9))
+    cases["avg_pool2d"] = module_case(avg_pool2d, torch.randn(2, 2, 5, 7))
+    return cases

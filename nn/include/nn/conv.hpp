@@ -1,4 +1,5 @@
-// conv.hpp — Conv1d, Conv2d, MaxPool2d, and Flatten (what joins a convolution stack to a Linear).
+// conv.hpp — Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool2d, and Flatten (what joins a
+// convolution stack to a Linear).
 //
 // Each is one engine op (autograd/include/autograd/conv.hpp, or reshape for Flatten) with a name
 // around it: the gradients are the engine's, and the graph shows a "conv1/conv2d" node. Names,
@@ -15,12 +16,18 @@
 // a = sqrt(5) is sqrt(2 / 6), so b = sqrt(1/3) * sqrt(3 / fan_in) = 1 / sqrt(fan_in), the same
 // bound as Linear's). Weight first, then bias, from `gen`.
 //
+// The pooling modules have no parameters: each is its op's options and a name, so in a
+// Sequential they take an index ("cnn.2") and save nothing, as in PyTorch's state_dict.
+//
 // What this file leaves out: groups, padding modes other than zeros, Conv3d, ConvTranspose, lazy
-// modules, unbatched inputs ([C, H, W] without N), MaxPool1d and AvgPool2d modules (the ops
-// max_pool1d and avg_pool2d exist; a module for each is a dozen lines like MaxPool2d's).
+// modules, unbatched inputs ([C, H, W] without N), pooling's ceil_mode, dilation and
+// count_include_pad = false (the ops have none of them: autograd/include/autograd/conv.hpp).
 #pragma once
 
 #include <autograd/conv.hpp>
+
+#include <string>
+#include <utility>
 
 #include "nn/module.hpp"
 
@@ -103,19 +110,56 @@ class Conv1d : public ConvNd {
   Conv1dModuleOptions options_;
 };
 
-// MaxPool2d({.kernel_size = 2}): y = max_pool2d(x, options). No parameters.
-class MaxPool2d : public UnaryModule {
+// What the pooling modules share: no parameters, only the op's options and the op itself, which
+// forward runs in the module's scope. Each module below names its op and prints its settings.
+template <class Options>
+class PoolModule : public UnaryModule {
  public:
-  explicit MaxPool2d(MaxPool2dOptions options);
-  Tensor forward(const Tensor& input) override;
-  const MaxPool2dOptions& options() const { return options_; }
+  using Op = Tensor (*)(const Tensor&, Options);  // max_pool2d, max_pool1d or avg_pool2d
+  Tensor forward(const Tensor& input) override {
+    ScopeGuard scope(name());
+    return op_(input, options_);
+  }
+  const Options& options() const { return options_; }
+
+ protected:
+  PoolModule(std::string name, Op op, Options options)
+      : UnaryModule(std::move(name)), op_(op), options_(options) {}
+
+ private:
+  Op op_;
+  Options options_;
+};
+
+// MaxPool2d({.kernel_size = 2}): y = max_pool2d(x, options), for images [N, C, H, W].
+class MaxPool2d : public PoolModule<MaxPool2dOptions> {
+ public:
+  explicit MaxPool2d(MaxPool2dOptions options) : PoolModule("max_pool2d", &max_pool2d, options) {}
 
  protected:
   std::string type_name() const override { return "MaxPool2d"; }
   std::string extra_repr() const override;
+};
 
- private:
-  MaxPool2dOptions options_;
+// MaxPool1d({.kernel_size = 2}): y = max_pool1d(x, options), for sequences [N, C, L].
+class MaxPool1d : public PoolModule<MaxPool1dOptions> {
+ public:
+  explicit MaxPool1d(MaxPool1dOptions options) : PoolModule("max_pool1d", &max_pool1d, options) {}
+
+ protected:
+  std::string type_name() const override { return "MaxPool1d"; }
+  std::string extra_repr() const override;
+};
+
+// AvgPool2d({.kernel_size = 2}): y = avg_pool2d(x, options), each window's mean (the padding
+// counts in the divisor, PyTorch's default count_include_pad = true).
+class AvgPool2d : public PoolModule<AvgPool2dOptions> {
+ public:
+  explicit AvgPool2d(AvgPool2dOptions options) : PoolModule("avg_pool2d", &avg_pool2d, options) {}
+
+ protected:
+  std::string type_name() const override { return "AvgPool2d"; }
+  std::string extra_repr() const override;
 };
 
 // Flatten(start_dim = 1, end_dim = -1): the axes start_dim..end_dim joined into one, by reshape;

@@ -31,7 +31,8 @@
 // Loading checks everything before changing anything: the module and the file must have the
 // same parameter names with the same shapes (the order in the file does not matter). The first
 // mismatch is a ValueError (a file name or a module parameter the other side lacks) or a
-// ShapeError (same name, another shape), and the module is left exactly as it was.
+// ShapeError (same name, another shape), and the module is left exactly as it was. The error
+// calls a module's entry a "parameter" or a "buffer", as the module registered it.
 // load_parameters also takes a checkpoint (below) and loads its parameters alone.
 //
 // A PyTorch model's weights load too: tools/export_state_dict.py writes its state_dict as JSON
