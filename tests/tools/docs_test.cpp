@@ -86,10 +86,6 @@ const std::string kVerdictRule =
     "the verdict rule's threshold (tut::verdict_of; pinned by 'the "
     "verdict rule' in pages_test.cpp)";
 const std::string kScale = "viz's one colour scale, Options::log10_min = -8 to log10_max = 2";
-const std::string kTiming =
-    "a timing or size typed from a viz_fold_bench run on the development machine. NOT generated: "
-    "a debt, kept visible here until the benchmark writes results the page can cite";
-
 const std::vector<Allowed> kAllowed = {
     {"README.md", "80%", kVerdictRule},
     {"README.md", "20%", kVerdictRule},
@@ -104,24 +100,6 @@ const std::vector<Allowed> kAllowed = {
     {"docs/graphs.md", "1e-8", kScale},
     {"docs/graphs.md", "1e2", kScale},
     {"docs/graphs.md", "1e-30", "the scale tutorial 09 draws on (scale.log10_min = -30.0)"},
-    {"docs/graphs.md", "0.03", kTiming},
-    {"docs/graphs.md", "0.06 s", kTiming},
-    {"docs/graphs.md", "0.03 s", kTiming},
-    {"docs/graphs.md", "1.3", kTiming},
-    {"docs/graphs.md", "2.5 s", kTiming},
-    {"docs/graphs.md", "3.5", kTiming},
-    {"docs/graphs.md", "16.7", kTiming},
-    {"docs/graphs.md", "374 s", kTiming},
-    {"docs/graphs.md", "1.0 s", kTiming},
-    {"docs/graphs.md", "2.8 s", kTiming},
-    {"docs/graphs.md", "3.4 s", kTiming},
-    {"docs/graphs.md", "11.7 s", kTiming},
-    {"docs/graphs.md", "1.3 s", kTiming},
-    {"docs/graphs.md", "9.8 s", kTiming},
-    {"docs/graphs.md", "0.5 s", kTiming},
-    {"docs/graphs.md", "0.02 s", kTiming},
-    {"docs/graphs.md", "0.14 s", kTiming},
-    {"docs/graphs.md", "0.13 s", kTiming},
 };
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
