@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "compare") {
-      const std::vector<std::string> problems =
-          pages::compare(read_json(argv[2]), read_json(argv[3]));
+      const std::vector<std::string> problems = pages::compare(read_json(argv[2]),
+                                                               read_json(argv[3]));
       for (const std::string& p : problems) {
         fmt::print("pages: {}: a fresh run differs: {}\n", argv[2], p);
       }

@@ -160,8 +160,8 @@ pages::Json bench_with(const pages::Json& seconds) {
   pages::Json r = {{"tutorial", "bench"}, {"mode", "full"}, {"seeds", {3}}, {"seconds", 2.0}};
   r["claims"] = pages::Json::array();
   r["values"] = {{"nodes", {{"value", 1806}, {"text", "1806"}, {"kind", "exact"}}},
-                 {"full_s", {{"value", seconds}, {"text", "1.3"}, {"kind", "timing"},
-                             {"at_most", 60.0}}}};
+                 {"full_s",
+                  {{"value", seconds}, {"text", "1.3"}, {"kind", "timing"}, {"at_most", 60.0}}}};
   r["tables"] = pages::Json::object();
   r["measured_on"] = "2026-11-29, 2 cores, load average 1.1";
   return r;

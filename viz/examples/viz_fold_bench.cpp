@@ -47,10 +47,10 @@ namespace {
 // Each sits well above the development machine's time even under a load average of 10 (which
 // made every layout 4-10x slower: viz.hpp): a run above it is not a busy machine but a change in
 // what is drawn or how.
-constexpr double kAtMostTape = 10.0;     // forward and backward of the tape
-constexpr double kAtMostFolded = 10.0;   // a folded view or a strip, tens of boxes
-constexpr double kAtMostFull = 60.0;     // the full view of the LSTM, under kMaxLayoutNodes
-constexpr double kAtMostRefusal = 1.0;   // a refusal is measured on the tape, before any layout
+constexpr double kAtMostTape = 10.0;    // forward and backward of the tape
+constexpr double kAtMostFolded = 10.0;  // a folded view or a strip, tens of boxes
+constexpr double kAtMostFull = 60.0;    // the full view of the LSTM, under kMaxLayoutNodes
+constexpr double kAtMostRefusal = 1.0;  // a refusal is measured on the tape, before any layout
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
