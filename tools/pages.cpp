@@ -6,6 +6,7 @@
 //   pages check docs/tutorials/06_initialization.md  docs/tutorials/results  build/pages
 //   pages check docs/concepts/the-lstm.md            docs/tutorials/results
 //   pages fill  docs/performance.md  docs/performance/results.json
+//   pages compare docs/img/viz_fold_bench.json build/pages/viz_fold_bench/results.json
 //   pages --version
 //
 // RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
@@ -16,6 +17,8 @@
 // tutorial page); a marker that cites NN_name reads NN_name.json. FRESH_DIR holds a fresh run,
 // FRESH_DIR/<page's name>/results.json: with it, check also compares the page's own results with
 // the fresh ones.
+// compare checks a fresh run against committed results with no page of their own (a program that
+// pages cite, such as viz_fold_bench): every difference check 2 would report, nothing about pages.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 
@@ -104,14 +107,29 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", ag::version_line("pages"));
     return 0;
   }
-  if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)))) {
+  if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)) ||
+        (command == "compare" && argc == 4))) {
     fmt::print(stderr,
                "usage: pages fill PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json\n"
                "       pages check PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json "
-               "[FRESH_DIR | FRESH.json]\n");
+               "[FRESH_DIR | FRESH.json]\n"
+               "       pages compare COMMITTED.json FRESH.json\n");
     return 2;
   }
   try {
+    if (command == "compare") {
+      const std::vector<std::string> problems = pages::compare(read_json(argv[2]),
+                                                               read_json(argv[3]));
+      for (const std::string& p : problems) {
+        fmt::print("pages: {}: a fresh run differs: {}\n", argv[2], p);
+      }
+      fmt::print("pages: {}: {}\n", argv[2],
+                 problems.empty() ? "agrees with a fresh run"
+                                  : fmt::format("{} problem(s); if the change is intended, run "
+                                                "`./run pages` and read the diff",
+                                                problems.size()));
+      return problems.empty() ? 0 : 1;
+    }
     const fs::path page_path = argv[2];
     const std::string page = read(page_path);
     Committed committed(argv[3], page_path.stem().string());

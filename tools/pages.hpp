@@ -13,6 +13,9 @@
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
 //     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
 //                                       table), not shown as text in a fence
+//     ... <!-- results: measured viz_fold_bench/lstm_full_s -->1.3<!-- /results --> s ...
+//                                       a timing with a bound (a value with "at_most"), inline:
+//                                       the marker says that it is measured, not reproduced
 //
 // docs/performance.md is filled the same way from docs/performance/results.json, which
 // benchmarks/compare_peers.py writes; timings are not re-run in CI, so there only check 1 applies
@@ -36,7 +39,11 @@
 //      exactly, every number within the tolerance of its kind (tut::Kind):
 //        exact    1e-9 relative, or one unit in the last digit printed (the text was rounded)
 //        trained  one unit in the second significant digit (0.94 vs 0.95 agree, 0.94 vs 0.96 not)
-//        timing   not compared: speed depends on the machine and its load
+//        timing   not compared: speed depends on the machine and its load. A timing that
+//                 carries a bound ("at_most", quoted by a `measured` marker) must be measured
+//                 again, as a finite number of seconds above 0 and at most its bound: present
+//                 and plausible, never equal. Its results say where it was measured
+//                 ("measured_on": date, cores, load average), and its `run` marker says so.
 //      Runs of the bar characters ▏▎▍▌▋▊▉█ and the spaces after them are ignored: a bar is a
 //      picture of a number that is compared itself. (A page that only cites is covered by the
 //      check of each tutorial it cites.)
@@ -127,7 +134,25 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     return fenced(text);
   }
   if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
-  if (m.kind == "value") return need("values").at("text").get<std::string>();
+  if (m.kind == "value" || m.kind == "measured") {
+    // A timing with a bound is quoted as `measured`, and only it: the marker tells the reader,
+    // and the checker, that the number is not reproduced but measured again.
+    const Json& v = need("values");
+    const bool bounded = v.contains("at_most");
+    const std::string cited = m.tutorial.empty() ? name : m.tutorial + "/" + name;
+    if (bounded && m.kind == "value") {
+      throw std::runtime_error(
+          fmt::format("marker '{}': '{}' is a timing (it has a bound, at_most): quote it as "
+                      "'measured {}', which says that it is measured again, not reproduced",
+                      what, name, cited));
+    }
+    if (!bounded && m.kind == "measured") {
+      throw std::runtime_error(fmt::format(
+          "marker '{}': '{}' is not a timing with a bound (at_most): quote it as 'value {}'", what,
+          name, cited));
+    }
+    return v.at("text").get<std::string>();
+  }
   // (A blank line after the block: a Markdown table would take the closing comment as a row.)
   if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
   if (m.kind == "run") {
@@ -138,6 +163,14 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
                                                seeds.back().get<uint64_t>());
     const std::string mode = results.at("mode").get<std::string>() == "quick" ? "`--quick`"
                                                                               : "full-mode";
+    if (results.contains("measured_on")) {  // a program that times (viz_fold_bench)
+      return fmt::format(
+          "\n*The numbers quoted from `{}` come from its run of {},\nfilled in by `./run "
+          "pages`. CI runs it again: the counts and sizes must agree exactly, the\ntimings only be "
+          "measured again and stay under their bounds, since a timing depends on the\nmachine and "
+          "its load.*\n",
+          results.at("tutorial").get<std::string>(), results.at("measured_on").get<std::string>());
+    }
     if (!m.tutorial.empty()) {  // a citing page: which run its numbers come from
       return fmt::format(
           "\n*The numbers quoted from tutorial {} come from its {} run ({}),\nfilled in by "
@@ -151,7 +184,8 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
-                  "value NAME, markdown NAME, run; each may name another tutorial: value "
+                  "value NAME, measured NAME, markdown NAME, run; each may name another "
+                  "tutorial: value "
                   "NN_name/NAME)",
                   what));
 }
@@ -303,6 +337,18 @@ inline std::string compare_text(std::string_view committed, std::string_view fre
   return "";
 }
 
+// Empty when a fresh timing is plausible: a finite number of seconds above 0 and at most
+// `at_most` (its committed bound); else what is wrong with it. (Never compared with the committed
+// timing: that one was measured on another day, maybe on another machine.)
+inline std::string implausible(const Json& fresh, double at_most) {
+  if (!fresh.is_number()) return fmt::format("measured as {}, not a number", fresh.dump());
+  const double s = fresh.get<double>();
+  if (!std::isfinite(s) || s <= 0.0 || s > at_most) {
+    return fmt::format("measured {} s, outside (0, {}] s, its bound", s, at_most);
+  }
+  return "";
+}
+
 // Every difference between a fresh results.json and the committed one that the page would show.
 inline std::vector<std::string> compare(const Json& committed, const Json& fresh) {
   std::vector<std::string> problems;
@@ -334,7 +380,9 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
       const Json& f = fresh.at(section).at(key);
       const Kind kind = kind_of(c);
       std::string d;
-      if (std::string(section) == "values") {
+      if (std::string(section) == "values" && c.contains("at_most")) {
+        d = implausible(f.at("value"), c.at("at_most").get<double>());
+      } else if (std::string(section) == "values") {
         // (NaN and Inf are written as null in JSON: then the texts must match.)
         const bool numbers = c.at("value").is_number() && f.at("value").is_number();
         if (numbers ? !agree(c.at("value").get<double>(), f.at("value").get<double>(), kind)

@@ -152,6 +152,67 @@ TEST_CASE("exact numbers agree to the last printed digit, and bars are not compa
   CHECK_FALSE(pages::agree(1700, 1900, Kind::trained));
 }
 
+namespace {
+
+// A benchmark's results (viz_fold_bench, viz/examples/quoted.hpp): a count, and a timing with a
+// bound, measured on a day and a machine it names.
+pages::Json bench_with(const pages::Json& seconds) {
+  pages::Json r = {{"tutorial", "bench"}, {"mode", "full"}, {"seeds", {3}}, {"seconds", 2.0}};
+  r["claims"] = pages::Json::array();
+  r["values"] = {{"nodes", {{"value", 1806}, {"text", "1806"}, {"kind", "exact"}}},
+                 {"full_s",
+                  {{"value", seconds}, {"text", "1.3"}, {"kind", "timing"}, {"at_most", 60.0}}}};
+  r["tables"] = pages::Json::object();
+  r["measured_on"] = "2026-11-29, 2 cores, load average 1.1";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a timing with a bound is quoted by a measured marker, which says where it was taken") {
+  const pages::Json r = bench_with(1.3);
+  const pages::Lookup lookup = [&](const std::string&) -> const pages::Json& { return r; };
+  const std::string page =
+      "<!-- results: value bench/nodes --><!-- /results --> nodes in "
+      "<!-- results: measured bench/full_s --><!-- /results --> s\n"
+      "<!-- results: run bench/ --><!-- /results -->\n";
+  const std::string filled = pages::fill(page, lookup);
+  CHECK(filled.find("-->1806<!-- /results --> nodes in <!-- results: measured bench/full_s -->1.3"
+                    "<!-- /results --> s") != std::string::npos);
+  CHECK(filled.find("come from its run of 2026-11-29, 2 cores, load average 1.1") !=
+        std::string::npos);
+  CHECK(filled.find("timings only be measured again and stay under their bounds") !=
+        std::string::npos);
+  CHECK(pages::fill(filled, lookup) == filled);
+  // Each marker kind takes only its own numbers: the page says which numbers are measured.
+  CHECK_THROWS_WITH(pages::fill("<!-- results: value bench/full_s --><!-- /results -->", lookup),
+                    Catch::Contains("quote it as 'measured bench/full_s'"));
+  CHECK_THROWS_WITH(pages::fill("<!-- results: measured bench/nodes --><!-- /results -->", lookup),
+                    Catch::Contains("quote it as 'value bench/nodes'"));
+}
+
+TEST_CASE("a fresh timing is checked for being measured and under its bound, never for equality") {
+  const pages::Json committed = bench_with(1.3);
+  CHECK(pages::compare(committed, bench_with(1.3)).empty());
+  CHECK(pages::compare(committed, bench_with(45.0)).empty());  // a busy machine: still plausible
+  CHECK(pages::compare(committed, bench_with(0.01)).empty());  // a fast one too
+  for (const pages::Json& wrong : {pages::Json(61.0), pages::Json(0.0), pages::Json(-1.0),
+                                   pages::Json(nullptr), pages::Json("1.3")}) {
+    INFO(wrong.dump());
+    const std::vector<std::string> problems = pages::compare(committed, bench_with(wrong));
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with("values 'full_s': measured"));
+  }
+  pages::Json gone = bench_with(1.3);
+  gone["values"].erase("full_s");
+  CHECK(pages::compare(committed, gone) ==
+        std::vector<std::string>{"values 'full_s' is no longer printed"});
+  // The counts beside it are still exact.
+  pages::Json moved = bench_with(1.3);
+  moved["values"]["nodes"]["value"] = 1807;
+  CHECK(pages::compare(committed, moved).size() == 1);
+}
+
 TEST_CASE("a tutorial writes results.json with its claims, values and tables") {
   const std::string dir = (std::filesystem::temp_directory_path() / "tapegrad_pages_test").string();
   std::filesystem::remove_all(dir);

@@ -2,7 +2,8 @@
 #
 #   cmake -DTUTORIAL=<exe> -DNAME=<NN_name> -DOUT=<dir> -DDOCS=<source>/docs/img/tutorials -P ...
 #
-# Fails when the tutorial exits non-zero (a claim did not reproduce), and when an SVG it writes
+# Fails when the tutorial exits non-zero (1: a claim did not reproduce; a signal or another status
+# says so instead), and when an SVG it writes
 # differs from the one committed under docs/img/tutorials/<NN_name>/, or is missing there: the
 # docs pages show those files, so they must be what the program draws today.
 # To refresh the committed pictures after a deliberate change, run with -DUPDATE=1 (or set the
@@ -11,8 +12,18 @@
 # full-mode run, which `./run pages --check` compares; a --quick run's curves are shorter.)
 file(REMOVE_RECURSE ${OUT})
 execute_process(COMMAND ${TUTORIAL} --quick --out ${OUT} RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "${NAME} --quick exited with ${rc}: a claim did not reproduce (see above)")
+# A tutorial exits with 1 when a claim did not reproduce. CMake gives a signal as words instead of
+# a number ("Subprocess killed" for SIGKILL, the kernel's out-of-memory killer; "Segmentation
+# fault"); any other number is an error. Neither is a verdict, and neither is reported as one.
+# (tools/run_full.sh says the same for `./run pages`; tests/tutorials checks both.)
+if(rc STREQUAL "1")
+  message(FATAL_ERROR "${NAME} --quick exited with 1: a claim did not reproduce (see above)")
+elseif(NOT rc MATCHES "^[0-9]+$")
+  message(FATAL_ERROR "${NAME} --quick was killed by a signal (${rc}; out of memory? dmesg "
+    "tells), so no verdict")
+elseif(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NAME} --quick exited with status ${rc}, an error (a claim that does not "
+    "reproduce exits with 1), so no verdict (see above)")
 endif()
 if(DEFINED COMPARE AND NOT COMPARE)  # the sanitizer build: tests/tutorials/CMakeLists.txt
   return()

@@ -15,53 +15,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "example_graphs.hpp"
+#include "quoted.hpp"
 
 using ag::viz::Options;
 using ag::viz::View;
 namespace ex = ag::viz::examples;
+using ex::Quoted;
 
 namespace {
 const ag::BackwardOptions kEdges{.record_edge_grads = true};
-
-// The numbers the docs quote, as tut::Tutorial records them (tutorials/common/tutorial.hpp):
-// each value with the text it is quoted as, each table as printed. Nothing here is trained or
-// timed, so every one is "exact".
-class Quoted {
- public:
-  std::string value(const std::string& key, double v, std::string_view format) {
-    std::string text = fmt::format(fmt::runtime(format), v);
-    values_[key] = {{"value", v}, {"text", text}, {"kind", "exact"}};
-    return text;
-  }
-  void table(const std::string& key, const std::string& text) {
-    tables_[key] = {{"text", text}, {"kind", "exact"}};
-  }
-  // (The networks draw their weights from seeds 1 (MLPs), 2 (tanh RNN) and 3 (LSTMs).)
-  void write(const std::string& path) const {
-    const nlohmann::ordered_json results = {{"tutorial", "viz_gallery"},
-                                            {"mode", "full"},
-                                            {"seeds", {1, 2, 3}},
-                                            {"seconds", 0.0},
-                                            {"claims", nlohmann::ordered_json::array()},
-                                            {"values", values_},
-                                            {"tables", tables_}};
-    std::FILE* out = std::fopen(path.c_str(), "w");
-    if (out == nullptr) throw std::runtime_error(fmt::format("viz_gallery: cannot write {}", path));
-    fmt::print(out, "{}\n", results.dump(2));
-    std::fclose(out);
-  }
-
- private:
-  nlohmann::ordered_json values_ = nlohmann::ordered_json::object();
-  nlohmann::ordered_json tables_ = nlohmann::ordered_json::object();
-};
 
 // Columns a terminal gives a UTF-8 line (one per code point: the bars are one column each).
 size_t columns(const std::string& line) {
@@ -199,6 +166,8 @@ int main(int argc, char** argv) {
     ag::viz::render(tape, dir + "/lstm_2_steps.svg",
                     {.prune_constants = true, .title = "LSTM, 2 steps, hidden 3, every op"});
   }
-  quoted.write(dir + "/viz_gallery.json");
+  // (Nothing here is trained or timed: every number is exact. The networks draw their weights
+  // from seeds 1 (MLPs), 2 (tanh RNN) and 3 (LSTMs).)
+  quoted.write(dir + "/viz_gallery.json", "viz_gallery", {1, 2, 3});
   return 0;
 }
