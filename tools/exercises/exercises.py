@@ -198,10 +198,9 @@ class Builder:
 
     def configure(self):
         flags = f"-O0 -include {self.tree}/tools/exercises/not_written.hpp"
-        cache = self.dir / "CMakeCache.txt"
-        if cache.exists() and flags in cache.read_text():
-            return
-        print(f"exercises: configuring {self.dir} (TAPEGRAD_FAST=OFF, -O0)", flush=True)
+        # (Every time: a changed CMakeLists.txt must reach compile_commands.json and link.txt.)
+        if not (self.dir / "CMakeCache.txt").exists():
+            print(f"exercises: configuring {self.dir} (TAPEGRAD_FAST=OFF, -O0)", flush=True)
         subprocess.run(
             ["cmake", "-S", str(self.tree), "-B", str(self.dir), "-DCMAKE_BUILD_TYPE=None",
              f"-DCMAKE_CXX_FLAGS={flags}", "-DTAPEGRAD_FAST=OFF", "-DTAPEGRAD_WERROR=OFF",
@@ -338,6 +337,7 @@ def selftest(tree, jobs):
             continue
         exe = builder.link(objects, f"grader_{n}_{v.replace(' ', '_')}")
         code, output = run_grader(exe, n)
+        exe.unlink()  # (dozens of them: keep the objects, not the programs)
         passed = code == 0
         verdict = "PASS" if passed else "FAIL"
         ok = passed == should_pass
@@ -414,6 +414,8 @@ def check(workspace, which, jobs):
     index_regions(source_files)
     files = scan(workspace)
     regions = index_regions(files)
+    if which != "all" and not which.isdigit():
+        sys.exit(f"usage: ./run check N | all   (N from 1 to {len(regions)})")
     numbers = sorted(regions) if which == "all" else [int(which)]
     for n in numbers:
         if n not in regions:
