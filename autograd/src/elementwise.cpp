@@ -44,7 +44,15 @@ constexpr OpInfo kMul{"mul", "d self = grad * other,  d other = grad * self"};
 Tensor mul(const Tensor& self, const Tensor& other) {
   return binary_op(
       kMul.name, self, other, [](double a, double b) { return a * b; },
+      // exercise 3: mul's local derivatives -- tutorial 01_scalar_autodiff, picture neuron.svg
+      // stub: [](double, double, double) { return ag::exercise::not_written(3); },
+      // stub: [](double, double, double) { return ag::exercise::not_written(3); });
+      // wrong unswapped: [](double a, double, double) { return a; },
+      // wrong unswapped: [](double, double b, double) { return b; });
+      // wrong like-add: [](double, double, double) { return 1.0; },
+      // wrong like-add: [](double, double, double) { return 1.0; });
       [](double, double b, double) { return b; }, [](double a, double, double) { return a; });
+  // end exercise 3
 }
 
 // d(self / other)/d self = 1 / other,  d/d other = -self / other^2
@@ -52,8 +60,16 @@ constexpr OpInfo kDiv{"div", "d self = grad / other,  d other = -grad * self / o
 Tensor div(const Tensor& self, const Tensor& other) {
   return binary_op(
       kDiv.name, self, other, [](double a, double b) { return a / b; },
+      // exercise 4: div's local derivatives -- tutorial 01_scalar_autodiff
+      // stub: [](double, double, double) { return ag::exercise::not_written(4); },
+      // stub: [](double, double, double) { return ag::exercise::not_written(4); });
+      // wrong sign: [](double, double b, double) { return 1.0 / b; },
+      // wrong sign: [](double a, double b, double) { return a / (b * b); });
+      // wrong forgot-self: [](double, double b, double) { return 1.0 / b; },
+      // wrong forgot-self: [](double, double b, double) { return -1.0 / (b * b); });
       [](double, double b, double) { return 1.0 / b; },
       [](double a, double b, double) { return -a / (b * b); });
+  // end exercise 4
 }
 
 // d(self ^ other)/d self = other * self^(other - 1),  d/d other = result * ln(self)
@@ -65,10 +81,18 @@ constexpr OpInfo kPow{"pow",
 Tensor pow(const Tensor& self, const Tensor& exponent) {
   return binary_op(
       kPow.name, self, exponent, [](double a, double b) { return std::pow(a, b); },
+      // exercise 5: pow's local derivatives (both inputs) -- tutorial 01_scalar_autodiff
+      // stub: [](double, double, double) { return ag::exercise::not_written(5); },
+      // stub: [](double, double, double) { return ag::exercise::not_written(5); });
+      // wrong no-factor: [](double a, double b, double) { return std::pow(a, b - 1.0); },
+      // wrong no-factor: [](double a, double, double result) { return result * std::log(a); });
+      // wrong forgot-result: [](double a, double b, double) { return b * std::pow(a, b - 1.0); },
+      // wrong forgot-result: [](double a, double, double) { return std::log(a); });
       [](double a, double b, double) { return b == 0.0 ? 0.0 : b * std::pow(a, b - 1.0); },
       [](double a, double b, double result) {
         return (a == 0.0 && b >= 0.0) ? 0.0 : result * std::log(a);
       });
+  // end exercise 5
 }
 
 // d max(self, other)/d self = 1 where self > other, 1/2 where they tie, else 0 (PyTorch's rule:
@@ -124,7 +148,12 @@ Tensor pow(const Tensor& self, double exponent) {
 }
 
 // d e^self / d self = e^self = result
+// exercise 6: exp's local derivative -- tutorial 01_scalar_autodiff
+// stub: constexpr auto d_exp = [](double, double) { return ag::exercise::not_written(6); };
+// wrong one: constexpr auto d_exp = [](double, double) { return 1.0; };
+// wrong self: constexpr auto d_exp = [](double x, double) { return x; };
 constexpr auto d_exp = [](double, double result) { return result; };
+// end exercise 6
 constexpr OpInfo kExp{.name = "exp", .formula = "d self = grad * result", .elementwise = true};
 Tensor exp(const Tensor& self) {
   // y[i] = e^x[i] for the whole array: fast/vector_math.cpp
@@ -132,7 +161,14 @@ Tensor exp(const Tensor& self) {
 }
 
 // d ln(self) / d self = 1 / self
+// exercise 7: log's local derivative -- tutorial 01_scalar_autodiff
+// stub: constexpr auto d_log = [](double, double) { return ag::exercise::not_written(7); };
+// wrong sign: constexpr auto d_log = [](double x, double) { return -1.0 / x; };
+// wrong of-result: constexpr auto d_log = [](double, double result) {
+// wrong of-result:   return 1.0 / result;;
+// wrong of-result: };
 constexpr auto d_log = [](double x, double) { return 1.0 / x; };
+// end exercise 7
 constexpr OpInfo kLog{.name = "log", .formula = "d self = grad / self", .elementwise = true};
 Tensor log(const Tensor& self) {
   return unary_op(
@@ -161,7 +197,14 @@ Tensor abs(const Tensor& self) {
 
 // d tanh(self) / d self = 1 - tanh^2(self) = 1 - result^2
 // Saturation: for |self| > 5 this is below 2e-4, so almost no gradient passes.
+// exercise 8: tanh's local derivative -- tutorial 05_relu_claims, picture flow_tanh.svg
+// stub: constexpr auto d_tanh = [](double, double) { return ag::exercise::not_written(8); };
+// wrong of-self: constexpr auto d_tanh = [](double x, double) { return 1.0 - x * x; };
+// wrong sign: constexpr auto d_tanh = [](double, double result) {
+// wrong sign:   return 1.0 + result * result;;
+// wrong sign: };
 constexpr auto d_tanh = [](double, double result) { return 1.0 - result * result; };
+// end exercise 8
 constexpr OpInfo kTanh{.name = "tanh",
                        .formula = "d self = grad * (1 - result^2)",
                        .elementwise = true,
@@ -176,7 +219,16 @@ Tensor tanh(const Tensor& self) {
 // at most 1/4 (at 0): a stack of sigmoids shrinks the gradient by 4x or more per layer.
 // Forward: 1 / (1 + e^-self) for the whole array (fast/vector_math.cpp, which also says why an
 // overflowing e^-self still gives the right answer, 0).
+// exercise 9: sigmoid's local derivative -- tutorial 05_relu_claims, picture flow_sigmoid.svg
+// stub: constexpr auto d_sigmoid = [](double, double) { return ag::exercise::not_written(9); };
+// wrong sign: constexpr auto d_sigmoid = [](double, double result) {
+// wrong sign:   return result * (1.0 + result);;
+// wrong sign: };
+// wrong of-self: constexpr auto d_sigmoid = [](double x, double) {
+// wrong of-self:   return x * (1.0 - x);;
+// wrong of-self: };
 constexpr auto d_sigmoid = [](double, double result) { return result * (1.0 - result); };
+// end exercise 9
 constexpr OpInfo kSigmoid{.name = "sigmoid",
                           .formula = "d self = grad * result * (1 - result)",
                           .elementwise = true,
@@ -191,7 +243,16 @@ Tensor sigmoid(const Tensor& self) {
 // Written `self < 0 ? 0 : self`, not `self > 0 ? self : 0`: the same single comparison (the loop
 // still vectorises, no branch), but a NaN fails it and comes out as NaN instead of vanishing
 // into 0 (and -0 stays -0), as in PyTorch. The derivative likewise: grad passes at a NaN.
+// exercise 10: relu's local derivative -- tutorial 05_relu_claims, picture flow_relu.svg
+// stub: constexpr auto d_relu = [](double, double) { return ag::exercise::not_written(10); };
+// wrong value: constexpr auto d_relu = [](double x, double) {
+// wrong value:   return x <= 0.0 ? 0.0 : x;;
+// wrong value: };
+// wrong flipped: constexpr auto d_relu = [](double x, double) {
+// wrong flipped:   return x <= 0.0 ? 1.0 : 0.0;;
+// wrong flipped: };
 constexpr auto d_relu = [](double x, double) { return x <= 0.0 ? 0.0 : 1.0; };
+// end exercise 10
 constexpr OpInfo kRelu{.name = "relu",
                        .formula = "d self = grad where self > 0, else 0",
                        .elementwise = true,
@@ -206,9 +267,20 @@ Tensor relu(const Tensor& self) {
 // this equals max(self, slope * self), the cheap branch-free form, except for the gradient at
 // exactly 0: there `maximum` sees a tie and splits it, (1 + slope) / 2, where this op (and
 // PyTorch) gives slope. (A NaN comes out NaN: slope * NaN.)
+// exercise 11: leaky_relu's derivative -- tutorial 07_dying_relu, picture dead_net_leaky_001.svg
+// stub: constexpr auto d_leaky_relu = [](double, double, LeakyReluSettings) {
+// stub:   return ag::exercise::not_written(11);
+// stub: };
+// wrong no-slope: constexpr auto d_leaky_relu = [](double x, double, LeakyReluSettings) {
+// wrong no-slope:   return x > 0.0 ? 1.0 : 0.0;
+// wrong no-slope: };
+// wrong flipped: constexpr auto d_leaky_relu = [](double x, double, LeakyReluSettings s) {
+// wrong flipped:   return x > 0.0 ? s.negative_slope : 1.0;
+// wrong flipped: };
 constexpr auto d_leaky_relu = [](double x, double, LeakyReluSettings s) {
   return x > 0.0 ? 1.0 : s.negative_slope;
 };
+// end exercise 11
 constexpr OpInfo kLeakyRelu{.name = "leaky_relu",
                             .formula = "d self = grad where self > 0, else slope * grad",
                             .elementwise = true};

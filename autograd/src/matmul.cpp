@@ -38,8 +38,16 @@ using detail::fast::gemm;  // C = op(A) @ op(B) + beta * C on OpenBLAS: fast/gem
 // and addmm. dgemm with beta = 1 adds into the gradients: `+=`. A null ga or gb: no gradient.
 void product_backward(const double* grad, const double* a, const double* b, double* ga, double* gb,
                       int64_t m, int64_t k, int64_t n) {
+  // exercise 12: matmul's backward, two products -- tutorial 03_tensors_and_broadcasting
+  // stub: (void)grad, (void)a, (void)b, (void)ga, (void)gb, (void)m, (void)k, (void)n;
+  // stub: ag::exercise::not_written(12);
+  // wrong assigns: if (ga != nullptr) gemm(false, true, m, k, n, grad, b, 0.0, ga);
+  // wrong assigns: if (gb != nullptr) gemm(true, false, k, n, m, a, grad, 0.0, gb);
+  // wrong no-transpose: if (ga != nullptr) gemm(false, false, m, k, n, grad, b, 1.0, ga);
+  // wrong no-transpose: if (gb != nullptr) gemm(false, false, k, n, m, a, grad, 1.0, gb);
   if (ga != nullptr) gemm(false, true, m, k, n, grad, b, 1.0, ga);  // d A += grad @ B^T
   if (gb != nullptr) gemm(true, false, k, n, m, a, grad, 1.0, gb);  // d B += A^T @ grad
+  // end exercise 12
 }
 
 // A matmul of two stacks of matrices: result batch c is self's [M, K] batch ia times other's

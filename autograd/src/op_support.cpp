@@ -100,9 +100,15 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   std::vector<int64_t> stride(out.size(), 0);
   const std::vector<int64_t> own = row_major_strides(in);
   const size_t lead = out.size() - in.size();  // shapes are aligned from the right
+  // exercise 2: broadcast strides (so its gradient sum) -- tutorial 03, picture linear_layer.svg
+  // stub: (void)own, (void)lead, ag::exercise::not_written(2);
+  // wrong left-aligned: for (size_t r = 0; r < in.size(); ++r) {
+  // wrong left-aligned:   if (in[r] != 1) stride[r] = own[r];
+  // wrong left-aligned: }
   for (size_t r = 0; r < in.size(); ++r) {
     if (in[r] != 1) stride[lead + r] = own[r];
   }
+  // end exercise 2
   return stride;
 }
 

@@ -43,6 +43,18 @@ void softmax_backward(const Tape& tape, const Node& node) {
   const double* y = node.out->value.data();
   const double* grad = node.out->grad.data();
   for_each_fiber(v, [&](int64_t base, int64_t stride) {
+    // exercise 13: softmax's and log_softmax's backward -- tutorial 12_sequence_classifier
+    // stub: (void)base, (void)stride, (void)log, (void)y, (void)grad, (void)gself;
+    // stub: ag::exercise::not_written(13);
+    // wrong diagonal-only: for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
+    // wrong diagonal-only:   gself[at] += log ? grad[at] : y[at] * grad[at];
+    // wrong diagonal-only: }
+    // wrong same-sum: double total = 0.0;
+    // wrong same-sum: for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) total += grad[at];
+    // wrong same-sum: for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
+    // wrong same-sum:   gself[at] += log ? grad[at] - std::exp(y[at]) * total
+    // wrong same-sum:                     : y[at] * (grad[at] - total);
+    // wrong same-sum: }
     double total = 0.0;
     for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
       total += log ? grad[at] : grad[at] * y[at];
@@ -50,6 +62,7 @@ void softmax_backward(const Tape& tape, const Node& node) {
     for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
       gself[at] += log ? grad[at] - std::exp(y[at]) * total : y[at] * (grad[at] - total);
     }
+    // end exercise 13
   });
 }
 

@@ -442,6 +442,20 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
   // (fast/in_place_count.hpp; the plain form checks always).
   const bool check_versions = detail::fast::in_place_writes() != in_place_writes_at_start_;
   std::vector<Buffer> set_aside;  // for record_edge_grads (tape_inspect.cpp)
+  // exercise 1: the reverse loop -- tutorial 02_the_tape, picture reverse_loop.svg
+  // stub: (void)check_anomalies, (void)set_aside, ag::exercise::not_written(1);
+  // wrong skips-root: for (uint32_t i = root; i-- > 0;) {
+  // wrong skips-root:   const Node& n = nodes_[i];
+  // wrong skips-root:   if (n.backward == nullptr || n.out->grad.empty()) continue;
+  // wrong skips-root:   n.backward(*this, n);
+  // wrong skips-root:   if (!options.keep_grads) n.out->grad.clear();
+  // wrong skips-root: }
+  // wrong creation-order: for (uint32_t i = 0; i <= root; ++i) {
+  // wrong creation-order:   const Node& n = nodes_[i];
+  // wrong creation-order:   if (n.backward == nullptr || n.out->grad.empty()) continue;
+  // wrong creation-order:   n.backward(*this, n);
+  // wrong creation-order:   if (!options.keep_grads) n.out->grad.clear();
+  // wrong creation-order: }
   for (uint32_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.backward == nullptr || n.out->grad.empty() || !n.out->requires_grad) continue;
@@ -452,6 +466,7 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
     if (check_anomalies) check_input_grads_finite(i);  // DetectAnomalyGuard
     if (!options.keep_grads) n.out->grad.clear();      // nothing after this needs it
   }
+  // end exercise 1
 }
 
 void Tape::check_input_grads_finite(uint32_t i) const {

@@ -73,7 +73,14 @@ Tensor kaiming_uniform(Tensor t, Generator& gen, double a) {
 Tensor kaiming_normal(Tensor t, Generator& gen, double a) {
   const Fans f = fans(t.shape());
   const double gain = calculate_gain("leaky_relu", a);
+  // exercise 17: He initialisation's variance -- tutorial 06, picture flow_relu_he.svg
+  // stub: (void)gain, (void)f;
+  // stub: return normal(std::move(t), 0.0, ag::exercise::not_written(17), gen);
+  // wrong variance-as-std: return normal(std::move(t), 0.0, gain / static_cast<double>(f.in), gen);
+  // wrong xavier-fans: const double fans_in_out = static_cast<double>(f.in + f.out);
+  // wrong xavier-fans: return normal(std::move(t), 0.0, gain / std::sqrt(fans_in_out), gen);
   return normal(std::move(t), 0.0, gain / std::sqrt(static_cast<double>(f.in)), gen);
+  // end exercise 17
 }
 
 // A [rows, cols] matrix with orthonormal columns (rows >= cols) or rows (rows < cols).

@@ -81,10 +81,18 @@ LSTMStep LSTMCell::step_with_gates(const Tensor& x, const LSTMState& state,
   Tensor o = gate(slice(gates, 1, 3 * H, 4 * H));
 
   // Keep part of the old cell, write part of the candidate, show part of the result.  [B, H]
+  // exercise 14: the LSTM cell step from engine ops -- tutorial 08, picture one_step.svg
+  // stub: Tensor c, h;  // c = keep part of state.c, write part of g; h = show part of squash(c)
+  // stub: ag::exercise::not_written(14);
+  // wrong no-squash: Tensor c = f * state.c + i * g;
+  // wrong no-squash: Tensor h = o * c;
+  // wrong gates-swapped: Tensor c = i * state.c + f * g;
+  // wrong gates-swapped: Tensor h = o * squash(c);
   Tensor keep = f * state.c;
   Tensor write = i * g;
   Tensor c = keep + write;
   Tensor h = o * squash(c);
+  // end exercise 14
   return {{h, c}, {gates, i, f, g, o}};
 }
 

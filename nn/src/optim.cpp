@@ -106,10 +106,22 @@ void SGD::step() {
     if (options.momentum != 0.0 && first) v.resize(value.size());
     for (size_t j = 0; j < value.size(); ++j) {
       double g = grad[j] + options.weight_decay * value[j];
+      // exercise 15: SGD with momentum (and Nesterov's) -- tutorial 04_moons_mlp
+      // stub: if (options.momentum != 0.0) ag::exercise::not_written(15);
+      // wrong no-memory: if (options.momentum != 0.0) {
+      // wrong no-memory:   v[j] = g;
+      // wrong no-memory:   g = options.nesterov ? g + options.momentum * v[j] : v[j];
+      // wrong no-memory: }
+      // wrong no-nesterov: if (options.momentum != 0.0) {
+      // wrong no-nesterov:   const double kept = options.momentum * v[j];
+      // wrong no-nesterov:   v[j] = first ? g : kept + (1.0 - options.dampening) * g;
+      // wrong no-nesterov:   g = v[j];
+      // wrong no-nesterov: }
       if (options.momentum != 0.0) {
         v[j] = first ? g : options.momentum * v[j] + (1.0 - options.dampening) * g;
         g = options.nesterov ? g + options.momentum * v[j] : v[j];
       }
+      // end exercise 15
       value[j] -= options.lr * g;
     }
   }
@@ -187,10 +199,21 @@ void Adam::step() {
       const double g = grad[j] + options.weight_decay * value[j];
       double& m = m_[k][j];
       double& v = v_[k][j];
+      // exercise 16: Adam's step -- tutorial 12_sequence_classifier
+      // stub: (void)g, (void)m, (void)v, (void)correction1, (void)correction2;
+      // stub: ag::exercise::not_written(16);
+      // wrong no-correction: m = options.beta1 * m + (1.0 - options.beta1) * g;
+      // wrong no-correction: v = options.beta2 * v + (1.0 - options.beta2) * g * g;
+      // wrong no-correction: value[j] -= options.lr * m / (std::sqrt(v) + options.eps);
+      // wrong no-square: m = options.beta1 * m + (1.0 - options.beta1) * g;
+      // wrong no-square: v = options.beta2 * v + (1.0 - options.beta2) * std::abs(g);
+      // wrong no-square: const double m_hat = m / correction1, v_hat = v / correction2;
+      // wrong no-square: value[j] -= options.lr * m_hat / (std::sqrt(v_hat) + options.eps);
       m = options.beta1 * m + (1.0 - options.beta1) * g;
       v = options.beta2 * v + (1.0 - options.beta2) * g * g;
       const double m_hat = m / correction1, v_hat = v / correction2;
       value[j] -= options.lr * m_hat / (std::sqrt(v_hat) + options.eps);
+      // end exercise 16
     }
   }
 }

@@ -30,6 +30,9 @@ inline bool is_trailing_block(const Shape& part, const Shape& whole) {
 // simple pairs; returns false (having called nothing) otherwise.
 template <class F>
 bool for_each_broadcast_flat(const Shape& out, const Shape& a, const Shape& b, F& f) {
+#if defined(TAPEGRAD_FAST) && TAPEGRAD_FAST == 0
+  return false;  // built with TAPEGRAD_FAST=OFF: every broadcast walks the odometer
+#endif
   const int64_t n = numel(out);
   if (a == out && b == out) {  // the most common case: same shapes
     for (int64_t i = 0; i < n; ++i) f(i, i, i);

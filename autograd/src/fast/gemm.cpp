@@ -15,6 +15,20 @@ namespace detail::fast {
 void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth, const double* a,
           const double* b, double beta, double* c) {
   if (rows == 0 || cols == 0) return;
+#if defined(TAPEGRAD_FAST) && TAPEGRAD_FAST == 0
+  // Built with TAPEGRAD_FAST=OFF: the plain triple loop, op(A)[i, p] read through the flags.
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) {
+      double total = 0.0;
+      for (int64_t p = 0; p < depth; ++p) {
+        total += (trans_a ? a[p * rows + i] : a[i * depth + p]) *
+                 (trans_b ? b[j * depth + p] : b[p * cols + j]);
+      }
+      c[i * cols + j] = total + (beta == 0.0 ? 0.0 : beta * c[i * cols + j]);
+    }
+  }
+  return;
+#endif
   const int64_t lda = std::max<int64_t>(trans_a ? rows : depth, 1);
   const int64_t ldb = std::max<int64_t>(trans_b ? depth : cols, 1);
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
