@@ -443,7 +443,8 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
   const bool check_versions = detail::fast::in_place_writes() != in_place_writes_at_start_;
   std::vector<Buffer> set_aside;  // for record_edge_grads (tape_inspect.cpp)
   // exercise 1: the reverse loop -- tutorial 02_the_tape, picture reverse_loop.svg
-  // stub: (void)check_anomalies, (void)set_aside, ag::exercise::not_written(1);
+  // stub: (void)check_anomalies, (void)check_versions, (void)set_aside;
+  // stub: ag::exercise::not_written(1);
   // wrong skips-root: for (uint32_t i = root; i-- > 0;) {
   // wrong skips-root:   const Node& n = nodes_[i];
   // wrong skips-root:   if (n.backward == nullptr || n.out->grad.empty()) continue;
