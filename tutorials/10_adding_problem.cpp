@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/tutorial.hpp"
 
 namespace {
@@ -251,12 +252,14 @@ std::vector<ag::viz::FlowEntry> time_steps(const std::vector<ag::viz::FlowEntry>
 }
 
 // What one seed gave: the four curves and, after training, how much gradient each model carries
-// from the last time step back to the first.
+// from the last time step back to each earlier one.
 struct SeedRun {
   uint64_t seed = 0;
   Curve lstm0, lstm1, gru, rnn;
   // |dL/d output| at t = 0 / at t = T-1
   double kept0 = 0.0, kept1 = 0.0, kept_gru = 0.0, kept_rnn = 0.0;
+  // |dL/d output| at t / at t = T-1, for t = 0 ... T-1 (the charts)
+  std::vector<double> flow0, flow1, flow_gru, flow_rnn;
 };
 
 // Claim 3's effect size, fixed before any run: forget bias 1 must reach the target at least 20%
@@ -291,6 +294,71 @@ Comparison compare_forget_bias(const SeedRun& r, const Settings& s) {
   const bool enough = 100 * when1 <= (100 - kSoonerPercent) * when0;
   return {enough ? Outcome::sooner : Outcome::less_than_effect,
           fmt::format("{}: {}{:.0f}% sooner", both, lower_bound ? ">= " : "", 100.0 * saved)};
+}
+
+// The charts, in charts/ of the output folder (the page shows the full-mode run's): the first
+// seed's test MSE, how many seeds had reached the target by each step, and the gradient each
+// trained model keeps through time, median over the seeds.
+void draw_charts(const std::vector<SeedRun>& runs, const Settings& s, const tut::Tutorial& t) {
+  struct Model {
+    const char* label;
+    Curve SeedRun::*curve;
+    std::vector<double> SeedRun::*flow;
+  };
+  const Model models[] = {{"LSTM, forget bias 1", &SeedRun::lstm1, &SeedRun::flow1},
+                          {"LSTM, forget bias 0", &SeedRun::lstm0, &SeedRun::flow0},
+                          {"GRU", &SeedRun::gru, &SeedRun::flow_gru},
+                          {"tanh RNN", &SeedRun::rnn, &SeedRun::flow_rnn}};
+  // The evaluation steps, as train() measures: 0, eval_every, 2 eval_every, ..., the budget.
+  std::vector<double> evals;
+  for (int64_t step = 0; step < s.steps; step += s.eval_every) evals.push_back(step);
+  evals.push_back(static_cast<double>(s.steps));
+  const SeedRun& first = runs.front();
+  const std::string seed_range = fmt::format("seeds {}-{}", first.seed, runs.back().seed);
+
+  tut::Chart mse{.title = fmt::format("test MSE, seed {}, T = {} (a run stops once below {})",
+                                      first.seed, s.T, s.target),
+                 .x_label = "training step",
+                 .y_label = "test MSE",
+                 .x = evals,
+                 .series = {},
+                 .log_y = true};
+  tut::Chart reached{.title = fmt::format("seeds whose test MSE fell below {}, by step, T = {} "
+                                          "({})",
+                                          s.target, s.T, seed_range),
+                     .x_label = "training step",
+                     .y_label = fmt::format("seeds (of {})", runs.size()),
+                     .x = evals,
+                     .series = {},
+                     .log_y = false};
+  tut::Chart kept{.title = fmt::format("gradient kept after training, T = {}: median over {} "
+                                       "(band: smallest to largest)",
+                                       s.T, seed_range),
+                  .x_label = "time step t",
+                  .y_label = "|dL/d output| at t / at t = T-1",
+                  .x = tut::steps(static_cast<size_t>(s.T)),
+                  .series = {},
+                  .log_y = true};
+  for (const Model& m : models) {
+    const Curve& curve = first.*m.curve;
+    std::vector<double> y(evals.size(), NAN);  // (NaN after the run stopped)
+    for (size_t i = 0; i < curve.mse.size(); ++i) y[i] = curve.mse[i];
+    mse.series.push_back({m.label, y});
+    std::vector<double> count(evals.size(), 0.0);
+    std::vector<std::vector<double>> flows;
+    for (const SeedRun& r : runs) {
+      const int64_t when = (r.*m.curve).reached;
+      for (size_t i = 0; i < evals.size(); ++i) {
+        count[i] += when > 0 && static_cast<double>(when) <= evals[i] ? 1.0 : 0.0;
+      }
+      flows.push_back(r.*m.flow);
+    }
+    reached.series.push_back({m.label, count});
+    kept.series.push_back(tut::over_seeds(m.label, flows));
+  }
+  tut::write_chart(mse, t.out_path("charts/test_mse"));
+  tut::write_chart(reached, t.out_path("charts/reached"));
+  tut::write_chart(kept, t.out_path("charts/gradient_kept"));
 }
 
 }  // namespace
@@ -446,7 +514,8 @@ int main(int argc, char** argv) {
       Tensor loss = ag::nn::mse_loss(model.predict(probe_x), probe_y);
       tape.backward(loss);
       const auto steps = time_steps(ag::viz::gradient_flow(tape, 2), model.step_scope());
-      const double kept = steps.front().norm / steps.back().norm;
+      std::vector<double> kept;  // what reaches t, as a share of what left t = T-1
+      for (const auto& e : steps) kept.push_back(e.norm / steps.back().norm);
       if (!shown) return kept;
       ag::viz::Options picture;
       picture.title = fmt::format(
@@ -465,10 +534,14 @@ int main(int argc, char** argv) {
       fmt::print("\n");
       return kept;
     };
-    run.kept1 = flow_of(lstm1, "lstm_forget_bias_1_flow.svg", "flow_lstm1");
-    run.kept0 = flow_of(lstm0, "lstm_forget_bias_0_flow.svg", "flow_lstm0");
-    run.kept_gru = flow_of(gru, "gru_flow.svg", "flow_gru");
-    run.kept_rnn = flow_of(rnn, "rnn_flow.svg", "flow_rnn");
+    run.flow1 = flow_of(lstm1, "lstm_forget_bias_1_flow.svg", "flow_lstm1");
+    run.flow0 = flow_of(lstm0, "lstm_forget_bias_0_flow.svg", "flow_lstm0");
+    run.flow_gru = flow_of(gru, "gru_flow.svg", "flow_gru");
+    run.flow_rnn = flow_of(rnn, "rnn_flow.svg", "flow_rnn");
+    run.kept1 = run.flow1.front();
+    run.kept0 = run.flow0.front();
+    run.kept_gru = run.flow_gru.front();
+    run.kept_rnn = run.flow_rnn.front();
     if (shown) {
       t.paragraph(fmt::format(
           "From the last step back to the first, the gradient is multiplied by {} in the LSTM "
@@ -520,6 +593,12 @@ int main(int argc, char** argv) {
                   s.target, s.steps));
   t.table("seeds", table, tut::Kind::trained);
   fmt::print("\n");
+  draw_charts(runs, s, t);
+  t.paragraph(fmt::format(
+      "Charts: {0}/charts/test_mse.svg (seed {1}'s test MSE, the four models), "
+      "{0}/charts/reached.svg (how many seeds had reached the target by each step) and "
+      "{0}/charts/gradient_kept.svg (the gradient kept through time, median over the seeds).",
+      t.out_dir, seeds.front()));
   // Timings: wall-clock, evaluation included; shown, never compared.
   const std::string lstm_per_step = t.value(
       "lstm_ms_per_step", lstm_ms / static_cast<double>(std::max<int64_t>(lstm_steps, 1)), "{:.1f}",

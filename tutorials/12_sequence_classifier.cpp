@@ -295,19 +295,29 @@ struct SeedRun {
   int64_t born_off = 0;   // filters never positive at initialisation (both models)
   std::pair<int64_t, int64_t> leaky_off, relu_dead;  // after training, per conv layer
   Confusion confusion;                               // of the LeakyReLU model
+  // Each training step's loss (its batch's cross-entropy), and, for the seed told in full, the
+  // held-out accuracy every eval_every steps: the charts.
+  std::vector<double> leaky_loss, relu_loss;
+  std::vector<std::pair<int64_t, double>> leaky_curve, relu_curve;  // (step, accuracy)
+};
+
+// What training leaves besides the trained model.
+struct Fit {
+  std::vector<double> loss;                       // each step's, on its batch
+  std::vector<std::pair<int64_t, double>> curve;  // (step, held-out accuracy), if evaluated
 };
 
 // Trains the model for s.steps on batches drawn by a generator of its own (seed + 1000: every
-// model of one seed sees the same batches). With `t`, says how it goes and returns the held-out
-// accuracy every s.eval_every steps; quiet otherwise.
-std::vector<std::pair<int64_t, double>> fit(Classifier& model, const Words& train,
-                                            const Words& test, const Settings& s, uint64_t seed,
-                                            tut::Tutorial* t) {
+// model of one seed sees the same batches). With `evaluate`, measures the held-out accuracy
+// every s.eval_every steps; with `t`, also says how it goes; quiet otherwise.
+Fit fit(Classifier& model, const Words& train, const Words& test, const Settings& s, uint64_t seed,
+        bool evaluate, tut::Tutorial* t) {
   const std::vector<Tensor> params = model.parameters();
   ag::nn::Adam adam(params, {.lr = s.lr});
-  ag::Generator stream(seed + 1000);              // the training batches
-  std::vector<std::pair<int64_t, double>> curve;  // (step, held-out accuracy)
-  double running_loss = std::log(6.0);            // cross-entropy of a uniform guess
+  ag::Generator stream(seed + 1000);  // the training batches
+  Fit out;
+  std::vector<std::pair<int64_t, double>>& curve = out.curve;
+  double running_loss = std::log(6.0);  // cross-entropy of a uniform guess
   std::vector<int64_t> index(static_cast<size_t>(s.batch));
   for (int64_t step = 1; step <= s.steps; ++step) {
     for (int64_t& i : index) i = stream.randint(train.x.size(0));
@@ -317,21 +327,23 @@ std::vector<std::pair<int64_t, double>> fit(Classifier& model, const Words& trai
       ag::Tape tape;
       Tensor loss = ag::nn::cross_entropy(model.logits(mini.x), mini.labels);  // x [B, 40, 80]
       loss.backward();
+      out.loss.push_back(loss.item());
       running_loss = 0.95 * running_loss + 0.05 * loss.item();
     }
     ag::nn::clip_grad_norm(params, 1.0);
     adam.step();
-    if (t == nullptr) continue;  // (the quiet runs are tested once, at the end)
+    if (!evaluate) continue;  // (the quiet runs are tested once, at the end)
     if (step % s.eval_every == 0 || step == s.steps) {
       ag::NoGradGuard no_grad;
       curve.emplace_back(step, accuracy(model.logits(test.x), test.labels));
     }
+    if (t == nullptr) continue;
     t->progress(step, s.steps,
                 fmt::format("loss {:.3f}  held-out accuracy {}", running_loss,
                             curve.empty() ? std::string("(not yet measured)")
                                           : fmt::format("{:.1f}%", 100 * curve.back().second)));
   }
-  return curve;
+  return out;
 }
 
 // The pictures of the data (full and quick mode alike): the spectrogram of one training clip
@@ -384,6 +396,44 @@ void draw_data(const Words& train, tut::Tutorial& t) {
   }
   tut::write_heat_maps(maps, t.out_path("charts/spectrograms"));
   tut::write_bar_panels(bars, t.out_path("charts/band_energies"));
+}
+
+// The training charts, LeakyReLU against ReLU: each step's training loss, median over the seeds
+// with the smallest to the largest as a band, and the first seed's held-out accuracy.
+void draw_training(const std::vector<SeedRun>& runs, const std::vector<uint64_t>& seeds,
+                   const Settings& s, const tut::Tutorial& t) {
+  tut::Chart loss{.title = fmt::format("training loss per step: median over seeds {}-{} (band: "
+                                       "smallest to largest)",
+                                       seeds.front(), seeds.back()),
+                  .x_label = "training step",
+                  .y_label = "cross-entropy of the step's batch",
+                  .x = tut::steps(static_cast<size_t>(s.steps), 1.0),
+                  .series = {},
+                  .log_y = true};
+  std::vector<std::vector<double>> leaky, relu;
+  for (const SeedRun& r : runs) {
+    leaky.push_back(r.leaky_loss);
+    relu.push_back(r.relu_loss);
+  }
+  loss.series = {tut::over_seeds("LeakyReLU (0.3)", leaky), tut::over_seeds("ReLU", relu)};
+  tut::write_chart(loss, t.out_path("charts/training_loss"));
+
+  const SeedRun& first = runs.front();
+  tut::Chart accuracy{.title = fmt::format("held-out accuracy (voices never heard), seed {}",
+                                           seeds.front()),
+                      .x_label = "training step",
+                      .y_label = "held-out accuracy (%)",
+                      .x = {},
+                      .series = {{"LeakyReLU (0.3)", {}}, {"ReLU", {}}},
+                      .log_y = false,
+                      .y_min = 0.0,
+                      .y_max = 100.0};
+  for (size_t i = 0; i < first.leaky_curve.size(); ++i) {
+    accuracy.x.push_back(static_cast<double>(first.leaky_curve[i].first));
+    accuracy.series[0].y.push_back(100 * first.leaky_curve[i].second);
+    accuracy.series[1].y.push_back(100 * first.relu_curve[i].second);
+  }
+  tut::write_chart(accuracy, t.out_path("charts/accuracy"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +510,8 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
   const auto [leaky_off_1, leaky_off_2] = model.never_positive(test.x);
   run.born_off = leaky_off_1 + leaky_off_2;  // (the same weights in both models, so far)
   const auto start = std::chrono::steady_clock::now();
-  const auto curve = fit(model, train, test, s, seed, tell ? &t : nullptr);
+  const Fit leaky_fit = fit(model, train, test, s, seed, tell, tell ? &t : nullptr);
+  const auto& curve = leaky_fit.curve;
   if (tell) {
     const double seconds = seconds_since(start);
     fmt::print("  {} steps in {} s ({} ms per step, evaluation included)\n\n", s.steps,
@@ -474,7 +525,13 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
     t.table("curve", table, tut::Kind::trained);
     fmt::print("\n");
   }
-  fit(relu_model, train, test, s, seed, nullptr);
+  // (Told in full, the ReLU model's held-out accuracy is measured as it trains too, for the
+  // chart: evaluation draws no random numbers and changes no weight.)
+  const Fit relu_fit = fit(relu_model, train, test, s, seed, tell, nullptr);
+  run.leaky_loss = leaky_fit.loss;
+  run.relu_loss = relu_fit.loss;
+  run.leaky_curve = leaky_fit.curve;
+  run.relu_curve = relu_fit.curve;
 
   // ---------------------------------------------------------------------------------------------
   run.confusion.assign(kClasses, std::vector<int64_t>(kClasses, 0));
@@ -757,6 +814,11 @@ int main(int argc, char** argv) {
   const std::string baseline_range = range("baseline", baseline);
   t.paragraph(fmt::format("With LeakyReLU: {}. With ReLU: {}. The baseline: {}.", leaky_range,
                           relu_range, baseline_range));
+  draw_training(runs, seeds, s, t);
+  t.paragraph(fmt::format(
+      "Charts: {} (each step's training loss, median over the seeds) and {} (seed {}'s "
+      "held-out accuracy as it trained), LeakyReLU against ReLU.",
+      t.out_path("charts/training_loss.svg"), t.out_path("charts/accuracy.svg"), seeds.front()));
 
   // ---------------------------------------------------------------------------------------------
   // The claims, judged over the seeds (finish() prints them).

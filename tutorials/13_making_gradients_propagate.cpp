@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chart.hpp"
 #include "common/deep_mlp.hpp"
 #include "common/tutorial.hpp"
 
@@ -174,8 +175,10 @@ AtInit measure(const Stack& stack, const ag::nn::Dataset& data, const std::strin
   m.ratio = m.flow.front() / m.flow.back();
   if (!svg.empty()) {
     // One box per layer on the default colour scale (1e-8 to 1e2), the one every picture of the
-    // project shares, so the six pictures compare by eye.
-    ag::viz::render(tape, svg, tut::folded_by_layer({.title = title}));
+    // project shares, so the six pictures compare by eye. No hover text: each box already says
+    // its layer and |dL/d output|, and its tooltip would only list the same few ops fifty times
+    // over, a third of the picture's bytes, in six pictures on one page.
+    ag::viz::render(tape, svg, tut::folded_by_layer({.tooltips = false, .title = title}));
   }
   return m;
 }
@@ -193,9 +196,11 @@ double input_gradient(const Stack& stack, const ag::nn::Dataset& data) {
   return std::sqrt(sq);
 }
 
-// Full-batch Adam for `steps` steps; the training loss before the first step and after the last.
+// Full-batch Adam for `steps` steps; the training loss before the first step and after the last,
+// and before every step in between (the chart of the losses).
 struct Trained {
   double start = 0.0, end = 0.0;
+  std::vector<double> loss;  // steps + 1 values: start, ..., end
 };
 
 Trained train(const Stack& stack, const ag::nn::Dataset& data, int steps, double lr) {
@@ -206,6 +211,7 @@ Trained train(const Stack& stack, const ag::nn::Dataset& data, int steps, double
     adam.zero_grad();
     ag::Tape tape;  // this step's graph, freed at the end of the iteration
     Tensor loss = ag::nn::mse_loss(stack.forward(data.x), data.y);
+    r.loss.push_back(loss.item());
     if (step == 0) r.start = loss.item();
     if (step == steps) {
       r.end = loss.item();  // the loss the last step left: measured, not stepped on
@@ -450,10 +456,46 @@ int main(int argc, char** argv) {
     fmt::print("\n");
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // The same numbers as charts, median over the seeds, with the smallest to the largest seed as a
+  // band: the gradient per layer at initialisation, and the training loss per step.
+  {
+    const std::string seed_range = fmt::format("seeds {}-{}", seeds.front(), seeds.back());
+    tut::Chart flow{.title = fmt::format("|dL/d output| of each layer at initialisation: median "
+                                         "over {} (band: smallest to largest)",
+                                         seed_range),
+                    .x_label = "layer",
+                    .y_label = "|dL/d output| of the layer",
+                    .x = tut::steps(static_cast<size_t>(depth), 1.0),
+                    .series = {},
+                    .log_y = true};
+    tut::Chart loss{.title = fmt::format("training loss (MSE) per Adam step: median over {} "
+                                         "(band: smallest to largest)",
+                                         seed_range),
+                    .x_label = "Adam step (full batch)",
+                    .y_label = "training loss (MSE)",
+                    .x = tut::steps(static_cast<size_t>(steps) + 1),
+                    .series = {},
+                    .log_y = true};
+    for (size_t v = 0; v < variants.size(); ++v) {
+      std::vector<std::vector<double>> flows, losses;
+      for (const SeedRun& r : runs) {
+        flows.push_back(r.init[v].flow);
+        losses.push_back(r.trained[v].loss);
+      }
+      flow.series.push_back(tut::over_seeds(variants[v].name, flows));
+      loss.series.push_back(tut::over_seeds(variants[v].name, losses));
+    }
+    tut::write_chart(flow, t.out_path("charts/grad_per_layer"));
+    tut::write_chart(loss, t.out_path("charts/training_loss"));
+  }
+
   t.section("Pictures");
   for (const Variant& v : variants) {
     fmt::print("  {}\n", t.out_path(fmt::format("folded_{}.svg", v.file)));
   }
+  fmt::print("  {}\n  {}\n", t.out_path("charts/grad_per_layer.svg"),
+             t.out_path("charts/training_loss.svg"));
   fmt::print("\n");
 
   // ---------------------------------------------------------------------------------------------

@@ -202,3 +202,70 @@ TEST_CASE("bar panels: write_chart's CSV, one panel of bars per series", "[chart
   CHECK_THROWS_WITH(tut::write_bar_panels(bars, dir / "wrong"),
                     Catch::Contains("series 'no' has 2 values for 3 x values"));
 }
+
+TEST_CASE("over seeds: the median as the line, smallest to largest as its band", "[chart]") {
+  // Three seeds, four x; the third seed stopped after x = 1 (NaN after).
+  const tut::Series s = tut::over_seeds(
+      "LSTM", {{1.0, 0.5, 0.2, 0.1}, {3.0, 0.7, 0.4, 0.3}, {2.0, 0.6, NAN, NAN}});
+  CHECK(s.name == "LSTM");
+  CHECK(s.y[0] == 2.0);
+  CHECK(s.low[0] == 1.0);
+  CHECK(s.high[0] == 3.0);
+  CHECK(s.y[1] == 0.6);
+  // Where a seed has no value, neither has the line nor the band: the median of two seeds
+  // would not be the median of three.
+  CHECK(std::isnan(s.y[2]));
+  CHECK(std::isnan(s.low[3]));
+  CHECK(std::isnan(s.high[3]));
+  // An even count: the mean of the two middle values.
+  CHECK(tut::over_seeds("two", {{1.0}, {4.0}}).y[0] == 2.5);
+  CHECK_THROWS_WITH(tut::over_seeds("ragged", {{1.0, 2.0}, {1.0}}),
+                    Catch::Contains("curves of 2 and 1 values"));
+}
+
+TEST_CASE("a band: two more columns in the CSV, shaded behind every line", "[chart]") {
+  tut::Chart c = gradient_chart();
+  c.series[1].low = {0.4, 0.5, 0.7, 0.9};
+  c.series[1].high = {0.6, 0.7, 0.9, 1.1};
+  const fs::path dir = scratch("band");
+  ScopedEnv no_gnuplot("PATH", "");
+  ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+  tut::write_chart(c, dir / "grad");
+  CHECK(read_text(dir / "grad.csv") ==
+        "time step,tanh RNN,\"LSTM, forget bias 1\",\"LSTM, forget bias 1 (low)\","
+        "\"LSTM, forget bias 1 (high)\"\n"
+        "0,1e-06,0.5,0.4,0.6\n"
+        "1,0.0001,0.6,0.5,0.7\n"
+        "2,0.01,0.8,0.7,0.9\n"
+        "3,1,1,0.9,1.1\n");
+  const std::string script = read_text(dir / "grad.gp");
+  // The band reads columns 4 and 5, in the colour of its line (column 3), and comes first.
+  const size_t band = script.find(
+      "using 1:($4 > 0 ? $4 : NaN):($5 > 0 ? $5 : NaN) with "
+      "filledcurves fillstyle transparent solid 0.2 noborder "
+      "linecolor 2 notitle");
+  const size_t line = script.find("using 1:($3 > 0 ? $3 : NaN) with lines linewidth 2 linecolor 2");
+  REQUIRE(band != std::string::npos);
+  REQUIRE(line != std::string::npos);
+  CHECK(band < line);
+  c.series[1].high.pop_back();
+  CHECK_THROWS_WITH(tut::write_chart(c, dir / "wrong"),
+                    Catch::Contains("has 4 low and 3 high values for 4 x values"));
+}
+
+TEST_CASE("a y range is set only where the chart asks for one", "[chart]") {
+  tut::Chart c = gradient_chart();
+  const fs::path dir = scratch("range");
+  ScopedEnv no_gnuplot("PATH", "");
+  ScopedEnv lenient("TAPEGRAD_REQUIRE_GNUPLOT", nullptr);
+  tut::write_chart(c, dir / "auto");
+  CHECK(read_text(dir / "auto.gp").find("set yrange") == std::string::npos);
+  c.log_y = false;
+  c.y_min = 0.0;
+  c.y_max = 100.0;
+  tut::write_chart(c, dir / "percent");
+  CHECK(read_text(dir / "percent.gp").find("set yrange [0:100]\n") != std::string::npos);
+  c.y_max = NAN;  // (only a floor: gnuplot chooses the top)
+  tut::write_chart(c, dir / "floor");
+  CHECK(read_text(dir / "floor.gp").find("set yrange [0:*]\n") != std::string::npos);
+}

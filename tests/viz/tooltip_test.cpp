@@ -111,3 +111,37 @@ TEST_CASE("a folded box's tooltip lists its ops with the engine's rules", "[viz]
   CHECK(contains(tip, "x sigmoid: " + std::string(op_info("sigmoid")->formula)));
   CHECK(contains(tip, "x matmul: " + std::string(op_info("matmul")->formula)));
 }
+
+TEST_CASE("tooltips off: no hover text on any box, edge or cluster, in every view",
+          "[viz][tooltip]") {
+  Tape tape;
+  Tensor loss = ex::lstm(3, 2);  // scopes: clusters in both views
+  tape.backward(loss, {.record_edge_grads = true});
+  viz::Options off;
+  off.tooltips = false;
+  for (viz::View view : {viz::View::full, viz::View::folded}) {
+    viz::Options on;
+    on.view = view;
+    off.view = view;
+    INFO("view " << static_cast<int>(view));
+    // (The same picture otherwise: only the hover text goes.)
+    // (In the DOT a cluster may still say tooltip="": empty, which Graphviz does not draw.)
+    auto tooltips_in = [](const std::string& dot) {
+      size_t n = 0;
+      for (size_t at = dot.find("tooltip="); at != std::string::npos;
+           at = dot.find("tooltip=", at + 1)) {
+        n += dot.compare(at, 10, "tooltip=\"\"") == 0 ? 0 : 1;
+      }
+      return n;
+    };
+    CHECK(tooltips_in(viz::to_dot(tape, on)) > 5);
+    CHECK(tooltips_in(viz::to_dot(tape, off)) == 0);
+    CHECK(contains(viz::render_data(tape, viz::Format::svg, on), "xlink:title="));
+    const std::string svg = viz::render_data(tape, viz::Format::svg, off);
+    CHECK_FALSE(contains(svg, "xlink:title="));
+    CHECK(contains(svg, "lstm"));  // the boxes are still drawn and named
+  }
+  const auto flow = viz::gradient_flow(tape, 2);
+  CHECK(contains(viz::render_flow_data(flow, viz::Format::svg), "xlink:title="));
+  CHECK_FALSE(contains(viz::render_flow_data(flow, viz::Format::svg, off), "xlink:title="));
+}

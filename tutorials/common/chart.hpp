@@ -22,7 +22,7 @@
 // for tutorial 12's spectrograms and band energies.
 //
 // What this file leaves out: scatter plots and histograms, panels of line charts, and styling
-// beyond a title, axis labels and a log y axis.
+// beyond a title, axis labels, a log y axis and a shaded band around a line.
 #pragma once
 
 #include <fmt/format.h>
@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -48,10 +49,17 @@ inline constexpr const char* kChartMarker = "<desc>tapegrad chart, drawn by gnup
 
 // One line of a chart: its name in the key, and one y per x of the chart. A dashed line takes
 // the colour of the line before it: a formula drawn beside the measurement it predicts.
+//
+// A band (low and high, one each per x, or both empty) is shaded in the line's colour behind it:
+// the spread of a measurement over seeds, say the median as the line and the smallest to the
+// largest seed as the band. A NaN in low or high leaves that x out of the band (as in y).
 struct Series {
   std::string name;
   std::vector<double> y;
   bool dashed = false;
+  std::vector<double> low{}, high{};
+
+  bool has_band() const { return !low.empty(); }
 };
 
 // A line chart: every series over the same x values.
@@ -64,6 +72,9 @@ struct Chart {
   // A log y axis: for gradients, which shrink or grow by factors. On it, a value <= 0 (or not
   // finite) is left out of its line; in the CSV it stays as it is.
   bool log_y = false;
+  // The y axis' range, where gnuplot's own choice would mislead: an accuracy from 0 to 100%,
+  // not from the lowest value drawn. NaN: gnuplot chooses.
+  double y_min = NAN, y_max = NAN;
 };
 
 // 0, 1, ..., n - 1 shifted to start at `first`: the x of a curve with one value per step.
@@ -71,6 +82,40 @@ inline std::vector<double> steps(size_t n, double first = 0.0) {
   std::vector<double> x(n);
   for (size_t k = 0; k < n; ++k) x[k] = first + static_cast<double>(k);
   return x;
+}
+
+// A line over seeds: at each x, the median of the seeds' values as the line, and the smallest
+// to the largest as its band. per_seed holds one curve per seed, each one value per x. Where a
+// seed has no value (NaN: a run that stopped early, or diverged), that x is left out of line and
+// band alike: the median of the seeds that are left would not be the median of all of them.
+inline Series over_seeds(std::string name, const std::vector<std::vector<double>>& per_seed) {
+  if (per_seed.empty()) {
+    throw std::invalid_argument(fmt::format("over_seeds '{}': no seeds", name));
+  }
+  const size_t n = per_seed.front().size();
+  Series series{.name = std::move(name), .y = {}, .dashed = false, .low = {}, .high = {}};
+  for (const std::vector<double>& curve : per_seed) {
+    if (curve.size() != n) {
+      throw std::invalid_argument(
+          fmt::format("over_seeds '{}': curves of {} and {} values", series.name, n, curve.size()));
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<double> at;
+    for (const std::vector<double>& curve : per_seed) at.push_back(curve[i]);
+    if (std::any_of(at.begin(), at.end(), [](double v) { return std::isnan(v); })) {
+      series.y.push_back(NAN);  // (and before sorting: NaN has no place in an order)
+      series.low.push_back(NAN);
+      series.high.push_back(NAN);
+      continue;
+    }
+    std::sort(at.begin(), at.end());
+    const size_t m = at.size() / 2;
+    series.y.push_back(at.size() % 2 == 1 ? at[m] : 0.5 * (at[m - 1] + at[m]));
+    series.low.push_back(at.front());
+    series.high.push_back(at.back());
+  }
+  return series;
 }
 
 namespace chart_detail {
@@ -122,25 +167,44 @@ inline std::string script(const Chart& chart, const std::string& csv, const std:
   s += "set ylabel " + quoted(chart.y_label) + " noenhanced\n";
   s += "set grid\n";
   s += "set key below maxcols 2 noenhanced\n";
+  if (!std::isnan(chart.y_min) || !std::isnan(chart.y_max)) {
+    auto end = [](double v) { return std::isnan(v) ? std::string("*") : number(v); };
+    s += fmt::format("set yrange [{}:{}]\n", end(chart.y_min), end(chart.y_max));
+  }
   if (chart.log_y) {
     s += "set logscale y\n";
     s += "set format y '10^{%L}'\n";  // (enhanced text: 10 with the exponent raised)
   }
-  // One clause per line of the chart: column 1 is x, column k + 1 is series k. The names come
-  // from here, not from the CSV's header (which `skip 1` passes over), so a name may hold a
-  // comma. On a log axis a value <= 0 becomes NaN, which gnuplot leaves out of the line instead
-  // of warning about it.
+  // One clause per line of the chart, in the CSV's column order: column 1 is x, then each
+  // series' y (and its band's low and high, where it has one). The names come from here, not
+  // from the CSV's header (which `skip 1` passes over), so a name may hold a comma. On a log axis
+  // a value <= 0 becomes NaN, which gnuplot leaves out of the line instead of warning about it.
+  // The bands are drawn first, so that every line lies on top of every band.
+  auto column = [&](size_t c) {
+    return chart.log_y ? fmt::format("(${0} > 0 ? ${0} : NaN)", c) : fmt::format("{}", c);
+  };
+  std::vector<std::string> bands, lines;
   int colour = 0;  // gnuplot's line colours 1, 2, ...: a solid line takes the next one
-  for (size_t k = 0; k < chart.series.size(); ++k) {
-    const Series& series = chart.series[k];
+  size_t c = 2;    // the series' first column in the CSV
+  for (const Series& series : chart.series) {
     if (!series.dashed || colour == 0) ++colour;
-    const std::string y = chart.log_y ? fmt::format("(${0} > 0 ? ${0} : NaN)", k + 2)
-                                      : std::to_string(k + 2);
-    s += fmt::format(
-        "{} {} skip 1 using 1:{} with lines linewidth 2 linecolor {} dashtype {} "
-        "title {}{}\n",
-        k == 0 ? "plot" : "    ", k == 0 ? quoted(csv) : "''", y, colour, series.dashed ? 2 : 1,
-        quoted(series.name), k + 1 < chart.series.size() ? ", \\" : "");
+    lines.push_back(
+        fmt::format("skip 1 using 1:{} with lines linewidth 2 linecolor {} dashtype {} title {}",
+                    column(c), colour, series.dashed ? 2 : 1, quoted(series.name)));
+    if (series.has_band()) {
+      bands.push_back(fmt::format(
+          "skip 1 using 1:{}:{} with filledcurves fillstyle transparent solid 0.2 noborder "
+          "linecolor {} notitle",
+          column(c + 1), column(c + 2), colour));
+      c += 2;
+    }
+    ++c;
+  }
+  std::vector<std::string> clauses = bands;
+  clauses.insert(clauses.end(), lines.begin(), lines.end());
+  for (size_t k = 0; k < clauses.size(); ++k) {
+    s += fmt::format("{} {} {}{}\n", k == 0 ? "plot" : "    ", k == 0 ? quoted(csv) : "''",
+                     clauses[k], k + 1 < clauses.size() ? ", \\" : "");
   }
   return s;
 }
@@ -184,15 +248,23 @@ inline void mark_svg(const std::filesystem::path& svg) {
   std::ofstream(svg, std::ios::binary) << s;
 }
 
-// A chart's numbers: a header row (the x label, then each series' name), one row per x.
+// A chart's numbers: a header row (the x label, then each series' name, followed by
+// "NAME (low)" and "NAME (high)" where it has a band), one row per x.
 inline void write_csv(const Chart& chart, const std::filesystem::path& path) {
   std::ofstream csv(path, std::ios::binary);
   csv << csv_field(chart.x_label);
-  for (const Series& s : chart.series) csv << ',' << csv_field(s.name);
+  for (const Series& s : chart.series) {
+    csv << ',' << csv_field(s.name);
+    if (s.has_band())
+      csv << ',' << csv_field(s.name + " (low)") << ',' << csv_field(s.name + " (high)");
+  }
   csv << '\n';
   for (size_t i = 0; i < chart.x.size(); ++i) {
     csv << number(chart.x[i]);
-    for (const Series& s : chart.series) csv << ',' << number(s.y[i]);
+    for (const Series& s : chart.series) {
+      csv << ',' << number(s.y[i]);
+      if (s.has_band()) csv << ',' << number(s.low[i]) << ',' << number(s.high[i]);
+    }
     csv << '\n';
   }
 }
@@ -255,6 +327,13 @@ inline bool write_chart(const Chart& chart, const std::filesystem::path& stem) {
       throw std::invalid_argument(
           fmt::format("write_chart '{}': series '{}' has {} values for {} x values", chart.title,
                       s.name, s.y.size(), chart.x.size()));
+    }
+    if ((s.has_band() || !s.high.empty()) &&
+        (s.low.size() != chart.x.size() || s.high.size() != chart.x.size())) {
+      throw std::invalid_argument(fmt::format(
+          "write_chart '{}': the band of series '{}' has {} low and {} high values for {} x "
+          "values",
+          chart.title, s.name, s.low.size(), s.high.size(), chart.x.size()));
     }
   }
   const std::filesystem::path dir = stem.parent_path().empty() ? "." : stem.parent_path();

@@ -28,6 +28,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "autograd/conv.hpp"
 #include "autograd/error.hpp"
@@ -140,6 +141,30 @@ GraphPtr new_graph(const char* name, const Options& options) {
 
 void set(void* obj, const char* name, const std::string& value) {
   agsafeset(obj, c(name), c(value), c(""));
+}
+
+void drop_tooltips(Agraph_t* graph) {
+  // A tooltip set to "", the attribute's default, is not written: no <a xlink:title> in the SVG.
+  if (Agsym_t* sym = agattr(graph, AGNODE, c("tooltip"), nullptr)) {
+    for (Agnode_t* n = agfstnode(graph); n != nullptr; n = agnxtnode(graph, n)) {
+      agxset(n, sym, c(""));
+    }
+  }
+  if (Agsym_t* sym = agattr(graph, AGEDGE, c("tooltip"), nullptr)) {
+    for (Agnode_t* n = agfstnode(graph); n != nullptr; n = agnxtnode(graph, n)) {
+      for (Agedge_t* e = agfstout(graph, n); e != nullptr; e = agnxtout(graph, e)) {
+        agxset(e, sym, c(""));
+      }
+    }
+  }
+  // Clusters, at every depth (agfstsubg lists one level).
+  std::vector<Agraph_t*> pending = {graph};
+  while (!pending.empty()) {
+    Agraph_t* g = pending.back();
+    pending.pop_back();
+    if (Agsym_t* sym = agattr(agroot(g), AGRAPH, c("tooltip"), nullptr)) agxset(g, sym, c(""));
+    for (Agraph_t* sub = agfstsubg(g); sub != nullptr; sub = agnxtsubg(sub)) pending.push_back(sub);
+  }
 }
 
 void set_html(void* obj, const char* name, const std::string& html) {

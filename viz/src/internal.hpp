@@ -98,6 +98,8 @@ GraphPtr new_graph(const char* name, const Options& options);
 void set(void* obj, const char* name, const std::string& value);
 // The same, with an HTML-like value (`<TABLE>...`), which Graphviz writes as <...> not "...".
 void set_html(void* obj, const char* name, const std::string& html);
+// Options::tooltips off: clears the tooltip of every node, edge and cluster of the graph.
+void drop_tooltips(Agraph_t* graph);
 Agnode_t* add_node(Agraph_t* g, const std::string& name);
 // Gives a box the fill, font colour, border and style of its gradient (node_look).
 void apply_look(Agnode_t* n, const NodeLook& look);

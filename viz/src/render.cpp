@@ -304,9 +304,23 @@ const char* smaller_picture(const Options& options) {
 // building a 300,000-node graph only to refuse it would take ten seconds.
 detail::GraphPtr build(const Tape& tape, const Options& options, Format format) {
   detail::validate(options);
-  if (options.view == View::folded) return detail::build_folded(tape, options);
-  if (format != Format::dot) detail::check_full_view_size(tape, options, kSmallerTape);
-  return detail::build_full(tape, options);
+  detail::GraphPtr graph;
+  if (options.view == View::folded) {
+    graph = detail::build_folded(tape, options);
+  } else {
+    if (format != Format::dot) detail::check_full_view_size(tape, options, kSmallerTape);
+    graph = detail::build_full(tape, options);
+  }
+  if (!options.tooltips) detail::drop_tooltips(graph.get());
+  return graph;
+}
+
+// The strip as a graph (its tooltips dropped if the Options say so).
+detail::GraphPtr build_strip(std::span<const FlowEntry> flow, const Options& options) {
+  detail::validate(options);
+  detail::GraphPtr graph = detail::build_flow(flow, options);
+  if (!options.tooltips) detail::drop_tooltips(graph.get());
+  return graph;
 }
 }  // namespace
 
@@ -325,14 +339,12 @@ std::string to_dot(const Tape& tape, const Options& options) {
 
 void render_flow(std::span<const FlowEntry> flow, const std::string& path, const Options& options) {
   format_from_path(path);
-  detail::validate(options);
-  detail::graph_file(detail::build_flow(flow, options).get(), path, kSmallerStrip);
+  detail::graph_file(build_strip(flow, options).get(), path, kSmallerStrip);
 }
 
 std::string render_flow_data(std::span<const FlowEntry> flow, Format format,
                              const Options& options) {
-  detail::validate(options);
-  return detail::graph_data(detail::build_flow(flow, options).get(), format, kSmallerStrip);
+  return detail::graph_data(build_strip(flow, options).get(), format, kSmallerStrip);
 }
 
 }  // namespace ag::viz

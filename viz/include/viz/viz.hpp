@@ -126,6 +126,12 @@ struct Options {
   std::optional<size_t> path_from{};
   std::optional<size_t> path_to{};
 
+  // SVG: hover text on every box and edge (tooltip.cpp: a box's op, numbers and derivative; a
+  // folded box's ops). Off, the picture has none: for a page that shows several big pictures side
+  // by side, where the hover text is a third of their bytes. (A browser then shows Graphviz's own
+  // name for a box, "g12", on hover.)
+  bool tooltips = true;
+
   // --- how values become colours and widths ---
   // The colour scale runs over log10 |grad| in [log10_min, log10_max]; norms outside it take the
   // end colours (the legend says "<=" and ">="). Keep the default, so that every picture compares
