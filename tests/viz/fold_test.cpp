@@ -8,6 +8,7 @@
 #include <cmath>
 #include <nn/nn.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "dot_helpers.hpp"
@@ -213,6 +214,39 @@ TEST_CASE("folded view: box colours follow the gradient leaving each step", "[vi
     CHECK(p.attr(fmt::format("g{}", t), "fillcolor") == expected);
   }
   CHECK(p.attr("g0", "fillcolor") != p.attr("g7", "fillcolor"));
+}
+
+TEST_CASE("folded view: edge widths are what flowed along them, whichever gradient boxes show",
+          "[viz][fold]") {
+  // The legend says "edge width: |grad| that flowed along the edge" whenever the pass recorded
+  // edge gradients; the default boxes (dL/d output) are measured on nodes, and the edges once
+  // ignored the recorded norms: every edge drawn at the minimum width, "not recorded".
+  Tape tape;
+  Tensor loss = ex::tanh_rnn(8, 6, 0.4);
+  tape.backward(loss, kEdges);
+  for (viz::FlowQuantity q : {viz::FlowQuantity::activation, viz::FlowQuantity::leaving}) {
+    const std::string dot = viz::to_dot(tape, {.view = viz::View::folded, .flow_quantity = q});
+    CHECK(dot.find("edge gradients not recorded") == std::string::npos);
+    CHECK(dot.find("|grad| along these edges") != std::string::npos);
+    const std::regex width(R"(penwidth=\"?([0-9.]+))");
+    std::set<std::string> widths;  // of the edges between boxes
+    for (const std::string& line : lines(dot)) {
+      std::smatch m;
+      if (line.find(" -> ") != std::string::npos && std::regex_search(line, m, width)) {
+        widths.insert(m[1]);
+      }
+    }
+    CHECK(widths.size() > 2);  // the gradient fades back in time: the widths differ
+    // A box's hover text names the gradient its number is.
+    CHECK(dot.find(std::string(viz::detail::names_of(q).csv) + " ") != std::string::npos);
+    CHECK(dot.find("gradient leaving it") == std::string::npos);
+  }
+  Tape unrecorded;
+  Tensor loss2 = ex::tanh_rnn(8, 6, 0.4);
+  unrecorded.backward(loss2);
+  const std::string dot = viz::to_dot(unrecorded, {.view = viz::View::folded});
+  CHECK(dot.find("edge gradients not recorded") != std::string::npos);
+  CHECK(dot.find("edge widths off") != std::string::npos);
 }
 
 TEST_CASE("folded view: a long chain wraps into rows of Options::columns", "[viz][fold]") {

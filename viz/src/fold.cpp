@@ -360,8 +360,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
                       fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}", group.scope,
                                   group.first_node, group.node_count,
                                   g.state == GradState::no_gradient
-                                      ? "no gradient left it"
-                                      : "gradient leaving it " + sci(g.norm))));
+                                      ? "no gradient reached it"
+                                      : names_of(options.flow_quantity).csv + std::string(" ") +
+                                            sci(g.norm))));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
     const std::string what = names_of(options.flow_quantity).box;
@@ -400,7 +401,9 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       const uint64_t key = (static_cast<uint64_t>(from) << 32) | to;
       auto [it, added] = link_index.emplace(key, links.size());
       if (added) links.push_back(Link{from, to});
-      const double norm = grouping.from_edges ? tape.edge_grad_norm(i, k) : -1.0;
+      // An edge's width is what flowed along it whenever the pass recorded that, whichever
+      // gradient the boxes show (the legend says so from the same tape.edge_grads_recorded()).
+      const double norm = tape.edge_grads_recorded() ? tape.edge_grad_norm(i, k) : -1.0;
       if (norm >= 0.0 || std::isnan(norm)) {
         links[it->second].sq += norm * norm;
         links[it->second].recorded = true;
