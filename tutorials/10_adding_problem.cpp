@@ -296,7 +296,7 @@ Comparison compare_forget_bias(const SeedRun& r, const Settings& s) {
   switch (tut::outcome_of(
       tut::below(static_cast<double>(when1), effect * static_cast<double>(when0)).slack())) {
     case tut::Outcome::holds: return {Outcome::sooner, text};
-    case tut::Outcome::tie: return {Outcome::tie, text + ", at the effect size: a tie"};
+    case tut::Outcome::tie: return {Outcome::tie, both + ": a tie at the effect size"};
     case tut::Outcome::fails: break;
   }
   return {Outcome::less_than_effect, text};

@@ -22,8 +22,8 @@
 //        MIXED            in between (the docs page explains a MIXED result),
 //
 //      printed as "holds in k of N seeds by more than 1%, t ties; REPRODUCED needs m: VERDICT"
-//      under a per-seed table (holds, fails or tie). A claim that does not depend on a seed (an identity, a gradient
-//      checked against the chain rule) is judged once.
+//      under a per-seed table (holds, fails or tie). A claim that does not depend on a seed (an
+//      identity, a gradient checked against the chain rule) is judged once.
 //
 // Why both. The margin keeps a seed whose two numbers agree to rounding from deciding anything.
 // The sign test is for what the margin cannot catch: a long training run amplifies rounding until
@@ -423,6 +423,11 @@ class Tutorial {
     bool compared = false;       // every seed decided by comparisons, with the margin
   };
 
+  // A tie the margin made (a tutorial may also call a seed a tie by its own rule, and says why).
+  static bool near_tie(const SeedResult& r) {
+    return r.tie && r.compared && std::fabs(r.slack) <= kMargin;
+  }
+
   static Verdict verdict(const Claim& c) {
     if (c.once) return c.holds > 0 ? Verdict::reproduced : Verdict::not_reproduced;
     return verdict_of(c.holds, c.n);
@@ -466,7 +471,8 @@ class Tutorial {
                           r.tie     ? "tie"
                           : r.holds ? "holds"
                                     : "fails",
-                          r.measured, r.tie ? fmt::format(" (within {:g}%)", 100 * kMargin) : "");
+                          r.measured,
+                          near_tie(r) ? fmt::format(" (within {:g}%)", 100 * kMargin) : "");
     }
     std::string out = indent_after_first(wrap(c.text, 84), "  claim:    ", "            ");
     out += indent_after_first(wrap(c.measured, 84), "  measured: ", "            ");
