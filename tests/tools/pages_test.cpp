@@ -108,7 +108,7 @@ TEST_CASE("a per-seed comparison counts only beyond the margin: near-ties cannot
   CHECK_FALSE(missed.tie);
 }
 
-TEST_CASE("a seed holds only when every comparison clears the margin; NaN fails") {
+TEST_CASE("a seed holds only when every comparison clears the margin, and NaN fails") {
   // The smallest slack decides: one clear miss fails the seed, one near-tie makes it a tie.
   CHECK(tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(1e-9, 1e-3)}).holds);
   CHECK(tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(0.9995e-3, 1e-3)}).tie);
