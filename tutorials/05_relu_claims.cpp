@@ -473,7 +473,8 @@ int main(int argc, char** argv) {
                  tanh_s = spread_of(tanh_t.total_ns);
     t.timing_claim(
         "'ReLU is fast': relu's forward+backward takes less CPU time per element than sigmoid's "
-        "and tanh's, in at least 80% of the rounds (the project's 80/20 rule, applied to rounds)",
+        "and tanh's, in at least 80% of the rounds (the project's verdict rule, applied to "
+        "rounds)",
         fmt::format("relu the fastest of the three in {} of {} rounds; median ns per element "
                     "relu {:.2f}, sigmoid {:.2f}, tanh {:.2f}; per round sigmoid/relu {:.1f}x "
                     "({:.1f}x-{:.1f}x), tanh/relu {:.1f}x ({:.1f}x-{:.1f}x); a whole layer with "
@@ -498,20 +499,22 @@ int main(int argc, char** argv) {
       he_all.push_back(he);
       xavier_all.push_back(xavier);
       zeros_all.push_back(r[kReluHe].zeros_total);
-      he_level.push_back({seeds[si],
-                          fmt::format("sigmoid {:.1e}, tanh {:.2f}, relu (He) {:.2f}, leaky (He) "
-                                      "{:.2f}",
-                                      sig, tanh_ratio, he, leaky),
-                          sig < 1e-3 && he > 0.1 && he < 10.0});
-      xavier_shrinks.push_back({seeds[si], fmt::format("relu (Xavier) {:.2e}", xavier),
-                                xavier > 0.1 * predicted && xavier < 10.0 * predicted});
+      he_level.push_back(tut::judged(
+          seeds[si],
+          fmt::format("sigmoid {:.1e}, tanh {:.2f}, relu (He) {:.2f}, leaky (He) {:.2f}", sig,
+                      tanh_ratio, he, leaky),
+          {tut::below(sig, 1e-3), tut::above(he, 0.1), tut::below(he, 10.0)}));
+      xavier_shrinks.push_back(
+          tut::judged(seeds[si], fmt::format("relu (Xavier) {:.2e}", xavier),
+                      {tut::above(xavier, 0.1 * predicted), tut::below(xavier, 10.0 * predicted)}));
       const bool none_elsewhere = r[kSigmoid].zeros_total == 0.0 && r[kTanh].zeros_total == 0.0 &&
                                   r[kLeakyHe].zeros_total == 0.0;
-      sparse.push_back(
-          {seeds[si],
-           fmt::format("relu (He) {:.1f}%; sigmoid, tanh, leaky {}", 100 * r[kReluHe].zeros_total,
-                       none_elsewhere ? "0%" : "not all 0%"),
-           r[kReluHe].zeros_total > 0.4 && r[kReluHe].zeros_total < 0.6 && none_elsewhere});
+      sparse.push_back(tut::judged(
+          seeds[si],
+          fmt::format("relu (He) {:.1f}%; sigmoid, tanh, leaky {}", 100 * r[kReluHe].zeros_total,
+                      none_elsewhere ? "0%" : "not all 0%"),
+          {tut::above(r[kReluHe].zeros_total, 0.4), tut::below(r[kReluHe].zeros_total, 0.6),
+           tut::exactly(none_elsewhere)}));
     }
     sig_over = spread_of(sig_all);
     he_over = spread_of(he_all);

@@ -363,7 +363,12 @@ int main(int argc, char** argv) {
   // (the E[f'^2] column), and 29 such drifts compound (1.04^29 = 3.1).
   const double kStepTolerance = 0.10, kRatioFactor = std::sqrt(10.0);
   auto near = [&](double measured, double predicted) {
-    return measured >= predicted / kRatioFactor && measured <= predicted * kRatioFactor;
+    return std::vector<tut::Comparison>{tut::above(measured, predicted / kRatioFactor),
+                                        tut::below(measured, predicted * kRatioFactor)};
+  };
+  auto both = [](std::vector<tut::Comparison> a, const std::vector<tut::Comparison>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
   };
   std::vector<tut::SeedResult> tanh_steps, linear, contrast, relu_steps, he, leaky;
   std::vector<double> contrasts;
@@ -372,28 +377,30 @@ int main(int argc, char** argv) {
     const auto& rr = relu_runs[s];
     double worst = 0.0;
     for (const Measured& m : tr) worst = std::max(worst, m.worst_step_error);
-    tanh_steps.push_back({seeds[s],
-                          fmt::format("largest |step / formula - 1| {:.1f}%", 100 * worst),
-                          worst <= kStepTolerance});
-    linear.push_back(
-        {seeds[s], fmt::format("standard {:.4f}, normalized {:.3f}", tr[2].ratio, tr[3].ratio),
-         near(tr[2].ratio, tanh_nets[2].predicted) && near(tr[3].ratio, tanh_nets[3].predicted)});
+    tanh_steps.push_back(
+        tut::judged(seeds[s], fmt::format("largest |step / formula - 1| {:.1f}%", 100 * worst),
+                    {tut::below(worst, kStepTolerance)}));
+    linear.push_back(tut::judged(
+        seeds[s], fmt::format("standard {:.4f}, normalized {:.3f}", tr[2].ratio, tr[3].ratio),
+        both(near(tr[2].ratio, tanh_nets[2].predicted),
+             near(tr[3].ratio, tanh_nets[3].predicted))));
     const double c = tr[1].ratio / tr[0].ratio;
     contrasts.push_back(c);
-    contrast.push_back(
-        {seeds[s],
-         fmt::format("normalized {:.3f} / standard {:.4f} = {:.1f}x", tr[1].ratio, tr[0].ratio, c),
-         c >= 10.0});
+    contrast.push_back(tut::judged(seeds[s],
+                                   fmt::format("normalized {:.3f} / standard {:.4f} = {:.1f}x",
+                                               tr[1].ratio, tr[0].ratio, c),
+                                   {tut::above(c, 10.0)}));
     worst = 0.0;
     for (const Measured& m : rr) worst = std::max(worst, m.worst_step_error);
-    relu_steps.push_back({seeds[s],
-                          fmt::format("largest |step / formula - 1| {:.1f}%", 100 * worst),
-                          worst <= kStepTolerance});
-    he.push_back({seeds[s], fmt::format("Xavier {:.2e}, He {:.3f}", rr[0].ratio, rr[1].ratio),
-                  near(rr[0].ratio, relu_nets[0].predicted) && near(rr[1].ratio, 1.0)});
-    leaky.push_back(
-        {seeds[s], fmt::format("without the gain {:.3g}, with it {:.3f}", rr[2].ratio, rr[3].ratio),
-         near(rr[2].ratio, relu_nets[2].predicted) && near(rr[3].ratio, 1.0)});
+    relu_steps.push_back(
+        tut::judged(seeds[s], fmt::format("largest |step / formula - 1| {:.1f}%", 100 * worst),
+                    {tut::below(worst, kStepTolerance)}));
+    he.push_back(
+        tut::judged(seeds[s], fmt::format("Xavier {:.2e}, He {:.3f}", rr[0].ratio, rr[1].ratio),
+                    both(near(rr[0].ratio, relu_nets[0].predicted), near(rr[1].ratio, 1.0))));
+    leaky.push_back(tut::judged(
+        seeds[s], fmt::format("without the gain {:.3g}, with it {:.3f}", rr[2].ratio, rr[3].ratio),
+        both(near(rr[2].ratio, relu_nets[2].predicted), near(rr[3].ratio, 1.0))));
   }
   t.value("contrast_median", tut::median(contrasts), "{:.0f}", tut::Kind::trained);
   t.value("relu_xavier_predicted", relu_nets[0].predicted, "{:.2g}");

@@ -285,9 +285,9 @@ int main(int argc, char** argv) {
       const double sigma = std::sqrt(std::max(p * (1 - p), 1e-12) / trials);
       worst = std::max(worst, std::abs(c.dead_at_x[s] / static_cast<double>(trials) - p) / sigma);
     }
-    formula_rows.push_back({seeds[s],
-                            fmt::format("largest |z| over {} cells {:.2f}", cells.size(), worst),
-                            worst < 4.0});
+    formula_rows.push_back(
+        tut::judged(seeds[s], fmt::format("largest |z| over {} cells {:.2f}", cells.size(), worst),
+                    {tut::below(worst, 4.0)}));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -341,10 +341,11 @@ int main(int argc, char** argv) {
     }
     relu_total += relu_dead;
     leaky_total += leaky_dead_001 + leaky_dead_03;
-    leaky_rows.push_back({seeds[s],
-                          fmt::format("ReLU {} of {} dead; LeakyReLU 0.01: {}, 0.3: {}", relu_dead,
-                                      trials, leaky_dead_001, leaky_dead_03),
-                          2 * relu_dead > trials && leaky_dead_001 == 0 && leaky_dead_03 == 0});
+    leaky_rows.push_back(tut::judged(seeds[s],
+                                     fmt::format("ReLU {} of {} dead; LeakyReLU 0.01: {}, 0.3: {}",
+                                                 relu_dead, trials, leaky_dead_001, leaky_dead_03),
+                                     {tut::above(relu_dead, 0.5 * trials),
+                                      tut::exactly(leaky_dead_001 == 0 && leaky_dead_03 == 0)}));
   }
   fmt::print("  all {} seeds, {} nets: ReLU dead {}; LeakyReLU dead {} (0.01 and 0.3 together)\n\n",
              S, trials * static_cast<int>(S), relu_total, leaky_total);
@@ -399,13 +400,13 @@ int main(int argc, char** argv) {
     const bool all_nonzero = nonzero(grad_001) == static_cast<long>(grad_001.size()) &&
                              nonzero(grad_03) == static_cast<long>(grad_03.size());
     slope_rows.push_back(
-        {seeds[s],
-         fmt::format("median 0.3: {:.1e}, 0.01: {:.1e}, ratio {:.0f}x; {}", tut::median(grad_03),
-                     tut::median(grad_001), m,
-                     all_nonzero ? "all non-zero"
-                                 : fmt::format("non-zero {}, {} of {}", nonzero(grad_03),
-                                               nonzero(grad_001), grad_001.size())),
-         m >= 10.0 && all_nonzero});
+        tut::judged(seeds[s],
+                    fmt::format("median 0.3: {:.1e}, 0.01: {:.1e}, ratio {:.0f}x; {}",
+                                tut::median(grad_03), tut::median(grad_001), m,
+                                all_nonzero ? "all non-zero"
+                                            : fmt::format("non-zero {}, {} of {}", nonzero(grad_03),
+                                                          nonzero(grad_001), grad_001.size())),
+                    {tut::above(m, 10.0), tut::exactly(all_nonzero)}));
     all_001.insert(all_001.end(), grad_001.begin(), grad_001.end());
     all_03.insert(all_03.end(), grad_03.begin(), grad_03.end());
     all_ratios.insert(all_ratios.end(), ratios.begin(), ratios.end());
@@ -488,17 +489,18 @@ int main(int argc, char** argv) {
       lower += z > 4.0;
       smallest_z = std::min(smallest_z, z);
     }
-    rai_lower.push_back({seeds[s],
-                         fmt::format("lower by > 4 standard errors in {} of {} cells (smallest "
-                                     "margin {:.1f})",
-                                     lower, judged, smallest_z),
-                         lower == judged});
+    // (Lower in every cell: the smallest z clears 4.)
+    rai_lower.push_back(tut::judged(seeds[s],
+                                    fmt::format("lower by > 4 standard errors in {} of {} cells "
+                                                "(smallest margin {:.1f})",
+                                                lower, judged, smallest_z),
+                                    {tut::above(smallest_z, 4.0)}));
     const Cell& deepest = cells[4];  // width 2, depth 50
     const double rai = deepest.rai_dead[s] / static_cast<double>(trials);
-    rai_deep.push_back({seeds[s],
-                        fmt::format("RAI {:.3f}, symmetric {:.4f}", rai,
-                                    deepest.dead_at_x[s] / static_cast<double>(trials)),
-                        rai > 0.5});
+    rai_deep.push_back(tut::judged(seeds[s],
+                                   fmt::format("RAI {:.3f}, symmetric {:.4f}", rai,
+                                               deepest.dead_at_x[s] / static_cast<double>(trials)),
+                                   {tut::above(rai, 0.5)}));
   }
   t.claim(
       "Lu et al.'s randomized asymmetric initialization lowers the chance of being born dead "

@@ -284,8 +284,11 @@ int main(int argc, char** argv) {
                                       check.abs_error, check.input, check.analytic)
                         : check.message);
     gradcheck_errors.push_back(check.abs_error);
+    // (gradcheck's own verdict, entry by entry against atol + rtol |numeric|: no single bound
+    // to put a margin on.)
     gradcheck_results.push_back(
-        {seeds[k], fmt::format("worst |analytic - numeric| {:.1e}", check.abs_error), check.ok});
+        tut::judged(seeds[k], fmt::format("worst |analytic - numeric| {:.1e}", check.abs_error),
+                    {tut::exactly(check.ok)}));
   }
   fmt::print("\n");
   t.value("gradcheck_inputs", static_cast<double>(checked), "{:.0f}");
@@ -365,8 +368,8 @@ int main(int argc, char** argv) {
       fmt::print("\n");
     }
     cell_diffs.push_back(diff);
-    cell_results.push_back(
-        {seeds[k], fmt::format("max |tape - f_t ⊙ v| {:.1e}", diff), diff <= 1e-15});
+    cell_results.push_back(tut::judged(seeds[k], fmt::format("max |tape - f_t ⊙ v| {:.1e}", diff),
+                                       {tut::below(diff, 1e-15)}));
   }
   t.claim(fmt::format("Within one step the cell path's Jacobian is diag(f_t): dL/dc_{{t-1}} = "
                       "f_t ⊙ dL/dc_t, to 1e-15 in each of the {} entries, for any weights",
@@ -487,10 +490,10 @@ int main(int argc, char** argv) {
     }
     value_diffs.push_back(worst_value);
     grad_diffs.push_back(worst_grad);
-    same_results.push_back(
-        {seeds[k],
-         fmt::format("max |diff| outputs {:.1e}, gradients {:.1e}", worst_value, worst_grad),
-         worst_value <= 1e-12 && worst_grad <= 1e-12});
+    same_results.push_back(tut::judged(
+        seeds[k],
+        fmt::format("max |diff| outputs {:.1e}, gradients {:.1e}", worst_value, worst_grad),
+        {tut::below(worst_value, 1e-12), tut::below(worst_grad, 1e-12)}));
   }
   t.value("steps", static_cast<double>(T), "{:.0f}");
   t.value("worst_output_diff", *std::max_element(value_diffs.begin(), value_diffs.end()), "{:.1e}");

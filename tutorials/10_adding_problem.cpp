@@ -264,7 +264,8 @@ struct SeedRun {
 
 // Claim 3's effect size, fixed before any run: forget bias 1 must reach the target at least 20%
 // sooner than forget bias 0, and sooner by more than one evaluation interval (a step count is
-// only known to within one interval, so a difference of one interval is a tie, not a win). A
+// only known to within one interval, so a difference of one interval is a tie, not a win); a
+// saving within the verdict rule's margin of 20% (tut::kMargin) is a tie as well. A
 // model that never reaches the target counts as reaching it one interval after the budget: a
 // lower bound on when it would have.
 constexpr int64_t kSoonerPercent = 20;
@@ -290,10 +291,18 @@ Comparison compare_forget_bias(const SeedRun& r, const Settings& s) {
   if (when1 > when0) return {Outcome::bias0_sooner, both + ": bias 0 sooner"};
   const double saved = 1.0 - static_cast<double>(when1) / static_cast<double>(when0);
   const bool lower_bound = r.lstm0.reached < 0;  // when0 is only a lower bound: so is `saved`
-  // when1 <= 0.8 when0, in integers (in doubles, 1 - 800/1000 is just below 0.2).
-  const bool enough = 100 * when1 <= (100 - kSoonerPercent) * when0;
-  return {enough ? Outcome::sooner : Outcome::less_than_effect,
-          fmt::format("{}: {}{:.0f}% sooner", both, lower_bound ? ">= " : "", 100.0 * saved)};
+  const std::string text = fmt::format("{}: {}{:.0f}% sooner", both, lower_bound ? ">= " : "",
+                                       100.0 * saved);
+  // when1 <= 0.8 when0, with the margin of every per-seed comparison (so 800 against 1000, 20%
+  // exactly, is a tie).
+  const double effect = static_cast<double>(100 - kSoonerPercent) / 100.0;
+  switch (tut::outcome_of(
+      tut::below(static_cast<double>(when1), effect * static_cast<double>(when0)).slack())) {
+    case tut::Outcome::holds: return {Outcome::sooner, text};
+    case tut::Outcome::tie: return {Outcome::tie, both + ": a tie at the effect size"};
+    case tut::Outcome::fails: break;
+  }
+  return {Outcome::less_than_effect, text};
 }
 
 // The charts, in charts/ of the output folder (the page shows the full-mode run's): the first
@@ -621,38 +630,46 @@ int main(int argc, char** argv) {
   int outcomes[5] = {};  // how many seeds had each Outcome
   double rnn_lowest = 1e300;
   for (const SeedRun& r : runs) {
-    learns.push_back({r.seed,
-                      r.lstm1.reached > 0 ? fmt::format("reached at step {} (test MSE {:.4f})",
-                                                        r.lstm1.reached, r.lstm1.mse.back())
-                                          : fmt::format("not in {} steps (best test MSE {:.4f})",
-                                                        r.lstm1.trained, best(r.lstm1)),
-                      r.lstm1.reached > 0});
-    rnn_fails.push_back(
-        {r.seed, fmt::format("best test MSE {:.4f} in {} steps", best(r.rnn), r.rnn.trained),
-         best(r.rnn) > 0.1 && r.rnn.trained == s.steps});
+    // (Reached: the best evaluation fell below the target; the verdict rule's margin applies.)
+    learns.push_back(tut::judged(r.seed,
+                                 r.lstm1.reached > 0
+                                     ? fmt::format("reached at step {} (test MSE {:.4f})",
+                                                   r.lstm1.reached, r.lstm1.mse.back())
+                                     : fmt::format("not in {} steps (best test MSE {:.4f})",
+                                                   r.lstm1.trained, best(r.lstm1)),
+                                 {tut::below(best(r.lstm1), s.target)}));
+    rnn_fails.push_back(tut::judged(
+        r.seed, fmt::format("best test MSE {:.4f} in {} steps", best(r.rnn), r.rnn.trained),
+        {tut::above(best(r.rnn), 0.1), tut::exactly(r.rnn.trained == s.steps)}));
     rnn_lowest = std::min(rnn_lowest, best(r.rnn));
     const Comparison c = compare_forget_bias(r, s);
-    sooner.push_back({r.seed, c.text, c.outcome == Outcome::sooner});
+    tut::SeedResult row = tut::judged(r.seed, c.text, {tut::exactly(c.outcome == Outcome::sooner)});
+    row.tie = c.outcome == Outcome::tie;  // within one interval, or at the effect size
+    sooner.push_back(row);
     ++outcomes[static_cast<int>(c.outcome)];
-    keeps.push_back({r.seed, fmt::format("LSTM {:.1e}, tanh RNN {:.1e}", r.kept1, r.kept_rnn),
-                     r.kept1 >= 100.0 * r.kept_rnn});
-    gru_learns.push_back(
-        {r.seed,
-         r.gru.reached > 0
-             ? fmt::format("reached at step {} (test MSE {:.4f})", r.gru.reached, r.gru.mse.back())
-             : fmt::format("not in {} steps (best test MSE {:.4f})", r.gru.trained, best(r.gru)),
-         r.gru.reached > 0});
+    keeps.push_back(tut::judged(r.seed,
+                                fmt::format("LSTM {:.1e}, tanh RNN {:.1e}", r.kept1, r.kept_rnn),
+                                {tut::above(r.kept1, 100.0 * r.kept_rnn)}));
+    gru_learns.push_back(tut::judged(
+        r.seed,
+        r.gru.reached > 0
+            ? fmt::format("reached at step {} (test MSE {:.4f})", r.gru.reached, r.gru.mse.back())
+            : fmt::format("not in {} steps (best test MSE {:.4f})", r.gru.trained, best(r.gru)),
+        {tut::below(best(r.gru), s.target)}));
     // Sooner than both LSTMs, by more than one evaluation interval (as claim 3: a difference of
     // one interval is a tie); a model that never reached the target counts as one interval
     // after the budget.
     auto when = [&](const Curve& c) { return c.reached > 0 ? c.reached : s.steps + s.eval_every; };
-    gru_sooner.push_back(
-        {r.seed,
-         fmt::format("GRU at {}, LSTM bias 1 at {}, bias 0 at {}", at(r.gru), at(r.lstm1),
-                     at(r.lstm0)),
-         r.gru.reached > 0 && when(r.gru) + s.eval_every < std::min(when(r.lstm1), when(r.lstm0))});
-    gru_keeps.push_back({r.seed, fmt::format("GRU {:.1e}, tanh RNN {:.1e}", r.kept_gru, r.kept_rnn),
-                         r.kept_gru >= 100.0 * r.kept_rnn});
+    // (Step counts on the evaluation grid: the interval is the margin here, so no other.)
+    gru_sooner.push_back(tut::judged(r.seed,
+                                     fmt::format("GRU at {}, LSTM bias 1 at {}, bias 0 at {}",
+                                                 at(r.gru), at(r.lstm1), at(r.lstm0)),
+                                     {tut::exactly(r.gru.reached > 0 &&
+                                                   when(r.gru) + s.eval_every <
+                                                       std::min(when(r.lstm1), when(r.lstm0)))}));
+    gru_keeps.push_back(
+        tut::judged(r.seed, fmt::format("GRU {:.1e}, tanh RNN {:.1e}", r.kept_gru, r.kept_rnn),
+                    {tut::above(r.kept_gru, 100.0 * r.kept_rnn)}));
   }
   auto count = [](const std::vector<tut::SeedResult>& results) {
     return std::count_if(results.begin(), results.end(), [](const auto& r) { return r.holds; });

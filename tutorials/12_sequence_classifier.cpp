@@ -827,16 +827,17 @@ int main(int argc, char** argv) {
   std::vector<tut::SeedResult> learned, beats, dead;
   for (size_t i = 0; i < seeds.size(); ++i) {
     const SeedRun& r = runs[i];
-    learned.push_back({seeds[i], fmt::format("{:.1f}%", 100 * r.leaky), r.leaky > wanted});
-    beats.push_back(
-        {seeds[i],
-         fmt::format("CNN + LSTM {:.1f}%, baseline {:.1f}%", 100 * r.leaky, 100 * r.baseline),
-         r.leaky - r.baseline > margin});
+    learned.push_back(tut::judged(seeds[i], fmt::format("{:.1f}%", 100 * r.leaky),
+                                  {tut::above(r.leaky, wanted)}));
+    beats.push_back(tut::judged(seeds[i],
+                                fmt::format("CNN + LSTM {:.1f}%, baseline {:.1f}%", 100 * r.leaky,
+                                            100 * r.baseline),
+                                {tut::above(r.leaky - r.baseline, margin)}));
     const int64_t relu_dead = r.relu_dead.first + r.relu_dead.second;
     const int64_t leaky_off = r.leaky_off.first + r.leaky_off.second;
-    dead.push_back({seeds[i],
-                    fmt::format("ReLU {} dead, LeakyReLU {} never positive", relu_dead, leaky_off),
-                    relu_dead > leaky_off});
+    dead.push_back(tut::judged(
+        seeds[i], fmt::format("ReLU {} dead, LeakyReLU {} never positive", relu_dead, leaky_off),
+        {tut::above(static_cast<double>(relu_dead), static_cast<double>(leaky_off))}));
   }
   t.claim(fmt::format("The CNN + LSTM classifier with LeakyReLU recognises the six words, said "
                       "by voices it never heard, with more than {:.0f}% accuracy after {} "

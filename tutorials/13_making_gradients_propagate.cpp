@@ -503,13 +503,19 @@ int main(int argc, char** argv) {
   // gets between 1/10 and 10 times layer depth's (within one order of magnitude either way);
   // "vanished" below 1e-6; "trains" when the loss after the budget is at most half the start;
   // "unaffected by the scale" when |dL/dx| moves by less than 1%.
-  auto propagates = [](double ratio) { return ratio >= 0.1 && ratio <= 10.0; };
-  auto per_seed = [&](auto holds_and_text) {
+  // Each seed's comparisons are decided with the margin of the verdict rule (tutorial.hpp).
+  using Comparisons = std::vector<tut::Comparison>;
+  auto propagates = [](double ratio) {
+    return Comparisons{tut::above(ratio, 0.1), tut::below(ratio, 10.0)};
+  };
+  auto halves = [](const Trained& tr) { return tut::below(tr.end, 0.5 * tr.start); };
+  auto does_not_halve = [](const Trained& tr) { return tut::above(tr.end, 0.5 * tr.start); };
+  auto per_seed = [&](auto comparisons_and_text) {
     std::vector<tut::SeedResult> out;
     for (const SeedRun& r : runs) {
       std::string m;
-      const bool holds = holds_and_text(r, m);
-      out.push_back({r.seed, m, holds});
+      const Comparisons comparisons = comparisons_and_text(r, m);
+      out.push_back(tut::judged(r.seed, m, comparisons));
     }
     return out;
   };
@@ -530,7 +536,7 @@ int main(int argc, char** argv) {
           fmt::format("layer 1 / layer {}, plain: {}", depth, range_text(ratios[kPlain], "{:.1e}")),
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("plain {:.1e}", r.init[kPlain].ratio);
-            return r.init[kPlain].ratio < 1e-6;
+            return Comparisons{tut::below(r.init[kPlain].ratio, 1e-6)};
           }));
   t.claim(fmt::format("He et al. 2016 (Identity Mappings): with identity shortcuts 'the forward "
                       "and backward signals can be directly propagated from one block to any "
@@ -551,7 +557,7 @@ int main(int argc, char** argv) {
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("residual {}, plain {}", loss_text(r.trained[kResidual]),
                             loss_text(r.trained[kPlain]));
-            return trains(r.trained[kResidual]) && !trains(r.trained[kPlain]);
+            return Comparisons{halves(r.trained[kResidual]), does_not_halve(r.trained[kPlain])};
           }));
   t.claim(fmt::format("He et al. 2016 (Deep Residual Learning), with BatchNorm in both as in "
                       "their plain and residual nets: the residual stack ends with a lower "
@@ -560,7 +566,7 @@ int main(int argc, char** argv) {
           "training loss after the budget: residual + BatchNorm / BatchNorm",
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("{:.4f} / {:.4f}", r.trained[kResBatch].end, r.trained[kBatch].end);
-            return r.trained[kResBatch].end < r.trained[kBatch].end;
+            return Comparisons{tut::below(r.trained[kResBatch].end, r.trained[kBatch].end)};
           }));
   t.claim(
       fmt::format("BatchNorm alone makes the gradient explode in this stack, as Yang et al. 2019 "
@@ -572,7 +578,9 @@ int main(int argc, char** argv) {
       per_seed([&](const SeedRun& r, std::string& m) {
         m = fmt::format("BatchNorm {:.1e}, residual + BatchNorm {:.2f}", r.init[kBatch].ratio,
                         r.init[kResBatch].ratio);
-        return r.init[kBatch].ratio > 100.0 && propagates(r.init[kResBatch].ratio);
+        Comparisons c = propagates(r.init[kResBatch].ratio);
+        c.push_back(tut::above(r.init[kBatch].ratio, 100.0));
+        return c;
       }));
   t.claim(fmt::format("Ioffe & Szegedy 2015 write that BatchNorm lets us 'be less careful about "
                       "initialization'. Not alone at this depth and budget: with the default init "
@@ -583,7 +591,7 @@ int main(int argc, char** argv) {
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("BatchNorm {}, residual + BatchNorm {}", loss_text(r.trained[kBatch]),
                             loss_text(r.trained[kResBatch]));
-            return !trains(r.trained[kBatch]) && trains(r.trained[kResBatch]);
+            return Comparisons{does_not_halve(r.trained[kBatch]), halves(r.trained[kResBatch])};
           }));
   t.claim(fmt::format("Ioffe & Szegedy 2015, section 3.3: BN((aW)u) = BN(Wu), so the scale of "
                       "the weights does not change the gradient through a normalized layer: with "
@@ -595,7 +603,7 @@ int main(int argc, char** argv) {
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("eps 1e-12: {:.6f}; eps 1e-5: {:.4f}", r.scaled_batch_tiny,
                             r.scaled_batch);
-            return std::abs(r.scaled_batch_tiny - 1.0) < 0.01;
+            return Comparisons{tut::below(std::abs(r.scaled_batch_tiny - 1.0), 0.01)};
           }));
   t.claim(fmt::format("Ba et al. 2016, section 5.1: layer normalization is invariant to "
                       "re-scaling the weight matrix: with every weight x{}, |dL/dx| of the "
@@ -604,7 +612,7 @@ int main(int argc, char** argv) {
           "|dL/dx| with weights x10 / as drawn: LayerNorm",
           per_seed([&](const SeedRun& r, std::string& m) {
             m = fmt::format("LayerNorm {:.6f}", r.scaled_layer);
-            return std::abs(r.scaled_layer - 1.0) < 0.01;
+            return Comparisons{tut::below(std::abs(r.scaled_layer - 1.0), 0.01)};
           }));
   t.claim(fmt::format("Ba et al. 2016 write that 'layer normalization can substantially reduce "
                       "the training time'. Not alone at this depth: the {}-layer LayerNorm stack "
@@ -617,8 +625,9 @@ int main(int argc, char** argv) {
             m = fmt::format("LayerNorm {} (cos {:.3f}), residual + LayerNorm {}",
                             loss_text(r.trained[kLayer]), r.init[kLayer].cosine,
                             loss_text(r.trained[kResLayer]));
-            return !trains(r.trained[kLayer]) && r.init[kLayer].cosine > 0.9 &&
-                   trains(r.trained[kResLayer]);
+            return Comparisons{does_not_halve(r.trained[kLayer]),
+                               tut::above(r.init[kLayer].cosine, 0.9),
+                               halves(r.trained[kResLayer])};
           }));
   return t.finish();
 }

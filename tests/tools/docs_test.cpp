@@ -84,16 +84,20 @@ struct Allowed {
 
 // What each allowance says, once.
 const std::string kVerdictRule =
-    "the verdict rule's threshold (tut::verdict_of; pinned by 'the "
-    "verdict rule' in pages_test.cpp)";
+    "the verdict rule's thresholds, margin and sign-test level (tut::verdict_of, tut::kMargin, "
+    "tut::kEvidence; pinned by 'the verdict rule' in pages_test.cpp)";
 const std::string kScale = "viz's one colour scale, Options::log10_min = -8 to log10_max = 2";
 const std::vector<Allowed> kAllowed = {
     {"README.md", "80%", kVerdictRule},
     {"README.md", "20%", kVerdictRule},
+    {"README.md", "1%", kVerdictRule},
+    {"README.md", "5%", kVerdictRule},
     {"README.md", "1e-8", kScale},
     {"README.md", "1e2", kScale},
     {"docs/README.md", "80%", kVerdictRule},
     {"docs/README.md", "20%", kVerdictRule},
+    {"docs/README.md", "1%", kVerdictRule},
+    {"docs/README.md", "5%", kVerdictRule},
     {"docs/README.md", "1e-9", "pages::agree's tolerance for exact numbers (checked below)"},
     {"docs/concepts/vanishing-and-exploding.md", "1e-8", kScale},
     {"docs/concepts/vanishing-and-exploding.md", "1e2", kScale},

@@ -33,18 +33,107 @@ pages::Json results_with(const std::string& verdict, int holds, const std::strin
 
 }  // namespace
 
-TEST_CASE("the verdict rule: at least 80% of seeds reproduce, at most 20% do not, else mixed") {
+TEST_CASE("the verdict rule: at least 80% of seeds and a sign test at 5%, at most 20% do not") {
   using tut::Verdict;
   CHECK(tut::verdict_of(10, 10) == Verdict::reproduced);
-  CHECK(tut::verdict_of(8, 10) == Verdict::reproduced);
+  CHECK(tut::verdict_of(9, 10) == Verdict::reproduced);  // P(>= 9 of 10) = 11/1024
+  CHECK(tut::verdict_of(8, 10) == Verdict::mixed);       // P(>= 8 of 10) = 56/1024 > 5%
   CHECK(tut::verdict_of(7, 10) == Verdict::mixed);
   CHECK(tut::verdict_of(3, 10) == Verdict::mixed);
   CHECK(tut::verdict_of(2, 10) == Verdict::not_reproduced);
-  CHECK(tut::verdict_of(4, 5) == Verdict::reproduced);
+  CHECK(tut::verdict_of(5, 5) == Verdict::reproduced);  // 1/32
+  CHECK(tut::verdict_of(4, 5) == Verdict::mixed);       // 6/32
   CHECK(tut::verdict_of(1, 5) == Verdict::not_reproduced);
+  CHECK(tut::verdict_of(5, 6) == Verdict::mixed);  // 7/64
+  CHECK(tut::verdict_of(6, 6) == Verdict::reproduced);
+  CHECK(tut::verdict_of(16, 20) == Verdict::reproduced);  // 80%, and P = 0.6%
+  CHECK(tut::verdict_of(15, 20) == Verdict::mixed);       // 75%
+  CHECK(tut::verdict_of(17, 20) == Verdict::reproduced);  // tutorial 04's 17 of 20
+  // Two seeds (--quick) can fail a claim but not reproduce one: 2 of 2 heads is a coin's 1/4.
+  CHECK(tut::verdict_of(2, 2) == Verdict::mixed);
   CHECK(tut::verdict_of(1, 2) == Verdict::mixed);
-  CHECK(tut::verdict_of(1, 1) == Verdict::reproduced);
+  CHECK(tut::verdict_of(0, 2) == Verdict::not_reproduced);
   CHECK(tut::verdict_of(0, 0) == Verdict::not_reproduced);
+  CHECK(tut::needed_to_reproduce(10) == 9);
+  CHECK(tut::needed_to_reproduce(20) == 16);
+  CHECK(tut::needed_to_reproduce(6) == 6);
+  CHECK(tut::needed_to_reproduce(4) == 0);
+  // The margin and the level the README pages state.
+  CHECK(tut::kMargin == 0.01);
+  CHECK(tut::kEvidence == 0.05);
+}
+
+TEST_CASE("the sign test's tail is the binomial sum, exactly for small n") {
+  CHECK(tut::sign_test_tail(0, 10) == 1.0);
+  CHECK(tut::sign_test_tail(10, 10) == 1.0 / 1024);
+  CHECK(tut::sign_test_tail(9, 10) == 11.0 / 1024);
+  CHECK(tut::sign_test_tail(8, 10) == 56.0 / 1024);
+  CHECK(tut::sign_test_tail(11, 10) == 0.0);
+  CHECK(tut::sign_test_tail(16, 20) == Approx(6196.0 / 1048576).epsilon(1e-12));
+}
+
+TEST_CASE("a per-seed comparison counts only beyond the margin: near-ties cannot flip a verdict") {
+  using tut::Verdict;
+  // Ten seeds of "A ends lower than B": eight clear wins, two where A and B agree to 0.1%. Rounding
+  // decides the side of each near-tie; without the margin the count is 8, 9 or 10, and the
+  // verdict MIXED or REPRODUCED by that coin. With the margin both are ties, whatever their side.
+  auto seeds = [](double tie_a, double tie_b) {
+    std::vector<tut::SeedResult> r;
+    for (uint64_t s = 1; s <= 8; ++s) r.push_back(tut::judged(s, "", {tut::below(0.5, 1.0)}));
+    r.push_back(tut::judged(9, "", {tut::below(tie_a, 1.0)}));
+    r.push_back(tut::judged(10, "", {tut::below(tie_b, 1.0)}));
+    return r;
+  };
+  auto count = [](const std::vector<tut::SeedResult>& r) {
+    return static_cast<size_t>(std::count_if(r.begin(), r.end(), [](auto& x) { return x.holds; }));
+  };
+  auto raw_count = [](double tie_a, double tie_b) {  // the same seeds, compared with no margin
+    return size_t{8} + (tie_a < 1.0 ? 1 : 0) + (tie_b < 1.0 ? 1 : 0);
+  };
+  // Without the margin: the last bit decides.
+  CHECK(tut::verdict_of(raw_count(0.999, 0.999), 10) == Verdict::reproduced);
+  CHECK(tut::verdict_of(raw_count(1.001, 1.001), 10) == Verdict::mixed);
+  // With it: the same verdict either way, and the near-ties are reported as ties.
+  const auto low = seeds(0.999, 0.999), high = seeds(1.001, 1.001);
+  CHECK(count(low) == 8);
+  CHECK(count(high) == 8);
+  CHECK(low[8].tie);
+  CHECK(high[9].tie);
+  CHECK_FALSE(low[8].holds);
+  CHECK(tut::verdict_of(count(low), 10) == tut::verdict_of(count(high), 10));
+  // Beyond the margin a seed is decided: 2% lower holds, 2% higher fails.
+  CHECK(tut::judged(1, "", {tut::below(0.98, 1.0)}).holds);
+  const tut::SeedResult missed = tut::judged(1, "", {tut::below(1.02, 1.0)});
+  CHECK_FALSE(missed.holds);
+  CHECK_FALSE(missed.tie);
+}
+
+TEST_CASE("a seed holds only when every comparison clears the margin, and NaN fails") {
+  // The smallest slack decides: one clear miss fails the seed, one near-tie makes it a tie.
+  CHECK(tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(1e-9, 1e-3)}).holds);
+  CHECK(tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(0.9995e-3, 1e-3)}).tie);
+  const tut::SeedResult r = tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(2e-3, 1e-3)});
+  CHECK_FALSE(r.holds);
+  CHECK_FALSE(r.tie);
+  CHECK(r.slack == Approx(-0.5));
+  // Relative to the larger side, whatever the sign: -2 is below -1 by half of 2.
+  CHECK(tut::below(-2.0, -1.0).slack() == Approx(0.5));
+  CHECK(tut::above(5.0, 0.0).slack() == 1.0);
+  CHECK(tut::below(0.0, 0.0).slack() == 0.0);  // equal: a tie
+  // A diverged run (NaN) holds nothing, on either side of a comparison; infinity is compared.
+  CHECK_FALSE(tut::judged(1, "", {tut::below(NAN, 1.0)}).holds);
+  CHECK_FALSE(tut::judged(1, "", {tut::above(1.0, NAN)}).tie);
+  CHECK(tut::judged(1, "", {tut::below(1.0, INFINITY)}).holds);
+  CHECK_FALSE(tut::judged(1, "", {tut::below(INFINITY, 1.0)}).holds);
+}
+
+TEST_CASE("median refuses NaN instead of sorting it into the middle") {
+  CHECK(tut::median({3.0, 1.0, 2.0}) == 2.0);
+  CHECK(tut::median({4.0, 1.0, 2.0, 3.0}) == 2.5);
+  CHECK(std::isnan(tut::median({})));
+  // With a NaN std::sort's ordering breaks; {1, NaN, 3, 2} could give any of the values.
+  CHECK(std::isnan(tut::median({1.0, NAN, 3.0, 2.0})));
+  CHECK(std::isnan(tut::median({NAN})));
 }
 
 TEST_CASE("wrap keeps lines within the width and honours forced breaks") {

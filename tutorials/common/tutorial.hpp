@@ -6,15 +6,33 @@
 // when a claim is NOT REPRODUCED, so CTest (which runs every tutorial with --quick) keeps every
 // claim true.
 //
-// One rule for every verdict (issue #12). A claim that depends on random initial weights or data
-// is judged over several seeds (--seed S --seeds N runs S, S+1, ..., S+N-1), and
+// One rule for every verdict (issue #12; docs/README.md, "How a verdict is reached"). A claim that
+// depends on random initial weights or data is judged over several seeds (--seed S --seeds N runs
+// S, S+1, ..., S+N-1). Two steps, each guarding against a verdict that rounding could flip:
 //
-//     REPRODUCED       when it holds in at least 80% of the seeds,
-//     NOT REPRODUCED   when it holds in at most 20%,
-//     MIXED            in between (the docs page explains a MIXED result),
+//   1. Each seed: the claim's comparisons ("the test MSE is lower than the other's", "the ratio is
+//      below 1e-3") are made with a margin, kMargin = 1% relative. A seed holds when every
+//      comparison clears its bound by more than the margin, fails when one misses it by more, and
+//      is a tie otherwise; a tie is no evidence for the claim, so it does not count as holding.
+//   2. The count: with k of N seeds holding,
 //
-// printed as "holds in k of N seeds" under a per-seed table. A claim that does not depend on a
-// seed (an identity, a gradient checked against the chain rule) is judged once.
+//        REPRODUCED       when k >= 80% of N  and  a sign test says k is more than a coin gives:
+//                         P(at least k of N | each seed a fair coin) <= 5%,
+//        NOT REPRODUCED   when k <= 20% of N,
+//        MIXED            in between (the docs page explains a MIXED result),
+//
+//      printed as "holds in k of N seeds by more than 1%, t ties; REPRODUCED needs m: VERDICT"
+//      under a per-seed table (holds, fails or tie). A claim that does not depend on a seed (an
+//      identity, a gradient checked against the chain rule) is judged once.
+//
+// Why both. The margin keeps a seed whose two numbers agree to rounding from deciding anything.
+// The sign test is for what the margin cannot catch: a long training run amplifies rounding until
+// a changed summation order is as good as a new seed (tutorial 11's half-open ReLU gates: the same
+// seeds moved from 8 to 7 of 10 when nn's LSTM step changed the order of one sum). 8 of 10 is not
+// evidence: a fair coin gives at least 8 heads in 10 throws with probability 56/1024 = 5.5%. So
+// with 10 seeds REPRODUCED needs 9 (11/1024 = 1.1%), with 6 seeds all 6 (1/64 = 1.6%), and 2 seeds
+// (--quick) can never reproduce a claim, only fail it (0 of 2 is NOT REPRODUCED). NOT
+// REPRODUCED asks for no such evidence: the burden of proof is on the claim.
 //
 // Every tutorial takes:   --quick (a seconds-long version for CTest)   --seed S   --seeds N
 // --out DIR (default out/NN_name/, where it writes its graphs, CSV files and results.json), and
@@ -22,8 +40,8 @@
 // printed; tools/pages.cpp fills the docs page from it, and CI checks that the page still says
 // what a fresh full-mode run prints (docs/README.md).
 //
-// What this file leaves out: statistics beyond counting seeds (no p-values: the 80/20 rule is a
-// reading aid over a handful of seeds, not a test of significance).
+// What this file leaves out: statistics beyond the sign test (no confidence intervals, no
+// correction for the many claims of one page: a verdict is a reading aid over a handful of seeds).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -62,21 +80,103 @@ inline const char* kind_name(Kind kind) {
   return "exact";
 }
 
-// What one seed gave for a claim: a short text and whether the claim held for that seed.
+// --- The verdict rule ---------------------------------------------------------------------------
+
+// How far a per-seed comparison must clear its bound to count, relative to the larger of the two
+// numbers: rounding moves a trained result by far less, so a difference under 1% is a coin flip.
+inline constexpr double kMargin = 0.01;
+// The sign test's level: REPRODUCED needs P(at least k of N heads from a fair coin) <= 5%.
+inline constexpr double kEvidence = 0.05;
+
+// One comparison a claim makes for one seed: is `value` below (or above) `bound`? Made with
+// tut::below(value, bound) or tut::above(value, bound).
+struct Comparison {
+  double value = NAN, bound = NAN;
+  bool below = true;
+
+  // By how much the comparison holds, relative to the larger magnitude: positive when it holds,
+  // negative when it fails; -inf for a NaN (a run that diverged holds nothing).
+  //   below: (bound - value) / max(|value|, |bound|)     above: (value - bound) / max(...)
+  double slack() const {
+    if (std::isnan(value) || std::isnan(bound)) return -INFINITY;
+    const double scale = std::max(std::fabs(value), std::fabs(bound));
+    if (scale == 0.0) return 0.0;  // 0 against 0: a tie
+    if (std::isinf(scale)) {       // an infinite side: on its side or not, with nothing to scale
+      const double diff = below ? bound - value : value - bound;
+      return diff > 0 ? 1.0 : diff < 0 ? -1.0 : 0.0;
+    }
+    return (below ? bound - value : value - bound) / scale;
+  }
+};
+inline Comparison below(double value, double bound) { return {value, bound, true}; }
+inline Comparison above(double value, double bound) { return {value, bound, false}; }
+// A condition with no near-tie to fear, e.g. a bound no value can cross (a sigmoid stays below 1,
+// whatever its last digits), or a run that did not diverge: it holds or fails outright.
+inline Comparison exactly(bool holds) {
+  return holds ? above(INFINITY, 0.0) : below(INFINITY, 0.0);
+}
+
+enum class Outcome { holds, tie, fails };
+
+// A seed's outcome from the smallest slack of its comparisons (all of them must hold).
+inline Outcome outcome_of(double slack) {
+  if (slack > kMargin) return Outcome::holds;
+  if (slack < -kMargin) return Outcome::fails;
+  return Outcome::tie;
+}
+
+// What one seed gave for a claim: a short text, and whether the claim held for that seed. Made
+// from comparisons (tut::judged: the margin decides), or from a plain bool where the check has no
+// near-tie to fear (a count of dead units, an exact identity).
 struct SeedResult {
   uint64_t seed = 0;
   std::string measured;
   bool holds = false;
+  bool tie = false;         // within kMargin of a bound: neither holds nor fails
+  bool compared = false;    // decided by comparisons (tut::judged), with the margin
+  double slack = INFINITY;  // the smallest slack of its comparisons
 };
+
+// One seed's result from every comparison its claim makes; e.g. for "sigmoid gates end with a
+// lower test MSE than ReLU gates":  tut::judged(seed, text, {tut::below(mse_sigmoid, mse_relu)}).
+inline SeedResult judged(uint64_t seed, std::string measured,
+                         const std::vector<Comparison>& comparisons) {
+  double slack = INFINITY;
+  for (const Comparison& c : comparisons) slack = std::min(slack, c.slack());
+  const Outcome o = outcome_of(slack);
+  return {seed, std::move(measured), o == Outcome::holds, o == Outcome::tie, true, slack};
+}
+
+// P(X >= k) for X ~ Binomial(n, 1/2): how often a fair coin gives at least k heads in n throws.
+inline double sign_test_tail(size_t k, size_t n) {
+  double term = std::ldexp(1.0, -static_cast<int>(n));  // C(n, 0) / 2^n
+  double tail = 0.0;
+  for (size_t i = 0; i <= n; ++i) {
+    if (i >= k) tail += term;
+    term = term * static_cast<double>(n - i) / static_cast<double>(i + 1);  // C(n, i+1) / 2^n
+  }
+  return tail;
+}
 
 enum class Verdict { reproduced, mixed, not_reproduced };
 
-// The project-wide rule above, as code.
+// The project-wide rule above, as code: k of n seeds held (each by more than the margin).
 inline Verdict verdict_of(size_t holds, size_t seeds) {
   if (seeds == 0) return Verdict::not_reproduced;
-  if (5 * holds >= 4 * seeds) return Verdict::reproduced;  // k >= 80% of N
+  if (5 * holds >= 4 * seeds && sign_test_tail(holds, seeds) <= kEvidence) {
+    return Verdict::reproduced;  // k >= 80% of N, and more than a coin gives
+  }
   if (5 * holds <= seeds) return Verdict::not_reproduced;  // k <= 20% of N
   return Verdict::mixed;
+}
+
+// The smallest count that is REPRODUCED out of n, or 0 when none is (n <= 4: even n of n is
+// what a coin gives with probability 1/16 or more).
+inline size_t needed_to_reproduce(size_t n) {
+  for (size_t k = 1; k <= n; ++k) {
+    if (verdict_of(k, n) == Verdict::reproduced) return k;
+  }
+  return 0;
 }
 
 inline const char* verdict_name(Verdict v) {
@@ -129,9 +229,13 @@ inline double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// The median: the middle value, or the mean of the two middle ones; NaN for no values.
+// The median: the middle value, or the mean of the two middle ones; NaN for no values, and NaN
+// when any value is NaN (a diverged run): std::sort with NaN breaks its ordering, and would put
+// the NaN anywhere, so a median of numbers that include one would be silently wrong. A caller
+// that means "the median of the runs that finished" filters first and says so.
 inline double median(std::vector<double> v) {
   if (v.empty()) return NAN;
+  if (std::any_of(v.begin(), v.end(), [](double x) { return std::isnan(x); })) return NAN;
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -241,17 +345,26 @@ class Tutorial {
   void claim(std::string claim_text, std::string measured, bool reproduced,
              Kind kind = Kind::exact) {
     Claim c{std::move(claim_text), std::move(measured), {}, reproduced ? 1u : 0u, 1, kind};
+    c.once = true;
     claims_.push_back(std::move(c));
   }
 
   // A claim judged over seeds: one result per seed (from seeds()), and a summary of what was
-  // measured across them ("ratio 0.15-0.19, median 0.17").
+  // measured across them ("ratio 0.15-0.19, median 0.17"). Seeds made by tut::judged are decided
+  // with the margin; a tie counts as not holding.
   void claim(std::string claim_text, std::string summary, std::vector<SeedResult> per_seed,
              Kind kind = Kind::trained) {
-    size_t holds = 0;
-    for (const SeedResult& r : per_seed) holds += r.holds ? 1 : 0;
+    size_t holds = 0, ties = 0;
+    bool compared = !per_seed.empty();
+    for (const SeedResult& r : per_seed) {
+      holds += r.holds ? 1 : 0;
+      ties += r.tie ? 1 : 0;
+      compared = compared && r.compared;
+    }
     const size_t n = per_seed.size();
     Claim c{std::move(claim_text), std::move(summary), std::move(per_seed), holds, n, kind};
+    c.ties = ties;
+    c.compared = compared;
     claims_.push_back(std::move(c));
   }
 
@@ -260,10 +373,12 @@ class Tutorial {
   // it (speed is the benchmarks' job: docs/performance.md). `measured` should show the spread.
   void timing_claim(std::string claim_text, std::string measured, bool reproduced) {
     Claim c{std::move(claim_text), std::move(measured), {}, reproduced ? 1u : 0u, 1, Kind::timing};
+    c.once = true;
     claims_.push_back(std::move(c));
   }
-  // The same over repeated timing rounds, by the 80/20 rule: the claim held in `holds` of
-  // `rounds` rounds. Where the rounds disagree (MIXED) the spread allows no verdict.
+  // The same over repeated timing rounds, by the verdict rule: the claim held in `holds` of
+  // `rounds` rounds (no margin: a round's two timings are what they are, and never compared). Where
+  // the rounds disagree (MIXED) the spread allows no verdict.
   void timing_claim(std::string claim_text, std::string measured, size_t holds, size_t rounds) {
     Claim c{std::move(claim_text), std::move(measured), {}, holds, rounds, Kind::timing};
     c.unit = "rounds";
@@ -278,7 +393,7 @@ class Tutorial {
     std::string text;
     for (const Claim& c : claims_) {
       text += claim_text(c, isatty(fileno(stdout)) != 0);
-      ok = ok && (c.kind == Kind::timing || verdict_of(c.holds, c.n) != Verdict::not_reproduced);
+      ok = ok && (c.kind == Kind::timing || verdict(c) != Verdict::not_reproduced);
     }
     if (claims_.empty()) text = "  (this tutorial made no claim)\n";
     fmt::print("{}", text);
@@ -303,7 +418,36 @@ class Tutorial {
     size_t holds = 0, n = 1;
     Kind kind = Kind::exact;
     std::string unit = "seeds";  // what "holds in k of N ..." counts
+    bool once = false;           // judged once: nothing in it depends on a seed
+    size_t ties = 0;             // seeds within the margin of a bound
+    bool compared = false;       // every seed decided by comparisons, with the margin
   };
+
+  // A tie the margin made (a tutorial may also call a seed a tie by its own rule, and says why).
+  static bool near_tie(const SeedResult& r) {
+    return r.tie && r.compared && std::fabs(r.slack) <= kMargin;
+  }
+
+  static Verdict verdict(const Claim& c) {
+    if (c.once) return c.holds > 0 ? Verdict::reproduced : Verdict::not_reproduced;
+    return verdict_of(c.holds, c.n);
+  }
+
+  // "holds in 7 of 10 seeds by more than 1%, 1 tie; REPRODUCED needs 9": the count, the margin
+  // and the count the verdict needed, so a reader sees how near the verdict came to another.
+  static std::string count_text(const Claim& c) {
+    if (c.once)
+      return fmt::format("holds in {} of 1 (judged once: nothing in it depends on a seed)",
+                         c.holds);
+    std::string margin = c.compared ? fmt::format("by more than {:g}%, {} tie{}", 100 * kMargin,
+                                                  c.ties, c.ties == 1 ? "" : "s")
+                         : c.kind == Kind::timing ? "(a timing: no margin)"
+                                                  : "(exact checks: no margin)";
+    const size_t needed = needed_to_reproduce(c.n);
+    const std::string needs = needed > 0 ? fmt::format("REPRODUCED needs {}", needed)
+                                         : fmt::format("{} {} cannot give REPRODUCED", c.n, c.unit);
+    return fmt::format("holds in {} of {} {} {}; {}", c.holds, c.n, c.unit, margin, needs);
+  }
 
   // "seeds 1-10"; "seed 1" for a tutorial that never asked for seeds() (one draw, or none).
   std::string seed_list() const {
@@ -315,7 +459,7 @@ class Tutorial {
 
   // (A timing whose rounds disagree gets no verdict: the machine's load decided it.)
   static std::string verdict_word(const Claim& c) {
-    const Verdict v = verdict_of(c.holds, c.n);
+    const Verdict v = verdict(c);
     return c.kind == Kind::timing && v == Verdict::mixed ? "NO VERDICT" : verdict_name(v);
   }
 
@@ -323,24 +467,31 @@ class Tutorial {
   static std::string claim_text(const Claim& c, bool colour) {
     std::string body;
     for (const SeedResult& r : c.per_seed) {
-      body += fmt::format("            seed {:<3} {}  {}\n", r.seed, r.holds ? "holds" : "fails",
-                          r.measured);
+      body += fmt::format("            seed {:<3} {:<5}  {}{}\n", r.seed,
+                          r.tie     ? "tie"
+                          : r.holds ? "holds"
+                                    : "fails",
+                          r.measured,
+                          near_tie(r) ? fmt::format(" (within {:g}%)", 100 * kMargin) : "");
     }
     std::string out = indent_after_first(wrap(c.text, 84), "  claim:    ", "            ");
     out += indent_after_first(wrap(c.measured, 84), "  measured: ", "            ");
     out += body;
-    const Verdict v = verdict_of(c.holds, c.n);
+    const Verdict v = verdict(c);
     const std::string word = verdict_word(c);
-    const std::string count = c.n > 1 || !c.per_seed.empty()
-                                  ? fmt::format("holds in {} of {} {}: ", c.holds, c.n, c.unit)
-                                  : "";
     const auto style = v == Verdict::reproduced ? fmt::fg(fmt::color::green)
                        : v == Verdict::mixed    ? fmt::fg(fmt::color::orange)
                                                 : fmt::fg(fmt::color::red);
-    out += fmt::format("  verdict:  {}{}{}\n\n", count,
-                       colour ? fmt::format(style | fmt::emphasis::bold, "{}", word) : word,
-                       c.kind == Kind::timing ? " (a timing: not part of the exit code)" : "");
-    return out;
+    // (Wrapped with a placeholder for the word, so that colour codes do not count as width.)
+    const std::string line = fmt::format("{}: {}{}", count_text(c), std::string(word.size(), '#'),
+                                         c.kind == Kind::timing
+                                             ? " (a timing: not part of the exit code)"
+                                             : "");
+    std::string wrapped = indent_after_first(wrap(line, 84), "  verdict:  ", "            ");
+    const size_t at = wrapped.rfind(std::string(word.size(), '#'));
+    wrapped.replace(at, word.size(),
+                    colour ? fmt::format(style | fmt::emphasis::bold, "{}", word) : word);
+    return out + wrapped + "\n";
   }
 
   // "  claim:    first line\n            second line\n" from "first line\nsecond line\n".
@@ -363,13 +514,19 @@ class Tutorial {
     for (const Claim& c : claims_) {
       nlohmann::ordered_json rows = nlohmann::ordered_json::array();
       for (const SeedResult& r : c.per_seed) {
-        rows.push_back({{"seed", r.seed}, {"measured", r.measured}, {"holds", r.holds}});
+        // (slack: how far the seed's closest comparison cleared its bound, relative; what an
+        // audit of near-ties reads. Absent for a seed decided without comparisons.)
+        nlohmann::ordered_json row = {
+            {"seed", r.seed}, {"measured", r.measured}, {"holds", r.holds}, {"tie", r.tie}};
+        if (r.compared && std::isfinite(r.slack)) row["slack"] = r.slack;
+        rows.push_back(row);
       }
       claims.push_back({{"claim", c.text},
                         {"measured", c.measured},
                         {"kind", kind_name(c.kind)},
                         {"holds", c.holds},
                         {"of", c.n},
+                        {"ties", c.ties},
                         {"verdict", verdict_word(c)},
                         {"seeds", rows},
                         {"text", claim_text(c, false)}});
