@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string_view>
 
 #include "fixtures.hpp"
 
@@ -174,7 +175,7 @@ TEST_CASE("MaxPool1d and AvgPool2d record their op in their own scope, and print
   (*avgpool)(ones({1, 2, 5, 7}));
   std::vector<std::pair<std::string, std::string>> pools;
   for (const Node& n : tape.nodes()) {
-    if (n.op == "max_pool1d" || n.op == "avg_pool2d") {
+    if (std::string_view(n.op) == "max_pool1d" || std::string_view(n.op) == "avg_pool2d") {
       pools.emplace_back(n.op, tape.scope_name(n.scope));
     }
   }
