@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <mutex>
 
 namespace ag::nn {
 
@@ -132,8 +133,11 @@ Tensor BatchNorm1d::forward(const Tensor& input) {
       // Not an op: the running statistics are buffers, updated in place, outside the tape.
       //     running_mean = (1 - momentum) * running_mean + momentum * mean
       //     running_var  = (1 - momentum) * running_var  + momentum * var * n / (n - 1)
+      // Other threads may be running this forward too (normalization.hpp, "Threads"): one
+      // update at a time, or two read-modify-writes interleave and one batch is lost.
       const double m = options_.momentum;
       const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
+      const std::lock_guard<std::mutex> lock(running_stats_mutex_);
       auto rm = running_mean.mutable_data();
       auto rv = running_var.mutable_data();
       for (int64_t c = 0; c < C; ++c) {

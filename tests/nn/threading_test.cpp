@@ -118,3 +118,40 @@ TEST_CASE("data parallel: threads sharing one model give the serial gradient, ex
     CHECK(differing(*shared, *serial, /*grads=*/false) == 0);
   }
 }
+
+TEST_CASE(
+    "BatchNorm1d in training mode, shared by threads: every thread's batch updates the running "
+    "statistics, once",
+    "[normalization][threads]") {
+  // Every thread normalizes the same batch, so every update is the same map
+  //     r -> (1 - momentum) * r + momentum * (batch statistic)
+  // and k of them, in any order, give the same numbers as k in a row on one thread: the serial
+  // module's, bit for bit. A lost update (two read-modify-writes interleaved) leaves a count one
+  // short and statistics one step behind; ThreadSanitizer reports the race itself. Many channels,
+  // so that an update takes long enough for two threads to overlap.
+  constexpr int64_t kChannels = 512;
+  constexpr int kRounds = 100;
+  std::vector<double> values;
+  for (int64_t k = 0; k < 4 * kChannels; ++k) values.push_back(quarter(5 * k));
+  const Tensor batch(values, {4, kChannels});
+  // (A small momentum: 400 updates leave the statistics far from converged, so each one shows.)
+  const BatchNormOptions options{.momentum = 1.0 / 64};
+  BatchNorm1d serial(kChannels, options), shared(kChannels, options);
+  for (int k = 0; k < kThreads * kRounds; ++k) {
+    Tape tape;
+    serial(batch);
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&shared, &batch] {
+      for (int round = 0; round < kRounds; ++round) {
+        Tape tape;
+        shared(batch);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(shared.num_batches_tracked.item() == kThreads * kRounds);
+  CHECK(shared.running_mean.to_vector() == serial.running_mean.to_vector());
+  CHECK(shared.running_var.to_vector() == serial.running_var.to_vector());
+}

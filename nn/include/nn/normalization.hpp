@@ -24,10 +24,18 @@
 //       input [N, C] or [N, C, L]; weight and bias [C], 1 and 0
 //       buffers running_mean [C] (0), running_var [C] (1), num_batches_tracked [] (0)
 //
+// Threads (autograd/include/autograd/tape.hpp, "Threads"): several threads may run one
+// BatchNorm1d's forward in training mode at once, each on its own tape (data parallelism). Each
+// forward updates the running statistics in place, outside any tape, so the update holds a mutex
+// of the module's: every thread's batch is counted, once. Their order is the threads' order, and
+// with momentum the order matters in the last bits (as PyTorch's DataParallel, which keeps only
+// the first replica's statistics, promises no more). Eval mode only reads them: no lock.
+//
 // What this file leaves out: BatchNorm2d/3d, GroupNorm, InstanceNorm, momentum = None (PyTorch's
 // cumulative average), RMSNorm.
 #pragma once
 
+#include <mutex>
 #include <vector>
 
 #include "nn/module.hpp"
@@ -87,6 +95,8 @@ class BatchNorm1d : public UnaryModule {
  private:
   int64_t num_features_;
   BatchNormOptions options_;
+  // Held while a training-mode forward updates the running statistics (see "Threads" above).
+  std::mutex running_stats_mutex_;
 };
 
 }  // namespace ag::nn
