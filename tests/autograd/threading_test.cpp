@@ -9,12 +9,17 @@
 // Its own executable and CTest label `threads`: `./run tsan` runs these under ThreadSanitizer.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include <autograd/autograd.hpp>
+
+#include "fast/pool.hpp"
 
 using namespace ag;
 
@@ -154,4 +159,62 @@ TEST_CASE("a parameter keeps one node per tape when another tape overwrote its n
   CHECK(leaf_nodes(outer) == 1);
   loss.backward();
   CHECK(w.grad().item() == 6.0 + 7.0);
+}
+
+TEST_CASE(
+    "one thread makes tensors, another frees them: the tensor pool stops growing (fast/pool.hpp, "
+    "\"Threads\")",
+    "[fast][pool]") {
+  using detail::fast::BlockPool;
+  // A producer (a data-loading thread) makes kPerStep tensors a step and hands them over, one
+  // batch at a time, to a consumer, which frees them. At most three batches are alive at once
+  // (one being made, one handed over, one being freed), so the memory needed is bounded; a pool
+  // that keeps each freed block on the freeing thread's list would instead cut a new slab for
+  // every 585 tensors the producer makes: kSteps * kPerStep / 585, about 512 slabs (32 MiB).
+  constexpr int kSteps = 300, kPerStep = 1000;
+  using Batch = std::vector<std::shared_ptr<TensorImpl>>;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::unique_ptr<Batch> slot;  // the batch handed over, if any
+  bool done = false;
+
+  const size_t slabs_before = BlockPool::slab_count();
+  std::thread consumer([&] {
+    for (;;) {
+      std::unique_ptr<Batch> batch;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return slot != nullptr || done; });
+        if (slot == nullptr) return;
+        batch = std::move(slot);
+      }
+      changed.notify_all();
+      batch.reset();  // the batch's tensors freed on this thread
+    }
+  });
+  std::thread producer([&] {
+    for (int step = 0; step < kSteps; ++step) {
+      auto batch = std::make_unique<Batch>();
+      for (int i = 0; i < kPerStep; ++i) batch->push_back(detail::fast::new_tensor_impl());
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return slot == nullptr; });
+      slot = std::move(batch);
+      changed.notify_all();
+    }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return slot == nullptr; });
+    done = true;
+    changed.notify_all();
+  });
+  producer.join();
+  consumer.join();
+
+  // Three batches alive, and each thread's two batches of free blocks, in whole slabs; and one
+  // slab more per thread, partly used when the bound was reached.
+  const size_t blocks_needed = 3 * kPerStep + 2 * 2 * BlockPool::kBatch;
+  const size_t bound = blocks_needed / BlockPool::kBlocksPerSlab + 1 + 2;
+  const size_t grown = BlockPool::slab_count() - slabs_before;
+  INFO("slabs cut during " << kSteps << " steps of " << kPerStep << " tensors: " << grown
+                           << " (bound " << bound << ")");
+  CHECK(grown <= bound);
 }

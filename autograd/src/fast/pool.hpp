@@ -21,8 +21,20 @@
 // instead, and nothing else changes. tests/autograd/fast_test.cpp holds pooled against fresh.
 //
 // Slabs are never returned to the system (they are reused by the next step); they stay reachable
-// from a global list, so leak checkers do not count them. A block freed on another thread joins
-// that thread's free list, which is harmless.
+// from a global list, so leak checkers do not count them.
+//
+// Threads. A block freed on another thread joins that thread's free list. If one thread makes
+// tensors and another frees them (a data-loading thread handing batches to a training thread),
+// the maker would take a new slab for every 585 tensors and the freeing thread's list would grow
+// without end. So a thread keeps at most two batches of free blocks (kBatch each, as Bonwick's
+// "magazines"): when its list reaches a batch it is set aside whole, and when a second batch is
+// full the first goes to a shared list under a lock, where a thread that runs out takes it back
+// before it cuts a new slab. A thread that frees what it made meets the lock at most once per
+// kBatch blocks of difference (a whole tape freed at the end of a step), and its fast paths only
+// count; at its exit its lists go to the shared one. tests/autograd/threading_test.cpp holds a
+// producer and a consumer to the bound. (The ArrayPool below caps each thread's cache at
+// kMaxCachedBytes and hands the rest back to operator delete: bounded without a shared list,
+// though a thread that only frees arrays may hold up to that cap unused.)
 #pragma once
 
 #include <cstddef>
@@ -59,13 +71,20 @@ class BlockPool {
   // (Slabs come from operator new, aligned for any type; so is every block, being a multiple.)
   static_assert(kBlock % alignof(std::max_align_t) == 0);
   static constexpr size_t kSlab = 64 * 1024;
+  static constexpr size_t kBlocksPerSlab = kSlab / kBlock;  // 585
+  // The most free blocks a thread keeps is two batches (see "Threads" above): 512 KiB.
+  static constexpr size_t kBatch = 4 * kBlocksPerSlab;
 
+  // The fast paths pop and push on this thread's list and nothing else; everything rarer (an
+  // empty list, a full batch, a thread's first and last use) is out of line, below.
   static void* allocate() {
     if constexpr (kPoolsStepAside) return ::operator new(kBlock);
     Local& local = local_pool();
-    if (local.free == nullptr) local.refill();
     FreeBlock* block = local.free;
+    if (block == nullptr) [[unlikely]]
+      return allocate_from_elsewhere();
     local.free = block->next;
+    --local.count;
     return block;
   }
 
@@ -75,36 +94,122 @@ class BlockPool {
     auto* block = static_cast<FreeBlock*>(p);
     block->next = local.free;
     local.free = block;
+    if (++local.count >= local.limit) [[unlikely]]
+      list_reached_limit();
+  }
+
+  // How many slabs all threads have cut so far (tests/autograd/threading_test.cpp).
+  static size_t slab_count() {
+    std::lock_guard lock(mutex());
+    return slabs().size();
   }
 
  private:
   struct FreeBlock {
     FreeBlock* next;
   };
+  struct Chain {  // a linked list of free blocks and its length
+    FreeBlock* head;
+    size_t count;
+  };
+  // One thread's free blocks. Trivially destructible, so it is reached without a guard (and is
+  // still there while the thread's other destructors free tensors); Owner below hands its
+  // blocks to the shared list when the thread ends.
   struct Local {
-    FreeBlock* free = nullptr;
-    void refill() {
-      char* slab = static_cast<char*>(::operator new(kSlab));
-      {
-        std::lock_guard lock(slabs_mutex());
-        slabs().push_back(slab);
-      }
-      for (size_t at = kSlab / kBlock; at-- > 0;) {  // thread the slab onto the free list
-        auto* block = reinterpret_cast<FreeBlock*>(slab + at * kBlock);
-        block->next = free;
-        free = block;
-      }
-    }
+    FreeBlock* free = nullptr;  // count blocks, fewer than kBatch
+    size_t count = 0;
+    size_t limit = 0;           // kBatch once Owner is set up; 0 before, and after the thread's end
+    FreeBlock* full = nullptr;  // a batch set aside: exactly kBatch blocks, or none
+    bool gone = false;          // the thread is ending: Owner's destructor has run
   };
   static Local& local_pool() {
     thread_local Local local;
     return local;
   }
+  struct Owner {
+    Owner() = default;
+    Owner(const Owner&) = delete;
+    Owner& operator=(const Owner&) = delete;
+    ~Owner() {
+      Local& local = local_pool();
+      if (local.free != nullptr) share({local.free, local.count});
+      if (local.full != nullptr) share({local.full, kBatch});
+      local = Local{.free = nullptr, .count = 0, .limit = 0, .full = nullptr, .gone = true};
+    }
+  };
+  // The first time a thread gets here, its Owner is made (and its destructor registered).
+  static void own_local_pool() {
+    thread_local Owner owner;
+    local_pool().limit = kBatch;
+  }
+
+  // The list is empty: the batch set aside, else a batch from the shared list, else a new slab;
+  // then allocate()'s pop.
+  [[gnu::noinline]] static void* allocate_from_elsewhere() {
+    Local& local = local_pool();
+    if (local.gone) return ::operator new(kBlock);  // a tensor made by a destructor at exit
+    if (local.limit == 0) own_local_pool();
+    if (local.full != nullptr) {
+      local.free = local.full;
+      local.count = kBatch;
+      local.full = nullptr;
+    } else {
+      std::lock_guard lock(mutex());
+      if (!shared().empty()) {
+        local.free = shared().back().head;
+        local.count = shared().back().count;
+        shared().pop_back();
+      } else {
+        char* slab = static_cast<char*>(::operator new(kSlab));
+        slabs().push_back(slab);
+        for (size_t at = kBlocksPerSlab; at-- > 0;) {  // thread the slab onto the free list
+          auto* block = reinterpret_cast<FreeBlock*>(slab + at * kBlock);
+          block->next = local.free;
+          local.free = block;
+        }
+        local.count = kBlocksPerSlab;
+      }
+    }
+    FreeBlock* block = local.free;
+    local.free = block->next;
+    --local.count;
+    return block;
+  }
+
+  // The list has reached a batch: set it aside, sending the batch set aside before to the
+  // shared list. (Or this is the thread's first free, or it is ending.)
+  [[gnu::noinline]] static void list_reached_limit() {
+    Local& local = local_pool();
+    if (local.gone) {  // a tensor freed by a destructor at exit: straight to the shared list
+      share({local.free, local.count});
+      local.free = nullptr;
+      local.count = 0;
+      return;
+    }
+    if (local.limit == 0) {
+      own_local_pool();
+      if (local.count < local.limit) return;
+    }
+    if (local.full != nullptr) share({local.full, kBatch});
+    local.full = local.free;
+    local.free = nullptr;
+    local.count = 0;
+  }
+
+  static void share(Chain chain) {
+    std::lock_guard lock(mutex());
+    shared().push_back(chain);
+  }
+  // Never destroyed, all three: blocks may outlive statics.
   static std::vector<char*>& slabs() {
-    static auto* all = new std::vector<char*>();  // never destroyed: blocks may outlive statics
+    static auto* all = new std::vector<char*>();
     return *all;
   }
-  static std::mutex& slabs_mutex() {
+  static std::vector<Chain>& shared() {
+    static auto* chains = new std::vector<Chain>();
+    return *chains;
+  }
+  static std::mutex& mutex() {  // guards slabs() and shared()
     static auto* m = new std::mutex();
     return *m;
   }
