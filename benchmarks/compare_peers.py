@@ -419,6 +419,12 @@ TARGETS = {
     "matmul/torch": 0.9,
     "conv/libtorch": 1.0,  # issue 16's
 }
+# The workloads' sizes, shared with compare_builds.py: the LSTMs as (T, B, I, H), the matmul's n,
+# the convolution as (N, C, O, H, W, k), then steps (or repetitions) per round: the two LSTMs',
+# the matmul's, the moons step's and the convolution's.
+SIZES = ((50, 16, 8, 32), (100, 64, 32, 128), 512, (16, 16, 32, 32, 32, 3), (40, 10), 20, 100, 20)
+QUICK_SIZES = ((5, 2, 2, 4), (5, 4, 3, 8), 32, (2, 3, 4, 6, 5, 3), (3, 3), 3, 3, 3)
+
 RSS_LIMIT_MB = 250.0  # the large LSTM's peak resident memory
 
 
@@ -460,13 +466,8 @@ def main():
 
     if args.quick:
         args.micrograd_steps = 1
-        small, large, n = (5, 2, 2, 4), (5, 4, 3, 8), 32
-        conv = (2, 3, 4, 6, 5, 3)  # N, C, O, H, W, k
-        lstm_steps, mm_reps, moons_steps, conv_steps = (3, 3), 3, 3, 3
-    else:
-        small, large, n = (50, 16, 8, 32), (100, 64, 32, 128), 512
-        conv = (16, 16, 32, 32, 32, 3)
-        lstm_steps, mm_reps, moons_steps, conv_steps = (40, 10), 20, 100, 20
+    small, large, n, conv, lstm_steps, mm_reps, moons_steps, conv_steps = (
+        QUICK_SIZES if args.quick else SIZES)
 
     # Which C++ peers were built.
     have_adolc = (build / "benchmarks" / "bench_moons_adolc").exists()
