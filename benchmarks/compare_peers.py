@@ -52,6 +52,7 @@ import json
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -367,8 +368,12 @@ def profile_shares(build, name, args):
     exe = build / "benchmarks" / name
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "perf.data"
-        subprocess.run(["perf", "record", "-q", "-o", str(data), str(exe)] + [str(a) for a in args],
-                       check=True, capture_output=True, env=os.environ.copy())
+        run = subprocess.run(["perf", "record", "-q", "-o", str(data), str(exe)]
+                             + [str(a) for a in args], capture_output=True, text=True,
+                             env=os.environ.copy())
+        if run.returncode != 0:  # e.g. perf_event_paranoid forbids sampling for this user
+            sys.exit(f"compare_peers --profile: perf record {exe.name} failed (exit "
+                     f"{run.returncode}):\n{run.stderr[-2000:]}")
         report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio",
                                  "--sort", "dso", "-q"], check=True, capture_output=True,
                                 text=True).stdout
@@ -530,6 +535,8 @@ def main():
     args = parser.parse_args()
     if args.page and not args.json:
         parser.error("--page fills the page from the JSON that --json writes: give both")
+    if args.profile and shutil.which("perf") is None:
+        parser.error("--profile samples with perf, which is not installed: apt-get install linux-perf")
     if args.page and not (Path(args.build) / "tools" / "pages").exists():
         parser.error(f"--page needs {args.build}/tools/pages: cmake --build {args.build} --target pages")
 
