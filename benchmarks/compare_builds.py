@@ -12,7 +12,7 @@ Usage (two Release builds of the benchmarks, e.g. a worktree of the old commit a
                    [--rounds 5] [--quick]
 
 Workloads: bench_moons (micrograd's demo step, scalar engine), bench_lstm at compare_peers.py's
-two sizes, bench_matmul n=512. The ratio column is after / before in speed: above 1 is faster.
+two sizes, bench_matmul at its n (SIZES there). The ratio column is after / before in speed: above 1 is faster.
 The environment is compare_peers.py's (one thread, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset):
 importing it sets that up.
 """
@@ -22,24 +22,20 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_peers import run_bench  # noqa: E402  (also sets the benchmark environment)
+from compare_peers import QUICK_SIZES, SIZES, run_bench  # noqa: E402  (also sets the environment)
 
-# (label, program, arguments, the BENCH key, whether larger is faster)
-FULL = [
-    ("moons step", "bench_moons", ["--steps", 100], "ms_per_step", False),
-    ("LSTM T=50 B=16 I=8 H=32", "bench_lstm",
-     ["--seq", 50, "--batch", 16, "--input", 8, "--hidden", 32, "--steps", 40], "ms_per_step", False),
-    ("LSTM T=100 B=64 I=32 H=128", "bench_lstm",
-     ["--seq", 100, "--batch", 64, "--input", 32, "--hidden", 128, "--steps", 10, "--warmup", 1],
-     "ms_per_step", False),
-    ("matmul n=512", "bench_matmul", ["--n", 512, "--reps", 20], "gflops", True),
-]
-QUICK = [
-    ("moons step", "bench_moons", ["--steps", 3], "ms_per_step", False),
-    ("LSTM T=5 B=2 I=2 H=4", "bench_lstm",
-     ["--seq", 5, "--batch", 2, "--input", 2, "--hidden", 4, "--steps", 3], "ms_per_step", False),
-    ("matmul n=32", "bench_matmul", ["--n", 32, "--reps", 3], "gflops", True),
-]
+
+def workloads(sizes):
+    """(label, program, arguments, the BENCH key, whether larger is faster), at compare_peers.py's
+    sizes."""
+    small, large, n, _, lstm_steps, mm_reps, moons_steps, _ = sizes
+    rows = [("moons step", "bench_moons", ["--steps", moons_steps], "ms_per_step", False)]
+    for (T, B, I, H), steps, warm in ((small, lstm_steps[0], 3), (large, lstm_steps[1], 1)):
+        rows.append((f"LSTM T={T} B={B} I={I} H={H}", "bench_lstm",
+                     ["--seq", T, "--batch", B, "--input", I, "--hidden", H, "--steps", steps,
+                      "--warmup", warm], "ms_per_step", False))
+    rows.append((f"matmul n={n}", "bench_matmul", ["--n", n, "--reps", mm_reps], "gflops", True))
+    return rows
 
 
 def main():
@@ -50,19 +46,19 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that it runs")
     args = parser.parse_args()
     builds = {"before": Path(args.before), "after": Path(args.after)}
-    workloads = QUICK if args.quick else FULL
+    jobs = workloads(QUICK_SIZES if args.quick else SIZES)
 
-    values = {(label, side): [] for label, *_ in workloads for side in builds}
+    values = {(label, side): [] for label, *_ in jobs for side in builds}
     for r in range(args.rounds):
         print(f"round {r + 1}/{args.rounds} ...", flush=True)
-        for label, program, bench_args, key, _ in workloads:
+        for label, program, bench_args, key, _ in jobs:
             sides = list(builds) if r % 2 == 0 else list(reversed(builds))  # alternate who is first
             for side in sides:
                 values[(label, side)].append(run_bench(builds[side], program, bench_args)[key])
 
     print(f"\n{'workload':28} {'before':>10} {'after':>10}  after/before speed")
     worst = None
-    for label, _, _, key, larger_is_faster in workloads:
+    for label, _, _, key, larger_is_faster in jobs:
         before = statistics.median(values[(label, "before")])
         after = statistics.median(values[(label, "after")])
         speed = after / before if larger_is_faster else before / after

@@ -52,9 +52,11 @@ import json
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -352,6 +354,86 @@ def run_bench(build, name, args):
     return {k: float(v) for k, v in re.findall(r"(\w+)=([-+.\deE]+)", line)}
 
 
+# Where a tapegrad program's time goes, by the shared object its samples fall in: OpenBLAS's dgemm
+# and glibc's vector exp/tanh (libmvec) do the arithmetic every side does alike; everything else
+# (the program itself: engine, nn and the benchmark; libc's memset/memcpy/malloc; the kernel's
+# page faults) is what tapegrad's own design costs.
+PROFILE_GROUPS = (("OpenBLAS", "libopenblas"), ("libmvec", "libmvec"), ("libc", "libc.so"),
+                  ("kernel", "[kernel"))
+
+
+def profile_shares(build, name, args):
+    """perf's share of samples (cpu-clock) per group of PROFILE_GROUPS, the rest under "engine"
+    (the program and whatever else it loaded), in percent."""
+    exe = build / "benchmarks" / name
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "perf.data"
+        run = subprocess.run(["perf", "record", "-q", "-o", str(data), str(exe)]
+                             + [str(a) for a in args], capture_output=True, text=True,
+                             env=os.environ.copy())
+        if run.returncode != 0:  # e.g. perf_event_paranoid forbids sampling for this user
+            sys.exit(f"compare_peers --profile: perf record {exe.name} failed (exit "
+                     f"{run.returncode}):\n{run.stderr[-2000:]}")
+        report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio",
+                                 "--sort", "dso", "-q"], check=True, capture_output=True,
+                                text=True).stdout
+    shares = {group: 0.0 for group, _ in PROFILE_GROUPS}
+    shares["engine"] = 0.0
+    for line in report.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)", line)
+        if not m:
+            continue
+        group = next((g for g, prefix in PROFILE_GROUPS if m.group(2).startswith(prefix)), "engine")
+        shares[group] += float(m.group(1))
+    return shares
+
+
+def profile_rows(build, args, results, pair, lstm_cases, n, conv, lstm_steps, mm_reps, moons_steps,
+                 conv_steps):
+    """The profile table: for each tapegrad program, where its time goes (profile_shares), and for
+    each targeted peer, the ratio now and its ceiling: the ratio tapegrad would reach if everything
+    but OpenBLAS and libmvec took no time at all (the same graph, the same arithmetic)."""
+    (T, B, I, H), (T2, B2, I2, H2) = lstm_cases[0][1], lstm_cases[1][1]
+    # Longer runs than a timing round's, so that set-up is a small part of the samples.
+    programs = [
+        ("moons demo step", "bench_moons", ["--steps", 5 * moons_steps], ["moons/adolc", "moons/micrograd"], "moons"),
+        (f"LSTM T={T} B={B} I={I} H={H}", "bench_lstm",
+         ["--seq", T, "--batch", B, "--input", I, "--hidden", H, "--steps", 25 * lstm_steps[0]],
+         ["lstm-small/fused", "lstm-small/libtorch"], "lstm-small"),
+        (f"LSTM T={T2} B={B2} I={I2} H={H2}", "bench_lstm",
+         ["--seq", T2, "--batch", B2, "--input", I2, "--hidden", H2, "--steps", lstm_steps[1],
+          "--warmup", 1], ["lstm-large/fused"], "lstm-large"),
+        (f"matmul n={n}", "bench_matmul", ["--n", n, "--reps", 5 * mm_reps], ["matmul/torch"], "matmul"),
+        ("conv2d N={} C={} -> O={} {}x{} {k}x{k}".format(*conv[:5], k=conv[5]), "bench_conv",
+         ["--batch", conv[0], "--in-channels", conv[1], "--out-channels", conv[2], "--height",
+          conv[3], "--width", conv[4], "--kernel", conv[5], "--steps", 5 * conv_steps],
+         ["conv/libtorch"], "conv"),
+    ]
+    names = {"moons/adolc": "ADOL-C", "moons/micrograd": "micrograd", "lstm-small/fused":
+             "torch.nn.LSTM", "lstm-small/libtorch": "torch::nn::LSTM", "lstm-large/fused":
+             "torch.nn.LSTM", "matmul/torch": "torch", "conv/libtorch": "libtorch"}
+    header = ("workload", "OpenBLAS", "libmvec", "libc", "kernel", "engine", "peer", "ratio (CPU)",
+              "ceiling", "target")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, program, bench_args, peers, ours in programs:
+        if not (build / "benchmarks" / program).exists():
+            continue
+        print(f"profiling {program} {' '.join(map(str, bench_args))} ...", flush=True)
+        shares = profile_shares(build, program, bench_args)
+        floor = (shares["OpenBLAS"] + shares["libmvec"]) / 100
+        cells = [f"{shares[g]:.0f}%" for g in ("OpenBLAS", "libmvec", "libc", "kernel", "engine")]
+        for peer in peers:
+            if peer not in results:
+                continue
+            ours_cpu, peer_cpu = pair(f"{ours}/tapegrad")[1], pair(peer)[1]
+            ratio = ours_cpu / peer_cpu if "gflops" in results[peer][0] else peer_cpu / ours_cpu
+            shown = "{:.0f}x" if ratio >= 100 else "{:.2f}x"
+            ceiling = shown.format(ratio / floor) if floor >= 0.01 else "none"
+            lines.append("| " + " | ".join([label] + cells + [names[peer], shown.format(ratio),
+                                                              ceiling, f">= {TARGETS[peer]:g}x"]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def debian_version(package):
     """The installed version of a Debian package, or None."""
     try:
@@ -419,6 +501,12 @@ TARGETS = {
     "matmul/torch": 0.9,
     "conv/libtorch": 1.0,  # issue 16's
 }
+# The workloads' sizes, shared with compare_builds.py: the LSTMs as (T, B, I, H), the matmul's n,
+# the convolution as (N, C, O, H, W, k), then steps (or repetitions) per round: the two LSTMs',
+# the matmul's, the moons step's and the convolution's.
+SIZES = ((50, 16, 8, 32), (100, 64, 32, 128), 512, (16, 16, 32, 32, 32, 3), (40, 10), 20, 100, 20)
+QUICK_SIZES = ((5, 2, 2, 4), (5, 4, 3, 8), 32, (2, 3, 4, 6, 5, 3), (3, 3), 3, 3, 3)
+
 RSS_LIMIT_MB = 250.0  # the large LSTM's peak resident memory
 
 
@@ -441,9 +529,14 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny sizes and step counts: checks it runs")
     parser.add_argument("--json", help="write the run here (e.g. docs/performance/results.json)")
     parser.add_argument("--page", help="then fill this page's markers from it (e.g. docs/performance.md)")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the rounds, sample tapegrad's programs with perf (linux-perf) "
+                             "and show where their time goes: which targets the engine alone could reach")
     args = parser.parse_args()
     if args.page and not args.json:
         parser.error("--page fills the page from the JSON that --json writes: give both")
+    if args.profile and shutil.which("perf") is None:
+        parser.error("--profile samples with perf, which is not installed: apt-get install linux-perf")
     if args.page and not (Path(args.build) / "tools" / "pages").exists():
         parser.error(f"--page needs {args.build}/tools/pages: cmake --build {args.build} --target pages")
 
@@ -460,13 +553,8 @@ def main():
 
     if args.quick:
         args.micrograd_steps = 1
-        small, large, n = (5, 2, 2, 4), (5, 4, 3, 8), 32
-        conv = (2, 3, 4, 6, 5, 3)  # N, C, O, H, W, k
-        lstm_steps, mm_reps, moons_steps, conv_steps = (3, 3), 3, 3, 3
-    else:
-        small, large, n = (50, 16, 8, 32), (100, 64, 32, 128), 512
-        conv = (16, 16, 32, 32, 32, 3)
-        lstm_steps, mm_reps, moons_steps, conv_steps = (40, 10), 20, 100, 20
+    small, large, n, conv, lstm_steps, mm_reps, moons_steps, conv_steps = (
+        QUICK_SIZES if args.quick else SIZES)
 
     # Which C++ peers were built.
     have_adolc = (build / "benchmarks" / "bench_moons_adolc").exists()
@@ -620,6 +708,9 @@ def main():
     row(conv_label, "conv/tapegrad", "conv/torch", "torch (Python)")
     row(conv_label, "conv/tapegrad", "conv/libtorch", "libtorch (C++)")
 
+    profile_table = profile_rows(build, args, results, pair, lstm_cases, n, conv, lstm_steps, mm_reps,
+                                 moons_steps, conv_steps) if args.profile else None
+
     header = ("workload", "tapegrad", "peer", "peer's", "ratio (wall)", "ratio (CPU)", "target", "verdict")
     table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
                       + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
@@ -649,10 +740,13 @@ def main():
     print(table)
     print("Per-round values, wall clock (CPU time):")
     print(per_round)
+    if profile_table:
+        print("Where tapegrad's time goes (perf samples, % of the program's run):")
+        print(profile_table)
 
     if args.json:
         write_results(Path(args.json), args, info, table, per_round, command, load, seconds, nodes,
-                      results, missing)
+                      results, missing, profile_table)
         print(f"compare_peers: wrote {args.json}")
         if args.page:
             pages = build / "tools" / "pages"
@@ -664,7 +758,7 @@ def main():
 
 
 def write_results(path, args, info, table, per_round, command, load, seconds, nodes, results,
-                  missing):
+                  missing, profile_table):
     """The run as JSON, in the shape tools/pages.hpp fills pages from: "values" (inline text),
     "tables" (fenced text) and "markdown" (a Markdown block), each entry {"text", "kind"}; every
     entry is of kind "timing" (never compared with another run: speed depends on the machine).
@@ -695,7 +789,8 @@ def write_results(path, args, info, table, per_round, command, load, seconds, no
             "left_out": entry("; ".join(missing) if missing else "nothing"),
         },
         "tables": {"per_round": entry(per_round)},
-        "markdown": {"peers": entry(table)},
+        "markdown": {"peers": entry(table),
+                     "profile": entry(profile_table or "(not profiled in this run: `--profile`)\n")},
         "raw": results,
     }
     # (Every value the page names is written, so a run without a peer still fills the page.)
