@@ -254,6 +254,57 @@ TEST_CASE("no measured number is typed outside markers on the concept pages, REA
   CHECK(problems.empty());
 }
 
+// ----- timing verdicts only through markers ------------------------------------------------------
+
+TEST_CASE("no tutorial page types the verdict of a timing claim around it") {
+  // A timing's verdict moves with the machine's load, and CI never compares it (tut::Kind::timing):
+  // the page may show what the committed run printed, through its claim marker, but a verdict word
+  // typed next to it would say what a later run may no longer print. Checked over the prose from
+  // the claim or heading before the timing claim's marker to the claim or heading after it.
+  static const std::regex verdict_word(R"(REPRODUCED|NO VERDICT|MIXED)");
+  std::vector<std::string> problems;
+  size_t timing_claims = 0;
+  for (const std::string& page : files_under("docs/tutorials", ".md")) {
+    const fs::path results = kRoot / "docs/tutorials/results" /
+                             (fs::path(page).stem().string() + ".json");
+    if (!fs::exists(results)) continue;
+    const pages::Json claims = pages::Json::parse(read(results)).at("claims");
+    const std::string text = read(kRoot / page), prose = pages::prose_only(text);
+    for (size_t k = 0; k < claims.size(); ++k) {
+      if (claims[k].value("kind", "") != "timing") continue;
+      ++timing_claims;
+      std::string marker = fmt::format("<!-- results: claim {} -->", k + 1);
+      size_t at = text.find(marker);
+      if (at == std::string::npos) at = text.find("<!-- results: claims -->");
+      if (at == std::string::npos) continue;  // the page does not show it
+      // (A marker or a heading bounds the stretch; prose_only keeps offsets, so text and prose
+      // line up.)
+      auto bound_before = [&](size_t from) {
+        const size_t claim = text.rfind("<!-- results: claim", from == 0 ? 0 : from - 1);
+        const size_t heading = text.rfind("\n#", from);
+        size_t b = 0;
+        if (claim != std::string::npos) b = std::max(b, claim);
+        if (heading != std::string::npos) b = std::max(b, heading);
+        return b;
+      };
+      const size_t next_claim = text.find("<!-- results: claim", at + 1);
+      const size_t next_heading = text.find("\n#", at);
+      const size_t end = std::min({next_claim, next_heading, text.size()});
+      const size_t begin = bound_before(at);
+      const std::string stretch = prose.substr(begin, end - begin);
+      for (auto m = std::sregex_iterator(stretch.begin(), stretch.end(), verdict_word);
+           m != std::sregex_iterator(); ++m) {
+        problems.push_back(fmt::format(
+            "{}:{}: '{}' typed beside timing claim {}", page,
+            line_of(text, begin + static_cast<size_t>(m->position(0))), m->str(0), k + 1));
+      }
+    }
+  }
+  INFO(fmt::format("{}", fmt::join(problems, "\n")));
+  CHECK(timing_claims >= 2);  // tutorials 05 and 11
+  CHECK(problems.empty());
+}
+
 // ----- paths that exist -------------------------------------------------------------------------
 
 namespace {
