@@ -59,7 +59,19 @@ TEST_CASE("stray_numbers finds measured-looking numbers in prose, and only there
         V{"1.4e4", "53%", "374 s", "1.3 ms"});
   CHECK(pages::stray_numbers("a\n\nb 0.5").at(0).line == 3);
   // Integers, years, sections, words glued to digits are prose.
-  CHECK(texts("T = 100 steps of 16 units (Le et al. 2015, §2.1, section 2.1), log10, W_hh2, x86")
+  CHECK(texts("T = 100 of 16 units (Le et al. 2015, §2.1, section 2.1), log10, W_hh2, x86").empty());
+  // ... but not an integer before a word the programs count by: the two numbers that went stale
+  // on docs/graphs.md and docs/nn.md ("713 tape nodes", "about 800 steps"), and counts spelled
+  // out as a result ("nine of ten seeds", "eight of the ten", "ten seeds").
+  CHECK(texts("its classifier has 713 tape nodes, and gets there in about 800\nsteps") ==
+        V{"713 tape nodes", "800 steps"});
+  CHECK(texts("it held in 16 of 20 seeds, 17 of 21 rounds, a 4096 bytes buffer") ==
+        V{"20 seeds", "21 rounds", "4096 bytes"});
+  CHECK(texts("Nine of ten seeds; eight of the ten; in ten seeds; two of 20") ==
+        V{"Nine of ten", "eight of the ten", "ten seeds", "two of 20"});
+  // Names with a number are not counts ("tutorial 12 runs", "issue 19"), nor is a count word
+  // describing the method ("two steps", "one seed", "three LSTM steps").
+  CHECK(texts("tutorial 12 runs it; issue 19 steps in; in two steps; one seed; three LSTM steps")
             .empty());
   // Markers, code spans, fenced blocks, comments, link targets and addresses are not prose.
   CHECK(texts("ratio <!-- results: value r -->0.158<!-- /results --> and `rho = 0.9`").empty());
@@ -128,6 +140,37 @@ const std::vector<Allowed> kAllowed = {
      "l.at(\"output\"), 1e-14);"},
     {"docs/nn.md", "1e-10", "the torch-fixture tests' tolerance", "tests/nn/fixtures.hpp",
      "double tol = 1e-10)"},
+    {"docs/nn.md", "100 SGD steps", "the moons test's steps", "tests/nn/training_test.cpp",
+     "const int steps = 100;"},
+    {"docs/nn.md", "3000 steps", "the adding-problem test's budget", "tests/nn/training_test.cpp",
+     "max_steps = 3000"},
+    // Counts of seeds: how many each tutorial runs in full mode, and the rule's arithmetic on them.
+    {"README.md", "20 seeds", "tutorials 04 and 11's seeds", "tutorials/11_relu_in_lstm_gates.cpp",
+     "t.full_mode_seeds(20);"},
+    {"docs/README.md", "10 seeds", kVerdictRule + "; most tutorials' seeds",
+     "tutorials/05_relu_claims.cpp", "t.full_mode_seeds(10);"},
+    {"docs/README.md", "20 seeds", kVerdictRule + "; tutorials 04 and 11's seeds",
+     "tutorials/11_relu_in_lstm_gates.cpp", "t.full_mode_seeds(20);"},
+    {"docs/README.md", "6 seeds", kVerdictRule},
+    {"docs/README.md", "2 seeds", "--quick's seeds", "tutorials/common/tutorial.hpp",
+     "quick ? 2 : full_seeds_"},
+    // Lengths of the sequences the pictures and tutorial 09 unroll (settings, not results).
+    {"docs/concepts/the-lstm.md", "100 steps", "tutorial 09's T",
+     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
+    {"docs/concepts/vanishing-and-exploding.md", "100 steps", "tutorial 09's T",
+     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
+    {"docs/graphs.md", "100 time steps", "tutorial 09's T", "tutorials/09_gradients_through_time.cpp",
+     "int64_t T = 100"},
+    {"docs/graphs.md", "30 steps", "the gallery's RNN and LSTM", "viz/examples/viz_gallery.cpp",
+     "ex::tanh_rnn(30, 16)"},
+    {"docs/graphs.md", "100 steps", "the gallery's long LSTM, viz_fold_bench's too",
+     "viz/examples/viz_fold_bench.cpp", "int steps = 100, hidden = 32"},
+    {"docs/graphs.md", "1000 steps", "viz_fold_bench's scope per block",
+     "viz/examples/viz_fold_bench.cpp", "start += 1000"},
+    {"docs/graphs.md", "8 MB", "Linux's default stack size (ulimit -s), a fact about the system"},
+    {"docs/graphs.md", "1 pt", "a unit's definition (1 pt = 4/3 px)"},
+    {"docs/fuzzing.md", "12 engine ops", "ops_fuzz's longest program", "fuzz/ops_fuzz.cpp",
+     "constexpr int kMaxOps = 12;"},
 };
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
