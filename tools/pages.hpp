@@ -50,7 +50,8 @@
 //
 // And one rule keeps numbers from being typed around the markers (stray_numbers below, checked
 // by tests/tools over the pages it lists): in a page's prose, every decimal fraction, power of
-// ten, percentage and duration sits between markers.
+// ten, percentage, duration and count of what the programs count (378 nodes, nine of ten seeds)
+// sits between markers.
 //
 // What this file leaves out: prose. The words around the markers are the author's; only what
 // sits between markers is generated.
@@ -67,6 +68,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace pages {
@@ -472,18 +474,50 @@ inline std::string prose_only(std::string_view page) {
   return s;
 }
 
+// The words after which an integer is a count the programs print ("378 nodes", "800 steps",
+// "16 of 20 seeds"): a measurement, not prose.
+inline bool count_unit(std::string_view word) {
+  static constexpr std::string_view kUnits[] = {
+      "node",  "nodes", "step",   "steps", "seed",      "seeds",      "round",  "rounds",
+      "byte",  "bytes", "KB",     "MB",    "GB",        "pt",         "run",    "runs",
+      "epoch", "epochs", "iteration", "iterations", "edge", "edges", "op", "ops",
+      "parameters", "filters"};
+  return std::find(std::begin(kUnits), std::end(kUnits), word) != std::end(kUnits);
+}
+
+// A count spelled out ("nine of ten seeds"): its value, or -1 for a word that is not one. ("one"
+// is left out: "one step", "one seed" are prose far more often than a measured count, and "one
+// of ten" is caught by its "ten".)
+inline int count_word(std::string_view word) {
+  static constexpr std::string_view kWords[] = {
+      "zero",    "",        "two",       "three",    "four",     "five",    "six",
+      "seven",   "eight",   "nine",      "ten",      "eleven",   "twelve",  "thirteen",
+      "fourteen", "fifteen", "sixteen",  "seventeen", "eighteen", "nineteen", "twenty"};
+  std::string lower(word);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (size_t k = 0; k < std::size(kWords); ++k) {
+    if (!kWords[k].empty() && lower == kWords[k]) return static_cast<int>(k);
+  }
+  return -1;
+}
+
 // The numbers in a page's prose that the rule forbids outside markers.
 //
 // Forbidden in prose: a decimal fraction (0.64), a power of ten (3.1e-20, 1e4), a percentage
-// (53%) and a duration (374 s, 1.3 ms): what a run measures and prints. They belong between
-// markers, filled from a run's results.
+// (53%) and a duration (374 s, 1.3 ms): what a run measures and prints. And a count of what the
+// programs count, in digits or in words: an integer before a unit word (count_unit: "378
+// nodes", "800 SGD steps", one word may sit between), a count spelled out before one ("ten
+// seeds") and a spelled-out "k of N" ("nine of ten"). They belong between markers, filled from a
+// run's results.
 // Allowed in prose, as typed:
-//   - integers without a unit: counts, sizes, steps, seeds, years (2015), tutorial numbers (09),
-//     thresholds the author fixed (100x); a word for a measured count ("thirteen") is not caught
-//     either, and is the author's to avoid;
+//   - integers without such a unit: sizes, years (2015), tutorial and issue numbers (tutorial 11,
+//     issue 19), thresholds the author fixed (100x);
 //   - a section number after "§" or "section" (§2.1, section 2.1);
 //   - anything in a code span or a fenced block: code, formulas and option values (`rho = 0.9`,
-//     `f ≈ sigmoid(0) = 0.5`, `log10_min = -8`) the reader could type; and link targets.
+//     `f ≈ sigmoid(0) = 0.5`, `log10_min = -8`, `--seeds 10`) the reader could type; and link
+//     targets.
+// A setting of the code that a page must name in prose (a test's budget of steps) is the
+// checker's caller's to allow, with the place in the code that sets it (tests/tools/docs_test.cpp).
 inline std::vector<Stray> stray_numbers(std::string_view page) {
   const std::string s = prose_only(page);
   std::vector<Stray> found;
@@ -492,12 +526,66 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     const unsigned char c = static_cast<unsigned char>(s[k]);
     return c < 0x80 && (std::isalnum(c) || c == '_');
   };
-  int line = 1;
+  // The word starting at `from` after spaces (a line break is a space): [start, end), or empty.
+  auto word_after = [&](size_t from) {
+    size_t a = from;
+    while (a < s.size() && (s[a] == ' ' || s[a] == '\n')) ++a;
+    size_t b = a;
+    while (b < s.size() && (letter(b) || s[b] == '-')) ++b;
+    return std::pair{a, b};
+  };
+  auto line_of = [&](size_t at) {
+    return 1 + static_cast<int>(std::count(s.begin(), s.begin() + static_cast<long>(at), '\n'));
+  };
+  // The text as found, its line breaks and runs of spaces made one space.
+  auto one_line = [](const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+      const bool space = c == ' ' || c == '\n';
+      if (space && (out.empty() || out.back() == ' ')) continue;
+      out += space ? ' ' : c;
+    }
+    return out;
+  };
+  // "N unit" or "N word unit" after a count ending at `j`: the text up to the unit, or "".
+  auto with_unit = [&](size_t j) -> std::string {
+    const auto [a1, b1] = word_after(j);
+    if (a1 == b1 || a1 == j) return "";
+    if (count_unit(std::string_view(s).substr(a1, b1 - a1))) return s.substr(j, b1 - j);
+    const auto [a2, b2] = word_after(b1);
+    if (a2 == b2 || a2 == b1) return "";
+    if (count_unit(std::string_view(s).substr(a2, b2 - a2))) return s.substr(j, b2 - j);
+    return "";
+  };
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n') {
-      ++line;
+    // A spelled-out count: "ten seeds", "nine of ten", "nine of the ten".
+    if (std::isalpha(static_cast<unsigned char>(s[i])) && (i == 0 || !letter(i - 1))) {
+      size_t j = i;
+      while (letter(j)) ++j;
+      if (count_word(std::string_view(s).substr(i, j - i)) >= 0) {
+        const auto [a1, b1] = word_after(j);
+        const std::string_view w1 = std::string_view(s).substr(a1, b1 - a1);
+        auto count_at = [&](size_t a, size_t b) {
+          return (b > a && count_word(std::string_view(s).substr(a, b - a)) >= 0) ||
+                 (a < s.size() && digit(a));
+        };
+        if (w1 == "of") {
+          auto [a2, b2] = word_after(b1);
+          if (std::string_view(s).substr(a2, b2 - a2) == "the") std::tie(a2, b2) = word_after(b2);
+          if (count_at(a2, b2)) {
+            size_t end = b2;
+            while (digit(end)) ++end;
+            found.push_back({line_of(i), one_line(s.substr(i, end - i))});
+            j = end;  // ("nine of ten seeds" is one count, not also "ten seeds")
+          }
+        } else if (w1 == "seeds" || w1 == "rounds") {  // what a verdict counts: "ten seeds"
+          found.push_back({line_of(i), one_line(s.substr(i, b1 - i))});
+        }
+      }
+      i = j - 1;
       continue;
     }
+    if (s[i] == '\n') continue;
     // A number starts at a digit (or ".5") not glued to a word or another number before it.
     const bool starts = digit(i) || (s[i] == '.' && digit(i + 1) && (i == 0 || !letter(i - 1)));
     if (!starts || (i > 0 && (letter(i - 1) || s[i - 1] == '.'))) continue;
@@ -532,8 +620,20 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     const std::string before = s.substr(i >= 12 ? i - 12 : 0, i >= 12 ? 12 : i);
     const bool section = before.ends_with("§") || before.ends_with("section ") ||
                          before.ends_with("sections ") || before.ends_with("and ");
+    // An integer before a unit word: a count, unless it names a tutorial, an issue or a section
+    // ("tutorial 12 runs", "issue 19 steps in").
+    const bool named = before.ends_with("tutorial ") || before.ends_with("tutorials ") ||
+                       before.ends_with("issue ") || before.ends_with("exercise ") ||
+                       before.ends_with("section ") || before.ends_with("§");
+    if (!measured && !fraction && !power && !named) {
+      const std::string unit = with_unit(j);
+      if (!unit.empty()) {
+        text += unit;
+        measured = true;
+      }
+    }
     if (measured && !(section && fraction && !power && text.back() != '%')) {
-      found.push_back({line, text});
+      found.push_back({line_of(i), one_line(text)});
     }
     i = j - 1;
   }

@@ -93,11 +93,14 @@ class Stack {
   // "net/layer<l>": the folded view and gradient_flow give one box, one number per layer. The
   // residual addition is made in the scope of the block's second layer, so that layer hands on
   // h_in + z.
-  Tensor hidden(const Tensor& x) const {
+  // With `received`, also keeps what each layer received, h before its normalization (section
+  // 4 measures it against eps).
+  Tensor hidden(const Tensor& x, std::vector<Tensor>* received = nullptr) const {
     ag::ScopeGuard net("net");
     Tensor h = x, block_input = x;
     for (size_t i = 0; i < layers_.size(); ++i) {
       ag::ScopeGuard scope(fmt::format("layer{}", i + 1));
+      if (received != nullptr) received->push_back(h);
       Tensor u = variant_.norm == Norm::none ? h : (*norms_[i])(h);
       Tensor z = (*layers_[i])(ag::relu(u));  // [B, width]
       const bool closes_block = i % 2 == 1;
@@ -196,6 +199,48 @@ double input_gradient(const Stack& stack, const ag::nn::Dataset& data) {
   return std::sqrt(sq);
 }
 
+// Why eps breaks BN((aW)u) = BN(Wu) (section 4): BatchNorm divides by sqrt(var + eps), where var
+// is each unit's variance over the batch. With the weights x a, var is a^2 times larger, so eps's
+// share of the denominator, eps / (var + eps), is a^2 times smaller: the two stacks' normalized
+// outputs differ by about eps / (2 var) at the first scaled layer. This follows that difference
+// down the stack (drift: |h_scaled / a - h_drawn| / |h_drawn| for what layer l receives; both
+// stacks' input is the same data, and a layer whose weights are x a hands on a times its output
+// when the normalization after it absorbs the scale), next to the smallest var it met.
+struct EpsTrace {
+  std::vector<double> smallest_var;  // per layer: the smallest unit's batch variance, as drawn
+  std::vector<double> drift;         // per layer: relative difference, scaled / a vs as drawn
+};
+
+EpsTrace eps_trace(const Stack& drawn, const Stack& scaled, double scale, const Tensor& x) {
+  ag::NoGradGuard no_grad;
+  std::vector<Tensor> a, b;
+  drawn.hidden(x, &a);
+  scaled.hidden(x, &b);
+  EpsTrace out;
+  for (size_t l = 0; l < a.size(); ++l) {
+    const int64_t batch = a[l].size(0), width = a[l].size(1);
+    const auto ha = a[l].data(), hb = b[l].data();  // spans over [batch, width], row-major
+    double smallest = INFINITY, diff = 0.0, norm = 0.0;
+    for (int64_t j = 0; j < width; ++j) {  // h [batch, width]: unit j is column j
+      double mean = 0.0, sq = 0.0;
+      for (int64_t i = 0; i < batch; ++i) mean += ha[i * width + j];
+      mean /= static_cast<double>(batch);
+      for (int64_t i = 0; i < batch; ++i) sq += (ha[i * width + j] - mean) * (ha[i * width + j] - mean);
+      smallest = std::min(smallest, sq / static_cast<double>(batch));  // BatchNorm's biased var
+    }
+    // (Layer 1 receives the data itself in both stacks; from layer 2 on, the scaled stack's h is
+    // a times the drawn one's, up to what eps changed.)
+    const double a_l = l == 0 ? 1.0 : scale;
+    for (size_t k = 0; k < ha.size(); ++k) {
+      diff += (hb[k] / a_l - ha[k]) * (hb[k] / a_l - ha[k]);
+      norm += ha[k] * ha[k];
+    }
+    out.smallest_var.push_back(smallest);
+    out.drift.push_back(std::sqrt(diff / norm));
+  }
+  return out;
+}
+
 // Full-batch Adam for `steps` steps; the training loss before the first step and after the last,
 // and before every step in between (the chart of the losses).
 struct Trained {
@@ -254,6 +299,7 @@ struct SeedRun {
   // ratio to |dL/dx| with the weights as drawn, for the plain, BatchNorm and LayerNorm stacks
   // with PyTorch's eps (1e-5), and for BatchNorm with eps kTinyEps.
   double scaled_plain = 0.0, scaled_batch = 0.0, scaled_layer = 0.0, scaled_batch_tiny = 0.0;
+  EpsTrace eps, eps_tiny;  // the BatchNorm stack's, with PyTorch's eps and with kTinyEps
 };
 
 constexpr double kScale = 10.0;
@@ -357,6 +403,14 @@ int main(int argc, char** argv) {
     run.scaled_batch = scaled(kBatch, 1e-5);
     run.scaled_layer = scaled(kLayer, 1e-5);
     run.scaled_batch_tiny = scaled(kBatch, kTinyEps);
+    auto trace = [&](double eps) {
+      ag::Generator drawn_gen(weight_seed), scaled_gen(weight_seed);
+      const Stack drawn(variants[kBatch], depth, width, drawn_gen, 1.0, eps);
+      const Stack scaled_stack(variants[kBatch], depth, width, scaled_gen, kScale, eps);
+      return eps_trace(drawn, scaled_stack, kScale, data.x);
+    };
+    run.eps = trace(1e-5);
+    run.eps_tiny = trace(kTinyEps);
     runs.push_back(std::move(run));
   }
 
@@ -454,6 +508,64 @@ int main(int argc, char** argv) {
         range_text(bt, "{:.4f}"));
     t.table("scale", text, tut::Kind::trained);
     fmt::print("\n");
+  }
+  {
+    // Why eps matters (eps_trace): per layer, over the seeds, the smallest unit's batch variance
+    // as drawn, and how far the x10 stack's h (divided by 10) has drifted from the drawn one's.
+    t.paragraph(fmt::format(
+        "Why eps breaks the invariance. BatchNorm divides by sqrt(var + eps), var being each "
+        "unit's variance over the batch; with the weights x{0} var is {1} times larger and eps's "
+        "share {1} times smaller, so the two stacks' normalized outputs differ by about "
+        "eps / (2 var) at the first scaled layer. Per layer of the BatchNorm stack, over the "
+        "seeds: the smallest unit variance as drawn, and the drift, |h_scaled / {0} - h_drawn| / "
+        "|h_drawn|, of what the layer receives, with eps 1e-5 and with eps {2:.0e}:",
+        kScale, kScale * kScale, kTinyEps));
+    auto at_layer = [&](size_t l, auto member) {
+      std::vector<double> v;
+      for (const SeedRun& r : runs) v.push_back(member(r)[l]);
+      return v;
+    };
+    std::string text = fmt::format("  {:>5}  {:>28}  {:>22}  {:>22}\n", "layer",
+                                   "smallest unit var, as drawn", "drift, eps 1e-5",
+                                   fmt::format("drift, eps {:.0e}", kTinyEps));
+    std::vector<size_t> shown = {1, 2, 3, 5, 10, 20, 30, 40, static_cast<size_t>(depth)};
+    shown.erase(std::remove_if(shown.begin(), shown.end(),
+                               [&](size_t l) { return l > static_cast<size_t>(depth); }),
+                shown.end());
+    auto med = [](const std::vector<double>& v) { return tut::median(v); };
+    auto low = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+    auto high = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+    for (const size_t l : shown) {
+      const auto var = at_layer(l - 1, [](const SeedRun& r) { return r.eps.smallest_var; });
+      const auto drift = at_layer(l - 1, [](const SeedRun& r) { return r.eps.drift; });
+      const auto tiny = at_layer(l - 1, [](const SeedRun& r) { return r.eps_tiny.drift; });
+      text += fmt::format(
+          "  {:>5}  {:>28}  {:>22}  {:>22}\n", l,
+          fmt::format("{:.2g} ({:.2g} to {:.2g})", med(var), low(var), high(var)),
+          fmt::format("{:.1e} (max {:.1e})", med(drift), high(drift)),
+          fmt::format("{:.1e} (max {:.1e})", med(tiny), high(tiny)));
+    }
+    text += "  (median over the seeds, and the smallest to the largest; layer 1 receives the data)\n";
+    t.table("eps_trace", text, tut::Kind::trained);
+    fmt::print("\n");
+    // (Layer 2's normalization is the first to receive the scaled h, so layer 3 is the first
+    // whose input eps can have moved: the drift starts there.)
+    std::vector<double> all_var, first, last, last_tiny, growth;
+    const size_t third = std::min<size_t>(2, static_cast<size_t>(depth) - 1);  // (--depth 2)
+    for (const SeedRun& r : runs) {
+      all_var.insert(all_var.end(), r.eps.smallest_var.begin() + 1, r.eps.smallest_var.end());
+      first.push_back(r.eps.drift[third]);
+      last.push_back(r.eps.drift.back());
+      last_tiny.push_back(r.eps_tiny.drift.back());
+      growth.push_back(r.eps.drift.back() / r.eps.drift[third]);
+    }
+    t.value("eps_smallest_var", low(all_var), "{:.2g}", tut::Kind::trained);
+    t.value("eps_over_var", 1e-5 / low(all_var), "{:.1e}", tut::Kind::trained);
+    t.value("eps_drift_layer3", med(first), "{:.1e}", tut::Kind::trained);
+    t.value("eps_drift_growth", med(growth), "{:.1e}", tut::Kind::trained);
+    t.value("eps_drift_last", med(last), "{:.2g}", tut::Kind::trained);
+    t.value("eps_drift_last_max", high(last), "{:.2g}", tut::Kind::trained);
+    t.value("eps_tiny_drift_last", high(last_tiny), "{:.1e}", tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -59,7 +59,19 @@ TEST_CASE("stray_numbers finds measured-looking numbers in prose, and only there
         V{"1.4e4", "53%", "374 s", "1.3 ms"});
   CHECK(pages::stray_numbers("a\n\nb 0.5").at(0).line == 3);
   // Integers, years, sections, words glued to digits are prose.
-  CHECK(texts("T = 100 steps of 16 units (Le et al. 2015, §2.1, section 2.1), log10, W_hh2, x86")
+  CHECK(texts("T = 100 of 16 units (Le et al. 2015, §2.1, section 2.1), log10, W_hh2, x86").empty());
+  // ... but not an integer before a word the programs count by: the two numbers that went stale
+  // on docs/graphs.md and docs/nn.md ("713 tape nodes", "about 800 steps"), and counts spelled
+  // out as a result ("nine of ten seeds", "eight of the ten", "ten seeds").
+  CHECK(texts("its classifier has 713 tape nodes, and gets there in about 800\nsteps") ==
+        V{"713 tape nodes", "800 steps"});
+  CHECK(texts("it held in 16 of 20 seeds, 17 of 21 rounds, a 4096 bytes buffer") ==
+        V{"20 seeds", "21 rounds", "4096 bytes"});
+  CHECK(texts("Nine of ten seeds; eight of the ten; in ten seeds; two of 20") ==
+        V{"Nine of ten", "eight of the ten", "ten seeds", "two of 20"});
+  // Names with a number are not counts ("tutorial 12 runs", "issue 19"), nor is a count word
+  // describing the method ("two steps", "one seed", "three LSTM steps").
+  CHECK(texts("tutorial 12 runs it; issue 19 steps in; in two steps; one seed; three LSTM steps")
             .empty());
   // Markers, code spans, fenced blocks, comments, link targets and addresses are not prose.
   CHECK(texts("ratio <!-- results: value r -->0.158<!-- /results --> and `rho = 0.9`").empty());
@@ -128,6 +140,37 @@ const std::vector<Allowed> kAllowed = {
      "l.at(\"output\"), 1e-14);"},
     {"docs/nn.md", "1e-10", "the torch-fixture tests' tolerance", "tests/nn/fixtures.hpp",
      "double tol = 1e-10)"},
+    {"docs/nn.md", "100 SGD steps", "the moons test's steps", "tests/nn/training_test.cpp",
+     "const int steps = 100;"},
+    {"docs/nn.md", "3000 steps", "the adding-problem test's budget", "tests/nn/training_test.cpp",
+     "max_steps = 3000"},
+    // Counts of seeds: how many each tutorial runs in full mode, and the rule's arithmetic on them.
+    {"README.md", "20 seeds", "tutorials 04 and 11's seeds", "tutorials/11_relu_in_lstm_gates.cpp",
+     "t.full_mode_seeds(20);"},
+    {"docs/README.md", "10 seeds", kVerdictRule + "; most tutorials' seeds",
+     "tutorials/05_relu_claims.cpp", "t.full_mode_seeds(10);"},
+    {"docs/README.md", "20 seeds", kVerdictRule + "; tutorials 04 and 11's seeds",
+     "tutorials/11_relu_in_lstm_gates.cpp", "t.full_mode_seeds(20);"},
+    {"docs/README.md", "6 seeds", kVerdictRule},
+    {"docs/README.md", "2 seeds", "--quick's seeds", "tutorials/common/tutorial.hpp",
+     "quick ? 2 : full_seeds_"},
+    // Lengths of the sequences the pictures and tutorial 09 unroll (settings, not results).
+    {"docs/concepts/the-lstm.md", "100 steps", "tutorial 09's T",
+     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
+    {"docs/concepts/vanishing-and-exploding.md", "100 steps", "tutorial 09's T",
+     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
+    {"docs/graphs.md", "100 time steps", "tutorial 09's T", "tutorials/09_gradients_through_time.cpp",
+     "int64_t T = 100"},
+    {"docs/graphs.md", "30 steps", "the gallery's RNN and LSTM", "viz/examples/viz_gallery.cpp",
+     "ex::tanh_rnn(30, 16)"},
+    {"docs/graphs.md", "100 steps", "the gallery's long LSTM, viz_fold_bench's too",
+     "viz/examples/viz_fold_bench.cpp", "int steps = 100, hidden = 32"},
+    {"docs/graphs.md", "1000 steps", "viz_fold_bench's scope per block",
+     "viz/examples/viz_fold_bench.cpp", "start += 1000"},
+    {"docs/graphs.md", "8 MB", "Linux's default stack size (ulimit -s), a fact about the system"},
+    {"docs/graphs.md", "1 pt", "a unit's definition (1 pt = 4/3 px)"},
+    {"docs/fuzzing.md", "12 engine ops", "ops_fuzz's longest program", "fuzz/ops_fuzz.cpp",
+     "constexpr int kMaxOps = 12;"},
 };
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -251,6 +294,57 @@ TEST_CASE("no measured number is typed outside markers on the concept pages, REA
       "<!-- results: value NN_name/KEY --><!-- /results --> (tools/pages.hpp); a setting of the "
       "code goes in a code span or in kAllowed with the reason");
   INFO(fmt::format("{}", fmt::join(problems, "\n")));
+  CHECK(problems.empty());
+}
+
+// ----- timing verdicts only through markers ------------------------------------------------------
+
+TEST_CASE("no tutorial page types the verdict of a timing claim around it") {
+  // A timing's verdict moves with the machine's load, and CI never compares it (tut::Kind::timing):
+  // the page may show what the committed run printed, through its claim marker, but a verdict word
+  // typed next to it would say what a later run may no longer print. Checked over the prose from
+  // the claim or heading before the timing claim's marker to the claim or heading after it.
+  static const std::regex verdict_word(R"(REPRODUCED|NO VERDICT|MIXED)");
+  std::vector<std::string> problems;
+  size_t timing_claims = 0;
+  for (const std::string& page : files_under("docs/tutorials", ".md")) {
+    const fs::path results = kRoot / "docs/tutorials/results" /
+                             (fs::path(page).stem().string() + ".json");
+    if (!fs::exists(results)) continue;
+    const pages::Json claims = pages::Json::parse(read(results)).at("claims");
+    const std::string text = read(kRoot / page), prose = pages::prose_only(text);
+    for (size_t k = 0; k < claims.size(); ++k) {
+      if (claims[k].value("kind", "") != "timing") continue;
+      ++timing_claims;
+      std::string marker = fmt::format("<!-- results: claim {} -->", k + 1);
+      size_t at = text.find(marker);
+      if (at == std::string::npos) at = text.find("<!-- results: claims -->");
+      if (at == std::string::npos) continue;  // the page does not show it
+      // (A marker or a heading bounds the stretch; prose_only keeps offsets, so text and prose
+      // line up.)
+      auto bound_before = [&](size_t from) {
+        const size_t claim = text.rfind("<!-- results: claim", from == 0 ? 0 : from - 1);
+        const size_t heading = text.rfind("\n#", from);
+        size_t b = 0;
+        if (claim != std::string::npos) b = std::max(b, claim);
+        if (heading != std::string::npos) b = std::max(b, heading);
+        return b;
+      };
+      const size_t next_claim = text.find("<!-- results: claim", at + 1);
+      const size_t next_heading = text.find("\n#", at);
+      const size_t end = std::min({next_claim, next_heading, text.size()});
+      const size_t begin = bound_before(at);
+      const std::string stretch = prose.substr(begin, end - begin);
+      for (auto m = std::sregex_iterator(stretch.begin(), stretch.end(), verdict_word);
+           m != std::sregex_iterator(); ++m) {
+        problems.push_back(fmt::format(
+            "{}:{}: '{}' typed beside timing claim {}", page,
+            line_of(text, begin + static_cast<size_t>(m->position(0))), m->str(0), k + 1));
+      }
+    }
+  }
+  INFO(fmt::format("{}", fmt::join(problems, "\n")));
+  CHECK(timing_claims >= 2);  // tutorials 05 and 11
   CHECK(problems.empty());
 }
 

@@ -108,6 +108,54 @@ TEST_CASE("a per-seed comparison counts only beyond the margin: near-ties cannot
   CHECK_FALSE(missed.tie);
 }
 
+TEST_CASE("a timing round counts only beyond the timing margin, and the verdict line says so") {
+  // 21 rounds of "relu's step takes less CPU time than sigmoid's": 16 where relu is 10% faster,
+  // 5 where the two differ by 1%, as the load leaves them. Without a margin the load decides
+  // those 5 and the verdict (tutorial 11's claim 10 went from 17 to 16 of 21 between two runs);
+  // with it they are ties on either side, and the verdict is the same.
+  auto rounds = [](double near_relu) {
+    std::vector<tut::SeedResult> r;
+    for (uint64_t k = 1; k <= 16; ++k) r.push_back(tut::timed_round(k, "", {tut::below(0.9, 1.0)}));
+    for (uint64_t k = 17; k <= 21; ++k) {
+      r.push_back(tut::timed_round(k, "", {tut::below(near_relu, 1.0)}));
+    }
+    return r;
+  };
+  CHECK(tut::kTimingMargin == 0.05);
+  for (const double near_relu : {0.99, 1.01}) {
+    const auto r = rounds(near_relu);
+    CHECK(std::count_if(r.begin(), r.end(), [](auto& x) { return x.holds; }) == 16);
+    CHECK(std::count_if(r.begin(), r.end(), [](auto& x) { return x.tie; }) == 5);
+  }
+  // A seed's margin would have decided a 3% round; the timing margin calls it a tie.
+  CHECK(tut::judged(1, "", {tut::below(0.97, 1.0)}).holds);
+  CHECK(tut::timed_round(1, "", {tut::below(0.97, 1.0)}).tie);
+  CHECK(tut::timed_round(1, "", {tut::below(1.06, 1.0)}).margin == tut::kTimingMargin);
+  CHECK_FALSE(tut::timed_round(1, "", {tut::below(1.06, 1.0)}).tie);
+
+  // Printed: the count, the margin and the ties, NO VERDICT for MIXED, no row per round, and
+  // never in the exit code (not even NOT REPRODUCED).
+  const std::string dir = (std::filesystem::temp_directory_path() / "tapegrad_timing_test").string();
+  std::filesystem::remove_all(dir);
+  tut::Tutorial t("00_test", "Test", "intro");
+  const char* argv[] = {"00_test", "--quick", "--out", dir.c_str()};
+  t.cli.parse(4, argv);
+  t.timing_claim("relu is faster", "median 10%", rounds(0.99));
+  t.timing_claim("sigmoid is faster", "never", {tut::timed_round(1, "", {tut::below(2.0, 1.0)})});
+  CHECK(t.finish() == 0);
+  std::ifstream in(dir + "/results.json");
+  const pages::Json r = pages::Json::parse(in);
+  const std::string text = r.at("claims")[0].at("text").get<std::string>();
+  INFO(text);
+  CHECK(text.find("holds in 16 of 21 rounds by more than 5%, 5 ties; REPRODUCED needs 17") !=
+        std::string::npos);
+  CHECK(r.at("claims")[0].at("verdict") == "NO VERDICT");
+  CHECK(r.at("claims")[0].at("kind") == "timing");
+  CHECK(text.find("seed") == std::string::npos);
+  CHECK(r.at("claims")[1].at("verdict") == "NOT REPRODUCED");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a seed holds only when every comparison clears the margin, and NaN fails") {
   // The smallest slack decides: one clear miss fails the seed, one near-tie makes it a tie.
   CHECK(tut::judged(1, "", {tut::above(10.0, 1.0), tut::below(1e-9, 1e-3)}).holds);
@@ -120,6 +168,13 @@ TEST_CASE("a seed holds only when every comparison clears the margin, and NaN fa
   CHECK(tut::below(-2.0, -1.0).slack() == Approx(0.5));
   CHECK(tut::above(5.0, 0.0).slack() == 1.0);
   CHECK(tut::below(0.0, 0.0).slack() == 0.0);  // equal: a tie
+  // Against a bound of 0 the slack relative to the larger side is always +-1, and the margin
+  // would decide nothing; in the claim's own unit it does (tutorial 04: y * score against 0, in
+  // units of the hinge's margin of 1).
+  CHECK(tut::above(0.001, 0.0).slack() == 1.0);
+  CHECK(tut::judged(1, "", {tut::above_in_units(0.001, 0.0, 1.0)}).tie);
+  CHECK(tut::judged(1, "", {tut::above_in_units(0.02, 0.0, 1.0)}).holds);
+  CHECK(tut::above_in_units(-0.5, 0.0, 1.0).slack() == -0.5);
   // A diverged run (NaN) holds nothing, on either side of a comparison; infinity is compared.
   CHECK_FALSE(tut::judged(1, "", {tut::below(NAN, 1.0)}).holds);
   CHECK_FALSE(tut::judged(1, "", {tut::above(1.0, NAN)}).tie);
