@@ -148,7 +148,7 @@ struct Options {
   // Graphviz rankdir: "LR" (inputs left, loss right, like micrograd), "TB", "RL" or "BT".
   std::string rankdir = "LR";
   // A title drawn above the picture (empty: none).
-  std::string title;
+  std::string title = {};
   // Folded view: also draw parameters, and the work computed from them alone (an RNN's weights
   // transposed once per sequence), with one edge into each cluster that uses them. Off by
   // default. Their gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
