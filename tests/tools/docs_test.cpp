@@ -145,8 +145,6 @@ const std::vector<Allowed> kAllowed = {
     {"docs/nn.md", "3000 steps", "the adding-problem test's budget", "tests/nn/training_test.cpp",
      "max_steps = 3000"},
     // Counts of seeds: how many each tutorial runs in full mode, and the rule's arithmetic on them.
-    {"README.md", "20 seeds", "tutorials 04 and 11's seeds", "tutorials/11_relu_in_lstm_gates.cpp",
-     "t.full_mode_seeds(20);"},
     {"docs/README.md", "10 seeds", kVerdictRule + "; most tutorials' seeds",
      "tutorials/05_relu_claims.cpp", "t.full_mode_seeds(10);"},
     {"docs/README.md", "20 seeds", kVerdictRule + "; tutorials 04 and 11's seeds",
