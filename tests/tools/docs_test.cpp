@@ -198,6 +198,48 @@ const std::vector<Allowed> kAllowed = {
      "tutorials/08_lstm_from_primitives.cpp", "long_steps = std::min<int64_t>(long_steps, 10);"},
     {"docs/tutorials/08_lstm_from_primitives.md", "1e-6", "ag::gradcheck's step",
      "autograd/include/autograd/gradcheck.hpp", "double eps = 1e-6;"},
+    {"docs/tutorials/06_initialization.md", "two seeds", "--quick's seeds",
+     "tutorials/common/tutorial.hpp", "quick ? 2 : full_seeds_"},
+    {"docs/tutorials/06_initialization.md", "0.1", "the inputs' standard deviation in the linear "
+     "regime", "tutorials/06_initialization.cpp", "const double small = 0.1;"},
+    {"docs/tutorials/06_initialization.md", "10%", "the tolerance of \"a step is the formula\"",
+     "tutorials/06_initialization.cpp", "kStepTolerance = 0.10"},
+    {"docs/tutorials/06_initialization.md", "1.04", "an example of a drift of a few percent per "
+     "layer (not a measurement; its 29th power is computed below)"},
+    {"docs/tutorials/06_initialization.md", "0.3", "the LeakyReLU's slope",
+     "tutorials/06_initialization.cpp", "constexpr double kSlope = 0.3;"},
+    {"docs/tutorials/06_initialization.md", "29 steps", "between the 30 layers of the ReLU MLPs",
+     "tutorials/06_initialization.cpp", "relu_depth = 30;"},
+    {"docs/tutorials/06_initialization.md", "2 each step", "He's gain for ReLU (a definition, "
+     "He et al. 2015)"},
+    {"docs/tutorials/06_initialization.md", "0.01", "PyTorch's default LeakyReLU slope (a fact "
+     "about torch)"},
+    {"docs/tutorials/07_dying_relu.md", "two seeds", "--quick's seeds", "tutorials/common/tutorial.hpp",
+     "quick ? 2 : full_seeds_"},
+    {"docs/tutorials/07_dying_relu.md", "1903.06733", "the arXiv number of the paper the page cites"},
+    {"docs/tutorials/07_dying_relu.md", "0.6007", "RAI's standard deviation, from its public code", "tutorials/07_dying_relu.cpp",
+     "const double sigma = 0.6007 / std::sqrt("},
+    {"docs/tutorials/07_dying_relu.md", "0.5", "the read-out's constant", "tutorials/07_dying_relu.cpp", "+ 0.5;  // [1, 1]: a constant 0.5"},
+    {"docs/tutorials/07_dying_relu.md", "10%", "the cells where the formula's dying rate is at least 0.1", "tutorials/07_dying_relu.cpp",
+     "if (p_dead(c.N, c.L) < 0.1) continue;"},
+    {"docs/tutorials/07_dying_relu.md", "0.1", "the cells where the formula's dying rate is at least 0.1", "tutorials/07_dying_relu.cpp",
+     "if (p_dead(c.N, c.L) < 0.1) continue;"},
+    {"docs/tutorials/07_dying_relu.md", "0.01", "PyTorch's LeakyReLU slope, the first of the two compared", "tutorials/07_dying_relu.cpp",
+     "grad_001.push_back(gradient_at_layer1(net, x1, 0.01,"},
+    {"docs/tutorials/07_dying_relu.md", "1%", "PyTorch's slope 0.01 as a share of the gradient", "tutorials/07_dying_relu.cpp",
+     "grad_001.push_back(gradient_at_layer1(net, x1, 0.01,"},
+    {"docs/tutorials/07_dying_relu.md", "0.3", "Keras's LeakyReLU slope, the second of the two compared", "tutorials/07_dying_relu.cpp",
+     "grad_03.push_back(gradient_at_layer1(net, x1, 0.3,"},
+    {"docs/tutorials/07_dying_relu.md", "30%", "Keras's slope 0.3 as a share of the gradient", "tutorials/07_dying_relu.cpp",
+     "grad_03.push_back(gradient_at_layer1(net, x1, 0.3,"},
+    {"docs/tutorials/09_gradients_through_time.md", "10 seeds", "the default full-mode seeds",
+     "tutorials/common/tutorial.hpp", "int full_seeds_ = 10;"},
+    {"docs/tutorials/09_gradients_through_time.md", "1e-30", "the scale tutorial 09 draws on "
+     "(scale.log10_min = -30.0, checked above)"},
+    {"docs/tutorials/09_gradients_through_time.md", "1e-3", "the threshold of \"vanishes\"",
+     "tutorials/09_gradients_through_time.cpp", "{tut::below(r[0], 1e-3)}"},
+    {"docs/tutorials/09_gradients_through_time.md", "100 steps", "tutorial 09's T",
+     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
 };
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -239,6 +281,20 @@ std::vector<Computed> computed_numbers() {
       {"docs/graphs.md", "0.5", "× 0.5 (tanh)", 1.0 - o * o, "{:.1f}"},
       {"docs/graphs.md", "1.5", "= −1.5, which is what its box says", -(1.0 - o * o) * -3.0,
        "{:.1f}"},
+      // Tutorial 06's arithmetic: a drift of 4% per step over 29 steps; the per-step factor of a
+      // LeakyReLU of slope a with He's gain 2, 2 (1 + a²) / 2 = 1 + a², for a = 0.3 and 0.01.
+      {"docs/tutorials/06_initialization.md", "3.1", "(1.04²⁹ ≈ 3.1)", std::pow(1.04, 29.0),
+       "{:.1f}"},
+      {"docs/tutorials/06_initialization.md", "1.09", "each step is 1.09", 1 + 0.3 * 0.3, "{:.2f}"},
+      {"docs/tutorials/06_initialization.md", "1.0001", "the difference is 1.0001²⁹",
+       1 + 0.01 * 0.01, "{:.4f}"},
+      // Tutorial 07: the variance a LeakyReLU of slope 0.3 passes through its negative half, a².
+      {"docs/tutorials/07_dying_relu.md", "0.09", "2/(1 + 0.09)", 0.3 * 0.3, "{:.2f}"},
+      // A forget gate's value at initialisation: sigmoid of its bias, 0 (PyTorch's) or 1.
+      {"docs/tutorials/09_gradients_through_time.md", "0.5", "about σ(0) = 0.5", sigmoid(0.0),
+       "{:.1f}"},
+      {"docs/tutorials/09_gradients_through_time.md", "0.73", "σ(1) = 0.73", sigmoid(1.0),
+       "{:.2f}"},
       // The adding problem's baseline: predicting 1 (the mean of u1 + u2) scores Var = 1/6.
       {"docs/nn.md", "0.167", "1/6 ≈ 0.167", 1.0 / 6.0, "{:.3f}"},
   };
@@ -253,7 +309,10 @@ const std::vector<std::string> kTutorialPagesCovered = {
     "docs/tutorials/03_tensors_and_broadcasting.md",
     "docs/tutorials/04_moons_mlp.md",
     "docs/tutorials/05_relu_claims.md",
+    "docs/tutorials/06_initialization.md",
+    "docs/tutorials/07_dying_relu.md",
     "docs/tutorials/08_lstm_from_primitives.md",
+    "docs/tutorials/09_gradients_through_time.md",
 };
 
 // The pages the rule covers: the concept pages, the READMEs, the graph guide, every other page
