@@ -232,6 +232,31 @@ const std::vector<Allowed> kAllowed = {
      "grad_03.push_back(gradient_at_layer1(net, x1, 0.3,"},
     {"docs/tutorials/07_dying_relu.md", "30%", "Keras's slope 0.3 as a share of the gradient", "tutorials/07_dying_relu.cpp",
      "grad_03.push_back(gradient_at_layer1(net, x1, 0.3,"},
+    // (Its history: an earlier version's settings and seeds, told as such.)
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "50 steps", "an earlier version's sequence length (the page's history)"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "1500 training steps", "an earlier version's training (the page's history)"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "10 seeds", "the seeds of an earlier version (the page's history)"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "300 steps", "--quick's training steps", "tutorials/11_relu_in_lstm_gates.cpp",
+     "std::min<int64_t>(train_settings.steps, 300)"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "two seeds", "--quick's seeds", "tutorials/common/tutorial.hpp",
+     "quick ? 2 : full_seeds_"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "20 seeds", "the tutorial's full-mode seeds", "tutorials/11_relu_in_lstm_gates.cpp", "t.full_mode_seeds(20);"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "80%", kVerdictRule},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "1%", kVerdictRule},
+    // (Facts about Keras and TensorFlow: versions, and hard_sigmoid's definition.)
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "2.0", "the TensorFlow version whose documentation the page quotes"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "2.3", "the Keras version that changed the LSTM's default"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "1.15", "the last TensorFlow 1 version, which kept the old default"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "0.5", "the mean gate the control starts at, a sigmoid's at 0", "tutorials/11_relu_in_lstm_gates.cpp",
+     "(mean_gate(mid) < 0.5 ? lo : hi) = mid;"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "three rounds", "the control's rounds of \"run, solve\"", "tutorials/11_relu_in_lstm_gates.cpp",
+     "for (int round = 0; round < 3; ++round)"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "1.2", "the scale that makes PyTorch's hard sigmoid Keras's", "tutorials/11_relu_in_lstm_gates.cpp",
+     "on_gate_rows(*p, H, 0.0, 1.2);"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "0.01", "Adam's learning rate", "tutorials/11_relu_in_lstm_gates.cpp", "double lr = 1e-2;"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "0.05", "the test MSE under which a run has learned", "tutorials/11_relu_in_lstm_gates.cpp",
+     "static constexpr double kLearned = 0.05;"},
+    {"docs/tutorials/11_relu_in_lstm_gates.md", "1 per step", "the LSTM's bound on the cell: |i·g| < 1 (a definition)"},
     {"docs/tutorials/09_gradients_through_time.md", "10 seeds", "the default full-mode seeds",
      "tutorials/common/tutorial.hpp", "int full_seeds_ = 10;"},
     {"docs/tutorials/09_gradients_through_time.md", "1e-30", "the scale tutorial 09 draws on "
@@ -290,6 +315,13 @@ std::vector<Computed> computed_numbers() {
        1 + 0.01 * 0.01, "{:.4f}"},
       // Tutorial 07: the variance a LeakyReLU of slope 0.3 passes through its negative half, a².
       {"docs/tutorials/07_dying_relu.md", "0.09", "2/(1 + 0.09)", 0.3 * 0.3, "{:.2f}"},
+      // Tutorial 11: where Keras's hard sigmoid 0.2 x + 0.5 reaches 0 and 1; the baseline 1/6 and
+      // the share of it a test MSE of 0.05 explains.
+      {"docs/tutorials/11_relu_in_lstm_gates.md", "2.5", "0 below x = −2.5, 1 above 2.5",
+       0.5 / 0.2, "{:.1f}"},
+      {"docs/tutorials/11_relu_in_lstm_gates.md", "0.167", "1/6 ≈ 0.167", 1.0 / 6.0, "{:.3f}"},
+      {"docs/tutorials/11_relu_in_lstm_gates.md", "70%", "at least 70% of the",
+       100 * (1 - 0.05 * 6), "{:.0f}%"},
       // A forget gate's value at initialisation: sigmoid of its bias, 0 (PyTorch's) or 1.
       {"docs/tutorials/09_gradients_through_time.md", "0.5", "about σ(0) = 0.5", sigmoid(0.0),
        "{:.1f}"},
@@ -313,6 +345,7 @@ const std::vector<std::string> kTutorialPagesCovered = {
     "docs/tutorials/07_dying_relu.md",
     "docs/tutorials/08_lstm_from_primitives.md",
     "docs/tutorials/09_gradients_through_time.md",
+    "docs/tutorials/11_relu_in_lstm_gates.md",
 };
 
 // The pages the rule covers: the concept pages, the READMEs, the graph guide, every other page
