@@ -257,6 +257,18 @@ const std::vector<Allowed> kAllowed = {
     {"docs/tutorials/11_relu_in_lstm_gates.md", "0.05", "the test MSE under which a run has learned", "tutorials/11_relu_in_lstm_gates.cpp",
      "static constexpr double kLearned = 0.05;"},
     {"docs/tutorials/11_relu_in_lstm_gates.md", "1 per step", "the LSTM's bound on the cell: |i·g| < 1 (a definition)"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e-3", "Adam's learning rate", "tutorials/13_making_gradients_propagate.cpp", "double lr = 1e-3;"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "100 steps", "the training budget", "tutorials/13_making_gradients_propagate.cpp", "int steps = 100;"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e-8", kScale},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e2", kScale},
+    {"docs/tutorials/13_making_gradients_propagate.md", "100%", "the width of a picture in the page's HTML table, not a result"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e-5", "PyTorch's eps, the normalizations' default", "tutorials/13_making_gradients_propagate.cpp", "double eps = 1e-5)"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e-12", "the BatchNorm eps of the scale test", "tutorials/13_making_gradients_propagate.cpp",
+     "constexpr double kTinyEps = 1e-12;"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1e-6", "the threshold of \"vanished\"", "tutorials/13_making_gradients_propagate.cpp",
+     "tut::below(r.init[kPlain].ratio, 1e-6)"},
+    {"docs/tutorials/13_making_gradients_propagate.md", "1%", "the threshold of \"unaffected\"", "tutorials/13_making_gradients_propagate.cpp",
+     "tut::below(std::abs(r.scaled_batch_tiny - 1.0), 0.01)"},
     {"docs/tutorials/09_gradients_through_time.md", "10 seeds", "the default full-mode seeds",
      "tutorials/common/tutorial.hpp", "int full_seeds_ = 10;"},
     {"docs/tutorials/09_gradients_through_time.md", "1e-30", "the scale tutorial 09 draws on "
@@ -322,6 +334,11 @@ std::vector<Computed> computed_numbers() {
       {"docs/tutorials/11_relu_in_lstm_gates.md", "0.167", "1/6 ≈ 0.167", 1.0 / 6.0, "{:.3f}"},
       {"docs/tutorials/11_relu_in_lstm_gates.md", "70%", "at least 70% of the",
        100 * (1 - 0.05 * 6), "{:.0f}%"},
+      // Tutorial 13: 1/√6 per layer over 49 layers is (1/6)^24.5, about 1e-19 (its power of ten).
+      {"docs/tutorials/13_making_gradients_propagate.md", "24.5", "(1/6)^24.5 ≈ 1e-19", 49 / 2.0,
+       "{:.1f}"},
+      {"docs/tutorials/13_making_gradients_propagate.md", "1e-19", "(1/6)^24.5 ≈ 1e-19",
+       std::pow(10.0, std::round(24.5 * std::log10(1.0 / 6.0))), "{:.0e}"},
       // A forget gate's value at initialisation: sigmoid of its bias, 0 (PyTorch's) or 1.
       {"docs/tutorials/09_gradients_through_time.md", "0.5", "about σ(0) = 0.5", sigmoid(0.0),
        "{:.1f}"},
@@ -346,6 +363,7 @@ const std::vector<std::string> kTutorialPagesCovered = {
     "docs/tutorials/08_lstm_from_primitives.md",
     "docs/tutorials/09_gradients_through_time.md",
     "docs/tutorials/11_relu_in_lstm_gates.md",
+    "docs/tutorials/13_making_gradients_propagate.md",
 };
 
 // The pages the rule covers: the concept pages, the READMEs, the graph guide, every other page
