@@ -269,6 +269,18 @@ const std::vector<Allowed> kAllowed = {
      "tut::below(r.init[kPlain].ratio, 1e-6)"},
     {"docs/tutorials/13_making_gradients_propagate.md", "1%", "the threshold of \"unaffected\"", "tutorials/13_making_gradients_propagate.cpp",
      "tut::below(std::abs(r.scaled_batch_tiny - 1.0), 0.01)"},
+    {"docs/tutorials/10_adding_problem.md", "1e-2", "Adam's learning rate", "tutorials/10_adding_problem.cpp", "double lr = 1e-2, clip = 1.0, target = 0.01;"},
+    {"docs/tutorials/10_adding_problem.md", "0.01", "the target test MSE", "tutorials/10_adding_problem.cpp", "double lr = 1e-2, clip = 1.0, target = 0.01;"},
+    {"docs/tutorials/10_adding_problem.md", "50 steps", "the steps between evaluations", "tutorials/10_adding_problem.cpp", "eval_every = 50"},
+    {"docs/tutorials/10_adding_problem.md", "1500 steps", "the training budget", "tutorials/10_adding_problem.cpp", "steps = 1500"},
+    {"docs/tutorials/10_adding_problem.md", "2000 steps", "an earlier version's budget (the page's history)"},
+    {"docs/tutorials/10_adding_problem.md", "ten seeds", "the default full-mode seeds", "tutorials/common/tutorial.hpp",
+     "int full_seeds_ = 10;"},
+    {"docs/tutorials/10_adding_problem.md", "10 seeds", "the default full-mode seeds", "tutorials/common/tutorial.hpp",
+     "int full_seeds_ = 10;"},
+    {"docs/tutorials/10_adding_problem.md", "0.1", "the tanh RNN's threshold", "tutorials/10_adding_problem.cpp", "tut::above(best(r.rnn), 0.1)"},
+    {"docs/tutorials/10_adding_problem.md", "20%", "claim 3's effect size", "tutorials/10_adding_problem.cpp", "constexpr int64_t kSoonerPercent = 20;"},
+    {"docs/tutorials/10_adding_problem.md", "1%", kVerdictRule},
     {"docs/tutorials/09_gradients_through_time.md", "10 seeds", "the default full-mode seeds",
      "tutorials/common/tutorial.hpp", "int full_seeds_ = 10;"},
     {"docs/tutorials/09_gradients_through_time.md", "1e-30", "the scale tutorial 09 draws on "
@@ -339,6 +351,12 @@ std::vector<Computed> computed_numbers() {
        "{:.1f}"},
       {"docs/tutorials/13_making_gradients_propagate.md", "1e-19", "(1/6)^24.5 ≈ 1e-19",
        std::pow(10.0, std::round(24.5 * std::log10(1.0 / 6.0))), "{:.0e}"},
+      // Tutorial 10's baselines: predicting the mean scores Var(u1 + u2) = 1/6; remembering only
+      // the later value, Var(u1) = 1/12.
+      {"docs/tutorials/10_adding_problem.md", "0.167", "1/6 ≈ 0.167", 1.0 / 6.0, "{:.3f}"},
+      {"docs/tutorials/10_adding_problem.md", "0.083", "1/12 ≈ 0.083", 1.0 / 12.0, "{:.3f}"},
+      {"docs/tutorials/10_adding_problem.md", "0.5", "z ≈ σ(0) = 0.5", sigmoid(0.0), "{:.1f}"},
+      {"docs/tutorials/10_adding_problem.md", "0.73", "σ(1) = 0.73", sigmoid(1.0), "{:.2f}"},
       // A forget gate's value at initialisation: sigmoid of its bias, 0 (PyTorch's) or 1.
       {"docs/tutorials/09_gradients_through_time.md", "0.5", "about σ(0) = 0.5", sigmoid(0.0),
        "{:.1f}"},
@@ -362,6 +380,7 @@ const std::vector<std::string> kTutorialPagesCovered = {
     "docs/tutorials/07_dying_relu.md",
     "docs/tutorials/08_lstm_from_primitives.md",
     "docs/tutorials/09_gradients_through_time.md",
+    "docs/tutorials/10_adding_problem.md",
     "docs/tutorials/11_relu_in_lstm_gates.md",
     "docs/tutorials/13_making_gradients_propagate.md",
 };
