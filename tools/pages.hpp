@@ -510,8 +510,8 @@ inline int count_word(std::string_view word) {
 // seeds") and a spelled-out "k of N" ("nine of ten"). They belong between markers, filled from a
 // run's results.
 // Allowed in prose, as typed:
-//   - integers without such a unit: sizes, years (2015), tutorial and issue numbers (tutorial 11,
-//     issue 19), thresholds the author fixed (100x);
+//   - integers without such a unit: sizes, years (2015), tutorial, issue and part numbers
+//     (tutorial 11, issue 19, Part 4), thresholds the author fixed (100x);
 //   - a section number after "§" or "section" (§2.1, section 2.1);
 //   - anything in a code span or a fenced block: code, formulas and option values (`rho = 0.9`,
 //     `f ≈ sigmoid(0) = 0.5`, `log10_min = -8`, `--seeds 10`) the reader could type; and link
@@ -620,11 +620,12 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     const std::string before = s.substr(i >= 12 ? i - 12 : 0, i >= 12 ? 12 : i);
     const bool section = before.ends_with("§") || before.ends_with("section ") ||
                          before.ends_with("sections ") || before.ends_with("and ");
-    // An integer before a unit word: a count, unless it names a tutorial, an issue or a section
-    // ("tutorial 12 runs", "issue 19 steps in").
+    // An integer before a unit word: a count, unless it names a tutorial, an issue, a section or
+    // a part of a program ("tutorial 12 runs", "issue 19 steps in", "Part 4 runs").
     const bool named = before.ends_with("tutorial ") || before.ends_with("tutorials ") ||
                        before.ends_with("issue ") || before.ends_with("exercise ") ||
-                       before.ends_with("section ") || before.ends_with("§");
+                       before.ends_with("section ") || before.ends_with("§") ||
+                       before.ends_with("Part ") || before.ends_with("part ");
     if (!measured && !fraction && !power && !named) {
       const std::string unit = with_unit(j);
       if (!unit.empty()) {
