@@ -478,10 +478,9 @@ inline std::string prose_only(std::string_view page) {
 // "16 of 20 seeds"): a measurement, not prose.
 inline bool count_unit(std::string_view word) {
   static constexpr std::string_view kUnits[] = {
-      "node",  "nodes", "step",   "steps", "seed",      "seeds",      "round",  "rounds",
-      "byte",  "bytes", "KB",     "MB",    "GB",        "pt",         "run",    "runs",
-      "epoch", "epochs", "iteration", "iterations", "edge", "edges", "op", "ops",
-      "parameters", "filters"};
+      "node",      "nodes",      "step", "steps", "seed", "seeds", "round",      "rounds", "byte",
+      "bytes",     "KB",         "MB",   "GB",    "pt",   "run",   "runs",       "epoch",  "epochs",
+      "iteration", "iterations", "edge", "edges", "op",   "ops",   "parameters", "filters"};
   return std::find(std::begin(kUnits), std::end(kUnits), word) != std::end(kUnits);
 }
 
@@ -490,9 +489,9 @@ inline bool count_unit(std::string_view word) {
 // of ten" is caught by its "ten".)
 inline int count_word(std::string_view word) {
   static constexpr std::string_view kWords[] = {
-      "zero",    "",        "two",       "three",    "four",     "five",    "six",
-      "seven",   "eight",   "nine",      "ten",      "eleven",   "twelve",  "thirteen",
-      "fourteen", "fifteen", "sixteen",  "seventeen", "eighteen", "nineteen", "twenty"};
+      "zero",     "",        "two",     "three",     "four",     "five",     "six",
+      "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
+      "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
   std::string lower(word);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (size_t k = 0; k < std::size(kWords); ++k) {

@@ -169,12 +169,12 @@ struct Experiment {
   std::unique_ptr<MLP> scalar_model;
   std::shared_ptr<ag::nn::Sequential> tensor_model;
   Run scalar_run, tensor_run;
-  double worst_loss_diff = 0.0;  // largest |scalar loss - tensor loss| over the steps
-  double param_diff = 0.0;       // largest |scalar parameter - tensor parameter| at the end
-  int64_t disagreements = 0;     // points the two trained styles classify differently
-  double score_diff = 0.0;       // largest |scalar score - tensor score| over the points
-  double nearest_score = INFINITY;   // smallest |score| of either style: the point nearest the
-                                     // boundary, which a score difference that large could flip
+  double worst_loss_diff = 0.0;       // largest |scalar loss - tensor loss| over the steps
+  double param_diff = 0.0;            // largest |scalar parameter - tensor parameter| at the end
+  int64_t disagreements = 0;          // points the two trained styles classify differently
+  double score_diff = 0.0;            // largest |scalar score - tensor score| over the points
+  double nearest_score = INFINITY;    // smallest |score| of either style: the point nearest the
+                                      // boundary, which a score difference that large could flip
   double smallest_margin = INFINITY;  // smallest y * score (scalar style): < 0 for a wrong point
   double scalar_acc = 0.0, tensor_acc = 0.0;  // training accuracy after the last update
   std::vector<int64_t> wrong;                 // the points the scalar style gets wrong
@@ -553,27 +553,26 @@ int main(int argc, char** argv) {
     at_100 += r.scalar_acc == 1.0 ? 1 : 0;
     // Each seed by the project's rule (tutorial.hpp): a comparison counts when it clears its
     // bound by more than the margin, and a near-tie is a tie.
-    same_curve.push_back(tut::judged(r.seed,
-                                     fmt::format("|loss diff| {:.1e}, |parameter diff| {:.1e}",
-                                                 r.worst_loss_diff, r.param_diff),
-                                     {tut::below(r.worst_loss_diff, 1e-9),
-                                      tut::below(r.param_diff, 1e-9)}));
+    same_curve.push_back(tut::judged(
+        r.seed,
+        fmt::format("|loss diff| {:.1e}, |parameter diff| {:.1e}", r.worst_loss_diff, r.param_diff),
+        {tut::below(r.worst_loss_diff, 1e-9), tut::below(r.param_diff, 1e-9)}));
     // The same labels, with room to spare: the two styles' scores differ by less than any score's
     // distance from the boundary, so no point is near enough it for their difference to flip it.
     // (A point the two styles label differently has scores of opposite signs, whose difference is
     // at least the nearest score: that seed fails, or ties.)
-    same_labels.push_back(tut::judged(
-        r.seed,
-        fmt::format("{} disagreements; scores within {:.1e}, the nearest {:.2g} from 0",
-                    r.disagreements, r.score_diff, r.nearest_score),
-        {tut::below(r.score_diff, r.nearest_score)}));
+    same_labels.push_back(
+        tut::judged(r.seed,
+                    fmt::format("{} disagreements; scores within {:.1e}, the nearest {:.2g} from 0",
+                                r.disagreements, r.score_diff, r.nearest_score),
+                    {tut::below(r.score_diff, r.nearest_score)}));
     // Every point on its side: y * score above 0 by more than the margin, in units of the hinge
     // loss's own margin of 1 (a point at y * score = 0.001 is right by rounding, not by training).
-    perfect.push_back(tut::judged(
-        r.seed,
-        fmt::format("{:.0f}% ({} of {} points wrong; smallest y * score {:+.3f})",
-                    100 * r.scalar_acc, r.wrong.size(), n, r.smallest_margin),
-        {tut::above_in_units(r.smallest_margin, 0.0, /*unit=*/1.0)}));
+    perfect.push_back(
+        tut::judged(r.seed,
+                    fmt::format("{:.0f}% ({} of {} points wrong; smallest y * score {:+.3f})",
+                                100 * r.scalar_acc, r.wrong.size(), n, r.smallest_margin),
+                    {tut::above_in_units(r.smallest_margin, 0.0, /*unit=*/1.0)}));
   }
   t.value("seeds_at_100", static_cast<double>(at_100), "{:.0f}");
   t.value("lowest_accuracy", 100 * lowest_acc, "{:.0f}", tut::Kind::trained);

@@ -233,12 +233,12 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     sigmoid_ratio.push_back(sigmoid_t.total_ns[r] / relu_t.total_ns[r]);
     tanh_ratio.push_back(tanh_t.total_ns[r] / relu_t.total_ns[r]);
-    relu_fastest.push_back(tut::timed_round(
-        static_cast<uint64_t>(r + 1),
-        fmt::format("ns per element relu {:.2f}, sigmoid {:.2f}, tanh {:.2f}", relu_t.total_ns[r],
-                    sigmoid_t.total_ns[r], tanh_t.total_ns[r]),
-        {tut::below(relu_t.total_ns[r], sigmoid_t.total_ns[r]),
-         tut::below(relu_t.total_ns[r], tanh_t.total_ns[r])}));
+    relu_fastest.push_back(
+        tut::timed_round(static_cast<uint64_t>(r + 1),
+                         fmt::format("ns per element relu {:.2f}, sigmoid {:.2f}, tanh {:.2f}",
+                                     relu_t.total_ns[r], sigmoid_t.total_ns[r], tanh_t.total_ns[r]),
+                         {tut::below(relu_t.total_ns[r], sigmoid_t.total_ns[r]),
+                          tut::below(relu_t.total_ns[r], tanh_t.total_ns[r])}));
   }
   {
     double slowest = 0.0;
@@ -483,9 +483,9 @@ int main(int argc, char** argv) {
                     "sigmoid/relu {:.1f}x ({:.1f}x-{:.1f}x), tanh/relu {:.1f}x ({:.1f}x-{:.1f}x); "
                     "a whole layer with relu instead of sigmoid {} (median round; from {:+.0f}% "
                     "to {:+.0f}%)",
-                    relu_s.median, sig_s.median, tanh_s.median, sig_r.median, sig_r.min,
-                    sig_r.max, tanh_r.median, tanh_r.min, tanh_r.max,
-                    saving_words(saving.median), saving.min, saving.max),
+                    relu_s.median, sig_s.median, tanh_s.median, sig_r.median, sig_r.min, sig_r.max,
+                    tanh_r.median, tanh_r.min, tanh_r.max, saving_words(saving.median), saving.min,
+                    saving.max),
         relu_fastest);
   }
   std::vector<tut::SeedResult> he_level, xavier_shrinks, sparse;

@@ -849,9 +849,9 @@ int main(int argc, char** argv) {
           r + 1, fmt::format("ms per step ReLU {:.3f}, sigmoid {:.3f}", ms_relu[r], ms_sigmoid[r]),
           {tut::below(ms_relu[r], ms_sigmoid[r])}));
     }
-    const std::string measured =
-        fmt::format("saving per round: median {:.0f}%, from {:.0f}% to {:.0f}%",
-                    tut::median(saved_relu), saved_min, saved_max);
+    const std::string measured = fmt::format(
+        "saving per round: median {:.0f}%, from {:.0f}% to {:.0f}%", tut::median(saved_relu),
+        saved_min, saved_max);
     t.timing_claim("A training step with ReLU gates takes less CPU time than with sigmoid gates",
                    measured, faster);
   }

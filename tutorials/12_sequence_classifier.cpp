@@ -534,8 +534,7 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
   }
   // (Told in full, the ReLU model's held-out accuracy is measured as it trains too, for the
   // chart: evaluation draws no random numbers and changes no weight.)
-  const Fit relu_fit =
-      run.has_relu ? fit(relu_model, train, test, s, seed, tell, nullptr) : Fit{};
+  const Fit relu_fit = run.has_relu ? fit(relu_model, train, test, s, seed, tell, nullptr) : Fit{};
   run.leaky_loss = leaky_fit.loss;
   run.relu_loss = relu_fit.loss;
   run.leaky_curve = leaky_fit.curve;
@@ -705,8 +704,9 @@ int main(int argc, char** argv) {
   t.cli.add_option("--shift", s.max_shift, "Largest time shift of a word in its clip, seconds")
       ->capture_default_str();
   t.cli.add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
-  t.cli.add_option("--relu-seeds", s.relu_seeds,
-                   "How many seeds (the first ones) also train the ReLU twin (claim 3)")
+  t.cli
+      .add_option("--relu-seeds", s.relu_seeds,
+                  "How many seeds (the first ones) also train the ReLU twin (claim 3)")
       ->capture_default_str();
   t.cli.add_option("--recordings", s.recordings,
                    "A folder of your own words (DIR/yes/*.wav, ...: 16-bit mono WAV), tested on "
@@ -800,10 +800,11 @@ int main(int argc, char** argv) {
   std::vector<double> leaky, relu, baseline;
   for (size_t i = 0; i < seeds.size(); ++i) {
     const SeedRun& r = runs[i];
-    const std::string relu_accuracy =
-        r.has_relu ? fmt::format("{:.1f}%", 100 * r.relu) : std::string("-");
-    const std::string relu_dead =
-        r.has_relu ? fmt::format("{:>5} + {:<3}", r.relu_dead.first, r.relu_dead.second) : "-";
+    const std::string relu_accuracy = r.has_relu ? fmt::format("{:.1f}%", 100 * r.relu)
+                                                 : std::string("-");
+    const std::string relu_dead = r.has_relu ? fmt::format("{:>5} + {:<3}", r.relu_dead.first,
+                                                           r.relu_dead.second)
+                                             : "-";
     table += fmt::format("  {:>4}  {:>15.1f}%  {:>9.1f}%  {:>10}  {:>5} + {:<3}  {:>11}\n",
                          seeds[i], 100 * r.baseline, 100 * r.leaky, relu_accuracy,
                          r.leaky_off.first, r.leaky_off.second, relu_dead);

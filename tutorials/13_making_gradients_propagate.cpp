@@ -225,7 +225,8 @@ EpsTrace eps_trace(const Stack& drawn, const Stack& scaled, double scale, const 
       double mean = 0.0, sq = 0.0;
       for (int64_t i = 0; i < batch; ++i) mean += ha[i * width + j];
       mean /= static_cast<double>(batch);
-      for (int64_t i = 0; i < batch; ++i) sq += (ha[i * width + j] - mean) * (ha[i * width + j] - mean);
+      for (int64_t i = 0; i < batch; ++i)
+        sq += (ha[i * width + j] - mean) * (ha[i * width + j] - mean);
       smallest = std::min(smallest, sq / static_cast<double>(batch));  // BatchNorm's biased var
     }
     // (Layer 1 receives the data itself in both stacks; from layer 2 on, the scaled stack's h is
@@ -539,13 +540,13 @@ int main(int argc, char** argv) {
       const auto var = at_layer(l - 1, [](const SeedRun& r) { return r.eps.smallest_var; });
       const auto drift = at_layer(l - 1, [](const SeedRun& r) { return r.eps.drift; });
       const auto tiny = at_layer(l - 1, [](const SeedRun& r) { return r.eps_tiny.drift; });
-      text += fmt::format(
-          "  {:>5}  {:>28}  {:>22}  {:>22}\n", l,
-          fmt::format("{:.2g} ({:.2g} to {:.2g})", med(var), low(var), high(var)),
-          fmt::format("{:.1e} (max {:.1e})", med(drift), high(drift)),
-          fmt::format("{:.1e} (max {:.1e})", med(tiny), high(tiny)));
+      text += fmt::format("  {:>5}  {:>28}  {:>22}  {:>22}\n", l,
+                          fmt::format("{:.2g} ({:.2g} to {:.2g})", med(var), low(var), high(var)),
+                          fmt::format("{:.1e} (max {:.1e})", med(drift), high(drift)),
+                          fmt::format("{:.1e} (max {:.1e})", med(tiny), high(tiny)));
     }
-    text += "  (median over the seeds, and the smallest to the largest; layer 1 receives the data)\n";
+    text +=
+        "  (median over the seeds, and the smallest to the largest; layer 1 receives the data)\n";
     t.table("eps_trace", text, tut::Kind::trained);
     fmt::print("\n");
     // (Layer 2's normalization is the first to receive the scaled h, so layer 3 is the first

@@ -135,7 +135,8 @@ TEST_CASE("a timing round counts only beyond the timing margin, and the verdict 
 
   // Printed: the count, the margin and the ties, NO VERDICT for MIXED, no row per round, and
   // never in the exit code (not even NOT REPRODUCED).
-  const std::string dir = (std::filesystem::temp_directory_path() / "tapegrad_timing_test").string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "tapegrad_timing_test").string();
   std::filesystem::remove_all(dir);
   tut::Tutorial t("00_test", "Test", "intro");
   const char* argv[] = {"00_test", "--quick", "--out", dir.c_str()};

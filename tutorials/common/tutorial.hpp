@@ -413,8 +413,7 @@ class Tutorial {
   // the timing margin: a round holds when it clears kTimingMargin, and a near-tie is a tie. Where
   // the rounds disagree (MIXED) the spread allows no verdict: NO VERDICT. The rounds are counted
   // on the verdict line, not listed one by one (the measured text should give their spread).
-  void timing_claim(std::string claim_text, std::string measured,
-                    std::vector<SeedResult> rounds) {
+  void timing_claim(std::string claim_text, std::string measured, std::vector<SeedResult> rounds) {
     claim(std::move(claim_text), std::move(measured), std::move(rounds), Kind::timing);
     claims_.back().unit = "rounds";
     claims_.back().list_rows = false;
@@ -477,8 +476,8 @@ class Tutorial {
     if (c.once)
       return fmt::format("holds in {} of 1 (judged once: nothing in it depends on a seed)",
                          c.holds);
-    std::string margin = c.compared ? fmt::format("by more than {:g}%, {} tie{}",
-                                                  100 * c.margin(), c.ties, c.ties == 1 ? "" : "s")
+    std::string margin = c.compared ? fmt::format("by more than {:g}%, {} tie{}", 100 * c.margin(),
+                                                  c.ties, c.ties == 1 ? "" : "s")
                                     : "(exact checks: no margin)";
     const size_t needed = needed_to_reproduce(c.n);
     const std::string needs = needed > 0 ? fmt::format("REPRODUCED needs {}", needed)

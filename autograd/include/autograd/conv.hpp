@@ -79,13 +79,14 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
 
 // ----- pooling -------------------------------------------------------------------------------
 struct MaxPool2dOptions {
-  Size2 kernel_size;            // required: the window's height and width
-  std::optional<Size2> stride = std::nullopt;  // unset: kernel_size (windows side by side), PyTorch's default
-  Size2 padding = 0;            // at most half the kernel on each axis, as PyTorch requires
+  Size2 kernel_size;  // required: the window's height and width
+  std::optional<Size2> stride =
+      std::nullopt;   // unset: kernel_size (windows side by side), PyTorch's default
+  Size2 padding = 0;  // at most half the kernel on each axis, as PyTorch requires
 };
 using AvgPool2dOptions = MaxPool2dOptions;
 struct MaxPool1dOptions {
-  int64_t kernel_size = 0;  // required (>= 1)
+  int64_t kernel_size = 0;                       // required (>= 1)
   std::optional<int64_t> stride = std::nullopt;  // unset: kernel_size
   int64_t padding = 0;
 };
