@@ -13,13 +13,6 @@
 
 namespace ag {
 
-Generator::Generator(const Generator& other) {
-  std::lock_guard lock(other.mutex_);
-  engine_ = other.engine_;
-  has_spare_ = other.has_spare_;
-  spare_ = other.spare_;
-}
-
 Generator& Generator::operator=(const Generator& other) {
   if (this == &other) return *this;
   std::scoped_lock lock(mutex_, other.mutex_);  // both at once, in an order that cannot deadlock

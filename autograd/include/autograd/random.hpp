@@ -42,11 +42,12 @@ struct GeneratorState {
   double spare = 0.0;
 };
 
-class Generator {
+// (No move constructor or assignment: a move copies, as the lock cannot move.)
+class Generator {  // NOLINT(cppcoreguidelines-special-member-functions)
  public:
   explicit Generator(uint64_t seed) : engine_(seed) {}
   // A copy continues from the same point of the same sequence (with a lock of its own).
-  Generator(const Generator& other);
+  Generator(const Generator& other) : Generator(other, std::lock_guard(other.mutex_)) {}
   Generator& operator=(const Generator& other);
 
   // One number per call (each call takes the lock).
@@ -73,6 +74,9 @@ class Generator {
   void set_state(const GeneratorState& state);
 
  private:
+  // The copy, made while `lock` holds other.mutex_.
+  Generator(const Generator& other, const std::lock_guard<std::mutex>& /*lock*/)
+      : engine_(other.engine_), has_spare_(other.has_spare_), spare_(other.spare_) {}
   // The draws themselves; the caller holds mutex_.
   double next_uniform();
   double next_normal(double mean, double stddev);
