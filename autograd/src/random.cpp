@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <mutex>
 #include <numbers>
 #include <sstream>
 
@@ -12,33 +13,69 @@
 
 namespace ag {
 
+Generator& Generator::operator=(const Generator& other) {
+  if (this == &other) return *this;
+  std::scoped_lock lock(mutex_, other.mutex_);  // both at once, in an order that cannot deadlock
+  engine_ = other.engine_;
+  has_spare_ = other.has_spare_;
+  spare_ = other.spare_;
+  return *this;
+}
+
 // The top 53 bits of a 64-bit draw, scaled by 2^-53: every double in [0, 1) that is a multiple
 // of 2^-53, each equally likely.
-double Generator::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+double Generator::next_uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
 // Box-Muller: from two uniforms u1, u2, r = sqrt(-2 ln(1 - u1)) and angle 2 pi u2 give two
 // independent standard normals r cos(angle) and r sin(angle). (1 - u1 is never 0.)
-double Generator::normal(double mean, double stddev) {
+double Generator::next_normal(double mean, double stddev) {
   if (has_spare_) {
     has_spare_ = false;
     return mean + stddev * spare_;
   }
-  const double r = std::sqrt(-2.0 * std::log(1.0 - uniform()));
-  const double angle = 2.0 * std::numbers::pi * uniform();
+  const double r = std::sqrt(-2.0 * std::log(1.0 - next_uniform()));
+  const double angle = 2.0 * std::numbers::pi * next_uniform();
   spare_ = r * std::sin(angle);
   has_spare_ = true;
   return mean + stddev * r * std::cos(angle);
 }
 
+double Generator::uniform() {
+  std::lock_guard lock(mutex_);
+  return next_uniform();
+}
+
+double Generator::uniform(double lo, double hi) {
+  std::lock_guard lock(mutex_);
+  return lo + (hi - lo) * next_uniform();
+}
+
+double Generator::normal(double mean, double stddev) {
+  std::lock_guard lock(mutex_);
+  return next_normal(mean, stddev);
+}
+
 int64_t Generator::randint(int64_t n) {
   if (n <= 0) throw ValueError(fmt::format("randint: needs n > 0, got {}", n));
-  return static_cast<int64_t>(uniform() * static_cast<double>(n));
+  std::lock_guard lock(mutex_);
+  return static_cast<int64_t>(next_uniform() * static_cast<double>(n));
+}
+
+void Generator::fill_uniform(std::span<double> out, double lo, double hi) {
+  std::lock_guard lock(mutex_);
+  for (double& v : out) v = lo + (hi - lo) * next_uniform();
+}
+
+void Generator::fill_normal(std::span<double> out, double mean, double stddev) {
+  std::lock_guard lock(mutex_);
+  for (double& v : out) v = next_normal(mean, stddev);
 }
 
 // The engine's state is what its operator<< writes (the C++ standard fixes that text form: the
 // 312 state words; libstdc++ adds its position among them), read back as numbers. set_state
 // reads them with operator>> into a fresh engine, and accepts them only if it took every number.
 GeneratorState Generator::state() const {
+  std::lock_guard lock(mutex_);
   std::stringstream text;
   text << engine_;
   GeneratorState state{{}, has_spare_, spare_};
@@ -57,6 +94,7 @@ void Generator::set_state(const GeneratorState& state) {
         "std::mt19937_64 reads {} (as state() gives them)",
         state.engine.size(), Generator(0).state().engine.size()));
   }
+  std::lock_guard lock(mutex_);
   engine_ = engine;
   has_spare_ = state.has_spare;
   spare_ = state.spare;
@@ -65,7 +103,7 @@ void Generator::set_state(const GeneratorState& state) {
 Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_grad) {
   detail::check_sizes("uniform", shape);
   auto impl = detail::make_result(std::move(shape));
-  for (double& v : impl->value.span()) v = gen.uniform(lo, hi);
+  gen.fill_uniform(impl->value.span(), lo, hi);  // one lock for the whole tensor
   impl->requires_grad = requires_grad;
   return Tensor(impl);
 }
@@ -73,7 +111,7 @@ Tensor uniform(Shape shape, double lo, double hi, Generator& gen, bool requires_
 Tensor normal(Shape shape, double mean, double stddev, Generator& gen, bool requires_grad) {
   detail::check_sizes("normal", shape);
   auto impl = detail::make_result(std::move(shape));
-  for (double& v : impl->value.span()) v = gen.normal(mean, stddev);
+  gen.fill_normal(impl->value.span(), mean, stddev);
   impl->requires_grad = requires_grad;
   return Tensor(impl);
 }

@@ -20,8 +20,10 @@ Tensor Dropout::forward(const Tensor& input) {
   // mask_i = 0 with probability p, else 1 / (1 - p). With p = 1 every element is dropped (and
   // the scale, 1 / 0, is never used), as in PyTorch.
   const double scale = p_ < 1.0 ? 1.0 / (1.0 - p_) : 0.0;
-  Tensor mask = ag::zeros(input.shape());
-  for (double& m : mask.mutable_data()) m = gen_->uniform() < p_ ? 0.0 : scale;
+  // The uniforms are drawn in one call, under one lock of the generator: threads running this
+  // model at once, sharing the generator, each get a whole block of its sequence (random.hpp).
+  Tensor mask = ag::uniform(input.shape(), 0.0, 1.0, *gen_);
+  for (double& m : mask.mutable_data()) m = m < p_ ? 0.0 : scale;
   return input * mask;
 }
 

@@ -31,12 +31,12 @@ double calculate_gain(const std::string& nonlinearity, double negative_slope) {
 }
 
 Tensor uniform(Tensor t, double lo, double hi, Generator& gen) {
-  for (double& v : t.mutable_data()) v = gen.uniform(lo, hi);
+  gen.fill_uniform(t.mutable_data(), lo, hi);  // one lock for the whole tensor (random.hpp)
   return t;
 }
 
 Tensor normal(Tensor t, double mean, double stddev, Generator& gen) {
-  for (double& v : t.mutable_data()) v = gen.normal(mean, stddev);
+  gen.fill_normal(t.mutable_data(), mean, stddev);
   return t;
 }
 

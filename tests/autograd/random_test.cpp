@@ -125,3 +125,31 @@ TEST_CASE("a generator's state restores its sequence, spare normal included", "[
   CHECK_THROWS_WITH(c.set_state(extended), Catch::Contains("Generator::set_state"));
   CHECK(c.uniform() == c_next);
 }
+
+TEST_CASE("a block drawn under one lock is what one call per number draws, bit for bit",
+          "[random]") {
+  // fill_uniform and fill_normal (ag::uniform, ag::normal, Dropout's mask) take the lock once
+  // (random.hpp, "Threads"); one thread must still see exactly the numbers it saw before.
+  Generator one(11), block(11);
+  std::vector<double> want, got(7);
+  for (int i = 0; i < 7; ++i) want.push_back(one.normal(0.5, 2.0));
+  block.fill_normal(got, 0.5, 2.0);  // seven: the spare of the last pair waits for the next call
+  CHECK(got == want);
+  CHECK(block.normal() == one.normal());
+  want.clear();
+  for (int i = 0; i < 7; ++i) want.push_back(one.uniform(-1.0, 3.0));
+  CHECK(uniform({7}, -1.0, 3.0, block).to_vector() == want);
+  want.clear();
+  for (int i = 0; i < 5; ++i) want.push_back(one.normal());
+  CHECK(normal({5}, 0.0, 1.0, block).to_vector() == want);
+}
+
+TEST_CASE("a copied generator continues the same sequence on its own", "[random]") {
+  Generator a(5);
+  a.normal();  // leaves a spare, which the copy takes along
+  Generator b(a), c(0);
+  c = a;
+  const std::vector<double> next = {a.normal(), a.uniform(), a.normal()};
+  CHECK(std::vector<double>{b.normal(), b.uniform(), b.normal()} == next);
+  CHECK(std::vector<double>{c.normal(), c.uniform(), c.normal()} == next);
+}

@@ -8,10 +8,24 @@
 //
 // A Generator's whole state can be read and restored (state() / set_state(), as PyTorch's
 // torch.Generator.get_state() / set_state()), so that a checkpoint resumes the same sequence.
+//
+// Threads. One Generator is often shared (by every Dropout of a model, say), and a model may run
+// on several threads at once (tape.hpp, "Threads"). So every call that draws takes the
+// generator's lock for its whole length, as PyTorch's CPU generator does for each op's sampling
+// (at::CPUGeneratorImpl's mutex_): one lock per call, not per number. A call's numbers are
+// therefore always one contiguous block of the generator's sequence: threads drawing at the same
+// time get the blocks of some serial order of their calls, never the same numbers twice and never
+// a torn state. Which thread gets which block is up to the scheduler, so the results of a
+// multi-threaded run depend on it; one thread alone draws exactly what it drew before the lock.
+// Draw many numbers with fill_uniform / fill_normal (ag::uniform, ag::normal and Dropout's mask
+// do): one lock for the whole block, where a loop of uniform() takes one per number, and another
+// thread's draws may fall between them.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "autograd/tensor.hpp"
@@ -28,17 +42,30 @@ struct GeneratorState {
   double spare = 0.0;
 };
 
-class Generator {
+// (No move constructor or assignment: a move copies, as the lock cannot move.)
+class Generator {  // NOLINT(cppcoreguidelines-special-member-functions)
  public:
   explicit Generator(uint64_t seed) : engine_(seed) {}
+  // A copy continues from the same point of the same sequence (with a lock of its own).
+  Generator(const Generator& other) : Generator(other, std::lock_guard(other.mutex_)) {}
+  Generator& operator=(const Generator& other);
+
+  // One number per call (each call takes the lock).
   // Uniform in [0, 1).
   double uniform();
   // Uniform in [lo, hi).
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  double uniform(double lo, double hi);
   // Normal with the given mean and standard deviation.
   double normal(double mean = 0.0, double stddev = 1.0);
   // A whole number in [0, n).
   int64_t randint(int64_t n);
+
+  // A block of numbers under one lock: out[i] is what the i-th of out.size() calls of
+  // uniform(lo, hi) (or normal(mean, stddev)) would give, the same numbers bit for bit.
+  void fill_uniform(std::span<double> out, double lo = 0.0, double hi = 1.0);
+  void fill_normal(std::span<double> out, double mean = 0.0, double stddev = 1.0);
+
+  // The engine itself, without the lock: for one thread only (a test compares its draws).
   std::mt19937_64& engine() { return engine_; }
 
   GeneratorState state() const;
@@ -47,6 +74,14 @@ class Generator {
   void set_state(const GeneratorState& state);
 
  private:
+  // The copy, made while `lock` holds other.mutex_.
+  Generator(const Generator& other, const std::lock_guard<std::mutex>& /*lock*/)
+      : engine_(other.engine_), has_spare_(other.has_spare_), spare_(other.spare_) {}
+  // The draws themselves; the caller holds mutex_.
+  double next_uniform();
+  double next_normal(double mean, double stddev);
+
+  mutable std::mutex mutex_;  // held by every call that reads or changes what follows
   std::mt19937_64 engine_;
   bool has_spare_ = false;  // Box-Muller makes normals in pairs; the second waits here
   double spare_ = 0.0;

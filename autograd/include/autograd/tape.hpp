@@ -50,6 +50,15 @@
 //     object. Op results likewise belong to their tape's thread; hand one to another thread as
 //     detach() (or read it after joining). tape_id() and node_index() of a leaf used by several
 //     threads name whichever tape used it last; they mean nothing while those threads run.
+//   - Also safe at the same time, as they take a lock: drawing from one shared ag::Generator
+//     (random.hpp: one lock per call, so each call's numbers are a whole block of its sequence;
+//     ag::uniform, ag::normal and a training-mode Dropout's mask are one call each), and
+//     BatchNorm1d's running statistics in training mode (normalization.cpp: each thread's batch
+//     updates them once). Which thread draws which block, and the order of the statistics'
+//     updates, are the scheduler's: a multi-threaded run with Dropout is reproducible only up to
+//     that order. Generator::engine() bypasses the lock (one thread only).
+//   - Not safe either: switching a module's mode (train() / eval()) or loading its state while
+//     another thread runs it; join the threads first, as for an optimizer step.
 // tests/autograd/threading_test.cpp and tests/nn/threading_test.cpp hold this to account, under
 // ThreadSanitizer too (`./run tsan`).
 //

@@ -10,7 +10,10 @@
 //
 // Randomness comes, as everywhere in nn, from an explicit ag::Generator: the module keeps a
 // reference to the one it was given (it must outlive the module), and draws one uniform number
-// per element per forward pass in training mode, so a run is reproducible from its seed.
+// per element per forward pass in training mode, so a run is reproducible from its seed. It
+// draws a mask in one call (Generator::fill_uniform, one lock): threads running one model, or
+// models sharing one generator, at once each get a whole block of the generator's sequence, in
+// an order the scheduler picks (random.hpp, "Threads").
 //
 // What this file leaves out: Dropout1d/2d (whole channels), AlphaDropout, in-place dropout.
 #pragma once
