@@ -12,14 +12,14 @@
 // Threads. One Generator is often shared (by every Dropout of a model, say), and a model may run
 // on several threads at once (tape.hpp, "Threads"). So every call that draws takes the
 // generator's lock for its whole length, as PyTorch's CPU generator does for each op's sampling
-// (at::CPUGeneratorImpl's mutex_): one lock per call, not per number. A call's numbers are
-// therefore always one contiguous block of the generator's sequence: threads drawing at the same
-// time get the blocks of some serial order of their calls, never the same numbers twice and never
-// a torn state. Which thread gets which block is up to the scheduler, so the results of a
-// multi-threaded run depend on it; one thread alone draws exactly what it drew before the lock.
-// Draw many numbers with fill_uniform / fill_normal (ag::uniform, ag::normal and Dropout's mask
-// do): one lock for the whole block, where a loop of uniform() takes one per number, and another
-// thread's draws may fall between them.
+// (c10::GeneratorImpl::mutex_, which at::CPUGeneratorImpl inherits): one lock per call, not per
+// number. A call's numbers are therefore always one contiguous block of the generator's sequence:
+// threads drawing at the same time get the blocks of some serial order of their calls, never the
+// same numbers twice and never a torn state. Which thread gets which block is up to the scheduler,
+// so the results of a multi-threaded run depend on it; one thread alone draws exactly what it drew
+// before the lock. Draw many numbers with fill_uniform / fill_normal (ag::uniform, ag::normal and
+// Dropout's mask do): one lock for the whole block, where a loop of uniform() takes one per number,
+// and another thread's draws may fall between them.
 #pragma once
 
 #include <cstdint>
