@@ -388,50 +388,55 @@ def profile_shares(build, name, args):
     return shares
 
 
-def profile_rows(build, args, results, pair, lstm_cases, n, conv, lstm_steps, mm_reps, moons_steps,
-                 conv_steps):
-    """The profile table: for each tapegrad program, where its time goes (profile_shares), and for
-    each targeted peer, the ratio now and its ceiling: the ratio tapegrad would reach if everything
-    but OpenBLAS and libmvec took no time at all (the same graph, the same arithmetic)."""
-    (T, B, I, H), (T2, B2, I2, H2) = lstm_cases[0][1], lstm_cases[1][1]
-    # Longer runs than a timing round's, so that set-up is a small part of the samples.
-    programs = [
-        ("moons demo step", "bench_moons", ["--steps", 5 * moons_steps], ["moons/adolc", "moons/micrograd"], "moons"),
-        (f"LSTM T={T} B={B} I={I} H={H}", "bench_lstm",
-         ["--seq", T, "--batch", B, "--input", I, "--hidden", H, "--steps", 25 * lstm_steps[0]],
-         ["lstm-small/fused", "lstm-small/libtorch"], "lstm-small"),
-        (f"LSTM T={T2} B={B2} I={I2} H={H2}", "bench_lstm",
-         ["--seq", T2, "--batch", B2, "--input", I2, "--hidden", H2, "--steps", lstm_steps[1],
-          "--warmup", 1], ["lstm-large/fused"], "lstm-large"),
-        (f"matmul n={n}", "bench_matmul", ["--n", n, "--reps", 5 * mm_reps], ["matmul/torch"], "matmul"),
-        ("conv2d N={} C={} -> O={} {}x{} {k}x{k}".format(*conv[:5], k=conv[5]), "bench_conv",
-         ["--batch", conv[0], "--in-channels", conv[1], "--out-channels", conv[2], "--height",
-          conv[3], "--width", conv[4], "--kernel", conv[5], "--steps", 5 * conv_steps],
-         ["conv/libtorch"], "conv"),
-    ]
-    names = {"moons/adolc": "ADOL-C", "moons/micrograd": "micrograd", "lstm-small/fused":
-             "torch.nn.LSTM", "lstm-small/libtorch": "torch::nn::LSTM", "lstm-large/fused":
-             "torch.nn.LSTM", "matmul/torch": "torch", "conv/libtorch": "libtorch"}
-    header = ("workload", "OpenBLAS", "libmvec", "libc", "kernel", "engine", "peer", "ratio (CPU)",
-              "ceiling", "target")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for label, program, bench_args, peers, ours in programs:
+def markdown_table(header, rows):
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+
+
+def format_ratio(ratio, by=None):
+    """A ratio as the tables show it: whole numbers from 100x on (decided by `by`, the CPU-time
+    ratio, when given, so that a row's two ratios share a format)."""
+    return ("{:.0f}x" if (ratio if by is None else by) >= 100 else "{:.2f}x").format(ratio)
+
+
+# The peers each profiled program is held against (those with a target), as the table names them.
+PROFILE_PEERS = {
+    "moons": (("moons/adolc", "ADOL-C"), ("moons/micrograd", "micrograd")),
+    "lstm-small": (("lstm-small/fused", "torch.nn.LSTM"), ("lstm-small/libtorch", "torch::nn::LSTM")),
+    "lstm-large": (("lstm-large/fused", "torch.nn.LSTM"),),
+    "matmul": (("matmul/torch", "torch"),),
+    "conv": (("conv/libtorch", "libtorch"),),
+}
+# How many times a timing round's steps each profiled run takes, so that set-up (making the data
+# and the weights) is a small part of its samples.
+PROFILE_LONGER = {"moons": 5, "lstm-small": 25, "lstm-large": 1, "matmul": 5, "conv": 5}
+
+
+def profile_rows(build, ours, results, ratios):
+    """The profile table: for each of tapegrad's programs (`ours`: workload -> label, program,
+    arguments), where its time goes (profile_shares), and for each targeted peer, the CPU-time
+    ratio now and its ceiling: the ratio tapegrad would reach if everything but OpenBLAS and
+    libmvec took no time at all (the same graph, the same arithmetic)."""
+    rows = []
+    for workload, (label, program, bench_args) in ours.items():
         if not (build / "benchmarks" / program).exists():
             continue
-        print(f"profiling {program} {' '.join(map(str, bench_args))} ...", flush=True)
-        shares = profile_shares(build, program, bench_args)
+        longer = list(bench_args)
+        count = longer.index("--steps" if "--steps" in longer else "--reps") + 1
+        longer[count] *= PROFILE_LONGER[workload]
+        print(f"profiling {program} {' '.join(map(str, longer))} ...", flush=True)
+        shares = profile_shares(build, program, longer)
         floor = (shares["OpenBLAS"] + shares["libmvec"]) / 100
         cells = [f"{shares[g]:.0f}%" for g in ("OpenBLAS", "libmvec", "libc", "kernel", "engine")]
-        for peer in peers:
+        for peer, peer_name in PROFILE_PEERS[workload]:
             if peer not in results:
                 continue
-            ours_cpu, peer_cpu = pair(f"{ours}/tapegrad")[1], pair(peer)[1]
-            ratio = ours_cpu / peer_cpu if "gflops" in results[peer][0] else peer_cpu / ours_cpu
-            shown = "{:.0f}x" if ratio >= 100 else "{:.2f}x"
-            ceiling = shown.format(ratio / floor) if floor >= 0.01 else "none"
-            lines.append("| " + " | ".join([label] + cells + [names[peer], shown.format(ratio),
-                                                              ceiling, f">= {TARGETS[peer]:g}x"]) + " |")
-    return "\n".join(lines) + "\n"
+            ratio = ratios(f"{workload}/tapegrad", peer)[1]
+            ceiling = format_ratio(ratio / floor) if floor >= 0.01 else "none"
+            rows.append([label] + cells + [peer_name, format_ratio(ratio), ceiling,
+                                           f">= {TARGETS[peer]:g}x"])
+    return markdown_table(("workload", "OpenBLAS", "libmvec", "libc", "kernel", "engine", "peer",
+                           "ratio (CPU)", "ceiling", "target"), rows)
 
 
 def debian_version(package):
@@ -592,8 +597,11 @@ def main():
 
     # Each workload is a group of jobs, one per side; a job runs that side once and records it.
     jobs = []
+    # tapegrad's side of each workload: its label (without the unit), program and arguments, for
+    # the table and for --profile.
+    ours = {"moons": ("moons demo step", "bench_moons", ["--steps", moons_steps])}
     moons_jobs = [
-        lambda: add("moons/tapegrad", run_bench(build, "bench_moons", ["--steps", moons_steps])),
+        lambda: add("moons/tapegrad", run_bench(build, *ours["moons"][1:])),
         lambda: add("moons/micrograd", time_steps(demo_numpy.step, args.micrograd_steps, 0)),
         lambda: add("moons/micrograd-floats", time_steps(demo_float.step, args.micrograd_steps, 0)),
     ]
@@ -605,6 +613,7 @@ def main():
         fused, composed = torch_steps[name]
         warm = 1 if name == "large" else 3
         sizes = ["--seq", T, "--batch", B, "--input", I, "--hidden", H, "--steps", steps, "--warmup", warm]
+        ours[f"lstm-{name}"] = (f"LSTM T={T} B={B} I={I} H={H}", "bench_lstm", sizes)
         group = [
             lambda name=name, sizes=sizes: add(f"lstm-{name}/tapegrad",
                                                run_bench(build, "bench_lstm", sizes)),
@@ -621,8 +630,9 @@ def main():
                     build, "bench_libtorch", ["--workload", "lstm-composed"] + sizes)),
             ]
         jobs.append(group)
+    ours["matmul"] = (f"matmul n={n}", "bench_matmul", ["--n", n, "--reps", mm_reps])
     mm_jobs = [
-        lambda: add("matmul/tapegrad", run_bench(build, "bench_matmul", ["--n", n, "--reps", mm_reps])),
+        lambda: add("matmul/tapegrad", run_bench(build, *ours["matmul"][1:])),
         lambda: add("matmul/torch", gflops_of(n, time_steps(mm, mm_reps, 3))),
     ]
     if have_libtorch:
@@ -632,6 +642,8 @@ def main():
     conv_sizes = [arg for flag, size in zip(("--batch", "--in-channels", "--out-channels",
                                              "--height", "--width", "--kernel"), conv)
                   for arg in (flag, size)] + ["--steps", conv_steps, "--warmup", 3]
+    ours["conv"] = ("conv2d N={} C={} -> O={} {}x{} {k}x{k}".format(*conv[:5], k=conv[5]),
+                    "bench_conv", conv_sizes)
     conv_jobs = [
         lambda: add("conv/tapegrad", run_bench(build, "bench_conv", conv_sizes)),
         lambda: add("conv/torch", time_steps(conv_step, conv_steps, 3)),
@@ -670,50 +682,51 @@ def main():
     # ratio would judge otherwise.
     rows = []
 
+    def ratios(ours_key, peer_key):
+        """How many times faster tapegrad is, (on the wall clock, in CPU time)."""
+        mine, theirs = pair(ours_key), pair(peer_key)
+        if "gflops" in results[ours_key][0]:  # a rate: higher is better
+            return mine[0] / theirs[0], mine[1] / theirs[1]
+        return theirs[0] / mine[0], theirs[1] / mine[1]  # a time: lower is better
+
     def row(workload, ours_key, peer_key, peer_label, digits=2):
         if peer_key not in results:
             return
-        ours, theirs = pair(ours_key), pair(peer_key)
-        if "gflops" in results[ours_key][0]:  # a rate: higher is better
-            ratio = (ours[0] / theirs[0], ours[1] / theirs[1])
-        else:  # a time: lower is better
-            ratio = (theirs[0] / ours[0], theirs[1] / ours[1])
-        shown = "{:.0f}x" if ratio[1] >= 100 else "{:.2f}x"
+        ratio = ratios(ours_key, peer_key)
         target = TARGETS.get(peer_key)
-        rows.append((workload, show(ours), peer_label, show(theirs, digits), shown.format(ratio[0]),
-                     shown.format(ratio[1]), f">= {target:g}x" if target else "(no target)",
+        rows.append((workload, show(pair(ours_key)), peer_label, show(pair(peer_key), digits),
+                     format_ratio(ratio[0], ratio[1]), format_ratio(ratio[1]),
+                     f">= {target:g}x" if target else "(no target)",
                      verdict(ratio, target) if target else "-"))
 
-    moons_label = "moons demo step, ms"
+    moons_label = ours["moons"][0] + ", ms"
     row(moons_label, "moons/tapegrad", "moons/adolc", "ADOL-C, re-taped each step (C++)")
     row(moons_label, "moons/tapegrad", "moons/micrograd", "micrograd, demo as is (NumPy data)", 0)
     row(moons_label, "moons/tapegrad", "moons/micrograd-floats", "micrograd, Python floats", 0)
     rss = {}
     for name, (T, B, I, H), _ in lstm_cases:
-        label = f"LSTM T={T} B={B} I={I} H={H}, ms"
-        ours = f"lstm-{name}/tapegrad"
-        row(label, ours, f"lstm-{name}/fused", "torch.nn.LSTM (Python)")
-        row(label, ours, f"lstm-{name}/composed", "composed cell (Python)")
-        row(label, ours, f"lstm-{name}/libtorch", "torch::nn::LSTM (C++)")
-        row(label, ours, f"lstm-{name}/libtorch-composed", "composed cell (C++)")
-        rss[name] = field(ours, "peak_rss_mb")
+        label = ours[f"lstm-{name}"][0] + ", ms"
+        key = f"lstm-{name}/tapegrad"
+        row(label, key, f"lstm-{name}/fused", "torch.nn.LSTM (Python)")
+        row(label, key, f"lstm-{name}/composed", "composed cell (Python)")
+        row(label, key, f"lstm-{name}/libtorch", "torch::nn::LSTM (C++)")
+        row(label, key, f"lstm-{name}/libtorch-composed", "composed cell (C++)")
+        rss[name] = field(key, "peak_rss_mb")
     T, B, I, H = large
     rows.append((f"LSTM T={T} B={B} I={I} H={H}, peak RSS MB", f"{rss['large']:.0f}", "-", "-", "-", "-",
                  f"< {RSS_LIMIT_MB:g} MB", "met" if rss["large"] < RSS_LIMIT_MB
                  else f"MISSED by {rss['large'] - RSS_LIMIT_MB:.0f} MB"))
-    mm_label = f"matmul n={n} fwd+bwd, GFLOP/s"
+    mm_label = ours["matmul"][0] + " fwd+bwd, GFLOP/s"
     row(mm_label, "matmul/tapegrad", "matmul/torch", "torch (Python)")
     row(mm_label, "matmul/tapegrad", "matmul/libtorch", "libtorch (C++)")
-    conv_label = "conv2d N={} C={} -> O={} {}x{} {k}x{k} fwd+bwd, ms".format(*conv[:5], k=conv[5])
+    conv_label = ours["conv"][0] + " fwd+bwd, ms"
     row(conv_label, "conv/tapegrad", "conv/torch", "torch (Python)")
     row(conv_label, "conv/tapegrad", "conv/libtorch", "libtorch (C++)")
 
-    profile_table = profile_rows(build, args, results, pair, lstm_cases, n, conv, lstm_steps, mm_reps,
-                                 moons_steps, conv_steps) if args.profile else None
+    profile_table = profile_rows(build, ours, results, ratios) if args.profile else None
 
-    header = ("workload", "tapegrad", "peer", "peer's", "ratio (wall)", "ratio (CPU)", "target", "verdict")
-    table = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                      + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+    table = markdown_table(("workload", "tapegrad", "peer", "peer's", "ratio (wall)", "ratio (CPU)",
+                            "target", "verdict"), rows)
     per_round = ""
     for key, values in results.items():
         main_key = "gflops" if "gflops" in values[0] else "ms_per_step"
