@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
+#include <autograd/fast/kernels.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <tuple>
@@ -154,4 +157,81 @@ TEST_CASE("a tape on recycled arrays records and differentiates as the first one
     CHECK(g == first);
     w.zero_grad();
   }
+}
+
+// ----- the portable kernels (autograd/fast/kernels.hpp) -----------------------------------------
+namespace {
+// Sets the kernels for one test and puts back what was there.
+struct PortableKernels {
+  bool before = portable_kernels();
+  explicit PortableKernels(bool on) { use_portable_kernels(on); }
+  ~PortableKernels() { use_portable_kernels(before); }
+  PortableKernels(const PortableKernels&) = delete;
+  PortableKernels& operator=(const PortableKernels&) = delete;
+};
+
+std::vector<double> random_numbers(std::mt19937_64& rng, int64_t n, double scale = 1.0) {
+  std::normal_distribution<double> normal(0.0, scale);
+  std::vector<double> v(static_cast<size_t>(n));
+  for (double& x : v) x = normal(rng);
+  return v;
+}
+
+// m x n, transposed: [n, m]
+std::vector<double> transposed(const std::vector<double>& a, int64_t m, int64_t n) {
+  std::vector<double> t(a.size());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) t[j * m + i] = a[i * n + j];
+  return t;
+}
+}  // namespace
+
+// What makes the portable kernels give the same numbers on every machine is that they are the
+// plain forms, compiled once: so they must equal those forms exactly, not to a tolerance. (The
+// fast kernels agree with them only to a few ulp: matmul_test.cpp, vector_math_test.cpp.)
+TEST_CASE("the portable kernels are the plain forms, bit for bit", "[fast][kernels]") {
+  PortableKernels portable(true);
+  REQUIRE(portable_kernels());
+  std::mt19937_64 rng(7);
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 1, 1}, {3, 5, 2}, {17, 33, 9}, {64, 40, 48}}) {
+    INFO(fmt::format("[{}, {}] @ [{}, {}]", m, k, k, n));
+    const auto a = random_numbers(rng, m * k), b = random_numbers(rng, k * n);
+    const auto grad = random_numbers(rng, m * n);
+    Tape tape;
+    Tensor ta = tensor(a, {m, k}, true), tb = tensor(b, {k, n}, true);
+    Tensor c = matmul(ta, tb);
+    std::vector<double> want(static_cast<size_t>(m * n));
+    matmul_reference(a.data(), b.data(), want.data(), m, k, n);
+    CHECK(c.to_vector() == want);
+    // backward: d A = grad @ B^T and d B = A^T @ grad, the two transposed products
+    c.backward(tensor(grad, {m, n}));
+    std::vector<double> ga(static_cast<size_t>(m * k)), gb(static_cast<size_t>(k * n));
+    matmul_reference(grad.data(), transposed(b, k, n).data(), ga.data(), m, n, k);
+    matmul_reference(transposed(a, m, k).data(), grad.data(), gb.data(), k, m, n);
+    CHECK(ta.grad().to_vector() == ga);
+    CHECK(tb.grad().to_vector() == gb);
+  }
+  // exp, tanh and sigmoid: glibc's scalar functions, one number at a time, on every length (so
+  // that no vector width or leftover tail is left out) and over exp's whole range
+  for (int64_t n : {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 1000}) {
+    const auto x = random_numbers(rng, n, 30.0);
+    const Tensor t = tensor(x, {n});
+    const auto e = exp(t).to_vector(), th = tanh(t).to_vector(), s = sigmoid(t).to_vector();
+    for (int64_t i = 0; i < n; ++i) {
+      INFO(fmt::format("x = {} (length {})", x[i], n));
+      CHECK(e[i] == std::exp(x[i]));
+      CHECK(th[i] == std::tanh(x[i]));
+      CHECK(s[i] == 1.0 / (1.0 + std::exp(-x[i])));
+    }
+  }
+}
+
+TEST_CASE("use_portable_kernels switches the whole program, and back", "[fast][kernels]") {
+  {
+    PortableKernels fast(false);
+    CHECK_FALSE(portable_kernels());
+    PortableKernels portable(true);
+    CHECK(portable_kernels());
+  }
+  CHECK_FALSE(portable_kernels());  // the engine's default: the fast kernels
 }

@@ -50,6 +50,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <autograd/fast/kernels.hpp>
 #include <autograd/version.hpp>
 #include <fmt/color.h>
 #include <fmt/format.h>
@@ -297,6 +298,14 @@ class Tutorial {
                    "(default: 2 with --quick, else the tutorial's own)");
     cli.add_option("--out", out_dir, "Folder for the graphs, data files and results.json")
         ->capture_default_str();
+    // The numbers docs/ shows, bit for bit, on any machine: the portable kernels (the plain matrix
+    // product, glibc's scalar exp and tanh; autograd/fast/kernels.hpp). The fast ones give the
+    // same results to the last few bits, which training then grows into visible differences.
+    ag::use_portable_kernels(true);
+    cli.add_flag_callback(
+        "--fast-kernels", [] { ag::use_portable_kernels(false); },
+        "Use this machine's fastest kernels (OpenBLAS, vector exp/tanh): quicker, but the numbers "
+        "then differ from docs/ in their last digits, and after training in more");
     cli.set_version_flag("--version", ag::version_line(name_));
   }
 
@@ -433,8 +442,8 @@ class Tutorial {
     fmt::print("{}", text);
     // CPU time, not wall time: what the run costs whatever else the machine is doing.
     const double seconds = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
-    fmt::print("  ({} mode, {}, {:.0f} s of CPU time)\n", quick ? "quick" : "full", seed_list(),
-               seconds);
+    fmt::print("  ({} mode, {}, {:.0f} s of CPU time{})\n", quick ? "quick" : "full", seed_list(),
+               seconds, ag::portable_kernels() ? "" : ", fast kernels: not docs/'s numbers");
     write_results(seconds);
     return ok ? 0 : 1;
   }
@@ -569,6 +578,7 @@ class Tutorial {
     }
     nlohmann::ordered_json results = {{"tutorial", name_},
                                       {"mode", quick ? "quick" : "full"},
+                                      {"kernels", ag::portable_kernels() ? "portable" : "fast"},
                                       {"seeds",
                                        uses_seeds_ ? seeds() : std::vector<uint64_t>{seed}},
                                       {"seconds", seconds},

@@ -9,6 +9,7 @@
 // README) go to OUTDIR/viz_gallery.json, in the format of a tutorial's results.json: `./run
 // pages` fills the pages' markers from it (tools/pages.hpp), and the gallery's test compares it
 // byte for byte with the committed one, like the pictures.
+#include <autograd/fast/kernels.hpp>
 #include <autograd/version.hpp>
 #include <viz/viz.hpp>
 
@@ -74,6 +75,8 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", ag::version_line("viz_gallery"));
     return 0;
   }
+  // The same numbers, and so the same pictures, on every machine (autograd/fast/kernels.hpp).
+  ag::use_portable_kernels();
 
   {  // micrograd's neuron: data | grad, and d out / d in on every edge
     ag::Tape tape;

@@ -5,30 +5,39 @@
 
 #include <algorithm>
 
+#include "autograd/fast/kernels.hpp"
 #include "autograd/ops.hpp"
 
 namespace ag {
 
 namespace detail::fast {
+#if defined(TAPEGRAD_FAST) && TAPEGRAD_FAST == 0
+constexpr bool kDgemm = false;
+#else
+constexpr bool kDgemm = true;
+#endif
+
 // BLAS wants leading dimensions of at least 1 even for empty matrices, and there is nothing to
 // do when C is empty.
 void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth, const double* a,
           const double* b, double beta, double* c) {
   if (rows == 0 || cols == 0) return;
-#if defined(TAPEGRAD_FAST) && TAPEGRAD_FAST == 0
-  // Built with TAPEGRAD_FAST=OFF: the plain triple loop, op(A)[i, p] read through the flags.
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) {
-      double total = 0.0;
-      for (int64_t p = 0; p < depth; ++p) {
-        total += (trans_a ? a[p * rows + i] : a[i * depth + p]) *
-                 (trans_b ? b[j * depth + p] : b[p * cols + j]);
+  // Built with TAPEGRAD_FAST=OFF, or under use_portable_kernels (autograd/fast/kernels.hpp: the
+  // same numbers on every machine): the plain triple loop, op(A)[i, p] read through the flags.
+  if (!kDgemm || portable_kernels()) {
+    // op(A)[i, p] = a[i * a_row + p * a_col], op(B)[p, j] = b[p * b_row + j * b_col]
+    const int64_t a_row = trans_a ? 1 : depth, a_col = trans_a ? rows : 1;
+    const int64_t b_row = trans_b ? 1 : cols, b_col = trans_b ? depth : 1;
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j) {
+        double total = 0.0;
+        for (int64_t p = 0; p < depth; ++p)
+          total += a[i * a_row + p * a_col] * b[p * b_row + j * b_col];
+        c[i * cols + j] = total + (beta == 0.0 ? 0.0 : beta * c[i * cols + j]);
       }
-      c[i * cols + j] = total + (beta == 0.0 ? 0.0 : beta * c[i * cols + j]);
     }
+    return;
   }
-  return;
-#endif
   const int64_t lda = std::max<int64_t>(trans_a ? rows : depth, 1);
   const int64_t ldb = std::max<int64_t>(trans_b ? depth : cols, 1);
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,

@@ -1,0 +1,32 @@
+// fast/kernels.hpp — the fastest kernels for this machine, or the same numbers on every machine.
+// SPEED CODE: skip on first reading.
+//
+// Two of the engine's speed paths pick their code by the processor they run on:
+//   - matrix products go to OpenBLAS's dgemm (fast/gemm.cpp), whose kernel (Haswell, SkylakeX,
+//     Zen, ...) and block sizes depend on the CPU, or on OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+//     where the environment sets them; each kernel adds a row's products in its own order;
+//   - exp, tanh and sigmoid go to glibc's vector math library (fast/vector_math.cpp), in its
+//     plain x86-64, AVX2 or AVX-512 version, whichever the CPU has; these agree with each other
+//     and with std::exp to 2-3 ulp, not bit for bit.
+// So one program gives numbers that differ in their last bits from one machine to the next. A
+// training run amplifies such a difference step after step: after a hundred steps a gradient
+// printed with two digits can read 0.088 on one machine and 0.086 on another.
+//
+// use_portable_kernels(true) makes both take the plain form instead: the triple loop of
+// matmul_reference (matmul.cpp), which adds in one fixed order, and glibc's scalar exp and tanh,
+// one number at a time. The compiled code is then the same on every x86-64 machine, so the
+// numbers are too. The tutorials and the picture gallery run this way (a tutorial's
+// --fast-kernels switches it off), which is why a learner's run prints the numbers and draws the
+// pictures that docs/ shows. It is slower, and the benchmarks never use it (they time the fast
+// kernels).
+//
+// The setting is one flag for the whole program, read on every product and every exp; set it
+// before the threads that compute start (as PyTorch's torch.use_deterministic_algorithms).
+#pragma once
+
+namespace ag {
+
+void use_portable_kernels(bool on = true);
+bool portable_kernels();
+
+}  // namespace ag
