@@ -9,7 +9,9 @@
 // Its own executable and CTest label `threads`: `./run tsan` runs these under ThreadSanitizer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <latch>
 #include <limits>
 #include <memory>
@@ -163,42 +165,35 @@ TEST_CASE("a parameter keeps one node per tape when another tape overwrote its n
   CHECK(w.grad().item() == 6.0 + 7.0);
 }
 
-TEST_CASE(
-    "one thread makes tensors, another frees them: the tensor pool stops growing (fast/pool.hpp, "
-    "\"Threads\")",
-    "[fast][pool]") {
-  using detail::fast::BlockPool;
-  // A producer (a data-loading thread) makes kPerStep tensors a step and hands them over, one
-  // batch at a time, to a consumer, which frees them. At most three batches are alive at once
-  // (one being made, one handed over, one being freed), so the memory needed is bounded; a pool
-  // that keeps each freed block on the freeing thread's list would instead cut a new slab for
-  // every 585 tensors the producer makes: kSteps * kPerStep / 585, about 512 slabs (32 MiB).
-  // (Under AddressSanitizer the pools step aside and cut no slabs: there this checks nothing.)
-  constexpr int kSteps = 300, kPerStep = 1000;
-  using Batch = std::vector<std::shared_ptr<TensorImpl>>;
+// A producer thread (a data-loading thread) makes `steps` batches with make() and hands each over
+// to a consumer thread, which gives it to take() to free; the consumer calls at_end() before it
+// ends. The hand-over is one slot, so at most three batches are alive at once: one being made,
+// one handed over, one being freed.
+template <class Batch>
+void produce_and_consume(int steps, const std::function<Batch()>& make,
+                         const std::function<void(std::unique_ptr<Batch>)>& take,
+                         const std::function<void()>& at_end) {
   std::mutex mutex;
   std::condition_variable changed;
   std::unique_ptr<Batch> slot;  // the batch handed over, if any
   bool done = false;
-
-  const size_t slabs_before = BlockPool::slab_count();
   std::thread consumer([&] {
     for (;;) {
       std::unique_ptr<Batch> batch;
       {
         std::unique_lock lock(mutex);
         changed.wait(lock, [&] { return slot != nullptr || done; });
-        if (slot == nullptr) return;
+        if (slot == nullptr) break;
         batch = std::move(slot);
       }
       changed.notify_all();
-      batch.reset();  // the batch's tensors freed on this thread
+      take(std::move(batch));
     }
+    at_end();
   });
   std::thread producer([&] {
-    for (int step = 0; step < kSteps; ++step) {
-      auto batch = std::make_unique<Batch>();
-      for (int i = 0; i < kPerStep; ++i) batch->push_back(detail::fast::new_tensor_impl());
+    for (int step = 0; step < steps; ++step) {
+      auto batch = std::make_unique<Batch>(make());
       std::unique_lock lock(mutex);
       changed.wait(lock, [&] { return slot == nullptr; });
       slot = std::move(batch);
@@ -211,6 +206,30 @@ TEST_CASE(
   });
   producer.join();
   consumer.join();
+}
+
+TEST_CASE(
+    "one thread makes tensors, another frees them: the tensor pool stops growing (fast/pool.hpp, "
+    "\"Threads\")",
+    "[fast][pool]") {
+  using detail::fast::BlockPool;
+  // The producer makes kPerStep tensors a step, the consumer frees them. With at most three
+  // batches alive at once the memory needed is bounded; a pool that keeps each freed block on
+  // the freeing thread's list would instead cut a new slab for every 585 tensors the producer
+  // makes: kSteps * kPerStep / 585, about 512 slabs (32 MiB).
+  // (Under AddressSanitizer the pools step aside and cut no slabs: there this checks nothing.)
+  constexpr int kSteps = 300, kPerStep = 1000;
+  using Batch = std::vector<std::shared_ptr<TensorImpl>>;
+  const size_t slabs_before = BlockPool::slab_count();
+  produce_and_consume<Batch>(
+      kSteps,
+      [] {
+        Batch batch;
+        for (int i = 0; i < kPerStep; ++i) batch.push_back(detail::fast::new_tensor_impl());
+        return batch;
+      },
+      [](std::unique_ptr<Batch>) {},  // the batch's tensors freed on the consumer
+      [] {});
 
   // Three batches alive, and each thread's two batches of free blocks, in whole slabs; and one
   // slab more per thread, partly used when the bound was reached.
@@ -220,6 +239,44 @@ TEST_CASE(
   INFO("slabs cut during " << kSteps << " steps of " << kPerStep << " tensors: " << grown
                            << " (bound " << bound << ")");
   CHECK(grown <= bound);
+}
+
+TEST_CASE(
+    "one thread makes arrays, another frees them: the freeing thread keeps almost none "
+    "(fast/pool.hpp, \"Which frees are kept\")",
+    "[fast][pool]") {
+  using detail::fast::ArrayPool;
+  // The producer makes kPerStep arrays a step, of kSizes sizes; the consumer (a logging thread)
+  // makes one scratch array of its own per batch and frees everything. A pool that keeps every
+  // freed array on the freeing thread would leave the consumer holding all it was handed,
+  // kSteps * kPerStep arrays (about 150 MiB, under the 256 MiB cap), which it never asks for
+  // again. Kept only to balance its own allocations, the consumer's cache holds at most one
+  // array: the one its scratch array comes back to.
+  // (Under AddressSanitizer the pools step aside and keep nothing: there this checks nothing.)
+  constexpr int kSteps = 300, kPerStep = 1000, kSizes = 128;
+  constexpr size_t kScratch = 64;
+  using Batch = std::vector<Buffer>;
+  size_t consumer_cached = 0, consumer_most = 0;  // its cache at the end, and at its largest
+  produce_and_consume<Batch>(
+      kSteps,
+      [] {
+        Batch batch;
+        for (int i = 0; i < kPerStep; ++i) batch.emplace_back(static_cast<size_t>(2 + i % kSizes));
+        return batch;
+      },
+      [&](std::unique_ptr<Batch> batch) {
+        Buffer scratch(kScratch);  // the consumer's own array, freed after the batch
+        batch.reset();             // the batch's arrays freed on the consumer
+        consumer_most = std::max(consumer_most, ArrayPool::cached_bytes());
+      },
+      [&] { consumer_cached = ArrayPool::cached_bytes(); });
+
+  const size_t bound = kScratch * sizeof(double);
+  INFO("the consumer's cached bytes after " << kSteps << " steps of " << kPerStep
+                                            << " arrays: " << consumer_cached << ", at most "
+                                            << consumer_most << " (bound " << bound << ")");
+  CHECK(consumer_most <= bound);
+  CHECK(consumer_cached <= bound);
 }
 
 TEST_CASE(

@@ -32,9 +32,9 @@
 // before it cuts a new slab. A thread that frees what it made meets the lock at most once per
 // kBatch blocks of difference (a whole tape freed at the end of a step), and its fast paths only
 // count; at its exit its lists go to the shared one. tests/autograd/threading_test.cpp holds a
-// producer and a consumer to the bound. (The ArrayPool below caps each thread's cache at
-// kMaxCachedBytes and hands the rest back to operator delete: bounded without a shared list,
-// though a thread that only frees arrays may hold up to that cap unused.)
+// producer and a consumer to the bound. (The ArrayPool below needs no shared list: a thread keeps
+// only the frees that balance its own allocations, "Which frees are kept", up to kMaxCachedBytes,
+// and hands the rest back to operator delete.)
 #pragma once
 
 #include <cstddef>
@@ -218,6 +218,19 @@ class BlockPool {
 // Arrays of doubles, recycled by exact size. Memory parked here was touched in an earlier step
 // and is wanted again, so keeping it does not raise the peak memory of a training loop; the cap
 // stops a one-off giant tensor from being held forever.
+//
+// Which frees are kept. A thread's cache is for that thread's next allocations, so a free is
+// kept only if it balances an allocation of the same size: for each size n, `out` counts the
+// arrays of size n the thread has handed out (from its cache or from operator new) and not had
+// back, and a free of size n on the thread is cached only while out is above zero. A training
+// loop frees what it allocated, so every free is kept and the next step finds them all, as
+// before. A thread that only frees (a consumer of tensors another thread made) has nothing out,
+// so it keeps nothing: its frees go straight to operator delete. The count is by size, not by
+// array: an array made elsewhere may take the place of one of the thread's own, which then goes
+// to operator delete when it comes back. Either way a thread never keeps more arrays of a size
+// than it once had out at the same time. (Nor does the count cost a lookup: it lives in the same
+// map entry as the list. A thread that only allocates keeps a count per size it made, a few
+// bytes each, and nothing else.)
 class ArrayPool {
  public:
   static constexpr size_t kMaxCachedBytes = size_t{256} << 20;
@@ -231,10 +244,13 @@ class ArrayPool {
     }
     Local* local = local_pool();
     if (local != nullptr) {
-      auto it = local->free.find(n);
-      if (it != local->free.end() && !it->second.empty()) {
-        double* p = it->second.back();
-        it->second.pop_back();
+      auto it = local->sizes.find(n);
+      if (it == local->sizes.end()) it = local->sizes.try_emplace(n).first;  // a size new here
+      SizeClass& size = it->second;
+      ++size.out;
+      if (!size.free.empty()) {
+        double* p = size.free.back();
+        size.free.pop_back();
         local->cached_bytes -= n * sizeof(double);
         return p;
       }
@@ -245,24 +261,42 @@ class ArrayPool {
   static void deallocate(double* p, size_t n) {
     if constexpr (kPoolsStepAside) return ::operator delete(p, kAlign);
     Local* local = local_pool();
-    if (local == nullptr || local->cached_bytes + n * sizeof(double) > kMaxCachedBytes) {
+    if (local == nullptr) return ::operator delete(p, kAlign);
+    auto it = local->sizes.find(n);
+    if (it == local->sizes.end() || it->second.out == 0) {  // balances no allocation of ours
       ::operator delete(p, kAlign);
       return;
     }
-    local->free[n].push_back(p);
+    SizeClass& size = it->second;
+    --size.out;
+    if (local->cached_bytes + n * sizeof(double) > kMaxCachedBytes) {
+      ::operator delete(p, kAlign);
+      return;
+    }
+    size.free.push_back(p);
     local->cached_bytes += n * sizeof(double);
   }
 
+  // The bytes of freed arrays this thread keeps (tests/autograd/threading_test.cpp, fast_test.cpp).
+  static size_t cached_bytes() {
+    const Local* local = local_pool();
+    return local == nullptr ? 0 : local->cached_bytes;
+  }
+
  private:
+  struct SizeClass {            // this thread's arrays of one size
+    std::vector<double*> free;  // freed, kept for the next allocate
+    size_t out = 0;             // handed out and not had back (see "Which frees are kept")
+  };
   struct Local {
-    std::unordered_map<size_t, std::vector<double*>> free;
+    std::unordered_map<size_t, SizeClass> sizes;
     size_t cached_bytes = 0;
     Local() = default;
     Local(const Local&) = delete;  // it owns the blocks on its lists
     Local& operator=(const Local&) = delete;
     ~Local() {
-      for (auto& [n, list] : free)
-        for (double* p : list) ::operator delete(p, kAlign);
+      for (auto& [n, size] : sizes)
+        for (double* p : size.free) ::operator delete(p, kAlign);
       gone() = true;  // tensors freed after this (statics at exit) go straight to delete
     }
   };
