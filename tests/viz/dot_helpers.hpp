@@ -75,7 +75,7 @@ inline void check_golden(const std::string& name, const std::string& actual) {
   std::stringstream expected;
   expected << in.rdbuf();
   if (expected.str() != actual) {
-    // Leave what we got beside the test binary, for `diff`.
+    // Leave what we got in the directory the tests run in, for `diff`.
     std::ofstream(name + ".actual", std::ios::binary) << actual;
     FAIL_CHECK("differs from " << path << "; what was rendered is in " << name << ".actual");
   }

@@ -442,8 +442,10 @@ class Tutorial {
     fmt::print("{}", text);
     // CPU time, not wall time: what the run costs whatever else the machine is doing.
     const double seconds = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
-    fmt::print("  ({} mode, {}, {:.0f} s of CPU time{})\n", quick ? "quick" : "full", seed_list(),
-               seconds, ag::portable_kernels() ? "" : ", fast kernels: not docs/'s numbers");
+    // (Two significant digits below 10 s: a run of 0.03 s does not take "0 s".)
+    fmt::print("  ({} mode, {}, {} s of CPU time{})\n", quick ? "quick" : "full", seed_list(),
+               seconds < 10 ? fmt::format("{:.2g}", seconds) : fmt::format("{:.0f}", seconds),
+               ag::portable_kernels() ? "" : ", fast kernels: not docs/'s numbers");
     write_results(seconds);
     return ok ? 0 : 1;
   }

@@ -207,7 +207,7 @@ std::string parent_scope(const std::string& scope) {
 
 // ----- gradient flow -----------------------------------------------------------------------------
 // The names of each FlowQuantity, written once: in titles, legends and bars; in a folded box
-// ("dL/d out 2.1e-02"); in the CSV's last column.
+// ("dL/d out 0.021"); in the CSV's last column.
 QuantityNames names_of(FlowQuantity quantity) {
   switch (quantity) {
     case FlowQuantity::activation:
