@@ -410,8 +410,9 @@ struct Stray {
 };
 
 // The page with everything that is not prose blanked out (newlines kept, so lines still count):
-// what sits between markers (generated), HTML comments, fenced code blocks, code spans, the
-// targets of links and images, and bare web addresses.
+// what sits between markers (generated), HTML comments, HTML tags (their attributes, such as an
+// image's width="100%", are markup), fenced code blocks, code spans, the targets of links and
+// images, and bare web addresses.
 inline std::string prose_only(std::string_view page) {
   std::string s(page);
   auto blank = [&](size_t from, size_t to) {
@@ -471,16 +472,29 @@ inline std::string prose_only(std::string_view page) {
     blank(open, end);
     open = end == std::string::npos ? s.size() : end;
   }
+  // HTML tags, "<img src=... width="100%">", "</td>": markup, not prose. A tag starts with "<"
+  // and a letter or "/" (so "x < 0.5" and "x<3" stay prose) and ends at the next ">" in its
+  // paragraph. (After the code blocks: a line that a tag starts would look indented once
+  // blanked; after the code spans: "a<b" in one is not a tag.)
+  for (size_t open = s.find('<'); open != std::string::npos; open = s.find('<', open + 1)) {
+    const unsigned char next = open + 1 < s.size() ? static_cast<unsigned char>(s[open + 1]) : 0;
+    if (!std::isalpha(next) && next != '/') continue;
+    const size_t close = s.find('>', open);
+    if (close == std::string::npos || close > s.find("\n\n", open)) continue;
+    blank(open, close + 1);
+    open = close;
+  }
   return s;
 }
 
 // The words after which an integer is a count the programs print ("378 nodes", "800 steps",
-// "16 of 20 seeds"): a measurement, not prose.
+// "16 of 20 seeds"), or a reading of one ("four decades" of a gradient): a measurement, not prose.
 inline bool count_unit(std::string_view word) {
   static constexpr std::string_view kUnits[] = {
-      "node",      "nodes",      "step", "steps", "seed", "seeds", "round",      "rounds", "byte",
-      "bytes",     "KB",         "MB",   "GB",    "pt",   "run",   "runs",       "epoch",  "epochs",
-      "iteration", "iterations", "edge", "edges", "op",   "ops",   "parameters", "filters"};
+      "node",   "nodes", "step",  "steps",      "seed",      "seeds",      "round",
+      "rounds", "byte",  "bytes", "KB",         "MB",        "GB",         "pt",
+      "run",    "runs",  "epoch", "epochs",     "iteration", "iterations", "edge",
+      "edges",  "op",    "ops",   "parameters", "filters",   "decade",     "decades"};
   return std::find(std::begin(kUnits), std::end(kUnits), word) != std::end(kUnits);
 }
 
@@ -506,11 +520,15 @@ inline int count_word(std::string_view word) {
 // (53%) and a duration (374 s, 1.3 ms): what a run measures and prints. And a count of what the
 // programs count, in digits or in words: an integer before a unit word (count_unit: "378
 // nodes", "800 SGD steps", one word may sit between), a count spelled out before one ("ten
-// seeds") and a spelled-out "k of N" ("nine of ten"). They belong between markers, filled from a
-// run's results.
+// seeds") and a "k of N", whole: spelled out ("nine of ten"), or in digits before a unit ("8 of
+// 10 seeds", where the 10 may be a setting but the 8 is a result). And a number read off a
+// picture or a chart, which a hedge gives away: "about 33", "around 40", "roughly 7", "nearly
+// 12", "from about layer 25", and "four decades" (decades are counted like seeds). They belong
+// between markers, filled from a run's results.
 // Allowed in prose, as typed:
-//   - integers without such a unit: sizes, years (2015), tutorial, issue and part numbers
-//     (tutorial 11, issue 19, Part 4), thresholds the author fixed (100x);
+//   - integers without such a unit or hedge: sizes, years (2015), tutorial, issue and part
+//     numbers (tutorial 11, issue 19, Part 4), thresholds the author fixed (100x), and a ratio
+//     written out ("about 1/√6");
 //   - a section number after "§" or "section" (§2.1, section 2.1);
 //   - anything in a code span or a fenced block: code, formulas and option values (`rho = 0.9`,
 //     `f ≈ sigmoid(0) = 0.5`, `log10_min = -8`, `--seeds 10`) the reader could type; and link
@@ -556,6 +574,41 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     if (count_unit(std::string_view(s).substr(a2, b2 - a2))) return s.substr(j, b2 - j);
     return "";
   };
+  // "of M" or "of the M" after a count ending at `j`, M a count in digits or in words ("of 20",
+  // "of the ten"): where M ends (0 if there is none), and whether it is in digits.
+  auto of_count = [&](size_t j) -> std::pair<size_t, bool> {
+    const auto [a1, b1] = word_after(j);
+    if (a1 == j || std::string_view(s).substr(a1, b1 - a1) != "of") return {0, false};
+    auto [a2, b2] = word_after(b1);
+    if (std::string_view(s).substr(a2, b2 - a2) == "the") std::tie(a2, b2) = word_after(b2);
+    size_t end = a2;
+    while (digit(end)) ++end;
+    if (end > a2 && end == b2) return {end, true};
+    if (b2 > a2 && count_word(std::string_view(s).substr(a2, b2 - a2)) >= 0) return {b2, false};
+    return {0, false};
+  };
+  // The words that hedge a number read off a picture or a chart: "about 33", "around 40", and
+  // with a word between, "from about layer 25". Where the hedge starts, or npos.
+  auto hedged = [&](size_t at) {
+    auto word_before = [&](size_t b) {
+      while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\n')) --b;
+      size_t a = b;
+      while (a > 0 && letter(a - 1)) --a;
+      std::string w = s.substr(a, b - a);
+      for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return std::pair{a, w};
+    };
+    auto hedge = [](const std::string& w) {
+      return w == "about" || w == "around" || w == "roughly" || w == "nearly" ||
+             w == "approximately";
+    };
+    const auto [a1, w1] = word_before(at);
+    if (hedge(w1)) return a1;
+    const bool place = w1 == "layer" || w1 == "step" || w1 == "seed" || w1 == "block" ||
+                       w1 == "epoch" || w1 == "round";
+    if (const auto [a0, w0] = word_before(a1); place && hedge(w0)) return a0;
+    return std::string::npos;
+  };
   for (size_t i = 0; i < s.size(); ++i) {
     // A spelled-out count: "ten seeds", "nine of ten", "nine of the ten".
     if (std::isalpha(static_cast<unsigned char>(s[i])) && (i == 0 || !letter(i - 1))) {
@@ -564,20 +617,11 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
       if (count_word(std::string_view(s).substr(i, j - i)) >= 0) {
         const auto [a1, b1] = word_after(j);
         const std::string_view w1 = std::string_view(s).substr(a1, b1 - a1);
-        auto count_at = [&](size_t a, size_t b) {
-          return (b > a && count_word(std::string_view(s).substr(a, b - a)) >= 0) ||
-                 (a < s.size() && digit(a));
-        };
-        if (w1 == "of") {
-          auto [a2, b2] = word_after(b1);
-          if (std::string_view(s).substr(a2, b2 - a2) == "the") std::tie(a2, b2) = word_after(b2);
-          if (count_at(a2, b2)) {
-            size_t end = b2;
-            while (digit(end)) ++end;
-            found.push_back({line_of(i), one_line(s.substr(i, end - i))});
-            j = end;  // ("nine of ten seeds" is one count, not also "ten seeds")
-          }
-        } else if (w1 == "seeds" || w1 == "rounds") {  // what a verdict counts: "ten seeds"
+        if (const size_t end = of_count(j).first; end != 0) {
+          found.push_back({line_of(i), one_line(s.substr(i, end - i))});
+          j = end;  // ("nine of ten seeds" is one count, not also "ten seeds")
+        } else if (w1 == "seeds" || w1 == "rounds" || w1 == "decades") {
+          // what a verdict counts, "ten seeds", and a reading, "fades by four decades"
           found.push_back({line_of(i), one_line(s.substr(i, b1 - i))});
         }
       }
@@ -625,10 +669,27 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
                        before.ends_with("issue ") || before.ends_with("exercise ") ||
                        before.ends_with("section ") || before.ends_with("§") ||
                        before.ends_with("Part ") || before.ends_with("part ");
-    if (!measured && !fraction && !power && !named) {
+    if (!measured && !named) {
+      // "8 of 10 seeds", "8 of the 10 seeds": the count of outcomes is a result, whether or not
+      // the 10 is a setting. (M in digits needs its unit after it: "100 of 16 units" is prose.)
+      if (const auto [end, in_digits] = of_count(j); end != 0) {
+        const std::string unit = with_unit(end);
+        if (!in_digits || !unit.empty()) {
+          found.push_back({line_of(i), one_line(s.substr(i, end - i) + unit)});
+          i = end + unit.size() - 1;
+          continue;
+        }
+      }
       const std::string unit = with_unit(j);
+      // (A ratio written out, "about 1/√6", is a formula, not a reading; "symmetric about 0",
+      // "spread around 0" say where something is centred.)
+      const bool formula = (j < s.size() && s[j] == '/') || text == "0";
+      const size_t hedge = formula ? std::string::npos : hedged(i);
       if (!unit.empty()) {
         text += unit;
+        measured = true;
+      } else if (hedge != std::string::npos) {
+        text = s.substr(hedge, j - hedge);  // "about 33", "about layer 25"
         measured = true;
       }
     }

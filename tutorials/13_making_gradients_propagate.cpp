@@ -307,6 +307,20 @@ constexpr double kScale = 10.0;
 // An eps that leaves BN(aWu) = BN(Wu) exact to rounding, where the variance is not ~0.
 constexpr double kTinyEps = 1e-12;
 
+// --quick's stacks (the docs show its pictures): width 16 and 64 samples.
+constexpr int64_t kQuickWidth = 16, kQuickSamples = 64;
+
+// The seed of the weights' own stream for a seed: shared by all six stacks, apart from the data's.
+uint64_t weight_seed(uint64_t seed) { return seed + 1000; }
+
+// How many layers, from layer 1 up, have an |dL/d output| for which `at` holds: "layers 1 to n"
+// sit at one end of the colour scale.
+int layers_from_first(const std::vector<double>& flow, auto at) {
+  int n = 0;
+  while (n < static_cast<int>(flow.size()) && at(flow[static_cast<size_t>(n)])) ++n;
+  return n;
+}
+
 std::string range_text(const std::vector<double>& v, const char* format) {
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   return fmt::format("median {}, {} to {}", fmt::format(fmt::runtime(format), tut::median(v)),
@@ -343,8 +357,8 @@ int main(int argc, char** argv) {
     auto quick = [&](const char* option, auto& value, auto q) {
       if (t.cli.count(option) == 0) value = q;
     };
-    quick("--width", width, int64_t{16});
-    quick("--samples", samples, int64_t{64});
+    quick("--width", width, kQuickWidth);
+    quick("--samples", samples, kQuickSamples);
     quick("--steps", steps, 100);
   }
   if (depth < 2 || depth % 2 != 0) {
@@ -378,22 +392,18 @@ int main(int argc, char** argv) {
     run.seed = seeds[s];
     ag::Generator data_gen(seeds[s]);
     const ag::nn::Dataset data = teacher_data(samples, width, data_gen);
-    const uint64_t weight_seed = seeds[s] + 1000;  // the weights' own stream, shared by all six
     for (size_t v = 0; v < variants.size(); ++v) {
       const Variant& variant = variants[v];
-      ag::Generator gen(weight_seed);
+      ag::Generator gen(weight_seed(seeds[s]));
       const Stack stack(variant, depth, width, gen);
-      // The pictures: the first seed only (the docs show those of the --quick run, seed 1).
-      const std::string svg = s == 0 ? t.out_path(fmt::format("folded_{}.svg", variant.file)) : "";
-      run.init.push_back(measure(
-          stack, data, svg, fmt::format("{}, {} layers at initialisation", variant.name, depth)));
+      run.init.push_back(measure(stack, data, "", ""));  // (the pictures are drawn below)
       run.trained.push_back(train(stack, data, steps, lr));
       t.progress(static_cast<int64_t>(s * variants.size() + v + 1), total,
                  fmt::format("seed {}, {}", seeds[s], variant.name));
     }
     // The scale test (no training): the same weights, every one but the last layer's x kScale.
     auto input_grad = [&](size_t v, double scale, double eps) {
-      ag::Generator gen(weight_seed);
+      ag::Generator gen(weight_seed(seeds[s]));
       const Stack stack(variants[v], depth, width, gen, scale, eps);
       return input_gradient(stack, data);
     };
@@ -405,7 +415,7 @@ int main(int argc, char** argv) {
     run.scaled_layer = scaled(kLayer, 1e-5);
     run.scaled_batch_tiny = scaled(kBatch, kTinyEps);
     auto trace = [&](double eps) {
-      ag::Generator drawn_gen(weight_seed), scaled_gen(weight_seed);
+      ag::Generator drawn_gen(weight_seed(seeds[s])), scaled_gen(weight_seed(seeds[s]));
       const Stack drawn(variants[kBatch], depth, width, drawn_gen, 1.0, eps);
       const Stack scaled_stack(variants[kBatch], depth, width, scaled_gen, kScale, eps);
       return eps_trace(drawn, scaled_stack, kScale, data.x);
@@ -485,6 +495,20 @@ int main(int argc, char** argv) {
     }
     t.table("training", text, tut::Kind::trained);
     fmt::print("\n");
+  }
+  {
+    // How far the stacks with shortcuts bring their loss down, in decades: the least over the
+    // three stacks and the seeds (the training-loss chart shows each stack's band).
+    double fall = INFINITY;
+    for (const SeedRun& r : runs) {
+      for (const size_t v : {kResidual, kResBatch, kResLayer}) {
+        fall = std::min(fall, std::log10(r.trained[v].start / r.trained[v].end));
+      }
+    }
+    t.paragraph(fmt::format(
+        "The three stacks with shortcuts bring their loss down by at least {} decades over the {} "
+        "steps, in every seed and stack.",
+        t.value("shortcut_loss_decades", fall, "{:.1f}", tut::Kind::trained), steps));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -603,13 +627,52 @@ int main(int argc, char** argv) {
     tut::write_chart(loss, t.out_path("charts/training_loss"));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // The folded pictures: each stack at initialisation, for the first seed. The docs page shows
+  // the --quick run's (CTest compares them with the committed ones byte for byte), so every mode
+  // draws those stacks, at --quick's width and samples (in --quick, this run's own), and measures
+  // what the page reads off them into the results the page is filled from.
   t.section("Pictures");
-  for (const Variant& v : variants) {
-    fmt::print("  {}\n", t.out_path(fmt::format("folded_{}.svg", v.file)));
+  const int64_t picture_width = t.quick ? width : kQuickWidth;
+  const int64_t picture_samples = t.quick ? samples : kQuickSamples;
+  std::vector<std::vector<double>> picture_flow;  // per variant: |dL/d output| of layer 1 .. depth
+  {
+    ag::Generator data_gen(seeds.front());
+    const ag::nn::Dataset data = teacher_data(picture_samples, picture_width, data_gen);
+    for (const Variant& v : variants) {
+      ag::Generator gen(weight_seed(seeds.front()));
+      const Stack stack(v, depth, picture_width, gen);
+      const std::string svg = t.out_path(fmt::format("folded_{}.svg", v.file));
+      picture_flow.push_back(
+          measure(stack, data, svg, fmt::format("{}, {} layers at initialisation", v.name, depth))
+              .flow);
+      fmt::print("  {}\n", svg);
+    }
   }
   fmt::print("  {}\n  {}\n", t.out_path("charts/grad_per_layer.svg"),
              t.out_path("charts/training_loss.svg"));
   fmt::print("\n");
+  {
+    // On the colour scale every picture shares (viz::Options: 10^log10_min and below is the
+    // bottom colour, 10^log10_max and above the top one).
+    const ag::viz::Options scale;
+    const double bottom = std::pow(10.0, scale.log10_min), top = std::pow(10.0, scale.log10_max);
+    const std::vector<double>& layer = picture_flow[kLayer];
+    const int dark = layers_from_first(picture_flow[kPlain], [&](double g) { return g < bottom; });
+    const int bright = layers_from_first(picture_flow[kBatch], [&](double g) { return g >= top; });
+    const double decades = std::log10(layer.back() / layer.front());
+    const std::string dark_text = t.value("picture_plain_bottom_to", dark, "{:.0f}");
+    const std::string bright_text = t.value("picture_batchnorm_top_to", bright, "{:.0f}");
+    const std::string decades_text = t.value("picture_layernorm_decades", decades, "{:.1f}",
+                                             tut::Kind::trained);
+    t.paragraph(fmt::format(
+        "What the pictures show (seed {}, width {}), on the shared colour scale (1e{:.0f} and "
+        "below to 1e{:.0f} and above): the plain stack's layers 1 to {} are below its bottom; the "
+        "BatchNorm stack's layers 1 to {} at its top; the LayerNorm stack's |dL/d output| falls "
+        "{} decades from layer {} to layer 1.",
+        seeds.front(), picture_width, scale.log10_min, scale.log10_max, dark_text, bright_text,
+        decades_text, depth));
+  }
 
   // ---------------------------------------------------------------------------------------------
   // The claims. Thresholds fixed before the first run: "the gradient propagates" when layer 1
