@@ -179,10 +179,16 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
           "`./run pages`; CI checks them against a fresh run.*\n",
           m.tutorial, mode, list);
     }
+    // (Two significant digits below 10 s, as the tutorial prints it: 0.03 s is not "0 s".)
+    const double seconds = results.at("seconds").get<double>();
+    const std::string kernels = results.value("kernels", "") == "portable"
+                                    ? ", portable kernels: the same numbers on every x86-64 machine"
+                                    : "";
     return fmt::format(
-        "\n*Generated from a {} run ({}, {:.0f} s of CPU time on the development "
-        "machine) by\n`./run pages`; CI checks it against a fresh run.*\n",
-        mode, list, results.at("seconds").get<double>());
+        "\n*Generated from a {} run ({}, {} s of CPU time on the development "
+        "machine{}) by\n`./run pages`; CI checks it against a fresh run.*\n",
+        mode, list, seconds < 10 ? fmt::format("{:.2g}", seconds) : fmt::format("{:.0f}", seconds),
+        kernels);
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "

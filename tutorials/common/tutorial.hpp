@@ -181,6 +181,20 @@ inline SeedResult timed_round(uint64_t round, std::string measured,
   return judged(round, std::move(measured), comparisons, kTimingMargin);
 }
 
+// Times what a user's program runs: while alive, the engine uses this machine's fastest kernels
+// (OpenBLAS, vector exp/tanh; autograd/fast/kernels.hpp), not the portable ones a tutorial
+// computes its numbers with. For timing sections only: what they compute is not reported.
+class FastKernels {
+ public:
+  FastKernels() : before_(ag::portable_kernels()) { ag::use_portable_kernels(false); }
+  ~FastKernels() { ag::use_portable_kernels(before_); }
+  FastKernels(const FastKernels&) = delete;
+  FastKernels& operator=(const FastKernels&) = delete;
+
+ private:
+  bool before_;
+};
+
 // P(X >= k) for X ~ Binomial(n, 1/2): how often a fair coin gives at least k heads in n throws.
 inline double sign_test_tail(size_t k, size_t n) {
   double term = std::ldexp(1.0, -static_cast<int>(n));  // C(n, 0) / 2^n
@@ -309,8 +323,8 @@ class Tutorial {
     cli.set_version_flag("--version", ag::version_line(name_));
   }
 
-  // The tutorial's own seed count for full mode (at least 10 where that keeps it within 3 minutes
-  // on one core, else at least 5): call before parsing.
+  // The tutorial's own seed count for full mode (at least 10 where that keeps it, with the fast
+  // kernels, within 3 minutes on one core, else at least 5): call before parsing.
   void full_mode_seeds(int n) { full_seeds_ = n; }
 
   // The seeds every seed-dependent claim is judged over: seed, seed + 1, ..., in order.

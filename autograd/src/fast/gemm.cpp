@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "autograd/fast/kernels.hpp"
 #include "autograd/ops.hpp"
@@ -25,16 +26,28 @@ void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth,
   // Built with TAPEGRAD_FAST=OFF, or under use_portable_kernels (autograd/fast/kernels.hpp: the
   // same numbers on every machine): the plain triple loop, op(A)[i, p] read through the flags.
   if (!kDgemm || portable_kernels()) {
-    // op(A)[i, p] = a[i * a_row + p * a_col], op(B)[p, j] = b[p * b_row + j * b_col]
-    const int64_t a_row = trans_a ? 1 : depth, a_col = trans_a ? rows : 1;
-    const int64_t b_row = trans_b ? 1 : cols, b_col = trans_b ? depth : 1;
+    // c[i, j] = sum over p of op(A)[i, p] * op(B)[p, j], added in the order p = 0, 1, ... (as
+    // matmul_reference does), then beta * c[i, j]. The loop runs over j innermost, so that a row
+    // of B and a row of the sums are read in a row (and vectorise), but each sum still takes its
+    // terms in the order of p: the same additions, so the same numbers, as the plain i, j, p loop.
+    // op(B) transposed is copied first, so that its rows are in a row too.
+    std::vector<double> b_rows;
+    if (trans_b) {
+      b_rows.resize(static_cast<size_t>(depth * cols));
+      for (int64_t j = 0; j < cols; ++j)
+        for (int64_t p = 0; p < depth; ++p) b_rows[p * cols + j] = b[j * depth + p];
+      b = b_rows.data();
+    }
+    std::vector<double> sums(static_cast<size_t>(cols));
     for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t j = 0; j < cols; ++j) {
-        double total = 0.0;
-        for (int64_t p = 0; p < depth; ++p)
-          total += a[i * a_row + p * a_col] * b[p * b_row + j * b_col];
-        c[i * cols + j] = total + (beta == 0.0 ? 0.0 : beta * c[i * cols + j]);
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t p = 0; p < depth; ++p) {
+        const double a_ip = trans_a ? a[p * rows + i] : a[i * depth + p];
+        const double* b_row = b + p * cols;
+        for (int64_t j = 0; j < cols; ++j) sums[j] += a_ip * b_row[j];
       }
+      double* c_row = c + i * cols;
+      for (int64_t j = 0; j < cols; ++j) c_row[j] = sums[j] + (beta == 0.0 ? 0.0 : beta * c_row[j]);
     }
     return;
   }
