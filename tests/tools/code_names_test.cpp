@@ -20,17 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "source_tree.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kRoot = TAPEGRAD_SOURCE_DIR;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using source_tree::kRoot;
+using source_tree::read;
 
 // One numbered entry of a Markdown list ("7. text" and the indented lines that carry it on).
 struct ListItem {

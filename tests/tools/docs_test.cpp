@@ -14,18 +14,13 @@
 #include <sstream>
 
 #include "pages.hpp"
+#include "source_tree.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kRoot = TAPEGRAD_SOURCE_DIR;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using source_tree::kRoot;
+using source_tree::read;
 
 // Files under `dir` (relative to the root) whose names end in `ext`, sorted, as relative paths.
 std::vector<std::string> files_under(const std::string& dir, const std::string& ext) {
