@@ -1,5 +1,5 @@
-// tests for autograd/src/vector_math.cpp: the vectorised exp, tanh and sigmoid held against the
-// scalar C library, number by number.
+// tests for autograd/src/fast/vector_math.cpp: the vectorised exp, tanh and sigmoid held against
+// the scalar C library, number by number.
 //
 // exp, tanh and sigmoid fill whole arrays through glibc's vector math library (4 or 8 numbers
 // per call) when the compiler vectorises their loops. The readable reference is the scalar
@@ -10,27 +10,19 @@
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
+#include <autograd/fast/kernels.hpp>
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <vector>
 
+#include "fast_vs_reference.hpp"
+
 using namespace ag;
+using fast_vs_reference::ulps_apart;
 
 namespace {
-// How many representable doubles lie between a and b (0: equal). For finite numbers of the same
-// sign the bit patterns are ordered like the numbers, so this is a difference of integers.
-int64_t ulps_apart(double a, double b) {
-  if (a == b) return 0;
-  if (std::signbit(a) != std::signbit(b)) return std::numeric_limits<int64_t>::max();
-  int64_t ia = 0, ib = 0;
-  std::memcpy(&ia, &a, sizeof a);
-  std::memcpy(&ib, &b, sizeof b);
-  return ia > ib ? ia - ib : ib - ia;
-}
-
 // The textbook sigmoid, one number at a time, without overflow on either side.
 double sigmoid_reference(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
@@ -92,10 +84,16 @@ TEST_CASE("sigmoid over an array agrees with the textbook formula to 4 ulp", "[v
   check_against_scalar("sigmoid", op, sigmoid_reference, -8.0, 8.0);
 }
 
-TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops]") {
+// With the fast kernels (vector_math.cpp) and with the portable ones (fast/kernels.cpp: two
+// numbers per call, and e^x as (e^(x/2))^2 beyond |x| = 708).
+TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops][kernels]") {
+  const bool portable = GENERATE(false, true);
+  INFO((portable ? "the portable kernels" : "the fast kernels"));
+  const bool before = portable_kernels();
+  use_portable_kernels(portable);
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  // Nine values: one full AVX-512 register and a tail of one.
+  // Nine values: one full AVX-512 register, or four pairs, and a tail of one.
   const Tensor x = tensor({0.0, -0.0, inf, -inf, nan, 800.0, -800.0, 1e-300, -720.0}, {9});
   const std::vector<double> e = exp(x).to_vector();
   CHECK(e[0] == 1.0);
@@ -106,12 +104,15 @@ TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops]") {
   CHECK(e[5] == inf);  // overflow
   CHECK(e[6] == 0.0);  // underflow
   CHECK(e[7] == 1.0);
+  CHECK(ulps_apart(e[8], std::exp(-720.0)) <= 8);  // subnormal: about 2e-313
   const std::vector<double> t = tanh(x).to_vector();
   CHECK((t[0] == 0.0 && !std::signbit(t[0])));
   CHECK((t[1] == 0.0 && std::signbit(t[1])));  // tanh(-0) = -0
   CHECK(t[2] == 1.0);
   CHECK(t[3] == -1.0);
   CHECK(std::isnan(t[4]));
+  CHECK(t[5] == 1.0);
+  CHECK(t[6] == -1.0);
   CHECK(t[7] == 1e-300);  // tanh(x) = x for tiny x
   const std::vector<double> s = sigmoid(x).to_vector();
   CHECK(s[0] == 0.5);
@@ -124,4 +125,5 @@ TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops]") {
   // below 1e-308 (here about 1e-313). The documented price of the branch-free form.
   CHECK(s[8] >= 0.0);
   CHECK(s[8] < 1e-308);
+  use_portable_kernels(before);
 }

@@ -51,12 +51,12 @@ __attribute__((__simd__("notinbranch"))) double tanh(double) noexcept;
 namespace ag::detail::vec {
 
 AG_VECTOR_CLONES void exp(const double* x, double* y, size_t n) {
-  if (portable_kernels()) return scalar::exp(x, y, n);  // the same on every CPU: kernels.hpp
+  if (portable_kernels()) return portable::exp(x, y, n);  // the same on every CPU: kernels.hpp
   for (size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
 }
 
 AG_VECTOR_CLONES void tanh(const double* x, double* y, size_t n) {
-  if (portable_kernels()) return scalar::tanh(x, y, n);
+  if (portable_kernels()) return portable::tanh(x, y, n);
   for (size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
 
@@ -64,7 +64,7 @@ AG_VECTOR_CLONES void tanh(const double* x, double* y, size_t n) {
 // 1 / inf = 0, the right limit (the exact value is below 1e-308); for large x, e^-x is 0 and the
 // result 1. No branch, so the loop vectorises.
 AG_VECTOR_CLONES void sigmoid(const double* x, double* y, size_t n) {
-  if (portable_kernels()) return scalar::sigmoid(x, y, n);
+  if (portable_kernels()) return portable::sigmoid(x, y, n);
   for (size_t i = 0; i < n; ++i) y[i] = 1.0 / (1.0 + std::exp(-x[i]));
 }
 

@@ -15,12 +15,13 @@ void exp(const double* x, double* y, size_t n);      // y[i] = e^x[i]
 void tanh(const double* x, double* y, size_t n);     // y[i] = tanh(x[i])
 void sigmoid(const double* x, double* y, size_t n);  // y[i] = 1 / (1 + e^-x[i])
 
-// The same, one number at a time through glibc's scalar functions: what the three above do under
-// use_portable_kernels (autograd/fast/kernels.hpp), in fast/kernels.cpp.
-namespace scalar {
+// The same through glibc's SSE vector functions, two numbers per call, which compute the same bits
+// on every x86-64 CPU: what the three above do under use_portable_kernels
+// (autograd/fast/kernels.hpp), in fast/kernels.cpp.
+namespace portable {
 void exp(const double* x, double* y, size_t n);
 void tanh(const double* x, double* y, size_t n);
 void sigmoid(const double* x, double* y, size_t n);
-}  // namespace scalar
+}  // namespace portable
 
 }  // namespace ag::detail::vec

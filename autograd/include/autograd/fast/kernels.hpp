@@ -12,13 +12,14 @@
 // training run amplifies such a difference step after step: after a hundred steps a gradient
 // printed with two digits can read 0.088 on one machine and 0.086 on another.
 //
-// use_portable_kernels(true) makes both take the plain form instead: the triple loop of
-// matmul_reference (matmul.cpp), which adds in one fixed order, and glibc's scalar exp and tanh,
-// one number at a time. The compiled code is then the same on every x86-64 machine, so the
-// numbers are too. The tutorials and the picture gallery run this way (a tutorial's
-// --fast-kernels switches it off), which is why a learner's run prints the numbers and draws the
-// pictures that docs/ shows. It is slower, and the benchmarks never use it (they time the fast
-// kernels).
+// use_portable_kernels(true) makes both take a form whose code is the same on every x86-64
+// machine instead, so the numbers are too: the triple loop of matmul_reference (matmul.cpp),
+// which adds in one fixed order, and glibc's vector exp and tanh in their SSE form, two numbers
+// per call, whose code glibc picks on every CPU with SSE4.1 (fast/kernels.cpp; glibc's scalar exp
+// and tanh would not do: they too take other code on CPUs with FMA). The tutorials and the
+// picture gallery run this way (a tutorial's --fast-kernels switches it off), which is why a
+// learner's run prints the numbers and draws the pictures that docs/ shows. It is slower, and the
+// benchmarks never use it (they time the fast kernels).
 //
 // The setting is one flag for the whole program, read on every product and every exp; set it
 // before the threads that compute start (as PyTorch's torch.use_deterministic_algorithms).
