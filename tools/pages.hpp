@@ -181,9 +181,10 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     }
     // (Two significant digits below 10 s, as the tutorial prints it: 0.03 s is not "0 s".)
     const double seconds = results.at("seconds").get<double>();
-    const std::string kernels = results.value("kernels", "") == "portable"
-                                    ? ", portable kernels: the same numbers on every x86-64 machine"
-                                    : "";
+    const std::string kernels =
+        results.value("kernels", "") == "portable"
+            ? ", portable kernels: the same numbers on every x86-64 CPU with AVX2 and FMA"
+            : "";
     return fmt::format(
         "\n*Generated from a {} run ({}, {} s of CPU time on the development "
         "machine{}) by\n`./run pages`; CI checks it against a fresh run.*\n",

@@ -312,9 +312,10 @@ class Tutorial {
                    "(default: 2 with --quick, else the tutorial's own)");
     cli.add_option("--out", out_dir, "Folder for the graphs, data files and results.json")
         ->capture_default_str();
-    // The numbers docs/ shows, bit for bit, on any machine: the portable kernels (the plain matrix
-    // product, glibc's SSE exp and tanh; autograd/fast/kernels.hpp). The fast ones give the
-    // same results to the last few bits, which training then grows into visible differences.
+    // The numbers docs/ shows, bit for bit, on any x86-64 CPU with AVX2 and FMA: the portable
+    // kernels (the plain matrix product, glibc's SSE exp and tanh; autograd/fast/kernels.hpp).
+    // The fast ones give the same results to the last few bits, which training then grows into
+    // visible differences.
     ag::use_portable_kernels(true);
     cli.add_flag_callback(
         "--fast-kernels", [] { ag::use_portable_kernels(false); },

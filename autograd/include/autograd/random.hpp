@@ -1,6 +1,8 @@
 // random.hpp — random tensors from an explicitly seeded generator.
 //
-// The same seed gives the same numbers on every machine and compiler. That rules out
+// The same seed gives the same uniform numbers on every machine and compiler, and the same normal
+// ones wherever std::log, std::sin and std::cos round alike (glibc takes other code for them on
+// an x86-64 CPU without FMA and AVX2: fast/kernels.hpp). That rules out
 // std::uniform_real_distribution and std::normal_distribution, whose algorithms the C++ standard
 // leaves to each library; only the engine std::mt19937_64 is fully specified. So the conversion
 // from its 64 random bits to a double is written here: uniform takes the top 53 bits, normal uses
