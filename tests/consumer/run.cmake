@@ -11,8 +11,7 @@ foreach(kind autograd nn all)
                 -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON)
   endif()
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build-${kind}
-      -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release ${options}
-      "-DCMAKE_CXX_FLAGS=${FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${FLAGS}")
+      -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release ${options})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/build-${kind})
   run(${WORK_DIR}/build-${kind}/consumer)
 endforeach()

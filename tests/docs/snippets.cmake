@@ -3,14 +3,13 @@
 # fragment, continuation, excerpt of the sources) is decided by the rule at the top of
 # extract_snippets.cpp; this script installs, extracts, builds once (all the blocks in one
 # project, each block its own translation unit) and runs.
-#   needs: SOURCE_DIR, BINARY_DIR, WORK_DIR, EXTRACT (the extract_snippets program), FLAGS
+#   needs: SOURCE_DIR, BINARY_DIR, WORK_DIR, EXTRACT (the extract_snippets program)
 include(${CMAKE_CURRENT_LIST_DIR}/../consumer/install.cmake)
 
 run(${EXTRACT} ${SOURCE_DIR} ${WORK_DIR}/project)
 message(STATUS "${out}")
 run(${CMAKE_COMMAND} -S ${WORK_DIR}/project -B ${WORK_DIR}/build -G "Unix Makefiles"
-    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
-    "-DCMAKE_CXX_FLAGS=${FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${FLAGS}")
+    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release)
 # (A compiler error names the page and line, through the generated #line directives; make -k
 # goes on past the first broken block, so one run lists them all.)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2 -- -k)
