@@ -23,12 +23,13 @@
 //
 // What it does not cover: the engine's other mathematical functions (log, pow, the sin and cos
 // of the normal random numbers, softmax's exp and log, ...) call glibc's scalar functions, which
-// take FMA code on CPUs with FMA and AVX2 (Intel's since 2013, AMD's since 2015) and other code on
-// older ones. So the numbers are the same on every x86-64 CPU with AVX2 and FMA (with Debian 12's
-// glibc); on an older CPU a program that uses those functions differs in its last bits (tutorial 12
-// --quick, with GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA to play such a CPU: held-out
-// accuracy 78.2% instead of 78.7%). The picture gallery uses none of them (the CTest
-// docs.gallery_pictures_any_cpu draws it so and finds the same pictures).
+// take FMA code on CPUs with FMA and AVX2 (Intel's Core processors since 2013, AMD's since 2015)
+// and other code on the rest. So the numbers are the same on every x86-64 CPU with AVX2 and FMA
+// (with Debian 12's glibc); on another CPU a program that uses those functions differs in its
+// last bits. (Tutorial 12 --quick, run with GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-AVX512F,
+// -AVX512DQ,-FMA to play such a CPU: held-out accuracy 78.2% instead of 78.7%.) The picture
+// gallery uses none of them: the CTest docs.gallery_pictures_any_cpu draws it so and finds the
+// same pictures.
 //
 // The setting is one flag for the whole program, read on every product and every exp; set it
 // before the threads that compute start (as PyTorch's torch.use_deterministic_algorithms).
