@@ -20,6 +20,7 @@
 #include "op_support.hpp"
 
 using namespace ag;
+using fast_vs_reference::PortableKernels;
 using fast_vs_reference::ulps_apart;
 
 namespace {
@@ -196,15 +197,6 @@ TEST_CASE("a tape on recycled arrays records and differentiates as the first one
 
 // ----- the portable kernels (autograd/fast/kernels.hpp) -----------------------------------------
 namespace {
-// Sets the kernels for one test and puts back what was there.
-struct PortableKernels {
-  bool before = portable_kernels();
-  explicit PortableKernels(bool on) { use_portable_kernels(on); }
-  ~PortableKernels() { use_portable_kernels(before); }
-  PortableKernels(const PortableKernels&) = delete;
-  PortableKernels& operator=(const PortableKernels&) = delete;
-};
-
 std::vector<double> random_numbers(std::mt19937_64& rng, int64_t n, double scale = 1.0) {
   std::normal_distribution<double> normal(0.0, scale);
   std::vector<double> v(static_cast<size_t>(n));

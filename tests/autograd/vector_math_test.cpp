@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 
 #include <autograd/autograd.hpp>
-#include <autograd/fast/kernels.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -89,8 +88,7 @@ TEST_CASE("sigmoid over an array agrees with the textbook formula to 4 ulp", "[v
 TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops][kernels]") {
   const bool portable = GENERATE(false, true);
   INFO((portable ? "the portable kernels" : "the fast kernels"));
-  const bool before = portable_kernels();
-  use_portable_kernels(portable);
+  const fast_vs_reference::PortableKernels kernels(portable);
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Nine values: one full AVX-512 register, or four pairs, and a tail of one.
@@ -125,5 +123,4 @@ TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops][kernels
   // below 1e-308 (here about 1e-313). The documented price of the branch-free form.
   CHECK(s[8] >= 0.0);
   CHECK(s[8] < 1e-308);
-  use_portable_kernels(before);
 }
