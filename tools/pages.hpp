@@ -183,7 +183,8 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     const double seconds = results.at("seconds").get<double>();
     const std::string kernels =
         results.value("kernels", "") == "portable"
-            ? ", portable kernels: the same numbers on every x86-64 CPU with AVX2 and FMA"
+            ? ", portable kernels: the same numbers on x86-64 CPUs with and without AVX2 and "
+              "FMA"
             : "";
     return fmt::format(
         "\n*Generated from a {} run ({}, {} s of CPU time on the development "

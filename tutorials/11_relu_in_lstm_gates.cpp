@@ -531,7 +531,8 @@ int main(int argc, char** argv) {
       train_settings.batch, T, repeats, per));
   std::vector<double> ms_sigmoid, ms_relu, ms_keras, saved_relu, saved_keras;
   {
-    tut::FastKernels fast;  // timed as a user's program runs (the numbers here are only times)
+    // Timed as a user's program runs, with the fastest kernels (the numbers here are only times)
+    ag::PortableKernelsGuard fast(false);
     ag::Generator g(t.seed + 3);
     ag::nn::Dataset batch = ag::nn::adding_problem(train_settings.batch, T, g);
     const std::vector<Tensor> xs = steps_of(batch.x);
@@ -887,11 +888,15 @@ int main(int argc, char** argv) {
       });
   {
     // (The page explains this claim's verdict with the sign test's number: how often a fair coin
-    // wins at least as many seeds.)
+    // wins at least as many seeds, and what that number shows, at the project's 5% level.)
     size_t wins = 0;
     for (const tut::SeedResult& r : sigmoid_beats_half_open) wins += r.holds ? 1 : 0;
-    t.value("half_open_coin", 100 * tut::sign_test_tail(wins, sigmoid_beats_half_open.size()),
-            "{:.0f}%", tut::Kind::trained);
+    const double coin = 100 * tut::sign_test_tail(wins, sigmoid_beats_half_open.size());
+    t.value("half_open_coin", coin, "{:.0f}%", tut::Kind::trained);
+    t.value("half_open_reading", coin,
+            coin <= 5 ? "so the rows do show that the sigmoid wins more often than not"
+                      : "so the rows do not even show that the sigmoid wins more often than not",
+            tut::Kind::trained);
   }
   t.claim(
       "Nor from the half-open start: sigmoid gates end with a lower test MSE than half-open "

@@ -135,15 +135,18 @@ Tensor neg(const Tensor& self) {
 // d(self ^ p)/d self = p * self^(p - 1)
 // (Recorded as "pow" too, under the entry kPow above; its text covers this rule with p as the
 // exponent.)
+// x^2 is x * x and x^1 is x, as PyTorch computes them: exact, where std::pow can round the other
+// way (x^2: 1 number in 1,000), and round differently on another CPU (fast/kernels.hpp).
 struct Exponent {
   double p;
 };
+static double power(double x, double p) { return p == 2.0 ? x * x : p == 1.0 ? x : std::pow(x, p); }
 constexpr auto d_pow_scalar = [](double x, double, Exponent e) {
-  return e.p == 0.0 ? 0.0 : e.p * std::pow(x, e.p - 1.0);
+  return e.p == 0.0 ? 0.0 : e.p * power(x, e.p - 1.0);
 };
 Tensor pow(const Tensor& self, double exponent) {
   return unary_op(
-      kPow.name, self, [](double x, Exponent e) { return std::pow(x, e.p); }, d_pow_scalar,
+      kPow.name, self, [](double x, Exponent e) { return power(x, e.p); }, d_pow_scalar,
       Exponent{exponent});
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "autograd/error.hpp"
+#include "autograd/fast/kernels.hpp"  // portable::exp, log, ...: the same bits on every CPU
 #include "autograd/op_info.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"

@@ -27,17 +27,18 @@ Generator& Generator::operator=(const Generator& other) {
 double Generator::next_uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
 // Box-Muller: from two uniforms u1, u2, r = sqrt(-2 ln(1 - u1)) and angle 2 pi u2 give two
-// independent standard normals r cos(angle) and r sin(angle). (1 - u1 is never 0.)
+// independent standard normals r cos(angle) and r sin(angle). (1 - u1 is never 0.) The log, sin
+// and cos are portable:: ones, which give the same bits on every CPU (fast/kernels.hpp).
 double Generator::next_normal(double mean, double stddev) {
   if (has_spare_) {
     has_spare_ = false;
     return mean + stddev * spare_;
   }
-  const double r = std::sqrt(-2.0 * std::log(1.0 - next_uniform()));
+  const double r = std::sqrt(-2.0 * portable::log(1.0 - next_uniform()));
   const double angle = 2.0 * std::numbers::pi * next_uniform();
-  spare_ = r * std::sin(angle);
+  spare_ = r * portable::sin(angle);
   has_spare_ = true;
-  return mean + stddev * r * std::cos(angle);
+  return mean + stddev * r * portable::cos(angle);
 }
 
 double Generator::uniform() {

@@ -7,6 +7,9 @@
 // Derivatives (along the axis, with s = softmax(x)):
 //   log_softmax:  d x_j = grad_j - s_j * sum_i grad_i
 //   softmax:      d x_j = s_j * (grad_j - sum_i grad_i * s_i)
+//
+// The exp and log are portable::exp and ::log, which give the same bits on every CPU
+// (autograd/fast/kernels.hpp), so that a classifier's training does too.
 #include <cmath>
 
 #include "autograd/op_info.hpp"
@@ -60,7 +63,7 @@ void softmax_backward(const Tape& tape, const Node& node) {
       total += log ? grad[at] : grad[at] * y[at];
     }
     for (int64_t j = 0, at = base; j < v.n; ++j, at += stride) {
-      gself[at] += log ? grad[at] - std::exp(y[at]) * total : y[at] * (grad[at] - total);
+      gself[at] += log ? grad[at] - portable::exp(y[at]) * total : y[at] * (grad[at] - total);
     }
     // end exercise 13
   });
@@ -77,11 +80,11 @@ Tensor softmax_op(const char* op, const Tensor& self, int64_t axis, bool log) {
     double m = -INFINITY;
     for (int64_t j = 0; j < v.n; ++j) m = std::max(m, x[base + j * stride]);
     double total = 0.0;
-    for (int64_t j = 0; j < v.n; ++j) total += std::exp(x[base + j * stride] - m);
-    const double log_total = std::log(total);
+    for (int64_t j = 0; j < v.n; ++j) total += portable::exp(x[base + j * stride] - m);
+    const double log_total = portable::log(total);
     for (int64_t j = 0; j < v.n; ++j) {
       const int64_t at = base + j * stride;
-      y[at] = log ? (x[at] - m) - log_total : std::exp(x[at] - m) / total;
+      y[at] = log ? (x[at] - m) - log_total : portable::exp(x[at] - m) / total;
     }
   });
   detail::record(op, {&self}, result, &softmax_backward, save(SoftmaxSettings{axis, log}));

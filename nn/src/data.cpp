@@ -1,6 +1,7 @@
 // data.cpp — make_moons and the adding problem (see data.hpp).
 #include "nn/data.hpp"
 
+#include <autograd/fast/kernels.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -22,12 +23,12 @@ Dataset make_moons(int64_t n, double noise, Generator& gen) {
   std::vector<double> xs, ys;
   for (int64_t k = 0; k < n_upper; ++k) {
     const double t = angle(k, n_upper);
-    xs.insert(xs.end(), {std::cos(t), std::sin(t)});
+    xs.insert(xs.end(), {ag::portable::cos(t), ag::portable::sin(t)});
     ys.push_back(0.0);
   }
   for (int64_t k = 0; k < n_lower; ++k) {
     const double t = angle(k, n_lower);
-    xs.insert(xs.end(), {1.0 - std::cos(t), 1.0 - std::sin(t) - 0.5});
+    xs.insert(xs.end(), {1.0 - ag::portable::cos(t), 1.0 - ag::portable::sin(t) - 0.5});
     ys.push_back(1.0);
   }
   // Shuffle the points (Fisher-Yates), then add the noise.

@@ -1,6 +1,7 @@
 // optim.cpp — SGD, Adam and gradient clipping: plain loops over each parameter's numbers.
 #include "nn/optim.hpp"
 
+#include <autograd/fast/kernels.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -193,8 +194,8 @@ void Adam::step() {
       v_[k].assign(value.size(), 0.0);
     }
     const auto t = static_cast<double>(++steps_[k]);
-    const double correction1 = 1.0 - std::pow(options.beta1, t);
-    const double correction2 = 1.0 - std::pow(options.beta2, t);
+    const double correction1 = 1.0 - ag::portable::pow(options.beta1, t);
+    const double correction2 = 1.0 - ag::portable::pow(options.beta2, t);
     for (size_t j = 0; j < value.size(); ++j) {
       const double g = grad[j] + options.weight_decay * value[j];
       double& m = m_[k][j];

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <tuple>
@@ -20,7 +22,6 @@
 #include "op_support.hpp"
 
 using namespace ag;
-using fast_vs_reference::PortableKernels;
 using fast_vs_reference::ulps_apart;
 
 namespace {
@@ -217,7 +218,7 @@ std::vector<double> transposed(const std::vector<double>& a, int64_t m, int64_t 
 // loop, compiled once: so it must equal that loop exactly, not to a tolerance. (The fast kernels
 // agree with it only to a few ulp: matmul_test.cpp.)
 TEST_CASE("the portable matmul is the plain loop, bit for bit", "[fast][kernels]") {
-  PortableKernels portable(true);
+  PortableKernelsGuard portable(true);
   REQUIRE(portable_kernels());
   std::mt19937_64 rng(7);
   for (auto [m, k, n] : {std::array<int64_t, 3>{1, 1, 1}, {3, 5, 2}, {17, 33, 9}, {64, 40, 48}}) {
@@ -279,7 +280,7 @@ Results results_of(const std::vector<double>& x) {
 
 TEST_CASE("the portable exp, tanh and sigmoid agree with the scalar functions to a few ulp",
           "[fast][kernels]") {
-  PortableKernels portable(true);
+  PortableKernelsGuard portable(true);
   const std::vector<double> x = portable_inputs();
   const Results all = results_of(x);
   for (size_t i = 0; i < x.size(); ++i) {
@@ -292,7 +293,7 @@ TEST_CASE("the portable exp, tanh and sigmoid agree with the scalar functions to
 
 TEST_CASE("the portable exp, tanh and sigmoid give a number the same result at every length",
           "[fast][kernels]") {
-  PortableKernels portable(true);
+  PortableKernelsGuard portable(true);
   const std::vector<double> x = portable_inputs();
   const Results all = results_of(x);
   // each number in arrays of every length up to 9 that hold it: alone (the odd tail), the first
@@ -312,10 +313,88 @@ TEST_CASE("the portable exp, tanh and sigmoid give a number the same result at e
 
 TEST_CASE("use_portable_kernels switches the whole program, and back", "[fast][kernels]") {
   {
-    PortableKernels fast(false);
+    PortableKernelsGuard fast(false);
     CHECK_FALSE(portable_kernels());
-    PortableKernels portable(true);
+    PortableKernelsGuard portable(true);
     CHECK(portable_kernels());
   }
   CHECK_FALSE(portable_kernels());  // the engine's default: the fast kernels
+}
+
+// ----- the portable functions of one number (autograd/fast/kernels.hpp) -----------------------
+// glibc's SSE vector code, one number per call: not the scalar functions' bits, but within 4 ulp
+// of them, over the ranges where kernels.hpp promises the same bits on every CPU.
+namespace {
+// n numbers spread over [2^lo, 2^hi): a mantissa stepped by the golden ratio at each exponent
+// (plain arithmetic, so the inputs are the same with every compiler and library)
+std::vector<double> spread(int lo, int hi, int per_exponent) {
+  std::vector<double> x;
+  for (int e = lo; e < hi; ++e) {
+    for (int i = 0; i < per_exponent; ++i) {
+      const double fraction = std::fmod(i * 0.6180339887498949, 1.0);
+      x.push_back(std::ldexp(1.0 + fraction, e));
+    }
+  }
+  return x;
+}
+
+// Each function on its inputs, in one list: log and log10 of positive numbers from 2^-1000 to
+// 2^1000, sin and cos of +-x up to 2^23, pow of x > 0 to exponents whose results stay within
+// 2^+-1000.
+struct Case {
+  const char* name;
+  double x, y;  // y: pow's exponent
+  double portable, scalar;
+};
+std::vector<Case> portable_cases() {
+  std::vector<Case> cases;
+  for (double x : spread(-1000, 1000, 50)) {
+    cases.push_back({"log", x, 0, portable::log(x), std::log(x)});
+    cases.push_back({"log10", x, 0, portable::log10(x), std::log10(x)});
+  }
+  for (double x : spread(-20, 23, 500)) {
+    for (double s : {x, -x}) {
+      cases.push_back({"sin", s, 0, portable::sin(s), std::sin(s)});
+      cases.push_back({"cos", s, 0, portable::cos(s), std::cos(s)});
+    }
+  }
+  for (double x : spread(-30, 30, 40)) {
+    for (double y : {-33.3, -2.0, -0.5, 0.5, 1.0, 2.0, 3.0, 7.25, 30.0}) {
+      cases.push_back({"pow", x, y, portable::pow(x, y), std::pow(x, y)});
+    }
+  }
+  return cases;
+}
+}  // namespace
+
+TEST_CASE("the portable functions of one number are within 4 ulp of the std:: ones",
+          "[fast][kernels]") {
+  for (const Case& c : portable_cases()) {
+    INFO(fmt::format("{}({}, {}): {} against {}", c.name, c.x, c.y, c.portable, c.scalar));
+    // (near a zero of sin or cos, ulps of a tiny result: allow 4 ulp of 1 there)
+    if (std::fabs(c.scalar) < 1e-12) {
+      CHECK(std::fabs(c.portable - c.scalar) <= 4 * 0x1.0p-52);
+    } else {
+      CHECK(ulps_apart(c.portable, c.scalar) <= 4);
+    }
+  }
+}
+
+// What makes them portable: the same bits on every CPU. The CTest autograd.portable_math_any_cpu
+// runs this test case again with glibc told to take its code for a CPU without AVX2, AVX-512, FMA
+// and FMA4 (tests/autograd/CMakeLists.txt): both runs must find the bits written down here, which
+// Debian 12's glibc (2.36) gave when this test was written. (A newer glibc may change its vector
+// code, and with it this number; the scalar functions' bits are not part of it.)
+TEST_CASE("the portable functions of one number give the same bits on every CPU",
+          "[fast][kernels]") {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a over the results' bits
+  size_t count = 0;
+  for (const Case& c : portable_cases()) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &c.portable, sizeof bits);
+    hash = (hash ^ bits) * 1099511628211ull;
+    ++count;
+  }
+  INFO(fmt::format("{} results, hash {:#x}", count, hash));
+  CHECK(hash == 0x60282ee0758639caull);
 }

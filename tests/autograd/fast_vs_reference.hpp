@@ -1,5 +1,6 @@
 // fast_vs_reference.hpp — what a test that holds a fast path against its readable form needs:
-// random inputs, how far apart two results are, and a guard that sets the kernels for one test.
+// random inputs and how far apart two results are. (The guard that sets the kernels for one test
+// is ag::PortableKernelsGuard, autograd/fast/kernels.hpp.)
 // (matmul_test.cpp: dgemm against the triple loop; conv_test.cpp: im2col + dgemm against the
 // direct loops; vector_math_test.cpp and fast_test.cpp: the vector exp, tanh and sigmoid against
 // the scalar functions.)
@@ -42,15 +43,5 @@ inline int64_t ulps_apart(double a, double b) {
   std::memcpy(&ib, &b, sizeof b);
   return ia > ib ? ia - ib : ib - ia;
 }
-
-// Sets the kernels (autograd/fast/kernels.hpp) for one test and puts back what was there, even
-// when the test stops early.
-struct PortableKernels {
-  bool before = ag::portable_kernels();
-  explicit PortableKernels(bool on) { ag::use_portable_kernels(on); }
-  ~PortableKernels() { ag::use_portable_kernels(before); }
-  PortableKernels(const PortableKernels&) = delete;
-  PortableKernels& operator=(const PortableKernels&) = delete;
-};
 
 }  // namespace fast_vs_reference

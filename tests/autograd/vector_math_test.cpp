@@ -88,7 +88,7 @@ TEST_CASE("sigmoid over an array agrees with the textbook formula to 4 ulp", "[v
 TEST_CASE("exp, tanh and sigmoid of special values", "[vector_math][ops][kernels]") {
   const bool portable = GENERATE(false, true);
   INFO((portable ? "the portable kernels" : "the fast kernels"));
-  const fast_vs_reference::PortableKernels kernels(portable);
+  const ag::PortableKernelsGuard kernels(portable);
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Nine values: one full AVX-512 register, or four pairs, and a tail of one.

@@ -77,6 +77,20 @@ TEST_CASE("the mel scale is HTK's formula, and the bands cover 20-8000 Hz", "[sp
   CHECK(edges[2] - edges[1] < edges[41] - edges[40]);
 }
 
+// FFTW picks SIMD codelets by the CPU it runs on (SSE2, AVX, AVX2, ...), and each adds in its
+// own order; the plain C ones are the same code everywhere (speech.cpp, FFTW_NO_SIMD).
+TEST_CASE("the FFT runs FFTW's plain codelets, the same on every CPU", "[speech]") {
+  for (int rate : {16000, 22050}) {
+    speech::LogMel log_mel(rate);
+    const std::string plan = log_mel.fft_plan();
+    INFO(plan);
+    CHECK(plan.find("r2cf_") != std::string::npos);  // a plain codelet is there...
+    for (const char* simd : {"sse", "avx", "simd", "kcvi", "neon", "altivec", "vsx"}) {
+      CHECK(plan.find(simd) == std::string::npos);  // ...and no SIMD one
+    }
+  }
+}
+
 TEST_CASE("a pure tone lights the band whose triangle peaks at its frequency", "[speech]") {
   const int rate = 16000;
   speech::LogMel log_mel(rate);

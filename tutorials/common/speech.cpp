@@ -2,6 +2,7 @@
 // The pipeline and the mel scale are described in speech.hpp.
 #include "speech.hpp"
 
+#include <autograd/fast/kernels.hpp>
 #include <espeak-ng/speak_lib.h>
 #include <fftw3.h>
 #include <fmt/format.h>
@@ -173,8 +174,8 @@ int clip_length(int sample_rate) {
   return (kFrames - 1) * frame_hop(sample_rate) + frame_length(sample_rate);
 }
 
-double mel_of_hz(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
-double hz_of_mel(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
+double mel_of_hz(double hz) { return 2595.0 * ag::portable::log10(1.0 + hz / 700.0); }
+double hz_of_mel(double mel) { return 700.0 * (ag::portable::pow(10.0, mel / 2595.0) - 1.0); }
 
 LogMel::LogMel(int sample_rate)
     : sample_rate_(sample_rate),
@@ -194,7 +195,7 @@ LogMel::LogMel(int sample_rate)
   // out of the sound does not add a click's broadband energy to the spectrum.
   window_.resize(static_cast<size_t>(frame_));
   for (int i = 0; i < frame_; ++i) {
-    window_[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / frame_);
+    window_[i] = 0.5 - 0.5 * ag::portable::cos(2.0 * std::numbers::pi * i / frame_);
   }
 
   // kBands + 2 points evenly spaced in mel from 20 Hz to 8000 Hz: band b rises from edge b to its
@@ -218,14 +219,25 @@ LogMel::LogMel(int sample_rate)
   in_ = fftw_alloc_real(static_cast<size_t>(fft_size_));
   out_ = fftw_alloc_complex(static_cast<size_t>(bins));
   // FFTW_ESTIMATE: the plan is chosen by rule, not by timing trial runs, so it is the same on
-  // every run (and making it is instant).
-  plan_ = fftw_plan_dft_r2c_1d(fft_size_, in_, static_cast<fftw_complex*>(out_), FFTW_ESTIMATE);
+  // every run (and making it is instant). FFTW_NO_SIMD (fftw3.h): only FFTW's plain C codelets,
+  // the same code on every CPU, not the SSE2, AVX or AVX2 ones FFTW picks by the CPU it runs on,
+  // which add in other orders (here it took "n1fv_16_avx" and "hc2cfdftv_32_avx"; FFTW_UNALIGNED
+  // alone still took the latter). So the features are the same bits on every x86-64 CPU.
+  plan_ = fftw_plan_dft_r2c_1d(fft_size_, in_, static_cast<fftw_complex*>(out_),
+                               FFTW_ESTIMATE | FFTW_NO_SIMD);
 }
 
 LogMel::~LogMel() {
   fftw_destroy_plan(static_cast<fftw_plan>(plan_));
   fftw_free(out_);
   fftw_free(in_);
+}
+
+std::string LogMel::fft_plan() const {
+  char* text = fftw_sprint_plan(static_cast<fftw_plan>(plan_));
+  std::string plan(text);
+  std::free(text);  // (fftw_sprint_plan's string is malloc'd)
+  return plan;
 }
 
 std::vector<double> LogMel::operator()(std::span<const double> clip) {
@@ -250,7 +262,7 @@ std::vector<double> LogMel::operator()(std::span<const double> clip) {
     for (int b = 0; b < kBands; ++b) {
       double energy = 0.0;  // (only the bins under the triangle: it is zero elsewhere)
       for (int k = first_bin_[b]; k <= last_bin_[b]; ++k) energy += triangles_[b][k] * power[k];
-      features[static_cast<size_t>(b * kFrames + t)] = std::log(std::max(energy, 1e-10));
+      features[static_cast<size_t>(b * kFrames + t)] = ag::portable::log(std::max(energy, 1e-10));
     }
   }
   return features;
@@ -270,7 +282,7 @@ std::vector<double> place(const Sound& word, const Placement& how, ag::Generator
   double power = 0.0;  // the word's mean power, on the [-1, 1) scale
   for (int16_t s : word.samples) power += (s / 32768.0) * (s / 32768.0);
   power /= static_cast<double>(std::max<int64_t>(n, 1));
-  const double noise_std = std::sqrt(power / std::pow(10.0, how.snr_db / 10.0));
+  const double noise_std = std::sqrt(power / ag::portable::pow(10.0, how.snr_db / 10.0));
 
   std::vector<double> clip(static_cast<size_t>(length));
   for (int64_t i = 0; i < length; ++i) {

@@ -126,6 +126,8 @@ class LogMel {
   int sample_rate() const { return sample_rate_; }
   // The centre of each band in Hz (kBands + 2 edges: band b spans edges b..b+2, peaks at b+1).
   const std::vector<double>& band_edges_hz() const { return edges_hz_; }
+  // FFTW's plan, as fftw_sprint_plan writes it: which codelets the transform runs.
+  std::string fft_plan() const;
 
  private:
   int sample_rate_, frame_, hop_, fft_size_;

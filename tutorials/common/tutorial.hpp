@@ -181,20 +181,6 @@ inline SeedResult timed_round(uint64_t round, std::string measured,
   return judged(round, std::move(measured), comparisons, kTimingMargin);
 }
 
-// Times what a user's program runs: while alive, the engine uses this machine's fastest kernels
-// (OpenBLAS, vector exp/tanh; autograd/fast/kernels.hpp), not the portable ones a tutorial
-// computes its numbers with. For timing sections only: what they compute is not reported.
-class FastKernels {
- public:
-  FastKernels() : before_(ag::portable_kernels()) { ag::use_portable_kernels(false); }
-  ~FastKernels() { ag::use_portable_kernels(before_); }
-  FastKernels(const FastKernels&) = delete;
-  FastKernels& operator=(const FastKernels&) = delete;
-
- private:
-  bool before_;
-};
-
 // P(X >= k) for X ~ Binomial(n, 1/2): how often a fair coin gives at least k heads in n throws.
 inline double sign_test_tail(size_t k, size_t n) {
   double term = std::ldexp(1.0, -static_cast<int>(n));  // C(n, 0) / 2^n
@@ -312,8 +298,8 @@ class Tutorial {
                    "(default: 2 with --quick, else the tutorial's own)");
     cli.add_option("--out", out_dir, "Folder for the graphs, data files and results.json")
         ->capture_default_str();
-    // The numbers docs/ shows, bit for bit, on any x86-64 CPU with AVX2 and FMA: the portable
-    // kernels (the plain matrix product, glibc's SSE exp and tanh; autograd/fast/kernels.hpp).
+    // The numbers docs/ shows, bit for bit, on x86-64 CPUs with and without AVX2 and FMA: the
+    // portable kernels (the plain matrix product, glibc's SSE exp and tanh; fast/kernels.hpp).
     // The fast ones give the same results to the last few bits, which training then grows into
     // visible differences.
     ag::use_portable_kernels(true);

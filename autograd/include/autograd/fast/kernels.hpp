@@ -21,15 +21,19 @@
 // learner's run prints the numbers and draws the pictures that docs/ shows. It is slower, and the
 // benchmarks never use it (they time the fast kernels).
 //
-// What it does not cover: the engine's other mathematical functions (log, pow, the sin and cos
-// of the normal random numbers, softmax's exp and log, ...) call glibc's scalar functions, which
-// take FMA code on CPUs with FMA and AVX2 (Intel's Core processors since 2013, AMD's since 2015)
-// and other code on the rest. So the numbers are the same on every x86-64 CPU with AVX2 and FMA
-// (with Debian 12's glibc); on another CPU a program that uses those functions differs in its
-// last bits. (Tutorial 12 --quick, run with GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-AVX512F,
-// -AVX512DQ,-FMA to play such a CPU: held-out accuracy 78.2% instead of 78.7%.) The picture
-// gallery uses none of them: the CTest docs.gallery_pictures_any_cpu draws it so and finds the
-// same pictures.
+// The random numbers are the same on every such CPU too: the log, sin and cos of the normal ones
+// (random.cpp) are the portable:: functions below, and so are softmax's exp and log, nn's two
+// moons' sin and cos and Adam's pow, and the tutorials' speech features (whose FFT runs FFTW's
+// plain codelets). What is left to glibc's scalar functions are the log and pow ops (and what a
+// program computes with std:: functions itself): those are within about half an ulp of the
+// exact value, closer than the vector ones, but take other code on a CPU without FMA and AVX2
+// (Intel's Core processors before 2013, AMD's before 2015, and many Pentium, Celeron and Atom
+// processors), which can round differently where the exact value lies close to halfway between
+// two doubles.
+// CI checks what that leaves: its pages stage reruns every tutorial with GLIBC_TUNABLES=glibc.cpu.
+// hwcaps=-AVX2,-AVX512F,-AVX512DQ,-FMA,-FMA4, which makes glibc take the code it takes on such a
+// CPU, and finds the numbers the pages show; docs.gallery_pictures_any_cpu does the same for the
+// picture gallery.
 //
 // The setting is one flag for the whole program, read on every product and every exp; set it
 // before the threads that compute start (as PyTorch's torch.use_deterministic_algorithms).
@@ -39,5 +43,36 @@ namespace ag {
 
 void use_portable_kernels(bool on = true);
 bool portable_kernels();
+
+// Sets the kernels while alive and puts back the ones before, even when an exception leaves the
+// scope (as NoGradGuard does for recording). Tutorials 05 and 11 time the fast kernels under
+// PortableKernelsGuard(false), as a user's program runs them; the tests set either.
+class PortableKernelsGuard {
+ public:
+  explicit PortableKernelsGuard(bool on) : before_(portable_kernels()) { use_portable_kernels(on); }
+  ~PortableKernelsGuard() { use_portable_kernels(before_); }
+  PortableKernelsGuard(const PortableKernelsGuard&) = delete;
+  PortableKernelsGuard& operator=(const PortableKernelsGuard&) = delete;
+
+ private:
+  bool before_;
+};
+
+// One number at a time through glibc's vector math library in its SSE form (the register's
+// other lane holds a copy): the same bits on every x86-64 CPU with SSE4.1, within 4 ulp of the
+// std:: function of the same name (glibc's scalar functions are closer: use these where the
+// numbers must be the same everywhere, not where each last bit matters). Outside these ranges
+// glibc hands the number to its scalar function, which is the CPU's own again: log, a positive
+// number; pow, x > 0 with the result between 2^-1000 and 2^1000; sin and cos, |x| < 2^23.
+// Measured here, a number takes 4-25 ns: sin, cos and log10 as fast as glibc's scalar functions
+// or faster, log 1.3x and pow 1.8x as long.
+namespace portable {
+double exp(double x);  // every x (fast/kernels.cpp)
+double log(double x);
+double log10(double x);
+double pow(double x, double y);
+double sin(double x);
+double cos(double x);
+}  // namespace portable
 
 }  // namespace ag
