@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", ag::version_line("viz_gallery"));
     return 0;
   }
-  // The same numbers, and so the same pictures, on every machine (autograd/fast/kernels.hpp).
+  // The same numbers, and so the same pictures, on every x86-64 CPU (autograd/fast/kernels.hpp).
   ag::use_portable_kernels();
 
   {  // micrograd's neuron: data | grad, and d out / d in on every edge

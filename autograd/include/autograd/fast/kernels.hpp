@@ -1,4 +1,4 @@
-// fast/kernels.hpp — the fastest kernels for this machine, or the same numbers on every machine.
+// fast/kernels.hpp — the fastest kernels for this machine, or the same numbers on every x86-64 CPU.
 // SPEED CODE: skip on first reading.
 //
 // Two of the engine's speed paths pick their code by the processor they run on:
