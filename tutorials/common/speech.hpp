@@ -30,7 +30,9 @@
 // library's rand(), so speak() starts it afresh in a child process each time and seeds rand()
 // before every word: the same voices give the same samples every time. The placement and the
 // noise come from an ag::Generator the caller seeds. FFTW is planned with FFTW_ESTIMATE, which
-// picks its algorithm without timing anything, so the same machine computes the same features.
+// picks its algorithm without timing anything, and FFTW_NO_SIMD, which leaves out the codelets it
+// would pick by the CPU; with ag::portable's log, cos and pow (autograd/fast/kernels.hpp), every
+// x86-64 CPU computes the same features.
 // Tests: tests/tutorials/speech_test.cpp.
 //
 // Your own recordings. read_wav() reads 16-bit PCM mono WAV files at any sample rate (the features
