@@ -133,9 +133,14 @@ int main(int argc, char** argv) {
     const fs::path page_path = argv[2];
     const std::string page = read(page_path);
     Committed committed(argv[3], page_path.stem().string());
-    const std::string filled = pages::fill(page, [&](const std::string& t) -> const pages::Json& {
-      return committed(t);
-    });
+    std::string filled;
+    try {
+      filled = pages::fill(page, [&](const std::string& t) -> const pages::Json& {
+        return committed(t);
+      });
+    } catch (const std::runtime_error& e) {  // a marker's error, said of its page
+      throw std::runtime_error(fmt::format("{}: {}", page_path.string(), e.what()));
+    }
     if (command == "fill") {
       if (filled != page) {
         std::ofstream(page_path, std::ios::binary) << filled;

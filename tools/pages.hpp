@@ -10,6 +10,13 @@
 //     <!-- results: claim 2 -->         the second claim alone
 //     <!-- results: table tanh -->      a table the program printed with Tutorial::table
 //     <!-- results: run -->             "full mode, seeds 1-10, 95 s", the run the page comes from
+//     ... is <!-- results: verdict 3 -->MIXED<!-- /results -->, because ...
+//                                       a verdict named in prose: the one marker that is not
+//                                       filled but checked. The words around it were written for
+//                                       that verdict, so when the run's verdict changes, filling
+//                                       the page stops with an error that points at it: the
+//                                       author rereads the paragraph, rewrites what no longer
+//                                       holds, and only then writes the new verdict in
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
 //     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
 //                                       table), not shown as text in a fence
@@ -53,8 +60,13 @@
 // ten, percentage, duration and count of what the programs count (378 nodes, nine of ten seeds)
 // sits between markers.
 //
+// And a second rule keeps verdicts from being typed (stray_verdicts below, also checked by
+// tests/tools): the words REPRODUCED, NOT REPRODUCED, MIXED and NO VERDICT appear in a page's
+// prose only inside a `verdict` marker, which fill checks against the run (the pages that define
+// the words are the checker's caller's to allow).
+//
 // What this file leaves out: prose. The words around the markers are the author's; only what
-// sits between markers is generated.
+// sits between markers is generated, and a verdict the prose depends on is checked.
 #pragma once
 
 #include <fmt/format.h>
@@ -124,16 +136,30 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
     return fenced(text);
   }
-  if (m.kind == "claim") {
+  auto claim = [&]() -> const Json& {
     const Json& claims = results.at("claims");
     const size_t k = std::strtoul(name.c_str(), nullptr, 10);
     if (k < 1 || k > claims.size()) {
       throw std::runtime_error(
           fmt::format("marker '{}': there are {} claims", what, claims.size()));
     }
-    std::string text = claims[k - 1].at("text").get<std::string>();
+    return claims[k - 1];
+  };
+  if (m.kind == "claim") {
+    std::string text = claim().at("text").get<std::string>();
     if (text.ends_with("\n\n")) text.pop_back();
     return fenced(text);
+  }
+  if (m.kind == "verdict") {
+    // A timing's verdict moves with the machine's load, and CI never compares it
+    // (tut::Kind::timing): no prose may be written for it.
+    if (claim().value("kind", "") == "timing") {
+      throw std::runtime_error(fmt::format(
+          "marker '{}': claim {} is a timing, whose verdict moves with the machine's load; the "
+          "page may show it only through its claim marker, as the committed run printed it",
+          what, name));
+    }
+    return claim().at("verdict").get<std::string>();
   }
   if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
   if (m.kind == "value" || m.kind == "measured") {
@@ -193,7 +219,7 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
         kernels);
   }
   throw std::runtime_error(
-      fmt::format("unknown marker 'results: {}' (claims, claim N, table NAME, "
+      fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, table NAME, "
                   "value NAME, measured NAME, markdown NAME, run; each may name another "
                   "tutorial: value "
                   "NN_name/NAME)",
@@ -201,7 +227,9 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
 }
 
 // The page with every marker filled from the results `lookup` gives. Throws on a marker without
-// its closing comment or one that names nothing in the results.
+// its closing comment or one that names nothing in the results, and on a `verdict` marker whose
+// verdict is not the run's: that one is checked, not filled, since the prose around it was
+// written for the verdict it holds.
 inline std::string fill(std::string_view page, const Lookup& lookup) {
   static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->",
                                     kClose = "<!-- /results -->";
@@ -217,8 +245,19 @@ inline std::string fill(std::string_view page, const Lookup& lookup) {
           fmt::format("a '{}' marker at byte {} has no '{}' after it", kOpen, open, kClose));
     }
     const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
+    const std::string_view held = page.substr(what_end + kEnd.size(),
+                                              close - what_end - kEnd.size());
+    const std::string filled = fill_one(what, lookup);
+    if (parse_marker(what).kind == "verdict" && held != filled) {
+      const auto line = 1 + std::count(page.begin(), page.begin() + static_cast<long>(open), '\n');
+      throw std::runtime_error(fmt::format(
+          "line {}: the prose around 'results: {}' was written for a claim that is {}, and the "
+          "run says {}: reread the paragraph, rewrite what no longer holds, then write {} in the "
+          "marker",
+          line, what, held, filled, filled));
+    }
     out += page.substr(at, what_end + kEnd.size() - at);
-    out += fill_one(what, lookup);
+    out += filled;
     out += kClose;
     at = close + kClose.size();
   }
@@ -703,6 +742,41 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     }
     if (measured && !(section && fraction && !power && text.back() != '%')) {
       found.push_back({line_of(i), one_line(text)});
+    }
+    i = j - 1;
+  }
+  return found;
+}
+
+// The verdicts typed in a page's prose: REPRODUCED, NOT REPRODUCED, MIXED or NO VERDICT as a
+// word of its own, in capitals, outside markers (where a `verdict` marker checks it against the
+// run), code spans and code blocks. The words in lower case ("the claim was not reproduced") are
+// prose: what a program prints as a verdict is the word in capitals.
+inline std::vector<Stray> stray_verdicts(std::string_view page) {
+  const std::string s = prose_only(page);
+  std::vector<Stray> found;
+  auto upper = [&](size_t k) {
+    return k < s.size() &&
+           ((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_');
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!upper(i) || (i > 0 && upper(i - 1))) continue;
+    size_t j = i;
+    while (upper(j)) ++j;
+    std::string word = s.substr(i, j - i);
+    // "NOT REPRODUCED" and "NO VERDICT" are one verdict each (a line may break between).
+    const std::string_view second = word == "NOT" ? "REPRODUCED" : word == "NO" ? "VERDICT" : "";
+    if (!second.empty() && j < s.size() && (s[j] == ' ' || s[j] == '\n') &&
+        std::string_view(s).substr(j + 1, second.size()) == second &&
+        !upper(j + 1 + second.size())) {
+      word += ' ';
+      word += second;
+      j += 1 + second.size();
+    }
+    if (word == "REPRODUCED" || word == "NOT REPRODUCED" || word == "MIXED" ||
+        word == "NO VERDICT") {
+      const auto line = std::count(s.begin(), s.begin() + static_cast<long>(i), '\n');
+      found.push_back({1 + static_cast<int>(line), word});
     }
     i = j - 1;
   }

@@ -38,16 +38,40 @@ int line_of(const std::string& text, size_t offset) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
 }
 
+// A check that `problems` is empty, showing them one a line after the advice on fixing them.
+void check_none(const std::vector<std::string>& problems, std::string_view advice) {
+  INFO(advice);
+  INFO(fmt::format("{}", fmt::join(problems, "\n")));
+  CHECK(problems.empty());
+}
+
+// What a rule found in a page, as typed: texts<pages::stray_numbers>("it took 374 s") == {"374 s"}.
+template <auto rule>
+std::vector<std::string> texts(std::string_view page) {
+  std::vector<std::string> t;
+  for (const pages::Stray& s : rule(page)) t.push_back(s.text);
+  return t;
+}
+
 }  // namespace
 
 // ----- numbers typed outside markers ------------------------------------------------------------
 
+TEST_CASE("stray_verdicts finds a verdict typed in prose, and only there") {
+  const auto texts = &::texts<pages::stray_verdicts>;
+  using V = std::vector<std::string>;
+  CHECK(texts("**Why claim 3 is MIXED.** It was REPRODUCED once, then NOT\nREPRODUCED; NO "
+              "VERDICT") == V{"MIXED", "REPRODUCED", "NOT REPRODUCED", "NO VERDICT"});
+  CHECK(pages::stray_verdicts("a\n\nb MIXED").at(0).line == 3);
+  // In a verdict marker (checked against the run), code, or lower case, or inside a longer
+  // word: not a verdict typed in prose.
+  CHECK(texts("is <!-- results: verdict 3 -->MIXED<!-- /results -->, `MIXED`, mixed, not "
+              "reproduced, UNMIXED, REPRODUCED_X\n\n```\nverdict: MIXED\n```\n")
+            .empty());
+}
+
 TEST_CASE("stray_numbers finds measured-looking numbers in prose, and only there") {
-  auto texts = [](std::string_view page) {
-    std::vector<std::string> t;
-    for (const pages::Stray& s : pages::stray_numbers(page)) t.push_back(s.text);
-    return t;
-  };
+  const auto texts = &::texts<pages::stray_numbers>;
   using V = std::vector<std::string>;
   // Decimal fractions, powers of ten, percentages and durations are caught, with their line.
   CHECK(texts("keeps 3.1e-20 of it, a factor 0.64 per step") == V{"3.1e-20", "0.64"});
@@ -568,6 +592,23 @@ TEST_CASE("the arithmetic a page types is what it computes to") {
   }
 }
 
+TEST_CASE("no verdict is typed outside a verdict marker on the pages the rule covers") {
+  // The two pages that define the verdicts name them as words, not as a claim's result.
+  const std::vector<std::string> defining = {"README.md", "docs/README.md"};
+  std::vector<std::string> problems;
+  for (const std::string& page : covered_pages()) {
+    if (std::find(defining.begin(), defining.end(), page) != defining.end()) continue;
+    for (const pages::Stray& s : pages::stray_verdicts(read(kRoot / page))) {
+      problems.push_back(fmt::format("{}:{}: {}", page, s.line, s.text));
+    }
+  }
+  check_none(problems,
+             "prose that names a claim's verdict was written for that verdict: put it in a "
+             "marker, <!-- results: verdict N -->MIXED<!-- /results -->, which ./run pages checks "
+             "against the run (tools/pages.hpp); a verdict of an earlier version is told in "
+             "words, not in capitals");
+}
+
 TEST_CASE("no measured number is typed outside markers on the pages the rule covers") {
   std::vector<std::string> problems;
   std::vector<bool> used(kAllowed.size(), false);
@@ -590,63 +631,10 @@ TEST_CASE("no measured number is typed outside markers on the pages the rule cov
                       kAllowed[k].page, kAllowed[k].text));
     }
   }
-  INFO(
-      "a measured number belongs between markers, filled from a tutorial's results: <!-- results: "
-      "value NN_name/KEY --><!-- /results --> (tools/pages.hpp); a setting of the code goes in a "
-      "code span or in kAllowed with the reason");
-  INFO(fmt::format("{}", fmt::join(problems, "\n")));
-  CHECK(problems.empty());
-}
-
-// ----- timing verdicts only through markers ------------------------------------------------------
-
-TEST_CASE("no tutorial page types the verdict of a timing claim around it") {
-  // A timing's verdict moves with the machine's load, and CI never compares it (tut::Kind::timing):
-  // the page may show what the committed run printed, through its claim marker, but a verdict word
-  // typed next to it would say what a later run may no longer print. Checked over the prose from
-  // the claim or heading before the timing claim's marker to the claim or heading after it.
-  static const std::regex verdict_word(R"(REPRODUCED|NO VERDICT|MIXED)");
-  std::vector<std::string> problems;
-  size_t timing_claims = 0;
-  for (const std::string& page : files_under("docs/tutorials", ".md")) {
-    const fs::path results = kRoot / "docs/tutorials/results" /
-                             (fs::path(page).stem().string() + ".json");
-    if (!fs::exists(results)) continue;
-    const pages::Json claims = pages::Json::parse(read(results)).at("claims");
-    const std::string text = read(kRoot / page), prose = pages::prose_only(text);
-    for (size_t k = 0; k < claims.size(); ++k) {
-      if (claims[k].value("kind", "") != "timing") continue;
-      ++timing_claims;
-      std::string marker = fmt::format("<!-- results: claim {} -->", k + 1);
-      size_t at = text.find(marker);
-      if (at == std::string::npos) at = text.find("<!-- results: claims -->");
-      if (at == std::string::npos) continue;  // the page does not show it
-      // (A marker or a heading bounds the stretch; prose_only keeps offsets, so text and prose
-      // line up.)
-      auto bound_before = [&](size_t from) {
-        const size_t claim = text.rfind("<!-- results: claim", from == 0 ? 0 : from - 1);
-        const size_t heading = text.rfind("\n#", from);
-        size_t b = 0;
-        if (claim != std::string::npos) b = std::max(b, claim);
-        if (heading != std::string::npos) b = std::max(b, heading);
-        return b;
-      };
-      const size_t next_claim = text.find("<!-- results: claim", at + 1);
-      const size_t next_heading = text.find("\n#", at);
-      const size_t end = std::min({next_claim, next_heading, text.size()});
-      const size_t begin = bound_before(at);
-      const std::string stretch = prose.substr(begin, end - begin);
-      for (auto m = std::sregex_iterator(stretch.begin(), stretch.end(), verdict_word);
-           m != std::sregex_iterator(); ++m) {
-        problems.push_back(fmt::format("{}:{}: '{}' typed beside timing claim {}", page,
-                                       line_of(text, begin + static_cast<size_t>(m->position(0))),
-                                       m->str(0), k + 1));
-      }
-    }
-  }
-  INFO(fmt::format("{}", fmt::join(problems, "\n")));
-  CHECK(timing_claims >= 2);  // tutorials 05 and 11
-  CHECK(problems.empty());
+  check_none(problems,
+             "a measured number belongs between markers, filled from a tutorial's results: <!-- "
+             "results: value NN_name/KEY --><!-- /results --> (tools/pages.hpp); a setting of the "
+             "code goes in a code span or in kAllowed with the reason");
 }
 
 // ----- paths that exist -------------------------------------------------------------------------

@@ -235,6 +235,31 @@ TEST_CASE("fill refuses a marker it cannot fill, naming it") {
                     Catch::Contains("there are 1 claims"));
 }
 
+TEST_CASE("a verdict named in prose is checked, not filled: a changed verdict stops the fill") {
+  const pages::Json mixed = results_with("MIXED", 3, "0.5");
+  const std::string page =
+      "# T\n\nIntro.\n\n**Why claim 1 is <!-- results: verdict 1 -->MIXED<!-- /results -->.** "
+      "Three seeds of five.\n";
+  CHECK(pages::fill(page, mixed) == page);  // the verdict it holds is the run's
+  // The run's verdict changed: the paragraph was written for the old one, so the fill stops,
+  // naming the line, the verdict the prose assumed and the run's.
+  const pages::Json reproduced = results_with("REPRODUCED", 5, "0.5");
+  CHECK_THROWS_WITH(pages::fill(page, reproduced),
+                    Catch::Contains("line 5") &&
+                        Catch::Contains("written for a claim that is MIXED") &&
+                        Catch::Contains("the run says REPRODUCED"));
+  // An empty marker is not a way around it, and a claim that does not exist is named.
+  CHECK_THROWS_WITH(pages::fill("<!-- results: verdict 1 --><!-- /results -->", mixed),
+                    Catch::Contains("the run says MIXED"));
+  CHECK_THROWS_WITH(pages::fill("<!-- results: verdict 2 -->MIXED<!-- /results -->", mixed),
+                    Catch::Contains("there are 1 claims"));
+  // A timing's verdict moves with the machine's load: no prose may be written for it.
+  pages::Json timing = results_with("NO VERDICT", 2, "0.5");
+  timing["claims"][0]["kind"] = "timing";
+  CHECK_THROWS_WITH(pages::fill("<!-- results: verdict 1 -->NO VERDICT<!-- /results -->", timing),
+                    Catch::Contains("claim 1 is a timing"));
+}
+
 TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
   const pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json other = results_with("MIXED", 3, "0.7");
@@ -251,6 +276,7 @@ TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
       "own <!-- results: value ratio --><!-- /results -->, cited "
       "<!-- results: value 09_other/ratio --><!-- /results -->\n"
       "<!-- results: claim 09_other/1 --><!-- /results -->\n"
+      "it is <!-- results: verdict 09_other/1 -->MIXED<!-- /results -->\n"
       "<!-- results: run 09_other/ --><!-- /results -->\n";
   const std::string filled = pages::fill(page, lookup);
   CHECK(filled.find("own <!-- results: value ratio -->0.158<!-- /results -->") !=
@@ -260,7 +286,7 @@ TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
   CHECK(filled.find("verdict:  MIXED") != std::string::npos);
   CHECK(filled.find("quoted from tutorial 09_other come from its full-mode run (seeds 1-5)") !=
         std::string::npos);
-  CHECK(std::count(asked.begin(), asked.end(), "09_other") == 3);
+  CHECK(std::count(asked.begin(), asked.end(), "09_other") == 4);
   CHECK(pages::fill(filled, lookup) == filled);
   // A name the cited results do not have is named in the error, with the tutorial.
   CHECK_THROWS_WITH(pages::fill("<!-- results: value 09_other/nope --><!-- /results -->", lookup),
