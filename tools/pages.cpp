@@ -7,6 +7,7 @@
 //   pages check docs/concepts/the-lstm.md            docs/tutorials/results
 //   pages fill  docs/performance.md  docs/performance/results.json
 //   pages compare docs/img/viz_fold_bench.json build/pages/viz_fold_bench/results.json
+//   pages replicate build/pages/10_x/results.json build/pages/replication/10_x/results.json
 //   pages --version
 //
 // RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
@@ -17,6 +18,8 @@
 // tutorial page); a marker that cites NN_name reads NN_name.json. FRESH_DIR holds a fresh run,
 // FRESH_DIR/<page's name>/results.json: with it, check also compares the page's own results with
 // the fresh ones.
+// replicate adds to a run's results the counts and verdicts of its replication on other seeds
+// (pages.hpp, "replication").
 // compare checks a fresh run against committed results with no page of their own (a program that
 // pages cite, such as viz_fold_bench): every difference check 2 would report, nothing about pages.
 #include <autograd/version.hpp>
@@ -108,15 +111,22 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)) ||
-        (command == "compare" && argc == 4))) {
+        ((command == "compare" || command == "replicate") && argc == 4))) {
     fmt::print(stderr,
                "usage: pages fill PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json\n"
                "       pages check PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json "
                "[FRESH_DIR | FRESH.json]\n"
-               "       pages compare COMMITTED.json FRESH.json\n");
+               "       pages compare COMMITTED.json FRESH.json\n"
+               "       pages replicate RESULTS.json REPLICATION.json\n");
     return 2;
   }
   try {
+    if (command == "replicate") {  // RESULTS.json gains the replication's counts, in place
+      const pages::Json merged = pages::replicate(read_json(argv[2]), read_json(argv[3]));
+      std::ofstream(argv[2], std::ios::binary)
+          << merged.dump(1) << "\n";  // (as tutorial.hpp writes it)
+      return 0;
+    }
     if (command == "compare") {
       const std::vector<std::string> problems = pages::compare(read_json(argv[2]),
                                                                read_json(argv[3]));

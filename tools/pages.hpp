@@ -77,6 +77,7 @@
 #include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -115,6 +116,83 @@ inline Marker parse_marker(std::string_view what) {
   return m;
 }
 
+// ----- replication ------------------------------------------------------------------------------
+// A verdict over seeds 1-10 could be a property of those ten seeds. So `./run pages` runs every
+// tutorial a second time on seeds no page uses otherwise (kReplicationSeed on: 1001-1010), and
+// `replicate` keeps, beside each claim that a seed decides, what that second run found: the
+// count and the verdict, no numbers. A claim's marker shows it under the claim, whether or not it
+// agrees; CI reruns both and compares them exactly, like the claims themselves.
+
+inline constexpr uint64_t kReplicationSeed = 1001;
+
+// Which claims a seed decides: not a timing (decided by rounds, and by the machine's load), and
+// not a claim judged once (nothing random enters it).
+inline bool seed_decides(const Json& claim) {
+  return claim.value("kind", "exact") != "timing" && claim.at("of").get<int>() > 1;
+}
+
+// `results` with the replication run's counts and verdicts added (results["replication"]): its
+// seeds, and per claim {holds, of, verdict}, or null for a claim no seed decides. Throws unless
+// the two runs are the same tutorial with the same claims.
+inline Json replicate(Json results, const Json& replication) {
+  const Json &claims = results.at("claims"), &again = replication.at("claims");
+  if (results.at("tutorial") != replication.at("tutorial") || claims.size() != again.size() ||
+      results.at("mode") != replication.at("mode") ||
+      results.at("seeds").size() != replication.at("seeds").size()) {
+    throw std::runtime_error(fmt::format(
+        "replicate: {} ({} mode, {} claims, {} seeds) is not a replication of {} ({}, {}, {})",
+        replication.at("tutorial").dump(), replication.at("mode").dump(), again.size(),
+        replication.at("seeds").size(), results.at("tutorial").dump(), results.at("mode").dump(),
+        claims.size(), results.at("seeds").size()));
+  }
+  if (replication.at("seeds").front() != kReplicationSeed) {
+    throw std::runtime_error(fmt::format("replicate: the replication starts at seed {}, not at {}",
+                                         replication.at("seeds").front().dump(), kReplicationSeed));
+  }
+  Json r = {{"seeds", replication.at("seeds")}, {"claims", Json::array()}};
+  for (size_t k = 0; k < claims.size(); ++k) {
+    if (claims[k].at("claim") != again[k].at("claim")) {
+      throw std::runtime_error(
+          fmt::format("replicate: claim {} is '{}' in one run and '{}' in the "
+                      "other",
+                      k + 1, claims[k].at("claim").get<std::string>(),
+                      again[k].at("claim").get<std::string>()));
+    }
+    r["claims"].push_back(seed_decides(claims[k]) ? Json{{"holds", again[k].at("holds")},
+                                                         {"of", again[k].at("of")},
+                                                         {"verdict", again[k].at("verdict")}}
+                                                  : Json(nullptr));
+  }
+  // (A tutorial whose claims no seed decides has nothing to replicate.)
+  if (std::any_of(r["claims"].begin(), r["claims"].end(),
+                  [](const Json& c) { return !c.is_null(); })) {
+    results["replication"] = std::move(r);
+  }
+  return results;
+}
+
+// What the replication found for one claim: where ("seeds 1001-1010"), what ("holds in 10 of
+// 10: REPRODUCED"), and whether its verdict is the page's.
+struct Replicated {
+  std::string seeds, found;
+  bool same = false;
+};
+
+// What the replication found for claim k (0-based), or nothing (no replication run, or a claim
+// no seed decides).
+inline std::optional<Replicated> replication_of(const Json& results, size_t k) {
+  if (!results.contains("replication")) return std::nullopt;
+  const Json& rep = results.at("replication");
+  const Json& again = rep.at("claims").at(k);
+  if (again.is_null()) return std::nullopt;
+  const Json& seeds = rep.at("seeds");
+  return Replicated{fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
+                                seeds.back().get<uint64_t>()),
+                    fmt::format("holds in {} of {}: {}", again.at("holds").get<int>(),
+                                again.at("of").get<int>(), again.at("verdict").get<std::string>()),
+                    again.at("verdict") == results.at("claims").at(k).at("verdict")};
+}
+
 // What goes between one marker's opening and closing comment. `what` is the marker's words after
 // "results:", e.g. "table tanh" or "value 09_gradients_through_time/first_ratio_tanh".
 inline std::string fill_one(std::string_view what, const Lookup& lookup) {
@@ -131,10 +209,21 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     return s.at(name);
   };
   if (m.kind == "claims") {
-    std::string text;
-    for (const Json& c : results.at("claims")) text += c.at("text").get<std::string>();
+    std::string text, replicated, seeds;
+    const Json& claims = results.at("claims");
+    for (size_t k = 0; k < claims.size(); ++k) {
+      text += claims[k].at("text").get<std::string>();
+      if (const auto r = replication_of(results, k)) {
+        replicated += fmt::format("- claim {}: {}{}\n", k + 1, r->found,
+                                  r->same ? "" : ", not the verdict above");
+        seeds = r->seeds;
+      }
+    }
     if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
-    return fenced(text);
+    if (replicated.empty()) return fenced(text);
+    // (A blank line after the list: the closing comment would otherwise continue its last item.)
+    return fenced(text) +
+           fmt::format("\n*Replicated on {}, drawn for nothing else:*\n\n{}\n", seeds, replicated);
   }
   auto claim = [&]() -> const Json& {
     const Json& claims = results.at("claims");
@@ -148,7 +237,14 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
   if (m.kind == "claim") {
     std::string text = claim().at("text").get<std::string>();
     if (text.ends_with("\n\n")) text.pop_back();
-    return fenced(text);
+    const auto r = replication_of(results, std::strtoul(name.c_str(), nullptr, 10) - 1);
+    if (!r) return fenced(text);
+    return fenced(text) + (r->same
+                               ? fmt::format("\n*Replicated on {}, drawn for nothing else: {}.*\n",
+                                             r->seeds, r->found)
+                               : fmt::format("\n*Not replicated: on {}, drawn for nothing "
+                                             "else, it {}.*\n",
+                                             r->seeds, r->found));
   }
   if (m.kind == "verdict") {
     // A timing's verdict moves with the machine's load, and CI never compares it
@@ -212,11 +308,18 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
             ? ", portable kernels: the same numbers on x86-64 CPUs with and without AVX2 and "
               "FMA"
             : "";
+    std::string replicated, checked = "it against a fresh run";
+    if (results.contains("replication")) {
+      const Json& again = results.at("replication").at("seeds");
+      replicated = fmt::format(", its verdicts replicated on seeds {}-{},",
+                               again.front().get<uint64_t>(), again.back().get<uint64_t>());
+      checked = "both against fresh runs";
+    }
     return fmt::format(
         "\n*Generated from a {} run ({}, {} s of CPU time on the development "
-        "machine{}) by\n`./run pages`; CI checks it against a fresh run.*\n",
+        "machine{}){} by\n`./run pages`; CI checks {}.*\n",
         mode, list, seconds < 10 ? fmt::format("{:.2g}", seconds) : fmt::format("{:.0f}", seconds),
-        kernels);
+        kernels, replicated, checked);
   }
   throw std::runtime_error(
       fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, table NAME, "
@@ -419,6 +522,25 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
     const std::string d = compare_text(c.at("text").get<std::string>(),
                                        f.at("text").get<std::string>(), kind);
     if (!d.empty()) problems.push_back(fmt::format("{}: {}", where, d));
+  }
+  // The replication's counts and verdicts, exactly (it prints no numbers of its own here).
+  if (committed.contains("replication") != fresh.contains("replication")) {
+    problems.push_back(committed.contains("replication")
+                           ? "the fresh results have no replication (./run pages runs it)"
+                           : "the committed results have no replication: run ./run pages");
+  } else if (committed.contains("replication") &&
+             committed.at("replication") != fresh.at("replication")) {
+    const Json &c = committed.at("replication"), &f = fresh.at("replication");
+    for (size_t k = 0; k < std::min(c.at("claims").size(), f.at("claims").size()); ++k) {
+      if (c.at("claims")[k] != f.at("claims")[k]) {
+        problems.push_back(fmt::format("claim {} replicated: {}, now {}", k + 1,
+                                       c.at("claims")[k].dump(), f.at("claims")[k].dump()));
+      }
+    }
+    if (c.at("seeds") != f.at("seeds") || c.at("claims").size() != f.at("claims").size()) {
+      problems.push_back(fmt::format("the replication ran seeds {}, now {}", c.at("seeds").dump(),
+                                     f.at("seeds").dump()));
+    }
   }
   for (const char* section : {"values", "tables"}) {
     for (const auto& [key, c] : committed.at(section).items()) {

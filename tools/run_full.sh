@@ -26,20 +26,22 @@ exit_meaning() {
   fi
 }
 
-# run_full PROGRAM [ARG...]: PROGRAM in full mode, its output in build/pages/NAME.log and its
-# results in build/pages/NAME/results.json (NAME is the program's file name). Returns 1 unless it
+# run_full PROGRAM [ARG...]: PROGRAM in full mode, its output in $PAGES_OUT/NAME.log and its
+# results in $PAGES_OUT/NAME/results.json (NAME is the program's file name; PAGES_OUT is
+# build/pages unless set: build/pages/replication for the replication runs). Returns 1 unless it
 # exits 0. (Run by xargs, two at a time, for the tutorials.)
 run_full() {
-  local name
+  local name out=${PAGES_OUT:-build/pages}
   name=$(basename "$1")
-  local start=$SECONDS status=0
+  local start=$SECONDS status=0 log="$out/$name.log" args="${*:2}"
+  mkdir -p "$out"
   # (One OpenBLAS thread: two tutorials share the two cores, and the sums come out in one order.)
-  OPENBLAS_NUM_THREADS=1 "$1" "${@:2}" --out "build/pages/$name" >"build/pages/$name.log" 2>&1 || status=$?
+  OPENBLAS_NUM_THREADS=1 "$1" "${@:2}" --out "$out/$name" >"$log" 2>&1 || status=$?
   if [ "$status" -eq 0 ]; then
-    echo "run: $name: $((SECONDS - start)) s"
+    echo "run: $name${args:+ $args}: $((SECONDS - start)) s"
   else
-    echo "run: $name: $(exit_meaning "$status") ($((SECONDS - start)) s; build/pages/$name.log):"
-    tail -n 30 "build/pages/$name.log"
+    echo "run: $name${args:+ $args}: $(exit_meaning "$status") ($((SECONDS - start)) s; $log):"
+    tail -n 30 "$log"
     return 1
   fi
 }

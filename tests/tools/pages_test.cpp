@@ -260,6 +260,53 @@ TEST_CASE("a verdict named in prose is checked, not filled: a changed verdict st
                     Catch::Contains("claim 1 is a timing"));
 }
 
+TEST_CASE("a replication on other seeds is shown under each claim a seed decides, and checked") {
+  pages::Json own = results_with("REPRODUCED", 5, "0.5");
+  pages::Json again = results_with("MIXED", 3, "0.6");
+  again["seeds"] = {1001, 1002, 1003, 1004, 1005};
+  const pages::Json merged = pages::replicate(own, again);
+  // Only the count and the verdict are kept, not the replication's numbers.
+  CHECK(merged.at("replication").at("claims")[0] ==
+        pages::Json({{"holds", 3}, {"of", 5}, {"verdict", "MIXED"}}));
+  const std::string page = "<!-- results: claim 1 --><!-- /results -->\n";
+  CHECK(pages::fill(page, merged)
+            .find("*Not replicated: on seeds 1001-1005, drawn for nothing "
+                  "else, it holds in 3 of 5: MIXED.*") != std::string::npos);
+  CHECK_THROWS_WITH(pages::replicate(own, results_with("REPRODUCED", 5, "0.7")),
+                    Catch::Contains("starts at seed 1, not at 1001"));
+  pages::Json again_same = results_with("REPRODUCED", 4, "0.7");
+  again_same["seeds"] = again["seeds"];
+  const pages::Json agreed = pages::replicate(own, again_same);
+  CHECK(pages::fill(page, agreed)
+            .find("*Replicated on seeds 1001-1005, drawn for nothing else: "
+                  "holds in 4 of 5: REPRODUCED.*") != std::string::npos);
+  const std::string all = pages::fill("<!-- results: claims --><!-- /results -->\n", agreed);
+  CHECK(all.find("*Replicated on seeds 1001-1005, drawn for nothing else:*\n\n- claim 1: holds "
+                 "in 4 of 5: REPRODUCED\n\n<!-- /results -->") != std::string::npos);
+  // A fresh replication is compared exactly: the count, the verdict, the seeds.
+  CHECK(pages::compare(agreed, agreed).empty());
+  const std::vector<std::string> moved = pages::compare(agreed, merged);
+  REQUIRE(moved.size() == 1);
+  CHECK_THAT(moved[0], Catch::Contains("claim 1 replicated") && Catch::Contains("MIXED"));
+  CHECK_THAT(pages::compare(agreed, own).at(0),
+             Catch::Contains("fresh results have no replication"));
+  CHECK_THAT(pages::compare(own, agreed).at(0),
+             Catch::Contains("committed results have no replication"));
+  // A timing, or a claim judged once, is not replicated; nor is a tutorial with only such claims.
+  pages::Json once = own;
+  once["claims"][0]["of"] = 1;
+  pages::Json once_again = again_same;
+  once_again["claims"][0]["of"] = 1;
+  CHECK_FALSE(pages::replicate(once, once_again).contains("replication"));
+  // The two runs must be the same tutorial, claims and mode.
+  pages::Json other = again_same;
+  other["claims"][0]["claim"] = "y";
+  CHECK_THROWS_WITH(pages::replicate(own, other), Catch::Contains("claim 1 is 'x'"));
+  other = again_same;
+  other["mode"] = "quick";
+  CHECK_THROWS_WITH(pages::replicate(own, other), Catch::Contains("is not a replication"));
+}
+
 TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
   const pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json other = results_with("MIXED", 3, "0.7");
