@@ -7,7 +7,9 @@
 //
 //     <!-- results: claims -->          every claim: text, measured, per-seed rows, k of N, verdict
 //     <!-- /results -->
-//     <!-- results: claim 2 -->         the second claim alone
+//     <!-- results: claim 2 -->         the second claim alone (under each claim, and under the
+//                                       list of all, what its replication found: "replication"
+//                                       below)
 //     <!-- results: table tanh -->      a table the program printed with Tutorial::table
 //     <!-- results: run -->             "full mode, seeds 1-10, 95 s", the run the page comes from
 //     ... is <!-- results: verdict 3 -->MIXED<!-- /results -->, because ...
@@ -53,7 +55,8 @@
 //                 ("measured_on": date, cores, load average), and its `run` marker says so.
 //      Runs of the bar characters ▏▎▍▌▋▊▉█ and the spaces after them are ignored: a bar is a
 //      picture of a number that is compared itself. (A page that only cites is covered by the
-//      check of each tutorial it cites.)
+//      check of each tutorial it cites.) A fresh replication on other seeds agrees too: each
+//      claim's count and verdict there, exactly.
 //
 // And one rule keeps numbers from being typed around the markers (stray_numbers below, checked
 // by tests/tools over the pages it lists): in a page's prose, every decimal fraction, power of
@@ -152,11 +155,9 @@ inline Json replicate(Json results, const Json& replication) {
   Json r = {{"seeds", replication.at("seeds")}, {"claims", Json::array()}};
   for (size_t k = 0; k < claims.size(); ++k) {
     if (claims[k].at("claim") != again[k].at("claim")) {
-      throw std::runtime_error(
-          fmt::format("replicate: claim {} is '{}' in one run and '{}' in the "
-                      "other",
-                      k + 1, claims[k].at("claim").get<std::string>(),
-                      again[k].at("claim").get<std::string>()));
+      throw std::runtime_error(fmt::format(
+          "replicate: claim {} is '{}' in one run and '{}' in the other", k + 1,
+          claims[k].at("claim").get<std::string>(), again[k].at("claim").get<std::string>()));
     }
     r["claims"].push_back(seed_decides(claims[k]) ? Json{{"holds", again[k].at("holds")},
                                                          {"of", again[k].at("of")},

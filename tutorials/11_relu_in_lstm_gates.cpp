@@ -820,20 +820,73 @@ int main(int argc, char** argv) {
   t.paragraph(
       "Where the 0-or-1 derivative does act — a ReLU for the candidate and the cell output, with "
       "sigmoid gates — the cell is no longer squashed, and the gradient does not vanish: it "
-      "explodes. An explosion here is a largest gradient norm at least 10 times the standard "
+      "can explode. An explosion here is a largest gradient norm at least 10 times the standard "
       "LSTM's (an order of magnitude), over both its runs.");
-  t.claim(
-      "A ReLU cell (sigmoid gates) makes gradients explode: the largest gradient norm in "
-      "training is at least 10 times the standard LSTM's",
-      "the largest gradient norm, with and without clipping: ReLU cell / standard",
-      per_seed([&](const SeedOutcome& out, std::string& m) {
+  const std::vector<tut::SeedResult> cell_explodes = per_seed(
+      [&](const SeedOutcome& out, std::string& m) {
         const double cell = std::max(out.clipped[kReluCell].max_grad_norm,
                                      out.unclipped[kReluCell].max_grad_norm);
         const double sig = std::max(out.clipped[kStandard].max_grad_norm,
                                     out.unclipped[kStandard].max_grad_norm);
         m = fmt::format("{:.2g} / {:.2g}", cell, sig);
         return Comparisons{tut::above(cell, 10 * sig)};
-      }));
+      });
+  t.claim(
+      "A ReLU cell (sigmoid gates) makes gradients explode: the largest gradient norm in "
+      "training is at least 10 times the standard LSTM's",
+      "the largest gradient norm, with and without clipping: ReLU cell / standard", cell_explodes);
+  {
+    // What the page says in words about the training (which variants learned, how often), counted
+    // here, so that the words change when the counts do: "in every run" when every run counted,
+    // "in k of n runs" otherwise. A run is one seed, one variant, with or without clipping.
+    auto in_runs = [&](const std::string& key, std::initializer_list<size_t> kinds,
+                       std::initializer_list<bool> clips, auto&& counts) {
+      size_t k = 0, n = 0;
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        for (size_t v : kinds) {
+          for (bool clip : clips) {
+            ++n;
+            k += counts(i, v, clip) ? 1 : 0;
+          }
+        }
+      }
+      t.value(key, static_cast<double>(k),
+              k == n ? std::string("in every run") : fmt::format("in {} of {} runs", k, n));
+    };
+    auto run = [&](size_t i, size_t v, bool clip) -> const Run& {
+      return (clip ? outcomes[i].clipped : outcomes[i].unclipped)[v];
+    };
+    auto learned = [&](size_t i, size_t v, bool clip) { return run(i, v, clip).learned(); };
+    in_runs("bounded_learned", {kStandard, kTorch, kKeras}, {true, false}, learned);
+    in_runs("relu_gates_learned", {kRelu, kHalfOpen}, {true, false}, learned);
+    in_runs("relu_gates_worse", {kRelu, kHalfOpen}, {true, false}, [&](size_t i, size_t v, bool c) {
+      return final_mse(run(i, v, c)) > final_mse(run(i, kStandard, c));
+    });
+    in_runs("relu_cell_learned_clipped", {kReluCell}, {true}, learned);
+    in_runs("relu_cell_failed_unclipped", {kReluCell}, {false},
+            [&](size_t i, size_t v, bool c) { return !learned(i, v, c); });
+    in_runs("all_relu_overflow", {kAllRelu}, {true, false}, [&](size_t i, size_t v, bool c) {
+      return run(i, v, c).overflow_at >= 0 || run(i, v, c).diverged_at >= 0;
+    });
+    in_runs("all_relu_learned", {kAllRelu}, {true, false}, learned);
+    // Of the unclipped ReLU-cell runs that failed to learn, those in a seed where claim 9's
+    // explosion held.
+    size_t failed = 0, exploded = 0;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (learned(i, kReluCell, false)) continue;
+      ++failed;
+      exploded += cell_explodes[i].holds ? 1 : 0;
+    }
+    // (No one number says which sentence: NaN, so that a fresh run's text is compared instead.)
+    t.value("relu_cell_failures_exploded", NAN,
+            failed == 0 ? std::string("no unclipped ReLU-cell run failed to learn")
+            : exploded == failed
+                ? std::string("every unclipped ReLU-cell run that failed to learn is in a seed "
+                              "where the norm did explode")
+                : fmt::format("{} of the {} unclipped ReLU-cell runs that failed to learn are in "
+                              "a seed where the norm did explode",
+                              exploded, failed));
+  }
 
   t.paragraph(fmt::format(
       "Related answer: ReLU 'is fast'. Measured in section 3 in CPU time, round by round, and "
