@@ -18,7 +18,10 @@
 //                                       that verdict, so when the run's verdict changes, filling
 //                                       the page stops with an error that points at it: the
 //                                       author rereads the paragraph, rewrites what no longer
-//                                       holds, and only then writes the new verdict in
+//                                       holds, and only then writes the new verdict into it
+//     ... in <!-- results: count 3 -->10 of 10<!-- /results --> seeds ...
+//                                       the claim's "k of N", inline: prose that would say "in
+//                                       every seed" of a claim quotes its count instead
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
 //     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
 //                                       table), not shown as text in a fence
@@ -247,6 +250,11 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
                                              "else, it {}.*\n",
                                              r->seeds, r->found));
   }
+  // "10 of 10": how many seeds (or rounds) the claim held in, of how many; for prose that would
+  // otherwise type "in every seed" beside a claim.
+  if (m.kind == "count") {
+    return fmt::format("{} of {}", claim().at("holds").get<int>(), claim().at("of").get<int>());
+  }
   if (m.kind == "verdict") {
     // A timing's verdict moves with the machine's load, and CI never compares it
     // (tut::Kind::timing): no prose may be written for it.
@@ -323,7 +331,7 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
         kernels, replicated, checked);
   }
   throw std::runtime_error(
-      fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, table NAME, "
+      fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, count N, table NAME, "
                   "value NAME, measured NAME, markdown NAME, run; each may name another "
                   "tutorial: value "
                   "NN_name/NAME)",

@@ -253,6 +253,9 @@ TEST_CASE("a verdict named in prose is checked, not filled: a changed verdict st
                     Catch::Contains("the run says MIXED"));
   CHECK_THROWS_WITH(pages::fill("<!-- results: verdict 2 -->MIXED<!-- /results -->", mixed),
                     Catch::Contains("there are 1 claims"));
+  // A claim's count is filled, like a value: prose quotes it instead of typing "in every seed".
+  CHECK(pages::fill("in <!-- results: count 1 -->old<!-- /results --> seeds", mixed) ==
+        "in <!-- results: count 1 -->3 of 5<!-- /results --> seeds");
   // A timing's verdict moves with the machine's load: no prose may be written for it.
   pages::Json timing = results_with("NO VERDICT", 2, "0.5");
   timing["claims"][0]["kind"] = "timing";
