@@ -99,6 +99,11 @@ using Json = nlohmann::ordered_json;
 
 inline std::string fenced(const std::string& text) { return "\n```text\n" + text + "```\n"; }
 
+// The line (from 1) that byte `at` of `text` is on: for errors and findings that point at a page.
+inline int line_at(std::string_view text, size_t at) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+}
+
 // The results a page's markers read, by tutorial name: "" is the page's own tutorial (a marker
 // without a "NN_name/" prefix), any other name a cited tutorial.
 using Lookup = std::function<const Json&(const std::string& tutorial)>;
@@ -229,19 +234,21 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
     return fenced(text) +
            fmt::format("\n*Replicated on {}, drawn for nothing else:*\n\n{}\n", seeds, replicated);
   }
-  auto claim = [&]() -> const Json& {
-    const Json& claims = results.at("claims");
+  // The claim a "claim N", "verdict N" or "count N" marker names, as an index from 0.
+  auto claim_index = [&]() -> size_t {
+    const size_t count = results.at("claims").size();
     const size_t k = std::strtoul(name.c_str(), nullptr, 10);
-    if (k < 1 || k > claims.size()) {
-      throw std::runtime_error(
-          fmt::format("marker '{}': there are {} claims", what, claims.size()));
+    if (k < 1 || k > count) {
+      throw std::runtime_error(fmt::format("marker '{}': there are {} claims", what, count));
     }
-    return claims[k - 1];
+    return k - 1;
   };
+  auto claim = [&]() -> const Json& { return results.at("claims")[claim_index()]; };
   if (m.kind == "claim") {
-    std::string text = claim().at("text").get<std::string>();
+    const size_t k = claim_index();
+    std::string text = results.at("claims")[k].at("text").get<std::string>();
     if (text.ends_with("\n\n")) text.pop_back();
-    const auto r = replication_of(results, std::strtoul(name.c_str(), nullptr, 10) - 1);
+    const auto r = replication_of(results, k);
     if (!r) return fenced(text);
     return fenced(text) + (r->same
                                ? fmt::format("\n*Replicated on {}, drawn for nothing else: {}.*\n",
@@ -361,12 +368,11 @@ inline std::string fill(std::string_view page, const Lookup& lookup) {
                                               close - what_end - kEnd.size());
     const std::string filled = fill_one(what, lookup);
     if (parse_marker(what).kind == "verdict" && held != filled) {
-      const auto line = 1 + std::count(page.begin(), page.begin() + static_cast<long>(open), '\n');
       throw std::runtime_error(fmt::format(
           "line {}: the prose around 'results: {}' was written for a claim that is {}, and the "
           "run says {}: reread the paragraph, rewrite what no longer holds, then write {} in the "
           "marker",
-          line, what, held, filled, filled));
+          line_at(page, open), what, held, filled, filled));
     }
     out += page.substr(at, what_end + kEnd.size() - at);
     out += filled;
@@ -729,9 +735,6 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
     while (b < s.size() && (letter(b) || s[b] == '-')) ++b;
     return std::pair{a, b};
   };
-  auto line_of = [&](size_t at) {
-    return 1 + static_cast<int>(std::count(s.begin(), s.begin() + static_cast<long>(at), '\n'));
-  };
   // The text as found, its line breaks and runs of spaces made one space.
   auto one_line = [](const std::string& text) {
     std::string out;
@@ -796,11 +799,11 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
         const auto [a1, b1] = word_after(j);
         const std::string_view w1 = std::string_view(s).substr(a1, b1 - a1);
         if (const size_t end = of_count(j).first; end != 0) {
-          found.push_back({line_of(i), one_line(s.substr(i, end - i))});
+          found.push_back({line_at(s, i), one_line(s.substr(i, end - i))});
           j = end;  // ("nine of ten seeds" is one count, not also "ten seeds")
         } else if (w1 == "seeds" || w1 == "rounds" || w1 == "decades") {
           // what a verdict counts, "ten seeds", and a reading, "fades by four decades"
-          found.push_back({line_of(i), one_line(s.substr(i, b1 - i))});
+          found.push_back({line_at(s, i), one_line(s.substr(i, b1 - i))});
         }
       }
       i = j - 1;
@@ -853,7 +856,7 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
       if (const auto [end, in_digits] = of_count(j); end != 0) {
         const std::string unit = with_unit(end);
         if (!in_digits || !unit.empty()) {
-          found.push_back({line_of(i), one_line(s.substr(i, end - i) + unit)});
+          found.push_back({line_at(s, i), one_line(s.substr(i, end - i) + unit)});
           i = end + unit.size() - 1;
           continue;
         }
@@ -872,7 +875,7 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
       }
     }
     if (measured && !(section && fraction && !power && text.back() != '%')) {
-      found.push_back({line_of(i), one_line(text)});
+      found.push_back({line_at(s, i), one_line(text)});
     }
     i = j - 1;
   }
@@ -906,8 +909,7 @@ inline std::vector<Stray> stray_verdicts(std::string_view page) {
     }
     if (word == "REPRODUCED" || word == "NOT REPRODUCED" || word == "MIXED" ||
         word == "NO VERDICT") {
-      const auto line = std::count(s.begin(), s.begin() + static_cast<long>(i), '\n');
-      found.push_back({1 + static_cast<int>(line), word});
+      found.push_back({line_at(s, i), word});
     }
     i = j - 1;
   }

@@ -34,10 +34,6 @@ std::vector<std::string> files_under(const std::string& dir, const std::string& 
   return found;
 }
 
-int line_of(const std::string& text, size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
 // A check that `problems` is empty, showing them one a line after the advice on fixing them.
 void check_none(const std::vector<std::string>& problems, std::string_view advice) {
   INFO(advice);
@@ -684,8 +680,9 @@ TEST_CASE("every repository path the docs and the tutorials name exists") {
         target = target.substr(0, target.find('#'));
         ++checked;
         if (!fs::exists(kRoot / fs::path(file).parent_path() / target)) {
-          missing.push_back(fmt::format(
-              "{}:{}: link {}", file, line_of(text, static_cast<size_t>(m->position(0))), target));
+          missing.push_back(fmt::format("{}:{}: link {}", file,
+                                        pages::line_at(text, static_cast<size_t>(m->position(0))),
+                                        target));
         }
       }
       text = std::regex_replace(text, link, "]()");
@@ -702,8 +699,8 @@ TEST_CASE("every repository path the docs and the tutorials name exists") {
       }
       ++checked;
       if (!repository_path_exists(p)) {
-        missing.push_back(
-            fmt::format("{}:{}: {}", file, line_of(text, static_cast<size_t>(m->position(2))), p));
+        missing.push_back(fmt::format(
+            "{}:{}: {}", file, pages::line_at(text, static_cast<size_t>(m->position(2))), p));
       }
     }
   }
