@@ -22,6 +22,7 @@
 // (pages.hpp, "replication").
 // compare checks a fresh run against committed results with no page of their own (a program that
 // pages cite, such as viz_fold_bench): every difference check 2 would report, nothing about pages.
+#include <autograd/atomic_file.hpp>
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 
@@ -123,8 +124,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "replicate") {  // RESULTS.json gains the replication's counts, in place
       const pages::Json merged = pages::replicate(read_json(argv[2]), read_json(argv[3]));
-      std::ofstream(argv[2], std::ios::binary)
-          << merged.dump(1) << "\n";  // (as tutorial.hpp writes it)
+      // (Indented as tutorial.hpp writes it. Atomic: a failed write leaves the run's results.)
+      ag::write_file_atomically(argv[2], merged.dump(1) + "\n", "pages replicate");
       return 0;
     }
     if (command == "compare") {
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
     }
     if (command == "fill") {
       if (filled != page) {
-        std::ofstream(page_path, std::ios::binary) << filled;
+        ag::write_file_atomically(page_path.string(), filled, "pages fill");
         fmt::print("pages: filled {}\n", page_path.string());
       }
       return 0;
