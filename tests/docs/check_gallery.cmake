@@ -25,6 +25,12 @@ foreach(f ${drawn})
   endif()
 endforeach()
 if(stale)
-  message(FATAL_ERROR "docs/img/ is not what viz_gallery draws now: ${stale}. Run `./run pictures` "
-    "to refresh, and look at the pictures before committing them.")
+  # The next run starts by removing OUT: keep this run's pictures where it does not look, so that
+  # a failure that does not come back (one was seen once, under load) can still be read.
+  string(TIMESTAMP when "%Y%m%d-%H%M%S")
+  set(kept ${OUT}-failed-${when})
+  file(COPY ${OUT}/ DESTINATION ${kept})
+  message(FATAL_ERROR "docs/img/ is not what viz_gallery draws now: ${stale}. This run's pictures "
+    "are kept in ${kept} (diff them with docs/img/). Run `./run pictures` to refresh, and look at "
+    "the pictures before committing them.")
 endif()
