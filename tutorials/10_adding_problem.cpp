@@ -28,7 +28,6 @@
 #include <viz/viz.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -43,10 +42,6 @@
 namespace {
 
 using ag::Tensor;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The models: a recurrent layer reads the whole sequence, a Linear head reads its last h.
@@ -120,7 +115,7 @@ struct Curve {
   std::vector<double> mse;
   int64_t reached = -1;  // first evaluation step with MSE below the target (-1: never)
   int64_t trained = 0;   // steps actually taken
-  double seconds = 0.0;  // wall-clock time, evaluation included
+  double seconds = 0.0;  // CPU time of the process (tut::cpu_seconds), evaluation included
 };
 
 // Full mode. The experiment of Hochreiter & Schmidhuber and Le et al. is T = 100 or more; at
@@ -150,7 +145,7 @@ double test_mse(const Regressor& model, const ag::nn::Dataset& test) {
 // With show_progress, a progress line per evaluation; it ends where the run ends.
 Curve train(const Regressor& model, const Settings& s, const ag::nn::Dataset& test,
             uint64_t data_seed, bool show_progress) {
-  const auto start = std::chrono::steady_clock::now();
+  const double start = tut::cpu_seconds();
   ag::Generator data(data_seed);
   std::vector<Tensor> params = model.parameters();
   ag::nn::Adam adam(params, {.lr = s.lr});
@@ -181,7 +176,7 @@ Curve train(const Regressor& model, const Settings& s, const ag::nn::Dataset& te
       if (reached) break;
     }
   }
-  curve.seconds = seconds_since(start);
+  curve.seconds = tut::cpu_seconds() - start;
   return curve;
 }
 
@@ -706,7 +701,8 @@ int main(int argc, char** argv) {
       "{0}/charts/reached.svg (how many seeds had reached the target by each step) and "
       "{0}/charts/gradient_kept.svg (the gradient kept through time, median over the seeds).",
       t.out_dir, seeds.front()));
-  // Timings: wall-clock, evaluation included; shown, never compared.
+  // Timings: CPU time, evaluation included (so another program's load does not count); shown,
+  // never compared.
   const std::string lstm_per_step = t.value(
       "lstm_ms_per_step", lstm_ms / static_cast<double>(std::max<int64_t>(lstm_steps, 1)), "{:.1f}",
       tut::Kind::timing);
@@ -719,7 +715,7 @@ int main(int argc, char** argv) {
   t.paragraph(
       fmt::format("One training step (forward and backward through T = {} unrolled "
                   "steps, Adam, evaluations included) took {} ms for an LSTM, {} ms for the "
-                  "GRU and {} ms for the tanh RNN on average, wall-clock.",
+                  "GRU and {} ms for the tanh RNN on average, in CPU time.",
                   s.T, lstm_per_step, gru_per_step, rnn_per_step));
 
   // ---------------------------------------------------------------------------------------------
