@@ -952,6 +952,108 @@ int main(int argc, char** argv) {
                 : "so the rows do not even show that the sigmoid wins more often than not",
             tut::Kind::trained);
   }
+  {
+    // What the page reads off the same clipped runs in words: how often half-open ReLU gates end
+    // close to the sigmoid, how often clearly better or worse, and how much of what ReLU gates
+    // lose from their own start the half-open start buys back. The definitions were fixed before
+    // the counts were looked at: close is within a factor of 2 either side; a clear advantage is
+    // half the sigmoid's test MSE or less, a clear disadvantage twice it or more. (Each sentence
+    // has several numbers: NaN, so that a fresh run's text is compared.)
+    auto seeds_text = [](size_t k) {
+      return k == 0 ? std::string("no seed") : fmt::format("{} seed{}", k, k == 1 ? "" : "s");
+    };
+    size_t close = 0, below = 0, above = 0, advantage = 0, disadvantage = 0;
+    std::vector<uint64_t> advantage_seeds;
+    std::vector<double> med_sig, med_relu, med_half;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      const double sig = final_mse(outcomes[i].clipped[kStandard]);
+      const double relu = final_mse(outcomes[i].clipped[kRelu]);
+      const double half = final_mse(outcomes[i].clipped[kHalfOpen]);
+      med_sig.push_back(sig);
+      med_relu.push_back(relu);
+      med_half.push_back(half);
+      // Above and below: claim 13's own outcome for the seed, and its mirror, with the margin.
+      above += sigmoid_beats_half_open[i].holds ? 1 : 0;
+      below += tut::judged(outcomes[i].seed, "", {tut::below(half, sig)}).holds ? 1 : 0;
+      // (A diverged run's test MSE is infinite, clearly worse than any finished run's; a seed
+      // where both diverged is neither close nor apart, and counts for none of the three.)
+      if (std::isinf(sig) && std::isinf(half)) continue;
+      close += half <= 2 * sig && sig <= 2 * half ? 1 : 0;
+      if (half <= 0.5 * sig) {
+        ++advantage;
+        advantage_seeds.push_back(outcomes[i].seed);
+      }
+      disadvantage += half >= 2 * sig ? 1 : 0;
+    }
+    const size_t n = outcomes.size(), level = n - above - below;
+    t.value("half_open_close", NAN,
+            fmt::format("within a factor of 2 of the sigmoid's test MSE {}; by more than the {:g}% "
+                        "margin, below it in {} and above it in {}{}",
+                        close == n   ? std::string("in every seed")
+                        : close == 0 ? std::string("in no seed")
+                                     : fmt::format("in {} of {} seeds", close, n),
+                        100 * tut::kMargin, seeds_text(below), seeds_text(above),
+                        level == 0 ? std::string()
+                                   : fmt::format(", level with it in {}", seeds_text(level))),
+            tut::Kind::trained);
+
+    std::string listed;
+    for (size_t j = 0; j < advantage_seeds.size(); ++j) {
+      listed += (j == 0                            ? ""
+                 : j + 1 == advantage_seeds.size() ? " and "
+                                                   : ", ") +
+                std::to_string(advantage_seeds[j]);
+    }
+    const std::string promise =
+        "the clear advantage that \"helps the model learn better\" promises";
+    t.value("half_open_advantage", NAN,
+            advantage == 0
+                ? fmt::format("no seed shows {}: half-open ReLU gates end at half the sigmoid's "
+                              "test MSE or less in no seed, and at twice it or more in {}",
+                              promise, seeds_text(disadvantage))
+                : fmt::format("half-open ReLU gates end at half the sigmoid's test MSE or less in "
+                              "{} ({}) and at twice it or more in {}: {} shows in {} the clear "
+                              "disadvantage",
+                              seeds_text(advantage), listed, seeds_text(disadvantage), promise,
+                              advantage < disadvantage    ? "fewer seeds than"
+                              : advantage == disadvantage ? "as many seeds as"
+                                                          : "more seeds than"),
+            tut::Kind::trained);
+
+    // On a log scale (test MSEs spread over decades), the share of the gap between ReLU gates
+    // from their own start and the sigmoid that the half-open start closes, by medians over
+    // seeds (a diverged run's infinity sorts last, so it moves a median by one place only).
+    const double sig = tut::median(med_sig), relu = tut::median(med_relu),
+                 half = tut::median(med_half);
+    const std::string medians = fmt::format(
+        "medians over seeds: sigmoid {:.4f}, ReLU from its own start {:.4f}, half-open {:.4f}", sig,
+        relu, half);
+    std::string bought;
+    if (!std::isfinite(sig) || !std::isfinite(relu) || !std::isfinite(half)) {
+      bought = fmt::format(
+          "at least half the runs of one variant diverged, so the medians do not say what the "
+          "half-open start buys back ({})",
+          medians);
+    } else if (relu <= sig) {
+      bought = fmt::format(
+          "ReLU gates from their own start lose nothing to the sigmoid in median test MSE, so "
+          "the half-open start has nothing to buy back ({})",
+          medians);
+    } else {
+      const double share = (std::log(relu) - std::log(half)) / (std::log(relu) - std::log(sig));
+      bought = fmt::format(
+          "of what ReLU gates lose from their own start, in median test MSE on a log scale, the "
+          "half-open start buys back {:.0f}%: {} ({})",
+          100 * share,
+          share > 1.0    ? "all of it and more"
+          : share == 1.0 ? "all of it"
+          : share > 0.5  ? "most of it"
+          : share > 0.0  ? "part of it"
+                         : "none of it",
+          medians);
+    }
+    t.value("half_open_bought_back", NAN, bought, tut::Kind::trained);
+  }
   t.claim(
       "Nor from the half-open start: sigmoid gates end with a lower test MSE than half-open "
       "ReLU gates (clipping)",
