@@ -474,6 +474,9 @@ int main(int argc, char** argv) {
     }
     t.table("ratios", text, tut::Kind::trained);
     fmt::print("\n");
+    // How far apart the seeds' LayerNorm ratios lie, in decades (the page reads the spread).
+    const auto [lo, hi] = std::minmax_element(ratios[kLayer].begin(), ratios[kLayer].end());
+    t.value("ratio_layernorm_spread", std::log10(*hi / *lo), "{:.1f}", tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -533,6 +536,14 @@ int main(int argc, char** argv) {
         range_text(bt, "{:.4f}"));
     t.table("scale", text, tut::Kind::trained);
     fmt::print("\n");
+    // The largest distance from 1 of a ratio, over the seeds: how far the scale moved |dL/dx|.
+    auto off_one = [](const std::vector<double>& v) {
+      double most = 0.0;
+      for (double r : v) most = std::max(most, std::abs(r - 1.0));
+      return most;
+    };
+    t.value("scale_layernorm_off", off_one(l), "{:.1e}", tut::Kind::trained);
+    t.value("scale_batchnorm_tiny_off", off_one(bt), "{:.0e}", tut::Kind::trained);
   }
   {
     // Why eps matters (eps_trace): per layer, over the seeds, the smallest unit's batch variance
@@ -625,6 +636,29 @@ int main(int argc, char** argv) {
     }
     tut::write_chart(flow, t.out_path("charts/grad_per_layer"));
     tut::write_chart(loss, t.out_path("charts/training_loss"));
+    // What the captions read off the median lines. The four stacks whose gradient neither
+    // vanishes nor explodes: the farthest any layer's median lies from layer depth's, in decades.
+    double farthest = 0.0;
+    for (const size_t v : {kResidual, kLayer, kResBatch, kResLayer}) {
+      const std::vector<double>& line = flow.series[v].y;
+      for (double g : line) farthest = std::max(farthest, std::abs(std::log10(g / line.back())));
+    }
+    t.value("flow_others_decades", farthest, "{:.1f}", tut::Kind::trained);
+    // The stacks without shortcuts: the lowest and highest median loss over all the steps, the
+    // plain and LayerNorm stacks together, BatchNorm on its own.
+    auto loss_range = [&](std::initializer_list<size_t> stacks) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (const size_t v : stacks) {
+        for (double l : loss.series[v].y) lo = std::min(lo, l), hi = std::max(hi, l);
+      }
+      return std::pair{lo, hi};
+    };
+    const auto [flat_lo, flat_hi] = loss_range({kPlain, kLayer});
+    const auto [batch_lo, batch_hi] = loss_range({kBatch});
+    t.value("loss_flat_low", flat_lo, "{:.3f}", tut::Kind::trained);
+    t.value("loss_flat_high", flat_hi, "{:.3f}", tut::Kind::trained);
+    t.value("loss_batchnorm_low", batch_lo, "{:.3f}", tut::Kind::trained);
+    t.value("loss_batchnorm_high", batch_hi, "{:.3f}", tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -661,6 +695,14 @@ int main(int argc, char** argv) {
     const int dark = layers_from_first(picture_flow[kPlain], [&](double g) { return g < bottom; });
     const int bright = layers_from_first(picture_flow[kBatch], [&](double g) { return g >= top; });
     const double decades = std::log10(layer.back() / layer.front());
+    // The three residual stacks: the most decades any one spans, from its smallest layer to its
+    // largest (the colour scale spans log10_max - log10_min).
+    double residual_span = 0.0;
+    for (const size_t v : {kResidual, kResBatch, kResLayer}) {
+      const auto [lo, hi] = std::minmax_element(picture_flow[v].begin(), picture_flow[v].end());
+      residual_span = std::max(residual_span, std::log10(*hi / *lo));
+    }
+    t.value("picture_residual_decades", residual_span, "{:.1f}", tut::Kind::trained);
     const std::string dark_text = t.value("picture_plain_bottom_to", dark, "{:.0f}");
     const std::string bright_text = t.value("picture_batchnorm_top_to", bright, "{:.0f}");
     const std::string decades_text = t.value("picture_layernorm_decades", decades, "{:.1f}",
@@ -700,6 +742,8 @@ int main(int argc, char** argv) {
   };
   for (size_t v = 0; v < variants.size(); ++v) {
     t.value(fmt::format("ratio_{}", variants[v].file), tut::median(ratios[v]), "{:.2g}",
+            tut::Kind::trained);
+    t.value(fmt::format("cosine_{}", variants[v].file), tut::median(cosines[v]), "{:.3f}",
             tut::Kind::trained);
     t.value(fmt::format("end_{}", variants[v].file), tut::median(ends[v]), "{:.3f}",
             tut::Kind::trained);
