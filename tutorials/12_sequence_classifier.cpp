@@ -406,8 +406,10 @@ void draw_data(const Words& train, tut::Tutorial& t) {
 
 // The training charts, LeakyReLU against ReLU: each step's training loss, median over the seeds
 // with the smallest to the largest as a band, and the first seed's held-out accuracy.
+// Also records what the charts' captions read off them: the first step's median loss, and which
+// model is ahead on the first seed's held-out clips.
 void draw_training(const std::vector<SeedRun>& runs, const std::vector<uint64_t>& seeds,
-                   const Settings& s, const tut::Tutorial& t) {
+                   const Settings& s, tut::Tutorial& t) {
   tut::Chart loss{.title = fmt::format("training loss per step: median over seeds {}-{} (band: "
                                        "smallest to largest)",
                                        seeds.front(), seeds.back()),
@@ -423,6 +425,13 @@ void draw_training(const std::vector<SeedRun>& runs, const std::vector<uint64_t>
   }
   loss.series = {tut::over_seeds("LeakyReLU (0.3)", leaky), tut::over_seeds("ReLU", relu)};
   tut::write_chart(loss, t.out_path("charts/training_loss"));
+  auto first_step = [](const std::vector<std::vector<double>>& losses) {
+    std::vector<double> v;
+    for (const auto& l : losses) v.push_back(l.front());
+    return tut::median(v);
+  };
+  t.value("loss_start_leaky", first_step(leaky), "{:.2f}", tut::Kind::trained);
+  t.value("loss_start_relu", first_step(relu), "{:.2f}", tut::Kind::trained);
 
   const SeedRun& first = runs.front();
   tut::Chart accuracy{.title = fmt::format("held-out accuracy (voices never heard), seed {}",
@@ -440,6 +449,21 @@ void draw_training(const std::vector<SeedRun>& runs, const std::vector<uint64_t>
     accuracy.series[1].y.push_back(100 * first.relu_curve[i].second);
   }
   tut::write_chart(accuracy, t.out_path("charts/accuracy"));
+  // Which of the two is ahead at each evaluation, counted (a tie counts for neither).
+  const size_t evaluations = first.leaky_curve.size();
+  size_t leaky_ahead = 0, relu_ahead = 0;
+  for (size_t i = 0; i < evaluations; ++i) {
+    leaky_ahead += first.leaky_curve[i].second > first.relu_curve[i].second ? 1 : 0;
+    relu_ahead += first.relu_curve[i].second > first.leaky_curve[i].second ? 1 : 0;
+  }
+  // (No one number says which sentence: NaN, so that a fresh run's text is compared instead.)
+  t.value("accuracy_ahead", NAN,
+          leaky_ahead == evaluations ? std::string("LeakyReLU is ahead at every evaluation")
+          : relu_ahead == evaluations
+              ? std::string("ReLU is ahead at every evaluation")
+              : fmt::format("which of the two is ahead changes along the way (LeakyReLU at {} of "
+                            "the {} evaluations, ReLU at {})",
+                            leaky_ahead, evaluations, relu_ahead));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,6 +698,15 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
                            leaky_flow[i].norm, relu_flow[i].norm);
     }
     t.table("layer_flow", table, tut::Kind::trained);
+    // How far apart the rows of the table are, for each activation: the largest |dL/d output|
+    // over the smallest (the page says the gradient stays within that factor).
+    auto spread = [](const std::vector<ag::viz::FlowEntry>& flow) {
+      const auto [lo, hi] = std::minmax_element(
+          flow.begin(), flow.end(), [](const auto& a, const auto& b) { return a.norm < b.norm; });
+      return hi->norm / lo->norm;
+    };
+    t.value("flow_spread_leaky", spread(leaky_flow), "{:.2g}", tut::Kind::trained);
+    t.value("flow_spread_relu", spread(relu_flow), "{:.2g}", tut::Kind::trained);
     fmt::print("\nPicture: {}\n\n", t.out_path("classifier_folded.svg"));
   }
   return run;
