@@ -35,7 +35,6 @@
 #include <viz/viz.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -78,9 +77,17 @@ std::vector<speech::Voice> voices_of(const std::vector<std::string>& variants) {
   return voices;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// CPU time so far, this process's and its finished children's (espeak-ng's, gnuplot's), which
+// its own clock does not count. The page's timings are CPU time, not wall-clock: on a shared
+// machine the wall clock also counts the time other programs had the core.
+double cpu_seconds_with_children() {
+  rusage children{};
+  getrusage(RUSAGE_CHILDREN, &children);
+  return tut::cpu_seconds() +
+         static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec);
 }
+double seconds_since(double start) { return cpu_seconds_with_children() - start; }
 
 // ---------------------------------------------------------------------------------------------
 // The data: features as tensors, standardized.
@@ -479,17 +486,17 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
   const speech::Placement placement{.max_shift_seconds = s.max_shift, .snr_db = s.snr_db};
 
   // ---------------------------------------------------------------------------------------------
-  const auto start_features = std::chrono::steady_clock::now();
+  const double start_features = cpu_seconds_with_children();
   speech::FeatureSet train_set = speech::featurize(spoken.train, s.train_copies, placement, gen);
   speech::FeatureSet test_set = speech::featurize(spoken.test, s.test_copies, placement, gen);
   const Standardize standardize(train_set.values);
   const Words train = standardize(std::move(train_set));
   const Words test = standardize(std::move(test_set));
   if (tell) {
-    fmt::print("  {} training clips and {} held-out clips, 40 x 80 features each, in {} s\n\n",
-               train.x.size(0), test.x.size(0),
-               t.value("feature_seconds", seconds_since(start_features), "{:.1f}",
-                       tut::Kind::timing));
+    fmt::print(
+        "  {} training clips and {} held-out clips, 40 x 80 features each, in {} s of CPU time\n\n",
+        train.x.size(0), test.x.size(0),
+        t.value("feature_seconds", seconds_since(start_features), "{:.1f}", tut::Kind::timing));
     t.paragraph(fmt::format(
         "Each spoken word became {} training clips (or {} held-out clips): placed at a random "
         "time (its middle within {} s of the clip's), with white noise {} dB below the word's "
@@ -540,12 +547,12 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
   }
   const auto [leaky_off_1, leaky_off_2] = model.never_positive(test.x);
   run.born_off = leaky_off_1 + leaky_off_2;  // (the same weights in both models, so far)
-  const auto start = std::chrono::steady_clock::now();
+  const double start = cpu_seconds_with_children();
   const Fit leaky_fit = fit(model, train, test, s, seed, tell, tell ? &t : nullptr);
   const auto& curve = leaky_fit.curve;
   if (tell) {
     const double seconds = seconds_since(start);
-    fmt::print("  {} steps in {} s ({} ms per step, evaluation included)\n\n", s.steps,
+    fmt::print("  {} steps in {} s of CPU time ({} ms per step, evaluation included)\n\n", s.steps,
                t.value("train_seconds", seconds, "{:.1f}", tut::Kind::timing),
                t.value("ms_per_step", 1000 * seconds / static_cast<double>(s.steps), "{:.1f}",
                        tut::Kind::timing));
@@ -768,9 +775,10 @@ int main(int argc, char** argv) {
 
   // ---------------------------------------------------------------------------------------------
   t.section("1. The words");
-  const auto start_speaking = std::chrono::steady_clock::now();
+  const double start_speaking = cpu_seconds_with_children();
   Spoken spoken{speech::speak(voices_of(kTrainVariants)), speech::speak(voices_of(kTestVariants))};
-  fmt::print("  espeak-ng said {} words in {} s\n\n", spoken.train.size() + spoken.test.size(),
+  fmt::print("  espeak-ng said {} words in {} s of CPU time\n\n",
+             spoken.train.size() + spoken.test.size(),
              t.value("speak_seconds", seconds_since(start_speaking), "{:.1f}", tut::Kind::timing));
   t.paragraph(fmt::format(
       "The six words in espeak-ng's English voice, in {} variants for training ({}) and {} "
@@ -802,7 +810,7 @@ int main(int argc, char** argv) {
       "training batches, and trains for {} steps. The spoken words are the same. The first seed "
       "is the run above.",
       seeds.front(), seeds.back(), s.steps));
-  const auto start = std::chrono::steady_clock::now();
+  const double start = cpu_seconds_with_children();
   t.progress(1, static_cast<int64_t>(seeds.size()),
              fmt::format("seed {}: {:.1f}% (above)", seeds[0], 100 * runs[0].leaky));
   for (size_t i = 1; i < seeds.size(); ++i) {
@@ -811,20 +819,13 @@ int main(int argc, char** argv) {
     t.progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(seeds.size()),
                fmt::format("seed {}: {:.1f}%", seeds[i], 100 * runs.back().leaky));
   }
-  // CPU time, not wall-clock time, is what the 3-minute budget counts: on a shared machine the
-  // wall clock also counts the time other programs had the core. It includes the child processes
-  // (espeak-ng's, gnuplot's), which this process's own clock does not count.
-  rusage children{};
-  getrusage(RUSAGE_CHILDREN, &children);
-  const double children_seconds =
-      static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
-      1e-6 * static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec);
+  // (CPU time is also what the 3-minute budget counts.)
   fmt::print(
-      "  {} more seed{} in {} s; the whole run so far, {} s of CPU time (child processes "
+      "  {} more seed{} in {} s; the whole run so far, {} s (CPU time, child processes "
       "included)\n\n",
       seeds.size() - 1, seeds.size() == 2 ? "" : "s",
       t.value("more_seeds_seconds", seconds_since(start), "{:.0f}", tut::Kind::timing),
-      t.value("cpu_seconds", tut::cpu_seconds() + children_seconds, "{:.0f}", tut::Kind::timing));
+      t.value("cpu_seconds", cpu_seconds_with_children(), "{:.0f}", tut::Kind::timing));
 
   std::string table = fmt::format("  {:>4}  {:>16}  {:>10}  {:>10}  {:>11}  {:>11}\n", "",
                                   "linear on the", "LeakyReLU", "ReLU", "LeakyReLU", "ReLU");
