@@ -101,11 +101,16 @@ struct DeepResult {
   std::vector<double> z_grad;         // ||dL/dz_l|| at the pre-activation z_l, l = 1..depth
   std::vector<double> weight_grad;    // ||dL/dW_l||
   std::vector<double> zero_fraction;  // fraction of exactly-zero activations, per layer
-  double zeros_total = 0.0;           // over every hidden activation
+  // Per layer, the share of units whose activation is 0 for every input of the batch: what the
+  // folded view marks in red, "dead N% of units" (viz.hpp: a unit is a column of [batch, width]).
+  std::vector<double> dead_fraction;
+  double zeros_total = 0.0;  // over every hidden activation
   std::vector<ag::viz::FlowEntry> flow;
 };
 
 constexpr double kLeakySlope = 0.01;  // PyTorch's default
+// --quick's deep MLP, which draws the pictures docs/ shows (parts 2 and 3).
+constexpr int64_t kQuickWidth = 64, kQuickBatch = 64;
 
 DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x,
                     const Tensor& target, uint64_t seed, const std::string& folded_svg,
@@ -152,6 +157,14 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x,
     const auto a = hidden[l].data();
     const auto zeros = std::count(a.begin(), a.end(), 0.0);
     result.zero_fraction.push_back(static_cast<double>(zeros) / static_cast<double>(a.size()));
+    const size_t units = static_cast<size_t>(width), rows = a.size() / units;
+    size_t dead = 0;
+    for (size_t u = 0; u < units; ++u) {
+      bool off = rows >= 2;  // viz marks no unit dead in a batch of one
+      for (size_t r = 0; r < rows && off; ++r) off = a[r * units + u] == 0.0;
+      dead += off ? 1 : 0;
+    }
+    result.dead_fraction.push_back(static_cast<double>(dead) / static_cast<double>(units));
     result.zeros_total += result.zero_fraction.back() / depth;
   }
   result.flow = ag::viz::gradient_flow(tape, /*depth=*/2);
@@ -189,8 +202,8 @@ int main(int argc, char** argv) {
   if (t.quick) {
     elements = std::min<int64_t>(elements, 1 << 18);
     rounds = std::min(rounds, 11);
-    width = std::min<int64_t>(width, 64);
-    batch = std::min<int64_t>(batch, 64);
+    width = std::min<int64_t>(width, kQuickWidth);
+    batch = std::min<int64_t>(batch, kQuickBatch);
   }
   t.begin();
   const std::vector<uint64_t> seeds = t.seeds();
@@ -475,6 +488,93 @@ int main(int argc, char** argv) {
   fmt::print("  {}\n  {}\n  {}\n  {}\n  {}\n\n", t.out_path("flow_sigmoid.svg"),
              t.out_path("flow_tanh.svg"), t.out_path("flow_relu.svg"),
              t.out_path("folded_sigmoid.svg"), t.out_path("folded_relu.svg"));
+  {
+    // What the page reads off the folded pictures. The page shows the --quick run's (CTest
+    // compares them with the committed ones byte for byte), so every mode measures the first
+    // seed's sigmoid and ReLU (He) stacks at --quick's width and batch (in --quick, this run's
+    // own), undrawn, and reads those. The readings, fixed before they were first computed:
+    //  * the sigmoid stack: the layers, counted from layer 1, whose |dL/d output| (the box's
+    //    fill) is below the colour scale's bottom, 10^log10_min: "layers 1 to N";
+    //  * the ReLU stack: the decades its layers span, log10(largest / smallest |dL/d output|);
+    //    "nearly one colour" when that is under one decade, a tenth of the scale;
+    //  * its dead units (the red "dead N% of units", DeepResult::dead_fraction): the first layer
+    //    that has any, how many of the layers from there to the last have some, the largest
+    //    share, and the mean share over layers 1 .. depth/2 and over the rest (does it grow as
+    //    the stack gets deeper?).
+    const int64_t picture_width = t.quick ? width : kQuickWidth;
+    const int64_t picture_batch = t.quick ? batch : kQuickBatch;
+    DeepResult sigmoid_picture, relu_picture;
+    if (t.quick) {
+      sigmoid_picture = results[kSigmoid];
+      relu_picture = results[kReluHe];
+    } else {
+      ag::Generator gen(seeds.front());  // the draws the first seed's loop makes, at that size
+      const Tensor inputs = ag::normal({picture_batch, picture_width}, 0.0, 1.0, gen);
+      const Tensor targets = ag::normal({picture_batch}, 0.0, 1.0, gen);
+      sigmoid_picture = run_deep(configs[kSigmoid], depth, picture_width, inputs, targets,
+                                 seeds.front(), "", "", picture);
+      relu_picture = run_deep(configs[kReluHe], depth, picture_width, inputs, targets,
+                              seeds.front(), "", "", picture);
+    }
+    auto layer_flow = [](const DeepResult& r) {  // |dL/d output| of layer 1 .. depth
+      std::vector<double> out;
+      for (const auto& e : r.flow)
+        if (e.scope.starts_with("mlp/")) out.push_back(e.norm);
+      return out;
+    };
+    const std::vector<double> sigmoid_flow = layer_flow(sigmoid_picture);
+    const std::vector<double> relu_flow = layer_flow(relu_picture);
+    const double bottom = std::pow(10.0, picture.log10_min);
+    int dark = 0;
+    while (dark < depth && sigmoid_flow[static_cast<size_t>(dark)] < bottom) ++dark;
+    const auto [relu_lo, relu_hi] = std::minmax_element(relu_flow.begin(), relu_flow.end());
+    const double relu_span = std::log10(*relu_hi / *relu_lo);
+    const std::vector<double>& dead = relu_picture.dead_fraction;
+    int first_dead = 0;  // 1-based; 0: no layer has a dead unit
+    int dead_layers = 0;
+    double most_dead = 0.0, lower_half = 0.0, upper_half = 0.0;
+    for (int l = 0; l < depth; ++l) {
+      const double d = dead[static_cast<size_t>(l)];
+      if (d > 0.0 && first_dead == 0) first_dead = l + 1;
+      dead_layers += d > 0.0 ? 1 : 0;
+      most_dead = std::max(most_dead, d);
+      (2 * l < depth ? lower_half : upper_half) += d;
+    }
+    lower_half /= (depth + 1) / 2;
+    upper_half /= depth / 2;
+    const std::string dark_text = t.value("picture_sigmoid_bottom_to", dark, "{:.0f}");
+    const std::string span_text = t.value("picture_relu_decades", relu_span, "{:.2f}",
+                                          tut::Kind::trained);
+    const double scale_decades = picture.log10_max - picture.log10_min;
+    t.value("picture_relu_colour", NAN,
+            relu_span < 1.0 ? "keeps nearly one colour all the way to layer 1"
+                            : "changes colour on its way down to layer 1");
+    // Where the dead units are, in words (NaN: the text is compared).
+    std::string dead_text;
+    if (first_dead == 0) {
+      dead_text = "no layer has a dead unit";
+    } else {
+      const int from_first = depth - first_dead + 1;  // layers first_dead .. depth
+      dead_text = first_dead == 1 ? "layer 1 already has some"
+                                  : fmt::format("none in layers 1 to {}", first_dead - 1);
+      dead_text += fmt::format(
+          "; from layer {} on, {} of the {} layers have some, at most {:.0f}% of a layer's units",
+          first_dead,
+          dead_layers == from_first ? std::string("all") : fmt::format("{}", dead_layers),
+          from_first, 100 * most_dead);
+    }
+    t.value("picture_relu_dead", NAN, dead_text);
+    t.value("picture_relu_dead_lower", 100 * lower_half, "{:.0f}%", tut::Kind::trained);
+    t.value("picture_relu_dead_upper", 100 * upper_half, "{:.0f}%", tut::Kind::trained);
+    t.paragraph(fmt::format(
+        "What the folded pictures show (seed {}, width {}, batch {}), on the shared colour scale "
+        "(1e{:.0f} and below to 1e{:.0f} and above, {:.0f} decades): the sigmoid stack's layers 1 "
+        "to {} are below its bottom; the ReLU (He) stack's layers span {} decades. Its dead units: "
+        "{}; on average {:.0f}% of a layer's units in layers 1 to {}, {:.0f}% in layers {} to {}.",
+        seeds.front(), picture_width, picture_batch, picture.log10_min, picture.log10_max,
+        scale_decades, dark_text, span_text, dead_text, 100 * lower_half, (depth + 1) / 2,
+        100 * upper_half, (depth + 1) / 2 + 1, depth));
+  }
 
   // ---------------------------------------------------------------------------------------------
   // The verdicts on the article's sentences (printed by finish()).
