@@ -75,9 +75,12 @@ struct Measured {
   double worst_step_error = 0.0;
   // The product of the measured E[f'(z_l)^2] over the steps: what the activation took.
   double slope_product = 1.0;
+  // |dL/d output| of layer 1 .. depth (gradient_flow): the squares of the gradient-flow strip.
+  std::vector<double> flow;
 };
 
-constexpr double kSlope = 0.3;  // Keras's LeakyReLU default, where the gain matters most
+constexpr double kSlope = 0.3;       // Keras's LeakyReLU default, where the gain matters most
+constexpr int64_t kQuickBatch = 64;  // --quick's batch, which draws the strips docs/ shows
 
 // Builds the MLP (common/deep_mlp.hpp: depth layers of width, then a read-out to 10 classes),
 // runs one batch forward and backward, and returns the gradient variance at every layer. Layer l
@@ -128,11 +131,14 @@ Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
     m.worst_step_error = std::max(m.worst_step_error, std::abs(step / formula - 1.0));
     m.slope_product *= m.slope_sq[l];
   }
+  const std::vector<ag::viz::FlowEntry> flow = ag::viz::gradient_flow(tape, 2);
+  for (const auto& e : flow)
+    if (e.scope.starts_with("mlp/")) m.flow.push_back(e.norm);
   if (!flow_svg.empty()) {
     // The strip: one square per layer, on the project's default colour scale.
     ag::viz::Options picture;
     picture.title = fmt::format("{} layers, {}", depth, net.name);
-    ag::viz::render_flow(ag::viz::gradient_flow(tape, 2), flow_svg, picture);
+    ag::viz::render_flow(flow, flow_svg, picture);
   }
   return m;
 }
@@ -218,7 +224,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   t.full_mode_seeds(10);
   CLI11_PARSE(t.cli, argc, argv);
-  if (t.quick) batch = std::min<int64_t>(batch, 64);
+  if (t.quick) batch = std::min<int64_t>(batch, kQuickBatch);
   t.begin();
   const std::vector<uint64_t> seeds = t.seeds();
 
@@ -325,6 +331,77 @@ int main(int argc, char** argv) {
   fmt::print("\n  the gradient-flow strips of seed {}, one square per layer: {}/flow_*.svg\n",
              seeds[0], t.out_dir);
   fmt::print("  every layer's variance as a chart: {}/charts/variance_*.svg\n\n", t.out_dir);
+  {
+    // What the page reads off the strips. The page shows the --quick run's (CTest compares them
+    // with the committed ones byte for byte), so every mode measures the first seed's drawn nets
+    // at --quick's batch (in --quick, this run's own), undrawn, and reads those. The readings,
+    // fixed before they were first computed, on |dL/d output| of each layer (a strip's squares):
+    //  * a strip's fall, in decades: log10 of its last layer's square over layer 1's (positive:
+    //    it falls towards the input; negative: it rises);
+    //  * beside it, the square root of the same run's variance ratio layer 1 / last layer, in
+    //    decades, -log10(ratio) / 2: what the page says the fall is "about";
+    //  * "steeply with the standard init, gently with the normalized one": the standard init's
+    //    tanh strip falls by more decades than the normalized one's;
+    //  * "with He it stays level": no layer's square lies more than half a decade (a factor
+    //    sqrt(10), the tolerance the claims give a ratio over many layers) from the last layer's;
+    //  * "LeakyReLU without its gain rises towards the input": its fall is negative.
+    std::vector<Measured> tanh_picture, relu_picture;
+    if (t.quick) {
+      tanh_picture = tanh_runs[0];
+      relu_picture = relu_runs[0];
+    } else {
+      ag::Generator gen(seeds[0]);  // the draws the first seed's loop makes, at --quick's batch
+      const Tensor x = ag::normal({kQuickBatch, width}, 0.0, 1.0, gen);
+      std::vector<int64_t> labels;
+      for (int64_t i = 0; i < kQuickBatch; ++i) labels.push_back(gen.randint(10));
+      for (const Net& net : tanh_nets) {
+        const Tensor input = net.input_scale == 1.0 ? x : scaled(x, net.input_scale);
+        tanh_picture.push_back(measure(net, tanh_depth, width, input, labels, seeds[0], ""));
+      }
+      for (const Net& net : relu_nets) {
+        relu_picture.push_back(measure(net, relu_depth, width, x, labels, seeds[0], ""));
+      }
+    }
+    auto fall = [](const Measured& m) { return std::log10(m.flow.back() / m.flow.front()); };
+    auto sqrt_ratio = [](const Measured& m) { return -std::log10(m.ratio) / 2.0; };
+    const double std_fall = fall(tanh_picture[0]), norm_fall = fall(tanh_picture[1]);
+    t.value("picture_tanh_std_fall", std_fall, "{:.2f}", tut::Kind::trained);
+    t.value("picture_tanh_std_sqrt", sqrt_ratio(tanh_picture[0]), "{:.2f}", tut::Kind::trained);
+    t.value("picture_tanh_norm_fall", norm_fall, "{:.2f}", tut::Kind::trained);
+    t.value("picture_tanh_norm_sqrt", sqrt_ratio(tanh_picture[1]), "{:.2f}", tut::Kind::trained);
+    const std::string tanh_words =
+        std_fall > norm_fall
+            ? "more steeply with the standard init than with the normalized one"
+            : "no more steeply with the standard init than with the normalized one";
+    t.value("picture_tanh_steeper", NAN, tanh_words);
+    t.value("picture_relu_xavier_fall", fall(relu_picture[0]), "{:.1f}", tut::Kind::trained);
+    t.value("picture_relu_xavier_sqrt", sqrt_ratio(relu_picture[0]), "{:.1f}", tut::Kind::trained);
+    const std::vector<double>& he_flow = relu_picture[1].flow;
+    double farthest = 0.0;
+    for (double g : he_flow)
+      farthest = std::max(farthest, std::abs(std::log10(g / he_flow.back())));
+    t.value("picture_relu_he_farthest", farthest, "{:.2f}", tut::Kind::trained);
+    const std::string he_words = farthest < 0.5 ? "stays level" : "does not stay level";
+    t.value("picture_relu_he_level", NAN, he_words);
+    const double leaky_fall = fall(relu_picture[2]);
+    const std::string leaky_words = leaky_fall < 0.0   ? "rises towards the input"
+                                    : leaky_fall > 0.0 ? "falls towards the input"
+                                                       : "ends where it starts";
+    t.value("picture_leaky_direction", NAN, leaky_words);
+    t.value("picture_leaky_change", std::abs(leaky_fall), "{:.2f}", tut::Kind::trained);
+    t.value("picture_leaky_sqrt", -sqrt_ratio(relu_picture[2]), "{:.2f}", tut::Kind::trained);
+    t.paragraph(fmt::format(
+        "What the strips show (seed {}, batch {}), |dL/d output| from the last layer to layer 1, "
+        "in decades, next to half the decades of the same run's variance ratio: the tanh strips "
+        "fall {} ({:.2f} against {:.2f} with the standard init, {:.2f} against {:.2f} with the "
+        "normalized one); with Xavier the ReLU strip falls {:.1f} ({:.1f}); with He it {} (no "
+        "layer more than {:.2f} decades from layer {}'s); LeakyReLU {} without its gain {} by "
+        "{:.2f} ({:.2f}).",
+        seeds[0], t.quick ? batch : kQuickBatch, tanh_words, std_fall, sqrt_ratio(tanh_picture[0]),
+        norm_fall, sqrt_ratio(tanh_picture[1]), fall(relu_picture[0]), sqrt_ratio(relu_picture[0]),
+        he_words, farthest, relu_depth, kSlope, leaky_words, std::abs(leaky_fall),
+        -sqrt_ratio(relu_picture[2])));
+  }
 
   // ---------------------------------------------------------------------------------------------
   t.section("3. Over all seeds");
