@@ -543,6 +543,11 @@ int main(int argc, char** argv) {
       return most;
     };
     t.value("scale_layernorm_off", off_one(l), "{:.1e}", tut::Kind::trained);
+    // How many orders of magnitude the scale adds to the plain stack's |dL/dx|: the seeds'
+    // smallest and largest ratio, in decades.
+    const auto [p_lo, p_hi] = std::minmax_element(p.begin(), p.end());
+    t.value("scale_plain_decades_low", std::log10(*p_lo), "{:.0f}", tut::Kind::trained);
+    t.value("scale_plain_decades_high", std::log10(*p_hi), "{:.0f}", tut::Kind::trained);
     t.value("scale_batchnorm_tiny_off", off_one(bt), "{:.0e}", tut::Kind::trained);
   }
   {
@@ -644,6 +649,47 @@ int main(int argc, char** argv) {
       for (double g : line) farthest = std::max(farthest, std::abs(std::log10(g / line.back())));
     }
     t.value("flow_others_decades", farthest, "{:.1f}", tut::Kind::trained);
+    // The plain stack's median line against a straight line on the log axis. The definitions:
+    // the straight line is the least-squares fit of log10(median) on the layer, over all the
+    // layers; its factor per layer is what one layer keeps of the gradient of the layer above
+    // (theory: 1/sqrt(6)); the median "falls on a straight line" when every layer's median lies
+    // within half a decade of the fitted line. Also: the farthest the median lies from the
+    // theory's own line, the one through layer depth's median with 1/sqrt(6) per layer.
+    {
+      const std::vector<double>& line = flow.series[kPlain].y;
+      const size_t n = line.size();
+      double mean_x = 0.0, mean_y = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        mean_x += static_cast<double>(i) / static_cast<double>(n);
+        mean_y += std::log10(line[i]) / static_cast<double>(n);
+      }
+      double sxy = 0.0, sxx = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        const double dx = static_cast<double>(i) - mean_x;
+        sxy += dx * (std::log10(line[i]) - mean_y);
+        sxx += dx * dx;
+      }
+      const double slope = sxy / sxx;  // decades per layer, going up the stack
+      const double per_layer_theory = std::log10(std::sqrt(6.0));
+      double off_fit = 0.0, off_theory = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        const double dx = static_cast<double>(i) - mean_x;
+        const double up = static_cast<double>(n - 1 - i);  // layers between i and the top
+        off_fit = std::max(off_fit, std::abs(std::log10(line[i]) - (mean_y + slope * dx)));
+        off_theory = std::max(off_theory, std::abs(std::log10(line[i]) - (std::log10(line.back()) -
+                                                                          up * per_layer_theory)));
+      }
+      // (A sentence with no one number: NaN, so that a fresh run's text is compared instead.)
+      t.value("flow_plain_line", NAN,
+              slope > 0 && off_fit <= 0.5 ? "falls on a straight line, the same factor per layer"
+              : slope > 0                 ? "falls, but not on a straight line"
+                                          : "does not fall",
+              tut::Kind::trained);
+      t.value("flow_plain_line_off", off_fit, "{:.2f}", tut::Kind::trained);
+      t.value("flow_plain_factor", std::pow(10.0, -slope), "{:.3f}", tut::Kind::trained);
+      t.value("flow_plain_factor_theory", 1.0 / std::sqrt(6.0), "{:.3f}");
+      t.value("flow_plain_theory_off", off_theory, "{:.2f}", tut::Kind::trained);
+    }
     // The stacks without shortcuts: the lowest and highest median loss over all the steps, the
     // plain and LayerNorm stacks together, BatchNorm on its own.
     auto loss_range = [&](std::initializer_list<size_t> stacks) {
