@@ -359,6 +359,71 @@ Fit fit(Classifier& model, const Words& train, const Words& test, const Settings
   return out;
 }
 
+// What the page reads off the band-energy bars, one sentence compared as text. The definitions:
+// - a word is above (below) the average word "in every band" when its bar is > 0 (< 0) in all
+//   kBands bands; otherwise the page gives how many bands it is above in;
+// - a word is "close to the average" when its largest |bar| is at most a quarter of the largest
+//   |bar| of any word in any band (then nothing more is said of it);
+// - where a word stands out most: the bands around its largest |bar| whose bars have the same
+//   sign and are at least 3/4 of it (one contiguous run, the bands numbered from 0 as on the
+//   chart's axis).
+void read_bands(const std::vector<tut::Series>& bars, tut::Tutorial& t) {
+  double largest = 0.0;
+  for (const tut::Series& word : bars) {
+    for (double v : word.y) largest = std::max(largest, std::abs(v));
+  }
+  std::vector<std::string> every_above, every_below, close, mixed, peaks;
+  for (const tut::Series& word : bars) {
+    const std::vector<double>& y = word.y;
+    const std::string name = fmt::format("\"{}\"", word.name);
+    const auto n_above = std::count_if(y.begin(), y.end(), [](double v) { return v > 0; });
+    const auto n_below = std::count_if(y.begin(), y.end(), [](double v) { return v < 0; });
+    const size_t peak = static_cast<size_t>(
+        std::max_element(y.begin(), y.end(),
+                         [](double a, double b) { return std::abs(a) < std::abs(b); }) -
+        y.begin());
+    if (std::abs(y[peak]) <= largest / 4) {
+      close.push_back(name);
+      continue;
+    }
+    if (n_above == kBands) {
+      every_above.push_back(name);
+    } else if (n_below == kBands) {
+      every_below.push_back(name);
+    } else {
+      mixed.push_back(fmt::format("{} above it in {} of the {} bands", name, n_above, kBands));
+    }
+    const auto strong = [&](size_t b) { return y[b] * y[peak] >= 0.75 * y[peak] * y[peak]; };
+    size_t first = peak, last = peak;
+    while (first > 0 && strong(first - 1)) --first;
+    while (last + 1 < y.size() && strong(last + 1)) ++last;
+    const std::string bands = first == last ? fmt::format("band {}", first)
+                                            : fmt::format("bands {}-{}", first, last);
+    peaks.push_back(fmt::format("{} {} ({})", name, bands, y[peak] > 0 ? "above" : "below"));
+  }
+  const auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) {
+      out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    }
+    return out;
+  };
+  std::vector<std::string> parts;
+  if (!every_above.empty()) parts.push_back(list(every_above) + " stand above it in every band");
+  if (!every_below.empty()) parts.push_back(list(every_below) + " stand below it in every band");
+  for (const std::string& m : mixed) parts.push_back(m);
+  if (!close.empty()) {
+    parts.push_back(list(close) + (close.size() == 1 ? " stays" : " stay") +
+                    " close to it (no bar beyond a quarter of the tallest)");
+  }
+  std::string text;
+  for (size_t i = 0; i < parts.size(); ++i) text += (i == 0 ? "" : "; ") + parts[i];
+  text += ". Where each of the others stands out most (its bars within 3/4 of its tallest): ";
+  text += list(peaks);
+  // (Several numbers and words: NaN, so that a fresh run's text is compared instead.)
+  t.value("band_reading", NAN, text, tut::Kind::trained);
+}
+
 // The pictures of the data (full and quick mode alike): the spectrogram of one training clip
 // per word, as the model reads it, and each word's average band energies as bar charts.
 void draw_data(const Words& train, tut::Tutorial& t) {
@@ -409,6 +474,7 @@ void draw_data(const Words& train, tut::Tutorial& t) {
   }
   tut::write_heat_maps(maps, t.out_path("charts/spectrograms"));
   tut::write_bar_panels(bars, t.out_path("charts/band_energies"));
+  read_bands(bars.series, t);
 }
 
 // The training charts, LeakyReLU against ReLU: each step's training loss, median over the seeds
@@ -859,6 +925,43 @@ int main(int argc, char** argv) {
                        t.value(key + "_max", v.back(), "{:.1f}", tut::Kind::trained),
                        t.value(key + "_median", tut::median(v), "{:.1f}", tut::Kind::trained));
   };
+  // What the dead filters cost, read off the seeds with both models. It would be clear if one
+  // activation ended ahead of its twin in every such seed AND the two ranges were apart (the
+  // worse one's best below the better one's worst); anything else is "less clear". Ties count
+  // for neither.
+  size_t twins = 0, leaky_ahead = 0, relu_ahead = 0;
+  for (const SeedRun& r : runs) {
+    if (!r.has_relu) continue;
+    ++twins;
+    leaky_ahead += r.leaky > r.relu ? 1 : 0;
+    relu_ahead += r.relu > r.leaky ? 1 : 0;
+  }
+  {
+    const auto [leaky_lo, leaky_hi] = std::minmax_element(leaky.begin(), leaky.end());
+    const auto [relu_lo, relu_hi] = std::minmax_element(relu.begin(), relu.end());
+    const bool apart = *relu_hi < *leaky_lo || *leaky_hi < *relu_lo;
+    const bool one_way = leaky_ahead == twins || relu_ahead == twins;
+    // (A sentence with no one number: NaN, so that a fresh run's text is compared instead.)
+    t.value("dead_cost", NAN,
+            apart && one_way ? std::string("What the dead filters cost looks plain in these seeds: "
+                                           "one activation ends ahead in every seed, and the two "
+                                           "ranges do not overlap")
+            : apart          ? std::string("What the dead filters cost is less clear: the two "
+                                                    "ranges do not overlap, but neither activation ends "
+                                                    "ahead of its twin in every seed")
+            : one_way        ? std::string("What the dead filters cost is less clear: one "
+                                                  "activation ends ahead of its twin in every seed, but "
+                                                  "the two ranges overlap")
+                             : std::string("What the dead filters cost is less clear: the two "
+                                                  "ranges overlap, and neither activation ends ahead of "
+                                                  "its twin in every seed"),
+            tut::Kind::trained);
+    t.value("twins_ahead", NAN,
+            fmt::format("LeakyReLU ends ahead of its ReLU twin in {} of the {} seeds with both, "
+                        "ReLU in {}",
+                        leaky_ahead, twins, relu_ahead),
+            tut::Kind::trained);
+  }
   const std::string leaky_range = range("leaky", leaky);
   const std::string relu_range = range("relu", relu);
   const std::string baseline_range = range("baseline", baseline);
