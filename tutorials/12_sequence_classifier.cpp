@@ -409,8 +409,15 @@ void read_bands(const std::vector<tut::Series>& bars, tut::Tutorial& t) {
     return out;
   };
   std::vector<std::string> parts;
-  if (!every_above.empty()) parts.push_back(list(every_above) + " stand above it in every band");
-  if (!every_below.empty()) parts.push_back(list(every_below) + " stand below it in every band");
+  const auto stand = [](const std::vector<std::string>& names) {
+    return names.size() == 1 ? " stands" : " stand";
+  };
+  if (!every_above.empty()) {
+    parts.push_back(list(every_above) + stand(every_above) + " above it in every band");
+  }
+  if (!every_below.empty()) {
+    parts.push_back(list(every_below) + stand(every_below) + " below it in every band");
+  }
   for (const std::string& m : mixed) parts.push_back(m);
   if (!close.empty()) {
     parts.push_back(list(close) + (close.size() == 1 ? " stays" : " stay") +
@@ -418,7 +425,9 @@ void read_bands(const std::vector<tut::Series>& bars, tut::Tutorial& t) {
   }
   std::string text;
   for (size_t i = 0; i < parts.size(); ++i) text += (i == 0 ? "" : "; ") + parts[i];
-  text += ". Where each of the others stands out most (its bars within 3/4 of its tallest): ";
+  text += close.empty() ? ". Where each stands out most"
+                        : ". Where each of the others stands out most";
+  text += " (the bands around its tallest bar with bars at least 3/4 as tall): ";
   text += list(peaks);
   // (Several numbers and words: NaN, so that a fresh run's text is compared instead.)
   t.value("band_reading", NAN, text, tut::Kind::trained);
