@@ -293,8 +293,6 @@ const std::vector<Allowed> kAllowed = {
      "the scale tutorial 09 draws on (scale.log10_min = -30.0, checked above)"},
     {"docs/tutorials/09_gradients_through_time.md", "1e-3", "the threshold of \"vanishes\"",
      "tutorials/09_gradients_through_time.cpp", "{tut::below(r[0], 1e-3)}"},
-    {"docs/tutorials/09_gradients_through_time.md", "100 steps", "tutorial 09's T",
-     "tutorials/09_gradients_through_time.cpp", "int64_t T = 100"},
     {"docs/tutorials/10_adding_problem.md", "1e-2", "Adam's learning rate",
      "tutorials/10_adding_problem.cpp", "double lr = 1e-2, clip = 1.0, target = 0.01;"},
     {"docs/tutorials/10_adding_problem.md", "0.01", "the target test MSE",
