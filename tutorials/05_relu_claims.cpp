@@ -516,14 +516,8 @@ int main(int argc, char** argv) {
       relu_picture = run_deep(configs[kReluHe], depth, picture_width, inputs, targets,
                               seeds.front(), "", "", picture);
     }
-    auto layer_flow = [](const DeepResult& r) {  // |dL/d output| of layer 1 .. depth
-      std::vector<double> out;
-      for (const auto& e : r.flow)
-        if (e.scope.starts_with("mlp/")) out.push_back(e.norm);
-      return out;
-    };
-    const std::vector<double> sigmoid_flow = layer_flow(sigmoid_picture);
-    const std::vector<double> relu_flow = layer_flow(relu_picture);
+    const std::vector<double> sigmoid_flow = tut::layer_norms(sigmoid_picture.flow, "mlp");
+    const std::vector<double> relu_flow = tut::layer_norms(relu_picture.flow, "mlp");
     const double bottom = std::pow(10.0, picture.log10_min);
     int dark = 0;
     while (dark < depth && sigmoid_flow[static_cast<size_t>(dark)] < bottom) ++dark;

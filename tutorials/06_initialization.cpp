@@ -132,8 +132,7 @@ Measured measure(const Net& net, int depth, int64_t width, const Tensor& x,
     m.slope_product *= m.slope_sq[l];
   }
   const std::vector<ag::viz::FlowEntry> flow = ag::viz::gradient_flow(tape, 2);
-  for (const auto& e : flow)
-    if (e.scope.starts_with("mlp/")) m.flow.push_back(e.norm);
+  m.flow = tut::layer_norms(flow, "mlp");
   if (!flow_svg.empty()) {
     // The strip: one square per layer, on the project's default colour scale.
     ag::viz::Options picture;

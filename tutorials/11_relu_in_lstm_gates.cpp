@@ -963,7 +963,7 @@ int main(int argc, char** argv) {
       return k == 0 ? std::string("no seed") : fmt::format("{} seed{}", k, k == 1 ? "" : "s");
     };
     size_t close = 0, below = 0, above = 0, advantage = 0, disadvantage = 0;
-    std::vector<uint64_t> advantage_seeds;
+    std::vector<std::string> advantage_seeds;
     std::vector<double> med_sig, med_relu, med_half;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const double sig = final_mse(outcomes[i].clipped[kStandard]);
@@ -981,7 +981,7 @@ int main(int argc, char** argv) {
       close += half <= 2 * sig && sig <= 2 * half ? 1 : 0;
       if (half <= 0.5 * sig) {
         ++advantage;
-        advantage_seeds.push_back(outcomes[i].seed);
+        advantage_seeds.push_back(std::to_string(outcomes[i].seed));
       }
       disadvantage += half >= 2 * sig ? 1 : 0;
     }
@@ -997,13 +997,6 @@ int main(int argc, char** argv) {
                                    : fmt::format(", level with it in {}", seeds_text(level))),
             tut::Kind::trained);
 
-    std::string listed;
-    for (size_t j = 0; j < advantage_seeds.size(); ++j) {
-      listed += (j == 0                            ? ""
-                 : j + 1 == advantage_seeds.size() ? " and "
-                                                   : ", ") +
-                std::to_string(advantage_seeds[j]);
-    }
     const std::string promise =
         "the clear advantage that \"helps the model learn better\" promises";
     t.value("half_open_advantage", NAN,
@@ -1014,7 +1007,8 @@ int main(int argc, char** argv) {
                 : fmt::format("half-open ReLU gates end at half the sigmoid's test MSE or less in "
                               "{} ({}) and at twice it or more in {}: {} shows in {} the clear "
                               "disadvantage",
-                              seeds_text(advantage), listed, seeds_text(disadvantage), promise,
+                              seeds_text(advantage), tut::and_list(advantage_seeds),
+                              seeds_text(disadvantage), promise,
                               advantage < disadvantage    ? "fewer seeds than"
                               : advantage == disadvantage ? "as many seeds as"
                                                           : "more seeds than"),

@@ -401,26 +401,19 @@ void read_bands(const std::vector<tut::Series>& bars, tut::Tutorial& t) {
                                             : fmt::format("bands {}-{}", first, last);
     peaks.push_back(fmt::format("{} {} ({})", name, bands, y[peak] > 0 ? "above" : "below"));
   }
-  const auto list = [](const std::vector<std::string>& names) {
-    std::string out;
-    for (size_t i = 0; i < names.size(); ++i) {
-      out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
-    }
-    return out;
-  };
   std::vector<std::string> parts;
   const auto stand = [](const std::vector<std::string>& names) {
     return names.size() == 1 ? " stands" : " stand";
   };
   if (!every_above.empty()) {
-    parts.push_back(list(every_above) + stand(every_above) + " above it in every band");
+    parts.push_back(tut::and_list(every_above) + stand(every_above) + " above it in every band");
   }
   if (!every_below.empty()) {
-    parts.push_back(list(every_below) + stand(every_below) + " below it in every band");
+    parts.push_back(tut::and_list(every_below) + stand(every_below) + " below it in every band");
   }
   for (const std::string& m : mixed) parts.push_back(m);
   if (!close.empty()) {
-    parts.push_back(list(close) + (close.size() == 1 ? " stays" : " stay") +
+    parts.push_back(tut::and_list(close) + (close.size() == 1 ? " stays" : " stay") +
                     " close to it (no bar beyond a quarter of the tallest)");
   }
   std::string text;
@@ -428,7 +421,7 @@ void read_bands(const std::vector<tut::Series>& bars, tut::Tutorial& t) {
   text += close.empty() ? ". Where each stands out most"
                         : ". Where each of the others stands out most";
   text += " (the bands around its tallest bar with bars at least 3/4 as tall): ";
-  text += list(peaks);
+  text += tut::and_list(peaks);
   // (Several numbers and words: NaN, so that a fresh run's text is compared instead.)
   t.value("band_reading", NAN, text, tut::Kind::trained);
 }

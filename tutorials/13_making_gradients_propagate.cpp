@@ -172,9 +172,7 @@ AtInit measure(const Stack& stack, const ag::nn::Dataset& data, const std::strin
   tape.backward(loss, options);
   AtInit m;
   m.cosine = mean_pairwise_cosine(h);
-  for (const auto& e : ag::viz::gradient_flow(tape, 2)) {
-    if (e.scope.starts_with("net/")) m.flow.push_back(e.norm);
-  }
+  m.flow = tut::layer_norms(ag::viz::gradient_flow(tape, 2), "net");
   m.ratio = m.flow.front() / m.flow.back();
   if (!svg.empty()) {
     // One box per layer on the default colour scale (1e-8 to 1e2), the one every picture of the

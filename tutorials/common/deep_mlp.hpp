@@ -66,6 +66,18 @@ inline DeepPass deep_forward(const std::string& name, int depth, const ag::Tenso
   return pass;
 }
 
+// |dL/d output| of layers 1 .. depth of the stack named `name`, from viz::gradient_flow at depth
+// 2, which gives one entry per scope "<name>/layer<l>" (and others, such as a head, left out): the
+// numbers a gradient-flow strip and a folded view of the stack draw.
+inline std::vector<double> layer_norms(const std::vector<ag::viz::FlowEntry>& flow,
+                                       const std::string& name) {
+  std::vector<double> norms;
+  for (const ag::viz::FlowEntry& e : flow) {
+    if (e.scope.starts_with(name + "/")) norms.push_back(e.norm);
+  }
+  return norms;
+}
+
 // The folded view of a deep stack whose layers run in the scopes "<name>/layer<l>": one box per
 // layer, ten to a row, layer 1 first. `picture` brings the title, and the colour scale, which
 // should stay the default one every picture shares, so that the stacks compare by eye.

@@ -254,6 +254,16 @@ inline std::string bar(double fraction, int width) {
   return out;
 }
 
+// Names as prose reads a list of them: "a", "a and b", "a, b and c" ("" for none). What the pages
+// quote in words lists seeds, words and layers this way.
+inline std::string and_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return out;
+}
+
 // CPU time of this process, in seconds: what the work costs, whatever else the machine runs beside
 // it (wall-clock time would also count the moments another program had the core). The process's,
 // not the thread's, so that a matmul OpenBLAS spreads over threads counts whole.
