@@ -23,6 +23,8 @@
 //                                       the claim's "k of N", inline: prose that would say "in
 //                                       every seed" of a claim quotes its count instead
 //     ... <!-- results: value ratio -->0.158<!-- /results --> ...   a number, inline in prose
+//                                       (a reading of all the seeds adds what the replication
+//                                       read, where it reads otherwise: "replication" below)
 //     <!-- results: markdown peers -->  a Markdown block the run wrote, rendered as Markdown (a
 //                                       table), not shown as text in a fence
 //     ... <!-- results: measured viz_fold_bench/lstm_full_s -->1.3<!-- /results --> s ...
@@ -127,274 +129,7 @@ inline Marker parse_marker(std::string_view what) {
   return m;
 }
 
-// ----- replication ------------------------------------------------------------------------------
-// A verdict over seeds 1-10 could be a property of those ten seeds. So `./run pages` runs every
-// tutorial a second time on seeds no page uses otherwise (kReplicationSeed on: 1001-1010), and
-// `replicate` keeps, beside each claim that a seed decides, what that second run found: the
-// count and the verdict, no numbers. A claim's marker shows it under the claim, whether or not it
-// agrees; CI reruns both and compares them exactly, like the claims themselves.
-
-inline constexpr uint64_t kReplicationSeed = 1001;
-
-// Which claims a seed decides: not a timing (decided by rounds, and by the machine's load), and
-// not a claim judged once (nothing random enters it).
-inline bool seed_decides(const Json& claim) {
-  return claim.value("kind", "exact") != "timing" && claim.at("of").get<int>() > 1;
-}
-
-// `results` with the replication run's counts and verdicts added (results["replication"]): its
-// seeds, and per claim {holds, of, verdict}, or null for a claim no seed decides. Throws unless
-// the two runs are the same tutorial with the same claims.
-inline Json replicate(Json results, const Json& replication) {
-  const Json &claims = results.at("claims"), &again = replication.at("claims");
-  if (results.at("tutorial") != replication.at("tutorial") || claims.size() != again.size() ||
-      results.at("mode") != replication.at("mode") ||
-      results.at("seeds").size() != replication.at("seeds").size()) {
-    throw std::runtime_error(fmt::format(
-        "replicate: {} ({} mode, {} claims, {} seeds) is not a replication of {} ({}, {}, {})",
-        replication.at("tutorial").dump(), replication.at("mode").dump(), again.size(),
-        replication.at("seeds").size(), results.at("tutorial").dump(), results.at("mode").dump(),
-        claims.size(), results.at("seeds").size()));
-  }
-  if (replication.at("seeds").front() != kReplicationSeed) {
-    throw std::runtime_error(fmt::format("replicate: the replication starts at seed {}, not at {}",
-                                         replication.at("seeds").front().dump(), kReplicationSeed));
-  }
-  Json r = {{"seeds", replication.at("seeds")}, {"claims", Json::array()}};
-  for (size_t k = 0; k < claims.size(); ++k) {
-    if (claims[k].at("claim") != again[k].at("claim")) {
-      throw std::runtime_error(fmt::format(
-          "replicate: claim {} is '{}' in one run and '{}' in the other", k + 1,
-          claims[k].at("claim").get<std::string>(), again[k].at("claim").get<std::string>()));
-    }
-    r["claims"].push_back(seed_decides(claims[k]) ? Json{{"holds", again[k].at("holds")},
-                                                         {"of", again[k].at("of")},
-                                                         {"verdict", again[k].at("verdict")}}
-                                                  : Json(nullptr));
-  }
-  // (A tutorial whose claims no seed decides has nothing to replicate.)
-  if (std::any_of(r["claims"].begin(), r["claims"].end(),
-                  [](const Json& c) { return !c.is_null(); })) {
-    results["replication"] = std::move(r);
-  }
-  return results;
-}
-
-// What the replication found for one claim: where ("seeds 1001-1010"), what ("holds in 10 of
-// 10: REPRODUCED"), and whether its verdict is the page's.
-struct Replicated {
-  std::string seeds, found;
-  bool same = false;
-};
-
-// What the replication found for claim k (0-based), or nothing (no replication run, or a claim
-// no seed decides).
-inline std::optional<Replicated> replication_of(const Json& results, size_t k) {
-  if (!results.contains("replication")) return std::nullopt;
-  const Json& rep = results.at("replication");
-  const Json& again = rep.at("claims").at(k);
-  if (again.is_null()) return std::nullopt;
-  const Json& seeds = rep.at("seeds");
-  return Replicated{fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
-                                seeds.back().get<uint64_t>()),
-                    fmt::format("holds in {} of {}: {}", again.at("holds").get<int>(),
-                                again.at("of").get<int>(), again.at("verdict").get<std::string>()),
-                    again.at("verdict") == results.at("claims").at(k).at("verdict")};
-}
-
-// What goes between one marker's opening and closing comment. `what` is the marker's words after
-// "results:", e.g. "table tanh" or "value 09_gradients_through_time/first_ratio_tanh".
-inline std::string fill_one(std::string_view what, const Lookup& lookup) {
-  const Marker m = parse_marker(what);
-  const Json& results = lookup(m.tutorial);
-  const std::string& name = m.name;
-  auto need = [&](const char* section) -> const Json& {
-    const Json& s = results.at(section);
-    if (!s.contains(name)) {
-      throw std::runtime_error(fmt::format("marker '{}': {} has no {} named '{}'", what,
-                                           m.tutorial.empty() ? "results.json" : m.tutorial,
-                                           section, name));
-    }
-    return s.at(name);
-  };
-  if (m.kind == "claims") {
-    std::string text, replicated, seeds;
-    const Json& claims = results.at("claims");
-    for (size_t k = 0; k < claims.size(); ++k) {
-      text += claims[k].at("text").get<std::string>();
-      if (const auto r = replication_of(results, k)) {
-        replicated += fmt::format("- claim {}: {}{}\n", k + 1, r->found,
-                                  r->same ? "" : ", not the verdict above");
-        seeds = r->seeds;
-      }
-    }
-    if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
-    if (replicated.empty()) return fenced(text);
-    // (A blank line after the list: the closing comment would otherwise continue its last item.)
-    return fenced(text) +
-           fmt::format("\n*Replicated on {}, drawn for nothing else:*\n\n{}\n", seeds, replicated);
-  }
-  // The claim a "claim N", "verdict N" or "count N" marker names, as an index from 0.
-  auto claim_index = [&]() -> size_t {
-    const size_t count = results.at("claims").size();
-    const size_t k = std::strtoul(name.c_str(), nullptr, 10);
-    if (k < 1 || k > count) {
-      throw std::runtime_error(fmt::format("marker '{}': there are {} claims", what, count));
-    }
-    return k - 1;
-  };
-  auto claim = [&]() -> const Json& { return results.at("claims")[claim_index()]; };
-  if (m.kind == "claim") {
-    const size_t k = claim_index();
-    std::string text = results.at("claims")[k].at("text").get<std::string>();
-    if (text.ends_with("\n\n")) text.pop_back();
-    const auto r = replication_of(results, k);
-    if (!r) return fenced(text);
-    return fenced(text) + (r->same
-                               ? fmt::format("\n*Replicated on {}, drawn for nothing else: {}.*\n",
-                                             r->seeds, r->found)
-                               : fmt::format("\n*Not replicated: on {}, drawn for nothing "
-                                             "else, it {}.*\n",
-                                             r->seeds, r->found));
-  }
-  // "10 of 10": how many seeds (or rounds) the claim held in, of how many; for prose that would
-  // otherwise type "in every seed" beside a claim.
-  if (m.kind == "count") {
-    return fmt::format("{} of {}", claim().at("holds").get<int>(), claim().at("of").get<int>());
-  }
-  if (m.kind == "verdict") {
-    // A timing's verdict moves with the machine's load, and CI never compares it
-    // (tut::Kind::timing): no prose may be written for it.
-    if (claim().value("kind", "") == "timing") {
-      throw std::runtime_error(fmt::format(
-          "marker '{}': claim {} is a timing, whose verdict moves with the machine's load; the "
-          "page may show it only through its claim marker, as the committed run printed it",
-          what, name));
-    }
-    return claim().at("verdict").get<std::string>();
-  }
-  if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
-  if (m.kind == "value" || m.kind == "measured") {
-    // A timing with a bound is quoted as `measured`, and only it: the marker tells the reader,
-    // and the checker, that the number is not reproduced but measured again.
-    const Json& v = need("values");
-    const bool bounded = v.contains("at_most");
-    const std::string cited = m.tutorial.empty() ? name : m.tutorial + "/" + name;
-    if (bounded && m.kind == "value") {
-      throw std::runtime_error(
-          fmt::format("marker '{}': '{}' is a timing (it has a bound, at_most): quote it as "
-                      "'measured {}', which says that it is measured again, not reproduced",
-                      what, name, cited));
-    }
-    if (!bounded && m.kind == "measured") {
-      throw std::runtime_error(fmt::format(
-          "marker '{}': '{}' is not a timing with a bound (at_most): quote it as 'value {}'", what,
-          name, cited));
-    }
-    return v.at("text").get<std::string>();
-  }
-  // (A blank line after the block: a Markdown table would take the closing comment as a row.)
-  if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
-  if (m.kind == "run") {
-    const Json& seeds = results.at("seeds");
-    const std::string list = seeds.size() == 1
-                                 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
-                                 : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
-                                               seeds.back().get<uint64_t>());
-    const std::string mode = results.at("mode").get<std::string>() == "quick" ? "`--quick`"
-                                                                              : "full-mode";
-    if (results.contains("measured_on")) {  // a program that times (viz_fold_bench)
-      return fmt::format(
-          "\n*The numbers quoted from `{}` come from its run of {},\nfilled in by `./run "
-          "pages`. CI runs it again: the counts and sizes must agree exactly, the\ntimings only be "
-          "measured again and stay under their bounds, since a timing depends on the\nmachine and "
-          "its load.*\n",
-          results.at("tutorial").get<std::string>(), results.at("measured_on").get<std::string>());
-    }
-    if (!m.tutorial.empty()) {  // a citing page: which run its numbers come from
-      return fmt::format(
-          "\n*The numbers quoted from tutorial {} come from its {} run ({}),\nfilled in by "
-          "`./run pages`; CI checks them against a fresh run.*\n",
-          m.tutorial, mode, list);
-    }
-    // (Two significant digits below 10 s, as the tutorial prints it: 0.03 s is not "0 s".)
-    const double seconds = results.at("seconds").get<double>();
-    const std::string kernels =
-        results.value("kernels", "") == "portable"
-            ? ", portable kernels: the same numbers on x86-64 CPUs with and without AVX2 and "
-              "FMA"
-            : "";
-    std::string replicated, checked = "it against a fresh run";
-    if (results.contains("replication")) {
-      const Json& again = results.at("replication").at("seeds");
-      replicated = fmt::format(", its verdicts replicated on seeds {}-{},",
-                               again.front().get<uint64_t>(), again.back().get<uint64_t>());
-      checked = "both against fresh runs";
-    }
-    return fmt::format(
-        "\n*Generated from a {} run ({}, {} s of CPU time on the development "
-        "machine{}){} by\n`./run pages`; CI checks {}.*\n",
-        mode, list, seconds < 10 ? fmt::format("{:.2g}", seconds) : fmt::format("{:.0f}", seconds),
-        kernels, replicated, checked);
-  }
-  throw std::runtime_error(
-      fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, count N, table NAME, "
-                  "value NAME, measured NAME, markdown NAME, run; each may name another "
-                  "tutorial: value "
-                  "NN_name/NAME)",
-                  what));
-}
-
-// The page with every marker filled from the results `lookup` gives. Throws on a marker without
-// its closing comment or one that names nothing in the results, and on a `verdict` marker whose
-// verdict is not the run's: that one is checked, not filled, since the prose around it was
-// written for the verdict it holds.
-inline std::string fill(std::string_view page, const Lookup& lookup) {
-  static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->",
-                                    kClose = "<!-- /results -->";
-  std::string out;
-  size_t at = 0;
-  while (true) {
-    const size_t open = page.find(kOpen, at);
-    if (open == std::string_view::npos) break;
-    const size_t what_end = page.find(kEnd, open + kOpen.size());
-    const size_t close = page.find(kClose, open);
-    if (what_end == std::string_view::npos || close == std::string_view::npos || close < what_end) {
-      throw std::runtime_error(
-          fmt::format("a '{}' marker at byte {} has no '{}' after it", kOpen, open, kClose));
-    }
-    const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
-    const std::string_view held = page.substr(what_end + kEnd.size(),
-                                              close - what_end - kEnd.size());
-    const std::string filled = fill_one(what, lookup);
-    if (parse_marker(what).kind == "verdict" && held != filled) {
-      throw std::runtime_error(fmt::format(
-          "line {}: the prose around 'results: {}' was written for a claim that is {}, and the "
-          "run says {}: reread the paragraph, rewrite what no longer holds, then write {} in the "
-          "marker",
-          line_at(page, open), what, held, filled, filled));
-    }
-    out += page.substr(at, what_end + kEnd.size() - at);
-    out += filled;
-    out += kClose;
-    at = close + kClose.size();
-  }
-  out += page.substr(at);
-  return out;
-}
-
-// A tutorial page filled from its own results alone (a marker citing another tutorial throws).
-inline std::string fill(std::string_view page, const Json& results) {
-  return fill(page, [&](const std::string& tutorial) -> const Json& {
-    if (!tutorial.empty()) {
-      throw std::runtime_error(
-          fmt::format("a marker cites {}, but only this page's own results were given", tutorial));
-    }
-    return results;
-  });
-}
-
-// ----- comparing a fresh run with the committed one -------------------------------------------
+// ----- comparing numbers and texts -----------------------------------------------------------
 
 enum class Kind { exact, trained, timing };
 
@@ -504,6 +239,328 @@ inline std::string compare_text(std::string_view committed, std::string_view fre
   return "";
 }
 
+// ----- replication ------------------------------------------------------------------------------
+// A verdict over seeds 1-10 could be a property of those ten seeds. So `./run pages` runs every
+// tutorial a second time on seeds no page uses otherwise (kReplicationSeed on: 1001-1010), and
+// `replicate` keeps, beside each claim that a seed decides, what that second run found: the
+// count and the verdict, no numbers. A claim's marker shows it under the claim, whether or not it
+// agrees; CI reruns both and compares them exactly, like the claims themselves.
+//
+// The same holds for the page's readings of all its seeds: a median over them, "in 3 seeds",
+// "no seed shows ...", each recorded with tut::Tutorial::value_over_seeds ("over_seeds": true in
+// results.json) could be a property of seeds 1-10 too. `replicate` keeps the text each of them
+// has in the second run, and a `value` marker that quotes one shows, right after it, what the
+// second run read where the two differ (by the value's tolerance, as a fresh run is judged):
+// "72% *(replication, seeds 1001-1020: 45%)*". A page cannot quote a reading of its seeds and
+// hide that other seeds read otherwise. CI compares these texts with a fresh replication like
+// any value.
+
+inline constexpr uint64_t kReplicationSeed = 1001;
+
+// Which claims a seed decides: not a timing (decided by rounds, and by the machine's load), and
+// not a claim judged once (nothing random enters it).
+inline bool seed_decides(const Json& claim) {
+  return claim.value("kind", "exact") != "timing" && claim.at("of").get<int>() > 1;
+}
+
+// Which values read all the run's seeds: those the tutorial marked "over_seeds"
+// (tut::Tutorial::value_over_seeds), other than timings (which move with the machine's load).
+inline bool reads_all_seeds(const Json& value) {
+  return value.value("over_seeds", false) && kind_of(value) != Kind::timing;
+}
+
+// `results` with the replication run's counts and verdicts added (results["replication"]): its
+// seeds, per claim {holds, of, verdict} or null for a claim no seed decides, and the text of each
+// value that reads all the seeds ("values": {key: text}). Throws unless the two runs are the same
+// tutorial with the same claims and the same such values.
+inline Json replicate(Json results, const Json& replication) {
+  const Json &claims = results.at("claims"), &again = replication.at("claims");
+  if (results.at("tutorial") != replication.at("tutorial") || claims.size() != again.size() ||
+      results.at("mode") != replication.at("mode") ||
+      results.at("seeds").size() != replication.at("seeds").size()) {
+    throw std::runtime_error(fmt::format(
+        "replicate: {} ({} mode, {} claims, {} seeds) is not a replication of {} ({}, {}, {})",
+        replication.at("tutorial").dump(), replication.at("mode").dump(), again.size(),
+        replication.at("seeds").size(), results.at("tutorial").dump(), results.at("mode").dump(),
+        claims.size(), results.at("seeds").size()));
+  }
+  if (replication.at("seeds").front() != kReplicationSeed) {
+    throw std::runtime_error(fmt::format("replicate: the replication starts at seed {}, not at {}",
+                                         replication.at("seeds").front().dump(), kReplicationSeed));
+  }
+  Json r = {{"seeds", replication.at("seeds")}, {"claims", Json::array()}};
+  for (size_t k = 0; k < claims.size(); ++k) {
+    if (claims[k].at("claim") != again[k].at("claim")) {
+      throw std::runtime_error(fmt::format(
+          "replicate: claim {} is '{}' in one run and '{}' in the other", k + 1,
+          claims[k].at("claim").get<std::string>(), again[k].at("claim").get<std::string>()));
+    }
+    r["claims"].push_back(seed_decides(claims[k]) ? Json{{"holds", again[k].at("holds")},
+                                                         {"of", again[k].at("of")},
+                                                         {"verdict", again[k].at("verdict")}}
+                                                  : Json(nullptr));
+  }
+  Json values = Json::object();
+  const Json none = Json::object();
+  const Json& again_values = replication.contains("values") ? replication.at("values") : none;
+  for (const auto& [key, v] : (results.contains("values") ? results.at("values") : none).items()) {
+    if (!reads_all_seeds(v)) continue;
+    if (!again_values.contains(key)) {
+      throw std::runtime_error(fmt::format(
+          "replicate: value '{}' reads all the seeds, and the replication did not record it", key));
+    }
+    values[key] = again_values.at(key).at("text");
+  }
+  if (!values.empty()) r["values"] = std::move(values);
+  // (A tutorial whose claims and values no seed decides has nothing to replicate.)
+  if (r.contains("values") || std::any_of(r["claims"].begin(), r["claims"].end(),
+                                          [](const Json& c) { return !c.is_null(); })) {
+    results["replication"] = std::move(r);
+  }
+  return results;
+}
+
+// The seeds of the replication, as a page names them: "seeds 1001-1010".
+inline std::string replication_seeds(const Json& results) {
+  const Json& seeds = results.at("replication").at("seeds");
+  return fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(), seeds.back().get<uint64_t>());
+}
+
+// What the replication read for value `key` where it differs from this run's reading (by the
+// value's tolerance), or nothing: it reads the same, or the value does not read all the seeds.
+inline std::optional<std::string> reads_otherwise(const Json& results, const std::string& key) {
+  if (!results.contains("replication") || !results.at("replication").contains("values")) {
+    return std::nullopt;
+  }
+  const Json& again = results.at("replication").at("values");
+  const Json& v = results.at("values").at(key);
+  if (!reads_all_seeds(v) || !again.contains(key)) return std::nullopt;
+  const std::string text = v.at("text").get<std::string>(),
+                    other = again.at(key).get<std::string>();
+  if (compare_text(text, other, kind_of(v)).empty()) return std::nullopt;
+  return other;
+}
+
+// What the replication found for one claim: where ("seeds 1001-1010"), what ("holds in 10 of
+// 10: REPRODUCED"), and whether its verdict is the page's.
+struct Replicated {
+  std::string seeds, found;
+  bool same = false;
+};
+
+// What the replication found for claim k (0-based), or nothing (no replication run, or a claim
+// no seed decides).
+inline std::optional<Replicated> replication_of(const Json& results, size_t k) {
+  if (!results.contains("replication")) return std::nullopt;
+  const Json& again = results.at("replication").at("claims").at(k);
+  if (again.is_null()) return std::nullopt;
+  return Replicated{replication_seeds(results),
+                    fmt::format("holds in {} of {}: {}", again.at("holds").get<int>(),
+                                again.at("of").get<int>(), again.at("verdict").get<std::string>()),
+                    again.at("verdict") == results.at("claims").at(k).at("verdict")};
+}
+
+// What goes between one marker's opening and closing comment. `what` is the marker's words after
+// "results:", e.g. "table tanh" or "value 09_gradients_through_time/first_ratio_tanh".
+inline std::string fill_one(std::string_view what, const Lookup& lookup) {
+  const Marker m = parse_marker(what);
+  const Json& results = lookup(m.tutorial);
+  const std::string& name = m.name;
+  auto need = [&](const char* section) -> const Json& {
+    const Json& s = results.at(section);
+    if (!s.contains(name)) {
+      throw std::runtime_error(fmt::format("marker '{}': {} has no {} named '{}'", what,
+                                           m.tutorial.empty() ? "results.json" : m.tutorial,
+                                           section, name));
+    }
+    return s.at(name);
+  };
+  if (m.kind == "claims") {
+    std::string text, replicated, seeds;
+    const Json& claims = results.at("claims");
+    for (size_t k = 0; k < claims.size(); ++k) {
+      text += claims[k].at("text").get<std::string>();
+      if (const auto r = replication_of(results, k)) {
+        replicated += fmt::format("- claim {}: {}{}\n", k + 1, r->found,
+                                  r->same ? "" : ", not the verdict above");
+        seeds = r->seeds;
+      }
+    }
+    if (!text.empty() && text.ends_with("\n\n")) text.pop_back();
+    if (replicated.empty()) return fenced(text);
+    // (A blank line after the list: the closing comment would otherwise continue its last item.)
+    return fenced(text) +
+           fmt::format("\n*Replicated on {}, drawn for nothing else:*\n\n{}\n", seeds, replicated);
+  }
+  // The claim a "claim N", "verdict N" or "count N" marker names, as an index from 0.
+  auto claim_index = [&]() -> size_t {
+    const size_t count = results.at("claims").size();
+    const size_t k = std::strtoul(name.c_str(), nullptr, 10);
+    if (k < 1 || k > count) {
+      throw std::runtime_error(fmt::format("marker '{}': there are {} claims", what, count));
+    }
+    return k - 1;
+  };
+  auto claim = [&]() -> const Json& { return results.at("claims")[claim_index()]; };
+  if (m.kind == "claim") {
+    const size_t k = claim_index();
+    std::string text = results.at("claims")[k].at("text").get<std::string>();
+    if (text.ends_with("\n\n")) text.pop_back();
+    const auto r = replication_of(results, k);
+    if (!r) return fenced(text);
+    return fenced(text) + (r->same
+                               ? fmt::format("\n*Replicated on {}, drawn for nothing else: {}.*\n",
+                                             r->seeds, r->found)
+                               : fmt::format("\n*Not replicated: on {}, drawn for nothing "
+                                             "else, it {}.*\n",
+                                             r->seeds, r->found));
+  }
+  // "10 of 10": how many seeds (or rounds) the claim held in, of how many; for prose that would
+  // otherwise type "in every seed" beside a claim.
+  if (m.kind == "count") {
+    return fmt::format("{} of {}", claim().at("holds").get<int>(), claim().at("of").get<int>());
+  }
+  if (m.kind == "verdict") {
+    // A timing's verdict moves with the machine's load, and CI never compares it
+    // (tut::Kind::timing): no prose may be written for it.
+    if (claim().value("kind", "") == "timing") {
+      throw std::runtime_error(fmt::format(
+          "marker '{}': claim {} is a timing, whose verdict moves with the machine's load; the "
+          "page may show it only through its claim marker, as the committed run printed it",
+          what, name));
+    }
+    return claim().at("verdict").get<std::string>();
+  }
+  if (m.kind == "table") return fenced(need("tables").at("text").get<std::string>());
+  if (m.kind == "value" || m.kind == "measured") {
+    // A timing with a bound is quoted as `measured`, and only it: the marker tells the reader,
+    // and the checker, that the number is not reproduced but measured again.
+    const Json& v = need("values");
+    const bool bounded = v.contains("at_most");
+    const std::string cited = m.tutorial.empty() ? name : m.tutorial + "/" + name;
+    if (bounded && m.kind == "value") {
+      throw std::runtime_error(
+          fmt::format("marker '{}': '{}' is a timing (it has a bound, at_most): quote it as "
+                      "'measured {}', which says that it is measured again, not reproduced",
+                      what, name, cited));
+    }
+    if (!bounded && m.kind == "measured") {
+      throw std::runtime_error(fmt::format(
+          "marker '{}': '{}' is not a timing with a bound (at_most): quote it as 'value {}'", what,
+          name, cited));
+    }
+    const std::string text = v.at("text").get<std::string>();
+    // A reading of all the seeds that other seeds read otherwise says so, where it is quoted.
+    if (const auto other = reads_otherwise(results, name)) {
+      return fmt::format("{} *(replication, {}: {})*", text, replication_seeds(results), *other);
+    }
+    return text;
+  }
+  // (A blank line after the block: a Markdown table would take the closing comment as a row.)
+  if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
+  if (m.kind == "run") {
+    const Json& seeds = results.at("seeds");
+    const std::string list = seeds.size() == 1
+                                 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
+                                 : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
+                                               seeds.back().get<uint64_t>());
+    const std::string mode = results.at("mode").get<std::string>() == "quick" ? "`--quick`"
+                                                                              : "full-mode";
+    if (results.contains("measured_on")) {  // a program that times (viz_fold_bench)
+      return fmt::format(
+          "\n*The numbers quoted from `{}` come from its run of {},\nfilled in by `./run "
+          "pages`. CI runs it again: the counts and sizes must agree exactly, the\ntimings only be "
+          "measured again and stay under their bounds, since a timing depends on the\nmachine and "
+          "its load.*\n",
+          results.at("tutorial").get<std::string>(), results.at("measured_on").get<std::string>());
+    }
+    if (!m.tutorial.empty()) {  // a citing page: which run its numbers come from
+      return fmt::format(
+          "\n*The numbers quoted from tutorial {} come from its {} run ({}),\nfilled in by "
+          "`./run pages`; CI checks them against a fresh run.*\n",
+          m.tutorial, mode, list);
+    }
+    // (Two significant digits below 10 s, as the tutorial prints it: 0.03 s is not "0 s".)
+    const double seconds = results.at("seconds").get<double>();
+    const std::string kernels =
+        results.value("kernels", "") == "portable"
+            ? ", portable kernels: the same numbers on x86-64 CPUs with and without AVX2 and "
+              "FMA"
+            : "";
+    std::string replicated, checked = "it against a fresh run";
+    if (results.contains("replication")) {
+      replicated = fmt::format(", its verdicts{} replicated on {},",
+                               results.at("replication").contains("values")
+                                   ? " and its readings of all the seeds"
+                                   : "",
+                               replication_seeds(results));
+      checked = "both against fresh runs";
+    }
+    return fmt::format(
+        "\n*Generated from a {} run ({}, {} s of CPU time on the development "
+        "machine{}){} by\n`./run pages`; CI checks {}.*\n",
+        mode, list, seconds < 10 ? fmt::format("{:.2g}", seconds) : fmt::format("{:.0f}", seconds),
+        kernels, replicated, checked);
+  }
+  throw std::runtime_error(
+      fmt::format("unknown marker 'results: {}' (claims, claim N, verdict N, count N, table NAME, "
+                  "value NAME, measured NAME, markdown NAME, run; each may name another "
+                  "tutorial: value "
+                  "NN_name/NAME)",
+                  what));
+}
+
+// The page with every marker filled from the results `lookup` gives. Throws on a marker without
+// its closing comment or one that names nothing in the results, and on a `verdict` marker whose
+// verdict is not the run's: that one is checked, not filled, since the prose around it was
+// written for the verdict it holds.
+inline std::string fill(std::string_view page, const Lookup& lookup) {
+  static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->",
+                                    kClose = "<!-- /results -->";
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    const size_t open = page.find(kOpen, at);
+    if (open == std::string_view::npos) break;
+    const size_t what_end = page.find(kEnd, open + kOpen.size());
+    const size_t close = page.find(kClose, open);
+    if (what_end == std::string_view::npos || close == std::string_view::npos || close < what_end) {
+      throw std::runtime_error(
+          fmt::format("a '{}' marker at byte {} has no '{}' after it", kOpen, open, kClose));
+    }
+    const std::string_view what = page.substr(open + kOpen.size(), what_end - open - kOpen.size());
+    const std::string_view held = page.substr(what_end + kEnd.size(),
+                                              close - what_end - kEnd.size());
+    const std::string filled = fill_one(what, lookup);
+    if (parse_marker(what).kind == "verdict" && held != filled) {
+      throw std::runtime_error(fmt::format(
+          "line {}: the prose around 'results: {}' was written for a claim that is {}, and the "
+          "run says {}: reread the paragraph, rewrite what no longer holds, then write {} in the "
+          "marker",
+          line_at(page, open), what, held, filled, filled));
+    }
+    out += page.substr(at, what_end + kEnd.size() - at);
+    out += filled;
+    out += kClose;
+    at = close + kClose.size();
+  }
+  out += page.substr(at);
+  return out;
+}
+
+// A tutorial page filled from its own results alone (a marker citing another tutorial throws).
+inline std::string fill(std::string_view page, const Json& results) {
+  return fill(page, [&](const std::string& tutorial) -> const Json& {
+    if (!tutorial.empty()) {
+      throw std::runtime_error(
+          fmt::format("a marker cites {}, but only this page's own results were given", tutorial));
+    }
+    return results;
+  });
+}
+
+// ----- comparing a fresh run with the committed one -------------------------------------------
+
 // Empty when a fresh timing is plausible: a finite number of seconds above 0 and at most
 // `at_most` (its committed bound); else what is wrong with it. (Never compared with the committed
 // timing: that one was measured on another day, maybe on another machine.)
@@ -543,8 +600,7 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
     problems.push_back(committed.contains("replication")
                            ? "the fresh results have no replication (./run pages runs it)"
                            : "the committed results have no replication: run ./run pages");
-  } else if (committed.contains("replication") &&
-             committed.at("replication") != fresh.at("replication")) {
+  } else if (committed.contains("replication")) {
     const Json &c = committed.at("replication"), &f = fresh.at("replication");
     for (size_t k = 0; k < std::min(c.at("claims").size(), f.at("claims").size()); ++k) {
       if (c.at("claims")[k] != f.at("claims")[k]) {
@@ -555,6 +611,26 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
     if (c.at("seeds") != f.at("seeds") || c.at("claims").size() != f.at("claims").size()) {
       problems.push_back(fmt::format("the replication ran seeds {}, now {}", c.at("seeds").dump(),
                                      f.at("seeds").dump()));
+    }
+    // Its readings of all the seeds: each text as a fresh run's value is judged, by its kind.
+    const Json none = Json::object();
+    const Json &cv = c.contains("values") ? c.at("values") : none,
+               &fv = f.contains("values") ? f.at("values") : none;
+    for (const auto& [key, text] : cv.items()) {
+      if (!fv.contains(key)) {
+        problems.push_back(fmt::format("value '{}' is no longer replicated", key));
+        continue;
+      }
+      const std::string was = text.get<std::string>(), now = fv.at(key).get<std::string>();
+      if (!compare_text(was, now, kind_of(committed.at("values").at(key))).empty()) {
+        problems.push_back(fmt::format("value '{}' replicated: '{}' is now '{}'", key, was, now));
+      }
+    }
+    for (const auto& [key, text] : fv.items()) {
+      if (!cv.contains(key)) {
+        problems.push_back(
+            fmt::format("value '{}' is replicated now, not in the committed run", key));
+      }
     }
   }
   for (const char* section : {"values", "tables"}) {

@@ -574,8 +574,8 @@ int main(int argc, char** argv) {
                                 100 * r.scalar_acc, r.wrong.size(), n, r.smallest_margin),
                     {tut::above_in_units(r.smallest_margin, 0.0, /*unit=*/1.0)}));
   }
-  t.value("seeds_at_100", static_cast<double>(at_100), "{:.0f}");
-  t.value("lowest_accuracy", 100 * lowest_acc, "{:.0f}", tut::Kind::trained);
+  t.value_over_seeds("seeds_at_100", static_cast<double>(at_100), "{:.0f}");
+  t.value_over_seeds("lowest_accuracy", 100 * lowest_acc, "{:.0f}%", tut::Kind::trained);
   t.claim(
       "Scalar style and tensor style, from the same initial weights, follow the same loss "
       "curve and end at the same parameters (to 1e-9: they differ only in the order of some "

@@ -410,9 +410,9 @@ int main(int argc, char** argv) {
       fewest = std::min(fewest, std::log10(r[2] / r[1]));
       most = std::max(most, std::log10(r[2] / r[1]));
     }
-    t.value("lstm0_per_step_median", tut::median(lstm0_steps), "{:.2f}");
-    t.value("bias1_orders_fewest", fewest, "{:.0f}");
-    t.value("bias1_orders_most", most, "{:.0f}");
+    t.value_over_seeds("lstm0_per_step_median", tut::median(lstm0_steps), "{:.2f}");
+    t.value_over_seeds("bias1_orders_fewest", fewest, "{:.0f}");
+    t.value_over_seeds("bias1_orders_most", most, "{:.0f}");
   }
   auto range = [&](int net, const char* format) {
     double lo = 1e300, hi = 0.0;
@@ -452,14 +452,15 @@ int main(int argc, char** argv) {
     lstm0_decades.push_back(-std::log10(r[1]));
   }
   const double rnn_lost = tut::median(rnn_decades), lstm0_lost = tut::median(lstm0_decades);
-  const std::string lstm0_lost_text = t.value("lstm0_decades_lost", lstm0_lost, "{:.1f}");
-  const std::string rnn_lost_text = t.value("rnn_decades_lost", rnn_lost, "{:.1f}");
+  const std::string lstm0_lost_text = t.value_over_seeds("lstm0_decades_lost", lstm0_lost,
+                                                         "{:.1f}");
+  const std::string rnn_lost_text = t.value_over_seeds("rnn_decades_lost", rnn_lost, "{:.1f}");
   const std::string lstm0_vs_rnn =
       std::abs(lstm0_lost - rnn_lost) <= 0.25 * rnn_lost
           ? "loses about as much of it as the tanh RNN"
       : lstm0_lost < rnn_lost ? "loses less of it than the tanh RNN, but still a great deal"
                               : "loses even more of it than the tanh RNN";
-  t.value("lstm0_vs_rnn", NAN, lstm0_vs_rnn);
+  t.value_over_seeds("lstm0_vs_rnn", NAN, lstm0_vs_rnn);
   const bool first_below = ratios.front()[1] < ratios.front()[0];
   const int others_below = lstm0_below_rnn - (first_below ? 1 : 0);
   const int others = static_cast<int>(seeds.size()) - 1;
@@ -475,7 +476,7 @@ int main(int argc, char** argv) {
                 "The first seed alone would have told a stronger story, \"less than the "
                 "tanh RNN\", that only {} of the other {} seeds repeat.",
                 others_below, others);
-  t.value("lstm0_first_seed", NAN, first_story);
+  t.value_over_seeds("lstm0_first_seed", NAN, first_story);
   t.paragraph(fmt::format(
       "Note what the LSTM with forget bias 0 does: it {} ({} decades from the last step to the "
       "first, the median over the seeds, against the tanh RNN's {}); in {} of {} seeds it keeps "
@@ -484,7 +485,7 @@ int main(int argc, char** argv) {
       "forget bias moves f_t to ~{}; training can push f_t to 1 where a memory is needed. The "
       "IRNN's factor is about 1 for every unit that is on, exactly 0 for a unit that is off.",
       lstm0_vs_rnn, lstm0_lost_text, rnn_lost_text,
-      t.value("lstm0_below_rnn", lstm0_below_rnn, "{:.0f}"),
+      t.value_over_seeds("lstm0_below_rnn", lstm0_below_rnn, "{:.0f}"),
       t.value("seed_count", static_cast<double>(seeds.size()), "{:.0f}"), first_story,
       t.value("sigmoid_1", 1.0 / (1.0 + std::exp(-1.0)), "{:.2f}")));
 
@@ -554,8 +555,8 @@ int main(int argc, char** argv) {
   fmt::print("\n");
   t.value("bound_09", std::pow(0.9, static_cast<double>(T)), "{:.1e}");
   t.value("bound_11", std::pow(1.1, static_cast<double>(T)), "{:.1e}");
-  t.value("largest_09", largest[0], "{:.1e}");
-  t.value("largest_11", largest[1], "{:.2g}");
+  t.value_over_seeds("largest_09", largest[0], "{:.1e}");
+  t.value_over_seeds("largest_11", largest[1], "{:.2g}");
   t.claim(fmt::format("Pascanu et al. 2013, section 2.1: with tanh and W_hh = rho * orthogonal, "
                       "||d h_T / d h_0||_2 <= rho^T (T = {}, rho = 0.9 and 1.1)",
                       T),

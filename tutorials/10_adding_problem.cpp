@@ -436,7 +436,7 @@ void read_charts(const std::vector<SeedRun>& runs, const Settings& s, tut::Tutor
         "first LSTM gets there at step {}",
         gru_last, lstm_first);
   }
-  t.value("reached_gru", NAN, gru_text, tut::Kind::trained);
+  t.value_over_seeds("reached_gru", NAN, gru_text, tut::Kind::trained);
 
   // reached.svg: at how many evaluations had fewer seeds got there with forget bias 1 than 0?
   int64_t evals = 0, behind = 0;
@@ -449,17 +449,19 @@ void read_charts(const std::vector<SeedRun>& runs, const Settings& s, tut::Tutor
     ++evals;
     behind += with1 < with0 ? 1 : 0;
   }
-  t.value("reached_bias1_behind", static_cast<double>(behind),
-          behind == 0 ? std::string("At every step, at least as many seeds have got there with "
-                                    "forget bias 1 as with forget bias 0")
-                      : fmt::format("At {} of the {} evaluations, fewer seeds have got there "
-                                    "with forget bias 1 than with forget bias 0",
-                                    behind, evals));
+  t.value_over_seeds("reached_bias1_behind", static_cast<double>(behind),
+                     behind == 0
+                         ? std::string("At every step, at least as many seeds have got there with "
+                                       "forget bias 1 as with forget bias 0")
+                         : fmt::format("At {} of the {} evaluations, fewer seeds have got there "
+                                       "with forget bias 1 than with forget bias 0",
+                                       behind, evals));
 
   const int64_t rnn_n = reached_in(&SeedRun::rnn);
-  t.value("reached_rnn", static_cast<double>(rnn_n),
-          rnn_n == 0 ? std::string("The tanh RNN's line lies on the axis: no seed")
-                     : fmt::format("The tanh RNN gets there in {} of {} seeds", rnn_n, n));
+  t.value_over_seeds("reached_rnn", static_cast<double>(rnn_n),
+                     rnn_n == 0
+                         ? std::string("The tanh RNN's line lies on the axis: no seed")
+                         : fmt::format("The tanh RNN gets there in {} of {} seeds", rnn_n, n));
 }
 
 }  // namespace
@@ -771,11 +773,12 @@ int main(int argc, char** argv) {
   // The outcomes of claim 3 one by one, for the page's explanation of its verdict.
   int64_t lstm0_learned = 0;
   for (const SeedRun& r : runs) lstm0_learned += r.lstm0.reached > 0 ? 1 : 0;
-  t.value("lstm0_learned", static_cast<double>(lstm0_learned), "{:.0f}", tut::Kind::trained);
+  t.value_over_seeds("lstm0_learned", static_cast<double>(lstm0_learned), "{:.0f}",
+                     tut::Kind::trained);
   const char* outcome_keys[] = {"sooner_by_effect", "sooner_by_less", "ties", "bias0_sooner",
                                 "neither"};
   for (int k = 0; k < 5; ++k) {
-    t.value(outcome_keys[k], outcomes[k], "{:.0f}", tut::Kind::trained);
+    t.value_over_seeds(outcome_keys[k], outcomes[k], "{:.0f}", tut::Kind::trained);
   }
   t.claim(fmt::format("An LSTM (H = {}, Adam, clip {}, forget bias 1) reaches test MSE < {} at "
                       "T = {} within {} steps",

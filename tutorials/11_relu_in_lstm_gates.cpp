@@ -850,8 +850,9 @@ int main(int argc, char** argv) {
           }
         }
       }
-      t.value(key, static_cast<double>(k),
-              k == n ? std::string("in every run") : fmt::format("in {} of {} runs", k, n));
+      t.value_over_seeds(key, static_cast<double>(k),
+                         k == n ? std::string("in every run")
+                                : fmt::format("in {} of {} runs", k, n));
     };
     auto run = [&](size_t i, size_t v, bool clip) -> const Run& {
       return (clip ? outcomes[i].clipped : outcomes[i].unclipped)[v];
@@ -878,14 +879,15 @@ int main(int argc, char** argv) {
       exploded += cell_explodes[i].holds ? 1 : 0;
     }
     // (No one number says which sentence: NaN, so that a fresh run's text is compared instead.)
-    t.value("relu_cell_failures_exploded", NAN,
-            failed == 0 ? std::string("no unclipped ReLU-cell run failed to learn")
-            : exploded == failed
-                ? std::string("every unclipped ReLU-cell run that failed to learn is in a seed "
-                              "where the norm did explode")
-                : fmt::format("{} of the {} unclipped ReLU-cell runs that failed to learn are in "
-                              "a seed where the norm did explode",
-                              exploded, failed));
+    t.value_over_seeds(
+        "relu_cell_failures_exploded", NAN,
+        failed == 0 ? std::string("no unclipped ReLU-cell run failed to learn")
+        : exploded == failed
+            ? std::string("every unclipped ReLU-cell run that failed to learn is in a seed "
+                          "where the norm did explode")
+            : fmt::format("{} of the {} unclipped ReLU-cell runs that failed to learn are in "
+                          "a seed where the norm did explode",
+                          exploded, failed));
   }
 
   t.paragraph(fmt::format(
@@ -945,12 +947,13 @@ int main(int argc, char** argv) {
     size_t wins = 0;
     for (const tut::SeedResult& r : sigmoid_beats_half_open) wins += r.holds ? 1 : 0;
     const double coin = tut::sign_test_tail(wins, sigmoid_beats_half_open.size());
-    t.value("half_open_coin", 100 * coin, "{:.0f}%", tut::Kind::trained);
-    t.value("half_open_reading", 100 * coin,
-            coin <= tut::kEvidence
-                ? "so the rows do show that the sigmoid wins more often than not"
-                : "so the rows do not even show that the sigmoid wins more often than not",
-            tut::Kind::trained);
+    t.value_over_seeds("half_open_coin", 100 * coin, "{:.0f}%", tut::Kind::trained);
+    t.value_over_seeds(
+        "half_open_reading", 100 * coin,
+        coin <= tut::kEvidence
+            ? "so the rows do show that the sigmoid wins more often than not"
+            : "so the rows do not even show that the sigmoid wins more often than not",
+        tut::Kind::trained);
   }
   {
     // What the page reads off the same clipped runs in words: how often half-open ReLU gates end
@@ -986,33 +989,35 @@ int main(int argc, char** argv) {
       disadvantage += half >= 2 * sig ? 1 : 0;
     }
     const size_t n = outcomes.size(), level = n - above - below;
-    t.value("half_open_close", NAN,
-            fmt::format("within a factor of 2 of the sigmoid's test MSE {}; by more than the {:g}% "
-                        "margin, below it in {} and above it in {}{}",
-                        close == n   ? std::string("in every seed")
-                        : close == 0 ? std::string("in no seed")
-                                     : fmt::format("in {} of {} seeds", close, n),
-                        100 * tut::kMargin, seeds_text(below), seeds_text(above),
-                        level == 0 ? std::string()
-                                   : fmt::format(", level with it in {}", seeds_text(level))),
-            tut::Kind::trained);
+    t.value_over_seeds(
+        "half_open_close", NAN,
+        fmt::format("within a factor of 2 of the sigmoid's test MSE {}; by more than the {:g}% "
+                    "margin, below it in {} and above it in {}{}",
+                    close == n   ? std::string("in every seed")
+                    : close == 0 ? std::string("in no seed")
+                                 : fmt::format("in {} of {} seeds", close, n),
+                    100 * tut::kMargin, seeds_text(below), seeds_text(above),
+                    level == 0 ? std::string()
+                               : fmt::format(", level with it in {}", seeds_text(level))),
+        tut::Kind::trained);
 
     const std::string promise =
         "the clear advantage that \"helps the model learn better\" promises";
-    t.value("half_open_advantage", NAN,
-            advantage == 0
-                ? fmt::format("no seed shows {}: half-open ReLU gates end at half the sigmoid's "
-                              "test MSE or less in no seed, and at twice it or more in {}",
-                              promise, seeds_text(disadvantage))
-                : fmt::format("half-open ReLU gates end at half the sigmoid's test MSE or less in "
-                              "{} ({}) and at twice it or more in {}: {} shows in {} the clear "
-                              "disadvantage",
-                              seeds_text(advantage), tut::and_list(advantage_seeds),
-                              seeds_text(disadvantage), promise,
-                              advantage < disadvantage    ? "fewer seeds than"
-                              : advantage == disadvantage ? "as many seeds as"
-                                                          : "more seeds than"),
-            tut::Kind::trained);
+    t.value_over_seeds(
+        "half_open_advantage", NAN,
+        advantage == 0
+            ? fmt::format("no seed shows {}: half-open ReLU gates end at half the sigmoid's "
+                          "test MSE or less in no seed, and at twice it or more in {}",
+                          promise, seeds_text(disadvantage))
+            : fmt::format("half-open ReLU gates end at half the sigmoid's test MSE or less in "
+                          "{} ({}) and at twice it or more in {}: {} shows in {} the clear "
+                          "disadvantage",
+                          seeds_text(advantage), tut::and_list(advantage_seeds),
+                          seeds_text(disadvantage), promise,
+                          advantage < disadvantage    ? "fewer seeds than"
+                          : advantage == disadvantage ? "as many seeds as"
+                                                      : "more seeds than"),
+        tut::Kind::trained);
 
     // On a log scale (test MSEs spread over decades), the share of the gap between ReLU gates
     // from their own start and the sigmoid that the half-open start closes, by medians over
@@ -1046,7 +1051,7 @@ int main(int argc, char** argv) {
                          : "none of it",
           medians);
     }
-    t.value("half_open_bought_back", NAN, bought, tut::Kind::trained);
+    t.value_over_seeds("half_open_bought_back", NAN, bought, tut::Kind::trained);
   }
   t.claim(
       "Nor from the half-open start: sigmoid gates end with a lower test MSE than half-open "

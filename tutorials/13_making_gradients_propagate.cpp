@@ -474,7 +474,8 @@ int main(int argc, char** argv) {
     fmt::print("\n");
     // How far apart the seeds' LayerNorm ratios lie, in decades (the page reads the spread).
     const auto [lo, hi] = std::minmax_element(ratios[kLayer].begin(), ratios[kLayer].end());
-    t.value("ratio_layernorm_spread", std::log10(*hi / *lo), "{:.1f}", tut::Kind::trained);
+    t.value_over_seeds("ratio_layernorm_spread", std::log10(*hi / *lo), "{:.1f}",
+                       tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -509,7 +510,7 @@ int main(int argc, char** argv) {
     t.paragraph(fmt::format(
         "The three stacks with shortcuts bring their loss down by at least {} decades over the {} "
         "steps, in every seed and stack.",
-        t.value("shortcut_loss_decades", fall, "{:.1f}", tut::Kind::trained), steps));
+        t.value_over_seeds("shortcut_loss_decades", fall, "{:.1f}", tut::Kind::trained), steps));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -540,13 +541,13 @@ int main(int argc, char** argv) {
       for (double r : v) most = std::max(most, std::abs(r - 1.0));
       return most;
     };
-    t.value("scale_layernorm_off", off_one(l), "{:.1e}", tut::Kind::trained);
+    t.value_over_seeds("scale_layernorm_off", off_one(l), "{:.1e}", tut::Kind::trained);
     // How many orders of magnitude the scale adds to the plain stack's |dL/dx|: the seeds'
     // smallest and largest ratio, in decades.
     const auto [p_lo, p_hi] = std::minmax_element(p.begin(), p.end());
-    t.value("scale_plain_decades_low", std::log10(*p_lo), "{:.0f}", tut::Kind::trained);
-    t.value("scale_plain_decades_high", std::log10(*p_hi), "{:.0f}", tut::Kind::trained);
-    t.value("scale_batchnorm_tiny_off", off_one(bt), "{:.0e}", tut::Kind::trained);
+    t.value_over_seeds("scale_plain_decades_low", std::log10(*p_lo), "{:.0f}", tut::Kind::trained);
+    t.value_over_seeds("scale_plain_decades_high", std::log10(*p_hi), "{:.0f}", tut::Kind::trained);
+    t.value_over_seeds("scale_batchnorm_tiny_off", off_one(bt), "{:.0e}", tut::Kind::trained);
   }
   {
     // Why eps matters (eps_trace): per layer, over the seeds, the smallest unit's batch variance
@@ -598,13 +599,13 @@ int main(int argc, char** argv) {
       last_tiny.push_back(r.eps_tiny.drift.back());
       growth.push_back(r.eps.drift.back() / r.eps.drift[third]);
     }
-    t.value("eps_smallest_var", low(all_var), "{:.2g}", tut::Kind::trained);
-    t.value("eps_over_var", 1e-5 / low(all_var), "{:.1e}", tut::Kind::trained);
-    t.value("eps_drift_layer3", med(first), "{:.1e}", tut::Kind::trained);
-    t.value("eps_drift_growth", med(growth), "{:.1e}", tut::Kind::trained);
-    t.value("eps_drift_last", med(last), "{:.2g}", tut::Kind::trained);
-    t.value("eps_drift_last_max", high(last), "{:.2g}", tut::Kind::trained);
-    t.value("eps_tiny_drift_last", high(last_tiny), "{:.1e}", tut::Kind::trained);
+    t.value_over_seeds("eps_smallest_var", low(all_var), "{:.2g}", tut::Kind::trained);
+    t.value_over_seeds("eps_over_var", 1e-5 / low(all_var), "{:.1e}", tut::Kind::trained);
+    t.value_over_seeds("eps_drift_layer3", med(first), "{:.1e}", tut::Kind::trained);
+    t.value_over_seeds("eps_drift_growth", med(growth), "{:.1e}", tut::Kind::trained);
+    t.value_over_seeds("eps_drift_last", med(last), "{:.2g}", tut::Kind::trained);
+    t.value_over_seeds("eps_drift_last_max", high(last), "{:.2g}", tut::Kind::trained);
+    t.value_over_seeds("eps_tiny_drift_last", high(last_tiny), "{:.1e}", tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -646,7 +647,7 @@ int main(int argc, char** argv) {
       const std::vector<double>& line = flow.series[v].y;
       for (double g : line) farthest = std::max(farthest, std::abs(std::log10(g / line.back())));
     }
-    t.value("flow_others_decades", farthest, "{:.1f}", tut::Kind::trained);
+    t.value_over_seeds("flow_others_decades", farthest, "{:.1f}", tut::Kind::trained);
     // The plain stack's median line against a straight line on the log axis. The definitions:
     // the straight line is the least-squares fit of log10(median) on the layer, over all the
     // layers; its factor per layer is what one layer keeps of the gradient of the layer above
@@ -678,15 +679,16 @@ int main(int argc, char** argv) {
                                                                           up * per_layer_theory)));
       }
       // (A sentence with no one number: NaN, so that a fresh run's text is compared instead.)
-      t.value("flow_plain_line", NAN,
-              slope > 0 && off_fit <= 0.5 ? "falls on a straight line, the same factor per layer"
-              : slope > 0                 ? "falls, but not on a straight line"
-                                          : "does not fall",
-              tut::Kind::trained);
-      t.value("flow_plain_line_off", off_fit, "{:.2f}", tut::Kind::trained);
-      t.value("flow_plain_factor", std::pow(10.0, -slope), "{:.3f}", tut::Kind::trained);
+      t.value_over_seeds("flow_plain_line", NAN,
+                         slope > 0 && off_fit <= 0.5
+                             ? "falls on a straight line, the same factor per layer"
+                         : slope > 0 ? "falls, but not on a straight line"
+                                     : "does not fall",
+                         tut::Kind::trained);
+      t.value_over_seeds("flow_plain_line_off", off_fit, "{:.2f}", tut::Kind::trained);
+      t.value_over_seeds("flow_plain_factor", std::pow(10.0, -slope), "{:.3f}", tut::Kind::trained);
       t.value("flow_plain_factor_theory", 1.0 / std::sqrt(6.0), "{:.3f}");
-      t.value("flow_plain_theory_off", off_theory, "{:.2f}", tut::Kind::trained);
+      t.value_over_seeds("flow_plain_theory_off", off_theory, "{:.2f}", tut::Kind::trained);
     }
     // The stacks without shortcuts: the lowest and highest median loss over all the steps, the
     // plain and LayerNorm stacks together, BatchNorm on its own.
@@ -699,10 +701,10 @@ int main(int argc, char** argv) {
     };
     const auto [flat_lo, flat_hi] = loss_range({kPlain, kLayer});
     const auto [batch_lo, batch_hi] = loss_range({kBatch});
-    t.value("loss_flat_low", flat_lo, "{:.3f}", tut::Kind::trained);
-    t.value("loss_flat_high", flat_hi, "{:.3f}", tut::Kind::trained);
-    t.value("loss_batchnorm_low", batch_lo, "{:.3f}", tut::Kind::trained);
-    t.value("loss_batchnorm_high", batch_hi, "{:.3f}", tut::Kind::trained);
+    t.value_over_seeds("loss_flat_low", flat_lo, "{:.3f}", tut::Kind::trained);
+    t.value_over_seeds("loss_flat_high", flat_hi, "{:.3f}", tut::Kind::trained);
+    t.value_over_seeds("loss_batchnorm_low", batch_lo, "{:.3f}", tut::Kind::trained);
+    t.value_over_seeds("loss_batchnorm_high", batch_hi, "{:.3f}", tut::Kind::trained);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -785,12 +787,12 @@ int main(int argc, char** argv) {
     return fmt::format("{:.3f} -> {:.3f}", tr.start, tr.end);
   };
   for (size_t v = 0; v < variants.size(); ++v) {
-    t.value(fmt::format("ratio_{}", variants[v].file), tut::median(ratios[v]), "{:.2g}",
-            tut::Kind::trained);
-    t.value(fmt::format("cosine_{}", variants[v].file), tut::median(cosines[v]), "{:.3f}",
-            tut::Kind::trained);
-    t.value(fmt::format("end_{}", variants[v].file), tut::median(ends[v]), "{:.3f}",
-            tut::Kind::trained);
+    t.value_over_seeds(fmt::format("ratio_{}", variants[v].file), tut::median(ratios[v]), "{:.2g}",
+                       tut::Kind::trained);
+    t.value_over_seeds(fmt::format("cosine_{}", variants[v].file), tut::median(cosines[v]),
+                       "{:.3f}", tut::Kind::trained);
+    t.value_over_seeds(fmt::format("end_{}", variants[v].file), tut::median(ends[v]), "{:.3f}",
+                       tut::Kind::trained);
   }
 
   t.claim(fmt::format("Without shortcuts or normalization, PyTorch's default init loses the "

@@ -310,6 +310,61 @@ TEST_CASE("a replication on other seeds is shown under each claim a seed decides
   CHECK_THROWS_WITH(pages::replicate(own, other), Catch::Contains("is not a replication"));
 }
 
+TEST_CASE("a reading of all the seeds is replicated, and shown where other seeds read otherwise") {
+  // A share over the seeds (read again on other seeds), a number of seed 1's picture (not), and a
+  // timing over the seeds (never: it moves with the machine's load).
+  auto with_values = [](pages::Json r, const std::string& share, const std::string& picture) {
+    r["values"]["share"] = {{"value", std::stod(share)},
+                            {"text", share + "%"},
+                            {"kind", "trained"},
+                            {"over_seeds", true}};
+    r["values"]["picture"] = {{"value", std::stod(picture)}, {"text", picture}, {"kind", "exact"}};
+    r["values"]["seconds"] = {
+        {"value", 3.0}, {"text", "3.0"}, {"kind", "timing"}, {"over_seeds", true}};
+    return r;
+  };
+  const pages::Json own = with_values(results_with("REPRODUCED", 5, "0.5"), "72", "0.18");
+  pages::Json again = with_values(results_with("REPRODUCED", 5, "0.5"), "45", "0.31");
+  again["seeds"] = {1001, 1002, 1003, 1004, 1005};
+  const pages::Json merged = pages::replicate(own, again);
+  CHECK(merged.at("replication").at("values") == pages::Json({{"share", "45%"}}));
+  // Quoted, it says what the other seeds read, where it differs; a value of one seed does not.
+  CHECK(pages::fill("buys back <!-- results: value share --><!-- /results --> of it", merged) ==
+        "buys back <!-- results: value share -->72% *(replication, seeds 1001-1005: "
+        "45%)*<!-- /results --> of it");
+  CHECK(pages::fill("<!-- results: value picture --><!-- /results -->", merged) ==
+        "<!-- results: value picture -->0.18<!-- /results -->");
+  CHECK(pages::fill("<!-- results: run --><!-- /results -->", merged)
+            .find("its verdicts and its readings of all the seeds replicated on seeds 1001-1005") !=
+        std::string::npos);
+  // Within the value's tolerance (trained: one unit in the second digit) it reads the same, and
+  // the page shows the run's reading alone.
+  pages::Json close = with_values(again, "73", "0.31");
+  const pages::Json agreed = pages::replicate(own, close);
+  CHECK(pages::fill("<!-- results: value share --><!-- /results -->", agreed) ==
+        "<!-- results: value share -->72%<!-- /results -->");
+  // CI compares a fresh replication's readings by the same tolerance.
+  CHECK(pages::compare(merged, pages::replicate(own, with_values(again, "46", "0"))).empty());
+  const std::vector<std::string> moved = pages::compare(
+      merged, pages::replicate(own, with_values(again, "30", "0")));
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0] == "value 'share' replicated: '45%' is now '30%'");
+  CHECK_THAT(
+      pages::compare(merged, pages::replicate(results_with("REPRODUCED", 5, "0.5"), again)).at(0),
+      Catch::Contains("value 'share' is no longer replicated"));
+  // The replication must have read it too.
+  pages::Json missing = again;
+  missing["values"].erase("share");
+  CHECK_THROWS_WITH(pages::replicate(own, missing),
+                    Catch::Contains("value 'share' reads all the seeds, and the replication did "
+                                    "not record it"));
+  // A tutorial whose only seed-decided part is a reading still gets its replication.
+  pages::Json once = own, once_again = again;
+  once["claims"][0]["of"] = 1;
+  once_again["claims"][0]["of"] = 1;
+  CHECK(pages::replicate(once, once_again).at("replication").at("values").contains("share"));
+}
+
 TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
   const pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json other = results_with("MIXED", 3, "0.7");

@@ -384,6 +384,17 @@ class Tutorial {
     return text;
   }
 
+  // A value that reads all the run's seeds (a median over them, "in 3 seeds", "no seed
+  // shows..."), not one seed's picture or a number nothing random enters. Recorded as value()
+  // does, and marked: the replication on other seeds reads it again, and where it reads
+  // otherwise the page shows both (tools/pages.hpp, "replication").
+  std::string value_over_seeds(const std::string& key, double v, std::string_view format = "{:.3g}",
+                               Kind kind = Kind::exact) {
+    std::string text = value(key, v, format, kind);
+    values_[key]["over_seeds"] = true;
+    return text;
+  }
+
   // A table (or any preformatted text) the page shows: printed here as it is, and recorded under
   // `key` in results.json. Lines should be at most 100 columns.
   void table(const std::string& key, const std::string& text, Kind kind = Kind::exact) {
