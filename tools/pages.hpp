@@ -301,9 +301,9 @@ inline Json replicate(Json results, const Json& replication) {
                                                   : Json(nullptr));
   }
   Json values = Json::object();
-  const Json none = Json::object();
-  const Json& again_values = replication.contains("values") ? replication.at("values") : none;
-  for (const auto& [key, v] : (results.contains("values") ? results.at("values") : none).items()) {
+  const Json own_values = results.value("values", Json::object()),
+             again_values = replication.value("values", Json::object());
+  for (const auto& [key, v] : own_values.items()) {
     if (!reads_all_seeds(v)) continue;
     if (!again_values.contains(key)) {
       throw std::runtime_error(fmt::format(
@@ -320,10 +320,16 @@ inline Json replicate(Json results, const Json& replication) {
   return results;
 }
 
-// The seeds of the replication, as a page names them: "seeds 1001-1010".
+// A run's seeds as a page names them: "seed 1", "seeds 1001-1010".
+inline std::string seed_list(const Json& seeds) {
+  return seeds.size() == 1 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
+                           : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
+                                         seeds.back().get<uint64_t>());
+}
+
+// The seeds of the replication: "seeds 1001-1010".
 inline std::string replication_seeds(const Json& results) {
-  const Json& seeds = results.at("replication").at("seeds");
-  return fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(), seeds.back().get<uint64_t>());
+  return seed_list(results.at("replication").at("seeds"));
 }
 
 // What the replication read for value `key` where it differs from this run's reading (by the
@@ -459,11 +465,7 @@ inline std::string fill_one(std::string_view what, const Lookup& lookup) {
   // (A blank line after the block: a Markdown table would take the closing comment as a row.)
   if (m.kind == "markdown") return "\n" + need("markdown").at("text").get<std::string>() + "\n";
   if (m.kind == "run") {
-    const Json& seeds = results.at("seeds");
-    const std::string list = seeds.size() == 1
-                                 ? fmt::format("seed {}", seeds[0].get<uint64_t>())
-                                 : fmt::format("seeds {}-{}", seeds.front().get<uint64_t>(),
-                                               seeds.back().get<uint64_t>());
+    const std::string list = seed_list(results.at("seeds"));
     const std::string mode = results.at("mode").get<std::string>() == "quick" ? "`--quick`"
                                                                               : "full-mode";
     if (results.contains("measured_on")) {  // a program that times (viz_fold_bench)
@@ -613,9 +615,7 @@ inline std::vector<std::string> compare(const Json& committed, const Json& fresh
                                      f.at("seeds").dump()));
     }
     // Its readings of all the seeds: each text as a fresh run's value is judged, by its kind.
-    const Json none = Json::object();
-    const Json &cv = c.contains("values") ? c.at("values") : none,
-               &fv = f.contains("values") ? f.at("values") : none;
+    const Json cv = c.value("values", Json::object()), fv = f.value("values", Json::object());
     for (const auto& [key, text] : cv.items()) {
       if (!fv.contains(key)) {
         problems.push_back(fmt::format("value '{}' is no longer replicated", key));
