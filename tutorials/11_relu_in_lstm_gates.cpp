@@ -820,21 +820,42 @@ int main(int argc, char** argv) {
   t.paragraph(
       "Where the 0-or-1 derivative does act — a ReLU for the candidate and the cell output, with "
       "sigmoid gates — the cell is no longer squashed, and the gradient does not vanish: it "
-      "can explode. An explosion here is a largest gradient norm at least 10 times the standard "
-      "LSTM's (an order of magnitude), over both its runs.");
-  const std::vector<tut::SeedResult> cell_explodes = per_seed(
+      "grows. The claim asks only that it grow larger than the standard LSTM's; how often it "
+      "grows by an order of magnitude (an explosion) is read after it, over the seeds.");
+  // Claim 9 once asked for an explosion itself: a largest norm at least 10 times the standard
+  // LSTM's. That happens in about 4 seeds of 5 (17 of 20 on seeds 1-20, 14 of 20 on seeds
+  // 1001-1020), right at the verdict rule's 80%, so the verdict flipped with the seeds drawn
+  // (REPRODUCED, then MIXED). A verdict has to hold across seeds: the claim is now the part that
+  // does, and the order of magnitude is a count, replicated like any reading over the seeds.
+  std::vector<double> cell_ratio;  // per seed: ReLU cell's largest norm / the standard's
+  const std::vector<tut::SeedResult> cell_grows = per_seed(
       [&](const SeedOutcome& out, std::string& m) {
         const double cell = std::max(out.clipped[kReluCell].max_grad_norm,
                                      out.unclipped[kReluCell].max_grad_norm);
         const double sig = std::max(out.clipped[kStandard].max_grad_norm,
                                     out.unclipped[kStandard].max_grad_norm);
+        cell_ratio.push_back(cell / sig);
         m = fmt::format("{:.2g} / {:.2g}", cell, sig);
-        return Comparisons{tut::above(cell, 10 * sig)};
+        return Comparisons{tut::above(cell, sig)};
       });
   t.claim(
-      "A ReLU cell (sigmoid gates) makes gradients explode: the largest gradient norm in "
-      "training is at least 10 times the standard LSTM's",
-      "the largest gradient norm, with and without clipping: ReLU cell / standard", cell_explodes);
+      "A ReLU cell (sigmoid gates) makes gradients grow: the largest gradient norm in training "
+      "is larger than the standard LSTM's",
+      "the largest gradient norm, with and without clipping: ReLU cell / standard", cell_grows);
+  // An explosion: at least 10 times the standard's largest norm, an order of magnitude.
+  const auto exploded_in = [&](size_t i) { return cell_ratio[i] >= 10.0; };
+  {
+    const size_t n = cell_ratio.size();
+    const auto k = static_cast<size_t>(
+        std::count_if(cell_ratio.begin(), cell_ratio.end(), [](double r) { return r >= 10.0; }));
+    t.value_over_seeds(
+        "relu_cell_exploded", static_cast<double>(k),
+        fmt::format("at least ten times the standard LSTM's in {} of {} seeds (the ratio's "
+                    "median over the seeds {:.2g}, from {:.2g} to {:.2g})",
+                    k, n, tut::median(cell_ratio),
+                    *std::min_element(cell_ratio.begin(), cell_ratio.end()),
+                    *std::max_element(cell_ratio.begin(), cell_ratio.end())));
+  }
   {
     // What the page says in words about the training (which variants learned, how often), counted
     // here, so that the words change when the counts do: "in every run" when every run counted,
@@ -870,13 +891,13 @@ int main(int argc, char** argv) {
       return run(i, v, c).overflow_at >= 0 || run(i, v, c).diverged_at >= 0;
     });
     in_runs("all_relu_learned", {kAllRelu}, {true, false}, learned);
-    // Of the unclipped ReLU-cell runs that failed to learn, those in a seed where claim 9's
-    // explosion held.
+    // Of the unclipped ReLU-cell runs that failed to learn, those in a seed where the norm
+    // exploded (relu_cell_exploded's line).
     size_t failed = 0, exploded = 0;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (learned(i, kReluCell, false)) continue;
       ++failed;
-      exploded += cell_explodes[i].holds ? 1 : 0;
+      exploded += exploded_in(i) ? 1 : 0;
     }
     // (No one number says which sentence: NaN, so that a fresh run's text is compared instead.)
     t.value_over_seeds(
