@@ -22,9 +22,9 @@
 // (pages.hpp, "replication").
 // compare checks a fresh run against committed results with no page of their own (a program that
 // pages cite, such as viz_fold_bench): every difference check 2 would report, nothing about pages.
-#include <autograd/atomic_file.hpp>
 #include <autograd/version.hpp>
 #include <fmt/format.h>
+#include <io/atomic_file.hpp>
 
 #include <filesystem>
 #include <fstream>

@@ -22,7 +22,7 @@
 #include <type_traits>
 #include <unordered_map>
 
-#include <autograd/atomic_file.hpp>
+#include <io/atomic_file.hpp>
 
 namespace ag::nn {
 

@@ -15,7 +15,7 @@ foreach(kind autograd nn all)
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/build-${kind})
   run(${WORK_DIR}/build-${kind}/consumer)
 endforeach()
-run(${WORK_DIR}/build-nn/nn_consumer)
+run(${WORK_DIR}/build-nn/nn_consumer ${WORK_DIR}/build-nn/parameters.json)
 execute_process(COMMAND ${WORK_DIR}/build-all/course WORKING_DIRECTORY ${WORK_DIR}/build-all
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(NOT rc EQUAL 0)

@@ -31,8 +31,8 @@
 // thread at a time.
 #include <graphviz/gvc.h>
 
-#include <autograd/atomic_file.hpp>
 #include <fmt/format.h>
+#include <io/atomic_file.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -249,7 +249,7 @@ std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
 }
 
 void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller) {
-  // The picture is made in memory first, then written the careful way (autograd/atomic_file.hpp):
+  // The picture is made in memory first, then written the careful way (io/atomic_file.hpp):
   // a full disk or a file-size limit is a VizError, and the old file, if any, is left as it was.
   // (Handing Graphviz an open file instead, it calls exit(1) when a write fails: the learner's
   // program would end with no exception to catch.)

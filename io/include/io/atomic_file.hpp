@@ -1,7 +1,7 @@
 // atomic_file.hpp — write a whole file so that a failure never destroys the old one.
 //
-// (Not part of the autodiff story: skip it on a first reading. It lives in the engine so that
-// both nn/ (checkpoints) and viz/ (pictures) can save files the same careful way.)
+// (Not part of the autodiff story, so not in the engine: io/ is a library beside it, so that nn/
+// (checkpoints), viz/ (pictures) and tools/ (the pages) save files the same careful way.)
 //
 // A plain std::ofstream empties the target the moment it opens it, and reports write errors late
 // or not at all (a failed flush in its destructor, a failed close). If the disk fills up halfway

@@ -1,5 +1,5 @@
 // atomic_file.cpp — the temporary-file-and-rename save (see atomic_file.hpp), in POSIX calls.
-#include <autograd/atomic_file.hpp>
+#include <io/atomic_file.hpp>
 
 #include <fcntl.h>
 #include <fmt/format.h>
