@@ -843,11 +843,11 @@ int main(int argc, char** argv) {
       "is larger than the standard LSTM's",
       "the largest gradient norm, with and without clipping: ReLU cell / standard", cell_grows);
   // An explosion: at least 10 times the standard's largest norm, an order of magnitude.
-  const auto exploded_in = [&](size_t i) { return cell_ratio[i] >= 10.0; };
+  const auto is_explosion = [](double ratio) { return ratio >= 10.0; };
   {
     const size_t n = cell_ratio.size();
     const auto k = static_cast<size_t>(
-        std::count_if(cell_ratio.begin(), cell_ratio.end(), [](double r) { return r >= 10.0; }));
+        std::count_if(cell_ratio.begin(), cell_ratio.end(), is_explosion));
     t.value_over_seeds(
         "relu_cell_exploded", static_cast<double>(k),
         fmt::format("at least ten times the standard LSTM's in {} of {} seeds (the ratio's "
@@ -897,7 +897,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (learned(i, kReluCell, false)) continue;
       ++failed;
-      exploded += exploded_in(i) ? 1 : 0;
+      exploded += is_explosion(cell_ratio[i]) ? 1 : 0;
     }
     // (No one number says which sentence: NaN, so that a fresh run's text is compared instead.)
     t.value_over_seeds(
