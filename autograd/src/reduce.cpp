@@ -41,9 +41,10 @@ Shape reduced_shape(const Shape& shape, int64_t axis, bool keepdim) {
   return out;
 }
 
-// What sum and mean save: the axis (-1: all elements) and the scale (1 for sum, 1/n for mean).
+// What sum and mean save: self seen as [outer, n, inner] (all elements: [1, numel, 1]), summed
+// over n, and the scale (1 for sum, 1/n for mean).
 struct SumSettings {
-  int64_t axis;
+  int64_t outer, n, inner;
   double scale;
 };
 
@@ -51,44 +52,21 @@ struct SumSettings {
 void sum_backward(const Tape& tape, const Node& node) {
   double* gself = tape.input_grad(node, 0);
   if (gself == nullptr) return;
-  const auto [axis, scale] = tape.saved<SumSettings>(node);
-  const TensorImpl& self = tape.input(node, 0);
+  const auto [outer, n, inner, scale] = tape.saved<SumSettings>(node);
   const double* grad = node.out->grad.data();
-  if (axis < 0) {
-    for (size_t j = 0; j < self.value.size(); ++j) gself[j] += scale * grad[0];
-    return;
-  }
-  const auto v = axis_view(self.shape, axis);
-  for (int64_t o = 0; o < v.outer; ++o)
-    for (int64_t j = 0; j < v.n; ++j)
-      for (int64_t i = 0; i < v.inner; ++i)
-        gself[(o * v.n + j) * v.inner + i] += scale * grad[o * v.inner + i];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < inner; ++i)
+        gself[(o * n + j) * inner + i] += scale * grad[o * inner + i];
 }
 
 // Whether a reduction is a sum, or a mean (the sum times 1/n).
 enum class Scale { one, one_over_n };
 
-// The sum (or mean) of every element: a scalar.
-Tensor sum_all(const char* op, const Tensor& self, Scale scaled) {
-  detail::check_defined(op, self);
+// The sum (or mean) of self seen as [outer, n, inner], over n, into a result of the given shape.
+Tensor sum_over(const char* op, const Tensor& self, AxisView v, Shape shape, Scale scaled) {
   const double* x = self.impl().value.data();
-  const int64_t n = self.numel();
-  auto result = make_impl({});
-  double total = 0.0;
-  for (int64_t j = 0; j < n; ++j) total += x[j];
-  const double scale = scaled == Scale::one_over_n ? 1.0 / static_cast<double>(n) : 1.0;
-  result->value[0] = total * scale;
-  record(op, {&self}, result, &sum_backward, save(SumSettings{-1, scale}));
-  return Tensor(result);
-}
-
-// The sum (or mean) along one axis, which is removed (or kept as 1 with keepdim).
-Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim, Scale scaled) {
-  detail::check_defined(op, self);
-  const double* x = self.impl().value.data();
-  axis = reduction_axis(op, axis, self.shape());
-  const auto v = axis_view(self.shape(), axis);
-  auto result = make_result(reduced_shape(self.shape(), axis, keepdim));
+  auto result = make_result(std::move(shape));
   double* y = result->value.data();
   const double scale = scaled == Scale::one_over_n ? 1.0 / static_cast<double>(v.n) : 1.0;
   for (int64_t o = 0; o < v.outer; ++o)
@@ -97,8 +75,22 @@ Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim,
       for (int64_t j = 0; j < v.n; ++j) total += x[(o * v.n + j) * v.inner + i];
       y[o * v.inner + i] = total * scale;
     }
-  record(op, {&self}, result, &sum_backward, save(SumSettings{axis, scale}));
+  record(op, {&self}, result, &sum_backward, save(SumSettings{v.outer, v.n, v.inner, scale}));
   return Tensor(result);
+}
+
+// The sum (or mean) of every element: a scalar.
+Tensor sum_all(const char* op, const Tensor& self, Scale scaled) {
+  detail::check_defined(op, self);
+  return sum_over(op, self, {1, self.numel(), 1}, {}, scaled);
+}
+
+// The sum (or mean) along one axis, which is removed (or kept as 1 with keepdim).
+Tensor sum_along(const char* op, const Tensor& self, int64_t axis, bool keepdim, Scale scaled) {
+  detail::check_defined(op, self);
+  axis = reduction_axis(op, axis, self.shape());
+  return sum_over(op, self, axis_view(self.shape(), axis),
+                  reduced_shape(self.shape(), axis, keepdim), scaled);
 }
 
 // Whether `candidate` takes the place of the best value so far in max and argmax: it is larger,

@@ -165,13 +165,12 @@ Tensor slice(const Tensor& self, int64_t axis, int64_t start, int64_t end) {
   axis = normalize_axis("slice", axis, self.shape());
   // As Python's x[start:end] and torch's (aten::slice): a negative bound counts from the end,
   // both are then clamped into [0, n], and an end before the start gives an empty slice.
-  const int64_t n = self.shape()[axis];
-  const int64_t s = std::clamp(start < 0 ? start + n : start, int64_t{0}, n);
-  const int64_t e = std::clamp(end < 0 ? end + n : end, s, n);
+  const auto v = axis_view(self.shape(), axis);
+  const int64_t s = std::clamp(start < 0 ? start + v.n : start, int64_t{0}, v.n);
+  const int64_t e = std::clamp(end < 0 ? end + v.n : end, s, v.n);
   Shape shape = self.shape();
   shape[axis] = e - s;
   auto result = make_result(std::move(shape));
-  const auto v = axis_view(self.shape(), axis);
   const double* x = self.impl().value.data();
   double* y = result->value.data();
   for (int64_t o = 0; o < v.outer; ++o)
@@ -188,14 +187,13 @@ namespace {
 // The result viewed as [outer, total, inner]; input k's size along the axis is its numel /
 // (outer * inner).
 struct JoinSettings {
-  int64_t outer, inner;
+  int64_t outer, total, inner;
 };
 
 void concat_backward(const Tape& tape, const Node& node) {
-  const auto [outer, inner] = tape.saved<JoinSettings>(node);
+  const auto [outer, total, inner] = tape.saved<JoinSettings>(node);
   if (outer * inner == 0) return;  // nothing was copied
   const double* grad = node.out->grad.data();
-  const int64_t total = static_cast<int64_t>(node.out->value.size()) / (outer * inner);
   int64_t offset = 0;
   for (size_t k = 0; k < node.input_count; ++k) {
     const int64_t size = static_cast<int64_t>(tape.input(node, k).value.size()) / (outer * inner);
@@ -239,14 +237,9 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
     }
   }
   numel(shape, op);  // each input fits; together they may not
-  int64_t outer = 1, inner = 1;
-  for (int64_t r = 0; r < static_cast<int64_t>(shape.size()); ++r) {
-    if (r < axis) outer *= shape[r];
-    if (r > axis) inner *= shape[r];
-  }
+  const auto [outer, total, inner] = axis_view(shape, axis);
   auto result = make_result(shape);
   double* y = result->value.data();
-  const int64_t total = shape[axis];
   int64_t offset = 0;
   for (const Tensor& t : tensors) {
     const int64_t size = new_axis ? 1 : t.shape()[axis];
@@ -258,7 +251,7 @@ Tensor join(const char* op, const std::vector<Tensor>& tensors, int64_t axis, bo
   std::vector<const Tensor*> inputs;
   inputs.reserve(tensors.size());
   for (const Tensor& t : tensors) inputs.push_back(&t);
-  record(op, inputs, result, &concat_backward, save(JoinSettings{outer, inner}));
+  record(op, inputs, result, &concat_backward, save(JoinSettings{outer, total, inner}));
   return Tensor(result);
 }
 }  // namespace

@@ -117,10 +117,6 @@ Tape* Tape::current() {
   return g_tape_stack_raw->top.load(std::memory_order_acquire);
 }
 
-std::span<const uint32_t> Tape::inputs_of(size_t i) const {
-  return inputs_of(nodes_[check_node_index(i, "inputs_of")]);
-}
-
 void Tape::throw_bad_node_index(size_t i, const char* who) const {
   throw IndexError(fmt::format("Tape::{}({}): no such node, tape #{} has {} nodes (size())", who, i,
                                id_, nodes_.size()));
@@ -132,10 +128,6 @@ const std::string& Tape::scope_name(uint32_t scope) const {
         fmt::format("Tape::scope_name({}): tape #{} has {} scopes", scope, id_, scopes_.size()));
   }
   return scopes_[scope];
-}
-
-std::span<const uint32_t> Tape::inputs_of(const Node& n) const {
-  return {inputs_.data() + n.first_input, n.input_count};
 }
 
 // ----- recording ---------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ namespace ag {
 // a large sum, e.g. to a weight shared by 100 time steps.) Then the two are added back together.
 // An input used twice by one node (a * a) is set aside once; both its edges get the sum.
 namespace {
-bool repeats_earlier_input(std::span<const uint32_t> inputs, size_t k) {
-  for (size_t j = 0; j < k; ++j) {
-    if (inputs[j] == inputs[k]) return true;
-  }
-  return false;
+// The first j with inputs[j] == inputs[k]: k itself, unless input k repeats an earlier one.
+size_t first_use(std::span<const uint32_t> inputs, size_t k) {
+  size_t j = 0;
+  while (inputs[j] != inputs[k]) ++j;
+  return j;
 }
 }  // namespace
 
@@ -30,7 +30,7 @@ void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) 
   set_aside.clear();
   for (size_t k = 0; k < n.input_count; ++k) {
     Buffer* grad = grad_buffer(inputs[k]);
-    if (grad == nullptr || repeats_earlier_input(inputs, k)) {
+    if (grad == nullptr || first_use(inputs, k) < k) {
       set_aside.emplace_back();
     } else {
       set_aside.push_back(std::move(*grad));
@@ -42,11 +42,8 @@ void Tape::set_aside_input_grads(const Node& n, std::vector<Buffer>& set_aside) 
 void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& set_aside) {
   const auto inputs = inputs_of(n);
   for (size_t k = 0; k < n.input_count; ++k) {
-    if (repeats_earlier_input(inputs, k)) {
-      for (size_t j = 0; j < k; ++j) {
-        if (inputs[j] == inputs[k])
-          edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
-      }
+    if (const size_t j = first_use(inputs, k); j < k) {
+      edge_grad_norm_[n.first_input + k] = edge_grad_norm_[n.first_input + j];
       continue;
     }
     Buffer* flowed_into = grad_buffer(inputs[k]);
@@ -92,7 +89,7 @@ std::vector<double> Tape::rule_with_seed_of_ones(const Node& n, size_t k, bool a
   probe_ = Probe{};
   for (size_t j = 0; j < n.input_count; ++j) {
     Buffer* grad = grad_buffer(inputs[j]);
-    if (grad != nullptr && !repeats_earlier_input(inputs, j)) *grad = std::move(set_aside[j]);
+    if (grad != nullptr && first_use(inputs, j) == j) *grad = std::move(set_aside[j]);
   }
   n.out->grad = std::move(saved_out);
   return result;

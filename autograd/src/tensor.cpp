@@ -5,11 +5,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "autograd/error.hpp"
 #include "autograd/ops.hpp"
-#include "autograd/tape.hpp"
 #include "fast/in_place_count.hpp"
 #include "op_support.hpp"
 
@@ -112,8 +110,6 @@ std::span<const double> Tensor::grad_data() const& {
   check_requires_grad("grad_data()", impl());
   return impl().grad.span();
 }
-
-void Tensor::zero_grad() { impl().grad.clear(); }
 
 Tensor Tensor::detach() const {
   return Tensor(detail::make_impl(shape(), impl().value));  // a new leaf, on no tape

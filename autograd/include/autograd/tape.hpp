@@ -108,9 +108,9 @@ struct Node {
 // own settings (numbers only: an axis, a slope, clamp's bounds) and, for the ops that need one,
 // a list of indices (max's argmax, gather's offsets). Made by save() as the op records:
 //
-//     struct SumSettings { int64_t axis; double scale; };
-//     record(kSum.name, {&self}, result, &sum_backward, save(SumSettings{axis, scale}));
-//     ... and in sum_backward:  const auto [axis, scale] = tape.saved<SumSettings>(node);
+//     struct SliceSettings { int64_t axis, start, end; };
+//     record(kSlice.name, {&self}, result, &slice_backward, save(SliceSettings{axis, s, e}));
+//     ... and in slice_backward:  const auto [axis, start, end] = tape.saved<SliceSettings>(node);
 //
 // The tape copies both into one array of its own, beside the nodes, so a node stays small and
 // saving allocates nothing per node. An op without settings saves nothing.
@@ -158,8 +158,12 @@ class Tape {
   const Node& node(size_t i) const { return nodes_[check_node_index(i, "node")]; }
   const std::vector<Node>& nodes() const { return nodes_; }
   // The node indices of node i's inputs.
-  std::span<const uint32_t> inputs_of(size_t i) const;
-  std::span<const uint32_t> inputs_of(const Node& n) const;
+  std::span<const uint32_t> inputs_of(size_t i) const {
+    return inputs_of(nodes_[check_node_index(i, "inputs_of")]);
+  }
+  std::span<const uint32_t> inputs_of(const Node& n) const {
+    return {inputs_.data() + n.first_input, n.input_count};
+  }
   const std::string& scope_name(uint32_t scope) const;
   const std::vector<std::string>& scopes() const { return scopes_; }
   // A handle to the tensor at node i (shares it; reading values after backward shows grads).
@@ -236,8 +240,6 @@ class Tape {
   }
 
  private:
-  friend class ScopeGuard;
-  friend class NoGradGuard;
   void run_backward(const Tensor& root, const Buffer& seed, BackwardOptions options);
   uint32_t check_root(const Tensor& root) const;
   uint32_t add_node(const Tensor& t, const char* op_for_error, uint64_t recorded_on);

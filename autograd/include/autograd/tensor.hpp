@@ -146,7 +146,7 @@ class Tensor {
   std::span<const double> grad_data() const&;
   std::span<const double> grad_data() const&& = delete;
   // Forget the accumulated gradient (for parameters between steps).
-  void zero_grad();
+  void zero_grad() { impl().grad.clear(); }
   // Reverse-mode pass from this tensor over the tape that recorded it; see Tape::backward.
   void backward(bool retain_graph = false) const;
   void backward(const Tensor& gradient, bool retain_graph = false) const;
