@@ -50,8 +50,9 @@ END = re.compile(r"^\s*// end exercise (\d+)\s*$")
 # Where regions may sit: the engine and nn's sources (headers would force every includer to be
 # compiled once per variant).
 REGION_DIRS = ("autograd/src", "nn/src")
-# The translation units the grader is linked from (with the grader itself).
-UNIT_DIRS = ("autograd/src", "nn/src", "tests/exercises")
+# The translation units the grader is linked from (with the grader itself): the engine, io (nn's
+# checkpoints save through it) and nn.
+UNIT_DIRS = ("autograd/src", "io/src", "nn/src", "tests/exercises")
 META = ".exercises.json"
 
 
@@ -185,7 +186,7 @@ class Builder:
             if rel.startswith(UNIT_DIRS) and rel.endswith(".cpp"):
                 self.commands[rel] = (entry["directory"], shlex.split(entry["command"]))
         # Every header the units may include: a change to any of them makes every object new.
-        headers = sorted(p for d in ("autograd", "nn", "tools/exercises")
+        headers = sorted(p for d in ("autograd", "io", "nn", "tools/exercises")
                          for p in (self.tree / d).rglob("*") if p.suffix in (".hpp", ".h"))
         headers += sorted((self.dir / "autograd" / "include").rglob("*.hpp"))
         self.headers = sha(*(p.read_bytes() for p in headers))
