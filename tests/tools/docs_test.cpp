@@ -727,11 +727,10 @@ TEST_CASE("every committed verdict a seed decides is the verdict its replication
       ++replicated;
       const std::string was = claims[k].at("verdict"), now = again[k].at("verdict");
       if (was != now) {
-        problems.push_back(fmt::format(
-            "{}: claim {}: {} ({} of {}), on the replication {} ({} of "
-            "{})",
-            file, k + 1, was, claims[k].at("holds").get<int>(), claims[k].at("of").get<int>(), now,
-            again[k].at("holds").get<int>(), again[k].at("of").get<int>()));
+        problems.push_back(
+            fmt::format("{}: claim {}: {} ({} of {}), on the replication {} ({} of {})", file,
+                        k + 1, was, claims[k].at("holds").get<int>(), claims[k].at("of").get<int>(),
+                        now, again[k].at("holds").get<int>(), again[k].at("of").get<int>()));
       }
     }
   }
