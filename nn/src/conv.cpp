@@ -26,9 +26,9 @@ std::string pool2d_repr(const MaxPool2dOptions& options) {
 }  // namespace
 
 // ----- ConvNd: what Conv1d and Conv2d share --------------------------------------------------
-ConvNd::ConvNd(const char* type, std::string name, int64_t in_channels, int64_t out_channels,
-               const Shape& kernel, bool with_bias, Generator& gen)
-    : UnaryModule(std::move(name)), type_(type) {
+ConvNd::ConvNd(const char* type, std::string name, const char* layout, int64_t in_channels,
+               int64_t out_channels, const Shape& kernel, bool with_bias, Generator& gen)
+    : UnaryModule(std::move(name)), type_(type), layout_(layout) {
   if (in_channels < 1 || out_channels < 1) {
     throw ValueError(fmt::format("{}: in_channels = {} and out_channels = {} must be at least 1",
                                  type, in_channels, out_channels));
@@ -49,25 +49,25 @@ ConvNd::ConvNd(const char* type, std::string name, int64_t in_channels, int64_t 
   if (with_bias) init::default_uniform(bias, init::fans(weight.shape()).in, gen);
 }
 
-void ConvNd::check_input(const Tensor& input, const char* layout) const {
+Tensor ConvNd::forward(const Tensor& input) {
+  ScopeGuard scope(name());
   const size_t rank = weight.shape().size();  // [N, C, ...] has the weight's rank
   if (!input.defined() || input.shape().size() != rank || input.shape()[1] != in_channels()) {
     throw ShapeError(fmt::format("{} '{}': input of shape {} is not {} with C = {}", type_, path(),
-                                 input.defined() ? shape_str(input.shape()) : "undefined", layout,
+                                 input.defined() ? shape_str(input.shape()) : "undefined", layout_,
                                  in_channels()));
   }
+  return convolve(input);
 }
 
 // ----- Conv2d --------------------------------------------------------------------------------
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, Generator& gen,
                Conv2dModuleOptions options)
-    : ConvNd("Conv2d", "conv2d", in_channels, out_channels, {kernel_size.h, kernel_size.w},
-             options.bias, gen),
+    : ConvNd("Conv2d", "conv2d", "[N, C, H, W]", in_channels, out_channels,
+             {kernel_size.h, kernel_size.w}, options.bias, gen),
       options_(options) {}
 
-Tensor Conv2d::forward(const Tensor& input) {
-  ScopeGuard scope(name());
-  check_input(input, "[N, C, H, W]");
+Tensor Conv2d::convolve(const Tensor& input) const {
   return conv2d(
       input, weight, bias,
       {.stride = options_.stride, .padding = options_.padding, .dilation = options_.dilation});
@@ -88,12 +88,11 @@ std::string Conv2d::extra_repr() const {
 // ----- Conv1d --------------------------------------------------------------------------------
 Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Generator& gen,
                Conv1dModuleOptions options)
-    : ConvNd("Conv1d", "conv1d", in_channels, out_channels, {kernel_size}, options.bias, gen),
+    : ConvNd("Conv1d", "conv1d", "[N, C, L]", in_channels, out_channels, {kernel_size},
+             options.bias, gen),
       options_(options) {}
 
-Tensor Conv1d::forward(const Tensor& input) {
-  ScopeGuard scope(name());
-  check_input(input, "[N, C, L]");
+Tensor Conv1d::convolve(const Tensor& input) const {
   return conv1d(
       input, weight, bias,
       {.stride = options_.stride, .padding = options_.padding, .dilation = options_.dilation});

@@ -67,6 +67,21 @@ double orders_spanned(const std::vector<ag::viz::FlowEntry>& flow) {
   return std::log10(high->norm / low->norm);
 }
 
+// The tape drawn folded (one box per time step) into `path`, and its gradient flow, one entry per
+// time step.
+std::vector<ag::viz::FlowEntry> render_folded(const ag::Tape& tape, const std::string& path,
+                                              const std::string& title) {
+  ag::viz::render(tape, path, {.view = View::folded, .title = title});
+  return ag::viz::gradient_flow(tape);
+}
+
+// The first step's and the last step's |dL/d output|, as `prefix`_first and `prefix`_last.
+void quote_ends(Quoted& quoted, const std::string& prefix,
+                const std::vector<ag::viz::FlowEntry>& flow) {
+  quoted.value(prefix + "_first", flow.front().norm, "{:.1e}");
+  quoted.value(prefix + "_last", flow.back().norm, "{:.2g}");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,10 +131,8 @@ int main(int argc, char** argv) {
     ag::Tape tape;
     ag::Tensor loss = ex::tanh_rnn(30, 16);
     tape.backward(loss, kEdges);
-    ag::viz::render(tape, dir + "/rnn_folded.svg",
-                    {.view = View::folded,
-                     .title = "tanh RNN, 30 steps, W_h scale 0.5: one box per time step"});
-    const auto flow = ag::viz::gradient_flow(tape);
+    const auto flow = render_folded(tape, dir + "/rnn_folded.svg",
+                                    "tanh RNN, 30 steps, W_h scale 0.5: one box per time step");
     ag::viz::render_flow(flow, dir + "/rnn_flow.svg",
                          {.title = "tanh RNN: |dL/d output| of each time step (h_t)",
                           .columns = 15});
@@ -128,8 +141,7 @@ int main(int argc, char** argv) {
     size_t step_nodes = 0;  // the nodes inside the 30 steps' scopes (not the weights, not the loss)
     for (const auto& step : flow) step_nodes += step.node_count;
     quoted.value("rnn_step_nodes", static_cast<double>(step_nodes), "{:.0f}");
-    quoted.value("rnn_first", flow.front().norm, "{:.1e}");  // |dL/d h_0|
-    quoted.value("rnn_last", flow.back().norm, "{:.2g}");    // |dL/d h_29|
+    quote_ends(quoted, "rnn", flow);  // |dL/d h_0|, |dL/d h_29|
     quoted.value("rnn_orders", std::log10(flow.back().norm / flow.front().norm), "{:.0f}");
   }
   {  // an LSTM over 30 steps: the cell-state path keeps the gradient alive
@@ -141,26 +153,22 @@ int main(int argc, char** argv) {
                          {.title = "LSTM: |dL/d output| of each time step (h_t and c_t)",
                           .columns = 15});
     fmt::print("LSTM: {}\n", ag::viz::flow_sparkline(flow));
-    quoted.value("lstm_first", flow.front().norm, "{:.1e}");  // |dL/d (h_0, c_0)|
-    quoted.value("lstm_last", flow.back().norm, "{:.2g}");
+    quote_ends(quoted, "lstm", flow);  // |dL/d (h_0, c_0)|, |dL/d (h_29, c_29)|
     quoted.value("lstm_orders", std::log10(flow.back().norm / flow.front().norm), "{:.0f}");
   }
   {  // 100 LSTM steps, hidden 32 (1806 tape nodes): folded, it fits on one page
     ag::Tape tape;
     ag::Tensor loss = ex::lstm(100, 32);
     tape.backward(loss, kEdges);
-    ag::viz::render(tape, dir + "/lstm100_folded.svg",
-                    {.view = View::folded,
-                     .title = "LSTM, 100 steps, hidden 32: one box per time step"});
-    const auto flow = ag::viz::gradient_flow(tape);
+    const auto flow = render_folded(tape, dir + "/lstm100_folded.svg",
+                                    "LSTM, 100 steps, hidden 32: one box per time step");
     std::FILE* csv = std::fopen((dir + "/lstm100_flow.csv").c_str(), "w");
     if (csv != nullptr) {
       fmt::print(csv, "{}", ag::viz::flow_csv(flow));
       std::fclose(csv);
     }
     quoted.value("lstm100_nodes", static_cast<double>(tape.size()), "{:.0f}");
-    quoted.value("lstm100_first", flow.front().norm, "{:.1e}");
-    quoted.value("lstm100_last", flow.back().norm, "{:.2g}");
+    quote_ends(quoted, "lstm100", flow);
   }
   {  // one LSTM step in full, clustered by scope
     ag::Tape tape;

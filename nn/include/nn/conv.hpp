@@ -50,7 +50,7 @@ struct Conv1dModuleOptions {
 };
 
 // What Conv1d and Conv2d share, as PyTorch's _ConvNd: the parameters, their initialisation, and
-// the check of an input's channels.
+// forward: the check of an input's shape and channels, then the op, in the module's scope.
 class ConvNd : public UnaryModule {
  public:
   Tensor weight;  // [out_channels, in_channels, kernel...]
@@ -59,17 +59,23 @@ class ConvNd : public UnaryModule {
   int64_t in_channels() const { return weight.size(1); }
   int64_t out_channels() const { return weight.size(0); }
 
+  // A ShapeError naming the module unless input is [N, in_channels, ...] (the layout's rank),
+  // then convolve(input).
+  Tensor forward(const Tensor& input) override;
+
  protected:
-  // `type` names the class in errors ("Conv2d"); kernel holds the kernel's sizes (kh, kw or k).
-  ConvNd(const char* type, std::string name, int64_t in_channels, int64_t out_channels,
-         const Shape& kernel, bool with_bias, Generator& gen);
-  // A ShapeError naming the module unless input is [N, in_channels, ...] with `layout`'s rank.
-  void check_input(const Tensor& input, const char* layout) const;
+  // `type` names the class in errors ("Conv2d"); `layout` the input it takes ("[N, C, H, W]");
+  // kernel holds the kernel's sizes (kh, kw or k).
+  ConvNd(const char* type, std::string name, const char* layout, int64_t in_channels,
+         int64_t out_channels, const Shape& kernel, bool with_bias, Generator& gen);
+  // The op on a checked input: conv2d or conv1d with the module's settings.
+  virtual Tensor convolve(const Tensor& input) const = 0;
   // ", bias=false" for a convolution without bias: the end of PyTorch's repr.
   std::string bias_repr() const { return bias.defined() ? "" : ", bias=false"; }
 
  private:
   const char* type_;
+  const char* layout_;
 };
 
 // Conv2d(in_channels, out_channels, kernel_size, gen, {.padding = 1}): y = conv2d(x, weight,
@@ -79,13 +85,12 @@ class Conv2d : public ConvNd {
   Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, Generator& gen,
          Conv2dModuleOptions options = {});
 
-  Tensor forward(const Tensor& input) override;
-
   const Conv2dModuleOptions& options() const { return options_; }
 
  protected:
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
+  Tensor convolve(const Tensor& input) const override;
 
  private:
   Conv2dModuleOptions options_;
@@ -98,13 +103,12 @@ class Conv1d : public ConvNd {
   Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, Generator& gen,
          Conv1dModuleOptions options = {});
 
-  Tensor forward(const Tensor& input) override;
-
   const Conv1dModuleOptions& options() const { return options_; }
 
  protected:
   std::string type_name() const override { return "Conv1d"; }
   std::string extra_repr() const override;
+  Tensor convolve(const Tensor& input) const override;
 
  private:
   Conv1dModuleOptions options_;
