@@ -50,9 +50,6 @@ END = re.compile(r"^\s*// end exercise (\d+)\s*$")
 # Where regions may sit: the engine and nn's sources (headers would force every includer to be
 # compiled once per variant).
 REGION_DIRS = ("autograd/src", "nn/src")
-# The translation units the grader is linked from (with the grader itself): the engine, io (nn's
-# checkpoints save through it) and nn.
-UNIT_DIRS = ("autograd/src", "io/src", "nn/src", "tests/exercises")
 META = ".exercises.json"
 
 
@@ -180,13 +177,24 @@ class Builder:
     def __init__(self, tree, build_dir, jobs):
         self.tree, self.dir, self.jobs = tree.resolve(), build_dir.resolve(), jobs
         self.configure()
+        # The grader's translation units, as CMake builds them: rel -> (directory, command).
         self.commands = {}
+        objects = self.grader_objects()
         for entry in json.loads((self.dir / "compile_commands.json").read_text()):
-            rel = os.path.relpath(entry["file"], self.tree)
-            if rel.startswith(UNIT_DIRS) and rel.endswith(".cpp"):
-                self.commands[rel] = (entry["directory"], shlex.split(entry["command"]))
+            command = shlex.split(entry["command"])
+            obj = (Path(entry["directory"]) / command[command.index("-o") + 1]).resolve()
+            if obj in objects:
+                objects.remove(obj)
+                self.commands[os.path.relpath(entry["file"], self.tree)] = (entry["directory"],
+                                                                           command)
+        if objects or not self.commands:
+            sys.exit(f"exercises: {self.dir}'s compile_commands.json has no command for "
+                     f"{', '.join(sorted(map(str, objects))) or 'the grader'}")
         # Every header the units may include: a change to any of them makes every object new.
-        headers = sorted(p for d in ("autograd", "io", "nn", "tools/exercises")
+        # (Each library's folder, autograd/src -> autograd/, with its include/; the grader's own.)
+        folders = {rel.split("/src/")[0] if "/src/" in rel else str(Path(rel).parent)
+                   for rel in self.commands} | {"tools/exercises"}
+        headers = sorted(p for d in sorted(folders)
                          for p in (self.tree / d).rglob("*") if p.suffix in (".hpp", ".h"))
         headers += sorted((self.dir / "autograd" / "include").rglob("*.hpp"))
         self.headers = sha(*(p.read_bytes() for p in headers))
@@ -196,6 +204,27 @@ class Builder:
         self.pending = {}
         self.failed = {}  # object -> the compiler's message
         self.compiled = 0
+
+    def grader_objects(self):
+        """The objects CMake links the grader from: its own, and every object of each of the
+        project's static libraries on its link line (the engine, io, nn: whatever CMake says the
+        grader needs, so that a library added there is added here too)."""
+        link_dir = self.dir / "tests" / "exercises"
+        objects = set()
+        for token in shlex.split(self.link_line().read_text()):
+            if token.endswith(".o"):
+                objects.add((link_dir / token).resolve())
+            elif re.search(r"libtapegrad_\w+\.a$", token):
+                library = (link_dir / token).resolve()
+                for archive in library.parent.glob("CMakeFiles/*.dir/link.txt"):
+                    words = shlex.split(archive.read_text())
+                    if library.name in words:  # `ar qc libtapegrad_nn.a CMakeFiles/nn.dir/...o`
+                        objects.update((library.parent / w).resolve() for w in words
+                                       if w.endswith(".o"))
+        return objects
+
+    def link_line(self):
+        return self.dir / "tests" / "exercises" / "CMakeFiles/exercise_grader.dir/link.txt"
 
     def configure(self):
         flags = f"-O0 -include {self.tree}/tools/exercises/not_written.hpp"
@@ -258,7 +287,7 @@ class Builder:
         """The grader from these objects, as CMake would link it (its link.txt, with the static
         libraries replaced by their objects)."""
         link_dir = self.dir / "tests" / "exercises"
-        tokens = shlex.split((link_dir / "CMakeFiles/exercise_grader.dir/link.txt").read_text())
+        tokens = shlex.split(self.link_line().read_text())
         exe = self.dir / "bin" / name
         cmd, skip, placed = [], False, False
         for token in tokens:
