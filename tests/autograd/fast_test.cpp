@@ -383,8 +383,10 @@ TEST_CASE("the portable functions of one number are within 4 ulp of the std:: on
 // What makes them portable: the same bits on every CPU. The CTest autograd.portable_math_any_cpu
 // runs this test case again with glibc told to take its code for a CPU without AVX2, AVX-512, FMA
 // and FMA4 (tests/autograd/CMakeLists.txt): both runs must find the bits written down here, which
-// Debian 12's glibc (2.36) gave when this test was written. (A newer glibc may change its vector
-// code, and with it this number; the scalar functions' bits are not part of it.)
+// Debian 12's glibc (2.36) and SLEEF 3.5 (log, log10) gave when this test was written.
+// (A newer glibc may change its vector code, and with it this number; the scalar functions' bits
+// are not part of it. The number written here before log and log10 left glibc's vector code,
+// 0x60282ee0758639ca, was another machine's: that code's bits depend on the processor.)
 TEST_CASE("the portable functions of one number give the same bits on every CPU",
           "[fast][kernels]") {
   uint64_t hash = 14695981039346656037ull;  // FNV-1a over the results' bits
@@ -396,5 +398,5 @@ TEST_CASE("the portable functions of one number give the same bits on every CPU"
     ++count;
   }
   INFO(fmt::format("{} results, hash {:#x}", count, hash));
-  CHECK(hash == 0x60282ee0758639caull);
+  CHECK(hash == 0x7096b00c340e4630ull);
 }

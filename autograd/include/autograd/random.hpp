@@ -1,9 +1,9 @@
 // random.hpp — random tensors from an explicitly seeded generator.
 //
 // The same seed gives the same uniform numbers on every machine and compiler, and the same normal
-// ones on every x86-64 CPU with SSE4.1 (their log, sin and cos are glibc's SSE vector code, not
-// std::log, std::sin and std::cos, for which glibc takes other code on a CPU without FMA and
-// AVX2: fast/kernels.hpp; other machines use the std:: ones). That rules out
+// ones on every x86-64 CPU with SSE4.1 (their sin and cos are glibc's SSE vector code and their log
+// SLEEF's, not std::log, std::sin and std::cos, for which glibc takes other code on a CPU
+// without FMA and AVX2: fast/kernels.hpp; other machines use the std:: ones). That rules out
 // std::uniform_real_distribution and std::normal_distribution, whose algorithms the C++ standard
 // leaves to each library; only the engine std::mt19937_64 is fully specified. So the conversion
 // from its 64 random bits to a double is written here: uniform takes the top 53 bits, normal uses

@@ -41,15 +41,29 @@ extern "C" {
 // vector argument (GLIBC_2.22 for exp, GLIBC_2.35 for tanh). libm.so links it as needed.
 __m128d _ZGVbN2v_exp(__m128d x);
 __m128d _ZGVbN2v_tanh(__m128d x);
-__m128d _ZGVbN2v_log(__m128d x);    // GLIBC_2.22, as sin, cos and pow
-__m128d _ZGVbN2v_log10(__m128d x);  // GLIBC_2.35
-__m128d _ZGVbN2v_sin(__m128d x);
+__m128d _ZGVbN2v_sin(__m128d x);  // GLIBC_2.22, as cos and pow
 __m128d _ZGVbN2v_cos(__m128d x);
 __m128d _ZGVbN2vv_pow(__m128d x, __m128d y);
 }
 #else
 #define AG_LIBMVEC_SSE 0
 #endif
+
+// log and log10 come from SLEEF (libsleef-dev; the vector math library PyTorch uses), in its
+// deterministic form: Sleef_cinz_*purec, plain C without FMA, which its authors write to give the
+// same bits on every platform (1 ulp, about 25-30 ns a number here). Not from glibc's vector log
+// and log10: their SSE code (as that of log2 and log1p) starts from rcpps, the processor's
+// estimate of 1/x, whose error Intel's manual bounds (1.5 * 2^-12) but whose bits each processor
+// chooses, so the logs differ in their last bit now and then from one processor to another. Seen
+// here: fast_test's hash of the portable functions, written down on one machine of this project,
+// came out otherwise on another with the same glibc (and the same on that one under valgrind and
+// under any GLIBC_TUNABLES mask), and the normal random numbers and the pages with them. The
+// code glibc 2.36 picks for exp, tanh, sin, cos and pow has no such instruction (objdump of the
+// functions libmvec.so.1 resolves them to).
+extern "C" {
+double Sleef_cinz_logd1_u10purec(double x);
+double Sleef_cinz_log10d1_u10purec(double x);
+}
 
 namespace ag {
 
@@ -129,8 +143,8 @@ void sigmoid(const double* x, double* y, size_t n) { two_at_a_time(sigmoid_pair,
 
 // ----- one number (kernels.hpp) --------------------------------------------------------------
 // Run with and without GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-AVX512F,-AVX512DQ,-FMA,-FMA4 (glibc
-// then takes the code of a CPU without them), they gave the same bits in the ranges kernels.hpp
-// gives: log, log10, sin and cos on 2 million numbers each; sin and cos on 200,000 numbers at
+// then takes the code of a CPU without them), glibc's vector functions gave the same bits in the
+// ranges kernels.hpp gives: sin and cos on 2 million numbers each, and on 200,000 numbers at
 // each power of two up to 2^40, which differed from 2^23 on; pow on 290,000 pairs, which
 // differed once |y log2 x| passed 1000. The test fast_test.cpp [kernels] holds them to 4 ulp.
 namespace portable {
@@ -138,18 +152,16 @@ namespace portable {
 namespace {
 double first_lane(__m128d v) { return _mm_cvtsd_f64(v); }
 }  // namespace
-double log(double x) { return first_lane(_ZGVbN2v_log(_mm_set1_pd(x))); }
-double log10(double x) { return first_lane(_ZGVbN2v_log10(_mm_set1_pd(x))); }
 double sin(double x) { return first_lane(_ZGVbN2v_sin(_mm_set1_pd(x))); }
 double cos(double x) { return first_lane(_ZGVbN2v_cos(_mm_set1_pd(x))); }
 double pow(double x, double y) { return first_lane(_ZGVbN2vv_pow(_mm_set1_pd(x), _mm_set1_pd(y))); }
 #else
-double log(double x) { return std::log(x); }
-double log10(double x) { return std::log10(x); }
 double sin(double x) { return std::sin(x); }
 double cos(double x) { return std::cos(x); }
 double pow(double x, double y) { return std::pow(x, y); }
 #endif
+double log(double x) { return Sleef_cinz_logd1_u10purec(x); }
+double log10(double x) { return Sleef_cinz_log10d1_u10purec(x); }
 double exp(double x) {
   const double pair[2] = {x, x};
   double y[2];

@@ -58,14 +58,15 @@ class PortableKernelsGuard {
   bool before_;
 };
 
-// One number at a time through glibc's vector math library in its SSE form (the register's
-// other lane holds a copy): the same bits on every x86-64 CPU with SSE4.1, within 4 ulp of the
-// std:: function of the same name (glibc's scalar functions are closer: use these where the
-// numbers must be the same everywhere, not where each last bit matters). Outside these ranges
-// glibc hands the number to its scalar function, which is the CPU's own again: log, a positive
-// number; pow, x > 0 with the result between 2^-1000 and 2^1000; sin and cos, |x| < 2^23.
-// Measured here, a number takes 4-25 ns: sin, cos and log10 as fast as glibc's scalar functions
-// or faster, log 1.3x and pow 1.8x as long.
+// One number at a time, the same bits on every x86-64 CPU with SSE4.1, within 4 ulp of the std::
+// function of the same name (use these where the numbers must be the same everywhere, not where
+// each last bit matters). exp, pow, sin and cos go through glibc's vector math library in its
+// SSE form (the register's other lane holds a copy); outside these ranges glibc hands the number
+// to its scalar function, which is the CPU's own again: pow, x > 0 with the result between
+// 2^-1000 and 2^1000; sin and cos, |x| < 2^23. Measured here, such a number takes 4-25 ns: sin
+// and cos as fast as glibc's scalar functions or faster, pow 1.8x as long. log and log10 are
+// SLEEF's deterministic ones (about 25-30 ns), on every x86-64 CPU and every x86-64 machine:
+// glibc's vector log starts from an estimate whose bits each processor chooses (fast/kernels.cpp).
 namespace portable {
 double exp(double x);  // every x (fast/kernels.cpp)
 double log(double x);
