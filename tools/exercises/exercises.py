@@ -176,6 +176,7 @@ def sha(*texts):
 class Builder:
     def __init__(self, tree, build_dir, jobs):
         self.tree, self.dir, self.jobs = tree.resolve(), build_dir.resolve(), jobs
+        self.link_dir = self.dir / "tests" / "exercises"  # where CMake links the grader
         self.configure()
         # The grader's translation units, as CMake builds them: rel -> (directory, command).
         self.commands = {}
@@ -209,13 +210,12 @@ class Builder:
         """The objects CMake links the grader from: its own, and every object of each of the
         project's static libraries on its link line (the engine, io, nn: whatever CMake says the
         grader needs, so that a library added there is added here too)."""
-        link_dir = self.dir / "tests" / "exercises"
         objects = set()
         for token in shlex.split(self.link_line().read_text()):
             if token.endswith(".o"):
-                objects.add((link_dir / token).resolve())
+                objects.add((self.link_dir / token).resolve())
             elif re.search(r"libtapegrad_\w+\.a$", token):
-                library = (link_dir / token).resolve()
+                library = (self.link_dir / token).resolve()
                 for archive in library.parent.glob("CMakeFiles/*.dir/link.txt"):
                     words = shlex.split(archive.read_text())
                     if library.name in words:  # `ar qc libtapegrad_nn.a CMakeFiles/nn.dir/...o`
@@ -224,7 +224,7 @@ class Builder:
         return objects
 
     def link_line(self):
-        return self.dir / "tests" / "exercises" / "CMakeFiles/exercise_grader.dir/link.txt"
+        return self.link_dir / "CMakeFiles/exercise_grader.dir/link.txt"
 
     def configure(self):
         flags = f"-O0 -include {self.tree}/tools/exercises/not_written.hpp"
@@ -286,7 +286,6 @@ class Builder:
     def link(self, objects, name):
         """The grader from these objects, as CMake would link it (its link.txt, with the static
         libraries replaced by their objects)."""
-        link_dir = self.dir / "tests" / "exercises"
         tokens = shlex.split(self.link_line().read_text())
         exe = self.dir / "bin" / name
         cmd, skip, placed = [], False, False
@@ -303,7 +302,7 @@ class Builder:
                     placed = True
             else:
                 cmd.append(token)
-        subprocess.run(cmd, cwd=link_dir, check=True)
+        subprocess.run(cmd, cwd=self.link_dir, check=True)
         return exe
 
 
