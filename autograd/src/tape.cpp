@@ -409,7 +409,9 @@ void Tape::merge_leaf_gradients() {
     if (grad.empty()) {
       grad = std::move(row.grad);
     } else {
-      for (size_t j = 0; j < grad.size(); ++j) grad[j] += row.grad[j];
+      double* sum = grad.data();  // (by pointer: Buffer's [] reads its pointer again each time)
+      const double* share = row.grad.data();
+      for (size_t j = 0; j < grad.size(); ++j) sum[j] += share[j];
     }
     row.grad.clear();
   }
@@ -417,9 +419,9 @@ void Tape::merge_leaf_gradients() {
 
 // The pass itself: seed the root's gradient, then the one reverse loop.
 void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions options) {
-  Buffer& root_grad = *grad_buffer(root);  // (a parameter as the root: its row)
-  if (root_grad.empty()) root_grad = Buffer(seed.size(), 0.0);
-  for (size_t j = 0; j < seed.size(); ++j) root_grad[j] += seed[j];
+  // d root / d root = 1 (or the gradient backward() was given). Nothing has reached the root
+  // yet: op results start a pass without a gradient, and so does a parameter's row.
+  *grad_buffer(root) = seed;  // (a parameter as the root: its row)
   if (options.record_edge_grads) {
     edge_grad_norm_.assign(inputs_.size(), -1.0);
   } else {
@@ -495,8 +497,7 @@ void Tape::check_unchanged(uint32_t i) const {
   }
 }
 
-// ----- Tensor::backward finds its tape by id
-// ------------------------------------------------------
+// ----- Tensor::backward finds its tape by id -----------------------------------------------------
 static Tape& tape_of(const Tensor& t) {
   detail::check_defined("backward", t);
   const uint64_t id = where_recorded(t.impl()).tape;

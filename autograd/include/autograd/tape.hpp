@@ -6,7 +6,7 @@
 // output's gradient with 1 and walks the list once, from the root back to the start. This is
 // the loop of Tape::reverse_loop (tape.cpp), line for line:
 //
-//     root.grad += seed                                 // d root / d root = 1
+//     root.grad = seed                                  // d root / d root = 1
 //     for (i = root + 1; i-- > 0;) {                    // root, root - 1, ..., 0
 //       const Node& n = nodes[i];
 //       if (n is a leaf, or no gradient reached it) continue;
