@@ -125,25 +125,31 @@ int first_dead_layer(const Net& net, const std::vector<double>& x, double slope)
 // The same (bias-free) net on the tape (common/deep_mlp.hpp), each layer in its own scope
 // "net/layer<l>", with a linear read-out `out = v . h_L + c` and loss = out. Returns ||dL/dW_1||,
 // and draws the folded view.
+//
+// Laid out as nn::Linear lays out a batch, [examples, units]: the one input x is a row [1, in]
+// and each layer computes h W^T. The picture's marks read the first axis as the examples, so with
+// one example they say how many units are off *here* ("sparsity 100%"), never that a unit is
+// dead: one input cannot tell (docs/graphs.md, "Marks"). Laid out as columns [in, 1], the N units
+// would pass for N examples of one unit, and a layer off at x = 1 would be drawn "dead".
 double gradient_at_layer1(const Net& net, const std::vector<double>& x, double slope,
                           const std::string& svg, const std::string& title) {
   ag::Tape tape;
   std::vector<Tensor> weights;
   auto layer = [&](int l, const Tensor& h) {
-    const int64_t fan_in = h.size(0);
+    const int64_t fan_in = h.size(1);
     Tensor w = ag::tensor(net.W[static_cast<size_t>(l - 1)], {net.width, fan_in}, true)
                    .set_name(fmt::format("W{}", l));
     weights.push_back(w);
-    return ag::matmul(w, h);  // [N, in] @ [in, 1] -> [N, 1]
+    return ag::matmul(h, ag::transpose(w));  // [1, in] @ [in, N] -> [1, N]
   };
   auto activation = [&](const Tensor& z) {
     return slope == 0.0 ? ag::relu(z) : ag::leaky_relu(z, slope);
   };
-  const Tensor column = ag::tensor(x, {static_cast<int64_t>(x.size()), 1});  // [in, 1]
-  const tut::DeepPass pass = tut::deep_forward("net", static_cast<int>(net.W.size()), column, layer,
+  const Tensor row = ag::tensor(x, {1, static_cast<int64_t>(x.size())});  // [1, in]: one example
+  const tut::DeepPass pass = tut::deep_forward("net", static_cast<int>(net.W.size()), row, layer,
                                                activation);
-  Tensor readout = ag::ones({1, net.width});
-  Tensor out = ag::matmul(readout, pass.out) + 0.5;  // [1, 1]: a constant 0.5 when the net is dead
+  Tensor readout = ag::ones({net.width, 1});
+  Tensor out = ag::matmul(pass.out, readout) + 0.5;  // [1, 1]: a constant 0.5 when the net is dead
   ag::BackwardOptions options;
   options.record_edge_grads = true;
   tape.backward(out, options);
