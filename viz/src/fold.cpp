@@ -579,7 +579,7 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
   }
   if (options.legend) {
     add_legend(root, options, fmt::format("square: {}", flow_quantity_label(quantity)),
-               EdgeLegend::none);
+               EdgeLegend::none, LegendMarks::squares);
   }
   return graph;
 }
