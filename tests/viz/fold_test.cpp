@@ -170,6 +170,35 @@ TEST_CASE("every flow picture and text names the gradient it shows", "[viz][fold
   CHECK(leaving.attr("g0", "label").find("grad leaving ") != std::string::npos);
 }
 
+TEST_CASE("entries built from |dL/dh_t| say so, and the strip's legend with them", "[viz][fold]") {
+  // Tutorials 09 and 11 measure |dL/dh_t| themselves (an LSTM's h_t without its c_t) and build
+  // the entries by hand. Left at the default quantity, their legend said "|dL/d output|", which
+  // for an LSTM step counts c_t too: one label for two quantities.
+  std::vector<viz::FlowEntry> flow;
+  for (int t = 0; t < 4; ++t) {
+    flow.push_back({.scope = fmt::format("t={}", t),
+                    .norm = std::pow(10.0, -t),
+                    .has_gradient = true,
+                    .quantity = viz::FlowQuantity::hidden_state});
+  }
+  Parsed strip(viz::render_flow_data(flow, viz::Format::dot));
+  const std::string legend = strip.attr("legend", "label");
+  CHECK(legend.find("square: |dL/dh_t| of each step") != std::string::npos);
+  CHECK(legend.find("dL/d output") == std::string::npos);
+  CHECK(viz::flow_bars(flow).find("|dL/dh_t| of each step") != std::string::npos);
+  CHECK(viz::flow_csv(flow).find(",dL/dh_t\n") != std::string::npos);
+
+  // Nothing in a tape says which output of a scope is h_t: asked to measure it, viz refuses.
+  Tape tape;
+  Tensor loss = ex::tanh_rnn(3, 2);
+  tape.backward(loss, kEdges);
+  CHECK_THROWS_WITH(viz::gradient_flow(tape, 2, viz::FlowQuantity::hidden_state),
+                    Catch::Contains("FlowQuantity::hidden_state"));
+  CHECK_THROWS_AS(viz::to_dot(tape, {.view = viz::View::folded,
+                                     .flow_quantity = viz::FlowQuantity::hidden_state}),
+                  viz::VizError);
+}
+
 TEST_CASE("gradient_flow before backward: no gradient anywhere", "[viz][fold]") {
   Tape tape;
   ex::tanh_rnn(3, 2);

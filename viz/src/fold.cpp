@@ -189,6 +189,11 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options, FlowQu
     case FlowQuantity::activation: measure_activation(tape, result); break;
     case FlowQuantity::parameters: measure_parameters(tape, result); break;
     case FlowQuantity::leaving: measure_leaving(tape, result); break;
+    case FlowQuantity::hidden_state:
+      throw VizError(
+          "viz: a scope does not say which of its outputs is the hidden state h_t, so "
+          "FlowQuantity::hidden_state cannot be measured from the tape: read h_t's gradient "
+          "yourself and build the FlowEntry values with {.quantity = FlowQuantity::hidden_state}");
   }
   return result;
 }
@@ -217,6 +222,9 @@ QuantityNames names_of(FlowQuantity quantity) {
     case FlowQuantity::leaving:
       return {"|gradient leaving| each scope (to earlier ones and to parameters)", "grad leaving",
               "gradient leaving"};
+    case FlowQuantity::hidden_state:
+      return {"|dL/dh_t| of each step (the hidden state h_t alone, not an LSTM's c_t)", "dL/dh",
+              "dL/dh_t"};
   }
   return {"", "", ""};
 }
