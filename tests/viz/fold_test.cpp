@@ -278,6 +278,51 @@ TEST_CASE("folded view: edge widths are what flowed along them, whichever gradie
   CHECK(dot.find("edge widths off") != std::string::npos);
 }
 
+TEST_CASE("folded view: an edge that carried nothing is dashed, one from a constant says why",
+          "[viz][fold]") {
+  // As in the full view: "dashed: nothing flowed" (docs/graphs.md). The folded view once drew a
+  // zero-gradient edge solid at the minimum width, like one carrying 1e-9, and called the edges
+  // from a constant "not recorded" after a pass that recorded every edge.
+  Tape tape;
+  // A constant computed outside every scope (a constant joins the tape where it is first used).
+  Tensor x = tensor({1.0, 2.0, 3.0}, {3}) * 2.0;
+  Tensor w = tensor({0.5, -1.0, 2.0}, {3}).requires_grad_();
+  Tensor v = tensor({1.0, 1.0, 1.0}, {3}).requires_grad_();
+  Tensor h, y;
+  {
+    ScopeGuard a("a");
+    h = tanh(x * w);
+  }
+  {
+    ScopeGuard b("b");
+    y = relu(h * v - 10.0);  // off everywhere: exactly 0 flows back into h
+  }
+  Tensor loss = sum(y);
+  tape.backward(loss, kEdges);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
+  auto edge_attr = [&](const std::string& from, const std::string& to, const char* key) {
+    Agedge_t* e = agedge(p.graph(), p.node(from), p.node(to), nullptr, 0);
+    REQUIRE(e != nullptr);
+    const char* value = agget(e, const_cast<char*>(key));
+    return std::string(value != nullptr ? value : "");
+  };
+  REQUIRE(p.has_node("g0"));
+  REQUIRE(p.has_node("g1"));
+  CHECK(edge_attr("g0", "g1", "style") == "dashed");
+  CHECK(edge_attr("g0", "g1", "tooltip").find("|grad| along these edges 0") != std::string::npos);
+  // The loss's gradient reaches y (ones): that edge is solid.
+  const std::string loss_box = fmt::format("n{}", loss.impl().node);
+  CHECK(edge_attr("g1", loss_box, "style").empty());
+  // The constant x: grey, not dashed (no gradient is expected there), and the tooltip says why.
+  const std::string x_box = fmt::format("n{}", x.impl().node);
+  CHECK(edge_attr(x_box, "g0", "style").empty());
+  CHECK(edge_attr(x_box, "g0", "color") == "#bbbbbb");
+  CHECK(edge_attr(x_box, "g0", "tooltip").find("a constant takes no gradient") !=
+        std::string::npos);
+  const std::string dot = viz::to_dot(tape, {.view = viz::View::folded});
+  CHECK(dot.find("not recorded") == std::string::npos);
+}
+
 TEST_CASE("folded view: a long chain wraps into rows of Options::columns", "[viz][fold]") {
   Tape tape;
   Tensor loss = ex::tanh_rnn(12, 2);

@@ -392,12 +392,17 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   }
 
   // Edges between boxes: all tape edges from one unit to another become one edge, whose width
-  // is the norm of everything that flowed back along them, sqrt(sum |g_e|^2).
+  // is the norm of everything that flowed back along them, sqrt(sum |g_e|^2). As in the full
+  // view, an edge along which nothing flowed (exactly 0, or no gradient at all) is dashed, and
+  // one that starts at constants only is grey: a constant takes no gradient, so there is none
+  // along it to record.
   struct Link {
     size_t from, to;
     double sq = 0.0;
-    bool recorded = false;
+    bool flowed = false;              // some gradient (perhaps 0) was recorded along its edges
+    bool from_constants_only = true;  // every one of its edges starts at a constant
   };
+  const bool recorded = tape.edge_grads_recorded();
   std::vector<Link> links;
   std::unordered_map<uint64_t, size_t> link_index;
   for (size_t i = 0; i < tape.size(); ++i) {
@@ -411,10 +416,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       if (added) links.push_back(Link{from, to});
       // An edge's width is what flowed along it whenever the pass recorded that, whichever
       // gradient the boxes show (the legend says so from the same tape.edge_grads_recorded()).
-      const double norm = tape.edge_grads_recorded() ? tape.edge_grad_norm(i, k) : -1.0;
+      Link& link = links[it->second];
+      link.from_constants_only = link.from_constants_only &&
+                                 !tape.node(inputs[k]).out->requires_grad;
+      const double norm = recorded ? tape.edge_grad_norm(i, k) : -1.0;
       if (norm >= 0.0 || std::isnan(norm)) {
-        links[it->second].sq += norm * norm;
-        links[it->second].recorded = true;
+        link.sq += norm * norm;
+        link.flowed = true;
       }
     }
   }
@@ -429,7 +437,8 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   struct Fan {
     std::vector<size_t> links;  // indices into `links`, in order
     double sq = 0.0;
-    bool recorded = false;
+    bool flowed = false;
+    bool from_constants_only = true;
   };
   struct FanKey {
     size_t outside;     // the unit outside the cluster
@@ -459,7 +468,8 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     Fan& fan = fans[*key];
     fan.links.push_back(k);
     fan.sq += links[k].sq;
-    fan.recorded = fan.recorded || links[k].recorded;
+    fan.flowed = fan.flowed || links[k].flowed;
+    fan.from_constants_only = fan.from_constants_only && links[k].from_constants_only;
   }
   std::map<std::pair<Agraph_t*, bool>, int> fans_at;  // fans of 2+ boxes per cluster and way
   for (size_t k = 0; k < links.size(); ++k) {
@@ -483,15 +493,24 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       if (k != drawn) continue;
     }
     Agedge_t* e = add_edge(root, box[link.from], box[link.to]);
-    const bool recorded = fan != nullptr ? fan->recorded : link.recorded;
-    const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
+    const bool flowed = fan != nullptr ? fan->flowed : link.flowed;
+    const bool constants = fan != nullptr ? fan->from_constants_only : link.from_constants_only;
+    const double norm = !flowed ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
     set(e, "penwidth", num(edge_penwidth(norm, options)));
+    // What flowed along it, in words: the tooltip's end, for a single edge and for a fan.
+    const std::string along = !recorded   ? "edge gradients not recorded"
+                              : constants ? "from constants only: a constant takes no gradient"
+                              : !flowed   ? "no gradient flowed along these edges"
+                                          : "|grad| along these edges " + sci(norm);
     // Every edge says what it joins (else a browser shows Graphviz's own handles, "g3->g4").
-    set(e, "tooltip",
-        fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
-                    recorded ? "|grad| along these edges " + sci(norm)
-                             : "edge gradients not recorded"));
-    if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
+    set(e, "tooltip", fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to), along));
+    if (recorded && !constants) {
+      if (!std::isfinite(norm) && flowed) {
+        set(e, "color", "#d62728");
+      } else if (norm <= 0.0) {
+        set(e, "style", "dashed");  // nothing (or exactly zero) flowed back along these edges
+      }
+    }
     if (fan != nullptr) {
       // xlabel: placed after the layout, so the words take no room from the boxes.
       const std::string boxes = fmt::format("{} {} boxes", key->into ? "to" : "from",
@@ -502,9 +521,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       const std::string cluster = agnameof(key->cluster) + std::strlen("cluster_");
       set(e, "tooltip",
           fmt::format("{} {} {} boxes of {}: {}", unit_name(key->outside),
-                      key->into ? "to" : "from", fan->links.size(), cluster,
-                      recorded ? "|grad| along these edges " + sci(norm)
-                               : "edge gradients not recorded"));
+                      key->into ? "to" : "from", fan->links.size(), cluster, along));
     }
     // Wrapped rows are held in place by the invisible edges; an edge from one row to a later
     // one of the same cluster would pull its ends together and scramble the order.
@@ -516,9 +533,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     // Parameters in grey. (Their edges may set the layout: a weight that every step uses is
     // one fan edge, so the parameters simply come first, as the inputs do.)
     if (with_parameters[link.from]) set(e, "color", "#9e9e9e");
-    if (link.from >= group_count && !tape.node(link.from - group_count).out->requires_grad) {
-      set(e, "color", "#bbbbbb");
-    }
+    if (constants) set(e, "color", "#bbbbbb");
   }
   if (options.legend) {
     add_legend(root, options,
