@@ -543,6 +543,10 @@ TEST_CASE("folded view: weights prepared from parameters alone are drawn with th
     CHECK(std::string(agget(e, const_cast<char*>("lhead"))) == "cluster_lstm");
   }
   CHECK(out_edges == 1);
+  // It is coloured by its gradient, and says the number the colour encodes, in its label and
+  // its tooltip (it once had the colour alone).
+  CHECK(p.attr(prepared_box, "label").find("dL/d out ") != std::string::npos);
+  CHECK(p.attr(prepared_box, "tooltip").find("dL/d output ") != std::string::npos);
   // The whole picture lays out with it (lhead needs compound=true).
   CHECK(viz::render_data(tape, viz::Format::svg, shown).find("to 6 boxes") != std::string::npos);
 }

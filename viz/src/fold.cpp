@@ -257,8 +257,20 @@ namespace ag::viz::detail {
 
 // ----- the folded view ---------------------------------------------------------------------------
 namespace {
+// The number a box's fill encodes, in words: for its label ("dL/d out 0.25", "no gradient") and
+// for its tooltip ("dL/d output 0.25", "no gradient reached it"). Every coloured box says it.
+std::string box_grad_text(const GradSummary& g, FlowQuantity quantity) {
+  if (g.state == GradState::no_gradient) return "no gradient";
+  return fmt::format("{} {}", names_of(quantity).box,
+                     g.state == GradState::zero ? "0" : sci(g.norm));
+}
+std::string tooltip_grad_text(const GradSummary& g, FlowQuantity quantity) {
+  if (g.state == GradState::no_gradient) return "no gradient reached it";
+  return fmt::format("{} {}", names_of(quantity).csv, sci(g.norm));
+}
+
 // A group computed from parameters alone, drawn beside them: its whole scope as the name (it
-// sits outside the clusters), and what it is.
+// sits outside the clusters), what it is, and the number its colour encodes.
 void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& grouping, long gi,
                            const Options& options) {
   const Group& group = grouping.groups[gi];
@@ -267,13 +279,15 @@ void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& groupi
   set(n, "tooltip",
       group_tooltip(tape, grouping.group_of, gi,
                     fmt::format("scope '{}': {} nodes computed from parameters "
-                                "only, once, before the boxes that use them",
-                                group.scope, group.node_count)));
+                                "only, once, before the boxes that use them; {}",
+                                group.scope, group.node_count,
+                                tooltip_grad_text(g, options.flow_quantity))));
   set_html(n, "label",
            fmt::format(R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)"
                        "<TR><TD><B>{}</B></TD></TR><TR><TD>from parameters only</TD></TR>"
-                       "<TR><TD>{} nodes</TD></TR></TABLE>",
-                       html_escape(group.scope), group.node_count));
+                       "<TR><TD>{} nodes</TD></TR><TR><TD>{}</TD></TR></TABLE>",
+                       html_escape(group.scope), group.node_count,
+                       box_grad_text(g, options.flow_quantity)));
 }
 }  // namespace
 
@@ -367,20 +381,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
         group_tooltip(tape, grouping.group_of, gi,
                       fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}", group.scope,
                                   group.first_node, group.node_count,
-                                  g.state == GradState::no_gradient
-                                      ? "no gradient reached it"
-                                      : names_of(options.flow_quantity).csv + std::string(" ") +
-                                            sci(g.norm))));
+                                  tooltip_grad_text(g, options.flow_quantity))));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
-    const std::string what = names_of(options.flow_quantity).box;
-    std::string grad = g.state == GradState::no_gradient ? "no gradient"
-                       : g.state == GradState::zero      ? what + " 0"
-                                                         : what + " " + sci(g.norm);
     std::string rows = fmt::format(
         "<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
         "<TR><TD>{}</TD></TR>",
-        html_escape(name), group.node_count, grad);
+        html_escape(name), group.node_count, box_grad_text(g, options.flow_quantity));
     std::vector<Mark> marks;
     if (!group.windows.empty()) marks.push_back({group.windows, false});
     for (Mark& m : off_marks(OffKind::squashing, group.squashing)) marks.push_back(std::move(m));
