@@ -99,8 +99,10 @@ std::vector<Tensor> run_lstm(const ag::nn::LSTMCell& cell, const std::vector<Ten
   return hs;
 }
 
-// Numbers as gradient-flow entries, so viz draws them (strip, bars, sparkline) like the flow of a
-// tape: entry k is named "<prefix><k>".
+// |dL/dh_t| per step as gradient-flow entries, so viz draws them (strip, bars, sparkline) like
+// the flow of a tape: entry k is named "<prefix><k>". They say they hold the hidden state's
+// gradient alone (FlowQuantity::hidden_state): viz's default, |dL/d output|, would count an
+// LSTM's c_t too, and the legend would name that.
 std::vector<ag::viz::FlowEntry> as_flow(const std::vector<double>& norms,
                                         const std::string& prefix) {
   std::vector<ag::viz::FlowEntry> flow;
@@ -110,7 +112,8 @@ std::vector<ag::viz::FlowEntry> as_flow(const std::vector<double>& norms,
                     .node_count = 0,
                     .norm = norms[k],
                     .has_gradient = true,
-                    .from_edges = false});
+                    .from_edges = false,
+                    .quantity = ag::viz::FlowQuantity::hidden_state});
   }
   return flow;
 }

@@ -480,7 +480,8 @@ int main(int argc, char** argv) {
     t.value("closed_relu", 100 * first.init[kRelu].seen.closed, "{:.0f}%");
     t.value("closed_half_open", 100 * first.init[kHalfOpen].seen.closed, "{:.0f}%");
   }
-  // The strips: |dL/dh_t| at every t, one square per step, for the first seed.
+  // The strips: |dL/dh_t| at every t, one square per step, for the first seed. The entries say
+  // so (FlowQuantity::hidden_state), and the legend with them: h_t alone, without c_t.
   {
     const ag::viz::Options scale;  // the default scale, 1e-8 to 1e2, shared by every picture
     for (size_t k = 0; k < variants.size(); ++k) {
@@ -492,7 +493,8 @@ int main(int argc, char** argv) {
                          .node_count = 0,
                          .norm = flow[s],
                          .has_gradient = true,
-                         .from_edges = false});
+                         .from_edges = false,
+                         .quantity = ag::viz::FlowQuantity::hidden_state});
       }
       ag::viz::Options options = scale;
       options.title = fmt::format("{}: |dL/dh_t| at initialisation", variants[k].label);

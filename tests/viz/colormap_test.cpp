@@ -129,6 +129,45 @@ TEST_CASE("the legend lists every decade of the scale and the special marks", "[
   CHECK(legend_html(o, "x", EdgeLegend::none).find("edge") == std::string::npos);
 }
 
+TEST_CASE("the legend's end cells are the end colours, labelled with the scale's ends",
+          "[viz][colormap]") {
+  // With ends between two powers of ten, the end cells once showed "<=1e-7" and ">=1e1" in the
+  // colours of 1e-7 and 1e1, not those of everything beyond the ends.
+  const viz::Options o{.log10_min = -7.5, .log10_max = 1.5};
+  const std::string html = legend_html(o, "node fill", EdgeLegend::recorded);
+  CHECK(html.find(fmt::format(R"(BGCOLOR="{}"><FONT COLOR="#ffffff">&le;1e-7.5<)", viridis(0.0))) !=
+        std::string::npos);
+  CHECK(html.find(fmt::format(R"(BGCOLOR="{}"><FONT COLOR="#000000">&ge;1e1.5<)", viridis(1.0))) !=
+        std::string::npos);
+  for (int p = -7; p <= 1; ++p) {  // the whole decades between the ends, each in its colour
+    INFO("decade 1e" << p);
+    const double t = scale_position(std::pow(10.0, p), o);
+    CHECK(html.find(fmt::format(R"(BGCOLOR="{}"><FONT COLOR="{}">1e{}<)", viridis(t),
+                                t < 0.55 ? "#ffffff" : "#000000", p)) != std::string::npos);
+  }
+  // Whole-number ends: the same cells as before, every decade once.
+  const std::string standard = legend_html(viz::Options{}, "node fill", EdgeLegend::recorded);
+  CHECK(standard.find("&le;1e-8<") != std::string::npos);
+  CHECK(standard.find("&ge;1e2<") != std::string::npos);
+}
+
+TEST_CASE("a strip's legend lists only the marks a square can show", "[viz][colormap]") {
+  const viz::Options o;
+  const std::string boxes = legend_html(o, "x", EdgeLegend::recorded, LegendMarks::boxes);
+  CHECK(boxes.find("(dashed)") != std::string::npos);
+  CHECK(boxes.find("(dotted)") != std::string::npos);
+  CHECK(boxes.find("constant") != std::string::npos);
+  const std::string squares = legend_html(o, "x", EdgeLegend::none, LegendMarks::squares);
+  for (const char* mark : {"exactly 0", "NaN / Inf", "no gradient"}) {
+    INFO(mark);
+    CHECK(squares.find(mark) != std::string::npos);
+  }
+  for (const char* border : {"(dashed)", "(dotted)", "constant"}) {
+    INFO(border);
+    CHECK(squares.find(border) == std::string::npos);
+  }
+}
+
 TEST_CASE("the legend states its scale and carries no judgement words", "[viz][colormap]") {
   const viz::Options o;
   const std::string html = legend_html(o, "node fill", EdgeLegend::recorded);

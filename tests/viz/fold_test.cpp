@@ -170,6 +170,35 @@ TEST_CASE("every flow picture and text names the gradient it shows", "[viz][fold
   CHECK(leaving.attr("g0", "label").find("grad leaving ") != std::string::npos);
 }
 
+TEST_CASE("entries built from |dL/dh_t| say so, and the strip's legend with them", "[viz][fold]") {
+  // Tutorials 09 and 11 measure |dL/dh_t| themselves (an LSTM's h_t without its c_t) and build
+  // the entries by hand. Left at the default quantity, their legend said "|dL/d output|", which
+  // for an LSTM step counts c_t too: one label for two quantities.
+  std::vector<viz::FlowEntry> flow;
+  for (int t = 0; t < 4; ++t) {
+    flow.push_back({.scope = fmt::format("t={}", t),
+                    .norm = std::pow(10.0, -t),
+                    .has_gradient = true,
+                    .quantity = viz::FlowQuantity::hidden_state});
+  }
+  Parsed strip(viz::render_flow_data(flow, viz::Format::dot));
+  const std::string legend = strip.attr("legend", "label");
+  CHECK(legend.find("square: |dL/dh_t| of each step") != std::string::npos);
+  CHECK(legend.find("dL/d output") == std::string::npos);
+  CHECK(viz::flow_bars(flow).find("|dL/dh_t| of each step") != std::string::npos);
+  CHECK(viz::flow_csv(flow).find(",dL/dh_t\n") != std::string::npos);
+
+  // Nothing in a tape says which output of a scope is h_t: asked to measure it, viz refuses.
+  Tape tape;
+  Tensor loss = ex::tanh_rnn(3, 2);
+  tape.backward(loss, kEdges);
+  CHECK_THROWS_WITH(viz::gradient_flow(tape, 2, viz::FlowQuantity::hidden_state),
+                    Catch::Contains("FlowQuantity::hidden_state"));
+  CHECK_THROWS_AS(viz::to_dot(tape, {.view = viz::View::folded,
+                                     .flow_quantity = viz::FlowQuantity::hidden_state}),
+                  viz::VizError);
+}
+
 TEST_CASE("gradient_flow before backward: no gradient anywhere", "[viz][fold]") {
   Tape tape;
   ex::tanh_rnn(3, 2);
@@ -247,6 +276,51 @@ TEST_CASE("folded view: edge widths are what flowed along them, whichever gradie
   const std::string dot = viz::to_dot(unrecorded, {.view = viz::View::folded});
   CHECK(dot.find("edge gradients not recorded") != std::string::npos);
   CHECK(dot.find("edge widths off") != std::string::npos);
+}
+
+TEST_CASE("folded view: an edge that carried nothing is dashed, one from a constant says why",
+          "[viz][fold]") {
+  // As in the full view: "dashed: nothing flowed" (docs/graphs.md). The folded view once drew a
+  // zero-gradient edge solid at the minimum width, like one carrying 1e-9, and called the edges
+  // from a constant "not recorded" after a pass that recorded every edge.
+  Tape tape;
+  // A constant computed outside every scope (a constant joins the tape where it is first used).
+  Tensor x = tensor({1.0, 2.0, 3.0}, {3}) * 2.0;
+  Tensor w = tensor({0.5, -1.0, 2.0}, {3}).requires_grad_();
+  Tensor v = tensor({1.0, 1.0, 1.0}, {3}).requires_grad_();
+  Tensor h, y;
+  {
+    ScopeGuard a("a");
+    h = tanh(x * w);
+  }
+  {
+    ScopeGuard b("b");
+    y = relu(h * v - 10.0);  // off everywhere: exactly 0 flows back into h
+  }
+  Tensor loss = sum(y);
+  tape.backward(loss, kEdges);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded}));
+  auto edge_attr = [&](const std::string& from, const std::string& to, const char* key) {
+    Agedge_t* e = agedge(p.graph(), p.node(from), p.node(to), nullptr, 0);
+    REQUIRE(e != nullptr);
+    const char* value = agget(e, const_cast<char*>(key));
+    return std::string(value != nullptr ? value : "");
+  };
+  REQUIRE(p.has_node("g0"));
+  REQUIRE(p.has_node("g1"));
+  CHECK(edge_attr("g0", "g1", "style") == "dashed");
+  CHECK(edge_attr("g0", "g1", "tooltip").find("|grad| along these edges 0") != std::string::npos);
+  // The loss's gradient reaches y (ones): that edge is solid.
+  const std::string loss_box = fmt::format("n{}", loss.impl().node);
+  CHECK(edge_attr("g1", loss_box, "style").empty());
+  // The constant x: grey, not dashed (no gradient is expected there), and the tooltip says why.
+  const std::string x_box = fmt::format("n{}", x.impl().node);
+  CHECK(edge_attr(x_box, "g0", "style").empty());
+  CHECK(edge_attr(x_box, "g0", "color") == "#bbbbbb");
+  CHECK(edge_attr(x_box, "g0", "tooltip").find("a constant takes no gradient") !=
+        std::string::npos);
+  const std::string dot = viz::to_dot(tape, {.view = viz::View::folded});
+  CHECK(dot.find("not recorded") == std::string::npos);
 }
 
 TEST_CASE("folded view: a long chain wraps into rows of Options::columns", "[viz][fold]") {
@@ -469,6 +543,10 @@ TEST_CASE("folded view: weights prepared from parameters alone are drawn with th
     CHECK(std::string(agget(e, const_cast<char*>("lhead"))) == "cluster_lstm");
   }
   CHECK(out_edges == 1);
+  // It is coloured by its gradient, and says the number the colour encodes, in its label and
+  // its tooltip (it once had the colour alone).
+  CHECK(p.attr(prepared_box, "label").find("dL/d out ") != std::string::npos);
+  CHECK(p.attr(prepared_box, "tooltip").find("dL/d output ") != std::string::npos);
   // The whole picture lays out with it (lhead needs compound=true).
   CHECK(viz::render_data(tape, viz::Format::svg, shown).find("to 6 boxes") != std::string::npos);
 }

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "internal.hpp"
 
@@ -131,27 +132,48 @@ std::string scale_text(const Options& options) {
                      defaults.log10_min, defaults.log10_max);
 }
 
-std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges) {
-  const int lo = static_cast<int>(std::ceil(options.log10_min));
-  const int hi = static_cast<int>(std::floor(options.log10_max));
-  const int cells = std::max(hi - lo + 1, 1);
+std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges,
+                        LegendMarks shapes) {
+  // The cells: the scale's two ends, each labelled with its own value ("&le;1e-7.5") and painted
+  // with the end colour every norm beyond it takes, and every whole power of ten between them.
+  // (With whole-number ends, as by default, that is simply every decade from end to end.)
+  std::vector<double> powers{options.log10_min};
+  for (double p = std::floor(options.log10_min) + 1; p < options.log10_max; ++p) {
+    powers.push_back(p);
+  }
+  powers.push_back(options.log10_max);
+  const int cells = static_cast<int>(powers.size());
   std::string decades;
-  for (int p = lo; p <= std::max(hi, lo); ++p) {
-    const double t = scale_position(std::pow(10.0, p), options);
-    const std::string prefix = p == lo ? "&le;" : p == hi ? "&ge;" : "";
-    decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{}</FONT></TD>)",
-                           viridis(t), t < 0.55 ? "#ffffff" : "#000000", prefix, p);
+  for (size_t k = 0; k < powers.size(); ++k) {
+    const bool first = k == 0, end = k + 1 == powers.size();
+    const double t = first ? 0.0 : end ? 1.0 : scale_position(std::pow(10.0, powers[k]), options);
+    const std::string prefix = first ? "&le;" : end ? "&ge;" : "";
+    decades += fmt::format(R"(<TD WIDTH="38" BGCOLOR="{}"><FONT COLOR="{}">{}1e{:g}</FONT></TD>)",
+                           viridis(t), t < 0.55 ? "#ffffff" : "#000000", prefix, powers[k]);
   }
 
-  // The special marks share the row: four cells spread over the decades' columns.
-  const int q = std::max(cells / 4, 1);
-  const int last = std::max(cells - 3 * q, 1);
-  const std::string marks = fmt::format(
-      R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0 (dashed)</TD>)"
-      R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
-      R"(<TD COLSPAN="{0}" BGCOLOR="#ffffff">no gradient (dotted)</TD>)"
-      R"(<TD COLSPAN="{1}" BGCOLOR="{4}"><FONT COLOR="#888888">constant</FONT></TD>)",
-      q, last, kZeroFill, kNonfiniteFill, kConstantFill);
+  // The special marks share the row, spread over the decades' columns. A box draws each with a
+  // border of its own (node_look) and can be a constant; a strip's square has one plain border
+  // and is never a constant, so its legend names only what a square can show.
+  std::string marks;
+  if (shapes == LegendMarks::boxes) {
+    const int q = std::max(cells / 4, 1);
+    const int last = std::max(cells - 3 * q, 1);
+    marks = fmt::format(
+        R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0 (dashed)</TD>)"
+        R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
+        R"(<TD COLSPAN="{0}" BGCOLOR="#ffffff">no gradient (dotted)</TD>)"
+        R"(<TD COLSPAN="{1}" BGCOLOR="{4}"><FONT COLOR="#888888">constant</FONT></TD>)",
+        q, last, kZeroFill, kNonfiniteFill, kConstantFill);
+  } else {
+    const int q = std::max(cells / 3, 1);
+    const int last = std::max(cells - 2 * q, 1);
+    marks = fmt::format(
+        R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0</TD>)"
+        R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
+        R"(<TD COLSPAN="{1}" BGCOLOR="#ffffff">no gradient</TD>)",
+        q, last, kZeroFill, kNonfiniteFill);
+  }
   std::string edge_row;
   if (edges == EdgeLegend::recorded) {
     edge_row = "edge width: |grad| that flowed along the edge (same log scale)";

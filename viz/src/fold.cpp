@@ -189,6 +189,11 @@ Grouping group_nodes(const Tape& tape, int depth, const Options& options, FlowQu
     case FlowQuantity::activation: measure_activation(tape, result); break;
     case FlowQuantity::parameters: measure_parameters(tape, result); break;
     case FlowQuantity::leaving: measure_leaving(tape, result); break;
+    case FlowQuantity::hidden_state:
+      throw VizError(
+          "viz: a scope does not say which of its outputs is the hidden state h_t, so "
+          "FlowQuantity::hidden_state cannot be measured from the tape: read h_t's gradient "
+          "yourself and build the FlowEntry values with {.quantity = FlowQuantity::hidden_state}");
   }
   return result;
 }
@@ -217,6 +222,9 @@ QuantityNames names_of(FlowQuantity quantity) {
     case FlowQuantity::leaving:
       return {"|gradient leaving| each scope (to earlier ones and to parameters)", "grad leaving",
               "gradient leaving"};
+    case FlowQuantity::hidden_state:
+      return {"|dL/dh_t| of each step (the hidden state h_t alone, not an LSTM's c_t)", "dL/dh",
+              "dL/dh_t"};
   }
   return {"", "", ""};
 }
@@ -249,8 +257,20 @@ namespace ag::viz::detail {
 
 // ----- the folded view ---------------------------------------------------------------------------
 namespace {
+// The number a box's fill encodes, in words: for its label ("dL/d out 0.25", "no gradient") and
+// for its tooltip ("dL/d output 0.25", "no gradient reached it"). Every coloured box says it.
+std::string box_grad_text(const GradSummary& g, FlowQuantity quantity) {
+  if (g.state == GradState::no_gradient) return "no gradient";
+  return fmt::format("{} {}", names_of(quantity).box,
+                     g.state == GradState::zero ? "0" : sci(g.norm));
+}
+std::string tooltip_grad_text(const GradSummary& g, FlowQuantity quantity) {
+  if (g.state == GradState::no_gradient) return "no gradient reached it";
+  return fmt::format("{} {}", names_of(quantity).csv, sci(g.norm));
+}
+
 // A group computed from parameters alone, drawn beside them: its whole scope as the name (it
-// sits outside the clusters), and what it is.
+// sits outside the clusters), what it is, and the number its colour encodes.
 void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& grouping, long gi,
                            const Options& options) {
   const Group& group = grouping.groups[gi];
@@ -259,13 +279,15 @@ void style_parameter_group(Agnode_t* n, const Tape& tape, const Grouping& groupi
   set(n, "tooltip",
       group_tooltip(tape, grouping.group_of, gi,
                     fmt::format("scope '{}': {} nodes computed from parameters "
-                                "only, once, before the boxes that use them",
-                                group.scope, group.node_count)));
+                                "only, once, before the boxes that use them; {}",
+                                group.scope, group.node_count,
+                                tooltip_grad_text(g, options.flow_quantity))));
   set_html(n, "label",
            fmt::format(R"(<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">)"
                        "<TR><TD><B>{}</B></TD></TR><TR><TD>from parameters only</TD></TR>"
-                       "<TR><TD>{} nodes</TD></TR></TABLE>",
-                       html_escape(group.scope), group.node_count));
+                       "<TR><TD>{} nodes</TD></TR><TR><TD>{}</TD></TR></TABLE>",
+                       html_escape(group.scope), group.node_count,
+                       box_grad_text(g, options.flow_quantity)));
 }
 }  // namespace
 
@@ -359,20 +381,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
         group_tooltip(tape, grouping.group_of, gi,
                       fmt::format("scope '{}': tape nodes #{}..., {} nodes; {}", group.scope,
                                   group.first_node, group.node_count,
-                                  g.state == GradState::no_gradient
-                                      ? "no gradient reached it"
-                                      : names_of(options.flow_quantity).csv + std::string(" ") +
-                                            sci(g.norm))));
+                                  tooltip_grad_text(g, options.flow_quantity))));
 
     const std::string name = options.cluster_scopes ? last_component(group.scope) : group.scope;
-    const std::string what = names_of(options.flow_quantity).box;
-    std::string grad = g.state == GradState::no_gradient ? "no gradient"
-                       : g.state == GradState::zero      ? what + " 0"
-                                                         : what + " " + sci(g.norm);
     std::string rows = fmt::format(
         "<TR><TD><B>{}</B></TD></TR><TR><TD>{} nodes</TD></TR>"
         "<TR><TD>{}</TD></TR>",
-        html_escape(name), group.node_count, grad);
+        html_escape(name), group.node_count, box_grad_text(g, options.flow_quantity));
     std::vector<Mark> marks;
     if (!group.windows.empty()) marks.push_back({group.windows, false});
     for (Mark& m : off_marks(OffKind::squashing, group.squashing)) marks.push_back(std::move(m));
@@ -384,12 +399,17 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   }
 
   // Edges between boxes: all tape edges from one unit to another become one edge, whose width
-  // is the norm of everything that flowed back along them, sqrt(sum |g_e|^2).
+  // is the norm of everything that flowed back along them, sqrt(sum |g_e|^2). As in the full
+  // view, an edge along which nothing flowed (exactly 0, or no gradient at all) is dashed, and
+  // one that starts at constants only is grey: a constant takes no gradient, so there is none
+  // along it to record.
   struct Link {
     size_t from, to;
     double sq = 0.0;
-    bool recorded = false;
+    bool flowed = false;              // some gradient (perhaps 0) was recorded along its edges
+    bool from_constants_only = true;  // every one of its edges starts at a constant
   };
+  const bool recorded = tape.edge_grads_recorded();
   std::vector<Link> links;
   std::unordered_map<uint64_t, size_t> link_index;
   for (size_t i = 0; i < tape.size(); ++i) {
@@ -403,10 +423,13 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       if (added) links.push_back(Link{from, to});
       // An edge's width is what flowed along it whenever the pass recorded that, whichever
       // gradient the boxes show (the legend says so from the same tape.edge_grads_recorded()).
-      const double norm = tape.edge_grads_recorded() ? tape.edge_grad_norm(i, k) : -1.0;
+      Link& link = links[it->second];
+      link.from_constants_only = link.from_constants_only &&
+                                 !tape.node(inputs[k]).out->requires_grad;
+      const double norm = recorded ? tape.edge_grad_norm(i, k) : -1.0;
       if (norm >= 0.0 || std::isnan(norm)) {
-        links[it->second].sq += norm * norm;
-        links[it->second].recorded = true;
+        link.sq += norm * norm;
+        link.flowed = true;
       }
     }
   }
@@ -421,7 +444,8 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
   struct Fan {
     std::vector<size_t> links;  // indices into `links`, in order
     double sq = 0.0;
-    bool recorded = false;
+    bool flowed = false;
+    bool from_constants_only = true;
   };
   struct FanKey {
     size_t outside;     // the unit outside the cluster
@@ -451,7 +475,8 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     Fan& fan = fans[*key];
     fan.links.push_back(k);
     fan.sq += links[k].sq;
-    fan.recorded = fan.recorded || links[k].recorded;
+    fan.flowed = fan.flowed || links[k].flowed;
+    fan.from_constants_only = fan.from_constants_only && links[k].from_constants_only;
   }
   std::map<std::pair<Agraph_t*, bool>, int> fans_at;  // fans of 2+ boxes per cluster and way
   for (size_t k = 0; k < links.size(); ++k) {
@@ -475,15 +500,24 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       if (k != drawn) continue;
     }
     Agedge_t* e = add_edge(root, box[link.from], box[link.to]);
-    const bool recorded = fan != nullptr ? fan->recorded : link.recorded;
-    const double norm = !recorded ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
+    const bool flowed = fan != nullptr ? fan->flowed : link.flowed;
+    const bool constants = fan != nullptr ? fan->from_constants_only : link.from_constants_only;
+    const double norm = !flowed ? -1.0 : std::sqrt(fan != nullptr ? fan->sq : link.sq);
     set(e, "penwidth", num(edge_penwidth(norm, options)));
+    // What flowed along it, in words: the tooltip's end, for a single edge and for a fan.
+    const std::string along = !recorded   ? "edge gradients not recorded"
+                              : constants ? "from constants only: a constant takes no gradient"
+                              : !flowed   ? "no gradient flowed along these edges"
+                                          : "|grad| along these edges " + sci(norm);
     // Every edge says what it joins (else a browser shows Graphviz's own handles, "g3->g4").
-    set(e, "tooltip",
-        fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to),
-                    recorded ? "|grad| along these edges " + sci(norm)
-                             : "edge gradients not recorded"));
-    if (recorded && !std::isfinite(norm)) set(e, "color", "#d62728");
+    set(e, "tooltip", fmt::format("{} -> {}: {}", unit_name(link.from), unit_name(link.to), along));
+    if (recorded && !constants) {
+      if (!std::isfinite(norm) && flowed) {
+        set(e, "color", "#d62728");
+      } else if (norm <= 0.0) {
+        set(e, "style", "dashed");  // nothing (or exactly zero) flowed back along these edges
+      }
+    }
     if (fan != nullptr) {
       // xlabel: placed after the layout, so the words take no room from the boxes.
       const std::string boxes = fmt::format("{} {} boxes", key->into ? "to" : "from",
@@ -494,9 +528,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
       const std::string cluster = agnameof(key->cluster) + std::strlen("cluster_");
       set(e, "tooltip",
           fmt::format("{} {} {} boxes of {}: {}", unit_name(key->outside),
-                      key->into ? "to" : "from", fan->links.size(), cluster,
-                      recorded ? "|grad| along these edges " + sci(norm)
-                               : "edge gradients not recorded"));
+                      key->into ? "to" : "from", fan->links.size(), cluster, along));
     }
     // Wrapped rows are held in place by the invisible edges; an edge from one row to a later
     // one of the same cluster would pull its ends together and scramble the order.
@@ -508,9 +540,7 @@ GraphPtr build_folded(const Tape& tape, const Options& options) {
     // Parameters in grey. (Their edges may set the layout: a weight that every step uses is
     // one fan edge, so the parameters simply come first, as the inputs do.)
     if (with_parameters[link.from]) set(e, "color", "#9e9e9e");
-    if (link.from >= group_count && !tape.node(link.from - group_count).out->requires_grad) {
-      set(e, "color", "#bbbbbb");
-    }
+    if (constants) set(e, "color", "#bbbbbb");
   }
   if (options.legend) {
     add_legend(root, options,
@@ -579,7 +609,7 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
   }
   if (options.legend) {
     add_legend(root, options, fmt::format("square: {}", flow_quantity_label(quantity)),
-               EdgeLegend::none);
+               EdgeLegend::none, LegendMarks::squares);
   }
   return graph;
 }

@@ -219,14 +219,14 @@ Agraph_t* Clusters::get(const std::string& scope) {
 }
 
 void add_legend(Agraph_t* g, const Options& options, std::string_view fill_meaning,
-                EdgeLegend edges) {
+                EdgeLegend edges, LegendMarks shapes) {
   Agnode_t* n = add_node(g, "legend");
   // The SVG's <g id=...>: how the docs test tells the default scale from another one.
   set(n, "id", default_scale(options) ? "legend_scale_default" : "legend_scale_custom");
   set(n, "shape", "plaintext");
   set(n, "margin", "0");
   set(n, "fontsize", "9");
-  set_html(n, "label", legend_html(options, fill_meaning, edges));
+  set_html(n, "label", legend_html(options, fill_meaning, edges, shapes));
 }
 
 void add_note(Agraph_t* g, const std::string& text) {

@@ -69,12 +69,18 @@ enum class EdgeLegend {
   none,          // the picture has no such edges (the strip)
 };
 
+// Which special marks the legend lists: those a box can show, each with its border ("exactly 0
+// (dashed)", "no gradient (dotted)", "constant"), or those a strip's square can (no borders of
+// their own, and never a constant).
+enum class LegendMarks { boxes, squares };
+
 // Whether the Options use the default colour scale (Options{}.log10_min / log10_max).
 bool default_scale(const Options& options);
 // "scale 1e-8 to 1e2 (the default: ...)", or the same saying it is not the default.
 std::string scale_text(const Options& options);
 // The legend as an HTML-like label. `fill_meaning` says what the fill of a box measures.
-std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges);
+std::string legend_html(const Options& options, std::string_view fill_meaning, EdgeLegend edges,
+                        LegendMarks shapes = LegendMarks::boxes);
 
 // ----- small formatting helpers ----------------------------------------------------------------
 
@@ -119,7 +125,7 @@ class Clusters {
 
 // A node with the legend, named "legend".
 void add_legend(Agraph_t* g, const Options& options, std::string_view fill_meaning,
-                EdgeLegend edges);
+                EdgeLegend edges, LegendMarks shapes = LegendMarks::boxes);
 // A lone note node (named "note"), for pictures with nothing else to show.
 void add_note(Agraph_t* g, const std::string& text);
 

@@ -105,6 +105,13 @@ enum class FlowQuantity {
   // recorded edges, the gradient at the nodes those edges enter). What earlier versions drew; it
   // mixes the parameter gradients in, so a vanishing activation gradient can hide behind them.
   leaving,
+  // |dL/dh_t|: the gradient at a recurrent network's hidden state h_t alone; for an LSTM, without
+  // the cell state c_t that `activation` counts with it. A scope does not say which of its
+  // outputs is h_t, so nothing here measures this: a program that read h_t's gradient itself
+  // states it on the FlowEntry values it builds ({.quantity = FlowQuantity::hidden_state}), and
+  // the strip, the bars and the CSV then name it. gradient_flow and the folded view throw
+  // VizError for it.
+  hidden_state,
 };
 
 // Every field is checked by the calls that take Options (render, render_data, to_dot, the flow
@@ -157,8 +164,9 @@ struct Options {
   // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
   int columns = 25;
   // Folded view: which gradient fills a scope's box (see FlowQuantity); the box says which
-  // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."). The strip and the bars take it
-  // from their entries, and use this only when there are none.
+  // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."); not hidden_state, which a box
+  // cannot measure (VizError). The strip and the bars take it from their entries, and use this
+  // only when there are none.
   FlowQuantity flow_quantity = FlowQuantity::activation;
 };
 
@@ -191,7 +199,8 @@ std::string to_dot(const Tape& tape, const Options& options = {});
 //
 // For each scope at `depth` (in the order the tape first entered it), the norm of one gradient,
 // chosen by `quantity`: by default |dL/d output|, the gradient at the values the scope hands on
-// (see FlowQuantity for the three and how each is measured).
+// (see FlowQuantity for each and how it is measured). A program may also build the entries
+// itself from numbers it measured (|dL/dh_t| per step); `quantity` must then say what they are.
 struct FlowEntry {
   std::string scope;          // "lstm/t=3"
   size_t first_node = 0;      // tape index of its first node
@@ -202,7 +211,8 @@ struct FlowEntry {
   FlowQuantity quantity = FlowQuantity::activation;  // which gradient `norm` is
 };
 
-// Throws VizError if depth < 1, or for FlowQuantity::parameters without recorded edge gradients.
+// Throws VizError if depth < 1, for FlowQuantity::parameters without recorded edge gradients,
+// or for FlowQuantity::hidden_state (which only the program that made h_t can measure).
 std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth = 2,
                                      FlowQuantity quantity = FlowQuantity::activation);
 
@@ -216,7 +226,7 @@ std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = 
 // The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
 // "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
-// gradient); quantity is "dL/d output", "dL/d parameters" or "gradient leaving".
+// gradient); quantity is "dL/d output", "dL/d parameters", "gradient leaving" or "dL/dh_t".
 std::string flow_csv(std::span<const FlowEntry> flow);
 // The strip as a picture: a row of squares sized and coloured by log10 norm, wrapped every
 // Options::columns, with the legend.
