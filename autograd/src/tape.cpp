@@ -409,9 +409,7 @@ void Tape::merge_leaf_gradients() {
     if (grad.empty()) {
       grad = std::move(row.grad);
     } else {
-      double* sum = grad.data();  // (by pointer: Buffer's [] reads its pointer again each time)
-      const double* share = row.grad.data();
-      for (size_t j = 0; j < grad.size(); ++j) sum[j] += share[j];
+      grad += row.grad;
     }
     row.grad.clear();
   }

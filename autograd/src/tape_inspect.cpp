@@ -59,7 +59,7 @@ void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& s
     if (flowed.empty()) {
       flowed = std::move(earlier);
     } else {
-      for (size_t j = 0; j < flowed.size(); ++j) flowed[j] += earlier[j];
+      flowed += earlier;
     }
   }
 }

@@ -108,6 +108,11 @@ TEST_CASE("a Buffer of every size behaves as a std::vector<double>", "[fast][buf
     CHECK(std::vector<double>(assigned.span().begin(), assigned.span().end()) == v);
     Buffer zeros(n);
     CHECK(std::vector<double>(zeros.span().begin(), zeros.span().end()) == std::vector<double>(n));
+    Buffer sum(n, 0.25);
+    sum += b;  // as a loop of v[i] += w[i] over two vectors
+    std::vector<double> expected(n, 0.25);
+    for (size_t i = 0; i < n; ++i) expected[i] += v[i];
+    CHECK(std::vector<double>(sum.span().begin(), sum.span().end()) == expected);
     assigned.clear();
     CHECK(assigned.empty());
   }

@@ -64,6 +64,16 @@ class Buffer {  // NOLINT(cppcoreguidelines-special-member-functions): see opera
     if (size_ > 1) release();
     size_ = 0;
   }
+  // Adds other (of the same size) into these numbers, element by element. Through pointers, not
+  // []: a store through [] may overwrite the data pointer as far as the compiler knows (the
+  // pointer shares a union with a number), so `a[j] += b[j]` would read it again every time and
+  // never be vectorised.
+  Buffer& operator+=(const Buffer& other) {
+    double* sum = data();
+    const double* add = other.data();
+    for (size_t j = 0; j < size_; ++j) sum[j] += add[j];
+    return *this;
+  }
 
  private:
   void allocate();                    // a heap array of size_ numbers; only when size_ > 1
