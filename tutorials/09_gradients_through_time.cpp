@@ -313,15 +313,9 @@ int main(int argc, char** argv) {
                       .has_gradient = true,
                       .from_edges = false});
     }
-    // flow_bars heads its bars with the gradient its entries hold; these hold a ratio of two
-    // gradients, so the table's first line is one that says so, in the same columns.
-    std::string text = ag::viz::flow_bars(bars, scale, 40);
-    size_t name_width = 5;  // as flow_bars pads the names
-    for (const Network& net : nets) name_width = std::max(name_width, net.label.size());
-    text = fmt::format(
-               "{:<{}}  |dL/dh_0| / |dL/dh_{}|: log10 from {:g} (no bar) to {:g} (full bar)\n",
-               "scope", name_width, T - 1, scale.log10_min, scale.log10_max) +
-           text.substr(text.find('\n') + 1);
+    // The bars hold a ratio of two gradients, not a gradient: their first line says so.
+    std::string text = ag::viz::flow_bars(bars, scale, 40,
+                                          fmt::format("|dL/dh_0| / |dL/dh_{}|", T - 1));
     // (The concept pages quote this seed's numbers: vanishing-and-exploding.md, the-lstm.md.)
     const char* keys[] = {"tanh", "lstm0", "lstm1", "irnn"};
     for (size_t k = 0; k < nets.size(); ++k) {

@@ -373,6 +373,11 @@ TEST_CASE("flow_bars: one line per scope, longer bars for larger gradients", "[v
   CHECK(text[4].find("NaN") != std::string::npos);
   CHECK(text[5].find("no gradient") != std::string::npos);
   CHECK(viz::flow_sparkline(flow) == "▁▅_!·");
+  // What the bars hold, where it is not a gradient the entries' quantity names: the given label.
+  const auto ratios = lines(viz::flow_bars(flow, {}, 20, "|dL/dh_0| / |dL/dh_9|"));
+  CHECK(ratios[0].starts_with("scope   |dL/dh_0| / |dL/dh_9|: log10 from -8 (no bar)"));
+  CHECK(ratios[0].find("output") == std::string::npos);
+  CHECK(std::vector(ratios.begin() + 1, ratios.end()) == std::vector(text.begin() + 1, text.end()));
 }
 
 TEST_CASE("flow_csv: a header and one row per scope, quoted where needed", "[viz][fold]") {

@@ -629,7 +629,8 @@ std::string value_text(const FlowEntry& e) {
 }
 }  // namespace
 
-std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, int width) {
+std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, int width,
+                      std::string_view label) {
   detail::validate(options);
   // Eighth blocks: a bar of 8 * width steps, the last character partly filled.
   static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
@@ -637,9 +638,9 @@ std::string flow_bars(std::span<const FlowEntry> flow, const Options& options, i
   size_t name_width = 5;
   for (const FlowEntry& e : flow) name_width = std::max(name_width, e.scope.size());
   const FlowQuantity quantity = flow.empty() ? options.flow_quantity : flow.front().quantity;
+  if (label.empty()) label = flow_quantity_label(quantity);
   std::string out = fmt::format("{:<{}}  {}: log10 from {:g} (no bar) to {:g} (full bar)\n",
-                                "scope", name_width, flow_quantity_label(quantity),
-                                options.log10_min, options.log10_max);
+                                "scope", name_width, label, options.log10_min, options.log10_max);
   for (const FlowEntry& e : flow) {
     int steps = 0;
     std::string bar;

@@ -222,7 +222,11 @@ std::string_view flow_quantity_label(FlowQuantity quantity);
 // A horizontal bar per entry, its length log10 of the norm on the Options' scale, drawn with
 // Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal:
 //     lstm/t=0  ███████████████▍          2.1e-02
-std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {}, int width = 40);
+// The first line names what the bars hold: the entries' quantity (flow_quantity_label), or
+// `label` where they hold something else a program measured (tutorial 09's bars are ratios of two
+// gradients, "|dL/dh_0| / |dL/dh_99|").
+std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {}, int width = 40,
+                      std::string_view label = {});
 // The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
 // "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
