@@ -8,6 +8,7 @@
 //   pages fill  docs/performance.md  docs/performance/results.json
 //   pages compare docs/img/viz_fold_bench.json build/pages/viz_fold_bench/results.json
 //   pages replicate build/pages/10_x/results.json build/pages/replication/10_x/results.json
+//   pages citing .
 //   pages --version
 //
 // RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
@@ -22,10 +23,15 @@
 // (pages.hpp, "replication").
 // compare checks a fresh run against committed results with no page of their own (a program that
 // pages cite, such as viz_fold_bench): every difference check 2 would report, nothing about pages.
+// citing lists, one a line and relative to the repository ROOT, the pages outside docs/tutorials/
+// that cite a tutorial's (or the gallery's) results: the README and the pages of docs/ with a
+// marker "NN_name/..." (pages.hpp, cites_results). `./run pages` fills them after the tutorial
+// pages, and CTest checks them (tests/tools/pages_filled.cmake): one rule for both.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 #include <io/atomic_file.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -103,6 +109,24 @@ class Committed {
   std::map<std::string, pages::Json> loaded_;
 };
 
+// The pages `pages citing ROOT` lists, sorted.
+std::vector<std::string> citing_pages(const fs::path& root) {
+  std::vector<fs::path> candidates = {root / "README.md"};
+  for (const auto& entry : fs::recursive_directory_iterator(root / "docs")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".md") {
+      candidates.push_back(entry.path());
+    }
+  }
+  std::vector<std::string> out;
+  for (const fs::path& page : candidates) {
+    const std::string relative = page.lexically_relative(root).generic_string();
+    if (relative.starts_with("docs/tutorials/")) continue;  // filled from their own results
+    if (pages::cites_results(read(page))) out.push_back(relative);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +135,15 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", ag::version_line("pages"));
     return 0;
   }
+  if (command == "citing" && argc == 3) {
+    try {
+      for (const std::string& page : citing_pages(argv[2])) fmt::print("{}\n", page);
+      return 0;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "pages: {}\n", e.what());
+      return 1;
+    }
+  }
   if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)) ||
         ((command == "compare" || command == "replicate") && argc == 4))) {
     fmt::print(stderr,
@@ -118,7 +151,8 @@ int main(int argc, char** argv) {
                "       pages check PAGE.md RESULTS_DIR[:DIR...] | RESULTS.json "
                "[FRESH_DIR | FRESH.json]\n"
                "       pages compare COMMITTED.json FRESH.json\n"
-               "       pages replicate RESULTS.json REPLICATION.json\n");
+               "       pages replicate RESULTS.json REPLICATION.json\n"
+               "       pages citing ROOT\n");
     return 2;
   }
   try {

@@ -129,6 +129,20 @@ inline Marker parse_marker(std::string_view what) {
   return m;
 }
 
+// Whether a page has a marker that cites another program's results ("value NN_name/KEY", "table
+// viz_gallery/mlp_flow"): a concept page, the README. `pages citing` lists those pages, for
+// `./run pages` to fill and for CTest to check (tests/tools/pages_filled.cmake).
+inline bool cites_results(std::string_view page) {
+  static constexpr std::string_view kOpen = "<!-- results: ", kEnd = " -->";
+  for (size_t at = page.find(kOpen); at != std::string_view::npos; at = page.find(kOpen, at)) {
+    at += kOpen.size();
+    const size_t end = page.find(kEnd, at);
+    if (end == std::string_view::npos) return false;
+    if (!parse_marker(page.substr(at, end - at)).tutorial.empty()) return true;
+  }
+  return false;
+}
+
 // ----- comparing numbers and texts -----------------------------------------------------------
 
 enum class Kind { exact, trained, timing };

@@ -1,9 +1,10 @@
 # pages_filled.cmake — every page the committed results fill is exactly what they fill it with:
 # the thirteen tutorial pages, and every other page of docs/ and the README that cites a
-# tutorial's results ("<!-- results: value NN_name/KEY -->"). The same check `./run pages --check`
-# makes after its fresh runs (CI's pages stage, twenty minutes in), made here in a second from the
-# committed results alone, so that a marker broken by an edit (its comment wrapped across lines,
-# its closing comment lost) or a number changed by hand between markers fails `ctest` at once.
+# tutorial's results ("<!-- results: value NN_name/KEY -->"; `pages citing` lists them, for
+# `./run pages` too). The same check `./run pages --check` makes after its fresh runs (CI's pages
+# stage, twenty minutes in), made here in a second from the committed results alone, so that a
+# marker broken by an edit (its comment wrapped across lines, its closing comment lost) or a
+# number changed by hand between markers fails `ctest` at once.
 #   cmake -DPAGES=build/tools/pages -DSOURCE_DIR=. -P tests/tools/pages_filled.cmake
 # (docs/performance.md is filled from its own results by benchmarks/compare_peers.py and checked
 # by docs.performance_page.)
@@ -13,16 +14,15 @@ if(NOT PAGES OR NOT SOURCE_DIR)
 endif()
 set(sources ${SOURCE_DIR}/docs/tutorials/results:${SOURCE_DIR}/docs/img)
 file(GLOB pages ${SOURCE_DIR}/docs/tutorials/[0-9][0-9]_*.md)
-file(GLOB_RECURSE others ${SOURCE_DIR}/docs/*.md)
-list(APPEND others ${SOURCE_DIR}/README.md)
-list(SORT others)
-foreach(page IN LISTS others)
-  if(page MATCHES "/docs/tutorials/")
-    continue()
-  endif()
-  file(STRINGS ${page} cites REGEX "<!-- results: [a-z]+ [A-Za-z0-9_]+/")
-  if(cites)
-    list(APPEND pages ${page})
+execute_process(COMMAND ${PAGES} citing ${SOURCE_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE citing
+                ERROR_VARIABLE error)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pages citing ${SOURCE_DIR} failed: ${error}")
+endif()
+string(REPLACE "\n" ";" citing "${citing}")
+foreach(page IN LISTS citing)
+  if(page)
+    list(APPEND pages ${SOURCE_DIR}/${page})
   endif()
 endforeach()
 list(LENGTH pages count)

@@ -401,6 +401,20 @@ TEST_CASE("a page cites another tutorial's results with a NN_name/ prefix") {
                     Catch::Contains("cites 09_other"));
 }
 
+TEST_CASE("a page cites results when one of its markers names another program's") {
+  CHECK(
+      pages::cites_results("prose <!-- results: value ratio --><!-- /results --> and "
+                           "<!-- results: value 09_other/ratio -->3.1e-20<!-- /results -->"));
+  CHECK(pages::cites_results("<!-- results: run 09_other/ --><!-- /results -->"));
+  CHECK(pages::cites_results("<!-- results: table viz_gallery/mlp_flow -->\n<!-- /results -->"));
+  // Its own results only (a tutorial page, docs/performance.md), or no marker: it does not.
+  CHECK_FALSE(pages::cites_results("<!-- results: value ratio -->0.158<!-- /results -->"));
+  CHECK_FALSE(pages::cites_results("<!-- results: claims -->\n<!-- /results -->"));
+  CHECK_FALSE(pages::cites_results("a page with a / and no marker"));
+  // A slash after the marker's end is not the marker's.
+  CHECK_FALSE(pages::cites_results("<!-- results: value ratio --> 1/2 <!-- /results -->"));
+}
+
 TEST_CASE("a fresh run agrees when verdicts match and numbers are within their kind's tolerance") {
   const pages::Json committed = results_with("REPRODUCED", 5, "MSE 0.094");
   CHECK(pages::compare(committed, committed).empty());
