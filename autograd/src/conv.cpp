@@ -42,6 +42,10 @@ Geometry window_geometry(const char* op, const Shape& shape, Windows windows,
   check(stride, 1, "stride");
   check(padding, 0, "padding");
   check(dilation, 1, "dilation");
+  if (padding.h > kMaxNumel || padding.w > kMaxNumel) {  // so that the padded size below fits
+    throw ValueError(
+        fmt::format("{}: padding must be at most 2^56, got {}", op, size_str(padding, one_d)));
+  }
   Geometry g{};
   g.batch = shape[0];
   g.channels = shape[1];
@@ -52,21 +56,33 @@ Geometry window_geometry(const char* op, const Shape& shape, Windows windows,
   g.stride_h = stride.h, g.stride_w = stride.w;
   g.padding_h = padding.h, g.padding_w = padding.w;
   g.dilation_h = dilation.h, g.dilation_w = dilation.w;
-  // The span a window covers (with its gaps), and how many times it fits in the padded input.
-  const int64_t span_h = dilation.h * (kernel.h - 1) + 1, span_w = dilation.w * (kernel.w - 1) + 1;
+  // The span a window covers (with its gaps), dilation * (kernel - 1) + 1, and how many times it
+  // fits in the padded input. Whether it fits is asked by dividing, not multiplying: a dilation
+  // or kernel near 2^63 would wrap the product around and pass for a small window.
   const int64_t padded_h = g.height + 2 * padding.h, padded_w = g.width + 2 * padding.w;
-  if (span_h > padded_h || span_w > padded_w) {
+  const auto fits = [](int64_t kernel_size, int64_t dilation_size, int64_t padded) {
+    return padded >= 1 && kernel_size - 1 <= (padded - 1) / dilation_size;
+  };
+  if (!fits(kernel.h, dilation.h, padded_h) || !fits(kernel.w, dilation.w, padded_w)) {
+    const auto span = [](int64_t kernel_size, int64_t dilation_size) {
+      int64_t s = 0;
+      return __builtin_mul_overflow(dilation_size, kernel_size - 1, &s) || s == INT64_MAX
+                 ? std::string("more than 2^63")
+                 : fmt::format("{}", s + 1);
+    };
+    const std::string spans = one_d ? span(kernel.w, dilation.w)
+                                    : fmt::format("[{}, {}]", span(kernel.h, dilation.h),
+                                                  span(kernel.w, dilation.w));
     const std::string spanning = dilation.h == 1 && dilation.w == 1
                                      ? ""
-                                     : fmt::format(" (spanning {} with dilation {})",
-                                                   size_str({span_h, span_w}, one_d),
+                                     : fmt::format(" (spanning {} with dilation {})", spans,
                                                    size_str(dilation, one_d));
     throw ShapeError(fmt::format("{}: the window {}{} does not fit in the input {} padded by {}",
                                  op, size_str(kernel, one_d), spanning, shape_str(shape),
                                  size_str(padding, one_d)));
   }
-  g.out_h = (padded_h - span_h) / stride.h + 1;
-  g.out_w = (padded_w - span_w) / stride.w + 1;
+  g.out_h = (padded_h - (dilation.h * (kernel.h - 1) + 1)) / stride.h + 1;
+  g.out_w = (padded_w - (dilation.w * (kernel.w - 1) + 1)) / stride.w + 1;
   return g;
 }
 

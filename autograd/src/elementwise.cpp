@@ -351,6 +351,14 @@ namespace {
 Tensor& in_place(const char* op, Tensor& a, const Tensor& b,
                  Tensor (*f)(const Tensor&, const Tensor&)) {
   detail::check_defined(op, a);
+  detail::check_defined(op, b);
+  // b broadcasts to a's shape, never a to b's: a keeps its shape, recorded or not (as in PyTorch).
+  // Checked before f runs, so that a refused op leaves no node on the tape.
+  const Shape shape = detail::broadcast_shapes(op, a.shape(), b.shape());
+  if (shape != a.shape()) {
+    throw ShapeError(fmt::format("{}: the result has shape {}, which does not fit in a of shape {}",
+                                 op, shape_str(shape), shape_str(a.shape())));
+  }
   if (Tape::current() != nullptr) {
     if (a.is_leaf() && a.requires_grad()) {
       throw TapeError(fmt::format(
@@ -361,12 +369,9 @@ Tensor& in_place(const char* op, Tensor& a, const Tensor& b,
     }
     return a = f(a, b);
   }
-  const Tensor result = f(a, b);  // not recorded: nothing is
-  if (result.shape() != a.shape()) {
-    throw ShapeError(fmt::format("{}: the result has shape {}, which does not fit in a of shape {}",
-                                 op, shape_str(result.shape()), shape_str(a.shape())));
-  }
-  std::ranges::copy(result.data(), a.mutable_data().begin());  // mutable_data counts a change
+  // Not recorded (nothing is), and written into a's own numbers: mutable_data counts a change.
+  const Tensor result = f(a, b);
+  std::ranges::copy(result.data(), a.mutable_data().begin());
   // A constant that took numbers computed from parameters with no tape carries no graph either;
   // a parameter stays a parameter (its numbers are what an optimizer made them).
   if (!a.requires_grad()) a.impl().made_without_tape |= result.impl().made_without_tape;

@@ -41,17 +41,39 @@ double Generator::next_normal(double mean, double stddev) {
   return mean + stddev * r * portable::cos(angle);
 }
 
+// Bounds that make no sense would fill a tensor with NaN, or with numbers outside what was asked,
+// without a word: refused, as PyTorch refuses them (its uniform_ wants from <= to, both finite).
+// (Stricter than PyTorch's normal_, which lets a NaN mean or an infinite stddev through.)
+namespace {
+void check_uniform(double lo, double hi) {
+  if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi)) {
+    throw ValueError(fmt::format(
+        "uniform: needs finite bounds with lo <= hi (numbers in [lo, hi)), got lo = {}, hi = {}",
+        lo, hi));
+  }
+}
+void check_normal(double mean, double stddev) {
+  if (!(std::isfinite(mean) && std::isfinite(stddev) && stddev >= 0.0)) {
+    throw ValueError(fmt::format(
+        "normal: needs a finite mean and a finite stddev >= 0, got mean = {}, stddev = {}", mean,
+        stddev));
+  }
+}
+}  // namespace
+
 double Generator::uniform() {
   std::lock_guard lock(mutex_);
   return next_uniform();
 }
 
 double Generator::uniform(double lo, double hi) {
+  check_uniform(lo, hi);
   std::lock_guard lock(mutex_);
   return lo + (hi - lo) * next_uniform();
 }
 
 double Generator::normal(double mean, double stddev) {
+  check_normal(mean, stddev);
   std::lock_guard lock(mutex_);
   return next_normal(mean, stddev);
 }
@@ -63,11 +85,13 @@ int64_t Generator::randint(int64_t n) {
 }
 
 void Generator::fill_uniform(std::span<double> out, double lo, double hi) {
+  check_uniform(lo, hi);
   std::lock_guard lock(mutex_);
   for (double& v : out) v = lo + (hi - lo) * next_uniform();
 }
 
 void Generator::fill_normal(std::span<double> out, double mean, double stddev) {
+  check_normal(mean, stddev);
   std::lock_guard lock(mutex_);
   for (double& v : out) v = next_normal(mean, stddev);
 }

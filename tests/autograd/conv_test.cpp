@@ -287,6 +287,18 @@ TEST_CASE("conv and pool errors name the op and the shapes", "[conv][ops][errors
                     "[2, 3, 4] padded by 0");
   CHECK_THROWS_WITH(conv1d(zeros({2, 3, 5}), zeros({4, 3, 3}), {}, {.stride = -1}),
                     "conv1d: stride must be at least 1, got -1");
+  // A dilation near 2^63 once wrapped its window's span around to 1 and passed: the result read
+  // the wrapped taps (conv1d of 0..5 with five ones gave [0, 2, 4, 6, 8, 10]).
+  const Tensor ramp = arange(0.0, 6.0).reshape({1, 1, 6});
+  CHECK_THROWS_WITH(conv1d(ramp, ones({1, 1, 5}), {}, {.dilation = int64_t{1} << 62}),
+                    "conv1d: the window 5 (spanning more than 2^63 with dilation "
+                    "4611686018427387904) does not fit in the input [1, 1, 6] padded by 0");
+  CHECK_THROWS_AS(conv2d(zeros({1, 1, 4, 4}), ones({1, 1, 2, 2}), {}, {.dilation = INT64_MAX}),
+                  ShapeError);
+  CHECK_THROWS_WITH(conv2d(zeros({1, 1, 4, 4}), ones({1, 1, 1, 1}), {}, {.padding = INT64_MAX}),
+                    Contains("conv2d: padding must be at most 2^56"));
+  // A kernel of one tap spans 1 whatever the dilation, and fits.
+  CHECK(conv1d(ramp, ones({1, 1, 1}), {}, {.dilation = INT64_MAX}).to_vector() == ramp.to_vector());
 
   CHECK_THROWS_WITH(max_pool2d(x, {.kernel_size = 3, .padding = 2}),
                     "max_pool2d: padding [2, 2] must be at most half the kernel size [3, 3]");

@@ -74,6 +74,22 @@ TEST_CASE("while a tape records, a += b records the sum and moves a to it", "[ha
   CHECK(x.grad().item() == 7.0);
 }
 
+TEST_CASE("while a tape records, a result that does not fit in a is refused too", "[habits]") {
+  // It used to move a to the broadcast result: acc of shape [1] += w * 2 with w of shape [3, 1]
+  // became [3, 1], and sum(acc) counted every term three times, without a word.
+  Tape tape;
+  Tensor w = tensor({1.0, 2.0, 3.0}, {3, 1}, true);
+  Tensor acc = zeros({1});
+  const Tensor before = acc;
+  REQUIRE_THROWS_WITH(acc += w * 2.0, Contains("operator+=") && Contains("[3, 1]") &&
+                                          Contains("does not fit in a of shape [1]"));
+  Tensor total = scalar(0.0);
+  REQUIRE_THROWS_AS(total -= w, ShapeError);
+  CHECK(acc.same(before));  // a still names its own tensor, of its own shape
+  CHECK(acc.shape() == Shape{1});
+  CHECK(tape.size() == 3);  // w, the constant 2 and their product: nothing of the refused ops
+}
+
 TEST_CASE("while a tape records, a parameter refuses to change in place", "[habits]") {
   Tape tape;
   Tensor p = scalar(1.0, true);

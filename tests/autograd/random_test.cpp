@@ -106,6 +106,31 @@ TEST_CASE("random tensors have their shape and flag, and reject negative sizes",
   CHECK_THROWS_WITH(uniform({2, -2}, 0, 1, g), Catch::Contains("[2, -2]"));
 }
 
+TEST_CASE("bounds that make no sense are refused, not drawn from", "[random]") {
+  // They used to give NaN (a NaN bound or stddev) or numbers outside what was asked (lo > hi
+  // drew from [hi, lo)), without a word.
+  Generator g(5);
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  CHECK_THROWS_WITH(uniform({4}, 1.0, 0.0, g),
+                    Catch::Contains("uniform") && Catch::Contains("lo = 1, hi = 0"));
+  CHECK_THROWS_AS(uniform({2}, 0.0, nan, g), ValueError);
+  CHECK_THROWS_AS(uniform({2}, -inf, 0.0, g), ValueError);
+  CHECK_THROWS_WITH(normal({2}, 0.0, -1.0, g),
+                    Catch::Contains("normal") && Catch::Contains("stddev = -1"));
+  CHECK_THROWS_AS(normal({2}, nan, 1.0, g), ValueError);
+  CHECK_THROWS_AS(normal({2}, 0.0, inf, g), ValueError);
+  CHECK_THROWS_AS(g.uniform(2.0, 1.0), ValueError);  // one number at a time too
+  CHECK_THROWS_AS(g.normal(0.0, nan), ValueError);
+  std::vector<double> block(3);
+  CHECK_THROWS_AS(g.fill_normal(block, 0.0, -2.0), ValueError);
+  // A refused call draws nothing: the sequence goes on as if it had not been made.
+  Generator fresh(5);
+  CHECK(g.uniform() == fresh.uniform());
+  // Equal bounds and a zero stddev are fine, as in PyTorch: every number is lo, or the mean.
+  CHECK(uniform({2}, 3.0, 3.0, g).to_vector() == std::vector<double>{3.0, 3.0});
+  CHECK(normal({2}, -1.0, 0.0, g).to_vector() == std::vector<double>{-1.0, -1.0});
+}
+
 TEST_CASE("a generator's state restores its sequence, spare normal included", "[random]") {
   Generator a(42);
   a.normal();  // leaves a spare

@@ -164,11 +164,11 @@ inline Tensor operator+(double a, const Tensor& b) { return add(Tensor(a), b); }
 inline Tensor operator-(double a, const Tensor& b) { return sub(Tensor(a), b); }
 inline Tensor operator*(double a, const Tensor& b) { return mul(Tensor(a), b); }
 inline Tensor operator/(double a, const Tensor& b) { return div(Tensor(a), b); }
-// a += b, a -= b, a *= b, a /= b, as in PyTorch:
+// a += b, a -= b, a *= b, a /= b, as in PyTorch: b broadcasts to a's shape, and a result that
+// would not fit in a (a of shape [1] += b of shape [3]) is a ShapeError, recording or not.
 //  - outside recording (no Tape alive, or under NoGradGuard) a's own numbers change, and every
-//    handle to it sees it: `for (Tensor p : params) p -= lr * p.grad();` trains. b broadcasts
-//    to a's shape (a ShapeError if the result would not fit in a). A tape that read a before
-//    then refuses to run backward through it (TensorImpl::version).
+//    handle to it sees it: `for (Tensor p : params) p -= lr * p.grad();` trains. A tape that read
+//    a before then refuses to run backward through it (TensorImpl::version).
 //  - while a tape records, the result is recorded like any op and `a` moves to it (so
 //    `loss += term` builds the graph); a parameter (a leaf that requires grad) refuses with a
 //    TapeError, as PyTorch's leaves do: the graph already used its old numbers.

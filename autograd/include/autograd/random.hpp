@@ -56,9 +56,10 @@ class Generator {  // NOLINT(cppcoreguidelines-special-member-functions)
   // One number per call (each call takes the lock).
   // Uniform in [0, 1).
   double uniform();
-  // Uniform in [lo, hi).
+  // Uniform in [lo, hi) (a ValueError unless lo <= hi, both finite).
   double uniform(double lo, double hi);
-  // Normal with the given mean and standard deviation.
+  // Normal with the given mean and standard deviation (a ValueError unless both are finite and
+  // stddev >= 0). fill_* and ag::uniform / ag::normal check the same.
   double normal(double mean = 0.0, double stddev = 1.0);
   // A whole number in [0, n).
   int64_t randint(int64_t n);
