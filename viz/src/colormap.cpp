@@ -155,24 +155,31 @@ std::string legend_html(const Options& options, std::string_view fill_meaning, E
   // The special marks share the row, spread over the decades' columns. A box draws each with a
   // border of its own (node_look) and can be a constant; a strip's square has one plain border
   // and is never a constant, so its legend names only what a square can show.
-  std::string marks;
+  struct Mark {
+    std::string_view fill, text, font;  // font: the text's colour, if not the default black
+  };
+  std::vector<Mark> shown;
   if (shapes == LegendMarks::boxes) {
-    const int q = std::max(cells / 4, 1);
-    const int last = std::max(cells - 3 * q, 1);
-    marks = fmt::format(
-        R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0 (dashed)</TD>)"
-        R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
-        R"(<TD COLSPAN="{0}" BGCOLOR="#ffffff">no gradient (dotted)</TD>)"
-        R"(<TD COLSPAN="{1}" BGCOLOR="{4}"><FONT COLOR="#888888">constant</FONT></TD>)",
-        q, last, kZeroFill, kNonfiniteFill, kConstantFill);
+    shown = {{kZeroFill, "exactly 0 (dashed)", ""},
+             {kNonfiniteFill, "NaN / Inf", "#ffffff"},
+             {"#ffffff", "no gradient (dotted)", ""},
+             {kConstantFill, "constant", "#888888"}};
   } else {
-    const int q = std::max(cells / 3, 1);
-    const int last = std::max(cells - 2 * q, 1);
-    marks = fmt::format(
-        R"(<TD COLSPAN="{0}" BGCOLOR="{2}">exactly 0</TD>)"
-        R"(<TD COLSPAN="{0}" BGCOLOR="{3}"><FONT COLOR="#ffffff">NaN / Inf</FONT></TD>)"
-        R"(<TD COLSPAN="{1}" BGCOLOR="#ffffff">no gradient</TD>)",
-        q, last, kZeroFill, kNonfiniteFill);
+    shown = {{kZeroFill, "exactly 0", ""},
+             {kNonfiniteFill, "NaN / Inf", "#ffffff"},
+             {"#ffffff", "no gradient", ""}};
+  }
+  // An equal share of the columns each, the last taking what is left (at least one).
+  const int n = static_cast<int>(shown.size());
+  const int share = std::max(cells / n, 1);
+  std::string marks;
+  for (int k = 0; k < n; ++k) {
+    const Mark& m = shown[static_cast<size_t>(k)];
+    const int span = k + 1 < n ? share : std::max(cells - (n - 1) * share, 1);
+    const std::string text = m.font.empty()
+                                 ? std::string(m.text)
+                                 : fmt::format(R"(<FONT COLOR="{}">{}</FONT>)", m.font, m.text);
+    marks += fmt::format(R"(<TD COLSPAN="{}" BGCOLOR="{}">{}</TD>)", span, m.fill, text);
   }
   std::string edge_row;
   if (edges == EdgeLegend::recorded) {
