@@ -125,25 +125,25 @@ void Module::set_path(const std::string& path) {
 
 // ----- looking at the tree -----------------------------------------------------------------------
 // Each entry is read from its member now, so a member given a new tensor since registration is
-// listed with that tensor. The new one must be what registration would accept; it gets the
-// entry's name. `seen` holds the tensors already listed: a tied one is listed at its first
-// place only.
+// listed with that tensor, under the entry's name. A parameter must still be a leaf (an op result
+// would tie the model to the tape that made it); it may lack requires_grad, as a frozen one does
+// (requires_grad_(false)), and then an optimizer refuses it by name. A buffer must be a leaf
+// without requires_grad. `seen` holds the tensors already listed: a tied one is listed at its
+// first place only.
 void Module::collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen,
                      Collect what) const {
   const auto add = [&](const std::vector<Member>& list, bool parameters) {
     for (const Member& m : list) {
       Tensor& tensor = *m.tensor;
       if (!tensor.defined()) continue;  // set to an empty handle: PyTorch's None, none listed
-      const bool fits = tensor.is_leaf() && tensor.requires_grad() == parameters;
-      if (!fits) {
-        const char* problem = !tensor.is_leaf()        ? "made by an op (not a leaf)"
-                              : tensor.requires_grad() ? "with requires_grad"
-                                                       : "without requires_grad";
+      if (!tensor.is_leaf() || (!parameters && tensor.requires_grad())) {
         throw ValueError(fmt::format(
             "{} '{}': {} '{}' holds a tensor {} (shape {}); {}", type_name(), path_,
-            parameters ? "parameter" : "buffer", m.name, problem, shape_str(tensor.shape()),
-            parameters ? "a parameter is a leaf with requires_grad: give the member a tensor made "
-                         "with requires_grad = true, or call requires_grad_(true) on it"
+            parameters ? "parameter" : "buffer", m.name,
+            tensor.is_leaf() ? "with requires_grad" : "made by an op (not a leaf)",
+            shape_str(tensor.shape()),
+            parameters ? "a parameter is a leaf: detach() it, or make it with ag::zeros, "
+                         "ag::uniform, ... and requires_grad = true"
                        : "a buffer is a leaf without requires_grad (detach() it)"));
       }
       if (!seen.insert(&tensor.impl()).second) continue;

@@ -275,27 +275,32 @@ TEST_CASE("a parameter member given a new tensor is the parameter from then on",
   CHECK_FALSE(old_weight.same(lin.weight));
 }
 
-TEST_CASE("a parameter member given a tensor without requires_grad is refused when listed",
+TEST_CASE("a parameter member given a tensor without requires_grad is refused by the optimizer",
           "[module][errors]") {
-  // PyTorch refuses `lin.weight = torch.zeros(...)` (a plain tensor, not a Parameter): the
-  // model would silently not learn it.
+  // PyTorch refuses `lin.weight = torch.zeros(...)` (a plain tensor, not a Parameter): the model
+  // would silently not learn it. Here the listing keeps it (a frozen parameter lacks
+  // requires_grad too, and must still be listed and saved), and an optimizer refuses it by name.
   Generator gen(1);
   Linear lin(2, 1, gen);
   lin.weight = init::xavier_uniform(ag::zeros({1, 2}), gen);
-  const std::string message =
-      "Linear 'linear': parameter 'weight' holds a tensor without requires_grad (shape [1, 2]); a "
-      "parameter is a leaf with requires_grad: give the member a tensor made with requires_grad = "
-      "true, or call requires_grad_(true) on it";
-  CHECK_THROWS_WITH(lin.parameters(), message);
-  CHECK_THROWS_WITH(lin.state_dict(), message);
-  CHECK_THROWS_WITH(parameters_to_json(lin), message);
-  CHECK_THROWS_AS(SGD(lin.parameters()), ValueError);
+  CHECK(lin.parameters()[0].same(lin.weight));
+  CHECK_THROWS_WITH(SGD(lin.parameters()), Catch::Contains("'linear.weight'") &&
+                                               Catch::Contains("is not a leaf with requires_grad"));
+  // Frozen: listed, saved and loaded like any other.
+  Linear frozen(2, 1, gen);
+  frozen.weight.requires_grad_(false);
+  CHECK(frozen.parameters().size() == 2);
+  const std::string file = parameters_to_json(frozen);
+  Linear copy(2, 1, gen);
+  parameters_from_json(copy, file);
+  CHECK(copy.weight.to_vector() == frozen.weight.to_vector());
   // Made by an op: not a leaf.
   Tensor w = ag::ones({1, 2}, true);
   {
     Tape tape;
     lin.weight = w * 2.0;
     CHECK_THROWS_WITH(lin.parameters(), Catch::Contains("'weight' holds a tensor made by an op"));
+    CHECK_THROWS_WITH(lin.state_dict(), Catch::Contains("a parameter is a leaf"));
     lin.weight = w;
   }
   CHECK(lin.parameters()[0].same(w));

@@ -26,9 +26,11 @@
 // parameter from then on, as PyTorch's `lin.weight = nn.Parameter(...)` re-registers it: the
 // forward pass, the listing and the files all see the new tensor. (An optimizer made before the
 // assignment keeps the tensors it was given, as PyTorch's does: make it after.) The new tensor
-// must be a leaf with requires_grad, or listing throws, as PyTorch refuses a plain tensor there;
-// an empty handle (PyTorch's None) is left out of the listing. Buffers are members in the same
-// way. A Module is neither copied nor moved (below), so the addresses stay good.
+// must be a leaf, or listing throws; one without requires_grad is listed (a frozen parameter, as
+// requires_grad_(false) makes one, is saved and loaded like any other) and an optimizer refuses
+// it by name, where PyTorch refuses a plain tensor at the assignment. An empty handle (PyTorch's
+// None) is left out of the listing. Buffers are members in the same way. A Module is neither
+// copied nor moved (below), so the addresses stay good.
 //
 // Tied parameters. One module may be used in two places (Sequential{lin, relu, lin}), or one
 // tensor registered by two modules: it is still one parameter. parameters() and
