@@ -41,8 +41,12 @@ ConvNd::ConvNd(const char* type, std::string name, const char* layout, int64_t i
   }
   Shape shape{out_channels, in_channels};
   shape.insert(shape.end(), kernel.begin(), kernel.end());
-  weight = register_parameter("weight", ag::zeros(shape));
-  if (with_bias) bias = register_parameter("bias", ag::zeros({out_channels}));
+  weight = ag::zeros(shape);
+  register_parameter("weight", weight);
+  if (with_bias) {
+    bias = ag::zeros({out_channels});
+    register_parameter("bias", bias);
+  }
   // PyTorch's _ConvNd.reset_parameters: weight kaiming_uniform(a = sqrt(5)), which is
   // uniform(+-1/sqrt(fan_in)), then the bias uniform(+-1/sqrt(fan_in)).
   init::kaiming_uniform(weight, gen, std::sqrt(5.0));

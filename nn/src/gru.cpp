@@ -14,11 +14,15 @@ GRUCell::GRUCell(int64_t input_size, int64_t hidden_size, Generator& gen, bool b
   detail::check_sizes("GRUCell", input_size, hidden_size);
   const int64_t H = hidden_size, I = input_size;
   // PyTorch draws every parameter uniform(-1/sqrt(H), 1/sqrt(H)), in this order.
-  W_ih = register_parameter("W_ih", init::default_uniform(ag::zeros({3 * H, I}), H, gen));
-  W_hh = register_parameter("W_hh", init::default_uniform(ag::zeros({3 * H, H}), H, gen));
+  W_ih = init::default_uniform(ag::zeros({3 * H, I}), H, gen);
+  W_hh = init::default_uniform(ag::zeros({3 * H, H}), H, gen);
+  register_parameter("W_ih", W_ih);
+  register_parameter("W_hh", W_hh);
   if (bias) {
-    b_ih = register_parameter("b_ih", init::default_uniform(ag::zeros({3 * H}), H, gen));
-    b_hh = register_parameter("b_hh", init::default_uniform(ag::zeros({3 * H}), H, gen));
+    b_ih = init::default_uniform(ag::zeros({3 * H}), H, gen);
+    b_hh = init::default_uniform(ag::zeros({3 * H}), H, gen);
+    register_parameter("b_ih", b_ih);
+    register_parameter("b_hh", b_hh);
   }
 }
 

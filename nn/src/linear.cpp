@@ -13,9 +13,12 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias, Genera
     throw ValueError(fmt::format("Linear: negative size (in_features = {}, out_features = {})",
                                  in_features, out_features));
   }
-  weight = register_parameter("weight", init::default_uniform(ag::zeros({out_, in_}), in_, gen));
-  if (with_bias)
-    bias = register_parameter("bias", init::default_uniform(ag::zeros({out_}), in_, gen));
+  weight = init::default_uniform(ag::zeros({out_, in_}), in_, gen);
+  register_parameter("weight", weight);
+  if (with_bias) {
+    bias = init::default_uniform(ag::zeros({out_}), in_, gen);
+    register_parameter("bias", bias);
+  }
 }
 
 Tensor Linear::forward(const Tensor& input) {

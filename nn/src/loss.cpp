@@ -76,6 +76,17 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 
 Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reduction) {
   check_same_shape("hinge_loss", "scores", scores, "labels", labels);
+  // Any other label trains silently wrong: with the 0/1 labels of make_moons, every point of
+  // class 0 costs 1 whatever its score and pulls on nothing, so the model learns nothing.
+  const auto y = labels.data();
+  for (size_t k = 0; k < y.size(); ++k) {
+    if (y[k] != 1.0 && y[k] != -1.0) {
+      throw ValueError(fmt::format(
+          "hinge_loss: labels must be -1 or +1, got {} at (flat) index {} of the labels "
+          "(shape {}); 0/1 labels become -1/+1 as labels * 2 - 1",
+          y[k], k, shape_str(labels.shape())));
+    }
+  }
   return reduce(relu(1.0 - labels * scores), reduction);
 }
 

@@ -29,11 +29,15 @@ LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, LSTM
   detail::check_sizes("LSTMCell", input_size, hidden_size);
   const int64_t H = hidden_size, I = input_size;
   // The four gates' weights side by side: rows [0, H) are i, [H, 2H) f, [2H, 3H) g, [3H, 4H) o.
-  W_ih = register_parameter("W_ih", init::default_uniform(ag::zeros({4 * H, I}), H, gen));
-  W_hh = register_parameter("W_hh", init::default_uniform(ag::zeros({4 * H, H}), H, gen));
+  W_ih = init::default_uniform(ag::zeros({4 * H, I}), H, gen);
+  W_hh = init::default_uniform(ag::zeros({4 * H, H}), H, gen);
+  register_parameter("W_ih", W_ih);
+  register_parameter("W_hh", W_hh);
   if (options.bias) {
-    b_ih = register_parameter("b_ih", init::default_uniform(ag::zeros({4 * H}), H, gen));
-    b_hh = register_parameter("b_hh", init::default_uniform(ag::zeros({4 * H}), H, gen));
+    b_ih = init::default_uniform(ag::zeros({4 * H}), H, gen);
+    b_hh = init::default_uniform(ag::zeros({4 * H}), H, gen);
+    register_parameter("b_ih", b_ih);
+    register_parameter("b_hh", b_hh);
     auto b = b_ih.mutable_data();
     for (int64_t j = H; j < 2 * H; ++j) b[j] += options.forget_bias;  // the forget gate's part
   } else if (options.forget_bias != 0.0) {

@@ -16,34 +16,61 @@ void Module::set_name(std::string name) {
 }
 
 // ----- registration ------------------------------------------------------------------------------
-Tensor Module::register_parameter(const std::string& name, Tensor value) {
-  if (!value.defined()) {
-    throw ValueError(fmt::format("{}: parameter '{}' is an empty Tensor handle", path_, name));
+std::string Module::full_name(const std::string& name) const {
+  return path_.empty() ? name : path_ + "." + name;
+}
+
+void Module::check_unused(const std::string& name, const std::string& what) const {
+  std::string taken;  // what `name` already names here, if anything
+  for (const Member& p : params_) {
+    if (p.name == name) taken = fmt::format("parameter '{}'", full_name(name));
   }
-  if (!value.is_leaf()) {
+  for (const Member& b : buffers_) {
+    if (b.name == name) taken = fmt::format("buffer '{}'", full_name(name));
+  }
+  for (size_t k = 0; k < children_.size(); ++k) {
+    if (child_names_[k].name == name) {
+      taken = fmt::format("child {} '{}'", children_[k]->type_name(), children_[k]->path_);
+    }
+  }
+  if (!taken.empty()) {
+    throw ValueError(fmt::format(
+        "{}: cannot register {} under the name '{}': it already names {} (each needs a name of "
+        "its own; a loop that leaves its index out of the name?)",
+        path_, what, name, taken));
+  }
+}
+
+void Module::register_parameter(const std::string& name, Tensor& member) {
+  if (!member.defined()) {
+    throw ValueError(fmt::format(
+        "{}: parameter '{}' is an empty Tensor handle (give the member its value first)", path_,
+        name));
+  }
+  if (!member.is_leaf()) {
     // A parameter must be a leaf: its gradient accumulates across tapes. An op result would
     // carry a link to the tape that made it.
     throw ValueError(fmt::format("{}: parameter '{}' was made by an op; pass a leaf (detach() it)",
                                  path_, name));
   }
-  value.requires_grad_(true);
-  value.set_name(path_.empty() ? name : path_ + "." + name);
-  params_.emplace_back(name, value);
-  return value;
+  check_unused(name, fmt::format("parameter '{}'", name));
+  member.requires_grad_(true);
+  member.set_name(full_name(name));
+  params_.push_back({name, &member});
 }
 
-Tensor Module::register_buffer(const std::string& name, Tensor value) {
-  if (!value.defined()) {
+void Module::register_buffer(const std::string& name, Tensor& member) {
+  if (!member.defined()) {
     throw ValueError(fmt::format("{}: buffer '{}' is an empty Tensor handle", path_, name));
   }
-  if (!value.is_leaf() || value.requires_grad()) {
+  if (!member.is_leaf() || member.requires_grad()) {
     // A buffer is updated in place, outside any tape: no gradient may flow into it.
     throw ValueError(fmt::format(
         "{}: buffer '{}' must be a leaf without requires_grad (detach() it)", path_, name));
   }
-  value.set_name(path_.empty() ? name : path_ + "." + name);
-  buffers_.emplace_back(name, value);
-  return value;
+  check_unused(name, fmt::format("buffer '{}'", name));
+  member.set_name(full_name(name));
+  buffers_.push_back({name, &member});
 }
 
 namespace {
@@ -72,6 +99,7 @@ void Module::register_module(const std::string& name, Module& child) {
                     path_, child.path_, name,
                     &child == this ? "it is this module itself" : "it contains this module"));
   }
+  check_unused(name, fmt::format("child {} '{}'", child.type_name(), child.path_));
   const bool named_here = !child.has_parent_;
   if (named_here) {
     child.has_parent_ = true;
@@ -84,24 +112,51 @@ void Module::register_module(const std::string& name, Module& child) {
 
 void Module::set_path(const std::string& path) {
   path_ = path;
-  for (auto& [name, tensor] : params_) tensor.set_name(path_ + "." + name);
-  for (auto& [name, tensor] : buffers_) tensor.set_name(path_ + "." + name);
+  for (const Member& m : params_) {
+    if (m.tensor->defined()) m.tensor->set_name(full_name(m.name));
+  }
+  for (const Member& m : buffers_) {
+    if (m.tensor->defined()) m.tensor->set_name(full_name(m.name));
+  }
   for (size_t k = 0; k < children_.size(); ++k) {
     if (child_names_[k].named_here) children_[k]->set_path(path_ + "." + children_[k]->name_);
   }
 }
 
 // ----- looking at the tree -----------------------------------------------------------------------
-// `seen` holds the tensors already listed: a tied one is listed at its first place only.
+// Each entry is read from its member now, so a member given a new tensor since registration is
+// listed with that tensor, under the entry's name. A parameter must still be a leaf (an op result
+// would tie the model to the tape that made it); it may lack requires_grad, as a frozen one does
+// (requires_grad_(false)), and then an optimizer refuses it by name. A buffer must be a leaf
+// without requires_grad. `seen` holds the tensors already listed: a tied one is listed at its
+// first place only.
 void Module::collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen,
                      Collect what) const {
-  const auto add = [&](const std::vector<std::pair<std::string, Tensor>>& list) {
-    for (const auto& [name, tensor] : list) {
-      if (seen.insert(&tensor.impl()).second) out.push_back({tensor.name(), tensor});
+  const auto add = [&](const std::vector<Member>& list, bool parameters) {
+    for (const Member& m : list) {
+      Tensor& tensor = *m.tensor;
+      if (!tensor.defined()) continue;  // set to an empty handle: PyTorch's None, none listed
+      if (!tensor.is_leaf() || (!parameters && tensor.requires_grad())) {
+        throw ValueError(fmt::format(
+            "{} '{}': {} '{}' holds a tensor {} (shape {}); {}", type_name(), path_,
+            parameters ? "parameter" : "buffer", m.name,
+            tensor.is_leaf() ? "with requires_grad" : "made by an op (not a leaf)",
+            shape_str(tensor.shape()),
+            parameters ? "a parameter is a leaf: detach() it, or make it with ag::zeros, "
+                         "ag::uniform, ... and requires_grad = true"
+                       : "a buffer is a leaf without requires_grad (detach() it)"));
+      }
+      if (!seen.insert(&tensor.impl()).second) continue;
+      const std::string name = full_name(m.name);
+      // The tensor usually has its name already (registration and set_path give it); one put
+      // in since registration gets it here. Compared first, so that the usual listing writes
+      // nothing that a forward pass on another thread may be reading.
+      if (tensor.name() != name) tensor.set_name(name);
+      out.push_back({name, tensor});
     }
   };
-  if (what.parameters) add(params_);
-  if (what.buffers) add(buffers_);
+  if (what.parameters) add(params_, true);
+  if (what.buffers) add(buffers_, false);
   for (const Module* child : children_) child->collect(out, seen, what);
 }
 

@@ -49,8 +49,12 @@ LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine
                     shape_str(normalized_shape_)));
   }
   if (elementwise_affine) {
-    weight = register_parameter("weight", ag::ones(normalized_shape_));
-    if (bias) this->bias = register_parameter("bias", ag::zeros(normalized_shape_));
+    weight = ag::ones(normalized_shape_);
+    register_parameter("weight", weight);
+    if (bias) {
+      this->bias = ag::zeros(normalized_shape_);
+      register_parameter("bias", this->bias);
+    }
   }
 }
 
@@ -92,13 +96,18 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
   }
   const int64_t C = num_features;
   if (options.affine) {
-    weight = register_parameter("weight", ag::ones({C}));
-    bias = register_parameter("bias", ag::zeros({C}));
+    weight = ag::ones({C});
+    bias = ag::zeros({C});
+    register_parameter("weight", weight);
+    register_parameter("bias", bias);
   }
   if (options.track_running_stats) {
-    running_mean = register_buffer("running_mean", ag::zeros({C}));
-    running_var = register_buffer("running_var", ag::ones({C}));
-    num_batches_tracked = register_buffer("num_batches_tracked", ag::scalar(0.0));
+    running_mean = ag::zeros({C});
+    running_var = ag::ones({C});
+    num_batches_tracked = ag::scalar(0.0);
+    register_buffer("running_mean", running_mean);
+    register_buffer("running_var", running_var);
+    register_buffer("num_batches_tracked", num_batches_tracked);
   }
 }
 

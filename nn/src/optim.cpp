@@ -11,6 +11,13 @@
 namespace ag::nn {
 
 Optimizer::Optimizer(std::vector<Tensor> parameters) {
+  if (parameters.empty()) {
+    // Stepping nothing would train nothing, silently.
+    throw ValueError(
+        "optimizer got an empty parameter list, so it would train nothing (from a module's "
+        "parameters()? a module lists only what its constructor registers with "
+        "register_parameter)");
+  }
   std::unordered_set<const TensorImpl*> seen;  // a tensor given twice is stepped once
   for (size_t k = 0; k < parameters.size(); ++k) {
     const Tensor& p = parameters[k];
@@ -79,24 +86,38 @@ void Optimizer::check_state(const OptimizerState& state,
 }
 
 // ----- SGD ---------------------------------------------------------------------------------------
+// The options are checked wherever they may have changed: by the constructor, by load_state,
+// and at every step, since `options` is public and a schedule changes options.lr between steps
+// (a few comparisons per step). `who` names the caller in the error.
 namespace {
-void check_options(const SGDOptions& opts) {
-  if (opts.lr < 0 || opts.momentum < 0 || opts.weight_decay < 0) {
-    throw ValueError(fmt::format("SGD: lr ({}), momentum ({}) and weight_decay ({}) must be >= 0",
-                                 opts.lr, opts.momentum, opts.weight_decay));
+// Throws unless `value` >= 0. Written !(value >= 0), not value < 0: every comparison with NaN is
+// false, so only this form refuses NaN too.
+void check_not_negative(const std::string& who, const char* option, double value) {
+  if (!(value >= 0)) {
+    throw ValueError(
+        fmt::format("{}: invalid {} = {} (must be a number >= 0)", who, option, value));
   }
+}
+
+void check_options(const SGDOptions& opts, const std::string& who) {
+  check_not_negative(who, "lr", opts.lr);
+  check_not_negative(who, "momentum", opts.momentum);
+  check_not_negative(who, "weight_decay", opts.weight_decay);
   if (opts.nesterov && (opts.momentum <= 0 || opts.dampening != 0)) {
-    throw ValueError("SGD: nesterov needs momentum > 0 and dampening = 0");
+    throw ValueError(fmt::format(
+        "{}: nesterov needs momentum > 0 and dampening = 0, got momentum = {}, dampening = {}", who,
+        opts.momentum, opts.dampening));
   }
 }
 }  // namespace
 
 SGD::SGD(std::vector<Tensor> parameters, SGDOptions opts)
     : Optimizer(std::move(parameters)), options(opts), velocity_(params_.size()) {
-  check_options(opts);
+  check_options(opts, "SGD");
 }
 
 void SGD::step() {
+  check_options(options, "SGD::step (options changed since construction)");
   for (size_t k = 0; k < params_.size(); ++k) {
     Tensor& p = params_[k];
     if (!p.has_grad()) continue;
@@ -152,7 +173,7 @@ void SGD::load_state(const OptimizerState& state) {
                         .dampening = o.at("dampening"),
                         .weight_decay = o.at("weight_decay"),
                         .nesterov = o.at("nesterov") != 0.0};
-  check_options(opts);
+  check_options(opts, "SGD::load_state");
   // Everything checked: from here on nothing throws.
   options = opts;
   for (size_t k = 0; k < params_.size(); ++k) {
@@ -163,14 +184,18 @@ void SGD::load_state(const OptimizerState& state) {
 
 // ----- Adam --------------------------------------------------------------------------------------
 namespace {
-void check_options(const AdamOptions& opts) {
-  if (opts.lr < 0 || opts.eps < 0 || opts.beta1 < 0 || opts.beta1 >= 1 || opts.beta2 < 0 ||
-      opts.beta2 >= 1) {
-    throw ValueError(
-        fmt::format("Adam: needs lr >= 0, eps >= 0, betas in [0, 1); got lr = {}, "
-                    "eps = {}, betas = ({}, {})",
-                    opts.lr, opts.eps, opts.beta1, opts.beta2));
+// As SGD's above, and as torch.optim.Adam's (a beta of 1 would divide by 1 - beta^t = 0).
+void check_options(const AdamOptions& opts, const std::string& who) {
+  check_not_negative(who, "lr", opts.lr);
+  const double betas[] = {opts.beta1, opts.beta2};
+  for (int k = 0; k < 2; ++k) {
+    if (!(betas[k] >= 0 && betas[k] < 1)) {  // NaN fails both
+      throw ValueError(
+          fmt::format("{}: invalid beta{} = {} (must be in [0, 1))", who, k + 1, betas[k]));
+    }
   }
+  check_not_negative(who, "eps", opts.eps);
+  check_not_negative(who, "weight_decay", opts.weight_decay);
 }
 }  // namespace
 
@@ -180,10 +205,11 @@ Adam::Adam(std::vector<Tensor> parameters, AdamOptions opts)
       m_(params_.size()),
       v_(params_.size()),
       steps_(params_.size(), 0) {
-  check_options(opts);
+  check_options(opts, "Adam");
 }
 
 void Adam::step() {
+  check_options(options, "Adam::step (options changed since construction)");
   for (size_t k = 0; k < params_.size(); ++k) {
     Tensor& p = params_[k];
     if (!p.has_grad()) continue;
@@ -252,7 +278,7 @@ void Adam::load_state(const OptimizerState& state) {
                          .beta2 = o.at("beta2"),
                          .eps = o.at("eps"),
                          .weight_decay = o.at("weight_decay")};
-  check_options(opts);
+  check_options(opts, "Adam::load_state");
   // Everything checked: from here on nothing throws.
   options = opts;
   for (size_t k = 0; k < params_.size(); ++k) {
@@ -265,7 +291,11 @@ void Adam::load_state(const OptimizerState& state) {
 
 // ----- clipping ----------------------------------------------------------------------------------
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm) {
-  if (max_norm < 0) throw ValueError(fmt::format("clip_grad_norm: max_norm {} < 0", max_norm));
+  // !(max_norm >= 0) refuses NaN too (max_norm < 0 is false for it, and NaN would never clip).
+  if (!(max_norm >= 0)) {
+    throw ValueError(
+        fmt::format("clip_grad_norm: invalid max_norm = {} (must be a number >= 0)", max_norm));
+  }
   double squares = 0.0;
   for (const Tensor& p : parameters) {
     if (!p.requires_grad() || !p.has_grad()) continue;

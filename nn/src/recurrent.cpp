@@ -89,7 +89,15 @@ SequenceShape check_sequence(const std::string& type, const std::string& path, c
     throw ShapeError(fmt::format("{} '{}': input has width {}, expected {} (input shape {}, {})",
                                  type, path, x.size(2), input_size, shape_str(x.shape()), layout));
   }
-  return batch_first ? SequenceShape{x.size(1), x.size(0)} : SequenceShape{x.size(0), x.size(1)};
+  const SequenceShape shape = batch_first ? SequenceShape{x.size(1), x.size(0)}
+                                          : SequenceShape{x.size(0), x.size(1)};
+  if (shape.steps == 0) {
+    // As PyTorch ("Expected sequence length to be larger than 0"): no step, no final state.
+    throw ShapeError(fmt::format(
+        "{} '{}': the sequence has length 0 (input shape {}, {}); it needs at least one step", type,
+        path, shape_str(x.shape()), layout));
+  }
+  return shape;
 }
 
 // Checks one tensor of an initial state (`what`: "h", "c") is [layers, B, H].
@@ -128,6 +136,11 @@ Recurrent<Cell>::Recurrent(std::string name, const char* type, int64_t input_siz
       hidden_size_(hidden_size),
       batch_first_(batch_first) {
   detail::check_sizes(type, input_size, hidden_size);
+  if (hidden_size == 0) {
+    throw ValueError(fmt::format(
+        "{}: hidden_size must be at least 1, got 0 (as torch.nn.{} refuses; a cell allows 0)", type,
+        type));
+  }
   if (num_layers < 1) {
     throw ValueError(fmt::format("{}: num_layers must be at least 1, got {}", type, num_layers));
   }
@@ -184,8 +197,7 @@ typename Recurrent<Cell>::Output Recurrent<Cell>::forward(const Tensor& input,
   }
 
   Output out;
-  out.output = T > 0 ? stack(outputs, batch_first_ ? 1 : 0)
-                     : ag::zeros(batch_first_ ? Shape{B, 0, H} : Shape{0, B, H});
+  out.output = stack(outputs, batch_first_ ? 1 : 0);  // T >= 1 steps: check_sequence saw to it
   // Each tensor of the final state, the layers stacked: [layers, B, H].
   const auto final_tensors = state_tensors(out.state);
   for (size_t k = 0; k < final_tensors.size(); ++k) {

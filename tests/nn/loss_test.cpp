@@ -93,3 +93,14 @@ TEST_CASE("losses reject mismatched inputs, naming the shapes", "[loss]") {
   CHECK_THROWS_AS(binary_cross_entropy_with_logits(ag::zeros({2}), ag::zeros({3})), ShapeError);
   CHECK_THROWS_AS(hinge_loss(ag::zeros({2}), ag::zeros({2, 1})), ShapeError);
 }
+
+TEST_CASE("hinge_loss refuses labels other than -1 and +1, naming the first", "[loss]") {
+  // With make_moons' 0/1 labels a class-0 point costs 1 whatever its score and pulls on nothing:
+  // the model learned nothing, and no error said why.
+  CHECK_THROWS_WITH(hinge_loss(Tensor({5.0, -5.0, 2.0}, {3}), Tensor({1.0, 0.0, 0.0}, {3})),
+                    "hinge_loss: labels must be -1 or +1, got 0 at (flat) index 1 of the labels "
+                    "(shape [3]); 0/1 labels become -1/+1 as labels * 2 - 1");
+  CHECK_THROWS_AS(hinge_loss(ag::zeros({2}), Tensor({1.0, 0.5}, {2})), ValueError);
+  const Tensor labels01({1.0, 0.0}, {2});
+  CHECK(hinge_loss(Tensor({5.0, -5.0}, {2}), labels01 * 2.0 - 1.0).item() == 0.0);
+}

@@ -203,9 +203,10 @@ TEST_CASE("a module cannot be added to itself or below itself", "[module][errors
 namespace {
 // A module with one parameter and one buffer, to test register_buffer on its own.
 struct Counter : Module {
-  explicit Counter(Tensor buffer_value) : Module("counter") {
-    scale = register_parameter("scale", ag::ones({2}));
-    count = register_buffer("count", std::move(buffer_value));
+  explicit Counter(Tensor buffer_value) : Module("counter"), count(std::move(buffer_value)) {
+    scale = ag::ones({2});
+    register_parameter("scale", scale);
+    register_buffer("count", count);
   }
   Tensor scale, count;
 };
@@ -232,4 +233,134 @@ TEST_CASE("a buffer must be a leaf without requires_grad", "[module][errors]") {
   CHECK_THROWS_WITH(Counter(ag::zeros({}, /*requires_grad=*/true)),
                     "counter: buffer 'count' must be a leaf without requires_grad (detach() it)");
   CHECK_THROWS_WITH(Counter(Tensor()), "counter: buffer 'count' is an empty Tensor handle");
+}
+
+// ----- a parameter is its member -----------------------------------------------------------------
+TEST_CASE("a parameter member given a new tensor is the parameter from then on", "[module]") {
+  // As PyTorch's `lin.weight = nn.Parameter(...)`: re-initialising by assignment, then making
+  // the optimizer. The registry used to keep its own handle, so the optimizer and the saved file
+  // kept the old tensor while the forward pass used the new one.
+  Generator gen(1);
+  Linear lin(2, 1, gen);
+  const Tensor old_weight = lin.weight;
+  lin.weight = ag::uniform({1, 2}, -1.0, 1.0, gen, /*requires_grad=*/true);
+  const Tensor replacement = lin.weight;
+
+  CHECK(lin.parameters()[0].same(replacement));
+  const auto named = lin.named_parameters();
+  CHECK(named[0].name == "linear.weight");
+  CHECK(named[0].tensor.same(replacement));
+  CHECK(replacement.name() == "linear.weight");  // named when listed, for the tape dumps
+  CHECK(lin.state_dict()[0].tensor.same(replacement));
+  CHECK(lin.num_parameters() == 3);
+
+  // The optimizer steps the tensor the forward pass uses.
+  SGD sgd(lin.parameters(), {.lr = 0.1});
+  const std::vector<double> before = replacement.to_vector();
+  {
+    Tape tape;
+    sum(lin(ag::ones({4, 2}))).backward();
+  }
+  sgd.step();
+  CHECK(replacement.to_vector() != before);
+
+  // The file holds the new numbers, and loads into the member.
+  const std::string file = parameters_to_json(lin);
+  Generator other_gen(2);
+  Linear copy(2, 1, other_gen);
+  copy.weight = ag::zeros({1, 2}, /*requires_grad=*/true);
+  parameters_from_json(copy, file);
+  CHECK(copy.weight.to_vector() == replacement.to_vector());
+  CHECK(copy.bias.to_vector() == lin.bias.to_vector());
+  CHECK_FALSE(old_weight.same(lin.weight));
+}
+
+TEST_CASE("a parameter member given a tensor without requires_grad is refused by the optimizer",
+          "[module][errors]") {
+  // PyTorch refuses `lin.weight = torch.zeros(...)` (a plain tensor, not a Parameter): the model
+  // would silently not learn it. Here the listing keeps it (a frozen parameter lacks
+  // requires_grad too, and must still be listed and saved), and an optimizer refuses it by name.
+  Generator gen(1);
+  Linear lin(2, 1, gen);
+  lin.weight = init::xavier_uniform(ag::zeros({1, 2}), gen);
+  CHECK(lin.parameters()[0].same(lin.weight));
+  CHECK_THROWS_WITH(SGD(lin.parameters()), Catch::Contains("'linear.weight'") &&
+                                               Catch::Contains("is not a leaf with requires_grad"));
+  // Frozen: listed, saved and loaded like any other.
+  Linear frozen(2, 1, gen);
+  frozen.weight.requires_grad_(false);
+  CHECK(frozen.parameters().size() == 2);
+  const std::string file = parameters_to_json(frozen);
+  Linear copy(2, 1, gen);
+  parameters_from_json(copy, file);
+  CHECK(copy.weight.to_vector() == frozen.weight.to_vector());
+  // Made by an op: not a leaf.
+  Tensor w = ag::ones({1, 2}, true);
+  {
+    Tape tape;
+    lin.weight = w * 2.0;
+    CHECK_THROWS_WITH(lin.parameters(), Catch::Contains("'weight' holds a tensor made by an op"));
+    CHECK_THROWS_WITH(lin.state_dict(), Catch::Contains("a parameter is a leaf"));
+    lin.weight = w;
+  }
+  CHECK(lin.parameters()[0].same(w));
+  // An empty handle (PyTorch's `lin.bias = None`) leaves the entry out.
+  lin.bias = Tensor();
+  CHECK(lin.parameters().size() == 1);
+  CHECK(lin.to_string() == "Linear(in_features=2, out_features=1, bias=false)");
+}
+
+TEST_CASE("a buffer member given a new tensor is the buffer from then on", "[module]") {
+  Counter counter(ag::zeros({}));
+  counter.count = ag::full({}, 7.0);
+  const auto state = counter.state_dict();
+  REQUIRE(state.size() == 2);
+  CHECK(state[1].name == "counter.count");
+  CHECK(state[1].tensor.same(counter.count));
+  CHECK(counter.named_buffers()[0].tensor.item() == 7.0);
+  counter.count = ag::zeros({}, /*requires_grad=*/true);
+  CHECK_THROWS_WITH(counter.named_buffers(),
+                    "Module 'counter': buffer 'count' holds a tensor with requires_grad (shape "
+                    "[]); a buffer is a leaf without requires_grad (detach() it)");
+}
+
+// ----- one name, one entry -----------------------------------------------------------------------
+namespace {
+// Registers two children, or two parameters, or a parameter and a buffer, under one name.
+struct TwoChildren : Module {
+  explicit TwoChildren(Generator& gen) : Module("net"), a(2, 2, gen), b(2, 2, gen) {
+    register_module("fc", a);
+    register_module("fc", b);
+  }
+  Linear a, b;
+};
+struct TwoParameters : Module {
+  TwoParameters() : Module("net"), w(ag::ones({2})), v(ag::zeros({2})) {
+    register_parameter("w", w);
+    register_parameter("w", v);
+  }
+  Tensor w, v;
+};
+struct ParameterAndBuffer : Module {
+  ParameterAndBuffer() : Module("net"), w(ag::ones({2})), v(ag::zeros({2})) {
+    register_parameter("w", w);
+    register_buffer("w", v);
+  }
+  Tensor w, v;
+};
+}  // namespace
+
+TEST_CASE("a name registered twice in one module is refused, naming both", "[module][errors]") {
+  // Accepted, each made a model that saved both entries under one name and could not load it.
+  Generator gen(0);
+  CHECK_THROWS_WITH(TwoChildren(gen),
+                    "net: cannot register child Linear 'linear' under the name 'fc': it already "
+                    "names child Linear 'net.fc' (each needs a name of its own; a loop that "
+                    "leaves its index out of the name?)");
+  CHECK_THROWS_WITH(TwoParameters(),
+                    "net: cannot register parameter 'w' under the name 'w': it already names "
+                    "parameter 'net.w' (each needs a name of its own; a loop that leaves its "
+                    "index out of the name?)");
+  CHECK_THROWS_WITH(ParameterAndBuffer(), Catch::Contains("cannot register buffer 'w'") &&
+                                              Catch::Contains("already names parameter 'net.w'"));
 }

@@ -2,7 +2,11 @@
 // torch.optim, clip_grad_norm against torch.nn.utils.clip_grad_norm_.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <nn/nn.hpp>
+
+#include <limits>
 
 #include "fixtures.hpp"
 
@@ -97,6 +101,90 @@ TEST_CASE("optimizers reject tensors that are not parameters and bad settings", 
   CHECK_THROWS_AS(SGD({p}, {.nesterov = true}), ValueError);
   CHECK_THROWS_AS(Adam({p}, {.beta1 = 1.0}), ValueError);
   CHECK_THROWS_AS(clip_grad_norm({p}, -1.0), ValueError);
+}
+
+TEST_CASE("an optimizer refuses an empty parameter list, saying the likely cause", "[optim]") {
+  // As PyTorch's "optimizer got an empty parameter list": it would step nothing, silently.
+  CHECK_THROWS_WITH(SGD({}), Catch::Contains("optimizer got an empty parameter list") &&
+                                 Catch::Contains("register_parameter"));
+  CHECK_THROWS_AS(Adam({}), ValueError);
+  CHECK_THROWS_AS(SGD(ReLU().parameters()), ValueError);
+}
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+TEST_CASE("Adam refuses NaN and negative options, naming the option and its value", "[optim]") {
+  // `x < 0 || x >= 1` is false for NaN: these were accepted, and every step gave NaN.
+  Tensor p({1.0}, {1}, true);
+  CHECK_THROWS_WITH(Adam({p}, {.lr = kNaN}), "Adam: invalid lr = nan (must be a number >= 0)");
+  CHECK_THROWS_WITH(Adam({p}, {.beta1 = kNaN}), "Adam: invalid beta1 = nan (must be in [0, 1))");
+  CHECK_THROWS_WITH(Adam({p}, {.beta2 = kNaN}), "Adam: invalid beta2 = nan (must be in [0, 1))");
+  CHECK_THROWS_WITH(Adam({p}, {.eps = kNaN}), "Adam: invalid eps = nan (must be a number >= 0)");
+  CHECK_THROWS_WITH(Adam({p}, {.weight_decay = -1.0}),
+                    "Adam: invalid weight_decay = -1 (must be a number >= 0)");
+  CHECK_THROWS_WITH(Adam({p}, {.weight_decay = kNaN}),
+                    "Adam: invalid weight_decay = nan (must be a number >= 0)");
+  CHECK_THROWS_WITH(SGD({p}, {.lr = kNaN}), "SGD: invalid lr = nan (must be a number >= 0)");
+  // load_state checks what it loads the same way, and changes nothing when it refuses.
+  Adam adam({p});
+  for (const char* option : {"lr", "beta1", "beta2", "eps", "weight_decay"}) {
+    INFO(option);
+    OptimizerState state = adam.state();
+    state.options.at(option) = kNaN;
+    CHECK_THROWS_WITH(adam.load_state(state),
+                      Catch::StartsWith(fmt::format("Adam::load_state: invalid {} = nan", option)));
+  }
+  OptimizerState state = adam.state();
+  state.options.at("weight_decay") = -1.0;
+  CHECK_THROWS_AS(adam.load_state(state), ValueError);
+  CHECK(adam.options.weight_decay == 0.0);
+}
+
+TEST_CASE("clip_grad_norm refuses a NaN max_norm as it refuses a negative one", "[optim]") {
+  // NaN compares false with everything, so `total > max_norm` never held: nothing was clipped.
+  Tensor p({1.0, 1.0}, {2}, true);
+  {
+    Tape tape;
+    sum(p * Tensor({3.0, 4.0}, {2})).backward();
+  }
+  CHECK_THROWS_WITH(clip_grad_norm({p}, kNaN),
+                    "clip_grad_norm: invalid max_norm = nan (must be a number >= 0)");
+  CHECK(p.grad().to_vector() == std::vector<double>{3.0, 4.0});
+}
+
+TEST_CASE("options changed between steps are checked at the next step", "[optim]") {
+  // optim.hpp's schedules change options.lr between steps; a bad value used to be taken as it
+  // was: SGD with lr = -1 climbed the loss, Adam with beta1 = 1 gave NaN.
+  Tensor p({1.0, 1.0}, {2}, true);
+  const auto backward = [&] {
+    Tape tape;
+    sum(p * Tensor({3.0, 4.0}, {2})).backward();
+  };
+  backward();
+  SGD sgd({p}, {.lr = 0.1});
+  sgd.options.lr = -1.0;
+  CHECK_THROWS_WITH(sgd.step(),
+                    "SGD::step (options changed since construction): invalid lr = -1 "
+                    "(must be a number >= 0)");
+  sgd.options.lr = 0.1;
+  sgd.options.nesterov = true;  // without momentum
+  CHECK_THROWS_WITH(sgd.step(), Catch::Contains("nesterov needs momentum > 0"));
+  CHECK(p.to_vector() == std::vector<double>{1.0, 1.0});  // a refused step moves nothing
+
+  Adam adam({p});
+  adam.options.beta1 = 1.0;
+  CHECK_THROWS_WITH(adam.step(),
+                    "Adam::step (options changed since construction): invalid "
+                    "beta1 = 1 (must be in [0, 1))");
+  adam.options.beta1 = 0.9;
+  adam.options.lr = kNaN;
+  CHECK_THROWS_AS(adam.step(), ValueError);
+  CHECK(p.to_vector() == std::vector<double>{1.0, 1.0});
+  adam.options.lr = 0.1;
+  adam.step();
+  CHECK(p.to_vector()[0] < 1.0);
 }
 
 TEST_CASE("a tensor given to an optimizer twice is stepped once", "[optim]") {

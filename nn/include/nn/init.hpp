@@ -8,7 +8,8 @@
 //
 // Each function overwrites a tensor's values in place (through mutable_data(): an initialiser
 // is not an op and is not recorded) and returns the same handle, so a constructor can write
-//     W = register_parameter("W", init::xavier_uniform(ag::zeros({out, in}), gen));
+//     W = init::xavier_uniform(ag::zeros({out, in}), gen);
+//     register_parameter("W", W);
 //
 // Fans follow PyTorch: for a weight of shape [out, in] (or [out, in, k...]) fan_in = in * k...,
 // fan_out = out * k...

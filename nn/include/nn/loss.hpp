@@ -41,8 +41,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
 
 // Hinge (max-margin) loss, as in micrograd's demo:  loss = mean(relu(1 - y * score))
 //     d score = -y where y * score < 1, else 0
-// Labels y are +1 or -1, same shape as the scores. Points beyond the margin (y * score >= 1)
-// cost nothing and pull on nothing.
+// Labels y are +1 or -1, same shape as the scores; any other label throws (0/1 labels, as
+// make_moons gives, become -1/+1 as y * 2 - 1). Points beyond the margin (y * score >= 1) cost
+// nothing and pull on nothing.
 Tensor hinge_loss(const Tensor& scores, const Tensor& labels,
                   Reduction reduction = Reduction::mean);
 

@@ -9,8 +9,28 @@
 // Names. Every module has a short name ("lstm", "layer0", "0") and a dotted path from the root
 // module ("lstm.layer0"). A parameter's name is its module's path and its own name,
 // "lstm.layer0.W_ih"; the tensor carries it (Tensor::set_name), so tape dumps and graphs show it.
+// Within one module a name is used once, among its parameters, buffers and children: a second
+// registration under a name already taken throws (a C++ module registers in its constructor, so
+// a repeat is a bug there, such as a loop that leaves the index out of the name; PyTorch would
+// replace the first entry, and a model that saves both under one name could not be loaded).
 // The order of parameters is stable: a module's own parameters in the order it registered them,
 // then each child's, in the order the children were registered (like PyTorch).
+//
+// Parameters are members. A module registers each parameter member once, in its constructor,
+// after giving it its first value:
+//     weight = init::default_uniform(ag::zeros({out, in}), in, gen);
+//     register_parameter("weight", weight);
+// The module keeps the member's address, not a copy of the tensor, and reads the member whenever
+// it lists its parameters (parameters(), named_parameters(), state_dict(), saving, loading). So a
+// member given a new tensor later, `lin.weight = ag::uniform({1, 2}, -1, 1, gen, true)`, is the
+// parameter from then on, as PyTorch's `lin.weight = nn.Parameter(...)` re-registers it: the
+// forward pass, the listing and the files all see the new tensor. (An optimizer made before the
+// assignment keeps the tensors it was given, as PyTorch's does: make it after.) The new tensor
+// must be a leaf, or listing throws; one without requires_grad is listed (a frozen parameter, as
+// requires_grad_(false) makes one, is saved and loaded like any other) and an optimizer refuses
+// it by name, where PyTorch refuses a plain tensor at the assignment. An empty handle (PyTorch's
+// None) is left out of the listing. Buffers are members in the same way. A Module is neither
+// copied nor moved (below), so the addresses stay good.
 //
 // Tied parameters. One module may be used in two places (Sequential{lin, relu, lin}), or one
 // tensor registered by two modules: it is still one parameter. parameters() and
@@ -123,18 +143,23 @@ class Module {
   // The class name shown by to_string().
   virtual std::string type_name() const { return "Module"; }
 
-  // Makes `value` a parameter of this module: a leaf with requires_grad, named
-  // "<path>.<name>". Returns the same handle, so a constructor reads
-  //     weight = register_parameter("weight", init::...(...));
-  Tensor register_parameter(const std::string& name, Tensor value);
-  // Makes `value` a buffer of this module: named "<path>.<name>" like a parameter, saved and
-  // loaded with the parameters, but without requires_grad and left out of parameters() (so out
-  // of every optimizer). The module updates it in place, through mutable_data().
-  Tensor register_buffer(const std::string& name, Tensor value);
+  // Makes the member `member` a parameter of this module named "<path>.<name>": it must hold a
+  // leaf, which gets requires_grad. The module keeps `member`'s address and reads it at every
+  // listing (above), so `member` must outlive the module: a member of it, not a local or an
+  // element of a vector that may still grow. A constructor reads
+  //     weight = init::...(...);
+  //     register_parameter("weight", weight);
+  void register_parameter(const std::string& name, Tensor& member);
+  // Makes the member `member` a buffer of this module: named "<path>.<name>" like a parameter,
+  // saved and loaded with the parameters, but without requires_grad and left out of
+  // parameters() (so out of every optimizer). The module updates it in place, through
+  // mutable_data(). Kept by address like a parameter.
+  void register_buffer(const std::string& name, Tensor& member);
   // Makes `child` a child named `name` (its scope and its part of the parameter names).
   // The child must outlive this module's use of it: usually it is a member, or owned by it.
   // A child already registered elsewhere keeps its first name. Throws if `child` is this
   // module or contains it (the tree would loop).
+  // Each of the three throws if `name` already names a parameter, buffer or child here.
   void register_module(const std::string& name, Module& child);
 
  private:
@@ -149,11 +174,22 @@ class Module {
   void collect(std::vector<NamedTensor>& out, std::unordered_set<const TensorImpl*>& seen,
                Collect what) const;
   void print_tree(std::string& out, int indent) const;
+  // Throws if `name` already names a parameter, buffer or child of this module; `what` says
+  // what the new entry is ("parameter 'w'", "child Linear 'fc'") for the error.
+  void check_unused(const std::string& name, const std::string& what) const;
+  // "<path>.<name>", or `name` alone in a module without a path.
+  std::string full_name(const std::string& name) const;
+
+  // A registered parameter or buffer: its short name and the member that holds it.
+  struct Member {
+    std::string name;
+    Tensor* tensor;
+  };
 
   std::string name_;
   std::string path_;
-  std::vector<std::pair<std::string, Tensor>> params_;   // short name, tensor
-  std::vector<std::pair<std::string, Tensor>> buffers_;  // short name, tensor
+  std::vector<Member> params_;   // in registration order
+  std::vector<Member> buffers_;  // in registration order
   bool training_ = true;
   std::vector<Module*> children_;
   // Beside children_: the name this module gave each child, and whether it named it first (only

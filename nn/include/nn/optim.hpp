@@ -14,6 +14,10 @@
 // back, as PyTorch's state_dict() / load_state_dict(): save_checkpoint (serialize.hpp) writes it
 // beside the parameters, so that training resumes exactly where it stopped.
 //
+// Options are checked where they can change: by the constructor, by load_state, and at every
+// step() (`options` is public, and a schedule changes options.lr between steps), so a bad value
+// throws ValueError naming the option and its value (NaN included) instead of training wrong.
+//
 // What this file leaves out: parameter groups, learning-rate schedulers (change `options.lr`
 // between steps), AdamW's decoupled weight decay, AMSGrad, RMSprop.
 #pragma once
@@ -46,7 +50,8 @@ class Optimizer {
  public:
   // A tensor given twice (SGD({p, p}), or two modules' parameters() that share one) is kept
   // once, at its first place: each step moves it once. (PyTorch keeps both, so p moves twice,
-  // and warns that this will become an error.)
+  // and warns that this will become an error.) An empty list throws, as in PyTorch: it is
+  // usually a module that does not register its parameters.
   explicit Optimizer(std::vector<Tensor> parameters);
   virtual ~Optimizer() = default;
   // One update of every parameter from its current gradient.
@@ -131,7 +136,8 @@ class Adam : public Optimizer {
 // max_norm, as torch.nn.utils.clip_grad_norm_:
 //     total = sqrt(sum over every gradient element of g^2)
 //     if total > max_norm:  g *= max_norm / (total + 1e-6)
-// Returns the norm before clipping (worth logging: spikes show exploding gradients).
+// Returns the norm before clipping (worth logging: spikes show exploding gradients). A max_norm
+// that is negative or NaN throws.
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm);
 
 }  // namespace ag::nn

@@ -89,7 +89,7 @@ inline int64_t batch_of(const Tensor& x) { return x.defined() && x.dim() == 2 ? 
 // Recurrent<Cell>: a stack of cells unrolled over a sequence, as torch.nn.RNN and torch.nn.LSTM.
 //
 // Shapes as in PyTorch:
-//     input  [T, B, I] (time first, PyTorch's default), or [B, T, I] with batch_first
+//     input  [T, B, I] (time first, PyTorch's default), or [B, T, I] with batch_first; T >= 1
 //     initial state: each of its tensors [layers, B, H] (zeros when not given)
 //     output [T, B, H] (or [B, T, H]): the top layer's h_t at every step
 //     final state: each of its tensors [layers, B, H], each layer's last (PyTorch's h_n, c_n)
@@ -105,7 +105,8 @@ class Recurrent : public Module {
   };
 
   // The whole sequence, from `initial` or, when it is left out (empty handles), from zeros.
-  // Checks the shapes, and names the layer and the shapes when they are wrong.
+  // Checks the shapes, and names the layer and the shapes when they are wrong; a sequence of
+  // length 0 throws, as in PyTorch (there would be no last step to give the final state).
   Output forward(const Tensor& input, const State& initial = {});
   Output operator()(const Tensor& input, const State& initial = {}) {
     return forward(input, initial);
@@ -119,7 +120,9 @@ class Recurrent : public Module {
  protected:
   // Makes num_layers cells, make_cell(in) each, registered as "layer0", "layer1", ...: layer 0
   // reads the input (in = input_size), every later layer the h_t of the one below (in =
-  // hidden_size). `type` ("LSTM") names the layer in the errors of this constructor.
+  // hidden_size). `type` ("LSTM") names the layer in the errors of this constructor, which
+  // refuses hidden_size 0 as torch.nn.RNN, LSTM and GRU do (their cells allow it, and so do
+  // ours).
   Recurrent(std::string name, const char* type, int64_t input_size, int64_t hidden_size,
             int64_t num_layers, bool batch_first,
             const std::function<std::unique_ptr<Cell>(int64_t in)>& make_cell);
