@@ -67,6 +67,26 @@ std::optional<double> from_name(const std::string& name) {
   return std::nullopt;
 }
 
+// What a value of the file is, for an error message: a scalar as written (7, 1.5, "nan"; a long
+// string cut short), a list or an object by its kind and size ("a list of 3 values"). Never the
+// whole value: nlohmann's dump() recurses, so 100000 nested '[' in a file would overflow the stack
+// (and a few thousand would fill the message with brackets).
+std::string describe(const json& value) {
+  if (value.is_array()) {
+    return fmt::format("a list of {} value{}", value.size(), value.size() == 1 ? "" : "s");
+  }
+  if (value.is_object()) {
+    return fmt::format("an object of {} key{}", value.size(), value.size() == 1 ? "" : "s");
+  }
+  std::string text = value.dump();  // a scalar: no recursion
+  constexpr size_t longest = 40;
+  if (!value.is_string() || text.size() <= longest) return text;  // (a number is short)
+  size_t cut = longest - 8;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return fmt::format("a string of {} bytes, {}...", value.get_ref<const std::string&>().size(),
+                     text.substr(0, cut));
+}
+
 // One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
 // 'fc.weight'").
 double from_json_number(const json& value, size_t index, const std::string& where) {
@@ -83,7 +103,7 @@ double from_json_number(const json& value, size_t index, const std::string& wher
   throw ValueError(fmt::format(
       "{}: value {} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
       "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
-      where, index, value.dump()));
+      where, index, describe(value)));
 }
 
 // A whole number of the file that must fit `Int`: an Adam step count, a generator state word.
@@ -97,7 +117,7 @@ Int from_json_whole(const json& value, const std::string& what) {
                         : value.is_number_integer() && std::is_signed_v<Int>;  // negative
   if (!fits) {
     throw ValueError(fmt::format("{} is {}: it must be a whole number from {} to {}", what,
-                                 value.dump(), std::numeric_limits<Int>::min(),
+                                 describe(value), std::numeric_limits<Int>::min(),
                                  std::numeric_limits<Int>::max()));
   }
   return value.get<Int>();
@@ -214,9 +234,9 @@ json parse_file(const std::string& text, const std::vector<std::string>& formats
   const std::string format = doc["format"];
   const bool needs_version = format == "tapegrad-checkpoint";
   if (!doc.contains("version") ? needs_version : doc["version"] != 1) {
-    throw ValueError(fmt::format("{}: {} is a {} file of version {}; this tapegrad reads version 1",
-                                 who, where, format,
-                                 doc.contains("version") ? doc["version"].dump() : "(none given)"));
+    throw ValueError(
+        fmt::format("{}: {} is a {} file of version {}; this tapegrad reads version 1", who, where,
+                    format, doc.contains("version") ? describe(doc["version"]) : "(none given)"));
   }
   return doc;
 }
@@ -230,13 +250,14 @@ struct Stored {
 // A shape: a list of whole numbers >= 0 (3.9 is not a size, and would otherwise load as 3).
 Shape read_shape(const json& shape, const std::string& what) {
   if (!shape.is_array()) {
-    throw ShapeError(fmt::format("{}: \"shape\" is {}, not a list of sizes", what, shape.dump()));
+    throw ShapeError(
+        fmt::format("{}: \"shape\" is {}, not a list of sizes", what, describe(shape)));
   }
   Shape out;
   for (const json& size : shape) {
     if (!size.is_number_integer() || size.get<int64_t>() < 0) {
-      throw ShapeError(fmt::format("{}: \"shape\" {} has size {}: sizes are whole numbers >= 0",
-                                   what, shape.dump(), size.dump()));
+      throw ShapeError(fmt::format("{}: size {} of \"shape\" is {}: sizes are whole numbers >= 0",
+                                   what, out.size(), describe(size)));
     }
     out.push_back(size.get<int64_t>());
   }
@@ -357,7 +378,7 @@ GeneratorState read_generator_state(const json& j, std::string_view who, const s
     const json& words = j.at("engine");
     if (!words.is_array()) {
       throw ValueError(fmt::format("{}: {}: the generator's \"engine\" is {}, not a list", who,
-                                   where, words.dump()));
+                                   where, describe(words)));
     }
     std::vector<uint64_t> engine;
     for (size_t i = 0; i < words.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "../file_size_limit.hpp"
@@ -444,6 +445,64 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   CHECK(values_of(*saved) == values_of(*loaded));
   // Both places use the one tensor, so both see the loaded numbers.
   CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
+}
+
+// Found by an audit of what a save keeps: the errors quoted a bad value whole with nlohmann's
+// dump(), which recurses: a file whose "values" held 100000 nested '[' crashed the program
+// (SIGSEGV, the stack overflowed), and a thousand put 2 KB of brackets into the message.
+TEST_CASE("a deeply nested value in a file is a short error, not a crash", "[serialize]") {
+  constexpr size_t depth = 100000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  const auto short_message = [](const std::exception& e) {
+    return std::string(e.what()).size() < 400;
+  };
+
+  Generator gen(8);
+  Linear lin(1, 1, gen);
+  const std::string parameters =
+      R"({"format": "tapegrad-parameters", "version": 1, "parameters": [
+          {"name": "linear.weight", "shape": [1, 1], "values": [)" +
+      deep + R"(]}, {"name": "linear.bias", "shape": [1], "values": [0]}]})";
+  try {
+    parameters_from_json(lin, parameters);
+    FAIL("the file loaded");
+  } catch (const ValueError& e) {
+    CHECK(short_message(e));
+    CHECK_THAT(e.what(), Catch::Contains("'linear.weight': value 0 is a list of 1 value, not a "
+                                         "number"));
+  }
+
+  // Every other place a loaded value is named in an error: the value replaced by the deep one.
+  Run<Adam> saved(5, AdamOptions{});
+  saved.train(1);
+  const auto doc = nlohmann::json::parse(checkpoint_to_json(saved.model, saved.opt, saved.gen));
+  Run<Adam> other(6, AdamOptions{.lr = 0.5});
+  const auto params = values_of(other.model);
+  const std::vector<nlohmann::json::json_pointer> places = {
+      "/version"_json_pointer,
+      "/parameters/0/shape"_json_pointer,
+      "/parameters/0/shape/0"_json_pointer,
+      "/optimizer/state/0/step"_json_pointer,
+      "/optimizer/state/0/exp_avg/0"_json_pointer,
+      "/generator/engine"_json_pointer,
+      "/generator/engine/0"_json_pointer,
+      "/generator/spare"_json_pointer};
+  for (const auto& place : places) {
+    INFO(place.to_string());
+    auto changed = doc;
+    changed[place] = "deep here";
+    std::string text = changed.dump();
+    text.replace(text.find(R"("deep here")"), 11, deep);
+    try {
+      checkpoint_from_json(other.model, other.opt, other.gen, text);
+      FAIL("the checkpoint loaded");
+    } catch (const ag::Error& e) {
+      CHECK(short_message(e));
+      CHECK_THAT(e.what(), Catch::Contains("a list of 1 value"));
+    }
+  }
+  CHECK(values_of(other.model) == params);
+  CHECK(other.opt.options.lr == 0.5);
 }
 
 // ----- PyTorch's state_dict (tests/reference/state_dict.json: models exported by
