@@ -87,23 +87,34 @@ std::string describe(const json& value) {
                      text.substr(0, cut));
 }
 
-// One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
-// 'fc.weight'").
-double from_json_number(const json& value, size_t index, const std::string& where) {
+// The number a value of the file holds: a JSON number, or one of the names above.
+std::optional<double> number_in(const json& value) {
   if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    if (auto x = from_name(value.get_ref<const std::string&>())) return *x;
-  }
+  if (value.is_string()) return from_name(value.get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+// One number of the file; `what` names it in errors ("load_checkpoint: 'a.json': optimizer
+// option 'lr'").
+double from_json_number(const json& value, const std::string& what) {
+  if (auto x = number_in(value)) return *x;
   if (value.is_null()) {
     throw ValueError(fmt::format(
-        "{}: value {} is null: a NaN or infinity saved by an older tapegrad, which wrote them "
-        "as null; the number is lost",
-        where, index));
+        "{} is null: a NaN or infinity saved by an older tapegrad, which wrote them as null; the "
+        "number is lost",
+        what));
   }
-  throw ValueError(fmt::format(
-      "{}: value {} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
-      "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
-      where, index, describe(value)));
+  throw ValueError(
+      fmt::format("{} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
+                  "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
+                  what, describe(value)));
+}
+
+// One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
+// 'fc.weight'"). The name is formatted only for an error: a list may hold millions of numbers.
+double from_json_number(const json& value, size_t index, const std::string& where) {
+  if (auto x = number_in(value)) return *x;
+  return from_json_number(value, fmt::format("{}: value {}", where, index));
 }
 
 // A whole number of the file that must fit `Int`: an Adam step count, a generator state word.
@@ -154,7 +165,10 @@ std::string parameter_lines(const Module& module) {
 }
 
 // An optimizer's state: its type and options on the first line, then one line per parameter.
+// The options are numbers like the parameters' (an lr of inf is written "Infinity", not null).
 std::string optimizer_text(const OptimizerState& state) {
+  ordered_json options = ordered_json::object();
+  for (const auto& [name, value] : state.options) options[name] = to_json_number(value);
   std::vector<ordered_json> entries;
   for (const ParameterState& p : state.parameters) {
     ordered_json entry = {{"name", p.name}};
@@ -163,8 +177,8 @@ std::string optimizer_text(const OptimizerState& state) {
     entries.push_back(std::move(entry));
   }
   return fmt::format(R"({{"type": {}, "options": {}, "state": [{}{}]}})",
-                     ordered_json(state.type).dump(), ordered_json(state.options).dump(),
-                     one_per_line(entries), entries.empty() ? "" : "\n");
+                     ordered_json(state.type).dump(), options.dump(), one_per_line(entries),
+                     entries.empty() ? "" : "\n");
 }
 
 std::string generator_text(const GeneratorState& state) {
@@ -345,9 +359,16 @@ void copy_into(Module& module, const std::unordered_map<std::string, Stored>& st
 
 OptimizerState read_optimizer_state(const json& j, std::string_view who, const std::string& where) {
   try {
-    OptimizerState state{j.at("type").get<std::string>(),
-                         j.at("options").get<std::map<std::string, double>>(),
-                         {}};
+    OptimizerState state{j.at("type").get<std::string>(), {}, {}};
+    const json& options = j.at("options");
+    if (!options.is_object()) {
+      throw ValueError(fmt::format("{}: {}: the optimizer's \"options\" is {}, not an object", who,
+                                   where, describe(options)));
+    }
+    for (const auto& [key, value] : options.items()) {
+      state.options[key] = from_json_number(value, fmt::format("{}: {}: optimizer option '{}'", who,
+                                                               where, key));
+    }
     for (const json& entry : j.at("state")) {
       ParameterState p;
       for (const auto& [key, value] : entry.items()) {
@@ -386,7 +407,8 @@ GeneratorState read_generator_state(const json& j, std::string_view who, const s
           words[i], fmt::format("{}: {}: generator engine word {}", who, where, i)));
     }
     return {engine, j.at("has_spare").get<bool>(),
-            from_json_number(j.at("spare"), 0, fmt::format("{}: {}: generator spare", who, where))};
+            from_json_number(j.at("spare"),
+                             fmt::format("{}: {}: the generator's spare", who, where))};
   } catch (const json::exception& e) {
     throw ValueError(fmt::format("{}: {}: malformed generator state ({})", who, where, e.what()));
   }

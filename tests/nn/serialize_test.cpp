@@ -447,9 +447,46 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
 }
 
-// Found by an audit of what a save keeps: the errors quoted a bad value whole with nlohmann's
-// dump(), which recurses: a file whose "values" held 100000 nested '[' crashed the program
-// (SIGSEGV, the stack overflowed), and a thousand put 2 KB of brackets into the message.
+// Found by an audit of what a save keeps: the options went through nlohmann's dump(), which
+// writes a non-finite double as null, so a checkpoint of a run with lr = inf saved, and loading
+// it failed with "type must be number, but is null".
+TEST_CASE("non-finite optimizer options are saved and loaded bit for bit",
+          "[serialize][checkpoint]") {
+  Run<SGD> saved(5, SGDOptions{.lr = 0.1});
+  saved.train(1);
+  // (Set here, not given to the constructor, which checks the options it is given.)
+  saved.opt.options.lr = std::numeric_limits<double>::infinity();
+  saved.opt.options.dampening = -std::numeric_limits<double>::quiet_NaN();
+  TempDir dir("serialize_options");
+  const std::string path = (dir.path / "run.json").string();
+  save_checkpoint(path, saved.model, saved.opt, saved.gen);
+  const std::string text = bytes_of(path);
+  CHECK(text.find(R"("lr":"Infinity")") != std::string::npos);
+  CHECK(text.find(R"("dampening":"-NaN")") != std::string::npos);
+
+  Run<SGD> loaded(6, SGDOptions{.lr = 0.5, .dampening = 0.5});
+  load_checkpoint(path, loaded.model, loaded.opt, loaded.gen);
+  CHECK(loaded.opt.options.lr == std::numeric_limits<double>::infinity());
+  CHECK(std::bit_cast<uint64_t>(loaded.opt.options.dampening) == 0xfff8000000000000);
+  CHECK(values_of(loaded.model) == values_of(saved.model));
+
+  // A checkpoint an older tapegrad saved this way holds null: the error says what was lost.
+  auto doc = nlohmann::json::parse(text);
+  doc["optimizer"]["options"]["lr"] = nullptr;
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains("optimizer option 'lr' is null") &&
+                        Catch::Contains("the number is lost"));
+  doc["optimizer"]["options"] = {{"lr", "fast"}};
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains(R"(optimizer option 'lr' is "fast", not a number)"));
+  doc["optimizer"]["options"] = 0.1;
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains(R"(the optimizer's "options" is 0.1, not an object)"));
+}
+
+// Found by the same audit: the errors quoted a bad value whole with nlohmann's dump(), which
+// recurses: a file whose "values" held 100000 nested '[' crashed the program (SIGSEGV, the stack
+// overflowed), and a thousand put 2 KB of brackets into the message.
 TEST_CASE("a deeply nested value in a file is a short error, not a crash", "[serialize]") {
   constexpr size_t depth = 100000;
   const std::string deep = std::string(depth, '[') + std::string(depth, ']');
@@ -482,6 +519,7 @@ TEST_CASE("a deeply nested value in a file is a short error, not a crash", "[ser
       "/version"_json_pointer,
       "/parameters/0/shape"_json_pointer,
       "/parameters/0/shape/0"_json_pointer,
+      "/optimizer/options/lr"_json_pointer,
       "/optimizer/state/0/step"_json_pointer,
       "/optimizer/state/0/exp_avg/0"_json_pointer,
       "/generator/engine"_json_pointer,

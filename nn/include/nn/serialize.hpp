@@ -21,7 +21,9 @@
 //                               (0xfff8000000000000, what x86 makes of 0/0 or inf - inf)
 //     "NaN:0x7ff4000000000001"  any other NaN (signalling, or with a payload): all 64 bits in hex
 //
-// A diverged model therefore saves and loads like any other, as in PyTorch.
+// A checkpoint (below) writes the optimizer's options and state and the generator's spare number
+// the same way. A diverged model therefore saves and loads like any other, as in PyTorch, and so
+// does an optimizer whose options are not finite (an lr set to infinity).
 //
 // Saving never destroys the file it replaces: the text goes to a temporary file beside it, every
 // write is checked, the file is synced to disk and then renamed over the old one. If anything
