@@ -5,9 +5,12 @@
 
 #include <nn/nn.hpp>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bit>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +150,38 @@ TEST_CASE("a save that fails midway leaves the old checkpoint byte for byte", "[
   load_parameters(loaded, path.string());
   CHECK(values_of(loaded) == values_of(next));
   CHECK(dir.entries() == 1);
+
+  // Where the program keeps SIGXFSZ's default (a learner's does; the limit above ignores it), the
+  // kernel kills it at the write past the limit instead, as serialize.hpp says: the old file is
+  // still whole, and the temporary file atomic_file.hpp names is left beside it. (The save runs
+  // in a child process, which the kill ends.)
+  const std::string next_bytes = bytes_of(path);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_DFL);
+    rlimit limit{};
+    ::getrlimit(RLIMIT_FSIZE, &limit);
+    limit.rlim_cur = next_bytes.size() / 2;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      save_parameters(good, path.string());
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGXFSZ);
+  CHECK(bytes_of(path) == next_bytes);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    if (entry.path() != path) left.push_back(entry.path().filename().string());
+  }
+  REQUIRE(left.size() == 1);
+  CHECK_THAT(left[0], Catch::StartsWith(fmt::format("lstm.json.tmp-{}-", child)));
 }
 
 TEST_CASE("a save through a symbolic link replaces the file it points to, mode kept",
@@ -167,6 +202,70 @@ TEST_CASE("a save through a symbolic link replaces the file it points to, mode k
   Linear loaded(2, 2, gen);
   load_parameters(loaded, file.string());
   CHECK(values_of(loaded) == values_of(second));
+  CHECK(dir.entries() == 2);
+}
+
+// Found by an audit of what a save keeps: a dangling link was replaced by a regular file (the
+// link's target was found with realpath(), which fails on it), and a loop of links too.
+TEST_CASE("a save through a link to nothing creates the file it names, and a loop is refused",
+          "[serialize]") {
+  namespace fs = std::filesystem;
+  TempDir dir("serialize_dangling");
+  Generator gen(9);
+  Linear saved(2, 2, gen);
+  fs::create_directory(dir.path / "runs");
+  fs::create_symlink("runs/real.json", dir.path / "link.json");
+  fs::create_symlink("link.json", dir.path / "chain.json");  // chain -> link -> runs/real.json
+  save_parameters(saved, (dir.path / "chain.json").string());
+  CHECK(fs::is_symlink(dir.path / "chain.json"));
+  CHECK(fs::is_symlink(dir.path / "link.json"));
+  Linear loaded(2, 2, gen);
+  load_parameters(loaded, (dir.path / "runs/real.json").string());
+  CHECK(values_of(loaded) == values_of(saved));
+
+  fs::create_symlink("b.json", dir.path / "a.json");
+  fs::create_symlink("a.json", dir.path / "b.json");
+  CHECK_THROWS_WITH(save_parameters(saved, (dir.path / "a.json").string()),
+                    Catch::Contains("a.json") &&
+                        Catch::Contains("Too many levels of symbolic links"));
+  CHECK(fs::is_symlink(dir.path / "a.json"));
+  CHECK(dir.entries() == 5);  // runs, link, chain, a, b: no temporary file left
+
+  // A link to a pipe (as /dev/stdout is, through /proc/self/fd/1) is still written through.
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  save_parameters(saved, fmt::format("/proc/self/fd/{}", ends[1]));
+  ::close(ends[1]);
+  std::string piped;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(ends[0], buffer, sizeof buffer)) > 0;) {
+    piped.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(ends[0]);
+  CHECK(piped == parameters_to_json(saved) + "\n");
+}
+
+// Found by the same audit: the temporary name adds ".tmp-<pid>-<n>" to the target's, and a
+// 250-byte name (which may be written: the limit is 255) failed with "File name too long".
+TEST_CASE("a file whose name is as long as a name may be can be saved", "[serialize]") {
+  TempDir dir("serialize_long_name");
+  Generator gen(9);
+  Linear first(2, 2, gen), second(2, 2, gen), loaded(2, 2, gen);
+  // 250 bytes; then 255, the most ext4 and tmpfs allow, in two-byte UTF-8 characters ("é").
+  std::string e_acute;
+  for (int k = 0; k < 125; ++k) e_acute += "\xc3\xa9";
+  for (const std::string& name : {std::string(245, 'p') + ".json", e_acute + ".json"}) {
+    INFO(name.size());
+    const std::string path = (dir.path / name).string();
+    save_parameters(first, path);
+    save_parameters(second, path);  // a replace, through the temporary file
+    load_parameters(loaded, path);
+    CHECK(values_of(loaded) == values_of(second));
+  }
+  CHECK(dir.entries() == 2);
+  // One byte more cannot be written at all: the system's reason, and nothing left behind.
+  CHECK_THROWS_WITH(save_parameters(first, (dir.path / (std::string(251, 'p') + ".json")).string()),
+                    Catch::Contains("File name too long"));
   CHECK(dir.entries() == 2);
 }
 
