@@ -9,6 +9,7 @@
 #include <atomic>
 #include <autograd/error.hpp>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -31,24 +32,53 @@ int write_all(int fd, std::string_view text) {
   return 0;
 }
 
-// The file a symbolic link points to (so that the save replaces it, not the link); any other
-// path, or a link to nothing, as it is.
-std::string follow_link(const std::string& path) {
+// The file a save through `path` replaces. For a symbolic link, the file it points to, so that
+// the link stays a link; for a link to nothing, the file at the end of its chain of links, which
+// the save creates (as std::ofstream would). Any other path, and a link to a device or a pipe
+// (/dev/stdout, which realpath cannot name), as it is. A loop of links is refused, as by open().
+std::string follow_link(const std::string& path, std::string_view who) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
-  char* real = ::realpath(path.c_str(), nullptr);
-  if (real == nullptr) return path;
-  std::string target = real;
-  std::free(real);
-  return target;
+  if (::stat(path.c_str(), &st) == 0) {  // a link to something
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (real == nullptr) return path;  // (a pipe behind /proc/self/fd/1: written through the link)
+    std::string target = real;
+    std::free(real);
+    return target;
+  }
+  if (errno == ELOOP) {
+    throw IOError(fmt::format("{}: cannot write '{}': {}", who, path, std::strerror(errno)));
+  }
+  std::filesystem::path file = path;
+  for (int links = 0; links < 40; ++links) {  // (Linux's own limit on a chain of links)
+    std::error_code error;
+    const std::filesystem::path to = std::filesystem::read_symlink(file, error);
+    if (error) break;                // the end of the chain, where nothing is yet
+    file = file.parent_path() / to;  // relative to the link's directory; absolute: as is
+  }
+  return file.string();
 }
 
 // Creates `<target>.tmp-<pid>-<n>`, a name no other save (in this process or another) is using;
-// O_EXCL makes the creation fail rather than open someone else's file.
+// O_EXCL makes the creation fail rather than open someone else's file. A directory entry's name
+// has a limit (255 bytes on ext4, XFS, tmpfs...): where the suffix would take the name past it,
+// the target's name is cut short before the suffix (the pid and the counter keep it unique), so
+// that every file that can be written can be saved.
 int create_temporary(const std::string& target, std::string& temp_path) {
   static std::atomic<unsigned> counter{0};
+  const std::string name = std::filesystem::path(target).filename().string();
+  const std::string dir = target.substr(0, target.size() - name.size());  // "" or ending in '/'
+  const long name_max = ::pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  const size_t longest = name_max > 0 ? static_cast<size_t>(name_max) : NAME_MAX;
   for (;;) {
-    temp_path = fmt::format("{}.tmp-{}-{}", target, static_cast<long>(::getpid()), counter++);
+    const std::string suffix = fmt::format(".tmp-{}-{}", static_cast<long>(::getpid()), counter++);
+    size_t keep = name.size();
+    if (keep + suffix.size() > longest) {
+      keep = longest > suffix.size() ? longest - suffix.size() : 0;
+      // (Not inside a UTF-8 character: back to the byte that starts it.)
+      while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+    }
+    temp_path = fmt::format("{}{}{}", dir, std::string_view(name).substr(0, keep), suffix);
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0 || errno != EEXIST) return fd;
   }
@@ -88,7 +118,7 @@ void sync_directory(const std::string& target, const std::string& path, std::str
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view text, std::string_view who) {
-  const std::string target = follow_link(path);
+  const std::string target = follow_link(path, who);
   struct stat old {};
   const bool exists = ::stat(target.c_str(), &old) == 0;
   if (exists && !S_ISREG(old.st_mode)) return write_in_place(path, text, who);

@@ -14,6 +14,10 @@ namespace ag::nn {
 Dataset make_moons(int64_t n, double noise, Generator& gen) {
   if (n < 0) throw ValueError(fmt::format("make_moons: negative number of points {}", n));
   if (noise < 0) throw ValueError(fmt::format("make_moons: negative noise {}", noise));
+  // x is a tensor [n, 2]: n past what a tensor may hold is a ShapeError now, not a vector that
+  // grows until the program is killed for memory. (Below that, the one allocation of reserve
+  // fails at once with std::bad_alloc where memory is short, as a tensor's would.)
+  numel({n, 2}, fmt::format("make_moons(n = {})", n).c_str());
   const int64_t n_upper = n / 2, n_lower = n - n_upper;
   // t evenly spaced over [0, pi] with both ends included, as numpy.linspace(0, pi, count).
   auto angle = [](int64_t k, int64_t count) {
@@ -21,6 +25,8 @@ Dataset make_moons(int64_t n, double noise, Generator& gen) {
                      : 0.0;
   };
   std::vector<double> xs, ys;
+  xs.reserve(static_cast<size_t>(2 * n));
+  ys.reserve(static_cast<size_t>(n));
   for (int64_t k = 0; k < n_upper; ++k) {
     const double t = angle(k, n_upper);
     xs.insert(xs.end(), {ag::portable::cos(t), ag::portable::sin(t)});
@@ -49,6 +55,10 @@ Dataset adding_problem(int64_t batch, int64_t T, Generator& gen) {
                     "T = {}",
                     batch, T));
   }
+  // x is a tensor [batch, T, 2]: checked as the engine checks a tensor's shape before the
+  // product batch * T * 2 is formed (past int64 it wrapped round, sized a small vector and the
+  // loop below wrote past its end).
+  numel({batch, T, 2}, fmt::format("adding_problem(batch = {}, T = {})", batch, T).c_str());
   std::vector<double> x(static_cast<size_t>(batch * T * 2), 0.0), y(static_cast<size_t>(batch));
   const int64_t half = T / 2;
   for (int64_t b = 0; b < batch; ++b) {

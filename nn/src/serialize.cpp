@@ -67,23 +67,54 @@ std::optional<double> from_name(const std::string& name) {
   return std::nullopt;
 }
 
-// One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
-// 'fc.weight'").
-double from_json_number(const json& value, size_t index, const std::string& where) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    if (auto x = from_name(value.get_ref<const std::string&>())) return *x;
+// What a value of the file is, for an error message: a scalar as written (7, 1.5, "nan"; a long
+// string cut short), a list or an object by its kind and size ("a list of 3 values"). Never the
+// whole value: nlohmann's dump() recurses, so 100000 nested '[' in a file would overflow the stack
+// (and a few thousand would fill the message with brackets).
+std::string describe(const json& value) {
+  if (value.is_array()) {
+    return fmt::format("a list of {} value{}", value.size(), value.size() == 1 ? "" : "s");
   }
+  if (value.is_object()) {
+    return fmt::format("an object of {} key{}", value.size(), value.size() == 1 ? "" : "s");
+  }
+  std::string text = value.dump();  // a scalar: no recursion
+  constexpr size_t longest = 40;
+  if (!value.is_string() || text.size() <= longest) return text;  // (a number is short)
+  size_t cut = longest - 8;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return fmt::format("a string of {} bytes, {}...", value.get_ref<const std::string&>().size(),
+                     text.substr(0, cut));
+}
+
+// The number a value of the file holds: a JSON number, or one of the names above.
+std::optional<double> number_in(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) return from_name(value.get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+// One number of the file; `what` names it in errors ("load_checkpoint: 'a.json': optimizer
+// option 'lr'").
+double from_json_number(const json& value, const std::string& what) {
+  if (auto x = number_in(value)) return *x;
   if (value.is_null()) {
     throw ValueError(fmt::format(
-        "{}: value {} is null: a NaN or infinity saved by an older tapegrad, which wrote them "
-        "as null; the number is lost",
-        where, index));
+        "{} is null: a NaN or infinity saved by an older tapegrad, which wrote them as null; the "
+        "number is lost",
+        what));
   }
-  throw ValueError(fmt::format(
-      "{}: value {} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
-      "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
-      where, index, value.dump()));
+  throw ValueError(
+      fmt::format("{} is {}, not a number (non-finite numbers are written \"NaN\", \"-NaN\", "
+                  "\"NaN:0x<16 hex digits>\", \"Infinity\" or \"-Infinity\")",
+                  what, describe(value)));
+}
+
+// One number of a list; `where` names the list in errors ("load_parameters: 'a.json':
+// 'fc.weight'"). The name is formatted only for an error: a list may hold millions of numbers.
+double from_json_number(const json& value, size_t index, const std::string& where) {
+  if (auto x = number_in(value)) return *x;
+  return from_json_number(value, fmt::format("{}: value {}", where, index));
 }
 
 // A whole number of the file that must fit `Int`: an Adam step count, a generator state word.
@@ -97,7 +128,7 @@ Int from_json_whole(const json& value, const std::string& what) {
                         : value.is_number_integer() && std::is_signed_v<Int>;  // negative
   if (!fits) {
     throw ValueError(fmt::format("{} is {}: it must be a whole number from {} to {}", what,
-                                 value.dump(), std::numeric_limits<Int>::min(),
+                                 describe(value), std::numeric_limits<Int>::min(),
                                  std::numeric_limits<Int>::max()));
   }
   return value.get<Int>();
@@ -134,7 +165,10 @@ std::string parameter_lines(const Module& module) {
 }
 
 // An optimizer's state: its type and options on the first line, then one line per parameter.
+// The options are numbers like the parameters' (an lr of inf is written "Infinity", not null).
 std::string optimizer_text(const OptimizerState& state) {
+  ordered_json options = ordered_json::object();
+  for (const auto& [name, value] : state.options) options[name] = to_json_number(value);
   std::vector<ordered_json> entries;
   for (const ParameterState& p : state.parameters) {
     ordered_json entry = {{"name", p.name}};
@@ -143,8 +177,8 @@ std::string optimizer_text(const OptimizerState& state) {
     entries.push_back(std::move(entry));
   }
   return fmt::format(R"({{"type": {}, "options": {}, "state": [{}{}]}})",
-                     ordered_json(state.type).dump(), ordered_json(state.options).dump(),
-                     one_per_line(entries), entries.empty() ? "" : "\n");
+                     ordered_json(state.type).dump(), options.dump(), one_per_line(entries),
+                     entries.empty() ? "" : "\n");
 }
 
 std::string generator_text(const GeneratorState& state) {
@@ -214,9 +248,9 @@ json parse_file(const std::string& text, const std::vector<std::string>& formats
   const std::string format = doc["format"];
   const bool needs_version = format == "tapegrad-checkpoint";
   if (!doc.contains("version") ? needs_version : doc["version"] != 1) {
-    throw ValueError(fmt::format("{}: {} is a {} file of version {}; this tapegrad reads version 1",
-                                 who, where, format,
-                                 doc.contains("version") ? doc["version"].dump() : "(none given)"));
+    throw ValueError(
+        fmt::format("{}: {} is a {} file of version {}; this tapegrad reads version 1", who, where,
+                    format, doc.contains("version") ? describe(doc["version"]) : "(none given)"));
   }
   return doc;
 }
@@ -230,13 +264,14 @@ struct Stored {
 // A shape: a list of whole numbers >= 0 (3.9 is not a size, and would otherwise load as 3).
 Shape read_shape(const json& shape, const std::string& what) {
   if (!shape.is_array()) {
-    throw ShapeError(fmt::format("{}: \"shape\" is {}, not a list of sizes", what, shape.dump()));
+    throw ShapeError(
+        fmt::format("{}: \"shape\" is {}, not a list of sizes", what, describe(shape)));
   }
   Shape out;
   for (const json& size : shape) {
     if (!size.is_number_integer() || size.get<int64_t>() < 0) {
-      throw ShapeError(fmt::format("{}: \"shape\" {} has size {}: sizes are whole numbers >= 0",
-                                   what, shape.dump(), size.dump()));
+      throw ShapeError(fmt::format("{}: size {} of \"shape\" is {}: sizes are whole numbers >= 0",
+                                   what, out.size(), describe(size)));
     }
     out.push_back(size.get<int64_t>());
   }
@@ -324,9 +359,16 @@ void copy_into(Module& module, const std::unordered_map<std::string, Stored>& st
 
 OptimizerState read_optimizer_state(const json& j, std::string_view who, const std::string& where) {
   try {
-    OptimizerState state{j.at("type").get<std::string>(),
-                         j.at("options").get<std::map<std::string, double>>(),
-                         {}};
+    OptimizerState state{j.at("type").get<std::string>(), {}, {}};
+    const json& options = j.at("options");
+    if (!options.is_object()) {
+      throw ValueError(fmt::format("{}: {}: the optimizer's \"options\" is {}, not an object", who,
+                                   where, describe(options)));
+    }
+    for (const auto& [key, value] : options.items()) {
+      state.options[key] = from_json_number(value, fmt::format("{}: {}: optimizer option '{}'", who,
+                                                               where, key));
+    }
     for (const json& entry : j.at("state")) {
       ParameterState p;
       for (const auto& [key, value] : entry.items()) {
@@ -357,7 +399,7 @@ GeneratorState read_generator_state(const json& j, std::string_view who, const s
     const json& words = j.at("engine");
     if (!words.is_array()) {
       throw ValueError(fmt::format("{}: {}: the generator's \"engine\" is {}, not a list", who,
-                                   where, words.dump()));
+                                   where, describe(words)));
     }
     std::vector<uint64_t> engine;
     for (size_t i = 0; i < words.size(); ++i) {
@@ -365,7 +407,8 @@ GeneratorState read_generator_state(const json& j, std::string_view who, const s
           words[i], fmt::format("{}: {}: generator engine word {}", who, where, i)));
     }
     return {engine, j.at("has_spare").get<bool>(),
-            from_json_number(j.at("spare"), 0, fmt::format("{}: {}: generator spare", who, where))};
+            from_json_number(j.at("spare"),
+                             fmt::format("{}: {}: the generator's spare", who, where))};
   } catch (const json::exception& e) {
     throw ValueError(fmt::format("{}: {}: malformed generator state ({})", who, where, e.what()));
   }

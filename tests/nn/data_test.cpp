@@ -68,3 +68,24 @@ TEST_CASE("adding_problem: one marker in each half, target the sum of the marked
   CHECK(mse_of_one == Approx(1.0 / 6.0).margin(0.06));  // the baseline: always predict 1
   CHECK_THROWS_AS(adding_problem(4, 1, gen), ValueError);
 }
+
+// Found by an audit of what a program loses: the sizes were not checked as a tensor's are.
+// adding_problem(2^20, 2^43) formed batch * T * 2 past int64 (undefined behaviour), sized a small
+// vector by the wrapped count and wrote past its end (SIGSEGV); make_moons(2^62) grew its vectors
+// until the program was killed for memory.
+TEST_CASE("sizes past what a tensor may hold are a ShapeError naming the call", "[data]") {
+  Generator gen(3);
+  CHECK_THROWS_AS(adding_problem(int64_t{1} << 20, int64_t{1} << 43, gen), ShapeError);
+  CHECK_THROWS_WITH(adding_problem(int64_t{1} << 20, int64_t{1} << 43, gen),
+                    Catch::StartsWith("adding_problem(batch = 1048576, T = 8796093022208): "));
+  CHECK_THROWS_AS(adding_problem(2, int64_t{1} << 62, gen), ShapeError);  // T * 2 alone wraps
+  CHECK_THROWS_AS(make_moons(int64_t{1} << 62, 0.1, gen), ShapeError);
+  CHECK_THROWS_WITH(make_moons(int64_t{1} << 62, 0.1, gen),
+                    Catch::StartsWith("make_moons(n = 4611686018427387904): "));
+  // Negative sizes were refused already.
+  CHECK_THROWS_AS(adding_problem(-1, 10, gen), ValueError);
+  CHECK_THROWS_AS(make_moons(-1, 0.1, gen), ValueError);
+  // Sizes of zero make empty datasets.
+  CHECK(make_moons(0, 0.1, gen).x.shape() == Shape{0, 2});
+  CHECK(adding_problem(0, 10, gen).x.shape() == Shape{0, 10, 2});
+}

@@ -5,13 +5,17 @@
 
 #include <nn/nn.hpp>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bit>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "../file_size_limit.hpp"
@@ -146,6 +150,38 @@ TEST_CASE("a save that fails midway leaves the old checkpoint byte for byte", "[
   load_parameters(loaded, path.string());
   CHECK(values_of(loaded) == values_of(next));
   CHECK(dir.entries() == 1);
+
+  // Where the program keeps SIGXFSZ's default (a learner's does; the limit above ignores it), the
+  // kernel kills it at the write past the limit instead, as serialize.hpp says: the old file is
+  // still whole, and the temporary file atomic_file.hpp names is left beside it. (The save runs
+  // in a child process, which the kill ends.)
+  const std::string next_bytes = bytes_of(path);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_DFL);
+    rlimit limit{};
+    ::getrlimit(RLIMIT_FSIZE, &limit);
+    limit.rlim_cur = next_bytes.size() / 2;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      save_parameters(good, path.string());
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGXFSZ);
+  CHECK(bytes_of(path) == next_bytes);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    if (entry.path() != path) left.push_back(entry.path().filename().string());
+  }
+  REQUIRE(left.size() == 1);
+  CHECK_THAT(left[0], Catch::StartsWith(fmt::format("lstm.json.tmp-{}-", child)));
 }
 
 TEST_CASE("a save through a symbolic link replaces the file it points to, mode kept",
@@ -166,6 +202,70 @@ TEST_CASE("a save through a symbolic link replaces the file it points to, mode k
   Linear loaded(2, 2, gen);
   load_parameters(loaded, file.string());
   CHECK(values_of(loaded) == values_of(second));
+  CHECK(dir.entries() == 2);
+}
+
+// Found by an audit of what a save keeps: a dangling link was replaced by a regular file (the
+// link's target was found with realpath(), which fails on it), and a loop of links too.
+TEST_CASE("a save through a link to nothing creates the file it names, and a loop is refused",
+          "[serialize]") {
+  namespace fs = std::filesystem;
+  TempDir dir("serialize_dangling");
+  Generator gen(9);
+  Linear saved(2, 2, gen);
+  fs::create_directory(dir.path / "runs");
+  fs::create_symlink("runs/real.json", dir.path / "link.json");
+  fs::create_symlink("link.json", dir.path / "chain.json");  // chain -> link -> runs/real.json
+  save_parameters(saved, (dir.path / "chain.json").string());
+  CHECK(fs::is_symlink(dir.path / "chain.json"));
+  CHECK(fs::is_symlink(dir.path / "link.json"));
+  Linear loaded(2, 2, gen);
+  load_parameters(loaded, (dir.path / "runs/real.json").string());
+  CHECK(values_of(loaded) == values_of(saved));
+
+  fs::create_symlink("b.json", dir.path / "a.json");
+  fs::create_symlink("a.json", dir.path / "b.json");
+  CHECK_THROWS_WITH(save_parameters(saved, (dir.path / "a.json").string()),
+                    Catch::Contains("a.json") &&
+                        Catch::Contains("Too many levels of symbolic links"));
+  CHECK(fs::is_symlink(dir.path / "a.json"));
+  CHECK(dir.entries() == 5);  // runs, link, chain, a, b: no temporary file left
+
+  // A link to a pipe (as /dev/stdout is, through /proc/self/fd/1) is still written through.
+  int ends[2];
+  REQUIRE(::pipe(ends) == 0);
+  save_parameters(saved, fmt::format("/proc/self/fd/{}", ends[1]));
+  ::close(ends[1]);
+  std::string piped;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(ends[0], buffer, sizeof buffer)) > 0;) {
+    piped.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(ends[0]);
+  CHECK(piped == parameters_to_json(saved) + "\n");
+}
+
+// Found by the same audit: the temporary name adds ".tmp-<pid>-<n>" to the target's, and a
+// 250-byte name (which may be written: the limit is 255) failed with "File name too long".
+TEST_CASE("a file whose name is as long as a name may be can be saved", "[serialize]") {
+  TempDir dir("serialize_long_name");
+  Generator gen(9);
+  Linear first(2, 2, gen), second(2, 2, gen), loaded(2, 2, gen);
+  // 250 bytes; then 255, the most ext4 and tmpfs allow, in two-byte UTF-8 characters ("é").
+  std::string e_acute;
+  for (int k = 0; k < 125; ++k) e_acute += "\xc3\xa9";
+  for (const std::string& name : {std::string(245, 'p') + ".json", e_acute + ".json"}) {
+    INFO(name.size());
+    const std::string path = (dir.path / name).string();
+    save_parameters(first, path);
+    save_parameters(second, path);  // a replace, through the temporary file
+    load_parameters(loaded, path);
+    CHECK(values_of(loaded) == values_of(second));
+  }
+  CHECK(dir.entries() == 2);
+  // One byte more cannot be written at all: the system's reason, and nothing left behind.
+  CHECK_THROWS_WITH(save_parameters(first, (dir.path / (std::string(251, 'p') + ".json")).string()),
+                    Catch::Contains("File name too long"));
   CHECK(dir.entries() == 2);
 }
 
@@ -444,6 +544,102 @@ TEST_CASE("a model with tied parameters saves and loads", "[serialize]") {
   CHECK(values_of(*saved) == values_of(*loaded));
   // Both places use the one tensor, so both see the loaded numbers.
   CHECK((*loaded)[0].parameters()[0].same((*loaded)[2].parameters()[0]));
+}
+
+// Found by an audit of what a save keeps: the options went through nlohmann's dump(), which
+// writes a non-finite double as null, so a checkpoint of a run with lr = inf saved, and loading
+// it failed with "type must be number, but is null".
+TEST_CASE("non-finite optimizer options are saved and loaded bit for bit",
+          "[serialize][checkpoint]") {
+  Run<SGD> saved(5, SGDOptions{.lr = 0.1});
+  saved.train(1);
+  // (Set here, not given to the constructor, which checks the options it is given.)
+  saved.opt.options.lr = std::numeric_limits<double>::infinity();
+  saved.opt.options.dampening = -std::numeric_limits<double>::quiet_NaN();
+  TempDir dir("serialize_options");
+  const std::string path = (dir.path / "run.json").string();
+  save_checkpoint(path, saved.model, saved.opt, saved.gen);
+  const std::string text = bytes_of(path);
+  CHECK(text.find(R"("lr":"Infinity")") != std::string::npos);
+  CHECK(text.find(R"("dampening":"-NaN")") != std::string::npos);
+
+  Run<SGD> loaded(6, SGDOptions{.lr = 0.5, .dampening = 0.5});
+  load_checkpoint(path, loaded.model, loaded.opt, loaded.gen);
+  CHECK(loaded.opt.options.lr == std::numeric_limits<double>::infinity());
+  CHECK(std::bit_cast<uint64_t>(loaded.opt.options.dampening) == 0xfff8000000000000);
+  CHECK(values_of(loaded.model) == values_of(saved.model));
+
+  // A checkpoint an older tapegrad saved this way holds null: the error says what was lost.
+  auto doc = nlohmann::json::parse(text);
+  doc["optimizer"]["options"]["lr"] = nullptr;
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains("optimizer option 'lr' is null") &&
+                        Catch::Contains("the number is lost"));
+  doc["optimizer"]["options"] = {{"lr", "fast"}};
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains(R"(optimizer option 'lr' is "fast", not a number)"));
+  doc["optimizer"]["options"] = 0.1;
+  CHECK_THROWS_WITH(checkpoint_from_json(loaded.model, loaded.opt, loaded.gen, doc.dump()),
+                    Catch::Contains(R"(the optimizer's "options" is 0.1, not an object)"));
+}
+
+// Found by the same audit: the errors quoted a bad value whole with nlohmann's dump(), which
+// recurses: a file whose "values" held 100000 nested '[' crashed the program (SIGSEGV, the stack
+// overflowed), and a thousand put 2 KB of brackets into the message.
+TEST_CASE("a deeply nested value in a file is a short error, not a crash", "[serialize]") {
+  constexpr size_t depth = 100000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  const auto short_message = [](const std::exception& e) {
+    return std::string(e.what()).size() < 400;
+  };
+
+  Generator gen(8);
+  Linear lin(1, 1, gen);
+  const std::string parameters =
+      R"({"format": "tapegrad-parameters", "version": 1, "parameters": [
+          {"name": "linear.weight", "shape": [1, 1], "values": [)" +
+      deep + R"(]}, {"name": "linear.bias", "shape": [1], "values": [0]}]})";
+  try {
+    parameters_from_json(lin, parameters);
+    FAIL("the file loaded");
+  } catch (const ValueError& e) {
+    CHECK(short_message(e));
+    CHECK_THAT(e.what(), Catch::Contains("'linear.weight': value 0 is a list of 1 value, not a "
+                                         "number"));
+  }
+
+  // Every other place a loaded value is named in an error: the value replaced by the deep one.
+  Run<Adam> saved(5, AdamOptions{});
+  saved.train(1);
+  const auto doc = nlohmann::json::parse(checkpoint_to_json(saved.model, saved.opt, saved.gen));
+  Run<Adam> other(6, AdamOptions{.lr = 0.5});
+  const auto params = values_of(other.model);
+  const std::vector<nlohmann::json::json_pointer> places = {
+      "/version"_json_pointer,
+      "/parameters/0/shape"_json_pointer,
+      "/parameters/0/shape/0"_json_pointer,
+      "/optimizer/options/lr"_json_pointer,
+      "/optimizer/state/0/step"_json_pointer,
+      "/optimizer/state/0/exp_avg/0"_json_pointer,
+      "/generator/engine"_json_pointer,
+      "/generator/engine/0"_json_pointer,
+      "/generator/spare"_json_pointer};
+  for (const auto& place : places) {
+    INFO(place.to_string());
+    auto changed = doc;
+    changed[place] = "deep here";
+    std::string text = changed.dump();
+    text.replace(text.find(R"("deep here")"), 11, deep);
+    try {
+      checkpoint_from_json(other.model, other.opt, other.gen, text);
+      FAIL("the checkpoint loaded");
+    } catch (const ag::Error& e) {
+      CHECK(short_message(e));
+      CHECK_THAT(e.what(), Catch::Contains("a list of 1 value"));
+    }
+  }
+  CHECK(values_of(other.model) == params);
+  CHECK(other.opt.options.lr == 0.5);
 }
 
 // ----- PyTorch's state_dict (tests/reference/state_dict.json: models exported by

@@ -2,7 +2,9 @@
 """exercises.py — the exercises: a workspace to write them in, their grading, and CI's self-test.
 
     ./run exercises [DIR] [--force]   a workspace in DIR (default ../tapegrad-exercises): a copy of
-                                      the tree with every marked region replaced by its stub
+                                      the tree with every marked region replaced by its stub (run
+                                      again: refreshed, unless a file there is not what the last
+                                      run wrote: refused, listing them; --force replaces them)
     ./run check N | all               (in the workspace) grades exercise N, or each in turn
     ./run exercises --selftest        (in the source tree, CI) every grader FAILS on its stub and
                                       on each wrong answer, and PASSES on the source's region
@@ -396,6 +398,28 @@ def tree_files(tree):
                 if p.is_file() and not str(p.relative_to(tree)).startswith(("build", ".git"))]
 
 
+def changed_in_workspace(tree, target, meta):
+    """The files a run would write over (or write again) in the workspace that are not what the
+    last run wrote there: the learner's work ("path", "path (deleted)" or "path (yours)")."""
+    written = meta.get("written")
+    if written is None:
+        # A workspace made before every file's digest was kept ("files": the exercise files'
+        # alone): the other files are compared with the source tree's. A file changed in the
+        # source since then counts as the learner's too, which loses nothing.
+        written = {rel: sha((tree / rel).read_bytes()) for rel in tree_files(tree)}
+        written.update(meta["files"])
+    changed = []
+    for rel in sorted(tree_files(tree)):
+        path = target / rel
+        if rel not in written:  # new in the source: the learner's, if the workspace has it
+            changed += [f"{rel} (yours)"] if path.exists() else []
+        elif not path.is_file():
+            changed.append(f"{rel} (deleted)")
+        elif sha(path.read_bytes()) != written[rel]:
+            changed.append(rel)
+    return changed
+
+
 def make_workspace(tree, target, force):
     target = target.resolve()
     if target == tree or tree in target.parents:
@@ -404,23 +428,30 @@ def make_workspace(tree, target, force):
     if target.exists() and any(target.iterdir()) and not force:
         if not meta_path.exists():
             sys.exit(f"exercises: {target} exists and is not a workspace; pass --force to use it")
-        meta = json.loads(meta_path.read_text())
-        edited = [rel for rel, digest in meta["files"].items()
-                  if not (target / rel).exists() or sha((target / rel).read_text()) != digest]
-        if edited:
-            sys.exit(f"exercises: {target} holds your work ({', '.join(edited)} changed); "
-                     "pass --force to replace it with a fresh workspace")
+        # Every file this run would write is checked, not only those with exercises: a learner
+        # also edits a tutorial or a header, and a run that copied over them would lose that.
+        # Refused whole rather than refreshing around the changed files: the new source beside
+        # the learner's older copies could fail to build for reasons that are in neither.
+        changed = changed_in_workspace(tree, target, json.loads(meta_path.read_text()))
+        if changed:
+            listing = "".join(f"\n  {rel}" for rel in changed)
+            sys.exit(f"exercises: {target} holds your work: these files are not what the last "
+                     f"./run exercises wrote there:{listing}\nNothing was changed. To keep them, "
+                     "make the new workspace in another directory (./run exercises DIR) and "
+                     "copy them across; to replace them with a fresh workspace, pass --force.")
     files = scan(tree)
+    written = {}
     for rel in tree_files(tree):
         dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tree / rel, dest)
-    digests = {}
+        written[rel] = sha(dest.read_bytes())
     for rel, marked in files.items():
         text = compose(marked, lambda r: variant_lines(r, "stub"))
         (target / rel).write_text(text)
-        digests[rel] = sha(text)
-    (meta_path).write_text(json.dumps({"source": str(tree), "files": digests}, indent=2) + "\n")
+        written[rel] = sha((target / rel).read_bytes())
+    # (What was written, file by file: the next run's check for the learner's work.)
+    meta_path.write_text(json.dumps({"source": str(tree), "written": written}, indent=2) + "\n")
     count = sum(len(f.regions()) for f in files.values())
     print(f"exercises: a workspace in {target}: {count} exercises, each region its stub")
     # The workspace's own build (its tutorials, its tests) runs the readable loops too.

@@ -20,7 +20,21 @@
 // also throws, but by then the new file is in place. The new file keeps the old one's permission
 // bits (a new target gets 0666 minus the umask, as with std::ofstream), and a target that may
 // not be written (a read-only file) is refused, although the rename alone would get past it.
-// Saving through a symbolic link replaces the file it points to, not the link.
+// Saving through a symbolic link replaces the file it points to (through a chain of links), not
+// the link; a link to nothing gets the file it names, as with std::ofstream. The temporary file
+// is `<target>.tmp-<pid>-<n>`, its name before the suffix cut short where the whole would pass
+// the longest name the directory allows (255 bytes, usually).
+//
+// A file-size limit (`ulimit -f`, RLIMIT_FSIZE) does not make write() fail unless the program
+// ignores SIGXFSZ: by default the kernel kills the program at the write that would pass it
+// (exit status 153 in a shell). The old file is then whole, since the rename never came, but the
+// temporary file is left beside it, as after any other kill (SIGKILL, a Ctrl-C during a save):
+// delete it by hand. A program that wants the IOError ("File too large") and no leftover calls
+// `std::signal(SIGXFSZ, SIG_IGN)` first (tests/file_size_limit.hpp does); this file does not
+// change the signal's disposition itself, which is the whole program's, not a library's.
+// Nor does a later save delete such leftovers: it cannot tell whether the process named in one
+// is gone (its pid may belong to another PID namespace, or another machine sharing the
+// directory over NFS, where the file is a save in progress).
 //
 // A target that is not a regular file (/dev/stdout, a pipe, /dev/full) has no old contents to
 // keep and cannot be renamed over: it is written directly, with the same checks.

@@ -18,6 +18,9 @@
 // marked value across up to T steps. Predicting the mean, 1, always gives MSE = 1/6 ~ 0.167
 // (the variance of a sum of two uniforms), the baseline to beat.
 //
+// Both check their sizes first, as a tensor's shape is checked (numel, tensor.hpp): a dataset of
+// more numbers than a tensor may hold is a ShapeError naming the call and its arguments.
+//
 // What this file leaves out: loaders, batching and shuffling utilities (the datasets are small
 // tensors; slice them).
 #pragma once

@@ -21,12 +21,17 @@
 //                               (0xfff8000000000000, what x86 makes of 0/0 or inf - inf)
 //     "NaN:0x7ff4000000000001"  any other NaN (signalling, or with a payload): all 64 bits in hex
 //
-// A diverged model therefore saves and loads like any other, as in PyTorch.
+// A checkpoint (below) writes the optimizer's options and state and the generator's spare number
+// the same way. A diverged model therefore saves and loads like any other, as in PyTorch, and so
+// does an optimizer whose options are not finite (an lr set to infinity).
 //
 // Saving never destroys the file it replaces: the text goes to a temporary file beside it, every
 // write is checked, the file is synced to disk and then renamed over the old one. If anything
-// fails (a full disk, a file-size limit, a missing directory) the save throws ag::IOError with the
-// path and the system's reason, and the old file is left byte for byte.
+// fails (a full disk, a missing directory) the save throws ag::IOError with the path and the
+// system's reason, and the old file is left byte for byte. A file-size limit (`ulimit -f`) is an
+// IOError too where the program ignores SIGXFSZ; by default the kernel kills the program instead
+// (exit status 153), which leaves the old file byte for byte as well, and a temporary file beside
+// it (io/atomic_file.hpp says more).
 //
 // Loading checks everything before changing anything: the module and the file must have the
 // same parameter names with the same shapes (the order in the file does not matter). The first
