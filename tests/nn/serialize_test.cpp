@@ -363,6 +363,8 @@ TEST_CASE("loading a device or a directory is refused: never read forever", "[se
 // ----- checkpoints -------------------------------------------------------------------------------
 namespace {
 // A small model, its optimizer and the generator that draws its data: a training run in flight.
+// Its BatchNorm1d keeps running statistics (buffers, not parameters) and its Dropout draws each
+// step's mask from the same generator as the data, so resuming exactly needs both saved.
 template <class Opt>
 struct Run {
   Generator gen;
@@ -371,7 +373,8 @@ struct Run {
   template <class Options>
   Run(uint64_t seed, Options options)
       : gen(seed),
-        model("mlp", {std::make_shared<Linear>(3, 5, gen), std::make_shared<Tanh>(),
+        model("mlp", {std::make_shared<Linear>(3, 5, gen), std::make_shared<BatchNorm1d>(5),
+                      std::make_shared<Tanh>(), std::make_shared<Dropout>(0.3, gen),
                       std::make_shared<Linear>(5, 2, gen)}),
         opt(model.parameters(), options) {}
 
@@ -405,6 +408,13 @@ void check_resumes_exactly(Options options, Options other_options) {
   load_checkpoint(path, resumed.model, resumed.opt, resumed.gen);
   resumed.train(k);
   CHECK(values_of(resumed.model) == values_of(unbroken.model));
+  const auto state_of = [](const Module& m) {  // the parameters and the running statistics
+    std::vector<std::vector<double>> out;
+    for (const NamedTensor& t : m.state_dict()) out.push_back(t.tensor.to_vector());
+    return out;
+  };
+  CHECK(state_of(resumed.model) == state_of(unbroken.model));
+  CHECK(resumed.gen.uniform() == unbroken.gen.uniform());  // and the draws to come
 
   // Each part of the checkpoint matters: with the parameters alone the run goes elsewhere.
   Run<Opt> parameters_only(99, options);
