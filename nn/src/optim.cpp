@@ -92,14 +92,14 @@ void Optimizer::check_state(const OptimizerState& state,
 namespace {
 // Throws unless `value` >= 0. Written !(value >= 0), not value < 0: every comparison with NaN is
 // false, so only this form refuses NaN too.
-void check_not_negative(const std::string& who, const char* option, double value) {
+void check_not_negative(const char* who, const char* option, double value) {
   if (!(value >= 0)) {
     throw ValueError(
         fmt::format("{}: invalid {} = {} (must be a number >= 0)", who, option, value));
   }
 }
 
-void check_options(const SGDOptions& opts, const std::string& who) {
+void check_options(const SGDOptions& opts, const char* who) {
   check_not_negative(who, "lr", opts.lr);
   check_not_negative(who, "momentum", opts.momentum);
   check_not_negative(who, "weight_decay", opts.weight_decay);
@@ -185,7 +185,7 @@ void SGD::load_state(const OptimizerState& state) {
 // ----- Adam --------------------------------------------------------------------------------------
 namespace {
 // As SGD's above, and as torch.optim.Adam's (a beta of 1 would divide by 1 - beta^t = 0).
-void check_options(const AdamOptions& opts, const std::string& who) {
+void check_options(const AdamOptions& opts, const char* who) {
   check_not_negative(who, "lr", opts.lr);
   const double betas[] = {opts.beta1, opts.beta2};
   for (int k = 0; k < 2; ++k) {
