@@ -13,6 +13,9 @@ namespace {
 
 constexpr int64_t kSummariseAbove = 1000;  // numbers; PyTorch's threshold
 constexpr int64_t kEdgeItems = 3;          // shown at each end of a long axis when summarising
+// Axes drawn as nested brackets: the printer recurses once per axis (torch stops at Python's
+// recursion limit).
+constexpr size_t kNestedAtMost = 64;
 
 // The indices shown along an axis of size n: all of them, or the first and last kEdgeItems with
 // a -1 standing for "..." between.
@@ -113,6 +116,9 @@ std::string repr(const Tensor& t) {
     out += number(l.values[0]);
   } else if (t.numel() == 0) {
     out += "[]";
+  } else if (l.shape.size() > kNestedAtMost) {
+    out += fmt::format("<{} axes: too many to nest brackets; print t.reshape({{-1}})>",
+                       l.shape.size());
   } else {
     for_each_shown(l, 0, 0,
                    [&](int64_t i) { l.width = std::max(l.width, number(l.values[i]).size()); });

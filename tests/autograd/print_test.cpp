@@ -90,3 +90,15 @@ TEST_CASE("a result of another tape than the current one says which tape", "[pri
 TEST_CASE("fmt's width and alignment apply to the whole text", "[print]") {
   CHECK(fmt::format("[{:>12}]", Tensor(1.0)) == "[   tensor(1)]");
 }
+
+TEST_CASE("past 64 axes the numbers are not nested but the shape is printed", "[print]") {
+  // One bracket per axis, drawn by one call per axis: a rank of 100,000 overflowed the stack.
+  CHECK(streamed(ones(Shape(64, 1))) == fmt::format("tensor({}1{}, shape={})", std::string(64, '['),
+                                                    std::string(64, ']'), shape_str(Shape(64, 1))));
+  const Shape deep(100'000, 1);
+  CHECK(streamed(ones(deep)) ==
+        fmt::format("tensor(<100000 axes: too many to nest brackets; print t.reshape({{-1}})>, "
+                    "shape={})",
+                    shape_str(deep)));
+  CHECK(streamed(ones(deep).reshape({-1})) == "tensor([1], shape=[1])");
+}

@@ -8,6 +8,7 @@
 //   values          nested brackets, one row per line, each number to 6 significant digits and
 //                   the columns aligned. Beyond 1000 numbers only the first and last 3 along each
 //                   axis are shown, with "..." between (PyTorch's threshold and edgeitems).
+//                   Past 64 axes, a note saying to print t.reshape({-1}) instead.
 //   shape           for a tensor with at least one axis (a 0-d tensor is a scalar: no shape).
 //   name            when it has one ("mlp.0.weight": parameters are named by their module).
 //   requires_grad   for a leaf that requires grad (a parameter), as PyTorch prints it.
