@@ -77,7 +77,8 @@ Tensor div(const Tensor& self, const Tensor& other) {
 // (One entry for both pows: the tape records both as "pow".)
 constexpr OpInfo kPow{"pow",
                       "d self = grad * exponent * self^(exponent - 1),  "
-                      "d exponent = grad * result * ln(self) (0 where self == 0)"};
+                      "d exponent = grad * result * ln(self) (0 where self == 0 and "
+                      "exponent >= 0)"};
 Tensor pow(const Tensor& self, const Tensor& exponent) {
   return binary_op(
       kPow.name, self, exponent, [](double a, double b) { return std::pow(a, b); },

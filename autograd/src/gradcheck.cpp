@@ -123,7 +123,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     // Like PyTorch's gradcheck, refuse rather than pass: a check that checked nothing would let
     // a test that forgot requires_grad pass silently.
     result.ok = false;
-    result.message = "gradcheck FAILED: no input requires grad, nothing to check";
+    result.message =
+        "gradcheck FAILED: no input requires grad (or every one is empty), nothing to check";
   } else {
     result.message = fmt::format(
         "gradcheck {}: worst element is input {} at [{}]: analytic {:.10g}, numeric {:.10g}, "

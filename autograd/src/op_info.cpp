@@ -2,7 +2,7 @@
 //
 // Nothing is registered at start-up and nothing is global: each file hands over its entries
 // (elementwise.cpp's elementwise_op_info() and so on), and a lookup walks them. There are about
-// thirty, and a picture looks each op up once per node it draws (well under a microsecond).
+// forty, and a picture looks each op up once per node it draws (well under a microsecond).
 #include "autograd/op_info.hpp"
 
 #include <array>

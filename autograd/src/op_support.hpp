@@ -28,7 +28,7 @@
 
 namespace ag::detail {
 
-// A fresh tensor of the given shape, zero-filled, not yet recorded.
+// A fresh tensor of the given shape and values (or zero-filled), not yet recorded.
 inline std::shared_ptr<TensorImpl> make_impl(Shape shape, Buffer value) {
   auto impl = fast::new_tensor_impl();  // std::make_shared<TensorImpl>(), pooled: fast/pool.hpp
   impl->value = std::move(value);

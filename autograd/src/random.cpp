@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <numbers>
@@ -59,6 +60,11 @@ void check_normal(double mean, double stddev) {
         stddev));
   }
 }
+// lo + (hi - lo) u, for u in [0, 1): rounding can give hi itself (lo = 1, hi = 2, u = 1 - 2^-53
+// is exactly 2), so the number just below hi stands in for it, and [lo, hi) stays half-open.
+double in_range(double lo, double hi, double u) {
+  return std::min(lo + (hi - lo) * u, std::nextafter(hi, lo));
+}
 }  // namespace
 
 double Generator::uniform() {
@@ -69,7 +75,7 @@ double Generator::uniform() {
 double Generator::uniform(double lo, double hi) {
   check_uniform(lo, hi);
   std::lock_guard lock(mutex_);
-  return lo + (hi - lo) * next_uniform();
+  return in_range(lo, hi, next_uniform());
 }
 
 double Generator::normal(double mean, double stddev) {
@@ -87,7 +93,7 @@ int64_t Generator::randint(int64_t n) {
 void Generator::fill_uniform(std::span<double> out, double lo, double hi) {
   check_uniform(lo, hi);
   std::lock_guard lock(mutex_);
-  for (double& v : out) v = lo + (hi - lo) * next_uniform();
+  for (double& v : out) v = in_range(lo, hi, next_uniform());
 }
 
 void Generator::fill_normal(std::span<double> out, double mean, double stddev) {

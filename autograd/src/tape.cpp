@@ -348,9 +348,12 @@ uint32_t Tape::check_root(const Tensor& root_tensor) const {
           "(declare it inside the training loop, so each step's graph is freed with it)",
           id_));
     }
+    // (Nothing was freed: the tape keeps its nodes until it is destroyed. The rule is PyTorch's,
+    // which frees what the rules saved at the end of a pass, so that code written here runs there.)
     throw TapeError(fmt::format(
-        "backward(): called a second time on tape #{}, whose graph was freed by the first call; "
-        "pass retain_graph = true to the first call to run it again",
+        "backward(): called a second time on tape #{}, whose first call did not retain the graph "
+        "(as in PyTorch, a graph runs backward once); pass retain_graph = true to the first call "
+        "to run it again",
         id_));
   }
   return where.node;
@@ -426,7 +429,8 @@ void Tape::reverse_loop(uint32_t root, const Buffer& seed, BackwardOptions optio
     edge_grad_norm_.clear();  // the norms of an earlier pass would no longer be true
   }
 
-  // The reverse loop: tape.hpp's, with the observers each called out on a line of its own.
+  // The reverse loop: tape.hpp's, with the version check and the observers each called out on a
+  // line of its own.
   // Creation order is a topological order, so when node i runs, every node that used its result
   // (all after it) has already added its share into node i's gradient.
   const bool check_anomalies = g_detect_anomaly;
@@ -475,9 +479,11 @@ void Tape::check_input_grads_finite(uint32_t i) const {
   }
 }
 
-// A rule reads its inputs' numbers and its result's: if one was changed in place after the op
+// A rule may read its inputs' numbers and its result's: if one was changed in place after the op
 // ran, the rule would compute the derivative at the wrong point, silently. PyTorch's version
-// counter catches this; TensorImpl::version is ours.
+// counter catches this; TensorImpl::version is ours. It checks every input and the result of
+// every op, whether or not its rule reads them (PyTorch checks only what a rule saved, so it
+// lets `w + c` run after c changed): one rule, with no list of which rules read what.
 void Tape::check_unchanged(uint32_t i) const {
   const Node& n = nodes_[i];
   for (size_t k = 0; k <= n.input_count; ++k) {  // the inputs, then the result
@@ -487,8 +493,9 @@ void Tape::check_unchanged(uint32_t i) const {
     if (now != then) {
       throw TapeError(fmt::format(
           "backward(): {} of '{}' (tape index {}, scope '{}', shape {}) was modified by an "
-          "in-place operation after '{}' used it (version {} then, {} now), and its backward rule "
-          "needs the numbers it used. Change it after backward(), or change a copy",
+          "in-place operation after '{}' used it (version {} then, {} now): no op's input or "
+          "result may change before its rule runs (PyTorch: only what the rule saved). Change "
+          "it after backward(), or change a copy",
           result ? "the result" : fmt::format("input {}", k), n.op, i, scopes_[n.scope],
           shape_str(result ? n.out->shape : input(n, k).shape), n.op, then, now));
     }

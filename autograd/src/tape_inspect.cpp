@@ -65,8 +65,9 @@ void Tape::measure_and_restore_input_grads(const Node& n, std::vector<Buffer>& s
 }
 
 double Tape::edge_grad_norm(size_t i, size_t k) const {
-  const size_t e = nodes_[i].first_input + k;
-  return e < edge_grad_norm_.size() ? edge_grad_norm_[e] : -1.0;
+  const Node& n = nodes_[check_node_index(i, "edge_grad_norm")];
+  const size_t e = n.first_input + k;
+  return k < n.input_count && e < edge_grad_norm_.size() ? edge_grad_norm_[e] : -1.0;
 }
 
 // Runs n's own rule with an output gradient of ones and its inputs' gradients set aside, reads

@@ -94,7 +94,7 @@ static void check_requires_grad(const char* what, const TensorImpl& impl) {
   if (!impl.requires_grad) {
     throw TapeError(fmt::format(
         "{}: this {} tensor does not require grad (make a leaf with requires_grad = true, or "
-        "call requires_grad_())",
+        "call requires_grad_() on the leaf, before the ops that use it)",
         what, shape_str(impl.shape)));
   }
 }

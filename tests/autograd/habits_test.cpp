@@ -115,6 +115,20 @@ TEST_CASE("changing an input in place after an op read it makes backward throw",
   CHECK_FALSE(x.has_grad());  // the pass left no trace
 }
 
+TEST_CASE("the check is stricter than PyTorch's: add reads no numbers and is refused too",
+          "[habits]") {
+  // PyTorch 1.13 runs this (add saves nothing) and gives w.grad = 1. tensor.hpp and
+  // coming-from-pytorch.md say so; the message must not claim add's rule needs the numbers.
+  Tape tape;
+  Tensor w = scalar(3.0, true);
+  Tensor c = scalar(2.0);
+  Tensor y = w + c;
+  c.mutable_data()[0] = 5.0;
+  REQUIRE_THROWS_WITH(tape.backward(y), Contains("'add'") && Contains("input 1") &&
+                                            Contains("PyTorch: only what the rule saved") &&
+                                            !Contains("needs the numbers"));
+}
+
 TEST_CASE("an in-place change outside recording is caught the same way", "[habits]") {
   Tape tape;
   Tensor x = tensor({1.0, 2.0}, {2}, true);

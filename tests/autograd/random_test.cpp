@@ -131,6 +131,18 @@ TEST_CASE("bounds that make no sense are refused, not drawn from", "[random]") {
   CHECK(normal({2}, -1.0, 0.0, g).to_vector() == std::vector<double>{-1.0, -1.0});
 }
 
+TEST_CASE("uniform never gives hi, although lo + (hi - lo) u can round to it", "[random]") {
+  // Between 1 and the next double there is no other: every u >= 1/2 rounded up to hi, about
+  // half of the draws, in an interval that promises [lo, hi).
+  const double lo = 1.0, hi = std::nextafter(1.0, 2.0);
+  Generator g(3);
+  for (double v : uniform({1000}, lo, hi, g).to_vector()) REQUIRE(v == lo);
+  for (int i = 0; i < 100; ++i) REQUIRE(g.uniform(lo, hi) == lo);
+  // Away from such rounding the numbers are the plain lo + (hi - lo) u, bit for bit.
+  Generator a(8), b(8);
+  CHECK(a.uniform(-2.0, 3.0) == -2.0 + 5.0 * b.uniform());
+}
+
 TEST_CASE("a generator's state restores its sequence, spare normal included", "[random]") {
   Generator a(42);
   a.normal();  // leaves a spare

@@ -365,7 +365,16 @@ TEST_CASE("looking at a node past the end is an IndexError naming it", "[tape][e
   CHECK_THROWS_AS(tape.tensor(2), IndexError);
   CHECK_THROWS_AS(tape.inputs_of(2), IndexError);
   CHECK_THROWS_AS(tape.scope_name(5), IndexError);
+  CHECK_THROWS_AS(tape.elementwise_derivatives(2), IndexError);
   CHECK(tape.local_derivatives(1)[0] == std::vector<double>{4.0});  // in range: still works
+  // edge_grad_norm read nodes_[i] unchecked (an address past the array), and an input past the
+  // node's own (k) read the next node's edges.
+  Tensor z = y * 3.0;
+  tape.backward(z, BackwardOptions{.record_edge_grads = true});
+  CHECK_THROWS_WITH(tape.edge_grad_norm(1000000, 0), Contains("edge_grad_norm(1000000)"));
+  // a * a at a = 2, under 3: both edges of one tensor get the sum of both, 2 * 3a (tape_inspect)
+  CHECK(tape.edge_grad_norm(1, 1) == 12.0);
+  CHECK(tape.edge_grad_norm(1, 2) == -1.0);  // mul has two inputs (this was z's first edge)
 }
 
 TEST_CASE("scopes nested too deep are refused, and the stack stays usable", "[tape][errors]") {

@@ -25,8 +25,9 @@ struct IndexError : Error {
   using Error::Error;
 };
 
-// Misuse of the tape: backward twice, a tensor from another live tape or from a tape that is gone,
-// grad() of a tensor that does not require grad, backward() of a non-scalar without a gradient.
+// Misuse of the tape: backward twice, an op result that requires grad from another tape (live or
+// gone), grad() of a tensor that does not require grad, backward() of a non-scalar without a
+// gradient, a result computed from parameters while no tape recorded.
 struct TapeError : Error {
   using Error::Error;
 };

@@ -30,7 +30,7 @@ Tensor mul(const Tensor& self, const Tensor& other);
 Tensor div(const Tensor& self, const Tensor& other);
 // pow:      result = self ^ exponent
 //           d self = grad * exponent * self^(exponent - 1)
-//           d exponent = grad * result * ln(self) (0 where self == 0)
+//           d exponent = grad * result * ln(self) (0 where self == 0 and exponent >= 0)
 Tensor pow(const Tensor& self, const Tensor& exponent);
 // maximum:  result = max(self, other)
 //           d self = grad where self > other (grad / 2 where equal),  d other likewise
@@ -69,7 +69,8 @@ struct LeakyReluSettings {
 };
 // clamp:    result = min(max(self, lo), hi)
 //                                      d self = grad where lo <= self <= hi, else 0
-// A NaN bound is a ValueError. NaN inputs come out NaN from every op here (relu included).
+// A NaN bound, or lo > hi, is a ValueError (PyTorch gives hi everywhere for lo > hi). NaN inputs
+// come out NaN from every op here (relu included).
 Tensor clamp(const Tensor& self, double lo, double hi);
 // hardtanh: the numbers of clamp       d self = grad where lo < self < hi, else 0
 //           (PyTorch's activation: no gradient at the bounds themselves)

@@ -15,7 +15,8 @@
 //   grad_fn         for an op result that requires grad: the op that made it, by its name on the
 //                   tape ("mul", "tanh", "matmul"; PyTorch says MulBackward0). The op is looked
 //                   up on the current tape (Tape::current()); a result of another tape (an outer
-//                   one, or one already gone) shows which tape it was: grad_fn=<on tape #3>.
+//                   one, or one already gone), or any result printed while no tape records (in
+//                   a NoGradGuard), shows which tape it was: grad_fn=<on tape #3>.
 //
 // Tensor::to_string() stays the one-line summary (the first 8 numbers, flat) that fits in a
 // table; this is the whole picture.

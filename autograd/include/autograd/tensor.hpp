@@ -72,9 +72,11 @@ struct TensorImpl {
   uint32_t node = 0;     // its index on that tape
   // How many times its numbers were changed in place (an in-place operator outside recording,
   // mutable_data()). A tape notes it when an op reads the tensor, and backward refuses to run
-  // that op's rule if it has changed since: the rule would read the new numbers (PyTorch's
-  // version counter, "modified by an inplace operation"). There are no views here (every op's
-  // result owns its numbers), so a change concerns the changed tensor alone.
+  // that op's rule if an input or the result has changed since (PyTorch's version counter,
+  // "modified by an inplace operation"). Stricter than PyTorch, which checks only the tensors a
+  // rule saved: here add's rule, which reads no numbers, is refused too; one rule for every op.
+  // There are no views here (every op's result owns its numbers), so a change concerns the
+  // changed tensor alone.
   uint32_t version = 0;
   bool requires_grad = false;  // gradients flow into (or through) this tensor
   bool is_leaf = true;         // made by the user (a parameter, an input), not by an op
@@ -125,7 +127,9 @@ class Tensor {
   std::span<const double> data() const&& = delete;  // a view into a temporary (see above)
   // Writable access, for initialisers and optimizers: changes the value in place (not recorded).
   // Counts as a change (TensorImpl::version): backward through an op that read the tensor
-  // before it then throws, rather than use the new numbers.
+  // before it then throws, rather than use the new numbers. The change is counted when the span
+  // is handed out, not when it is written: take the span where you write, and do not keep it
+  // (a span kept past an op that reads the tensor escapes the check).
   std::span<double> mutable_data() &;
   std::span<double> mutable_data() && = delete;
   std::vector<double> to_vector() const;
@@ -136,7 +140,8 @@ class Tensor {
 
   // --- gradients ---
   bool requires_grad() const { return impl().requires_grad; }
-  // Mark a leaf as a parameter (or not). Returns *this, like PyTorch's requires_grad_().
+  // Mark a leaf as a parameter (or not). Returns *this, like PyTorch's requires_grad_(). An op's
+  // result cannot change it, either way (a TapeError; PyTorch allows (true) where it is true).
   Tensor& requires_grad_(bool on = true);
   bool is_leaf() const { return impl().is_leaf; }
   // Whether a backward pass has written a gradient into this tensor.
@@ -160,7 +165,8 @@ class Tensor {
   // The tape and node index this tensor was recorded at (tape id 0: not recorded).
   uint64_t tape_id() const { return impl().tape_id; }
   uint32_t node_index() const { return impl().node; }
-  // One line for printing: "tensor([2, 3], [[1, 2, 3], [4, 5, 6]])" trimmed for large tensors.
+  // One line for a table: "tensor([2, 3], [1, 2, 3, 4, 5, 6])", the first 8 numbers, flat
+  // (print.hpp's `<<` prints the whole picture).
   std::string to_string() const;
 
   // --- micrograd-style shorthands, each the free function of the same name ---

@@ -5,9 +5,9 @@
 // Why not glibc's scalar exp and tanh, one number at a time? They are slower (below), and they
 // are not the same code on every CPU either: glibc picks an FMA version of exp (and of the expm1
 // inside tanh) on CPUs that have FMA and AVX2, and that one rounds differently in about 1 number
-// in 1,600 for exp and 1 in 16,000 for tanh (8 million numbers in [-750, 750] and [-8, 8], with
-// and without GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA, which makes glibc take its code for a
-// CPU without them).
+// in 1,600 for exp and 1 in 8,000-16,000 for tanh, by the sample (8 million numbers in
+// [-750, 750] and [-8, 8], with and without GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA, which
+// makes glibc take its code for a CPU without them).
 //
 // What then: glibc's vector math library (libmvec) in its SSE form, _ZGVbN2v_exp and
 // _ZGVbN2v_tanh, which take two doubles in one 128-bit register. glibc picks its SSE4.1 code on

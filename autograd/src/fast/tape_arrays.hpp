@@ -18,7 +18,8 @@ namespace ag::detail::fast {
 void reuse_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
                        std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved);
 // Empties a dying tape's arrays (which frees its nodes' tensors) and keeps their memory for the
-// next tape, unless it is more than was kept already or a giant one-off.
+// next tape when it is more than was kept already, unless it is a giant one-off (over 2^20
+// nodes).
 void recycle_tape_arrays(std::vector<Node>& nodes, std::vector<uint32_t>& inputs,
                          std::vector<uint32_t>& input_versions, std::vector<int64_t>& saved);
 

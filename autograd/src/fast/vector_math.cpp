@@ -60,9 +60,9 @@ AG_VECTOR_CLONES void tanh(const double* x, double* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
 
-// sigmoid(x) = 1 / (1 + e^-x). For x < -709, e^-x overflows to +inf and the result is
-// 1 / inf = 0, the right limit (the exact value is below 1e-308); for large x, e^-x is 0 and the
-// result 1. No branch, so the loop vectorises.
+// sigmoid(x) = 1 / (1 + e^-x). For x < -709.78, e^-x overflows to +inf and the result is
+// 1 / inf = 0, the right limit (the exact value is below 1e-308; above -709.78 it is subnormal);
+// for large x, e^-x is 0 and the result 1. No branch, so the loop vectorises.
 AG_VECTOR_CLONES void sigmoid(const double* x, double* y, size_t n) {
   if (portable_kernels()) return portable::sigmoid(x, y, n);
   for (size_t i = 0; i < n; ++i) y[i] = 1.0 / (1.0 + std::exp(-x[i]));

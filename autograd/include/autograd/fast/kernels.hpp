@@ -59,14 +59,15 @@ class PortableKernelsGuard {
 };
 
 // One number at a time, the same bits on every x86-64 CPU with SSE4.1, within 4 ulp of the std::
-// function of the same name (use these where the numbers must be the same everywhere, not where
-// each last bit matters). exp, pow, sin and cos go through glibc's vector math library in its
-// SSE form (the register's other lane holds a copy); outside these ranges glibc hands the number
-// to its scalar function, which is the CPU's own again: pow, x > 0 with the result between
-// 2^-1000 and 2^1000; sin and cos, |x| < 2^23. Measured here, such a number takes 4-25 ns: sin
-// and cos as fast as glibc's scalar functions or faster, pow 1.8x as long. log and log10 are
-// SLEEF's deterministic ones (about 25-30 ns), on every x86-64 CPU and every x86-64 machine:
-// glibc's vector log starts from an estimate whose bits each processor chooses (fast/kernels.cpp).
+// function of the same name (exp within 8 past |x| = 708, where it squares e^(x/2)); use these
+// where the numbers must be the same everywhere, not where each last bit matters. exp, pow, sin and
+// cos go through glibc's vector math library in its SSE form (the register's other lane holds a
+// copy); outside these ranges glibc hands the number to its scalar function, which is the CPU's own
+// again: pow, x > 0 with the result between 2^-1000 and 2^1000; sin and cos, |x| < 2^23. Measured
+// here, such a number takes 4-25 ns: sin and cos as fast as glibc's scalar functions or faster, pow
+// 1.8x as long. log and log10 are SLEEF's deterministic ones (about 25-30 ns), on every x86-64 CPU
+// and every x86-64 machine: glibc's vector log starts from an estimate whose bits each processor
+// chooses (fast/kernels.cpp).
 namespace portable {
 double exp(double x);  // every x (fast/kernels.cpp)
 double log(double x);
