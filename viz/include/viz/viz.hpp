@@ -96,9 +96,14 @@ enum class FlowQuantity {
   // or explodes going back through layers or time; measured on the nodes' own gradients.
   activation,
   // |dL/d parameters|: the norm of the gradient flowing into the parameters the scope uses,
-  // sqrt(sum |g_e|^2) over the edges from a parameter into it (a weight shared by all steps gets
-  // one share per step). Needs tape.backward(loss, {.record_edge_grads = true}): without recorded
-  // edges, VizError.
+  // sqrt(sum |g_e|^2) over the edges into it from a parameter, or from work computed from
+  // parameters alone outside it (nn's RNN, LSTM and GRU transpose W_ih and W_hh, and the RNN and
+  // LSTM add b_ih + b_hh, once per sequence in scope "<name>/layer0": the edge from W_ih^T into a
+  // step carries that step's share of W_ih's gradient). A weight shared by all steps gets one
+  // share per step; the shares, added as tensors, are its gradient (so their norms add up to at
+  // least its norm, and one step's share is all of it). The parameter-only scope itself
+  // ("lstm/layer0") gets the whole gradient of each parameter it takes. Needs
+  // tape.backward(loss, {.record_edge_grads = true}): without recorded edges, VizError.
   parameters,
   // The gradient leaving the scope backward: to earlier scopes *and* into parameters,
   // sqrt(sum |g_e|^2) over the edges that enter it from outside or from a parameter (without
@@ -158,7 +163,8 @@ struct Options {
   std::string title = {};
   // Folded view: also draw parameters, and the work computed from them alone (an RNN's weights
   // transposed once per sequence), with one edge into each cluster that uses them. Off by
-  // default. Their gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
+  // default. Their gradient is in a box's number only with FlowQuantity::parameters (each step's
+  // share) or ::leaving.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
   // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
