@@ -514,6 +514,19 @@ TEST_CASE("flow strip: a square per scope, sized by log10 norm", "[viz][fold]") 
   };
   CHECK(side(0) < side(6));
   CHECK(viz::render_flow_data(flow, viz::Format::svg).find("<svg") != std::string::npos);
+  // Rows of `columns` squares, and 0 never wraps, as for the folded view (it once put each
+  // square on a row of its own).
+  auto rows = [&](int columns) {
+    Parsed strip(viz::render_flow_data(flow, viz::Format::dot, {.columns = columns}));
+    int n = 0;
+    for (Agraph_t* sub = agfstsubg(strip.graph()); sub != nullptr; sub = agnxtsubg(sub)) {
+      n += std::string(agnameof(sub)).rfind("row", 0) == 0 ? 1 : 0;
+    }
+    return n;
+  };
+  CHECK(rows(3) == 3);
+  CHECK(rows(25) == 1);
+  CHECK(rows(0) == 1);
   // No scopes at all: a note explains how to get some.
   Parsed empty(viz::render_flow_data({}, viz::Format::dot));
   CHECK(empty.has_node("note"));

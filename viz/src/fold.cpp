@@ -575,7 +575,9 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
     return graph;
   }
   set(root, "nodesep", "0.05");
-  const size_t columns = static_cast<size_t>(std::max(options.columns, 1));
+  // Boxes per row; 0: never wrap, every entry in one row.
+  const size_t columns = options.columns == 0 ? flow.size()
+                                              : static_cast<size_t>(std::max(options.columns, 1));
   Agnode_t* previous = nullptr;
   Agnode_t* row_start = nullptr;
   Agraph_t* row = nullptr;

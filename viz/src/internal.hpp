@@ -208,15 +208,23 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  /
 // ----- output (render.cpp) ---------------------------------------------------------------------
 // Throws VizError naming the first Options field out of range (see viz.hpp).
 void validate(const Options& options);
+// What a refusal says instead of the picture: what to draw with fewer boxes (above
+// kMaxLayoutNodes), what to draw less deep (above kMaxLayoutDepth), and the call that gives the
+// same picture's DOT text, which has no limit.
+struct Smaller {
+  std::string_view fewer_boxes;
+  std::string_view shallower;
+  std::string_view dot_call;
+};
 // Throws VizError, naming `smaller`, if the full view of the tape (the nodes selected_nodes
 // keeps, and the legend) is above kMaxLayoutNodes or kMaxLayoutDepth. Measured on the tape, before
 // any graph is built.
-void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller);
+void check_full_view_size(const Tape& tape, const Options& options, const Smaller& smaller);
 // A built graph in `format`: DOT text written by cgraph, or laid out by gvc's dot engine and
 // rendered. Throws VizError with Graphviz's own message if it fails, and before layout if the
 // graph is above kMaxLayoutNodes or kMaxLayoutDepth; `smaller` then says what to draw instead.
-std::string graph_data(Agraph_t* g, Format format, std::string_view smaller);
+std::string graph_data(Agraph_t* g, Format format, const Smaller& smaller);
 // The same into a file (opened here, so that an unwritable path is a clear error).
-void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller);
+void graph_file(Agraph_t* g, const std::string& path, const Smaller& smaller);
 
 }  // namespace ag::viz::detail

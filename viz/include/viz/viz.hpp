@@ -167,7 +167,8 @@ struct Options {
   // share) or ::leaving.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
-  // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
+  // folded view wraps only when it has more scope boxes than this; 0: never wrap, one row). At
+  // least 0.
   int columns = 25;
   // Folded view: which gradient fills a scope's box (see FlowQuantity); the box says which
   // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."); not hidden_state, which a box
@@ -239,7 +240,8 @@ std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& optio
 // gradient); quantity is "dL/d output", "dL/d parameters", "gradient leaving" or "dL/dh_t".
 std::string flow_csv(std::span<const FlowEntry> flow);
 // The strip as a picture: a row of squares sized and coloured by log10 norm, wrapped every
-// Options::columns, with the legend.
+// Options::columns (0: never, one row), with the legend. Above kMaxLayoutNodes boxes (one per
+// entry, however wrapped) or kMaxLayoutDepth deep, VizError, naming a span of the flow.
 void render_flow(std::span<const FlowEntry> flow, const std::string& path,
                  const Options& options = {});
 std::string render_flow_data(std::span<const FlowEntry> flow, Format format,
