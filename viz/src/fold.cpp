@@ -631,7 +631,8 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
 namespace ag::viz {
 
 namespace {
-// The value column shared by bars and CSV readers: "2.1e-05", "0", "no gradient", "NaN".
+// The bars' value column: "2.10e-05", "0", "no gradient", "NaN". (flow_csv writes its own: the
+// norm in 6 significant digits, an empty cell for no gradient.)
 std::string value_text(const FlowEntry& e) {
   if (!e.has_gradient) return "no gradient";
   if (!std::isfinite(e.norm)) return detail::sci(e.norm);

@@ -88,7 +88,8 @@ std::string legend_html(const Options& options, std::string_view fill_meaning, E
 std::string html_escape(std::string_view text);
 // A number in 4 significant digits ("0.7616", "-3", "2.1e-05").
 std::string num(double x);
-// A norm in 2 significant digits, scientific ("2.1e-05").
+// A norm in 2 significant digits ({:.2g}): scientific below 1e-4 and from 100 up ("2.1e-05",
+// "1.2e+02"), plain between ("0.021", "3.1"); "NaN", "Inf", "-Inf".
 std::string sci(double x);
 
 // ----- cgraph helpers (graph.cpp) -------------------------------------------------------------

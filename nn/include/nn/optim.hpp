@@ -141,9 +141,12 @@ class Adam : public Optimizer {
 // Rescales the gradients of all parameters together so that their joint 2-norm is at most
 // max_norm, as torch.nn.utils.clip_grad_norm_:
 //     total = sqrt(sum over every gradient element of g^2)
-//     if total > max_norm:  g *= max_norm / (total + 1e-6)
+//     scale = max_norm / (total + 1e-6)
+//     if scale < 1 (total > max_norm - 1e-6, about), or scale is NaN:  g *= scale
 // Returns the norm before clipping (worth logging: spikes show exploding gradients). A max_norm
-// that is negative or NaN throws.
+// that is negative or NaN throws. A NaN or Inf gradient does what it does in torch 1.13 (whose
+// error_if_nonfinite is false by default): a NaN total makes every gradient NaN, an Inf one
+// makes the infinite elements NaN and every other 0; the returned total says which happened.
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm);
 
 }  // namespace ag::nn

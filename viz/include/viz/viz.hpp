@@ -171,7 +171,7 @@ struct Options {
   // least 0.
   int columns = 25;
   // Folded view: which gradient fills a scope's box (see FlowQuantity); the box says which
-  // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."); not hidden_state, which a box
+  // ("dL/d out 0.021", "dL/d params 3.1e-05", "grad leaving 12"); not hidden_state, which a box
   // cannot measure (VizError). The strip and the bars take it from their entries, and use this
   // only when there are none.
   FlowQuantity flow_quantity = FlowQuantity::activation;
@@ -227,14 +227,16 @@ std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth = 2,
 std::string_view flow_quantity_label(FlowQuantity quantity);
 
 // A horizontal bar per entry, its length log10 of the norm on the Options' scale, drawn with
-// Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal:
-//     lstm/t=0  ███████████████▍          2.1e-02
+// Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal (a norm of 0.021 on the default
+// scale, 1e-8 to 1e2, fills 25¼ of 40 cells):
+//     lstm/t=0  █████████████████████████▎                2.10e-02
 // The first line names what the bars hold: the entries' quantity (flow_quantity_label), or
 // `label` where they hold something else a program measured (tutorial 09's bars are ratios of two
 // gradients, "|dL/dh_0| / |dL/dh_99|").
 std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {}, int width = 40,
                       std::string_view label = {});
-// The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
+// The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "_" for a norm of exactly 0, "·"
+// for no gradient, "!" for NaN or Inf.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
 // "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
 // gradient); quantity is "dL/d output", "dL/d parameters", "gradient leaving" or "dL/dh_t".
