@@ -303,7 +303,9 @@ double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm) {
   }
   const double total = std::sqrt(squares);
   const double scale = max_norm / (total + 1e-6);
-  if (scale < 1.0) {
+  // !(scale >= 1) scales for a NaN total too: torch multiplies by NaN then, so every gradient
+  // becomes NaN (a NaN that clipped nothing would leave the others looking fine).
+  if (!(scale >= 1.0)) {
     for (const Tensor& p : parameters) {
       if (!p.requires_grad() || !p.has_grad()) continue;
       // The gradient buffer itself: Tensor::grad() returns a copy, this writes in place.

@@ -154,6 +154,35 @@ TEST_CASE("clip_grad_norm refuses a NaN max_norm as it refuses a negative one", 
   CHECK(p.grad().to_vector() == std::vector<double>{3.0, 4.0});
 }
 
+TEST_CASE("clip_grad_norm with a NaN or Inf gradient does what torch 1.13 does", "[optim]") {
+  // A NaN total once compared false with 1 and nothing was scaled: [nan, 1] where torch gives
+  // [nan, nan]. torch multiplies every gradient by max_norm / (total + 1e-6), clamped to 1: NaN
+  // for a NaN total, 0 for an Inf one (and Inf * 0 is NaN). Checked with torch 1.13:
+  //   p.grad = [nan, 1]: clip_grad_norm_([p], 1.0) returns nan, p.grad [nan, nan]
+  //   p.grad = [inf, 1]: returns inf, p.grad [nan, 0]
+  auto clipped = [](double first) {
+    Tensor p({1.0, 1.0}, {2}, true);
+    Tensor q({1.0}, {1}, true);
+    {
+      Tape tape;
+      (sum(p * Tensor({first, 1.0}, {2})) + sum(q * Tensor({1.0}, {1}))).backward();
+    }
+    const double total = clip_grad_norm({p, q}, 1.0);
+    std::vector<double> grads = p.grad().to_vector();
+    grads.push_back(q.grad().item());
+    return std::pair{total, grads};
+  };
+  const auto [nan_total, nan_grads] = clipped(kNaN);
+  CHECK(std::isnan(nan_total));
+  for (double g : nan_grads) CHECK(std::isnan(g));  // every gradient, the other parameter's too
+
+  const auto [inf_total, inf_grads] = clipped(std::numeric_limits<double>::infinity());
+  CHECK(inf_total == std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(inf_grads[0]));
+  CHECK(inf_grads[1] == 0.0);
+  CHECK(inf_grads[2] == 0.0);
+}
+
 TEST_CASE("options changed between steps are checked at the next step", "[optim]") {
   // optim.hpp's schedules change options.lr between steps; a bad value used to be taken as it
   // was: SGD with lr = -1 climbed the loss, Adam with beta1 = 1 gave NaN.

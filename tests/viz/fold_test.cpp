@@ -87,11 +87,14 @@ TEST_CASE("gradient_flow measures dL/d output, dL/d parameters or the gradient l
   CHECK(out[1].scope == "two");
   CHECK(out[1].norm == Approx(1.0));
 
-  // |dL/d parameters|: "one" sends (w g, x g) into x and w; "two" uses no parameter.
+  // |dL/d parameters|: "one" sends (w g, x g) into x and w. "two" uses no parameter itself, but
+  // a = x * w is computed from parameters alone (the folded view draws "one" with them), so
+  // what "two" sends into a, g, is a parameter share, as an LSTM step's into W_ih^T is.
   const auto params = viz::gradient_flow(tape, 1, viz::FlowQuantity::parameters);
   CHECK(params[0].norm == Approx(std::hypot(2.0 * g, 0.5 * g)));
   CHECK(params[0].from_edges);
-  CHECK_FALSE(params[1].has_gradient);
+  CHECK(params[1].has_gradient);
+  CHECK(params[1].norm == Approx(g));
   CHECK(params[0].quantity == viz::FlowQuantity::parameters);
 
   // Leaving (the old measure): "two" sends g back along its entering edge; "one" sends its share
@@ -168,6 +171,108 @@ TEST_CASE("every flow picture and text names the gradient it shows", "[viz][fold
   Parsed leaving(
       viz::to_dot(tape, {.view = viz::View::folded, .flow_quantity = viz::FlowQuantity::leaving}));
   CHECK(leaving.attr("g0", "label").find("grad leaving ") != std::string::npos);
+}
+
+namespace {
+// |dL/d p|^2 of one of a module's parameters, by name ("lstm.layer0.W_ih").
+double grad_sq(const nn::Module& m, const std::string& name) {
+  for (const nn::NamedTensor& p : m.named_parameters()) {
+    if (p.name != name) continue;
+    double sq = 0.0;
+    for (double g : p.tensor.grad().to_vector()) sq += g * g;
+    return sq;
+  }
+  FAIL("no parameter " << name);
+  return 0.0;
+}
+
+// Runs one of nn's recurrent layers over T steps (B = 3, I = 2, H = 3), loss = sum of output^2,
+// and returns |dL/d parameters| per scope at depth 2.
+template <class Layer>
+std::vector<viz::FlowEntry> parameter_flow(Layer& layer, int64_t T, Generator& gen) {
+  Tape tape;
+  Tensor x = normal({T, 3, 2}, 0.0, 1.0, gen);
+  Tensor out = layer(x).output;
+  tape.backward((out * out).sum(), kEdges);
+  return viz::gradient_flow(tape, 2, viz::FlowQuantity::parameters);
+}
+
+const viz::FlowEntry& entry(const std::vector<viz::FlowEntry>& flow, const std::string& scope) {
+  for (const viz::FlowEntry& e : flow) {
+    if (e.scope == scope) return e;
+  }
+  FAIL("no scope " << scope);
+  return flow.front();
+}
+
+// nn's RNN, LSTM and GRU prepare their weights once per sequence, in scope "<name>/layer0"
+// (W_ih^T and W_hh^T; for the RNN and the LSTM also b = b_ih + b_hh), and every step reads
+// those, never a parameter itself. The step's share of the weights' gradient is then on the edge
+// from the prepared weight into the step.
+template <class Layer>
+void check_recurrent_parameter_shares(const std::string& name, bool biases_prepared) {
+  Generator gen(3);
+  Layer layer(2, 3, gen);
+
+  // Every step of five gets a share, and no share is zero.
+  const auto flow = parameter_flow(layer, 5, gen);
+  double shares = 0.0;
+  for (int t = 0; t < 5; ++t) {
+    const viz::FlowEntry& e = entry(flow, fmt::format("{}/t={}", name, t));
+    CHECK(e.has_gradient);
+    CHECK(e.norm > 0.0);
+    shares += e.norm;
+  }
+  // The prepared group counts the edges from the parameters into it: their whole gradient.
+  const double ih = grad_sq(layer, name + ".layer0.W_ih"),
+               hh = grad_sq(layer, name + ".layer0.W_hh");
+  const double b_ih = grad_sq(layer, name + ".layer0.b_ih"),
+               b_hh = grad_sq(layer, name + ".layer0.b_hh");
+  const double whole = std::sqrt(ih + hh + b_ih + b_hh);
+  const viz::FlowEntry& prepared = entry(flow, name + "/layer0");
+  CHECK(prepared.has_gradient);
+  CHECK(prepared.norm == Approx(biases_prepared ? whole : std::sqrt(ih + hh)).epsilon(1e-12));
+  // The shares add up, as tensors, to the gradient of what the steps read (W_ih^T, W_hh^T and the
+  // bias or biases): so their norms add up to at least its norm.
+  const double read = std::sqrt(ih + hh + b_ih + (biases_prepared ? 0.0 : b_hh));
+  CHECK(shares >= read * (1 - 1e-12));
+
+  // One step reads every weight once: its share is the whole gradient of what it reads.
+  Layer one(2, 3, gen);
+  const auto single = parameter_flow(one, 1, gen);
+  const double one_read = std::sqrt(grad_sq(one, name + ".layer0.W_ih") +
+                                    grad_sq(one, name + ".layer0.W_hh") +
+                                    grad_sq(one, name + ".layer0.b_ih") +
+                                    (biases_prepared ? 0.0 : grad_sq(one, name + ".layer0.b_hh")));
+  CHECK(entry(single, name + "/t=0").norm == Approx(one_read).epsilon(1e-12));
+}
+}  // namespace
+
+TEST_CASE("|dL/d parameters| of nn's RNN, LSTM and GRU: each step's share of the shared weights",
+          "[viz][fold][nn]") {
+  // Once, every step said "no gradient" (or, for the GRU, counted its biases alone): only edges
+  // from a parameter itself were counted, and nn's steps read prepared weights.
+  SECTION("RNN") { check_recurrent_parameter_shares<nn::RNN>("rnn", true); }
+  SECTION("LSTM") { check_recurrent_parameter_shares<nn::LSTM>("lstm", true); }
+  SECTION("GRU") { check_recurrent_parameter_shares<nn::GRU>("gru", false); }
+
+  // The folded view draws the same numbers: no step box says "no gradient".
+  Generator gen(4);
+  nn::LSTM lstm(2, 3, gen);
+  Tape tape;
+  Tensor out = lstm(normal({4, 3, 2}, 0.0, 1.0, gen)).output;
+  tape.backward((out * out).sum(), kEdges);
+  Parsed p(viz::to_dot(tape, {.view = viz::View::folded,
+                              .flow_quantity = viz::FlowQuantity::parameters}));
+  int steps = 0;
+  for (Agnode_t* n = agfstnode(p.graph()); n != nullptr; n = agnxtnode(p.graph(), n)) {
+    const std::string label = p.attr(agnameof(n), "label");
+    if (label.find("t=") == std::string::npos) continue;
+    ++steps;
+    CHECK(label.find("dL/d params ") != std::string::npos);
+    CHECK(label.find("no gradient") == std::string::npos);
+  }
+  CHECK(steps == 4);
 }
 
 TEST_CASE("entries built from |dL/dh_t| say so, and the strip's legend with them", "[viz][fold]") {
@@ -409,6 +514,19 @@ TEST_CASE("flow strip: a square per scope, sized by log10 norm", "[viz][fold]") 
   };
   CHECK(side(0) < side(6));
   CHECK(viz::render_flow_data(flow, viz::Format::svg).find("<svg") != std::string::npos);
+  // Rows of `columns` squares, and 0 never wraps, as for the folded view (it once put each
+  // square on a row of its own).
+  auto rows = [&](int columns) {
+    Parsed strip(viz::render_flow_data(flow, viz::Format::dot, {.columns = columns}));
+    int n = 0;
+    for (Agraph_t* sub = agfstsubg(strip.graph()); sub != nullptr; sub = agnxtsubg(sub)) {
+      n += std::string(agnameof(sub)).rfind("row", 0) == 0 ? 1 : 0;
+    }
+    return n;
+  };
+  CHECK(rows(3) == 3);
+  CHECK(rows(25) == 1);
+  CHECK(rows(0) == 1);
   // No scopes at all: a note explains how to get some.
   Parsed empty(viz::render_flow_data({}, viz::Format::dot));
   CHECK(empty.has_node("note"));

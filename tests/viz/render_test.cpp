@@ -233,3 +233,28 @@ TEST_CASE("a folded view deeper than kMaxLayoutDepth names a smaller fold_depth"
   CHECK_NOTHROW(
       viz::render_data(tape, viz::Format::svg, {.view = viz::View::folded, .fold_depth = 1}));
 }
+
+TEST_CASE("a strip above a limit names what makes it smaller: a span, or rows of even length",
+          "[viz][render]") {
+  // A strip has one box per entry however it is wrapped: once, the message advised "more per row
+  // with a larger Options::columns", which changes nothing about the count.
+  std::vector<viz::FlowEntry> flow(viz::kMaxLayoutNodes + 500);
+  for (size_t k = 0; k < flow.size(); ++k) {
+    flow[k] = {.scope = fmt::format("t={}", k), .norm = 0.5, .has_gradient = true};
+  }
+  for (int columns : {25, 3000}) {
+    CHECK_THROWS_WITH(
+        viz::render_flow_data(flow, viz::Format::svg, {.legend = false, .columns = columns}),
+        Catch::Contains("kMaxLayoutNodes") && Catch::Contains("subspan") &&
+            Catch::Contains("render_flow_data(flow, ag::viz::Format::dot, options)") &&
+            !Catch::Contains("to_dot(tape") && !Catch::Contains("larger Options::columns"));
+  }
+  // And the span it names draws.
+  CHECK_NOTHROW(viz::render_flow_data(std::span(flow).subspan(0, 2000), viz::Format::svg));
+  // Too few boxes per row: under the box limit, but deeper than kMaxLayoutDepth. The message
+  // names the columns, and columns near the square root of the count draw it.
+  const std::span<const viz::FlowEntry> some = std::span(flow).subspan(0, 1500);
+  CHECK_THROWS_WITH(viz::render_flow_data(some, viz::Format::svg, {.columns = 1}),
+                    Catch::Contains("kMaxLayoutDepth") && Catch::Contains("Options::columns"));
+  CHECK_NOTHROW(viz::render_flow_data(some, viz::Format::svg, {.legend = false, .columns = 39}));
+}

@@ -4,10 +4,10 @@
 // made of plain autograd ops inside ag::ScopeGuards, not of nn/ modules, so that the pictures
 // depend on the engine alone, and so that every op the picture shows is visible here:
 //
-//   micrograd_neuron  o = tanh(x1 w1 + x2 w2 + b)            the scalar graph of micrograd's
-//   lecture mlp               a_{k+1} = act(a_k W_k + b_k)           deep sigmoid / tanh / relu
-//   stacks tanh_rnn          h_t = tanh(x_t W_x + h_{t-1} W_h + b)  an unrolled vanilla RNN lstm
-//   the LSTM cell, unrolled over time      gates i, f, g, o; cell c; hidden h
+//   micrograd_neuron  o = tanh(x1 w1 + x2 w2 + b)            micrograd's lecture, as scalars
+//   mlp               a_{k+1} = act(a_k W_k + b_k)           deep sigmoid / tanh / relu stacks
+//   tanh_rnn          h_t = tanh(x_t W_x + h_{t-1} W_h + b)  an unrolled vanilla RNN
+//   lstm              gates i, f, g, o; cell c; hidden h     the LSTM cell, unrolled over time
 //
 // Each records onto the current tape (the caller keeps an ag::Tape alive) and returns the loss.
 // Intermediate results are named one per line because C++ leaves the evaluation order of the

@@ -110,8 +110,15 @@ void measure_activation(const Tape& tape, Grouping& grouping) {
 }
 
 // |dL/d parameters|: the gradient flowing into the parameters a group uses, sqrt(sum |g_e|^2) over
-// the recorded edges from a parameter into the group. A weight shared by every time step gets a
-// share from each; only the recorded edges can tell the shares apart.
+// the recorded edges into the group from a parameter, or from work computed from parameters alone
+// (parameter_only, the rule that draws such work beside the parameters in the folded view) made
+// outside the group. Such work depends on no input, so the gradient it receives is its
+// parameters' gradient: nn's recurrent layers transpose W_ih and W_hh and add b_ih + b_hh once per
+// sequence, in scope "lstm/layer0", and the edge from W_ih^T into a step is that step's share of
+// W_ih's gradient, just as the edge from W_ih itself is in a hand-written RNN. A weight shared by
+// every time step gets a share from each; the shares, added as tensors (not as norms), are its
+// gradient; only the recorded edges can tell them apart. The parameter-only group itself counts
+// the edges from the parameters into it: the whole gradient of each parameter it takes.
 void measure_parameters(const Tape& tape, Grouping& grouping) {
   if (!tape.edge_grads_recorded()) {
     throw VizError(
@@ -119,12 +126,14 @@ void measure_parameters(const Tape& tape, Grouping& grouping) {
         "on the edges from a parameter: run tape.backward(loss, {.record_edge_grads = true})");
   }
   grouping.from_edges = true;
+  const std::vector<bool> param_only = parameter_only(tape);
   for (size_t i = 0; i < tape.size(); ++i) {
     const long gi = grouping.group_of[i];
     if (gi < 0) continue;
     const auto inputs = tape.inputs_of(i);
     for (size_t k = 0; k < inputs.size(); ++k) {
-      if (!is_parameter(tape.node(inputs[k]))) continue;
+      // A parameter (never in a group), or parameter-only work made outside this group.
+      if (!param_only[inputs[k]] || grouping.group_of[inputs[k]] == gi) continue;
       const double norm = tape.edge_grad_norm(i, k);
       if (norm < 0.0) continue;  // no gradient along it
       grouping.groups[gi].sq += norm * norm;
@@ -566,7 +575,9 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
     return graph;
   }
   set(root, "nodesep", "0.05");
-  const size_t columns = static_cast<size_t>(std::max(options.columns, 1));
+  // Boxes per row; 0: never wrap, every entry in one row.
+  const size_t columns = options.columns == 0 ? flow.size()
+                                              : static_cast<size_t>(std::max(options.columns, 1));
   Agnode_t* previous = nullptr;
   Agnode_t* row_start = nullptr;
   Agraph_t* row = nullptr;
@@ -620,7 +631,8 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options) {
 namespace ag::viz {
 
 namespace {
-// The value column shared by bars and CSV readers: "2.1e-05", "0", "no gradient", "NaN".
+// The bars' value column: "2.10e-05", "0", "no gradient", "NaN". (flow_csv writes its own: the
+// norm in 6 significant digits, an empty cell for no gradient.)
 std::string value_text(const FlowEntry& e) {
   if (!e.has_gradient) return "no gradient";
   if (!std::isfinite(e.norm)) return detail::sci(e.norm);

@@ -88,7 +88,8 @@ std::string legend_html(const Options& options, std::string_view fill_meaning, E
 std::string html_escape(std::string_view text);
 // A number in 4 significant digits ("0.7616", "-3", "2.1e-05").
 std::string num(double x);
-// A norm in 2 significant digits, scientific ("2.1e-05").
+// A norm in 2 significant digits ({:.2g}): scientific below 1e-4 and from 100 up ("2.1e-05",
+// "1.2e+02"), plain between ("0.021", "3.1"); "NaN", "Inf", "-Inf".
 std::string sci(double x);
 
 // ----- cgraph helpers (graph.cpp) -------------------------------------------------------------
@@ -208,15 +209,23 @@ GraphPtr build_flow(std::span<const FlowEntry> flow, const Options& options);  /
 // ----- output (render.cpp) ---------------------------------------------------------------------
 // Throws VizError naming the first Options field out of range (see viz.hpp).
 void validate(const Options& options);
+// What a refusal says instead of the picture: what to draw with fewer boxes (above
+// kMaxLayoutNodes), what to draw less deep (above kMaxLayoutDepth), and the call that gives the
+// same picture's DOT text, which has no limit.
+struct Smaller {
+  std::string_view fewer_boxes;
+  std::string_view shallower;
+  std::string_view dot_call;
+};
 // Throws VizError, naming `smaller`, if the full view of the tape (the nodes selected_nodes
 // keeps, and the legend) is above kMaxLayoutNodes or kMaxLayoutDepth. Measured on the tape, before
 // any graph is built.
-void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller);
+void check_full_view_size(const Tape& tape, const Options& options, const Smaller& smaller);
 // A built graph in `format`: DOT text written by cgraph, or laid out by gvc's dot engine and
 // rendered. Throws VizError with Graphviz's own message if it fails, and before layout if the
 // graph is above kMaxLayoutNodes or kMaxLayoutDepth; `smaller` then says what to draw instead.
-std::string graph_data(Agraph_t* g, Format format, std::string_view smaller);
+std::string graph_data(Agraph_t* g, Format format, const Smaller& smaller);
 // The same into a file (opened here, so that an unwritable path is a clear error).
-void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller);
+void graph_file(Agraph_t* g, const std::string& path, const Smaller& smaller);
 
 }  // namespace ag::viz::detail

@@ -147,33 +147,33 @@ size_t longest_path(Agraph_t* g) {
   return deepest;
 }
 
-void check_layout_size(size_t nodes, std::string_view smaller) {
+void check_layout_size(size_t nodes, const Smaller& smaller) {
   if (nodes > kMaxLayoutNodes) {
     throw VizError(fmt::format(
         "viz: this picture has {} boxes, more than the {} (kMaxLayoutNodes) that Graphviz lays "
-        "out in a few seconds; {}. (DOT text has no limit: to_dot(tape, options), then dot "
-        "-Tsvg, if you will wait.)",
-        nodes, kMaxLayoutNodes, smaller));
+        "out in a few seconds; {}. (DOT text has no limit: {}, then dot -Tsvg, if you will "
+        "wait.)",
+        nodes, kMaxLayoutNodes, smaller.fewer_boxes, smaller.dot_call));
   }
 }
 
-void check_layout_depth(size_t depth, std::string_view smaller) {
+void check_layout_depth(size_t depth, const Smaller& smaller) {
   if (depth > kMaxLayoutDepth) {
     throw VizError(fmt::format(
         "viz: this picture has a path of {} boxes end to end, deeper than the {} "
         "(kMaxLayoutDepth) that Graphviz's recursive layout handles safely and fast; {}.",
-        depth, kMaxLayoutDepth, smaller));
+        depth, kMaxLayoutDepth, smaller.shallower));
   }
 }
 
-void check_layout_size(Agraph_t* g, std::string_view smaller) {
+void check_layout_size(Agraph_t* g, const Smaller& smaller) {
   check_layout_size(static_cast<size_t>(agnnodes(g)), smaller);
   check_layout_depth(longest_path(g), smaller);
 }
 
 }  // namespace
 
-void check_full_view_size(const Tape& tape, const Options& options, std::string_view smaller) {
+void check_full_view_size(const Tape& tape, const Options& options, const Smaller& smaller) {
   const std::vector<bool> keep = selected_nodes(tape, options);
   std::vector<size_t> depth(tape.size(), 0);  // boxes on the longest path ending at node i
   size_t nodes = options.legend ? 1 : 0, deepest = 0;
@@ -218,7 +218,7 @@ void validate(const Options& options) {
   }
 }
 
-std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
+std::string graph_data(Agraph_t* g, Format format, const Smaller& smaller) {
   if (format == Format::dot) {
     // agwrite writes to a FILE*; open_memstream gives one that writes into memory.
     char* buffer = nullptr;
@@ -248,7 +248,7 @@ std::string graph_data(Agraph_t* g, Format format, std::string_view smaller) {
   return bytes;
 }
 
-void graph_file(Agraph_t* g, const std::string& path, std::string_view smaller) {
+void graph_file(Agraph_t* g, const std::string& path, const Smaller& smaller) {
   // The picture is made in memory first, then written the careful way (io/atomic_file.hpp):
   // a full disk or a file-size limit is a VizError, and the old file, if any, is left as it was.
   // (Handing Graphviz an open file instead, it calls exit(1) when a write fails: the learner's
@@ -287,16 +287,27 @@ Format format_from_path(const std::string& path) {
 namespace {
 
 // What to call instead when a picture is too big to lay out (see check_layout_size).
-constexpr const char* kSmallerTape =
+constexpr const char* kSmallerTapeText =
     "draw one box per scope with {.view = ag::viz::View::folded} (fewer boxes: a smaller "
     "fold_depth), or a part of the tape with path_from / path_to";
-constexpr const char* kSmallerFolded =
+constexpr const char* kSmallerFoldedText =
     "fold to fewer boxes with a smaller fold_depth (or open scopes around groups of steps), or "
     "draw the numbers alone with render_flow(gradient_flow(tape))";
-constexpr const char* kSmallerStrip =
-    "draw fewer entries (a span of the flow), or more per row with a larger Options::columns";
+constexpr detail::Smaller kSmallerTape{kSmallerTapeText, kSmallerTapeText, "to_dot(tape, options)"};
+constexpr detail::Smaller kSmallerFolded{kSmallerFoldedText, kSmallerFoldedText,
+                                         "to_dot(tape, options)"};
+// A strip has one box per entry however it is wrapped, so only fewer entries make it smaller; its
+// depth is about entries / columns + columns (rows down, then along the last row).
+constexpr detail::Smaller kSmallerStrip{
+    "draw a span of the flow, std::span(flow).subspan(first, count) (a strip has one box per "
+    "entry, whatever Options::columns is), or print it with flow_bars(flow) or flow_csv(flow), "
+    "which have no limit",
+    "wrap it into rows of more even length: a strip of n entries is about n / columns + columns "
+    "boxes deep, least with Options::columns near the square root of n (0 puts every entry in one "
+    "row)",
+    "render_flow_data(flow, ag::viz::Format::dot, options)"};
 
-const char* smaller_picture(const Options& options) {
+const detail::Smaller& smaller_picture(const Options& options) {
   return options.view == View::folded ? kSmallerFolded : kSmallerTape;
 }
 

@@ -8,7 +8,7 @@
 //     value: norm 1.2, min -0.53, max 0.91, mean 0.11
 //     grad: norm 2.1e-05, min -1e-05, max 1.5e-05, mean 2e-06
 //     backward: d self = grad * (1 - result^2)
-//     d result / d self: mean 0.61, min 0.17, max 0.99; below 0.001 (saturated): 0 of 4
+//     d result / d self: norm 1.3, min 0.17, max 0.99, mean 0.61; below 0.001 (saturated): 0 of 4
 //
 // The "backward" line and the local derivative come from the engine's op index (op_info.hpp):
 // nothing here knows a derivative. A scalar edge says what flowed back along it: the local

@@ -19,7 +19,9 @@
 // the system's reason (errno's text); the old file is left byte for byte. A failure in step 5
 // also throws, but by then the new file is in place. The new file keeps the old one's permission
 // bits (a new target gets 0666 minus the umask, as with std::ofstream), and a target that may
-// not be written (a read-only file) is refused, although the rename alone would get past it.
+// not be written (a read-only file) is refused, although the rename alone would get past it: the
+// same test as a plain write's (access(W_OK)), so root, who may write a read-only file, replaces
+// it too.
 // Saving through a symbolic link replaces the file it points to (through a chain of links), not
 // the link; a link to nothing gets the file it names, as with std::ofstream. The temporary file
 // is `<target>.tmp-<pid>-<n>`, its name before the suffix cut short where the whole would pass

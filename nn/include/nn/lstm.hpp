@@ -1,4 +1,6 @@
-// lstm.hpp — the LSTM (Hochreiter & Schmidhuber 1997), written with nothing but engine ops.
+// lstm.hpp — the LSTM (Hochreiter & Schmidhuber 1997; the forget gate f below is Gers,
+// Schmidhuber & Cummins 2000: the 1997 cell has none, c_t = c_{t-1} + i * g), written with
+// nothing but engine ops.
 //
 // One step, with PyTorch's gate order (i, f, g, o) and equations:
 //

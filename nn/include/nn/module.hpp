@@ -11,8 +11,11 @@
 // "lstm.layer0.W_ih"; the tensor carries it (Tensor::set_name), so tape dumps and graphs show it.
 // Within one module a name is used once, among its parameters, buffers and children: a second
 // registration under a name already taken throws (a C++ module registers in its constructor, so
-// a repeat is a bug there, such as a loop that leaves the index out of the name; PyTorch would
-// replace the first entry, and a model that saves both under one name could not be loaded).
+// a repeat is a bug there, such as a loop that leaves the index out of the name; a model that
+// saved both under one name could not be loaded). PyTorch 1.13 also refuses a name taken by
+// another kind (a buffer under a parameter's name: KeyError "attribute 'w' already exists"),
+// but replaces the first entry when a parameter, buffer or module is registered again as the
+// same kind.
 // The order of parameters is stable: a module's own parameters in the order it registered them,
 // then each child's, in the order the children were registered (like PyTorch).
 //

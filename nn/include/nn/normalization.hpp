@@ -16,7 +16,8 @@
 // the statistics (d mean / dx, d var / dx) is the engine's, and the graph shows every piece. The
 // engine has no var op: var is mean((x - mean)^2), two mean nodes and a square.
 //
-// Shapes, defaults and names as in PyTorch:
+// Shapes, defaults and names as in PyTorch (LayerNorm's `bias` argument as in PyTorch 2.1 and
+// later; torch 1.13's LayerNorm has no such argument and always has a bias when affine):
 //   LayerNorm(normalized_shape, eps = 1e-5, elementwise_affine = true, bias = true)
 //       input [..., *normalized_shape]; weight and bias of shape normalized_shape, 1 and 0
 //   BatchNorm1d(num_features C, eps = 1e-5, momentum = 0.1, affine = true,

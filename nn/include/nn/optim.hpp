@@ -8,7 +8,12 @@
 //     opt.step();
 //
 // The update rules are PyTorch's (torch.optim.SGD and Adam), element by element, so a fixture
-// holds them equal to 1e-10. A parameter no gradient reached is left alone, as in PyTorch.
+// holds them equal to 1e-10. A parameter no gradient reached in this step is left alone: no
+// momentum, no weight decay, no Adam moment moves it. zero_grad() clears each gradient (has_grad()
+// false), as PyTorch's zero_grad(set_to_none=True) sets it to None, the default since PyTorch 2.0.
+// torch 1.13's default, set_to_none=False, fills it with zeros instead, and then a parameter
+// reached in an earlier step but not in this one keeps moving: its momentum and Adam's moments
+// still step it, and weight decay still shrinks it.
 //
 // An optimizer's state (its options and what it remembers between steps) can be read and loaded
 // back, as PyTorch's state_dict() / load_state_dict(): save_checkpoint (serialize.hpp) writes it
@@ -56,7 +61,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // One update of every parameter from its current gradient.
   virtual void step() = 0;
-  // Clear every parameter's gradient.
+  // Clear every parameter's gradient (has_grad() false): PyTorch's zero_grad(set_to_none=True),
+  // not torch 1.13's default, which fills it with zeros (see the top of this file).
   void zero_grad();
   const std::vector<Tensor>& parameters() const { return params_; }
 
@@ -135,9 +141,12 @@ class Adam : public Optimizer {
 // Rescales the gradients of all parameters together so that their joint 2-norm is at most
 // max_norm, as torch.nn.utils.clip_grad_norm_:
 //     total = sqrt(sum over every gradient element of g^2)
-//     if total > max_norm:  g *= max_norm / (total + 1e-6)
+//     scale = max_norm / (total + 1e-6)
+//     if scale < 1 (total > max_norm - 1e-6, about), or scale is NaN:  g *= scale
 // Returns the norm before clipping (worth logging: spikes show exploding gradients). A max_norm
-// that is negative or NaN throws.
+// that is negative or NaN throws. A NaN or Inf gradient does what it does in torch 1.13 (whose
+// error_if_nonfinite is false by default): a NaN total makes every gradient NaN, an Inf one
+// makes the infinite elements NaN and every other 0; the returned total says which happened.
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm);
 
 }  // namespace ag::nn

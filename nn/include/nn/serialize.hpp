@@ -12,8 +12,9 @@
 //     ...
 //     ]}
 //
-// Doubles are written with the shortest text that reads back to the same number, so a save and
-// a load give back exactly the same bits. JSON has no NaN or infinity, so those are written as
+// Doubles are written as text that reads back to the same number (nlohmann::json's Grisu2: the
+// shortest such text almost always, now and then one digit longer), so a save and a load give
+// back exactly the same bits. JSON has no NaN or infinity, so those are written as
 // strings (the names JSON5 and Python's json module use), and read back bit for bit:
 //
 //     "Infinity", "-Infinity"   the two infinities
@@ -84,7 +85,8 @@ void load_parameters(Module& module, const std::string& path);
 //     {"name":"mlp.0.weight","momentum_buffer":[...]},
 //     ...
 //     ]},
-//     "generator": {"engine": [312 numbers of std::mt19937_64's state, ...], "has_spare": false,
+//     "generator": {"engine": [313 numbers: std::mt19937_64's 312 words and its index, ...],
+//     "has_spare": false,
 //     "spare": 0.0}}
 //
 // Loading checks the format and the version (a file from another version is a ValueError that

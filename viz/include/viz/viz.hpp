@@ -96,9 +96,14 @@ enum class FlowQuantity {
   // or explodes going back through layers or time; measured on the nodes' own gradients.
   activation,
   // |dL/d parameters|: the norm of the gradient flowing into the parameters the scope uses,
-  // sqrt(sum |g_e|^2) over the edges from a parameter into it (a weight shared by all steps gets
-  // one share per step). Needs tape.backward(loss, {.record_edge_grads = true}): without recorded
-  // edges, VizError.
+  // sqrt(sum |g_e|^2) over the edges into it from a parameter, or from work computed from
+  // parameters alone outside it (nn's RNN, LSTM and GRU transpose W_ih and W_hh, and the RNN and
+  // LSTM add b_ih + b_hh, once per sequence in scope "<name>/layer0": the edge from W_ih^T into a
+  // step carries that step's share of W_ih's gradient). A weight shared by all steps gets one
+  // share per step; the shares, added as tensors, are its gradient (so their norms add up to at
+  // least its norm, and one step's share is all of it). The parameter-only scope itself
+  // ("lstm/layer0") gets the whole gradient of each parameter it takes. Needs
+  // tape.backward(loss, {.record_edge_grads = true}): without recorded edges, VizError.
   parameters,
   // The gradient leaving the scope backward: to earlier scopes *and* into parameters,
   // sqrt(sum |g_e|^2) over the edges that enter it from outside or from a parameter (without
@@ -158,13 +163,15 @@ struct Options {
   std::string title = {};
   // Folded view: also draw parameters, and the work computed from them alone (an RNN's weights
   // transposed once per sequence), with one edge into each cluster that uses them. Off by
-  // default. Their gradient is in a box's number only with FlowQuantity::parameters or ::leaving.
+  // default. Their gradient is in a box's number only with FlowQuantity::parameters (each step's
+  // share) or ::leaving.
   bool fold_show_parameters = false;
   // Folded view and gradient-flow strip: boxes per row before wrapping to the next row (the
-  // folded view wraps only when it has more scope boxes than this; 0: never wrap it). At least 0.
+  // folded view wraps only when it has more scope boxes than this; 0: never wrap, one row). At
+  // least 0.
   int columns = 25;
   // Folded view: which gradient fills a scope's box (see FlowQuantity); the box says which
-  // ("dL/d out 2.1e-02", "dL/d params ...", "grad leaving ..."); not hidden_state, which a box
+  // ("dL/d out 0.021", "dL/d params 3.1e-05", "grad leaving 12"); not hidden_state, which a box
   // cannot measure (VizError). The strip and the bars take it from their entries, and use this
   // only when there are none.
   FlowQuantity flow_quantity = FlowQuantity::activation;
@@ -220,20 +227,23 @@ std::vector<FlowEntry> gradient_flow(const Tape& tape, int depth = 2,
 std::string_view flow_quantity_label(FlowQuantity quantity);
 
 // A horizontal bar per entry, its length log10 of the norm on the Options' scale, drawn with
-// Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal:
-//     lstm/t=0  ███████████████▍          2.1e-02
+// Unicode eighth blocks (▏▎▍▌▋▊▉█), for printing in a terminal (a norm of 0.021 on the default
+// scale, 1e-8 to 1e2, fills 25¼ of 40 cells):
+//     lstm/t=0  █████████████████████████▎                2.10e-02
 // The first line names what the bars hold: the entries' quantity (flow_quantity_label), or
 // `label` where they hold something else a program measured (tutorial 09's bars are ratios of two
 // gradients, "|dL/dh_0| / |dL/dh_99|").
 std::string flow_bars(std::span<const FlowEntry> flow, const Options& options = {}, int width = 40,
                       std::string_view label = {});
-// The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "·" for no gradient, "!" for NaN.
+// The whole flow on one line, one block per entry (▁▂▃▄▅▆▇█), "_" for a norm of exactly 0, "·"
+// for no gradient, "!" for NaN or Inf.
 std::string flow_sparkline(std::span<const FlowEntry> flow, const Options& options = {});
 // "index,scope,nodes,grad_norm,log10_grad_norm,quantity" and one row per entry (empty cells: no
 // gradient); quantity is "dL/d output", "dL/d parameters", "gradient leaving" or "dL/dh_t".
 std::string flow_csv(std::span<const FlowEntry> flow);
 // The strip as a picture: a row of squares sized and coloured by log10 norm, wrapped every
-// Options::columns, with the legend.
+// Options::columns (0: never, one row), with the legend. Above kMaxLayoutNodes boxes (one per
+// entry, however wrapped) or kMaxLayoutDepth deep, VizError, naming a span of the flow.
 void render_flow(std::span<const FlowEntry> flow, const std::string& path,
                  const Options& options = {});
 std::string render_flow_data(std::span<const FlowEntry> flow, Format format,
