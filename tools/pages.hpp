@@ -69,7 +69,8 @@
 // sits between markers.
 //
 // And a second rule keeps verdicts from being typed (stray_verdicts below, also checked by
-// tests/tools): the words REPRODUCED, NOT REPRODUCED, MIXED and NO VERDICT appear in a page's
+// tests/tools): the words REPRODUCED, NOT REPRODUCED, MIXED, TOO FEW SEEDS (or ROUNDS) and NO
+// VERDICT appear in a page's
 // prose only inside a `verdict` marker, which fill checks against the run (the pages that define
 // the words are the checker's caller's to allow).
 //
@@ -972,10 +973,10 @@ inline std::vector<Stray> stray_numbers(std::string_view page) {
   return found;
 }
 
-// The verdicts typed in a page's prose: REPRODUCED, NOT REPRODUCED, MIXED or NO VERDICT as a
-// word of its own, in capitals, outside markers (where a `verdict` marker checks it against the
-// run), code spans and code blocks. The words in lower case ("the claim was not reproduced") are
-// prose: what a program prints as a verdict is the word in capitals.
+// The verdicts typed in a page's prose: REPRODUCED, NOT REPRODUCED, MIXED, TOO FEW SEEDS (or
+// ROUNDS) or NO VERDICT as a word of its own, in capitals, outside markers (where a `verdict`
+// marker checks it against the run), code spans and code blocks. The words in lower case ("the
+// claim was not reproduced") are prose: what a program prints as a verdict is the word in capitals.
 inline std::vector<Stray> stray_verdicts(std::string_view page) {
   const std::string s = prose_only(page);
   std::vector<Stray> found;
@@ -988,17 +989,27 @@ inline std::vector<Stray> stray_verdicts(std::string_view page) {
     size_t j = i;
     while (upper(j)) ++j;
     std::string word = s.substr(i, j - i);
-    // "NOT REPRODUCED" and "NO VERDICT" are one verdict each (a line may break between).
-    const std::string_view second = word == "NOT" ? "REPRODUCED" : word == "NO" ? "VERDICT" : "";
-    if (!second.empty() && j < s.size() && (s[j] == ' ' || s[j] == '\n') &&
-        std::string_view(s).substr(j + 1, second.size()) == second &&
-        !upper(j + 1 + second.size())) {
-      word += ' ';
-      word += second;
-      j += 1 + second.size();
+    // "NOT REPRODUCED", "NO VERDICT", "TOO FEW SEEDS" and "TOO FEW ROUNDS" are one verdict each
+    // (a line may break between their words).
+    auto then = [&](std::string_view next) {
+      if (j < s.size() && (s[j] == ' ' || s[j] == '\n') &&
+          std::string_view(s).substr(j + 1, next.size()) == next && !upper(j + 1 + next.size())) {
+        word += ' ';
+        word += next;
+        j += 1 + next.size();
+        return true;
+      }
+      return false;
+    };
+    if (word == "NOT") {
+      then("REPRODUCED");
+    } else if (word == "NO") {
+      then("VERDICT");
+    } else if (word == "TOO" && then("FEW")) {
+      if (!then("SEEDS")) then("ROUNDS");
     }
     if (word == "REPRODUCED" || word == "NOT REPRODUCED" || word == "MIXED" ||
-        word == "NO VERDICT") {
+        word == "NO VERDICT" || word == "TOO FEW SEEDS" || word == "TOO FEW ROUNDS") {
       found.push_back({line_at(s, i), word});
     }
     i = j - 1;

@@ -86,18 +86,18 @@ int main(int argc, char** argv) {
   t.section("3. Accumulation: b = a + a, c = b + b");
   {
     ag::Tape small;
-    ag::Tensor p = ag::scalar(1.5, true);
-    ag::Tensor q = p + p;
-    ag::Tensor c = q + q;
+    ag::Tensor a = ag::scalar(1.5, true);
+    ag::Tensor b = a + a;
+    ag::Tensor c = b + b;
     c.backward();
     t.paragraph(
         "Each use of a value is its own path to the output, and the chain rule sums over paths. "
         "That is why every backward rule adds (+=) into its inputs' gradients instead of setting "
-        "them: here p feeds q twice and q feeds c twice, so dc/dp = 2 * 2 = 4.");
+        "them: here a feeds b twice and b feeds c twice, so dc/da = 2 * 2 = 4.");
     small.print();
     fmt::print("\n");
     t.claim("Gradients accumulate over uses: b = a + a, c = b + b gives dc/da = 4",
-            fmt::format("dc/da = {}", p.grad().item()), p.grad().item() == 4.0);
+            fmt::format("dc/da = {}", a.grad().item()), a.grad().item() == 4.0);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
                t.value("forward_s", forward_s, "{:.3f}", tut::Kind::timing),
                t.value("backward_s", backward_s, "{:.3f}", tut::Kind::timing));
     t.claim(fmt::format("backward walks a {}-op chain with one loop and gets d x_n/d x_0 = "
-                        "1.0000001^n",
-                        chain),
+                        "1.0000001^n, n = {} steps of two ops each",
+                        chain, chain / 2),
             fmt::format("relative error {:.1e} (allowed 1e-9)", rel), rel < 1e-9);
   }
   return t.finish();

@@ -143,7 +143,10 @@ int main(int argc, char** argv) {
   t.section("4. gradcheck: trust, but verify");
   t.paragraph(
       "ag::gradcheck nudges each input element by +-eps, reruns the forward pass, and compares "
-      "(f(x+eps) - f(x-eps)) / 2eps with what backward() said. It knows nothing of the rules: "
+      "(f(x+eps) - f(x-eps)) / 2eps with what backward() said (a tensor-valued f is first "
+      "summed with fixed random weights, sum(w * f(x)), so one number is differentiated: a "
+      "derivative printed below can be negative even where f rises). It knows nothing of the "
+      "rules: "
       "it holds every backward against its own forward. First the linear layer above, then the "
       "engine's sigmoid, then sigmoid_by_hand, a sigmoid written in this file the way the engine "
       "writes its ops, with a mistake in its backward rule: x (1 - x) where the derivative is "

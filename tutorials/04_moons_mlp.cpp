@@ -425,8 +425,9 @@ int main(int argc, char** argv) {
             tut::Kind::timing);
     fmt::print("\n");
     t.paragraph(fmt::format(
-        "The tensor style is {} times faster here. The arithmetic is the same (a few hundred "
-        "thousand multiply-adds per step); what the scalar style pays for is bookkeeping: a tape "
+        "The tensor style is {} times faster here. The arithmetic is the same (the same "
+        "multiplies and adds for every point); what the scalar style pays for is bookkeeping: a "
+        "tape "
         "node, a tensor object and a backward call for every single multiply. This is why real "
         "frameworks work on tensors. (Timings vary from run to run and machine to machine; they "
         "are printed here and never drawn into a picture.)",
@@ -441,7 +442,8 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------------------------------------
   t.section("5. One sample's forward and backward, drawn");
   {
-    // A full view of one point through 2-16-16-1 would hold ~700 boxes. The same classes shrunk to
+    // A full view of one point through 2-16-16-1 would hold a box per tape node, nearly a thousand
+    // (the count is printed below). The same classes shrunk to
     // 2-3-1 show every piece of micrograd's graph: each weight a leaf, each box `data | grad`, each
     // edge labelled with its local derivative.
     ag::Generator small_gen(e.seed);

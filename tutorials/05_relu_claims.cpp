@@ -1,7 +1,8 @@
-// 05_relu_claims — "ReLU is fast, avoids vanishing gradients and makes activations sparse":
-// measured.
+// 05_relu_claims — ReLU is fast to compute, avoids vanishing gradients and makes activations
+// sparse: measured.
 //
-// A widely read article on "the role of ReLU in LSTM" repeats, about ReLU in general, the three
+// A widely read article on "the role of ReLU in LSTM" repeats (in the related answers on its
+// page), about ReLU in general, the three
 // reasons textbooks give for it. Each is a claim about numbers, so each is measured here:
 //
 //   1. fast:        forward + backward CPU time per element of relu, sigmoid and tanh (and
@@ -180,7 +181,8 @@ DeepResult run_deep(const Config& c, int depth, int64_t width, const Tensor& x,
 int main(int argc, char** argv) {
   tut::Tutorial t("05_relu_claims",
                   "Tutorial 05: is ReLU fast, free of vanishing gradients, sparse?",
-                  "The article says of ReLU that it is fast, that it avoids the vanishing gradient "
+                  "The related answers on the article's page say of ReLU that it is fast to "
+                  "compute, that it avoids the vanishing gradient "
                   "problem, and that it makes activations sparse. Each of these is a statement "
                   "about numbers an engine can measure: time per element, the size of the "
                   "gradient layer by layer, and the fraction of activations that are exactly "
@@ -464,8 +466,9 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------------------------------------
   t.section("3. Sparse? Exactly-zero activations");
   t.paragraph(
-      "A ReLU outputs exactly 0 for every negative input; sigmoid and tanh are never exactly 0 "
-      "for a finite input (tanh(0) = 0 only at exactly 0); LeakyReLU outputs 0.01 z, not 0. At "
+      "A ReLU outputs exactly 0 for every negative input; sigmoid and tanh are 0 only where "
+      "doubles round them to it (tanh(0) = 0 only at exactly 0; sigmoid only for inputs hundreds "
+      "below 0: sigmoid(-800) is 0.0); LeakyReLU outputs 0.01 z, not 0. At "
       "initialisation about half of the pre-activations are negative, so about half of a ReLU "
       "network's activations are 0 (Glorot, Bordes & Bengio 2011, 'Deep Sparse Rectifier Neural "
       "Networks', section 3.1, note the same ~50%).");
@@ -576,7 +579,8 @@ int main(int argc, char** argv) {
     const Spread relu_s = spread_of(relu_t.total_ns), sig_s = spread_of(sigmoid_t.total_ns),
                  tanh_s = spread_of(tanh_t.total_ns);
     t.timing_claim(
-        "'ReLU is fast': relu's forward+backward takes less CPU time per element than sigmoid's "
+        "ReLU is 'fast to compute': relu's forward+backward takes less CPU time per element than "
+        "sigmoid's "
         "and tanh's (the project's verdict rule, applied to rounds with a timing margin)",
         fmt::format("median ns per element relu {:.2f}, sigmoid {:.2f}, tanh {:.2f}; per round "
                     "sigmoid/relu {:.1f}x ({:.1f}x-{:.1f}x), tanh/relu {:.1f}x ({:.1f}x-{:.1f}x); "
@@ -641,7 +645,8 @@ int main(int argc, char** argv) {
                       depth, xavier_over.min, xavier_over.max),
           xavier_shrinks);
   t.claim(
-      "'Makes activations sparse': about half (40-60%, around the 50% a symmetric "
+      "Sparsity, 'only part of the neurons are active': about half (40-60%, around the 50% a "
+      "symmetric "
       "pre-activation gives) of ReLU activations are exactly 0 at init; sigmoid, tanh and "
       "LeakyReLU give no exact zeros",
       fmt::format("relu (He) {:.1f}% to {:.1f}% over the seeds", 100 * zeros_over.min,

@@ -1,19 +1,21 @@
 // 12_sequence_classifier — spoken words classified by a CNN + LSTM: the article's Keras model.
 //
 // The article about "the role of ReLU in LSTM" links a Keras example, "CNN joined with LSTM for
-// classification". What it shows: n_classes = 6, Input(shape=(40, 80)), Reshape((1, 40, 80)),
-// a commented-out ZeroPadding2D(padding=(1, 1)), convolutions each followed by LeakyReLU, then
-// an LSTM and a softmax. Its data is not shown; 40 x 80 is the usual shape of a spoken word as a
-// log-mel spectrogram (40 mel bands x 80 time frames). So this tutorial makes such words itself:
-// "yes", "no", "up", "down", "left" and "right" (from Speech Commands, Warden 2018), said by the
-// speech synthesizer espeak-ng in 14 voice variants at 3 speeds and 3 pitches, each placed at a
-// random time in a noisy one-second clip, and turned into 40 log-mel bands x 80 frames
-// (common/speech.hpp says how, and what a mel band is).
+// classification". Its visible code shows n_classes = 6, Input(shape=(40, 80)),
+// Reshape((1, 40, 80)), a commented-out ZeroPadding2D(padding=(1, 1)) and, after the cut, one
+// LeakyReLU (l1=LeakyReLU, no alpha shown). No convolution, LSTM or softmax is in the visible
+// code: the convolutions and the LSTM come from the example's title. Its data is not shown; 40 x 80
+// is the usual shape of a spoken word as a log-mel spectrogram (40 mel bands x 80 time frames). So
+// this tutorial makes such words itself: "yes", "no", "up", "down", "left" and "right" (from Speech
+// Commands, Warden 2018), said by the speech synthesizer espeak-ng in 14 voice variants at 3 speeds
+// and 3 pitches, each placed at a random time in a noisy one-second clip, and turned into 40
+// log-mel bands x 80 frames (common/speech.hpp says how, and what a mel band is).
 //
-// The model (Classifier below): the reshape to 1 x 40 x 80 and LeakyReLU (Keras's alpha, 0.3)
-// after each convolution are the example's; two 3 x 3 convolutions of 8 and 16 filters, 2 x 2
-// max pooling to 10 x 20, the LSTM (H = 32) reading the 20 pooled frames in time order, and a
-// linear layer to the 6 classes on its last state are this project's reconstruction.
+// The model (Classifier below): the reshape to 1 x 40 x 80 is the example's, and so is LeakyReLU
+// (Keras's default alpha, 0.3, since none is shown). The rest is this project's reconstruction:
+// two 3 x 3 convolutions of 8 and 16 filters, each followed by LeakyReLU, 2 x 2 max pooling to
+// 10 x 20, the LSTM (H = 32, from the title) reading the 20 pooled frames in time order, and a
+// linear layer to the 6 classes on its last state.
 //
 // The model is trained on 10 voice variants and tested on 4 others it never heard: held-out
 // accuracy says whether it learned the words or the voices. A linear classifier on the bands'
@@ -141,9 +143,10 @@ double accuracy(const Tensor& logits, const std::vector<int64_t>& labels) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The classifier: the Keras example's reshape to 1 x 40 x 80, convolutions each followed by
-// LeakyReLU, an LSTM and a softmax, in PyTorch's conventions. Filters, pooling and how the LSTM
-// reads the maps are this project's reconstruction (the example's code is cut off there).
+// The classifier: the Keras example's reshape to 1 x 40 x 80 and its LeakyReLU, in PyTorch's
+// conventions. The example's visible code is cut off after one LeakyReLU, so the convolutions and
+// the LSTM (named in its title), the filters, the pooling, how the LSTM reads the maps and the
+// linear head are this project's reconstruction.
 //
 //   x [B, 40, 80] -> [B, 1, 40, 80]
 //     conv/0 Conv2d(1 -> 8, 3 x 3, padding 1)   [B, 8, 40, 80]    conv/1 LeakyReLU(0.3)

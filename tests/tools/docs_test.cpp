@@ -60,6 +60,9 @@ TEST_CASE("stray_verdicts finds a verdict typed in prose, and only there") {
   CHECK(texts("**Why claim 3 is MIXED.** It was REPRODUCED once, then NOT\nREPRODUCED; NO "
               "VERDICT") == V{"MIXED", "REPRODUCED", "NOT REPRODUCED", "NO VERDICT"});
   CHECK(pages::stray_verdicts("a\n\nb MIXED").at(0).line == 3);
+  // The three-word verdicts, across a line break too; "TOO FEW" alone is prose.
+  CHECK(texts("TOO FEW\nSEEDS, TOO FEW ROUNDS, TOO FEW, TOO FEW SEEDSX") ==
+        V{"TOO FEW SEEDS", "TOO FEW ROUNDS"});
   // In a verdict marker (checked against the run), code, or lower case, or inside a longer
   // word: not a verdict typed in prose.
   CHECK(texts("is <!-- results: verdict 3 -->MIXED<!-- /results -->, `MIXED`, mixed, not "

@@ -50,10 +50,16 @@ TEST_CASE("the verdict rule: at least 80% of seeds and a sign test at 5%, at mos
   CHECK(tut::verdict_of(15, 20) == Verdict::mixed);       // 75%
   CHECK(tut::verdict_of(17, 20) == Verdict::reproduced);  // tutorial 04's 17 of 20
   // Two seeds (--quick) can fail a claim but not reproduce one: 2 of 2 heads is a coin's 1/4.
-  CHECK(tut::verdict_of(2, 2) == Verdict::mixed);
+  // Seeds that all hold are too few, not MIXED: MIXED says the seeds disagree.
+  CHECK(tut::verdict_of(2, 2) == Verdict::too_few_seeds);
+  CHECK(tut::verdict_of(1, 1) == Verdict::too_few_seeds);  // the tour's one seed
+  CHECK(tut::verdict_of(4, 4) == Verdict::too_few_seeds);  // 1/16
   CHECK(tut::verdict_of(1, 2) == Verdict::mixed);
+  CHECK(tut::verdict_of(3, 4) == Verdict::mixed);
   CHECK(tut::verdict_of(0, 2) == Verdict::not_reproduced);
+  CHECK(tut::verdict_of(0, 1) == Verdict::not_reproduced);
   CHECK(tut::verdict_of(0, 0) == Verdict::not_reproduced);
+  CHECK(std::string(tut::verdict_name(Verdict::too_few_seeds)) == "TOO FEW SEEDS");
   CHECK(tut::needed_to_reproduce(10) == 9);
   CHECK(tut::needed_to_reproduce(20) == 16);
   CHECK(tut::needed_to_reproduce(6) == 6);
@@ -61,6 +67,17 @@ TEST_CASE("the verdict rule: at least 80% of seeds and a sign test at 5%, at mos
   // The margin and the level the README pages state.
   CHECK(tut::kMargin == 0.01);
   CHECK(tut::kEvidence == 0.05);
+}
+
+TEST_CASE("a claim for any weights: every seed must hold, and one that fails refutes it") {
+  using tut::Verdict;
+  CHECK(tut::verdict_for_all(10, 0, 10) == Verdict::reproduced);
+  CHECK(tut::verdict_for_all(1, 0, 1) == Verdict::reproduced);       // no count to reach: no coin
+  CHECK(tut::verdict_for_all(9, 0, 10) == Verdict::not_reproduced);  // 9 of 10 is REPRODUCED
+  CHECK(tut::verdict_of(9, 10) == Verdict::reproduced);              // for a majority claim
+  CHECK(tut::verdict_for_all(9, 1, 10) == Verdict::mixed);  // a tie: no counterexample, no proof
+  CHECK(tut::verdict_for_all(8, 1, 10) == Verdict::not_reproduced);
+  CHECK(tut::verdict_for_all(0, 0, 0) == Verdict::not_reproduced);
 }
 
 TEST_CASE("the sign test's tail is the binomial sum, exactly for small n") {
@@ -143,6 +160,10 @@ TEST_CASE("a timing round counts only beyond the timing margin, and the verdict 
   t.cli.parse(4, argv);
   t.timing_claim("relu is faster", "median 10%", rounds(0.99));
   t.timing_claim("sigmoid is faster", "never", {tut::timed_round(1, "", {tut::below(2.0, 1.0)})});
+  t.timing_claim("relu is faster, briefly", "3 rounds",
+                 {tut::timed_round(1, "", {tut::below(0.5, 1.0)}),
+                  tut::timed_round(2, "", {tut::below(0.5, 1.0)}),
+                  tut::timed_round(3, "", {tut::below(0.5, 1.0)})});
   CHECK(t.finish() == 0);
   std::ifstream in(dir + "/results.json");
   const pages::Json r = pages::Json::parse(in);
@@ -154,6 +175,7 @@ TEST_CASE("a timing round counts only beyond the timing margin, and the verdict 
   CHECK(r.at("claims")[0].at("kind") == "timing");
   CHECK(text.find("seed") == std::string::npos);
   CHECK(r.at("claims")[1].at("verdict") == "NOT REPRODUCED");
+  CHECK(r.at("claims")[2].at("verdict") == "TOO FEW ROUNDS");  // all 3 agree; 3 are no evidence
   std::filesystem::remove_all(dir);
 }
 
@@ -514,14 +536,32 @@ TEST_CASE("a tutorial writes results.json with its claims, values and tables") {
   t.table("t", "");
   t.claim("always", "1 = 1", true);
   t.claim("per seed", "half", {{1, "yes", true}, {2, "no", false}});
+  t.claim("every seed", "both", {{1, "yes", true}, {2, "yes", true}});
+  t.claim_for_all("an identity", "both", {{1, "yes", true}, {2, "yes", true}});
   const int rc = t.finish();  // (prints the verdicts into the test's log)
-  CHECK(rc == 0);             // MIXED is reported, not a failure
+  CHECK(rc == 0);             // MIXED and TOO FEW SEEDS are reported, not failures
   std::ifstream in(dir + "/results.json");
   const pages::Json r = pages::Json::parse(in);
   CHECK(r.at("mode") == "quick");
-  CHECK(r.at("claims").size() == 2);
+  CHECK(r.at("claims").size() == 4);
   CHECK(r.at("claims")[1].at("verdict") == "MIXED");
   CHECK(r.at("claims")[1].at("text").get<std::string>().find("holds in 1 of 2 seeds") !=
+        std::string::npos);
+  // The verdict line as one line of words (it is wrapped at 96 columns).
+  auto line_of = [&](size_t k) {
+    std::string words;
+    for (const char c : r.at("claims")[k].at("text").get<std::string>()) {
+      const bool space = c == ' ' || c == '\n';
+      if (!space || (!words.empty() && words.back() != ' ')) words += space ? ' ' : c;
+    }
+    return words;
+  };
+  // Two seeds that agree are too few for a verdict, not a disagreement.
+  CHECK(r.at("claims")[2].at("verdict") == "TOO FEW SEEDS");
+  CHECK(line_of(2).find("2 seeds cannot give REPRODUCED: TOO FEW SEEDS") != std::string::npos);
+  // A claim for any weights needs every seed, and says so.
+  CHECK(r.at("claims")[3].at("verdict") == "REPRODUCED");
+  CHECK(line_of(3).find("every seed must hold, one that fails refutes it: REPRODUCED") !=
         std::string::npos);
   CHECK(r.at("values").at("ratio").at("text") == "0.158");
   std::filesystem::remove_all(dir);

@@ -19,11 +19,23 @@
 //        REPRODUCED       when k >= 80% of N  and  a sign test says k is more than a coin gives:
 //                         P(at least k of N | each seed a fair coin) <= 5%,
 //        NOT REPRODUCED   when k <= 20% of N,
-//        MIXED            in between (the docs page explains a MIXED result),
+//        TOO FEW SEEDS    when every seed holds but N is too small for that to be evidence
+//                         (N <= 4: the tour's one seed, --quick's two): the seeds agree, and
+//                         there are not enough of them to give a verdict,
+//        MIXED            in between: the seeds disagree (the docs page explains a MIXED result),
 //
 //      printed as "holds in k of N seeds by more than 1%, t ties; REPRODUCED needs m: VERDICT"
-//      under a per-seed table (holds, fails or tie). A claim that does not depend on a seed (an
-//      identity, a gradient checked against the chain rule) is judged once.
+//      under a per-seed table (holds, fails or tie). Neither MIXED nor TOO FEW SEEDS counts as a
+//      failure in the exit code. A claim that does not depend on a seed (an identity, a gradient
+//      checked against the chain rule) is judged once.
+//
+// A claim for any weights is not a majority claim. An identity or a theorem's bound ("the cell
+// path's Jacobian is diag(f_t)", "the gradient falls at least as fast as Pascanu's bound"),
+// checked on several random draws, is refuted by one counterexample, and every draw holding is
+// all the evidence the draws can give. Tutorial::claim_for_all judges it so: REPRODUCED when every
+// seed holds, NOT REPRODUCED when any seed fails, MIXED when none fails but one is a tie (within
+// the margin of its bound: not a counterexample, not a confirmation either). Its verdict line
+// says "every seed must hold" in place of the count REPRODUCED needs.
 //
 // A timing claim ("a step with ReLU gates takes less CPU time") is judged by the same two steps
 // over timing rounds instead of seeds, with a wider margin, kTimingMargin = 5%: what moves a
@@ -36,8 +48,8 @@
 // seeds moved from 8 to 7 of 10 when nn's LSTM step changed the order of one sum). 8 of 10 is not
 // evidence: a fair coin gives at least 8 heads in 10 throws with probability 56/1024 = 5.5%. So
 // with 10 seeds REPRODUCED needs 9 (11/1024 = 1.1%), with 6 seeds all 6 (1/64 = 1.6%), and 2 seeds
-// (--quick) can never reproduce a claim, only fail it (0 of 2 is NOT REPRODUCED). NOT
-// REPRODUCED asks for no such evidence: the burden of proof is on the claim.
+// (--quick) can never reproduce a claim, only fail it (0 of 2 is NOT REPRODUCED; 2 of 2 is TOO FEW
+// SEEDS). NOT REPRODUCED asks for no such evidence: the burden of proof is on the claim.
 //
 // Every tutorial takes:   --quick (a seconds-long version for CTest)   --seed S   --seeds N
 // --out DIR (default out/NN_name/, where it writes its graphs, CSV files and results.json), and
@@ -134,8 +146,9 @@ inline Comparison above(double value, double bound) { return {value, bound, fals
 inline Comparison above_in_units(double value, double bound, double unit) {
   return {value, bound, false, unit};
 }
-// A condition with no near-tie to fear, e.g. a bound no value can cross (a sigmoid stays below 1,
-// whatever its last digits), or a run that did not diverge: it holds or fails outright.
+// A condition with no near-tie to fear, e.g. a bound no value can cross (a sigmoid never exceeds
+// 1, whatever its last digits; it can round to exactly 1.0, from an input of about 37 on), or a
+// run that did not diverge: it holds or fails outright.
 inline Comparison exactly(bool holds) {
   return holds ? above(INFINITY, 0.0) : below(INFINITY, 0.0);
 }
@@ -192,7 +205,7 @@ inline double sign_test_tail(size_t k, size_t n) {
   return tail;
 }
 
-enum class Verdict { reproduced, mixed, not_reproduced };
+enum class Verdict { reproduced, mixed, too_few_seeds, not_reproduced };
 
 // The project-wide rule above, as code: k of n seeds held (each by more than the margin).
 inline Verdict verdict_of(size_t holds, size_t seeds) {
@@ -201,7 +214,16 @@ inline Verdict verdict_of(size_t holds, size_t seeds) {
     return Verdict::reproduced;  // k >= 80% of N, and more than a coin gives
   }
   if (5 * holds <= seeds) return Verdict::not_reproduced;  // k <= 20% of N
-  return Verdict::mixed;
+  if (holds == seeds) return Verdict::too_few_seeds;       // all agree, and N <= 4 is no evidence
+  return Verdict::mixed;                                   // the seeds disagree
+}
+
+// The rule for a claim for any weights (Tutorial::claim_for_all): k of n seeds held, t were ties.
+inline Verdict verdict_for_all(size_t holds, size_t ties, size_t seeds) {
+  if (seeds == 0) return Verdict::not_reproduced;
+  if (holds == seeds) return Verdict::reproduced;    // every draw holds
+  if (holds + ties == seeds) return Verdict::mixed;  // no counterexample, but a tie
+  return Verdict::not_reproduced;                    // one counterexample refutes it
 }
 
 // The smallest count that is REPRODUCED out of n, or 0 when none is (n <= 4: even n of n is
@@ -217,6 +239,7 @@ inline const char* verdict_name(Verdict v) {
   switch (v) {
     case Verdict::reproduced: return "REPRODUCED";
     case Verdict::mixed: return "MIXED";
+    case Verdict::too_few_seeds: return "TOO FEW SEEDS";
     case Verdict::not_reproduced: return "NOT REPRODUCED";
   }
   return "NOT REPRODUCED";
@@ -432,6 +455,15 @@ class Tutorial {
     claims_.push_back(std::move(c));
   }
 
+  // A claim for any weights (an identity, a theorem's bound) checked on each seed's random draw:
+  // one result per seed, as above, but judged by "every seed must hold" (verdict_for_all), not by
+  // the count: one seed that fails is a counterexample, and refutes it.
+  void claim_for_all(std::string claim_text, std::string summary, std::vector<SeedResult> per_seed,
+                     Kind kind = Kind::exact) {
+    claim(std::move(claim_text), std::move(summary), std::move(per_seed), kind);
+    claims_.back().for_all = true;
+  }
+
   // A claim about speed. Its verdict is printed like any other, but it does not count in the exit
   // code and CI never compares it: a timing depends on the machine and on what else runs beside
   // it (speed is the benchmarks' job: docs/performance.md). `measured` should show the spread.
@@ -462,6 +494,15 @@ class Tutorial {
     }
     if (claims_.empty()) text = "  (this tutorial made no claim)\n";
     fmt::print("{}", text);
+    // Too few seeds for a verdict (the tour's --seeds 1, --quick's 2): say where one is made.
+    if (std::any_of(claims_.begin(), claims_.end(),
+                    [](const Claim& c) { return verdict(c) == Verdict::too_few_seeds; })) {
+      fmt::print("{}", wrap(fmt::format("(TOO FEW SEEDS: held on every seed run here ({}), too "
+                                        "few to tell from a coin; a full run judges most claims "
+                                        "over {}: {}, or the docs page's.)",
+                                        seeds().size(), full_seeds_, "./build/tutorials/" + name_),
+                            96, "  "));
+    }
     // CPU time, not wall time: what the run costs whatever else the machine is doing.
     const double seconds = static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
     // (Two significant digits below 10 s: a run of 0.03 s does not take "0 s".)
@@ -489,6 +530,7 @@ class Tutorial {
     size_t ties = 0;             // seeds within the margin of a bound
     bool compared = false;       // every seed decided by comparisons, with the margin
     bool list_rows = true;       // print one row per seed (not for timing rounds: only counted)
+    bool for_all = false;        // a claim for any weights: every seed must hold (claim_for_all)
     // The margin its seeds were judged with (the first's: a claim's seeds share one).
     double margin() const { return per_seed.empty() ? kMargin : per_seed.front().margin; }
   };
@@ -500,6 +542,7 @@ class Tutorial {
 
   static Verdict verdict(const Claim& c) {
     if (c.once) return c.holds > 0 ? Verdict::reproduced : Verdict::not_reproduced;
+    if (c.for_all) return verdict_for_all(c.holds, c.ties, c.n);
     return verdict_of(c.holds, c.n);
   }
 
@@ -513,9 +556,12 @@ class Tutorial {
                                                   c.ties, c.ties == 1 ? "" : "s")
                                     : "(exact checks: no margin)";
     const size_t needed = needed_to_reproduce(c.n);
-    const std::string needs = needed > 0 ? fmt::format("REPRODUCED needs {}", needed)
-                                         : fmt::format("{} {} cannot give REPRODUCED", c.n, c.unit);
-    return fmt::format("holds in {} of {} {} {}; {}", c.holds, c.n, c.unit, margin, needs);
+    const std::string unit = c.n == 1 ? c.unit.substr(0, c.unit.size() - 1) : c.unit;  // "1 seed"
+    const std::string needs =
+        c.for_all    ? "a claim for any weights: every seed must hold, one that fails refutes it"
+        : needed > 0 ? fmt::format("REPRODUCED needs {}", needed)
+                     : fmt::format("{} {} cannot give REPRODUCED", c.n, unit);
+    return fmt::format("holds in {} of {} {} {}; {}", c.holds, c.n, unit, margin, needs);
   }
 
   // "seeds 1-10"; "seed 1" for a tutorial that never asked for seeds() (one draw, or none).
@@ -526,10 +572,13 @@ class Tutorial {
     return fmt::format("seeds {}-{}", s.front(), s.back());
   }
 
-  // (A timing whose rounds disagree gets no verdict: the machine's load decided it.)
+  // (A timing whose rounds disagree gets no verdict: the machine's load decided it. Too few
+  // rounds that agree are counted as rounds, not seeds.)
   static std::string verdict_word(const Claim& c) {
     const Verdict v = verdict(c);
-    return c.kind == Kind::timing && v == Verdict::mixed ? "NO VERDICT" : verdict_name(v);
+    if (c.kind == Kind::timing && v == Verdict::mixed) return "NO VERDICT";
+    if (c.unit == "rounds" && v == Verdict::too_few_seeds) return "TOO FEW ROUNDS";
+    return verdict_name(v);
   }
 
   // One claim as the program prints it and as the page shows it (without colour).
@@ -549,8 +598,9 @@ class Tutorial {
     const Verdict v = verdict(c);
     const std::string word = verdict_word(c);
     const auto style = v == Verdict::reproduced ? fmt::fg(fmt::color::green)
-                       : v == Verdict::mixed    ? fmt::fg(fmt::color::orange)
-                                                : fmt::fg(fmt::color::red);
+                       : v == Verdict::mixed || v == Verdict::too_few_seeds
+                           ? fmt::fg(fmt::color::orange)
+                           : fmt::fg(fmt::color::red);
     // (Wrapped with a placeholder for the word, so that colour codes do not count as width.)
     const std::string line = fmt::format("{}: {}{}", count_text(c), std::string(word.size(), '#'),
                                          c.kind == Kind::timing
