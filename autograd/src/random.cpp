@@ -47,9 +47,9 @@ double Generator::next_normal(double mean, double stddev) {
 // (Stricter than PyTorch's normal_, which lets a NaN mean or an infinite stddev through.)
 namespace {
 void check_uniform(double lo, double hi) {
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi)) {
+  if (!(std::isfinite(hi - lo) && lo <= hi)) {  // (hi - lo is finite only if lo and hi are)
     throw ValueError(fmt::format(
-        "uniform: needs finite bounds with lo <= hi (numbers in [lo, hi)), got lo = {}, hi = {}",
+        "uniform: needs lo <= hi with hi - lo finite (numbers in [lo, hi)), got lo = {}, hi = {}",
         lo, hi));
   }
 }

@@ -115,6 +115,8 @@ TEST_CASE("bounds that make no sense are refused, not drawn from", "[random]") {
                     Catch::Contains("uniform") && Catch::Contains("lo = 1, hi = 0"));
   CHECK_THROWS_AS(uniform({2}, 0.0, nan, g), ValueError);
   CHECK_THROWS_AS(uniform({2}, -inf, 0.0, g), ValueError);
+  // Finite bounds whose width is not: lo + (hi - lo) u was inf (or NaN for u = 0), past hi.
+  CHECK_THROWS_AS(uniform({2}, -1e308, 1e308, g), ValueError);
   CHECK_THROWS_WITH(normal({2}, 0.0, -1.0, g),
                     Catch::Contains("normal") && Catch::Contains("stddev = -1"));
   CHECK_THROWS_AS(normal({2}, nan, 1.0, g), ValueError);

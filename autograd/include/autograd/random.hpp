@@ -56,7 +56,7 @@ class Generator {  // NOLINT(cppcoreguidelines-special-member-functions)
   // One number per call (each call takes the lock).
   // Uniform in [0, 1).
   double uniform();
-  // Uniform in [lo, hi) (a ValueError unless lo <= hi, both finite).
+  // Uniform in [lo, hi) (a ValueError unless lo <= hi and hi - lo is finite).
   double uniform(double lo, double hi);
   // Normal with the given mean and standard deviation (a ValueError unless both are finite and
   // stddev >= 0). fill_* and ag::uniform / ag::normal check the same.
