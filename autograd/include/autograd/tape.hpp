@@ -13,10 +13,10 @@
 //       n.backward(tape, n);                            // adds (+=) into its inputs' grads
 //     }
 //
-// (The code adds, each on a line of its own: the check that nothing the rule reads was changed in
-// place since the op ran (TensorImpl::version), which can stop the pass; and optional observers
-// around the rule: edge gradients for pictures, DetectAnomalyGuard's check, freeing a gradient
-// nothing needs any more. It also skips a node whose result takes no gradient at all.)
+// (The code adds, each on a line of its own: the check that no input or result of the op was
+// changed in place since it ran (TensorImpl::version), which can stop the pass; and optional
+// observers around the rule: edge gradients for pictures, DetectAnomalyGuard's check, freeing a
+// gradient nothing needs any more. It also skips a node whose result takes no gradient at all.)
 //
 // Creation order is already a topological order (an op's inputs exist before it runs), so no
 // graph search, no recursion and no stack depth that grows with the graph: a chain of a million
