@@ -15,6 +15,7 @@
 #include "autograd/error.hpp"
 #include "autograd/op_info.hpp"
 #include "fast/in_place_count.hpp"
+#include "fast/scope_cache.hpp"
 #include "fast/tape_arrays.hpp"
 #include "op_support.hpp"
 
@@ -38,8 +39,7 @@ thread_local std::shared_ptr<detail::TapeStack> g_tape_stack;  // made by this t
 thread_local detail::TapeStack* g_tape_stack_raw = nullptr;    // the same, for the hot path
 thread_local bool g_no_grad = false;
 thread_local bool g_detect_anomaly = false;
-thread_local std::string g_scope;           // the current scope name, "a/b/c"
-thread_local uint64_t g_scope_version = 0;  // changes whenever g_scope does
+thread_local std::string g_scope;  // the current scope name, "a/b/c"
 
 // Every live tape by id, so a tensor's tape id can be turned back into its tape (for backward)
 // or recognised as gone (a clear error instead of a dangling pointer). Touched only when a tape
@@ -131,19 +131,14 @@ const std::string& Tape::scope_name(uint32_t scope) const {
 }
 
 // ----- recording ---------------------------------------------------------------------------------
-// The index of the current scope name. Cached: it changes only when a ScopeGuard opens or
-// closes, and an op almost always shares its scope with the op before (the fast path is small
-// enough for the compiler to inline into record()).
+// The index of the thread's current scope name on this tape, the name added on first use.
+// (The answer is kept from op to op while no ScopeGuard opens or closes: fast/scope_cache.hpp.)
 uint32_t Tape::current_scope() {
-  return scope_version_seen_ == g_scope_version ? scope_cached_ : look_up_scope();
-}
-
-uint32_t Tape::look_up_scope() {
-  auto [it, added] = scope_index_.emplace(g_scope, static_cast<uint32_t>(scopes_.size()));
-  if (added) scopes_.push_back(g_scope);
-  scope_version_seen_ = g_scope_version;
-  scope_cached_ = it->second;
-  return scope_cached_;
+  return detail::fast::cached_scope(id_, [this] {
+    auto [it, added] = scope_index_.emplace(g_scope, static_cast<uint32_t>(scopes_.size()));
+    if (added) scopes_.push_back(g_scope);
+    return it->second;
+  });
 }
 
 // The two kinds of input node, in the op index (op_info.hpp) beside the ops.
@@ -549,13 +544,13 @@ ScopeGuard::ScopeGuard(std::string_view name) : previous_length_(g_scope.size())
   if (!g_scope.empty()) g_scope += '/';
   g_scope += name;
   ++g_scope_depth;
-  ++g_scope_version;
+  detail::fast::scope_changed();  // (fast/scope_cache.hpp)
 }
 
 ScopeGuard::~ScopeGuard() {
   g_scope.resize(previous_length_);
   --g_scope_depth;
-  ++g_scope_version;
+  detail::fast::scope_changed();  // (fast/scope_cache.hpp)
 }
 
 const std::string& ScopeGuard::current() { return g_scope; }

@@ -201,6 +201,41 @@ TEST_CASE("a tape on recycled arrays records and differentiates as the first one
   }
 }
 
+// The scope cache (fast/scope_cache.hpp) against the plain look-up: every op's node must name the
+// scope that was current when it ran, through a random walk of scopes opening and closing and
+// tapes made and destroyed (in any order, nested, a new one where a dead one was).
+TEST_CASE("the cached scope index is the scope current when the op ran", "[fast][tape]") {
+  std::mt19937_64 rng(14);
+  std::vector<std::unique_ptr<Tape>> tapes;
+  std::vector<std::unique_ptr<ScopeGuard>> scopes;  // closed newest first, as guards are
+  Tensor x = tensor({1.0, 2.0}, {2}, true);
+  int checked = 0;
+  for (int step = 0; step < 4000; ++step) {
+    switch (rng() % 6) {
+      case 0:
+        if (scopes.size() < 4)
+          scopes.push_back(std::make_unique<ScopeGuard>(fmt::format("s{}", rng() % 3)));
+        break;
+      case 1:
+        if (!scopes.empty()) scopes.pop_back();
+        break;
+      case 2:
+        if (tapes.size() < 3) tapes.push_back(std::make_unique<Tape>());
+        break;
+      case 3:
+        if (!tapes.empty()) tapes.erase(tapes.begin() + static_cast<long>(rng() % tapes.size()));
+        break;
+      default:
+        if (Tape* tape = Tape::current()) {
+          Tensor y = x * 2.0;
+          CHECK(tape->scope_name(tape->node(y.node_index()).scope) == ScopeGuard::current());
+          ++checked;
+        }
+    }
+  }
+  CHECK(checked > 500);  // (994 ops with this seed)
+}
+
 // ----- the portable kernels (autograd/fast/kernels.hpp) -----------------------------------------
 namespace {
 std::vector<double> random_numbers(std::mt19937_64& rng, int64_t n, double scale = 1.0) {

@@ -205,6 +205,30 @@ TEST_CASE("a save through a symbolic link replaces the file it points to, mode k
   CHECK(dir.entries() == 2);
 }
 
+// A hard link is another name for the same file, not a pointer to a path: the rename gives the
+// saved name a new file, and the other name keeps the old parameters (io/atomic_file.hpp).
+TEST_CASE("a save to a name with another hard link leaves that other name's contents alone",
+          "[serialize]") {
+  namespace fs = std::filesystem;
+  TempDir dir("serialize_hard_link");
+  const fs::path file = dir.path / "real.json", other = dir.path / "other.json";
+  Generator gen(9);
+  Linear first(2, 2, gen), second(2, 2, gen);
+  save_parameters(first, file.string());
+  fs::create_hard_link(file, other);
+  REQUIRE(fs::hard_link_count(file) == 2);
+
+  save_parameters(second, file.string());
+  CHECK(fs::hard_link_count(file) == 1);
+  CHECK(fs::hard_link_count(other) == 1);
+  Linear loaded(2, 2, gen);
+  load_parameters(loaded, file.string());
+  CHECK(values_of(loaded) == values_of(second));
+  load_parameters(loaded, other.string());
+  CHECK(values_of(loaded) == values_of(first));
+  CHECK(dir.entries() == 2);
+}
+
 // Found by an audit of what a save keeps: a dangling link was replaced by a regular file (the
 // link's target was found with realpath(), which fails on it), and a loop of links too.
 TEST_CASE("a save through a link to nothing creates the file it names, and a loop is refused",

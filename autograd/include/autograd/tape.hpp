@@ -264,7 +264,6 @@ class Tape {
   uint32_t store_saved(Saved saved);
   std::vector<double> rule_with_seed_of_ones(const Node& n, size_t k, bool any_input) const;
   uint32_t current_scope();
-  uint32_t look_up_scope();
   // i itself, or an IndexError naming `who`, i and the tape's size.
   size_t check_node_index(size_t i, const char* who) const {
     if (i >= nodes_.size()) throw_bad_node_index(i, who);
@@ -283,8 +282,6 @@ class Tape {
   std::vector<double> edge_grad_norm_;    // parallel to inputs_, when recorded
   std::vector<std::string> scopes_;       // scope names; scopes_[0] == ""
   std::unordered_map<std::string, uint32_t> scope_index_;
-  uint64_t scope_version_seen_ = ~uint64_t{0};  // a cache: an op's scope is almost always the
-  uint32_t scope_cached_ = 0;                   // last op's (see Tape::current_scope)
   // What flows into each parameter during a pass collects here, one row per parameter on this
   // tape, and joins the parameter's .grad at the end of the pass (merge_leaf_gradients): other
   // threads' tapes may be adding into the same parameters. (Mutable: the backward rules write

@@ -23,8 +23,10 @@
 // same test as a plain write's (access(W_OK)), so root, who may write a read-only file, replaces
 // it too.
 // Saving through a symbolic link replaces the file it points to (through a chain of links), not
-// the link; a link to nothing gets the file it names, as with std::ofstream. The temporary file
-// is `<target>.tmp-<pid>-<n>`, its name before the suffix cut short where the whole would pass
+// the link; a link to nothing gets the file it names, as with std::ofstream. A target with other
+// hard links is not followed that way: the rename gives its path a new file, and its other names
+// keep the old contents (where std::ofstream would change what every name reads). The temporary
+// file is `<target>.tmp-<pid>-<n>`, its name before the suffix cut short where the whole would pass
 // the longest name the directory allows (255 bytes, usually).
 //
 // A file-size limit (`ulimit -f`, RLIMIT_FSIZE) does not make write() fail unless the program
