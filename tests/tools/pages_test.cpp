@@ -525,6 +525,31 @@ TEST_CASE("a fresh timing is checked for being measured and under its bound, nev
   CHECK(pages::compare(committed, moved).size() == 1);
 }
 
+// The tour runs every tutorial with --seeds 1: the workload is the full one, the run is not (its
+// last line said "full mode, seed 1", read by a newcomer as the full, many-seed run).
+TEST_CASE("the last line says full mode only for the full seed count, else which of how many") {
+  auto run_text = [](std::vector<const char*> args) {
+    tut::Tutorial t("00_test", "Test", "intro");
+    t.full_mode_seeds(10);
+    args.insert(args.begin(), "00_test");
+    t.cli.parse(static_cast<int>(args.size()), args.data());
+    t.seeds();  // (a tutorial that judges over seeds asks for them)
+    return t.run_text();
+  };
+  CHECK(run_text({}) == "full mode, seeds 1-10");
+  CHECK(run_text({"--seed", "1001"}) == "full mode, seeds 1001-1010");
+  CHECK(run_text({"--seeds", "1"}) ==
+        "full-size workload, seed 1: 1 of the 10 seeds a full run judges over");
+  CHECK(run_text({"--seeds", "3"}) ==
+        "full-size workload, seeds 1-3: 3 of the 10 seeds a full run judges over");
+  CHECK(run_text({"--quick"}) == "quick mode, seeds 1-2");
+  // A tutorial that never asks for seeds runs the same whatever --seeds says: its full run.
+  tut::Tutorial once("00_test", "Test", "intro");
+  const char* argv[] = {"00_test", "--seeds", "1"};
+  once.cli.parse(3, argv);
+  CHECK(once.run_text() == "full mode, seed 1");
+}
+
 TEST_CASE("a tutorial writes results.json with its claims, values and tables") {
   const std::string dir = (std::filesystem::temp_directory_path() / "tapegrad_pages_test").string();
   std::filesystem::remove_all(dir);
