@@ -285,6 +285,17 @@ TEST_CASE("a verdict named in prose is checked, not filled: a changed verdict st
                     Catch::Contains("claim 1 is a timing"));
 }
 
+// `./run pages` runs alone the tutorials whose results hold a timing claim (05 and 11: their
+// rounds of CPU time move with whatever else runs), not those that only print a timing.
+TEST_CASE("a run is timed when a claim is a timing, not when only a value is") {
+  pages::Json r = results_with("REPRODUCED", 5, "x");
+  r["values"]["ms_per_step"] = {{"value", 1.5}, {"text", "1.5"}, {"kind", "timing"}};
+  CHECK_FALSE(pages::has_timing_claim(r));
+  r["claims"][0]["kind"] = "timing";
+  CHECK(pages::has_timing_claim(r));
+  CHECK_FALSE(pages::has_timing_claim(pages::Json::object()));
+}
+
 TEST_CASE("a replication on other seeds is shown under each claim a seed decides, and checked") {
   pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json again = results_with("MIXED", 3, "0.6");
