@@ -9,6 +9,7 @@
 //   pages compare docs/img/viz_fold_bench.json build/pages/viz_fold_bench/results.json
 //   pages replicate build/pages/10_x/results.json build/pages/replication/10_x/results.json
 //   pages citing .
+//   pages timed docs/tutorials/results
 //   pages --version
 //
 // RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
@@ -27,6 +28,8 @@
 // that cite a tutorial's (or the gallery's) results: the README and the pages of docs/ with a
 // marker "NN_name/..." (pages.hpp, cites_results). `./run pages` fills them after the tutorial
 // pages, and CTest checks them (tests/tools/pages_filled.cmake): one rule for both.
+// timed lists, one a line and sorted, the tutorials (NN_name) whose results in RESULTS_DIR hold a
+// timing claim (pages.hpp, has_timing_claim): `./run pages` runs those alone.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 #include <io/atomic_file.hpp>
@@ -144,6 +147,23 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (command == "timed" && argc == 3) {
+    try {
+      std::vector<std::string> timed;
+      for (const auto& entry : fs::directory_iterator(argv[2])) {
+        const fs::path& file = entry.path();
+        if (file.extension() == ".json" && pages::has_timing_claim(read_json(file))) {
+          timed.push_back(file.stem().string());
+        }
+      }
+      std::sort(timed.begin(), timed.end());
+      for (const std::string& name : timed) fmt::print("{}\n", name);
+      return 0;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "pages: {}\n", e.what());
+      return 1;
+    }
+  }
   if (!((command == "fill" && argc == 4) || (command == "check" && (argc == 4 || argc == 5)) ||
         ((command == "compare" || command == "replicate") && argc == 4))) {
     fmt::print(stderr,
@@ -152,7 +172,8 @@ int main(int argc, char** argv) {
                "[FRESH_DIR | FRESH.json]\n"
                "       pages compare COMMITTED.json FRESH.json\n"
                "       pages replicate RESULTS.json REPLICATION.json\n"
-               "       pages citing ROOT\n");
+               "       pages citing ROOT\n"
+               "       pages timed RESULTS_DIR\n");
     return 2;
   }
   try {

@@ -272,6 +272,18 @@ inline std::string compare_text(std::string_view committed, std::string_view fre
 
 inline constexpr uint64_t kReplicationSeed = 1001;
 
+// Whether a run's verdicts include a timing claim (kind "timing": tut::Tutorial::timing_claim,
+// judged over rounds of CPU time). Another program on the same cores moves those rounds, so
+// `./run pages` runs such a tutorial alone, its fresh run and its replication one after the
+// other (`pages timed`, over the committed results). A timing value without a claim (a printed
+// "ms per step") is not compared by CI and is no reason to wait.
+inline bool has_timing_claim(const Json& results) {
+  if (!results.contains("claims")) return false;  // (not a tutorial's results)
+  const Json& claims = results.at("claims");
+  return std::any_of(claims.begin(), claims.end(),
+                     [](const Json& c) { return c.value("kind", "exact") == "timing"; });
+}
+
 // Which claims a seed decides: not a timing (decided by rounds, and by the machine's load), and
 // not a claim judged once (nothing random enters it).
 inline bool seed_decides(const Json& claim) {

@@ -61,13 +61,16 @@ int main(int argc, char** argv) {
   t.section("The picture");
   const std::string after = t.out_path("neuron.svg");
   ag::viz::render(tape, after, {.title = "o = tanh(x1 w1 + x2 w2 + b)"});
+  // tanh' = 1 - tanh(n)^2, from the output o = tanh(n) (0.5 for these inputs, as Karpathy's
+  // lecture chose them); x1's gradient is what backward left in it.
+  const double tanh_grad = 1.0 - o.item() * o.item();
   t.paragraph(fmt::format(
       "{} shows the same tape as a graph, micrograd-style: each box is 'data | grad', and each "
       "edge is labelled with the local derivative d out / d in that backward multiplied by. "
-      "Follow x1: grad(o) = 1, times tanh' = 0.5, times 1 (two adds), times w1 = -3 gives -1.5. "
-      "The colour is log10 |grad|; w2, whose gradient is exactly 0 (x2 = 0), is drawn dashed "
-      "grey. ({} is the tape before backward: no gradients yet.)",
-      after, before));
+      "Follow x1: grad(o) = 1, times tanh' = {:.4g}, times 1 (two adds), times w1 = {:g} gives "
+      "{:.4g}. The colour is log10 |grad|; w2, whose gradient is exactly 0 (x2 = 0), is drawn "
+      "dashed grey. ({} is the tape before backward: no gradients yet.)",
+      after, tanh_grad, w1.item(), x1.grad().item(), before));
 
   t.section("Checking against the chain rule");
   t.paragraph(

@@ -40,6 +40,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/resource.h>
@@ -568,12 +569,17 @@ SeedRun run_seed(uint64_t seed, const Spoken& spoken, const Settings& s, tut::Tu
         "  {} training clips and {} held-out clips, 40 x 80 features each, in {} s of CPU time\n\n",
         train.x.size(0), test.x.size(0),
         t.value("feature_seconds", seconds_since(start_features), "{:.1f}", tut::Kind::timing));
+    // ("1 training clip" with --quick's one copy of each word.)
+    auto clips = [](int n, std::string_view kind) {
+      return fmt::format("{} {} clip{}", n, kind, n == 1 ? "" : "s");
+    };
     t.paragraph(fmt::format(
-        "Each spoken word became {} training clips (or {} held-out clips): placed at a random "
-        "time (its middle within {} s of the clip's), with white noise {} dB below the word's "
-        "power, then 40 log-mel bands x 80 frames of 12.5 ms. The features are standardized with "
-        "the training set's mean ({:.2f}) and standard deviation ({:.2f}).",
-        s.train_copies, s.test_copies, s.max_shift, s.snr_db, standardize.mean, standardize.std));
+        "Each spoken word became {} (or {}): placed at a random time (its middle within {} s of "
+        "the clip's), with white noise {} dB below the word's power, then 40 log-mel bands x 80 "
+        "frames of 12.5 ms. The features are standardized with the training set's mean ({:.2f}) "
+        "and standard deviation ({:.2f}).",
+        clips(s.train_copies, "training"), clips(s.test_copies, "held-out"), s.max_shift, s.snr_db,
+        standardize.mean, standardize.std));
     draw_data(train, t);
     t.paragraph(
         fmt::format("Pictures: {} (the spectrogram of one training clip per word) and {} "

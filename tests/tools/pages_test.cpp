@@ -285,6 +285,17 @@ TEST_CASE("a verdict named in prose is checked, not filled: a changed verdict st
                     Catch::Contains("claim 1 is a timing"));
 }
 
+// `./run pages` runs alone the tutorials whose results hold a timing claim (05 and 11: their
+// rounds of CPU time move with whatever else runs), not those that only print a timing.
+TEST_CASE("a run is timed when a claim is a timing, not when only a value is") {
+  pages::Json r = results_with("REPRODUCED", 5, "x");
+  r["values"]["ms_per_step"] = {{"value", 1.5}, {"text", "1.5"}, {"kind", "timing"}};
+  CHECK_FALSE(pages::has_timing_claim(r));
+  r["claims"][0]["kind"] = "timing";
+  CHECK(pages::has_timing_claim(r));
+  CHECK_FALSE(pages::has_timing_claim(pages::Json::object()));
+}
+
 TEST_CASE("a replication on other seeds is shown under each claim a seed decides, and checked") {
   pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json again = results_with("MIXED", 3, "0.6");
@@ -523,6 +534,31 @@ TEST_CASE("a fresh timing is checked for being measured and under its bound, nev
   pages::Json moved = bench_with(1.3);
   moved["values"]["nodes"]["value"] = 1807;
   CHECK(pages::compare(committed, moved).size() == 1);
+}
+
+// The tour runs every tutorial with --seeds 1: the workload is the full one, the run is not (its
+// last line said "full mode, seed 1", read by a newcomer as the full, many-seed run).
+TEST_CASE("the last line says full mode only for the full seed count, else which of how many") {
+  auto run_text = [](std::vector<const char*> args) {
+    tut::Tutorial t("00_test", "Test", "intro");
+    t.full_mode_seeds(10);
+    args.insert(args.begin(), "00_test");
+    t.cli.parse(static_cast<int>(args.size()), args.data());
+    t.seeds();  // (a tutorial that judges over seeds asks for them)
+    return t.run_text();
+  };
+  CHECK(run_text({}) == "full mode, seeds 1-10");
+  CHECK(run_text({"--seed", "1001"}) == "full mode, seeds 1001-1010");
+  CHECK(run_text({"--seeds", "1"}) ==
+        "full-size workload, seed 1: 1 of the 10 seeds a full run judges over");
+  CHECK(run_text({"--seeds", "3"}) ==
+        "full-size workload, seeds 1-3: 3 of the 10 seeds a full run judges over");
+  CHECK(run_text({"--quick"}) == "quick mode, seeds 1-2");
+  // A tutorial that never asks for seeds runs the same whatever --seeds says: its full run.
+  tut::Tutorial once("00_test", "Test", "intro");
+  const char* argv[] = {"00_test", "--seeds", "1"};
+  once.cli.parse(3, argv);
+  CHECK(once.run_text() == "full mode, seed 1");
 }
 
 TEST_CASE("a tutorial writes results.json with its claims, values and tables") {
