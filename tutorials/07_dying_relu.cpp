@@ -24,10 +24,11 @@
 //
 // Part 2 is Lu et al.'s own remedy, randomized asymmetric initialization (RAI): in every row of
 // [W b] one entry, chosen at random, is drawn from a positive distribution (Beta(2, 1)), the rest
-// from a symmetric one (normal, standard deviation 0.6007 / sqrt(fan_in)). The 0.6007 is taken
-// on trust: we have not found the line of Lu et al. it would come from (they choose the normal's
-// scale by a second-moment analysis, which this tutorial does not redo), so it is uncited until
-// someone checks it against the paper. A unit's
+// from a symmetric one (normal, standard deviation 0.6007 / sqrt(fan_in)). The 0.6007 is the
+// scale of the RAI code that circulates with the paper (arXiv:1903.06733), public Python in
+// many copies: `np.random.randn(fan_out, fan_in + 1) * 0.6007 / fan_in ** 0.5`, then one Beta(2,
+// 1) entry per row. We have not traced the number to a line of the paper itself (which chooses
+// the scale by a second-moment analysis that this tutorial does not redo). A unit's
 // pre-activation is then no longer symmetric about 0, and a layer is all off less often. Then:
 // LeakyReLU nets never die (a leaky unit outputs 0 only at exactly 0); PyTorch's slope 0.01
 // against Keras's 0.3; and the cheap form max(x, a x) that LeakyReLU is often written as.
