@@ -67,10 +67,11 @@ int main(int argc, char** argv) {
   t.paragraph(fmt::format(
       "{} shows the same tape as a graph, micrograd-style: each box is 'data | grad', and each "
       "edge is labelled with the local derivative d out / d in that backward multiplied by. "
-      "Follow x1: grad(o) = 1, times tanh' = {:.4g}, times 1 (two adds), times w1 = {:g} gives "
-      "{:.4g}. The colour is log10 |grad|; w2, whose gradient is exactly 0 (x2 = 0), is drawn "
+      "Follow x1: grad(o) = 1, times tanh' = {}, times 1 (two adds), times w1 = {} gives "
+      "{}. The colour is log10 |grad|; w2, whose gradient is exactly 0 (x2 = 0), is drawn "
       "dashed grey. ({} is the tape before backward: no gradients yet.)",
-      after, tanh_grad, w1.item(), x1.grad().item(), before));
+      after, t.value("tanh_grad", tanh_grad, "{:.4g}"), t.value("w1", w1.item(), "{:g}"),
+      t.value("x1_grad", x1.grad().item(), "{:.4g}"), before));
 
   t.section("Checking against the chain rule");
   t.paragraph(

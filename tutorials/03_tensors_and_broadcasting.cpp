@@ -159,26 +159,34 @@ int main(int argc, char** argv) {
   ag::Tensor z = ag::normal({5}, 0.0, 1.0, gen, true);
   const auto engine = ag::gradcheck([](const auto& in) { return ag::sigmoid(in[0]); }, {z});
   const auto bad = ag::gradcheck([](const auto& in) { return sigmoid_by_hand(in[0]); }, {z});
+  // x * x.detach(): backward treats the second factor as a constant (d/dx = x), while the nudged
+  // values move it too (2x). Not a bug: what detach is for.
+  const auto detached = ag::gradcheck([](const auto& in) { return in[0] * in[0].detach(); }, {z});
   // (Compared to two significant digits, not to the last bit: a passing row's |diff| is the
   // rounding error of a finite difference, which a different libm would change.)
   t.table("gradcheck",
           fmt::format("  {:<20} {:>5} {:>8} {:>13} {:>13} {:>9}\n", "worst element of", "input",
                       "at", "backward", "numeric", "|diff|") +
               gradcheck_row("linear layer", good) + gradcheck_row("ag::sigmoid", engine) +
-              gradcheck_row("sigmoid_by_hand", bad),
+              gradcheck_row("sigmoid_by_hand", bad) + gradcheck_row("x * x.detach()", detached),
           tut::Kind::trained);
   fmt::print("\n");
   t.paragraph(
       "The mistaken rule is not off by a constant factor: it agrees with s (1 - s) only where "
       "x (1 - x) happens to equal it, and elsewhere it is wrong by an amount that depends on x, "
-      "even in sign. gradcheck reports the element where it is most wrong.");
+      "even in sign. gradcheck reports the element where it is most wrong. The last row is no "
+      "bug: x.detach() makes backward treat its value as a constant, so the backward of "
+      "x * x.detach() is x by design, while the values gradcheck nudges move with x in both "
+      "factors (2x).");
   t.claim(
       "gradcheck passes the linear layer and the engine's sigmoid, and catches a sigmoid "
-      "whose hand-written backward uses x (1 - x) instead of s (1 - s)",
+      "whose hand-written backward uses x (1 - x) instead of s (1 - s); it also fails "
+      "x * x.detach(), whose backward ignores the detached factor by design",
       fmt::format("linear layer {}, ag::sigmoid {}, sigmoid_by_hand {} (backward {:.4f} vs "
-                  "numeric {:.4f})",
+                  "numeric {:.4f}), x * x.detach() {}",
                   good.ok ? "passed" : "failed", engine.ok ? "passed" : "failed",
-                  bad.ok ? "passed" : "failed", bad.analytic, bad.numeric),
-      good.ok && engine.ok && !bad.ok);
+                  bad.ok ? "passed" : "failed", bad.analytic, bad.numeric,
+                  detached.ok ? "passed" : "failed"),
+      good.ok && engine.ok && !bad.ok && !detached.ok);
   return t.finish();
 }

@@ -628,10 +628,10 @@ int main(int argc, char** argv) {
     xavier_over = spread_of(xavier_all);
     zeros_over = spread_of(zeros_all);
   }
-  t.claim(fmt::format("'Avoids vanishing gradients', with He init: over {} layers the "
-                      "back-propagated gradient ||dL/dz_1|| / ||dL/dz_{}|| is below 1e-3 (three "
-                      "orders of magnitude) with sigmoid, and within a factor 10 of 1 (level) with "
-                      "ReLU",
+  t.claim(fmt::format("'Avoids vanishing gradients': over {} layers the back-propagated "
+                      "gradient ||dL/dz_1|| / ||dL/dz_{}|| is below 1e-3 (three orders of "
+                      "magnitude) with sigmoid (Xavier init), and within a factor 10 of 1 (level) "
+                      "with ReLU (He init)",
                       depth, depth),
           fmt::format("over the seeds: sigmoid {:.1e} to {:.1e}, relu (He) {:.2f} to {:.2f}",
                       sig_over.min, sig_over.max, he_over.min, he_over.max),

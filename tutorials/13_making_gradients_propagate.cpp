@@ -178,7 +178,7 @@ AtInit measure(const Stack& stack, const ag::nn::Dataset& data, const std::strin
     // One box per layer on the default colour scale (1e-8 to 1e2), the one every picture of the
     // project shares, so the six pictures compare by eye. No hover text: each box already says
     // its layer and |dL/d output|, and its tooltip would only list the same few ops fifty times
-    // over, a third of the picture's bytes, in six pictures on one page.
+    // over, in six pictures on one page.
     ag::viz::render(tape, svg, tut::folded_by_layer({.tooltips = false, .title = title}));
   }
   return m;

@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
     ag::viz::render_flow(flow, dir + "/rnn_flow.svg",
                          {.title = "tanh RNN: |dL/d output| of each time step (h_t)",
                           .columns = 15});
-    fmt::print("tanh RNN: {}\n{}\n", ag::viz::flow_sparkline(flow),
-               ag::viz::flow_bars(flow, {}, 30));
+    const std::string sparkline = ag::viz::flow_sparkline(flow);
+    fmt::print("tanh RNN: {}\n{}\n", sparkline, ag::viz::flow_bars(flow, {}, 30));
+    quoted.table("rnn_sparkline", sparkline + "\n");
     size_t step_nodes = 0;  // the nodes inside the 30 steps' scopes (not the weights, not the loss)
     for (const auto& step : flow) step_nodes += step.node_count;
     quoted.value("rnn_step_nodes", static_cast<double>(step_nodes), "{:.0f}");

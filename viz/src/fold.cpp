@@ -112,13 +112,15 @@ void measure_activation(const Tape& tape, Grouping& grouping) {
 // |dL/d parameters|: the gradient flowing into the parameters a group uses, sqrt(sum |g_e|^2) over
 // the recorded edges into the group from a parameter, or from work computed from parameters alone
 // (parameter_only, the rule that draws such work beside the parameters in the folded view) made
-// outside the group. Such work depends on no input, so the gradient it receives is its
-// parameters' gradient: nn's recurrent layers transpose W_ih and W_hh and add b_ih + b_hh once per
-// sequence, in scope "lstm/layer0", and the edge from W_ih^T into a step is that step's share of
-// W_ih's gradient, just as the edge from W_ih itself is in a hand-written RNN. A weight shared by
-// every time step gets a share from each; the shares, added as tensors (not as norms), are its
-// gradient; only the recorded edges can tell them apart. The parameter-only group itself counts
-// the edges from the parameters into it: the whole gradient of each parameter it takes.
+// outside the group. Such work depends on no input: nn's recurrent layers transpose W_ih and W_hh
+// and add b_ih + b_hh once per sequence, in scope "lstm/layer0", and the edge from W_ih^T into a
+// step is that step's share of W_ih's gradient, just as the edge from W_ih itself is in a
+// hand-written RNN. The edge's gradient is taken as it arrives, not pushed back through the work:
+// exact for a transpose, which only moves numbers; for b = b_ih + b_hh it is b's gradient, which
+// b_ih and b_hh each receive whole, counted once (viz.hpp, FlowQuantity::parameters). A weight
+// shared by every time step gets a share from each; the shares, added as tensors (not as norms),
+// are its gradient; only the recorded edges can tell them apart. The parameter-only group itself
+// counts the edges from the parameters into it: the whole gradient of each parameter it takes.
 void measure_parameters(const Tape& tape, Grouping& grouping) {
   if (!tape.edge_grads_recorded()) {
     throw VizError(

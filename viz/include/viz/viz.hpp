@@ -99,7 +99,11 @@ enum class FlowQuantity {
   // sqrt(sum |g_e|^2) over the edges into it from a parameter, or from work computed from
   // parameters alone outside it (nn's RNN, LSTM and GRU transpose W_ih and W_hh, and the RNN and
   // LSTM add b_ih + b_hh, once per sequence in scope "<name>/layer0": the edge from W_ih^T into a
-  // step carries that step's share of W_ih's gradient). A weight shared by all steps gets one
+  // step carries that step's share of W_ih's gradient). Such an edge counts the gradient as it
+  // arrives, not pushed back through the work to each parameter: exact where the work only moves
+  // numbers (W_ih^T), but for b = b_ih + b_hh it is b's gradient, which b_ih and b_hh each
+  // receive whole, counted once (their two shares together have sqrt(2) times its norm); so for
+  // any work that combines parameters. A weight shared by all steps gets one
   // share per step; the shares, added as tensors, are its gradient (so their norms add up to at
   // least its norm, and one step's share is all of it). The parameter-only scope itself
   // ("lstm/layer0") gets the whole gradient of each parameter it takes. Needs
@@ -140,8 +144,8 @@ struct Options {
 
   // SVG: hover text on every box and edge (tooltip.cpp: a box's op, numbers and derivative; a
   // folded box's ops). Off, the picture has none: for a page that shows several big pictures side
-  // by side, where the hover text is a third of their bytes. (A browser then shows Graphviz's own
-  // name for a box, "g12", on hover.)
+  // by side, where the hover text would repeat the same few ops in every box. (A browser then shows
+  // Graphviz's own name for a box, "g12", on hover.)
   bool tooltips = true;
 
   // --- how values become colours and widths ---
