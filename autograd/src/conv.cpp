@@ -6,9 +6,10 @@
 // factors of each product, as mul's rule does. conv1d is conv2d on a [N, C, 1, L] view: the same
 // numbers in the same order, with a window of height 1.
 //
-// The ops run the same sums as matrix products on OpenBLAS (fast/conv_gemm.cpp, im2col); the
-// loops here are the reference they are tested against (tests/autograd/conv_test.cpp).
-// Also here: window_geometry, the checks and output sizes that pooling.cpp shares.
+// The ops run the same sums as matrix products (fast/conv_gemm.cpp, im2col) on OpenBLAS, or on a
+// plain loop under portable kernels (fast/kernels.hpp); the loops here are the reference they are
+// tested against (tests/autograd/conv_test.cpp). Also here: window_geometry, the checks and output
+// sizes that pooling.cpp shares.
 #include <fmt/format.h>
 
 #include "autograd/conv.hpp"

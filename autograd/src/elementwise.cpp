@@ -76,7 +76,7 @@ Tensor div(const Tensor& self, const Tensor& other) {
 // As in PyTorch, d/d other is 0 where self == 0 (and other >= 0) instead of 0 * -inf = NaN.
 // (One entry for both pows: the tape records both as "pow".)
 constexpr OpInfo kPow{"pow",
-                      "d self = grad * exponent * self^(exponent - 1),  "
+                      "d self = grad * exponent * self^(exponent - 1) (0 where exponent == 0),  "
                       "d exponent = grad * result * ln(self) (0 where self == 0 and "
                       "exponent >= 0)"};
 Tensor pow(const Tensor& self, const Tensor& exponent) {
@@ -258,7 +258,7 @@ Tensor sigmoid(const Tensor& self) {
 constexpr auto d_relu = [](double x, double) { return x <= 0.0 ? 0.0 : 1.0; };
 // end exercise 10
 constexpr OpInfo kRelu{.name = "relu",
-                       .formula = "d self = grad where self > 0, else 0",
+                       .formula = "d self = grad where self > 0 (or is NaN), else 0",
                        .elementwise = true,
                        .switches_off = true};
 Tensor relu(const Tensor& self) {

@@ -1,4 +1,4 @@
-// matmul.cpp — matrix multiply, on OpenBLAS, with the triple loop beside it.
+// matmul.cpp — matrix multiply, on OpenBLAS (or a portable loop), with the triple loop beside it.
 //
 //   result[m, n] = sum_k self[m, k] * other[k, n]
 //   d self  = grad @ other^T       (each self[m, k] met every other[k, n] along row m)
@@ -10,8 +10,9 @@
 //   [B..., M, K] @ [K, N]         contiguous rows make self one [B*M, K] matrix: one product;
 //   a 1-d self or other           a matrix of one row [1, K] or one column [K, 1] (reshape), that
 //                                 axis dropped from the result: [K] @ [K] is a dot product, 0-d.
-// The readable reference is matmul_reference; the op calls cblas_dgemm (fast/gemm.hpp), and a
-// test holds the two equal. Backward calls it with its transpose flags and beta = 1: `+=`.
+// The readable reference is matmul_reference; the op calls cblas_dgemm (fast/gemm.hpp; under
+// portable kernels, fast/kernels.hpp, a plain loop that adds in one fixed order), and a test
+// holds them equal. Backward calls it with its transpose flags and beta = 1: `+=`.
 #include <fmt/format.h>
 
 #include "autograd/op_info.hpp"

@@ -524,8 +524,9 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 }
 
 // ----- scopes and guards -------------------------------------------------------------------------
-// Each tape keeps every distinct full scope name it has seen ("a", "a/b", "a/b/c", ...), so scopes
-// nested n deep cost it about n^2 / 2 characters: 8,000 levels would hold over 100 MB of names.
+// Each tape keeps every distinct full scope name it has seen ("a", "a/b", "a/b/c", ...), in its
+// list and again as a key of its index, so scopes nested n deep cost it about n^2 / 2 times (the
+// names' length + 1) characters, twice: 8,000 levels of one-letter names would hold 128 MB.
 // Models nest a handful of levels ("lstm/t=3/layer0"); a depth in the hundreds is a recursion that
 // opens a scope per call, and is refused here with a clear error instead.
 namespace {

@@ -103,6 +103,13 @@ void check_options(const SGDOptions& opts, const char* who) {
   check_not_negative(who, "lr", opts.lr);
   check_not_negative(who, "momentum", opts.momentum);
   check_not_negative(who, "weight_decay", opts.weight_decay);
+  // The share of each new gradient the velocity leaves out: outside [0, 1] the velocity would
+  // move against the gradient or by more than it. (torch.optim.SGD checks no dampening at all: a
+  // NaN there trains on NaN without a word.)
+  if (!(opts.dampening >= 0 && opts.dampening <= 1)) {  // NaN fails both
+    throw ValueError(
+        fmt::format("{}: invalid dampening = {} (must be in [0, 1])", who, opts.dampening));
+  }
   if (opts.nesterov && (opts.momentum <= 0 || opts.dampening != 0)) {
     throw ValueError(fmt::format(
         "{}: nesterov needs momentum > 0 and dampening = 0, got momentum = {}, dampening = {}", who,

@@ -6,6 +6,7 @@
 
 #include <nn/nn.hpp>
 
+#include <cmath>
 #include <limits>
 
 #include "fixtures.hpp"
@@ -201,6 +202,19 @@ TEST_CASE("options changed between steps are checked at the next step", "[optim]
   sgd.options.nesterov = true;  // without momentum
   CHECK_THROWS_WITH(sgd.step(), Catch::Contains("nesterov needs momentum > 0"));
   CHECK(p.to_vector() == std::vector<double>{1.0, 1.0});  // a refused step moves nothing
+  // dampening too (optim.hpp promises every option): a NaN there trained on NaN, silently.
+  sgd.options.nesterov = false;
+  sgd.options.momentum = 0.9;
+  for (double bad : {std::nan(""), -0.5, 1.5}) {
+    sgd.options.dampening = bad;
+    CHECK_THROWS_WITH(sgd.step(), Catch::Contains("invalid dampening = ") &&
+                                      Catch::Contains("(must be in [0, 1])"));
+    CHECK_THROWS_WITH(SGD({p}, {.momentum = 0.9, .dampening = bad}),
+                      Catch::StartsWith("SGD: invalid dampening"));
+  }
+  CHECK(p.to_vector() == std::vector<double>{1.0, 1.0});
+  CHECK_NOTHROW(SGD({p}, {.momentum = 0.9, .dampening = 0.5}));  // within [0, 1]: accepted
+  sgd.options = {.lr = 0.1};
 
   Adam adam({p});
   adam.options.beta1 = 1.0;

@@ -1,10 +1,11 @@
 // autograd.hpp — everything of the engine in one include.
 //
-// Read in this order: tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how
-// backward walks them), ops.hpp (every op and its derivative), gradcheck.hpp (how we know the
-// derivatives are right), random.hpp (reproducible initialisation), print.hpp (std::cout << t),
-// custom_op.hpp (your own op and its backward), version.hpp (ag::version()); conv.hpp
-// (convolution and pooling) when you need it.
+// The headers in the order docs/reading-order.md reads them (with the .cpp files between):
+// tensor.hpp (what a tensor is), tape.hpp (how ops are recorded and how backward walks them),
+// ops.hpp (every op and its derivative), conv.hpp (convolution and pooling), op_info.hpp (the
+// rules as the pictures read them), gradcheck.hpp (how we know the derivatives are right),
+// random.hpp (reproducible initialisation). Besides those: print.hpp (std::cout << t),
+// custom_op.hpp (your own op and its backward), version.hpp (ag::version()).
 #pragma once
 
 #include "autograd/conv.hpp"

@@ -21,13 +21,15 @@
 //                                                                     that read input[n, c, y, x]
 //     d weight[o, c, p, q] += grad[n, o, i, j] * input[n, c, y, x]    over n, i, j
 //     d bias[o]            += grad[n, o, i, j]                        over n, i, j
-// src/conv.cpp writes these as the direct loops; the ops run them as matrix products on OpenBLAS
-// (im2col, src/fast/conv_gemm.cpp), which a test holds equal to the loops.
+// src/conv.cpp writes these as the direct loops; the ops run them as matrix products (im2col,
+// src/fast/conv_gemm.cpp) on OpenBLAS, or on fast/gemm.cpp's plain loop under portable kernels,
+// which a test holds equal to the loops.
 //
 // Pooling slides a window of kernel_size over each channel on its own: max_pool keeps the largest
-// value in the window, avg_pool their mean. Padding pads with -infinity for max_pool (it never
-// wins) and with zeros for avg_pool, whose divisor is always kh * kw (PyTorch's default
-// count_include_pad = true). The stride defaults to the kernel size (windows side by side).
+// value in the window, avg_pool their mean. Nothing is padded in memory: max_pool skips the cells
+// that fall on padding (as if they held -infinity, which never wins), and avg_pool adds nothing
+// for them but counts them, its divisor always kh * kw (PyTorch's default count_include_pad =
+// true). The stride defaults to the kernel size (windows side by side).
 //
 // What this file leaves out: groups (depthwise convolution), padding modes other than zeros,
 // "same" padding, transposed convolution, conv3d, ceil_mode and dilation for pooling.

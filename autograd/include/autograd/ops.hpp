@@ -29,7 +29,7 @@ Tensor mul(const Tensor& self, const Tensor& other);
 // div:      result = self / other      d self = grad / other    d other = -grad * self / other^2
 Tensor div(const Tensor& self, const Tensor& other);
 // pow:      result = self ^ exponent
-//           d self = grad * exponent * self^(exponent - 1)
+//           d self = grad * exponent * self^(exponent - 1) (0 where exponent == 0)
 //           d exponent = grad * result * ln(self) (0 where self == 0 and exponent >= 0)
 Tensor pow(const Tensor& self, const Tensor& exponent);
 // maximum:  result = max(self, other)
@@ -43,7 +43,8 @@ Tensor minimum(const Tensor& self, const Tensor& other);
 // ----- elementwise, one input ----------------------------------------------------------------
 // neg:      result = -self             d self = -grad
 Tensor neg(const Tensor& self);
-// pow:      result = self ^ p          d self = grad * p * self^(p-1)
+// pow:      result = self ^ exponent, a number
+//           d self = grad * exponent * self^(exponent - 1) (0 where exponent == 0)
 Tensor pow(const Tensor& self, double exponent);
 // exp:      result = e^self            d self = grad * result
 Tensor exp(const Tensor& self);
@@ -57,7 +58,7 @@ Tensor abs(const Tensor& self);
 Tensor tanh(const Tensor& self);
 // sigmoid:  result = 1 / (1 + e^-self) d self = grad * result * (1 - result)
 Tensor sigmoid(const Tensor& self);
-// relu:     result = max(self, 0)      d self = grad where self > 0, else 0
+// relu:     result = max(self, 0)      d self = grad where self > 0 (or is NaN), else 0
 Tensor relu(const Tensor& self);
 // leaky_relu: result = self > 0 ? self : slope * self
 //                                      d self = grad where self > 0, else slope * grad
@@ -103,7 +104,9 @@ std::vector<int64_t> argmax(const Tensor& self, int64_t axis);
 //           matrix, the batch axes (all but the last two) broadcast: [B,M,K] @ [K,N] -> [B,M,N]
 //                                      d self = grad @ other^T     d other = self^T @ grad
 //           (each summed over the batches where that input was broadcast)
-// Runs on OpenBLAS (cblas_dgemm); matmul_reference is the plain triple loop it is tested against.
+// Runs on OpenBLAS (cblas_dgemm), or under portable kernels (fast/kernels.hpp: how the tutorials
+// run) on a plain loop in one fixed order; matmul_reference is the triple loop both are tested
+// against.
 Tensor matmul(const Tensor& self, const Tensor& other);
 // addmm:    result = self + mat1 @ mat2    self broadcast to [M,N]; mat1 [M,K], mat2 [K,N]
 //           d self = grad (summed over broadcast axes)
@@ -112,7 +115,7 @@ Tensor matmul(const Tensor& self, const Tensor& other);
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2);
 // C[m,n] = sum_k A[m,k] B[k,n] for row-major A (M x K), B (K x N); C is overwritten.
 void matmul_reference(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
-// The same through cblas_dgemm (and C is overwritten).
+// The same as matmul runs it: through cblas_dgemm, or the portable loop (and C is overwritten).
 void matmul_blas(const double* a, const double* b, double* c, int64_t m, int64_t k, int64_t n);
 
 // ----- shape ---------------------------------------------------------------------------------

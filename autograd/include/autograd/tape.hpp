@@ -98,8 +98,8 @@ struct Node {
   std::shared_ptr<TensorImpl> out;  // the tensor this op produced (for a leaf: the leaf itself)
   const char* op = "";              // "mul", "tanh", ... or "leaf" / "const" for inputs
   BackwardFn backward = nullptr;    // null for leaves and constants
-  uint32_t first_input = 0;         // this node's inputs are tape.inputs()[first_input ...
-  uint32_t input_count = 0;         //                                  ... + input_count]
+  uint32_t first_input = 0;         // where this node's inputs start in the tape's input list
+  uint32_t input_count = 0;         // how many (tape.inputs_of(node): those input_count indices)
   uint32_t scope = 0;               // index into tape.scopes(); 0 is the root scope ""
   uint32_t saved = 0;               // where what the op saved for backward starts on the tape
                                     // (0: nothing); read it with tape.saved<Settings>(node)
@@ -140,8 +140,9 @@ struct BackwardOptions {
   // Keep the gradient of every op result after the pass, for printing and pictures. A training
   // loop that needs only its parameters' gradients can pass false: each op result's gradient is
   // then freed as soon as its own rule has used it (as PyTorch does by default): an MLP's pass
-  // then holds about 0.6 as many numbers at its end. (A one-number gradient lives inside its
-  // tensor, fast/buffer.hpp, so the scalar engine frees nothing.) Leaves keep theirs either way.
+  // then ends holding its op results' values without their gradients. (A one-number gradient lives
+  // inside its tensor, fast/buffer.hpp, so the scalar engine frees nothing.) Leaves keep theirs
+  // either way.
   bool keep_grads = true;
 };
 

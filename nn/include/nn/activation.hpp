@@ -1,4 +1,4 @@
-// activation.hpp — activation functions as modules, each one or two engine ops.
+// activation.hpp — activation functions as modules, each one engine op or a few.
 //
 // A module here is only a name (its scope on the tape) around an engine op: its gradient is
 // that op's backward rule, written once in autograd/. They exist so a Sequential can hold them
@@ -24,8 +24,8 @@
 
 namespace ag::nn {
 
-// hard_sigmoid(x) = clamp(x / 6 + 1/2, 0, 1), as PyTorch's F.hardsigmoid. Two engine ops
-// (a multiply-add and hardtanh, clamp's twin with exclusive bounds): the gradient is 1/6 inside
+// hard_sigmoid(x) = clamp(x / 6 + 1/2, 0, 1), as PyTorch's F.hardsigmoid. Three engine ops
+// (div, add and hardtanh, clamp's twin with exclusive bounds): the gradient is 1/6 inside
 // (-3, 3) and 0 outside and at -3 and 3 themselves.
 Tensor hard_sigmoid(const Tensor& x);
 

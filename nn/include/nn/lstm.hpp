@@ -13,7 +13,8 @@
 //     h_t = o * tanh(c_t)
 //
 // In the code that is addmm (self + a @ b in one node, as in PyTorch's Linear), slice, sigmoid,
-// tanh, mul and add: the tape of an LSTM shows exactly these nodes, once per layer per time
+// tanh, mul and add (with bias = false, the first addmm is a matmul): the tape of an LSTM shows
+// exactly these nodes, once per layer per time
 // step, in scopes "lstm/t=3/layer0". The gradient is the engine's. Why it trains where a plain
 // RNN does not: d c_t / d c_{t-1} = f, with no squashing in between, so while f stays near 1 the
 // gradient crosses many steps intact.

@@ -84,7 +84,7 @@ class Optimizer {
 struct SGDOptions {
   double lr = 0.01;
   double momentum = 0.0;
-  double dampening = 0.0;
+  double dampening = 0.0;     // in [0, 1]: the share of each new gradient the velocity leaves out
   double weight_decay = 0.0;  // L2 penalty: adds weight_decay * p to the gradient
   bool nesterov = false;
 };

@@ -57,7 +57,8 @@ struct RecurrentWeights {
                                   const Tensor& b_hh);
 
   // b + x W_ih^T + h W_hh^T as two addmm nodes (addmm(self, a, b) = self + a @ b, as in
-  // PyTorch's Linear), recorded in reading order; the bias broadcasts over the batch.
+  // PyTorch's Linear), recorded in reading order; the bias broadcasts over the batch. (Without
+  // biases, bias = false: x W_ih^T is a matmul node, then one addmm.)
   //   [G] + [B, I]@[I, G], then + [B, H]@[H, G]  ->  [B, G]
   Tensor preactivation(const Tensor& x, const Tensor& h) const;
 };
