@@ -10,6 +10,7 @@
 //   pages replicate build/pages/10_x/results.json build/pages/replication/10_x/results.json
 //   pages citing .
 //   pages timed docs/tutorials/results
+//   pages duration docs/tutorials/results
 //   pages --version
 //
 // RESULTS may also be one results file, the page's own (as for docs/performance.md); a marker
@@ -30,6 +31,9 @@
 // pages, and CTest checks them (tests/tools/pages_filled.cmake): one rule for both.
 // timed lists, one a line and sorted, the tutorials (NN_name) whose results in RESULTS_DIR hold a
 // timing claim (pages.hpp, has_timing_claim): `./run pages` runs those alone.
+// duration prints about how many seconds `./run pages` takes, as the committed results' own times
+// add up (pages.hpp, pages_seconds; on the machines that made them), for `./run` to say before a
+// first run here.
 #include <autograd/version.hpp>
 #include <fmt/format.h>
 #include <io/atomic_file.hpp>
@@ -147,17 +151,22 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (command == "timed" && argc == 3) {
+  if ((command == "timed" || command == "duration") && argc == 3) {
     try {
       std::vector<std::string> timed;
+      double seconds = 0;
       for (const auto& entry : fs::directory_iterator(argv[2])) {
         const fs::path& file = entry.path();
-        if (file.extension() == ".json" && pages::has_timing_claim(read_json(file))) {
-          timed.push_back(file.stem().string());
-        }
+        if (file.extension() != ".json") continue;
+        const pages::Json results = read_json(file);
+        if (pages::has_timing_claim(results)) timed.push_back(file.stem().string());
+        if (command == "duration") seconds += pages::pages_seconds(results);
       }
       std::sort(timed.begin(), timed.end());
-      for (const std::string& name : timed) fmt::print("{}\n", name);
+      if (command == "duration") fmt::print("{:.0f}\n", seconds);
+      if (command == "timed") {
+        for (const std::string& name : timed) fmt::print("{}\n", name);
+      }
       return 0;
     } catch (const std::exception& e) {
       fmt::print(stderr, "pages: {}\n", e.what());
@@ -173,7 +182,8 @@ int main(int argc, char** argv) {
                "       pages compare COMMITTED.json FRESH.json\n"
                "       pages replicate RESULTS.json REPLICATION.json\n"
                "       pages citing ROOT\n"
-               "       pages timed RESULTS_DIR\n");
+               "       pages timed RESULTS_DIR\n"
+               "       pages duration RESULTS_DIR\n");
     return 2;
   }
   try {

@@ -284,6 +284,15 @@ inline bool has_timing_claim(const Json& results) {
                      [](const Json& c) { return c.value("kind", "exact") == "timing"; });
 }
 
+// About how many seconds `./run pages` spends on one tutorial, from its results' own time: it runs
+// twice (its seeds, then the replication's as many), two programs at a time, so that the pair
+// costs about one run's time; a tutorial with a timing claim runs both alone (`pages duration`
+// adds these up, for `./run` to say before a first run on a machine).
+inline double pages_seconds(const Json& results) {
+  const double own = results.at("seconds").get<double>();
+  return has_timing_claim(results) ? 2 * own : own;
+}
+
 // Which claims a seed decides: not a timing (decided by rounds, and by the machine's load), and
 // not a claim judged once (nothing random enters it).
 inline bool seed_decides(const Json& claim) {

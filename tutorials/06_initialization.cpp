@@ -4,8 +4,9 @@
 // Backprop carries the gradient down one layer at a time:
 //     dL/dz_l = (W_(l+1)^T dL/dz_(l+1)) * f'(z_l).
 // For random weights of variance Var(W) and fan n, each step multiplies the *variance* of the
-// gradient by about n Var(W) E[f'(z)^2] (Glorot & Bengio 2010, eqs. 5-7 and 14; He et al. 2015,
-// eqs. 13-14). Below 1 it vanishes geometrically with depth, above 1 it explodes. The schemes:
+// gradient by about n Var(W) E[f'(z)^2] (Glorot & Bengio 2010, §4.2.1, eqs. 2 and 6, with f' ~ 1;
+// He et al. 2015, eqs. 13-14). Below 1 it vanishes geometrically with depth, above 1 it
+// explodes. The schemes:
 //
 //   standard    U[-1/sqrt(n), 1/sqrt(n)]: n Var(W) = 1/3      (the "standard" of Glorot's §4.2)
 //   normalized  Glorot/Xavier: Var(W) = 2 / (fan_in + fan_out)      (their eq. 16)
@@ -498,7 +499,7 @@ int main(int argc, char** argv) {
   t.value_over_seeds("tanh_norm_slopes_median", tut::median(norm_slopes), "{:.2f}",
                      tut::Kind::trained);
 
-  t.claim(fmt::format("Glorot & Bengio (eqs. 5-7, 14): in a {}-layer tanh MLP each layer "
+  t.claim(fmt::format("Glorot & Bengio (sec. 4.2.1, eqs. 2, 6): in a {}-layer tanh MLP each layer "
                       "multiplies the gradient variance by n Var(W) E[tanh'(z)^2]: every step of "
                       "the four tanh nets within 10% of it",
                       tanh_depth),

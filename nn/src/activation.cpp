@@ -3,11 +3,20 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace ag::nn {
 
 // hardtanh, not clamp: the same numbers, but no gradient at the bounds x = -3 and x = 3, as
 // PyTorch's Hardsigmoid (clamp would pass 1/6 there).
 Tensor hard_sigmoid(const Tensor& x) { return hardtanh(x / 6.0 + 0.5, 0.0, 1.0); }
+
+LeakyReLU::LeakyReLU(double negative_slope) : UnaryModule("leaky_relu"), slope_(negative_slope) {
+  if (!std::isfinite(negative_slope)) {
+    throw ValueError(
+        fmt::format("LeakyReLU: negative_slope = {} must be a finite number", negative_slope));
+  }
+}
 
 Tensor ReLU::forward(const Tensor& input) {
   ScopeGuard scope(name());

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "nn/activation.hpp"
 #include "nn/init.hpp"
 
@@ -27,6 +29,12 @@ const char* label(CellActivation a) { return a == CellActivation::tanh ? "tanh" 
 LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, LSTMCellOptions options)
     : Module("lstm_cell"), input_size_(input_size), hidden_size_(hidden_size), options_(options) {
   detail::check_sizes("LSTMCell", input_size, hidden_size);
+  // A NaN forget_bias makes every forget gate NaN from the first step; an infinite one pins a
+  // sigmoid forget gate at 0 or 1 with no gradient to move it, and a ReLU one at inf or 0.
+  if (!std::isfinite(options.forget_bias)) {
+    throw ValueError(
+        fmt::format("LSTMCell: forget_bias = {} must be a finite number", options.forget_bias));
+  }
   const int64_t H = hidden_size, I = input_size;
   // The four gates' weights side by side: rows [0, H) are i, [H, 2H) f, [2H, 3H) g, [3H, 4H) o.
   W_ih = init::default_uniform(ag::zeros({4 * H, I}), H, gen);

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 
 namespace ag::nn {
@@ -36,6 +37,15 @@ Normalized normalize(const Tensor& x, double eps, const Over& over) {
   return out;
 }
 
+// eps keeps sqrt(var + eps) above 0 for a constant input. A negative one can make it the root of
+// a negative number (NaN), an infinite one makes every output 0 (the model silently learns only
+// its bias), and NaN makes every output NaN; PyTorch checks none of these.
+void check_eps(const char* module, double eps) {
+  if (!(eps >= 0 && eps <= std::numeric_limits<double>::max())) {  // NaN fails both
+    throw ValueError(fmt::format("{}: eps = {} must be a finite number >= 0", module, eps));
+  }
+}
+
 }  // namespace
 
 // ----- LayerNorm ---------------------------------------------------------------------------------
@@ -48,6 +58,7 @@ LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine
                     ">= 1, got {}",
                     shape_str(normalized_shape_)));
   }
+  check_eps("LayerNorm", eps);
   if (elementwise_affine) {
     weight = ag::ones(normalized_shape_);
     register_parameter("weight", weight);
@@ -93,6 +104,12 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
   if (num_features < 1) {
     throw ValueError(
         fmt::format("BatchNorm1d: num_features must be at least 1, got {}", num_features));
+  }
+  check_eps("BatchNorm1d", options.eps);
+  // running = (1 - momentum) * running + momentum * batch: outside [0, 1] that is no average (2
+  // makes it oscillate and grow), and NaN poisons the running statistics eval() uses.
+  if (!(options.momentum >= 0 && options.momentum <= 1)) {  // NaN fails both
+    throw ValueError(fmt::format("BatchNorm1d: momentum = {} must be in [0, 1]", options.momentum));
   }
   const int64_t C = num_features;
   if (options.affine) {

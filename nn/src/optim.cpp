@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 namespace ag::nn {
@@ -90,19 +91,22 @@ void Optimizer::check_state(const OptimizerState& state,
 // and at every step, since `options` is public and a schedule changes options.lr between steps
 // (a few comparisons per step). `who` names the caller in the error.
 namespace {
-// Throws unless `value` >= 0. Written !(value >= 0), not value < 0: every comparison with NaN is
-// false, so only this form refuses NaN too.
-void check_not_negative(const char* who, const char* option, double value) {
-  if (!(value >= 0)) {
+// Throws unless `value` is a finite number >= 0. Written as one test that holds, negated, not as
+// value < 0: every comparison with NaN is false, so only this form refuses NaN too. Infinity is
+// refused as well (torch.optim accepts it): an infinite lr, momentum or weight decay turns every
+// parameter into inf or NaN at the first step (inf * 0 is NaN), and an infinite eps makes every
+// Adam step 0, so the model silently stops learning.
+void check_finite_not_negative(const char* who, const char* option, double value) {
+  if (!(value >= 0 && value <= std::numeric_limits<double>::max())) {
     throw ValueError(
-        fmt::format("{}: invalid {} = {} (must be a number >= 0)", who, option, value));
+        fmt::format("{}: invalid {} = {} (must be a finite number >= 0)", who, option, value));
   }
 }
 
 void check_options(const SGDOptions& opts, const char* who) {
-  check_not_negative(who, "lr", opts.lr);
-  check_not_negative(who, "momentum", opts.momentum);
-  check_not_negative(who, "weight_decay", opts.weight_decay);
+  check_finite_not_negative(who, "lr", opts.lr);
+  check_finite_not_negative(who, "momentum", opts.momentum);
+  check_finite_not_negative(who, "weight_decay", opts.weight_decay);
   // The share of each new gradient the velocity leaves out: outside [0, 1] the velocity would
   // move against the gradient or by more than it. (torch.optim.SGD checks no dampening at all: a
   // NaN there trains on NaN without a word.)
@@ -193,7 +197,7 @@ void SGD::load_state(const OptimizerState& state) {
 namespace {
 // As SGD's above, and as torch.optim.Adam's (a beta of 1 would divide by 1 - beta^t = 0).
 void check_options(const AdamOptions& opts, const char* who) {
-  check_not_negative(who, "lr", opts.lr);
+  check_finite_not_negative(who, "lr", opts.lr);
   const double betas[] = {opts.beta1, opts.beta2};
   for (int k = 0; k < 2; ++k) {
     if (!(betas[k] >= 0 && betas[k] < 1)) {  // NaN fails both
@@ -201,8 +205,8 @@ void check_options(const AdamOptions& opts, const char* who) {
           fmt::format("{}: invalid beta{} = {} (must be in [0, 1))", who, k + 1, betas[k]));
     }
   }
-  check_not_negative(who, "eps", opts.eps);
-  check_not_negative(who, "weight_decay", opts.weight_decay);
+  check_finite_not_negative(who, "eps", opts.eps);
+  check_finite_not_negative(who, "weight_decay", opts.weight_decay);
 }
 }  // namespace
 

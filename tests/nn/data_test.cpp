@@ -38,6 +38,13 @@ TEST_CASE("make_moons is shuffled, noisy, and reproducible", "[data]") {
   for (int64_t i = 0; i < 50; ++i) mixed = mixed || m1.y.at({i}) == 1.0;
   CHECK(mixed);
   CHECK_THROWS_AS(make_moons(-1, 0.1, a), ValueError);
+  // A negative, NaN or infinite noise is refused by make_moons itself, by name.
+  CHECK_THROWS_WITH(make_moons(10, -0.1, a),
+                    "make_moons: noise = -0.1 must be a finite number >= 0");
+  CHECK_THROWS_WITH(make_moons(10, std::nan(""), a),
+                    "make_moons: noise = nan must be a finite number >= 0");
+  CHECK_THROWS_WITH(make_moons(10, HUGE_VAL, a),
+                    "make_moons: noise = inf must be a finite number >= 0");
 }
 
 TEST_CASE("adding_problem: one marker in each half, target the sum of the marked values",

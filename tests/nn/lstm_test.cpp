@@ -1,11 +1,13 @@
 // tests for nn/src/lstm.cpp: against torch.nn.LSTM (both ways), batch_first, gradcheck of every
 // option, the tape it records, errors.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <nn/nn.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -149,6 +151,14 @@ TEST_CASE("forget_bias adds to the forget gate's part of b_ih only", "[lstm]") {
   }
   CHECK(remember.b_hh.to_vector() == plain.b_hh.to_vector());
   CHECK(remember.W_ih.to_vector() == plain.W_ih.to_vector());
+  // A NaN or infinite forget_bias is refused (a NaN one made every forget gate NaN), by the LSTM
+  // too, which builds its cells from these options.
+  for (double bad :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    CHECK_THROWS_WITH(LSTMCell(2, 3, a, {.forget_bias = bad}),
+                      fmt::format("LSTMCell: forget_bias = {} must be a finite number", bad));
+    CHECK_THROWS_AS(LSTM(2, 3, a, {.cell = {.forget_bias = bad}}), ValueError);
+  }
 }
 
 TEST_CASE("the LSTM's tape is engine ops in per-time-step scopes", "[lstm]") {

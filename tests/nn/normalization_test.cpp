@@ -1,9 +1,11 @@
 // tests for nn/src/normalization.cpp: LayerNorm and BatchNorm1d against torch.nn (outputs,
 // gradients, running statistics), gradcheck, train/eval, buffers saved and loaded, errors.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <nn/nn.hpp>
 
+#include <limits>
 #include <map>
 
 #include "fixtures.hpp"
@@ -260,4 +262,30 @@ TEST_CASE("LayerNorm and BatchNorm1d errors name the module and the shapes", "[n
   bn.eval();
   CHECK_NOTHROW(bn(ag::zeros({1, 3})));  // eval mode normalizes one sample with the running stats
   CHECK_THROWS_AS(BatchNorm1d(0), ValueError);
+}
+
+TEST_CASE("LayerNorm and BatchNorm1d refuse an eps or momentum that would normalize into garbage",
+          "[normalization]") {
+  // PyTorch takes them all: eps = inf makes every output 0 (only the bias learns), eps < 0 can
+  // take the root of a negative number, NaN makes every output NaN, and a momentum of 2 makes
+  // the running statistics swing and grow instead of averaging.
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  for (double eps : {kInf, -kInf, -1e-5, kNaN}) {
+    INFO(eps);
+    CHECK_THROWS_WITH(LayerNorm({3}, eps),
+                      fmt::format("LayerNorm: eps = {} must be a finite number >= 0", eps));
+    CHECK_THROWS_WITH(BatchNorm1d(3, {.eps = eps}),
+                      fmt::format("BatchNorm1d: eps = {} must be a finite number >= 0", eps));
+  }
+  for (double momentum : {-0.1, 1.5, kInf, kNaN}) {
+    INFO(momentum);
+    CHECK_THROWS_WITH(BatchNorm1d(3, {.momentum = momentum}),
+                      fmt::format("BatchNorm1d: momentum = {} must be in [0, 1]", momentum));
+  }
+  // The edges are fine: eps = 0 (a constant input then gives NaN, as in PyTorch), momentum 0
+  // (the running statistics never move) and 1 (they are the last batch's).
+  CHECK_NOTHROW(LayerNorm({3}, 0.0));
+  CHECK_NOTHROW(BatchNorm1d(3, {.eps = 0.0, .momentum = 0.0}));
+  CHECK_NOTHROW(BatchNorm1d(3, {.momentum = 1.0}));
 }

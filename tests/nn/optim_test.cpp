@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "fixtures.hpp"
 
@@ -119,15 +120,17 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 TEST_CASE("Adam refuses NaN and negative options, naming the option and its value", "[optim]") {
   // `x < 0 || x >= 1` is false for NaN: these were accepted, and every step gave NaN.
   Tensor p({1.0}, {1}, true);
-  CHECK_THROWS_WITH(Adam({p}, {.lr = kNaN}), "Adam: invalid lr = nan (must be a number >= 0)");
+  CHECK_THROWS_WITH(Adam({p}, {.lr = kNaN}),
+                    "Adam: invalid lr = nan (must be a finite number >= 0)");
   CHECK_THROWS_WITH(Adam({p}, {.beta1 = kNaN}), "Adam: invalid beta1 = nan (must be in [0, 1))");
   CHECK_THROWS_WITH(Adam({p}, {.beta2 = kNaN}), "Adam: invalid beta2 = nan (must be in [0, 1))");
-  CHECK_THROWS_WITH(Adam({p}, {.eps = kNaN}), "Adam: invalid eps = nan (must be a number >= 0)");
+  CHECK_THROWS_WITH(Adam({p}, {.eps = kNaN}),
+                    "Adam: invalid eps = nan (must be a finite number >= 0)");
   CHECK_THROWS_WITH(Adam({p}, {.weight_decay = -1.0}),
-                    "Adam: invalid weight_decay = -1 (must be a number >= 0)");
+                    "Adam: invalid weight_decay = -1 (must be a finite number >= 0)");
   CHECK_THROWS_WITH(Adam({p}, {.weight_decay = kNaN}),
-                    "Adam: invalid weight_decay = nan (must be a number >= 0)");
-  CHECK_THROWS_WITH(SGD({p}, {.lr = kNaN}), "SGD: invalid lr = nan (must be a number >= 0)");
+                    "Adam: invalid weight_decay = nan (must be a finite number >= 0)");
+  CHECK_THROWS_WITH(SGD({p}, {.lr = kNaN}), "SGD: invalid lr = nan (must be a finite number >= 0)");
   // load_state checks what it loads the same way, and changes nothing when it refuses.
   Adam adam({p});
   for (const char* option : {"lr", "beta1", "beta2", "eps", "weight_decay"}) {
@@ -141,6 +144,63 @@ TEST_CASE("Adam refuses NaN and negative options, naming the option and its valu
   state.options.at("weight_decay") = -1.0;
   CHECK_THROWS_AS(adam.load_state(state), ValueError);
   CHECK(adam.options.weight_decay == 0.0);
+}
+
+TEST_CASE("SGD and Adam refuse an infinite option, where torch.optim takes it", "[optim]") {
+  // torch.optim.SGD(lr=inf) steps every parameter to -inf, or to NaN where the gradient is 0
+  // (inf * 0); an infinite eps makes every Adam step 0 and the model silently stops learning.
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  Tensor p({1.0, 2.0}, {2}, true);
+  {
+    Tape tape;
+    sum(p * Tensor({3.0, 0.0}, {2})).backward();
+  }
+  for (const char* option : {"lr", "momentum", "weight_decay"}) {
+    INFO(option);
+    SGDOptions opts;
+    if (std::string(option) == "lr") opts.lr = kInf;
+    if (std::string(option) == "momentum") opts.momentum = kInf;
+    if (std::string(option) == "weight_decay") opts.weight_decay = kInf;
+    CHECK_THROWS_WITH(SGD({p}, opts), fmt::format("SGD: invalid {} = inf (must be a finite "
+                                                  "number >= 0)",
+                                                  option));
+    // Set between steps, the step refuses it and moves nothing; loaded, nothing changes.
+    SGD sgd({p}, {.momentum = 0.5});
+    OptimizerState state = sgd.state();
+    state.options.at(option) = kInf;
+    CHECK_THROWS_WITH(sgd.load_state(state), fmt::format("SGD::load_state: invalid {} = inf "
+                                                         "(must be a finite number >= 0)",
+                                                         option));
+    CHECK(sgd.options.lr == SGDOptions{}.lr);
+    sgd.options = opts;
+    CHECK_THROWS_WITH(sgd.step(), Catch::Contains(fmt::format("invalid {} = inf", option)));
+    CHECK(p.to_vector() == std::vector<double>{1.0, 2.0});
+  }
+  for (const char* option : {"lr", "eps", "weight_decay"}) {
+    INFO(option);
+    AdamOptions opts;
+    if (std::string(option) == "lr") opts.lr = kInf;
+    if (std::string(option) == "eps") opts.eps = kInf;
+    if (std::string(option) == "weight_decay") opts.weight_decay = kInf;
+    CHECK_THROWS_WITH(Adam({p}, opts), fmt::format("Adam: invalid {} = inf (must be a finite "
+                                                   "number >= 0)",
+                                                   option));
+    Adam adam({p});
+    OptimizerState state = adam.state();
+    state.options.at(option) = kInf;
+    CHECK_THROWS_WITH(adam.load_state(state),
+                      Catch::StartsWith(fmt::format("Adam::load_state: invalid {} = inf", option)));
+    adam.options = opts;
+    CHECK_THROWS_WITH(adam.step(), Catch::Contains(fmt::format("invalid {} = inf", option)));
+    CHECK(p.to_vector() == std::vector<double>{1.0, 2.0});
+  }
+  // Minus infinity is negative, and refused as such.
+  CHECK_THROWS_WITH(SGD({p}, {.lr = -kInf}),
+                    "SGD: invalid lr = -inf (must be a finite number >= 0)");
+  // clip_grad_norm is the exception, as in torch: max_norm = inf clips nothing, and is the usual
+  // way to ask only for the norm.
+  CHECK(clip_grad_norm({p}, kInf) == 3.0);
+  CHECK(p.grad().to_vector() == std::vector<double>{3.0, 0.0});
 }
 
 TEST_CASE("clip_grad_norm refuses a NaN max_norm as it refuses a negative one", "[optim]") {
@@ -197,7 +257,7 @@ TEST_CASE("options changed between steps are checked at the next step", "[optim]
   sgd.options.lr = -1.0;
   CHECK_THROWS_WITH(sgd.step(),
                     "SGD::step (options changed since construction): invalid lr = -1 "
-                    "(must be a number >= 0)");
+                    "(must be a finite number >= 0)");
   sgd.options.lr = 0.1;
   sgd.options.nesterov = true;  // without momentum
   CHECK_THROWS_WITH(sgd.step(), Catch::Contains("nesterov needs momentum > 0"));

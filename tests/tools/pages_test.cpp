@@ -296,6 +296,19 @@ TEST_CASE("a run is timed when a claim is a timing, not when only a value is") {
   CHECK_FALSE(pages::has_timing_claim(pages::Json::object()));
 }
 
+// `./run` says how long `./run pages` will take before its first run on a machine, from the
+// committed results' own times: a tutorial and its replication, two at a time, cost one run's
+// time; a timed one's two runs go alone, one after the other.
+TEST_CASE("the time ./run pages spends on a tutorial counts a timed one's runs twice") {
+  pages::Json r = results_with("REPRODUCED", 5, "x");
+  r["seconds"] = 12.5;
+  CHECK(pages::pages_seconds(r) == 12.5);
+  r["claims"][0]["kind"] = "timing";
+  CHECK(pages::pages_seconds(r) == 25.0);
+  r.erase("seconds");
+  CHECK_THROWS(pages::pages_seconds(r));
+}
+
 TEST_CASE("a replication on other seeds is shown under each claim a seed decides, and checked") {
   pages::Json own = results_with("REPRODUCED", 5, "0.5");
   pages::Json again = results_with("MIXED", 3, "0.6");

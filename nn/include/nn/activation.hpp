@@ -40,8 +40,9 @@ class ReLU : public UnaryModule {
 
 class LeakyReLU : public UnaryModule {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01)
-      : UnaryModule("leaky_relu"), slope_(negative_slope) {}
+  // Throws ValueError for a NaN or infinite slope (PyTorch takes them: every negative input then
+  // gives NaN or -inf, and 0 gives NaN).
+  explicit LeakyReLU(double negative_slope = 0.01);
   Tensor forward(const Tensor& input) override;
   double negative_slope() const { return slope_; }
 

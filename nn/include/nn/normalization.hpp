@@ -24,6 +24,8 @@
 //               track_running_stats = true)
 //       input [N, C] or [N, C, L]; weight and bias [C], 1 and 0
 //       buffers running_mean [C] (0), running_var [C] (1), num_batches_tracked [] (0)
+// Unlike PyTorch, the constructors throw ValueError for an eps that is not a finite number >= 0
+// and for a momentum outside [0, 1] (NaN included), instead of normalizing into NaN or zeros.
 //
 // Threads (autograd/include/autograd/tape.hpp, "Threads"): several threads may run one
 // BatchNorm1d's forward in training mode at once, each on its own tape (data parallelism). Each

@@ -21,7 +21,8 @@
 //
 // Options are checked where they can change: by the constructor, by load_state, and at every
 // step() (`options` is public, and a schedule changes options.lr between steps), so a bad value
-// throws ValueError naming the option and its value (NaN included) instead of training wrong.
+// throws ValueError naming the option and its value instead of training wrong: NaN, and
+// infinity too (which torch.optim accepts, and which makes the first step inf or NaN).
 //
 // What this file leaves out: parameter groups, learning-rate schedulers (change `options.lr`
 // between steps), AdamW's decoupled weight decay, AMSGrad, RMSprop.

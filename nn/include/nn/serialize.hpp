@@ -23,8 +23,9 @@
 //     "NaN:0x7ff4000000000001"  any other NaN (signalling, or with a payload): all 64 bits in hex
 //
 // A checkpoint (below) writes the optimizer's options and state and the generator's spare number
-// the same way. A diverged model therefore saves and loads like any other, as in PyTorch, and so
-// does an optimizer whose options are not finite (an lr set to infinity).
+// the same way. A diverged model therefore saves and loads like any other, as in PyTorch. An
+// optimizer whose options were set to what it refuses (an lr of infinity, between steps) saves
+// them as they are, and loading that checkpoint refuses them as the optimizer does (optim.hpp).
 //
 // Saving never destroys the file it replaces: the text goes to a temporary file beside it, every
 // write is checked, the file is synced to disk and then renamed over the old one. If anything
