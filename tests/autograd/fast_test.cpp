@@ -11,12 +11,15 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <tuple>
 #include <vector>
 
 #include "fast/broadcast.hpp"
+#include "fast/gemm.hpp"
 #include "fast/pool.hpp"
 #include "fast_vs_reference.hpp"
 #include "op_support.hpp"
@@ -278,6 +281,62 @@ TEST_CASE("the portable matmul is the plain loop, bit for bit", "[fast][kernels]
     matmul_reference(transposed(a, m, k).data(), grad.data(), gb.data(), k, m, n);
     CHECK(ta.grad().to_vector() == ga);
     CHECK(tb.grad().to_vector() == gb);
+  }
+}
+
+// The portable product is one loop compiled twice, for every x86-64 CPU and for one with AVX2
+// (fast/gemm.cpp), and gemm takes the AVX2 one where it can: on such a CPU the test above checks
+// that one alone. Here the two meet, bit for bit, on every shape the loop treats apart (either
+// side transposed, beta 0 or 1, sizes that are not a multiple of the vector width, empty sums),
+// and on the numbers whose sums are easiest to get wrong: -0.0, infinities, NaN and subnormals.
+TEST_CASE("the portable product's AVX2 code gives the numbers of its plain code",
+          "[fast][kernels]") {
+  using detail::fast::Isa;
+  if (!detail::fast::has_avx2()) {
+    CHECK_THROWS_AS(detail::fast::portable_gemm(Isa::avx2, false, false, 1, 1, 1, nullptr, nullptr,
+                                                0.0, nullptr),
+                    std::logic_error);
+    SUCCEED("this CPU has no AVX2: gemm takes the plain code, which the test above checks");
+    return;
+  }
+  std::mt19937_64 rng(11);
+  const double specials[] = {-0.0,
+                             0.0,
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN(),
+                             5e-324,
+                             -2.5e-308};
+  for (auto [m, k, n] : {std::array<int64_t, 3>{1, 1, 1},
+                         {3, 5, 2},
+                         {7, 0, 9},
+                         {17, 33, 9},
+                         {32, 32, 128},
+                         {5, 64, 3},
+                         {64, 40, 48}}) {
+    for (int flags = 0; flags < 8; ++flags) {
+      const bool trans_a = flags & 1, trans_b = flags & 2;
+      const double beta = flags & 4 ? 1.0 : 0.0;
+      INFO(fmt::format("[{}, {}] @ [{}, {}], trans_a {}, trans_b {}, beta {}", m, k, k, n, trans_a,
+                       trans_b, beta));
+      auto a = random_numbers(rng, m * k), b = random_numbers(rng, k * n, 1e-3);
+      auto c = random_numbers(rng, m * n);
+      // A few special numbers at random places in each (the first row of A and of B hold none,
+      // so some sums stay finite).
+      for (std::vector<double>* v : {&a, &b, &c}) {
+        for (size_t s = 0; s < std::size(specials) && v->size() > 4; ++s) {
+          (*v)[std::uniform_int_distribution<size_t>(v->size() / 2, v->size() - 1)(rng)] =
+              specials[s];
+        }
+      }
+      std::vector<double> plain = c, avx2 = c;
+      detail::fast::portable_gemm(Isa::baseline, trans_a, trans_b, m, n, k, a.data(), b.data(),
+                                  beta, plain.data());
+      detail::fast::portable_gemm(Isa::avx2, trans_a, trans_b, m, n, k, a.data(), b.data(), beta,
+                                  avx2.data());
+      // Bit for bit (== would call two NaNs unequal, and -0.0 equal to 0.0).
+      CHECK(std::memcmp(plain.data(), avx2.data(), plain.size() * sizeof(double)) == 0);
+    }
   }
 }
 
