@@ -62,7 +62,10 @@ constexpr bool kDgemm = true;
                                                 const double* b, double beta, double* c) {
   portable_loop(trans_a, trans_b, rows, cols, depth, a, b, beta, c);
 }
-bool has_avx2() { return __builtin_cpu_supports("avx2"); }
+bool has_avx2() {
+  __builtin_cpu_init();  // (needed only before constructors run, as in a static's initializer)
+  return __builtin_cpu_supports("avx2");
+}
 #else
 bool has_avx2() { return false; }
 #endif
