@@ -289,6 +289,10 @@ TEST_CASE("the portable matmul is the plain loop, bit for bit", "[fast][kernels]
 // that one alone. Here the two meet, bit for bit, on every shape the loop treats apart (either
 // side transposed, beta 0 or 1, sizes that are not a multiple of the vector width, empty sums),
 // and on the numbers whose sums are easiest to get wrong: -0.0, infinities, NaN and subnormals.
+// Every number, that is; a NaN only as a NaN: where both operands of an addition are NaN, which
+// one comes out (its sign and payload) follows the order of the operands, which the compiler
+// picks for each build. (Over 6.8 million outputs of such products, with these special numbers,
+// the two forms differed so in 2,036 built at -O0 and 565 at -O3; no other output differed.)
 TEST_CASE("the portable product's AVX2 code gives the numbers of its plain code",
           "[fast][kernels]") {
   using detail::fast::Isa;
@@ -334,8 +338,12 @@ TEST_CASE("the portable product's AVX2 code gives the numbers of its plain code"
                                   beta, plain.data());
       detail::fast::portable_gemm(Isa::avx2, trans_a, trans_b, m, n, k, a.data(), b.data(), beta,
                                   avx2.data());
-      // Bit for bit (== would call two NaNs unequal, and -0.0 equal to 0.0).
-      CHECK(std::memcmp(plain.data(), avx2.data(), plain.size() * sizeof(double)) == 0);
+      // Bit for bit (== would call two NaNs unequal, and -0.0 equal to 0.0), but a NaN for a NaN.
+      for (size_t i = 0; i < plain.size(); ++i) {
+        if (std::isnan(plain[i]) && std::isnan(avx2[i])) continue;
+        INFO(fmt::format("element {}: {} and {}", i, plain[i], avx2[i]));
+        CHECK(std::memcmp(&plain[i], &avx2[i], sizeof(double)) == 0);
+      }
     }
   }
 }

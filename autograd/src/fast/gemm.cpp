@@ -53,9 +53,12 @@ constexpr bool kDgemm = true;
 // with AVX2 (four), taken where the CPU has it. The numbers are the same: a vector instruction
 // rounds each product and each sum alone, whatever its width, and the AVX2 version fuses no
 // multiply-add (FMA is an extension of its own, not asked for here; without it the compiler cannot
-// contract a * b + c). On products the size of the tutorials' (32 x 32 to 256 x 256) the AVX2 loop
-// took a half to three quarters of the time of the other (a 2-core Xeon, December 2026). fast_test
-// holds the two equal, bit for bit, and both equal to matmul_reference.
+// contract a * b + c). What may differ is which NaN comes out of a sum of two NaNs (its sign and
+// payload follow the order of the operands, which the compiler picks in each version): a NaN
+// either way, and the tutorials print any NaN as NaN. On products the size of the tutorials' (32 x
+// 32 to 256 x 256) the AVX2 loop took a half to three quarters of the time of the other (a 2-core
+// Xeon, December 2026). fast_test holds the two equal, bit for bit, and both equal to
+// matmul_reference.
 #if defined(__x86_64__) && defined(__GNUC__)
 [[gnu::target("avx2")]] void portable_loop_avx2(bool trans_a, bool trans_b, int64_t rows,
                                                 int64_t cols, int64_t depth, const double* a,

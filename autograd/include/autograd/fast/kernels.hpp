@@ -15,12 +15,12 @@
 // use_portable_kernels(true) makes both take a form whose numbers are the same on every x86-64
 // machine instead: the triple loop of matmul_reference (matmul.cpp), which adds in one fixed
 // order (compiled twice, for AVX2 where the CPU has it and for every x86-64 CPU, which round each
-// product and each sum alike: fast/gemm.cpp), and glibc's vector exp and tanh in their SSE form,
-// two numbers per call, whose code glibc picks on every CPU with SSE4.1 (fast/kernels.cpp;
-// glibc's scalar exp and tanh would not do: they too take other code on CPUs with FMA). The
-// tutorials and the picture gallery run this way (a tutorial's --fast-kernels switches it off),
-// which is why a learner's run prints the numbers and draws the pictures that docs/ shows. It is
-// slower, and the benchmarks never use it (they time the fast kernels).
+// product and each sum alike; only a NaN's sign can differ: fast/gemm.cpp), and glibc's vector exp
+// and tanh in their SSE form, two numbers per call, whose code glibc picks on every CPU with SSE4.1
+// (fast/kernels.cpp; glibc's scalar exp and tanh would not do: they too take other code on CPUs
+// with FMA). The tutorials and the picture gallery run this way (a tutorial's --fast-kernels
+// switches it off), which is why a learner's run prints the numbers and draws the pictures that
+// docs/ shows. It is slower, and the benchmarks never use it (they time the fast kernels).
 //
 // The random numbers are the same on every such CPU too: the log, sin and cos of the normal ones
 // (random.cpp) are the portable:: functions below, and so are softmax's exp and log, nn's two
