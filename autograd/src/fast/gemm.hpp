@@ -17,8 +17,9 @@ void gemm(bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth,
 
 // The portable product alone (what gemm computes under use_portable_kernels, or built with
 // TAPEGRAD_FAST=OFF), in the code given: the loop compiled for every x86-64 CPU, or for one with
-// AVX2, which gemm takes where the CPU has it (has_avx2). The same numbers either way: fast_test
-// compares the two. Isa::avx2 throws std::logic_error on a CPU without it.
+// AVX2, which gemm takes where the CPU has it (has_avx2). The same numbers either way, but for
+// which NaN a sum of two NaNs gives (fast/gemm.cpp): fast_test compares the two. Isa::avx2 throws
+// std::logic_error on a CPU without it.
 enum class Isa { baseline, avx2 };
 bool has_avx2();
 void portable_gemm(Isa isa, bool trans_a, bool trans_b, int64_t rows, int64_t cols, int64_t depth,
