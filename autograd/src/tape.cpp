@@ -548,8 +548,11 @@ ScopeGuard::ScopeGuard(std::string_view name) : previous_length_(g_scope.size())
   detail::fast::scope_changed();  // (fast/scope_cache.hpp)
 }
 
+// Guards close newest first, as C++ destroys locals. One closed out of order (guards kept on the
+// heap) must not lengthen the name: resize() would pad it with '\0's, and every message that
+// quotes the scope would stop at the first. An older guard closed first leaves its shorter name.
 ScopeGuard::~ScopeGuard() {
-  g_scope.resize(previous_length_);
+  if (previous_length_ < g_scope.size()) g_scope.resize(previous_length_);
   --g_scope_depth;
   detail::fast::scope_changed();  // (fast/scope_cache.hpp)
 }

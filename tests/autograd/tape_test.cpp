@@ -377,6 +377,20 @@ TEST_CASE("looking at a node past the end is an IndexError naming it", "[tape][e
   CHECK(tape.edge_grad_norm(1, 2) == -1.0);  // mul has two inputs (this was z's first edge)
 }
 
+TEST_CASE("guards closed out of order leave no NUL character in the scope name", "[tape]") {
+  // Guards kept on the heap can close oldest first. Each once restored its parent's length, and
+  // a newer guard closing after an older one padded the name with '\0's, which cut short every
+  // later message that quotes the scope (the version check's, the anomaly's).
+  auto outer = std::make_unique<ScopeGuard>("outer");
+  auto inner = std::make_unique<ScopeGuard>("inner");
+  CHECK(ScopeGuard::current() == "outer/inner");
+  outer.reset();  // the older first
+  CHECK(ScopeGuard::current().empty());
+  inner.reset();
+  CHECK(ScopeGuard::current().empty());
+  CHECK(ScopeGuard::current().find('\0') == std::string::npos);
+}
+
 TEST_CASE("scopes nested too deep are refused, and the stack stays usable", "[tape][errors]") {
   Tape tape;
   std::vector<std::unique_ptr<ScopeGuard>> guards;
