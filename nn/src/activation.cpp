@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include "option_checks.hpp"
 
 namespace ag::nn {
 
@@ -12,10 +12,7 @@ namespace ag::nn {
 Tensor hard_sigmoid(const Tensor& x) { return hardtanh(x / 6.0 + 0.5, 0.0, 1.0); }
 
 LeakyReLU::LeakyReLU(double negative_slope) : UnaryModule("leaky_relu"), slope_(negative_slope) {
-  if (!std::isfinite(negative_slope)) {
-    throw ValueError(
-        fmt::format("LeakyReLU: negative_slope = {} must be a finite number", negative_slope));
-  }
+  detail::check_finite("LeakyReLU", "negative_slope", negative_slope);
 }
 
 Tensor ReLU::forward(const Tensor& input) {

@@ -9,13 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "option_checks.hpp"
+
 namespace ag::nn {
 
 Dataset make_moons(int64_t n, double noise, Generator& gen) {
   if (n < 0) throw ValueError(fmt::format("make_moons: negative number of points {}", n));
-  if (!(noise >= 0 && std::isfinite(noise))) {  // NaN fails the first: every point would be NaN
-    throw ValueError(fmt::format("make_moons: noise = {} must be a finite number >= 0", noise));
-  }
+  detail::check_finite_not_negative("make_moons", "noise", noise);  // NaN: every point NaN
   // x is a tensor [n, 2]: n past what a tensor may hold is a ShapeError now, not a vector that
   // grows until the program is killed for memory. (Below that, the one allocation of reserve
   // fails at once with std::bad_alloc where memory is short, as a tensor's would.)

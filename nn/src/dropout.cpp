@@ -3,12 +3,12 @@
 
 #include <fmt/format.h>
 
+#include "option_checks.hpp"
+
 namespace ag::nn {
 
 Dropout::Dropout(double p, Generator& gen) : UnaryModule("dropout"), gen_(&gen), p_(p) {
-  if (!(p >= 0.0 && p <= 1.0)) {  // written so that a NaN p fails too
-    throw ValueError(fmt::format("Dropout: p must be in [0, 1], got {}", p));
-  }
+  detail::check_unit_interval("Dropout", "p", p);
 }
 
 Tensor Dropout::forward(const Tensor& input) {

@@ -8,6 +8,7 @@
 
 #include "nn/activation.hpp"
 #include "nn/init.hpp"
+#include "option_checks.hpp"
 
 namespace ag::nn {
 
@@ -31,10 +32,7 @@ LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, LSTM
   detail::check_sizes("LSTMCell", input_size, hidden_size);
   // A NaN forget_bias makes every forget gate NaN from the first step; an infinite one pins a
   // sigmoid forget gate at 0 or 1 with no gradient to move it, and a ReLU one at inf or 0.
-  if (!std::isfinite(options.forget_bias)) {
-    throw ValueError(
-        fmt::format("LSTMCell: forget_bias = {} must be a finite number", options.forget_bias));
-  }
+  detail::check_finite("LSTMCell", "forget_bias", options.forget_bias);
   const int64_t H = hidden_size, I = input_size;
   // The four gates' weights side by side: rows [0, H) are i, [H, 2H) f, [2H, 3H) g, [3H, 4H) o.
   W_ih = init::default_uniform(ag::zeros({4 * H, I}), H, gen);

@@ -6,8 +6,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <limits>
 #include <mutex>
+
+#include "option_checks.hpp"
 
 namespace ag::nn {
 
@@ -41,9 +42,7 @@ Normalized normalize(const Tensor& x, double eps, const Over& over) {
 // a negative number (NaN), an infinite one makes every output 0 (the model silently learns only
 // its bias), and NaN makes every output NaN; PyTorch checks none of these.
 void check_eps(const char* module, double eps) {
-  if (!(eps >= 0 && eps <= std::numeric_limits<double>::max())) {  // NaN fails both
-    throw ValueError(fmt::format("{}: eps = {} must be a finite number >= 0", module, eps));
-  }
+  detail::check_finite_not_negative(module, "eps", eps);
 }
 
 }  // namespace
@@ -108,9 +107,7 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
   check_eps("BatchNorm1d", options.eps);
   // running = (1 - momentum) * running + momentum * batch: outside [0, 1] that is no average (2
   // makes it oscillate and grow), and NaN poisons the running statistics eval() uses.
-  if (!(options.momentum >= 0 && options.momentum <= 1)) {  // NaN fails both
-    throw ValueError(fmt::format("BatchNorm1d: momentum = {} must be in [0, 1]", options.momentum));
-  }
+  detail::check_unit_interval("BatchNorm1d", "momentum", options.momentum);
   const int64_t C = num_features;
   if (options.affine) {
     weight = ag::ones({C});

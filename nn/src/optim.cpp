@@ -6,8 +6,9 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
-#include <limits>
 #include <unordered_set>
+
+#include "option_checks.hpp"
 
 namespace ag::nn {
 
@@ -90,18 +91,11 @@ void Optimizer::check_state(const OptimizerState& state,
 // The options are checked wherever they may have changed: by the constructor, by load_state,
 // and at every step, since `options` is public and a schedule changes options.lr between steps
 // (a few comparisons per step). `who` names the caller in the error.
+// Infinity is refused too (torch.optim accepts it): an infinite lr, momentum or weight decay turns
+// every parameter into inf or NaN at the first step (inf * 0 is NaN), and an infinite eps makes
+// every Adam step 0, so the model silently stops learning.
 namespace {
-// Throws unless `value` is a finite number >= 0. Written as one test that holds, negated, not as
-// value < 0: every comparison with NaN is false, so only this form refuses NaN too. Infinity is
-// refused as well (torch.optim accepts it): an infinite lr, momentum or weight decay turns every
-// parameter into inf or NaN at the first step (inf * 0 is NaN), and an infinite eps makes every
-// Adam step 0, so the model silently stops learning.
-void check_finite_not_negative(const char* who, const char* option, double value) {
-  if (!(value >= 0 && value <= std::numeric_limits<double>::max())) {
-    throw ValueError(
-        fmt::format("{}: invalid {} = {} (must be a finite number >= 0)", who, option, value));
-  }
-}
+using detail::check_finite_not_negative;
 
 void check_options(const SGDOptions& opts, const char* who) {
   check_finite_not_negative(who, "lr", opts.lr);
@@ -110,10 +104,7 @@ void check_options(const SGDOptions& opts, const char* who) {
   // The share of each new gradient the velocity leaves out: outside [0, 1] the velocity would
   // move against the gradient or by more than it. (torch.optim.SGD checks no dampening at all: a
   // NaN there trains on NaN without a word.)
-  if (!(opts.dampening >= 0 && opts.dampening <= 1)) {  // NaN fails both
-    throw ValueError(
-        fmt::format("{}: invalid dampening = {} (must be in [0, 1])", who, opts.dampening));
-  }
+  detail::check_unit_interval(who, "dampening", opts.dampening);
   if (opts.nesterov && (opts.momentum <= 0 || opts.dampening != 0)) {
     throw ValueError(fmt::format(
         "{}: nesterov needs momentum > 0 and dampening = 0, got momentum = {}, dampening = {}", who,
@@ -201,8 +192,7 @@ void check_options(const AdamOptions& opts, const char* who) {
   const double betas[] = {opts.beta1, opts.beta2};
   for (int k = 0; k < 2; ++k) {
     if (!(betas[k] >= 0 && betas[k] < 1)) {  // NaN fails both
-      throw ValueError(
-          fmt::format("{}: invalid beta{} = {} (must be in [0, 1))", who, k + 1, betas[k]));
+      detail::refuse_option(who, fmt::format("beta{}", k + 1), betas[k], "in [0, 1)");
     }
   }
   check_finite_not_negative(who, "eps", opts.eps);
@@ -303,10 +293,8 @@ void Adam::load_state(const OptimizerState& state) {
 // ----- clipping ----------------------------------------------------------------------------------
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm) {
   // !(max_norm >= 0) refuses NaN too (max_norm < 0 is false for it, and NaN would never clip).
-  if (!(max_norm >= 0)) {
-    throw ValueError(
-        fmt::format("clip_grad_norm: invalid max_norm = {} (must be a number >= 0)", max_norm));
-  }
+  if (!(max_norm >= 0))
+    detail::refuse_option("clip_grad_norm", "max_norm", max_norm, "a number >= 0");
   double squares = 0.0;
   for (const Tensor& p : parameters) {
     if (!p.requires_grad() || !p.has_grad()) continue;

@@ -39,9 +39,9 @@ TEST_CASE("LeakyReLU defaults to PyTorch's slope 0.01 and is the engine's leaky_
   CHECK(steep(kX).at({0, 0}) == -7.0);
   // A NaN or infinite slope is refused: PyTorch's gives NaN or -inf for every x <= 0.
   CHECK_THROWS_WITH(LeakyReLU(std::numeric_limits<double>::quiet_NaN()),
-                    "LeakyReLU: negative_slope = nan must be a finite number");
+                    "LeakyReLU: invalid negative_slope = nan (must be a finite number)");
   CHECK_THROWS_WITH(LeakyReLU(-std::numeric_limits<double>::infinity()),
-                    "LeakyReLU: negative_slope = -inf must be a finite number");
+                    "LeakyReLU: invalid negative_slope = -inf (must be a finite number)");
 }
 
 TEST_CASE("hard_sigmoid is clamp(x / 6 + 1/2, 0, 1)", "[activation]") {

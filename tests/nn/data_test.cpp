@@ -40,11 +40,11 @@ TEST_CASE("make_moons is shuffled, noisy, and reproducible", "[data]") {
   CHECK_THROWS_AS(make_moons(-1, 0.1, a), ValueError);
   // A negative, NaN or infinite noise is refused by make_moons itself, by name.
   CHECK_THROWS_WITH(make_moons(10, -0.1, a),
-                    "make_moons: noise = -0.1 must be a finite number >= 0");
+                    "make_moons: invalid noise = -0.1 (must be a finite number >= 0)");
   CHECK_THROWS_WITH(make_moons(10, std::nan(""), a),
-                    "make_moons: noise = nan must be a finite number >= 0");
+                    "make_moons: invalid noise = nan (must be a finite number >= 0)");
   CHECK_THROWS_WITH(make_moons(10, HUGE_VAL, a),
-                    "make_moons: noise = inf must be a finite number >= 0");
+                    "make_moons: invalid noise = inf (must be a finite number >= 0)");
 }
 
 TEST_CASE("adding_problem: one marker in each half, target the sum of the marked values",

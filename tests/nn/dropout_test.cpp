@@ -80,7 +80,7 @@ TEST_CASE("gradcheck of Dropout with a fixed mask", "[dropout]") {
 
 TEST_CASE("Dropout errors", "[dropout]") {
   Generator gen(0);
-  CHECK_THROWS_WITH(Dropout(1.5, gen), "Dropout: p must be in [0, 1], got 1.5");
+  CHECK_THROWS_WITH(Dropout(1.5, gen), "Dropout: invalid p = 1.5 (must be in [0, 1])");
   CHECK_THROWS_AS(Dropout(-0.1, gen), ValueError);
   CHECK_THROWS_AS(Dropout(std::nan(""), gen), ValueError);
   Dropout drop(0.5, gen);

@@ -156,7 +156,8 @@ TEST_CASE("forget_bias adds to the forget gate's part of b_ih only", "[lstm]") {
   for (double bad :
        {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
     CHECK_THROWS_WITH(LSTMCell(2, 3, a, {.forget_bias = bad}),
-                      fmt::format("LSTMCell: forget_bias = {} must be a finite number", bad));
+                      fmt::format("LSTMCell: invalid forget_bias = {} (must be a finite number)",
+                                  bad));
     CHECK_THROWS_AS(LSTM(2, 3, a, {.cell = {.forget_bias = bad}}), ValueError);
   }
 }

@@ -274,14 +274,17 @@ TEST_CASE("LayerNorm and BatchNorm1d refuse an eps or momentum that would normal
   for (double eps : {kInf, -kInf, -1e-5, kNaN}) {
     INFO(eps);
     CHECK_THROWS_WITH(LayerNorm({3}, eps),
-                      fmt::format("LayerNorm: eps = {} must be a finite number >= 0", eps));
+                      fmt::format("LayerNorm: invalid eps = {} (must be a finite number >= 0)",
+                                  eps));
     CHECK_THROWS_WITH(BatchNorm1d(3, {.eps = eps}),
-                      fmt::format("BatchNorm1d: eps = {} must be a finite number >= 0", eps));
+                      fmt::format("BatchNorm1d: invalid eps = {} (must be a finite number >= 0)",
+                                  eps));
   }
   for (double momentum : {-0.1, 1.5, kInf, kNaN}) {
     INFO(momentum);
     CHECK_THROWS_WITH(BatchNorm1d(3, {.momentum = momentum}),
-                      fmt::format("BatchNorm1d: momentum = {} must be in [0, 1]", momentum));
+                      fmt::format("BatchNorm1d: invalid momentum = {} (must be in [0, 1])",
+                                  momentum));
   }
   // The edges are fine: eps = 0 (a constant input then gives NaN, as in PyTorch), momentum 0
   // (the running statistics never move) and 1 (they are the last batch's).
