@@ -293,8 +293,9 @@ void Adam::load_state(const OptimizerState& state) {
 // ----- clipping ----------------------------------------------------------------------------------
 double clip_grad_norm(const std::vector<Tensor>& parameters, double max_norm) {
   // !(max_norm >= 0) refuses NaN too (max_norm < 0 is false for it, and NaN would never clip).
-  if (!(max_norm >= 0))
+  if (!(max_norm >= 0)) {
     detail::refuse_option("clip_grad_norm", "max_norm", max_norm, "a number >= 0");
+  }
   double squares = 0.0;
   for (const Tensor& p : parameters) {
     if (!p.requires_grad() || !p.has_grad()) continue;

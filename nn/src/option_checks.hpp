@@ -16,8 +16,8 @@
 
 namespace ag::nn::detail {
 
-inline void refuse_option(std::string_view who, std::string_view option, double value,
-                          std::string_view rule) {
+[[noreturn]] inline void refuse_option(std::string_view who, std::string_view option, double value,
+                                       std::string_view rule) {
   throw ValueError(fmt::format("{}: invalid {} = {} (must be {})", who, option, value, rule));
 }
 
